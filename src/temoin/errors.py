@@ -1,0 +1,123 @@
+"""Domain errors: typed, with a code, the path of the offending field, and words in French and English.
+
+Every error says what is wrong, where (``path``, and the YAML ``line`` when the parser gives one)
+and what to do (``hint``). The CLI and the web render them the same way, without a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+
+
+class TemoinError(Exception):
+    """Base of every error Témoin raises on purpose.
+
+    >>> e = TemoinError("demo", "Valeur refusée.", "Value refused.", path="caps.total", hint_fr="Corrigez.", hint_en="Fix it.")
+    >>> e.render("en")
+    'caps.total: Value refused. Fix it. [demo]'
+    """
+
+    code: str = "error"
+
+    def __init__(
+        self,
+        code: str,
+        fr: str,
+        en: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        hint_fr: str | None = None,
+        hint_en: str | None = None,
+    ) -> None:
+        super().__init__(en)
+        self.code = code
+        self.fr = fr
+        self.en = en
+        self.path = path
+        self.line = line
+        self.hint_fr = hint_fr
+        self.hint_en = hint_en
+
+    def message(self, lang: Lang = "fr") -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def hint(self, lang: Lang = "fr") -> str | None:
+        return self.hint_fr if lang == "fr" else self.hint_en
+
+    def render(self, lang: Lang = "fr") -> str:
+        where = ""
+        if self.path:
+            where = self.path
+        if self.line is not None:
+            where += (" " if where else "") + (f"(ligne {self.line})" if lang == "fr" else f"(line {self.line})")
+        text = f"{where}: {self.message(lang)}" if where else self.message(lang)
+        hint = self.hint(lang)
+        if hint:
+            text += f" {hint}"
+        return f"{text} [{self.code}]"
+
+    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
+        return {
+            "code": self.code,
+            "path": self.path,
+            "line": self.line,
+            "message": self.message(lang),
+            "hint": self.hint(lang),
+        }
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+class InvalidInputError(TemoinError):
+    """Input that breaks a rule: a value out of range, a date out of order, an unknown name."""
+
+
+class ContractValidationError(TemoinError):
+    """A contract document that cannot be accepted; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[TemoinError]) -> None:
+        first = problems[0]
+        n = len(problems)
+        super().__init__(
+            "contract.invalid",
+            f"Le contrat n'est pas valide ({n} problème{'s' if n > 1 else ''}).",
+            f"The contract is not valid ({n} problem{'s' if n > 1 else ''}).",
+            path=first.path,
+            line=first.line,
+        )
+        self.problems = problems
+
+    def render(self, lang: Lang = "fr") -> str:
+        head = self.message(lang)
+        return head + "\n" + "\n".join("  - " + p.render(lang) for p in self.problems)
+
+    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
+        d = super().to_dict(lang)
+        d["problems"] = [p.to_dict(lang) for p in self.problems]
+        return d
+
+
+class CurrencyMismatchError(TemoinError):
+    """Two amounts in different currencies were combined."""
+
+    def __init__(self, left: str, right: str, *, path: str | None = None) -> None:
+        super().__init__(
+            "money.currency_mismatch",
+            f"Devises mélangées : {left} et {right}.",
+            f"Mixed currencies: {left} and {right}.",
+            path=path,
+            hint_fr="Exprimez tous les montants d'un contrat dans sa devise.",
+            hint_en="Express every amount of a contract in its currency.",
+        )
+
+
+class NotFoundError(TemoinError):
+    """A contract, version or record that does not exist."""
+
+
+class ConflictError(TemoinError):
+    """An action refused because of the current state (e.g. re-randomising a cohort with outcomes)."""

@@ -1,0 +1,122 @@
+"""Money: ``Decimal`` amounts that carry their currency.
+
+The one rounding rule: an amount is rounded to the cent (two decimal places), half away from
+zero (``ROUND_HALF_UP``), when it is made a :class:`Money` — that is, every time a computed
+amount becomes a sum to be paid, reported or stored. Intermediate products (impact × price)
+keep full precision until then. Mixing currencies raises :class:`CurrencyMismatchError`.
+
+>>> Money.of("10.005") + Money.of(1)
+Money(amount=Decimal('11.01'), currency='EUR')
+>>> Money.of(1, "EUR") + Money.of(1, "GBP")
+Traceback (most recent call last):
+...
+temoin.errors.CurrencyMismatchError: Mixed currencies: EUR and GBP. Express every amount of a contract in its currency. [money.currency_mismatch]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from temoin.errors import CurrencyMismatchError, InvalidInputError
+
+CENT = Decimal("0.01")
+DEFAULT_CURRENCY = "EUR"
+
+
+def to_decimal(value: object, *, path: str | None = None) -> Decimal:
+    """Read a number written as int, str or Decimal (floats go through ``str`` so 0.1 stays 0.1)."""
+    if isinstance(value, bool):
+        raise InvalidInputError("money.not_a_number", f"« {value} » n'est pas un montant.", f"'{value}' is not an amount.", path=path)
+    if isinstance(value, Decimal):
+        d = value
+    else:
+        try:
+            d = Decimal(str(value).replace("_", "").replace(" ", "").replace("\u202f", ""))
+        except InvalidOperation:
+            raise InvalidInputError(
+                "money.not_a_number",
+                f"« {value} » n'est pas un montant.",
+                f"'{value}' is not an amount.",
+                path=path,
+                hint_fr="Écrivez un nombre, par exemple 1500000.00.",
+                hint_en="Write a number, for example 1500000.00.",
+            ) from None
+    if not d.is_finite():
+        raise InvalidInputError("money.not_finite", f"Montant non fini : {value}.", f"Amount is not finite: {value}.", path=path)
+    return d
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Round to the cent, half away from zero: the one rounding rule for money."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, order=False)
+class Money:
+    amount: Decimal
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", round_cents(to_decimal(self.amount)))
+        if len(self.currency) != 3 or not self.currency.isupper():
+            raise InvalidInputError(
+                "money.currency",
+                f"Code de devise inconnu : « {self.currency} ».",
+                f"Unknown currency code: '{self.currency}'.",
+                hint_fr="Utilisez un code ISO 4217 comme EUR.",
+                hint_en="Use an ISO 4217 code such as EUR.",
+            )
+
+    @classmethod
+    def of(cls, amount: object, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(to_decimal(amount), currency)
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(Decimal(0), currency)
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise CurrencyMismatchError(self.currency, other.currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        return Money(self.amount * Decimal(factor), self.currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
+    def min(self, other: Money) -> Money:
+        return self if self <= other else other
+
+    def max(self, other: Money) -> Money:
+        return self if self >= other else other
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.2f} {self.currency}".replace(",", "\u202f")
