@@ -1,0 +1,102 @@
+"""The records the evaluation hands to the rest of Témoin (settlement, reports, the web).
+
+``EffectEstimate`` is what an estimator returns. ``ImpactResult`` is one indicator at one
+follow-up wave, evaluated by the contract's locked analysis plan, oriented so that a positive
+``improvement`` is good whatever the indicator's direction, and carrying the evidence grade that
+settlement gates payments on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class EffectEstimate:
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: float
+    n_treated: int
+    n_control: int
+    se_type: str
+    method: str
+    alpha: float = 0.05
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["notes"] = list(self.notes)
+        return d
+
+
+class EvidenceGrade(StrEnum):
+    MEETS = "meets_without_reservations"
+    MEETS_WITH_RESERVATIONS = "meets_with_reservations"
+    DOES_NOT_MEET = "does_not_meet"
+
+    @property
+    def label_fr(self) -> str:
+        return {
+            "meets_without_reservations": "satisfait aux standards sans réserve",
+            "meets_with_reservations": "satisfait aux standards avec réserves",
+            "does_not_meet": "ne satisfait pas aux standards",
+        }[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {
+            "meets_without_reservations": "meets standards without reservations",
+            "meets_with_reservations": "meets standards with reservations",
+            "does_not_meet": "does not meet standards",
+        }[self.value]
+
+    @property
+    def allows_payment(self) -> bool:
+        return self is not EvidenceGrade.DOES_NOT_MEET
+
+
+@dataclass(frozen=True)
+class ImpactResult:
+    """One indicator at one wave, by the locked plan; ``improvement`` > 0 means better."""
+
+    contract_id: str
+    contract_version: int
+    indicator: str
+    wave: str
+    effect: EffectEstimate
+    improvement: float
+    improvement_lower: float
+    """Lower confidence bound of the improvement, at the plan's alpha and sidedness."""
+    n_treated_followed: int
+    grade: EvidenceGrade
+    grade_reasons: tuple[str, ...] = ()
+    plan_hash: str = ""
+    amendments: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "contract_id": self.contract_id,
+            "contract_version": self.contract_version,
+            "indicator": self.indicator,
+            "wave": self.wave,
+            "effect": self.effect.to_dict(),
+            "improvement": self.improvement,
+            "improvement_lower": self.improvement_lower,
+            "n_treated_followed": self.n_treated_followed,
+            "grade": self.grade.value,
+            "grade_reasons": list(self.grade_reasons),
+            "plan_hash": self.plan_hash,
+            "amendments": list(self.amendments),
+        }
+
+    @property
+    def result_hash(self) -> str:
+        """SHA-256 of the canonical JSON of this result: what a settlement records as its input."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

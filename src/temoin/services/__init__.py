@@ -1,0 +1,1 @@
+"""Service functions: each owns one transaction (state change + audit entry, or nothing)."""

@@ -1,0 +1,90 @@
+"""The contract repository: rows ↔ domain ``Contract`` objects, versioned."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from temoin.contract import Contract, dump_contract, parse_contract
+from temoin.errors import NotFoundError
+from temoin.store.models.contracts import ContractRow, ContractVersionRow
+
+
+@dataclass(frozen=True)
+class StoredContract:
+    contract: Contract
+    version: int
+    content_hash: str
+    yaml_text: str
+    created_by: str
+
+
+def content_hash(contract: Contract) -> str:
+    """SHA-256 of the canonical YAML: two documents that mean the same thing hash the same."""
+    return hashlib.sha256(dump_contract(contract).encode("utf-8")).hexdigest()
+
+
+class ContractRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_version(self, contract: Contract, *, actor: str) -> tuple[StoredContract, bool]:
+        """Store a contract; a new version only when its meaning changed. Returns (stored, created)."""
+        text = dump_contract(contract)
+        digest = content_hash(contract)
+        row = self.session.get(ContractRow, contract.id)
+        if row is not None:
+            latest = self.get(contract.id, row.latest_version)
+            if latest.content_hash == digest:
+                return latest, False
+            version = row.latest_version + 1
+            row.latest_version = version
+        else:
+            version = 1
+            self.session.add(ContractRow(id=contract.id, latest_version=1))
+            self.session.flush()
+        self.session.add(ContractVersionRow(
+            contract_id=contract.id, version=version, title_fr=contract.title.fr, title_en=contract.title.en,
+            design=contract.evaluation.design.value, currency=contract.currency, document=text,
+            content_hash=digest, created_by=actor))
+        self.session.flush()
+        return StoredContract(contract, version, digest, text, actor), True
+
+    def get(self, contract_id: str, version: int | None = None) -> StoredContract:
+        if version is None:
+            return self.latest(contract_id)
+        row = self.session.execute(
+            select(ContractVersionRow).where(ContractVersionRow.contract_id == contract_id,
+                                             ContractVersionRow.version == version)
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError("contract.version_not_found",
+                                f"Le contrat « {contract_id} » n'a pas de version {version}.",
+                                f"Contract '{contract_id}' has no version {version}.",
+                                hint_fr="`temoin contract list` montre les versions.",
+                                hint_en="`temoin contract list` shows the versions.")
+        return StoredContract(parse_contract(row.document), row.version, row.content_hash, row.document, row.created_by)
+
+    def latest(self, contract_id: str) -> StoredContract:
+        row = self.session.get(ContractRow, contract_id)
+        if row is None:
+            raise NotFoundError("contract.not_found", f"Contrat inconnu : « {contract_id} ».",
+                                f"Unknown contract: '{contract_id}'.",
+                                hint_fr="Importez-le avec `temoin contract import FICHIER`.",
+                                hint_en="Import it with `temoin contract import FILE`.", path="contract_id")
+        return self.get(contract_id, row.latest_version)
+
+    def list_latest(self) -> list[StoredContract]:
+        ids = self.session.execute(select(ContractRow.id).order_by(ContractRow.id)).scalars().all()
+        return [self.latest(i) for i in ids]
+
+    def versions(self, contract_id: str) -> list[tuple[int, str, str]]:
+        """(version, created_by, content_hash) for each stored version, oldest first."""
+        rows = self.session.execute(
+            select(ContractVersionRow.version, ContractVersionRow.created_by, ContractVersionRow.content_hash)
+            .where(ContractVersionRow.contract_id == contract_id).order_by(ContractVersionRow.version)
+        ).all()
+        return [(r[0], r[1], r[2]) for r in rows]

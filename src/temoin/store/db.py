@@ -1,0 +1,74 @@
+"""Engines, transactions and migrations.
+
+SQLite is the embedded default (a file database in WAL mode, foreign keys on); PostgreSQL is
+reached through ``TEMOIN_DATABASE_URL`` (``postgresql+psycopg://…``). The schema is made only by
+Alembic migrations (``migrate``), never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from temoin.settings import get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = url or get_settings().database_url
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine, target: str = "heads") -> None:
+    """Bring the schema up to date (every area's branch)."""
+    command.upgrade(alembic_config(engine), target)
+
+
+def downgrade(engine: Engine, target: str = "base") -> None:
+    command.downgrade(alembic_config(engine), target)
+
+
+_factories: dict[int, sessionmaker[Session]] = {}
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit when the block ends, roll back everything on any error."""
+    factory = _factories.setdefault(id(engine), sessionmaker(bind=engine, expire_on_commit=False))
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
