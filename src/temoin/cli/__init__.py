@@ -24,8 +24,7 @@ AREAS = ["contract"]
 def _root(
     lang: str = typer.Option(None, "--lang", help="fr (défaut) ou en / fr (default) or en."),
 ) -> None:
-    if lang:
-        set_language(lang)
+    set_language(lang)
 
 
 for _name in AREAS:

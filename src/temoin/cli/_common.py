@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from temoin.errors import TemoinError
@@ -22,7 +23,11 @@ _state: dict[str, str] = {}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def set_language(lang: str) -> None:
+def set_language(lang: str | None) -> None:
+    """Set (or, with None, reset to the configured default) the language of this invocation."""
+    if lang is None:
+        _state.pop("lang", None)
+        return
     if lang not in ("fr", "en"):
         raise typer.BadParameter("--lang: fr ou/or en")
     _state["lang"] = lang
@@ -56,7 +61,7 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except TemoinError as exc:
-        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {exc.render(lang())}", soft_wrap=True)  # type: ignore[arg-type]
+        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {escape(exc.render(lang()))}", soft_wrap=True)  # type: ignore[arg-type]
         raise typer.Exit(1) from None
 
 

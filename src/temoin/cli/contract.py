@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from temoin.cli._common import console, handle_errors, lang, print_json, t
+from temoin.contract import Contract, Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -86,20 +88,17 @@ def register(app: typer.Typer) -> None:
                 console.print(f"{r['id']}  v{r['version']}  {r['design']}  {r['title']}")
 
 
-def print_safeguard_report(contract: object, outcomes: list) -> None:  # type: ignore[type-arg]
-    from temoin.contract import Contract
-
-    assert_contract = contract if isinstance(contract, Contract) else None
-    title = assert_contract.title.get(lang()) if assert_contract else ""
-    console.print(f"[bold]{title}[/]")
+def print_safeguard_report(contract: Contract, outcomes: list[Outcome]) -> None:
+    """The safeguard report as a person reads it: each rule, passed or not, with how to fix it."""
+    console.print(f"[bold]{escape(contract.title.get(lang()))}[/]")
     marks = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
     for o in outcomes:
         d = o.to_dict(lang())
         if o.passed:
             console.print(f"  [green]✓[/] {o.code} {d['title']}")
         else:
-            console.print(f"  {marks[o.severity]} {o.code} {d['title']} — {d['message']}")
-            console.print(f"      → {d['fix']}", style="dim")
+            console.print(f"  {marks[o.severity]} {o.code} {d['title']} — {escape(str(d['message']))}")
+            console.print(f"      → {escape(str(d['fix']))}", style="dim")
     errors = sum(1 for o in outcomes if o.blocking)
     warnings = sum(1 for o in outcomes if not o.passed and o.severity == "warning")
     console.print(t(f"  {errors} erreur(s), {warnings} avertissement(s).", f"  {errors} error(s), {warnings} warning(s)."))
