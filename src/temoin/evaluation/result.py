@@ -28,6 +28,10 @@ class EffectEstimate:
     method: str
     alpha: float = 0.05
     notes: tuple[str, ...] = ()
+    n_clusters: int | None = None
+    """Number of clusters when the standard error is clustered."""
+    ri_p_value: float | None = None
+    """Randomisation-inference (Fisher) p-value, when it was asked for."""
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)

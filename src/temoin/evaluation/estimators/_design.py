@@ -1,0 +1,296 @@
+"""Input checking and design matrices for the estimators.
+
+Every refusal is an :class:`~temoin.errors.InvalidInputError` that names the column, the value and
+what to do. Missing values are refused unless the caller asks for ``missing="drop"``; then the rows
+are dropped listwise and the count is reported in the result's notes, never silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from temoin.errors import InvalidInputError
+
+Missing = Literal["error", "drop"]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+__all__ = [
+    "FloatArray",
+    "IntArray",
+    "Missing",
+    "Prepared",
+    "bilingual",
+    "check_columns",
+    "codes_of",
+    "numeric_column",
+    "prepare",
+]
+
+
+def bilingual(fr: str, en: str) -> str:
+    """A note for ``EffectEstimate.notes``: French first, then English."""
+    return f"{fr} / {en}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Checked, complete-case arrays for one estimation."""
+
+    y: FloatArray
+    d: FloatArray
+    covariates: FloatArray
+    """(n, p) covariate matrix, Fortran order (p may be 0)."""
+    covariate_names: tuple[str, ...]
+    cluster: IntArray | None
+    n_clusters: int
+    block: IntArray | None
+    block_labels: tuple[str, ...]
+    weights: FloatArray | None
+    n_dropped: int
+    notes: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+    @property
+    def n_treated(self) -> int:
+        return int(np.count_nonzero(self.d))
+
+    @property
+    def n_control(self) -> int:
+        return self.n - self.n_treated
+
+
+def check_columns(data: pd.DataFrame, columns: Sequence[str], *, path: str = "data") -> None:
+    """Refuse a column name that is not in ``data``, listing the columns that are."""
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidInputError(
+            "evaluation.not_a_table",
+            "Les données doivent être un tableau (pandas DataFrame).",
+            "The data must be a table (pandas DataFrame).",
+            path=path,
+        )
+    unknown = [c for c in columns if c not in data.columns]
+    if unknown:
+        available = ", ".join(map(str, data.columns[:30]))
+        names = ", ".join(repr(c) for c in unknown)
+        raise InvalidInputError(
+            "evaluation.unknown_column",
+            f"Colonne(s) absente(s) des données : {names}.",
+            f"Column(s) not in the data: {names}.",
+            path=path,
+            hint_fr=f"Colonnes disponibles : {available}. Vérifiez l'orthographe ou le plan d'analyse.",
+            hint_en=f"Available columns: {available}. Check the spelling or the analysis plan.",
+        )
+
+
+def numeric_column(data: pd.DataFrame, name: str, role_fr: str, role_en: str) -> FloatArray:
+    """A column as float64; refuses text and dates with a message naming the column."""
+    col = data[name]
+    if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+        return np.asarray(col.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    converted = pd.to_numeric(col, errors="coerce")
+    bad = col[converted.isna() & col.notna()]
+    if len(bad):
+        raise InvalidInputError(
+            "evaluation.not_numeric",
+            f"La colonne {name!r} ({role_fr}) n'est pas numérique : valeur {bad.iloc[0]!r} "
+            f"({len(bad)} valeur(s) non numérique(s)).",
+            f"Column {name!r} ({role_en}) is not numeric: value {bad.iloc[0]!r} "
+            f"({len(bad)} non-numeric value(s)).",
+            path=name,
+            hint_fr="Codez-la en nombres (par exemple des indicatrices 0/1 pour une variable catégorielle).",
+            hint_en="Code it as numbers (e.g. 0/1 indicators for a categorical variable).",
+        )
+    return np.asarray(converted.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def codes_of(values: pd.Series) -> tuple[IntArray, tuple[str, ...]]:
+    """Integer codes 0..G-1 for a grouping column (cluster, block), with the labels."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.asarray(codes, dtype=np.int64), tuple(str(u) for u in uniques)
+
+
+def _missing_report(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, int]:
+    counts = data[list(columns)].isna().sum()
+    return {str(k): int(v) for k, v in counts.items() if v > 0}
+
+
+def prepare(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Sequence[str] = (),
+    *,
+    cluster: str | None = None,
+    block: str | None = None,
+    weights: str | None = None,
+    missing: Missing = "error",
+) -> Prepared:
+    """Check the inputs of an effect estimate and return complete-case arrays."""
+    if isinstance(covariates, str):
+        covariates = tuple(c.strip() for c in covariates.split(",") if c.strip())
+    covariates = tuple(covariates)
+    roles = [outcome, treatment, *covariates]
+    for extra in (cluster, block, weights):
+        if extra is not None:
+            roles.append(extra)
+    check_columns(data, roles)
+    dup = sorted({c for c in covariates if covariates.count(c) > 1})
+    if dup or outcome in covariates or treatment in covariates:
+        clash = dup or [c for c in (outcome, treatment) if c in covariates]
+        raise InvalidInputError(
+            "evaluation.duplicate_column",
+            f"Colonne utilisée deux fois : {', '.join(clash)}.",
+            f"Column used twice: {', '.join(clash)}.",
+            path="covariates",
+            hint_fr="Une covariable ne peut pas être aussi le résultat ou le traitement.",
+            hint_en="A covariate cannot also be the outcome or the treatment.",
+        )
+    if missing not in ("error", "drop"):
+        raise InvalidInputError(
+            "evaluation.bad_option",
+            f"Option missing={missing!r} inconnue.",
+            f"Unknown option missing={missing!r}.",
+            path="missing",
+            hint_fr="Choisissez 'error' (refuser) ou 'drop' (exclure les lignes incomplètes, signalé).",
+            hint_en="Choose 'error' (refuse) or 'drop' (drop incomplete rows, reported).",
+        )
+
+    used = list(dict.fromkeys(roles))
+    report = _missing_report(data, used)
+    n_dropped = 0
+    notes: list[str] = []
+    frame = data
+    if report:
+        detail = ", ".join(f"{k} ({v})" for k, v in report.items())
+        if missing == "error":
+            raise InvalidInputError(
+                "evaluation.missing_values",
+                f"Valeurs manquantes dans : {detail}.",
+                f"Missing values in: {detail}.",
+                path=next(iter(report)),
+                hint_fr="Complétez les données, ou demandez explicitement missing='drop' "
+                "(lignes incomplètes exclues et comptées dans le résultat).",
+                hint_en="Complete the data, or ask explicitly for missing='drop' "
+                "(incomplete rows are dropped and counted in the result).",
+            )
+        keep = data[used].notna().all(axis=1)
+        n_dropped = int((~keep).sum())
+        frame = data.loc[keep]
+        notes.append(
+            bilingual(
+                f"{n_dropped} ligne(s) exclue(s) pour valeurs manquantes ({detail}).",
+                f"{n_dropped} row(s) dropped for missing values ({detail}).",
+            )
+        )
+
+    y = numeric_column(frame, outcome, "résultat", "outcome")
+    t_raw = frame[treatment]
+    d = numeric_column(frame, treatment, "traitement", "treatment")
+    values = np.unique(d)
+    if not np.all(np.isin(values, (0.0, 1.0))):
+        shown = ", ".join(repr(v) for v in pd.unique(t_raw)[:6])
+        raise InvalidInputError(
+            "evaluation.treatment_not_binary",
+            f"Le traitement {treatment!r} doit valoir 0 (témoin) ou 1 (programme) ; valeurs trouvées : {shown}.",
+            f"Treatment {treatment!r} must be 0 (control) or 1 (programme); values found: {shown}.",
+            path=treatment,
+            hint_fr="Recodez le bras d'affectation en 0/1.",
+            hint_en="Recode the assigned arm as 0/1.",
+        )
+    n1 = int(np.count_nonzero(d))
+    n0 = int(d.shape[0]) - n1
+    if n1 == 0 or n0 == 0:
+        empty_fr, empty_en = ("programme (1)", "programme (1)") if n1 == 0 else ("témoin (0)", "control (0)")
+        raise InvalidInputError(
+            "evaluation.empty_arm",
+            f"Le groupe {empty_fr} est vide : aucun effet ne peut être estimé ({n1} traités, {n0} témoins).",
+            f"The {empty_en} arm is empty: no effect can be estimated ({n1} treated, {n0} controls).",
+            path=treatment,
+            hint_fr="Vérifiez l'affectation et les filtres appliqués aux données.",
+            hint_en="Check the assignment and any filter applied to the data.",
+        )
+    if np.all(y == y[0]):
+        raise InvalidInputError(
+            "evaluation.constant_outcome",
+            f"Le résultat {outcome!r} est constant (toujours {y[0]:g}) : aucun effet ne peut être estimé.",
+            f"Outcome {outcome!r} is constant (always {y[0]:g}): no effect can be estimated.",
+            path=outcome,
+            hint_fr="Vérifiez la colonne du résultat et la vague de suivi choisie.",
+            hint_en="Check the outcome column and the follow-up wave chosen.",
+        )
+    if not np.all(np.isfinite(y)):
+        raise InvalidInputError(
+            "evaluation.not_finite",
+            f"Le résultat {outcome!r} contient une valeur infinie.",
+            f"Outcome {outcome!r} contains an infinite value.",
+            path=outcome,
+        )
+
+    n = int(y.shape[0])
+    cov = np.empty((n, len(covariates)), dtype=np.float64, order="F")
+    for j, name in enumerate(covariates):
+        col = numeric_column(frame, name, "covariable", "covariate")
+        if not np.all(np.isfinite(col)):
+            raise InvalidInputError(
+                "evaluation.not_finite",
+                f"La covariable {name!r} contient une valeur infinie.",
+                f"Covariate {name!r} contains an infinite value.",
+                path=name,
+            )
+        cov[:, j] = col
+
+    cl_codes: IntArray | None = None
+    n_clusters = 0
+    if cluster is not None:
+        cl_codes, labels = codes_of(frame[cluster])
+        n_clusters = len(labels)
+        if n_clusters < 2:
+            raise InvalidInputError(
+                "evaluation.too_few_clusters",
+                f"Il faut au moins deux grappes (colonne {cluster!r}) ; trouvé : {n_clusters}.",
+                f"At least two clusters are needed (column {cluster!r}); found: {n_clusters}.",
+                path=cluster,
+                hint_fr="Sans grappes multiples, une erreur type par grappe n'a pas de sens : retirez 'cluster'.",
+                hint_en="Without several clusters a clustered standard error is meaningless: remove 'cluster'.",
+            )
+
+    bl_codes: IntArray | None = None
+    bl_labels: tuple[str, ...] = ()
+    if block is not None:
+        bl_codes, bl_labels = codes_of(frame[block])
+
+    w: FloatArray | None = None
+    if weights is not None:
+        w = numeric_column(frame, weights, "poids", "weights")
+        if not np.all(np.isfinite(w)) or np.any(w <= 0):
+            bad = w[~(np.isfinite(w) & (w > 0))][0]
+            raise InvalidInputError(
+                "evaluation.bad_weights",
+                f"Les poids {weights!r} doivent être strictement positifs et finis ; valeur trouvée : {bad:g}.",
+                f"Weights {weights!r} must be strictly positive and finite; value found: {bad:g}.",
+                path=weights,
+            )
+
+    return Prepared(
+        y=y,
+        d=d,
+        covariates=cov,
+        covariate_names=covariates,
+        cluster=cl_codes,
+        n_clusters=n_clusters,
+        block=bl_codes,
+        block_labels=bl_labels,
+        weights=w,
+        n_dropped=n_dropped,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,173 @@
+"""Variance of least-squares coefficients: classical, HC0–HC3, CR0, CR1, CR2 (Bell–McCaffrey).
+
+Formulas (X whitened by sqrt(w) when weighted, B = (X'X)^-1, e the residuals, h_i the leverages):
+
+- classical: s² B with s² = e'e / (n - k);
+- HC0: B X' diag(e²) X B; HC1 = HC0 · n/(n-k); HC2 uses e²/(1-h); HC3 uses e²/(1-h)²;
+- CR0: B (Σ_g u_g u_g') B with u_g = X_g' e_g; CR1 = CR0 · G/(G-1) · (n-1)/(n-k) (Stata, statsmodels);
+- CR2 (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018): u_g = X_g' A_g e_g with
+  A_g = (I - H_gg)^(-1/2), the symmetric inverse square root (pseudo-inverse where a cluster's
+  leverage is 1). A_g is applied through the k×k eigen-decomposition of the cluster's share of the
+  hat matrix, never as an n_g×n_g matrix. Degrees of freedom for coefficient c: Satterthwaite
+  under a homoskedastic working model, (tr M)² / tr(M²) with M = diag(p_g'p_g) - Q'BQ,
+  p_g = A_g X_g B c, q_g = X_g' p_g (a G×G matrix; no n×n matrix is formed).
+
+Degrees of freedom for the t reference: n - k for classical and HC types, G - 1 for CR0/CR1, and the
+Bell–McCaffrey value for CR2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from temoin.errors import InvalidInputError
+
+from ._design import FloatArray, IntArray
+from .ols import OLSFit
+
+SEType = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"]
+SE_TYPES: tuple[str, ...] = ("classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2")
+CLUSTER_TYPES: tuple[str, ...] = ("CR0", "CR1", "CR2")
+
+__all__ = ["CLUSTER_TYPES", "SE_TYPES", "SEType", "Vcov", "cluster_scores", "leverages", "vcov"]
+
+_CHUNK = 1 << 18
+
+
+@dataclass(frozen=True)
+class Vcov:
+    matrix: FloatArray
+    df: float
+    """Degrees of freedom of the t reference for the coefficient of interest."""
+
+
+def leverages(fit: OLSFit) -> FloatArray:
+    """Diagonal of the hat matrix, by row chunks (no n×n matrix)."""
+    n = fit.n
+    h = np.empty(n)
+    for start in range(0, n, _CHUNK):
+        xs = fit.xw[start : start + _CHUNK]
+        h[start : start + _CHUNK] = np.einsum("ij,ij->i", xs @ fit.bread, xs)
+    return h
+
+
+def _weighted_meat(xw: FloatArray, omega: FloatArray) -> FloatArray:
+    k = xw.shape[1]
+    meat = np.zeros((k, k))
+    for start in range(0, xw.shape[0], _CHUNK):
+        xs = xw[start : start + _CHUNK]
+        meat += xs.T @ (xs * omega[start : start + _CHUNK, None])
+    return meat
+
+
+def cluster_scores(xw: FloatArray, e: FloatArray, codes: IntArray, n_clusters: int) -> FloatArray:
+    """Per-cluster score sums u_g = X_g' e_g as a (G, k) matrix, one bincount per column."""
+    k = xw.shape[1]
+    s = np.empty((n_clusters, k))
+    for j in range(k):
+        s[:, j] = np.bincount(codes, weights=xw[:, j] * e, minlength=n_clusters)
+    return s
+
+
+def _cr2(fit: OLSFit, codes: IntArray, n_clusters: int, coef: int) -> tuple[FloatArray, float]:
+    xw, e, b = fit.xw, fit.resid_w, fit.bread
+    k = fit.k
+    f = np.linalg.cholesky(b)  # B = F F'
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_clusters + 1))
+    bc = b[:, coef]
+    meat = np.zeros((k, k))
+    q = np.empty((k, n_clusters))
+    pp = np.empty(n_clusters)
+    for g in range(n_clusters):
+        idx = order[bounds[g] : bounds[g + 1]]
+        xg = xw[idx]
+        eg = e[idx]
+        z = xg @ f
+        lam, vec = np.linalg.eigh(z.T @ z)
+        lam = np.clip(lam, 0.0, None)
+        fl = np.empty_like(lam)
+        small = lam < 1e-12
+        full = (1.0 - lam) < 1e-10
+        regular = ~small & ~full
+        fl[small] = 0.5
+        fl[regular] = ((1.0 - lam[regular]) ** -0.5 - 1.0) / lam[regular]
+        fl[full] = -1.0 / lam[full]  # pseudo-inverse: that direction is removed
+        core = vec @ (fl[:, None] * vec.T)
+
+        def adjust(v: FloatArray, z: FloatArray = z, core: FloatArray = core) -> FloatArray:
+            out: FloatArray = v + z @ (core @ (z.T @ v))
+            return out
+
+        ug = xg.T @ adjust(eg)
+        meat += np.outer(ug, ug)
+        pg = adjust(xg @ bc)
+        q[:, g] = xg.T @ pg
+        pp[g] = pg @ pg
+    m = np.diag(pp) - q.T @ b @ q
+    tr = float(np.trace(m))
+    tr2 = float(np.sum(m * m))
+    df = tr * tr / tr2 if tr2 > 0 else float("nan")
+    return b @ meat @ b, df
+
+
+def vcov(
+    fit: OLSFit,
+    se_type: str,
+    *,
+    cluster: IntArray | None = None,
+    n_clusters: int = 0,
+    coef: int = 1,
+) -> Vcov:
+    """Variance matrix of the coefficients and the t degrees of freedom for ``coef``."""
+    n, k = fit.n, fit.k
+    b, e = fit.bread, fit.resid_w
+    if se_type not in SE_TYPES:
+        raise InvalidInputError(
+            "evaluation.bad_se_type",
+            f"Type d'erreur type inconnu : {se_type!r}.",
+            f"Unknown standard-error type: {se_type!r}.",
+            path="se",
+            hint_fr=f"Choisissez parmi {', '.join(SE_TYPES)}.",
+            hint_en=f"Choose among {', '.join(SE_TYPES)}.",
+        )
+    if se_type in CLUSTER_TYPES:
+        if cluster is None:
+            raise InvalidInputError(
+                "evaluation.cluster_needed",
+                f"L'erreur type {se_type} demande une colonne de grappes.",
+                f"Standard error {se_type} needs a cluster column.",
+                path="cluster",
+                hint_fr="Indiquez la colonne des grappes, ou choisissez une erreur type HC.",
+                hint_en="Give the cluster column, or choose an HC standard error.",
+            )
+        if se_type == "CR2":
+            v, df = _cr2(fit, cluster, n_clusters, coef)
+            return Vcov(v, df)
+        s = cluster_scores(fit.xw, e, cluster, n_clusters)
+        v = b @ (s.T @ s) @ b
+        if se_type == "CR1":
+            v = v * (n_clusters / (n_clusters - 1)) * ((n - 1) / (n - k))
+        return Vcov(v, float(n_clusters - 1))
+    if se_type == "classical":
+        return Vcov(b * float(e @ e) / (n - k), float(n - k))
+    if se_type in ("HC0", "HC1"):
+        v = b @ _weighted_meat(fit.xw, e * e) @ b
+        if se_type == "HC1":
+            v = v * n / (n - k)
+        return Vcov(v, float(n - k))
+    h = leverages(fit)
+    if np.any(h > 1 - 1e-10):
+        raise InvalidInputError(
+            "evaluation.leverage_one",
+            f"Une observation a un levier de 1 : l'erreur type {se_type} n'est pas définie.",
+            f"An observation has leverage 1: standard error {se_type} is undefined.",
+            path="se",
+            hint_fr="Une strate ou une covariable isole une seule observation ; regroupez les strates ou utilisez HC1.",
+            hint_en="A block or covariate isolates a single observation; merge blocks or use HC1.",
+        )
+    omega = e * e / (1 - h) if se_type == "HC2" else e * e / (1 - h) ** 2
+    return Vcov(b @ _weighted_meat(fit.xw, omega) @ b, float(n - k))
