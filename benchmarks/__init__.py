@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench_*.py`` module has ``main(quick=False)`` printing timings and ratios."""
