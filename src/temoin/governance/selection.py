@@ -1,0 +1,472 @@
+"""Calls for projects: weighted criteria, a committee with a composition rule, conflict-of-interest
+declarations with automatic recusal, weighted scores, and a reasoned decision.
+
+Everything here is pure: a :class:`CallState` is the whole record of one call, and each function
+either returns what to record or raises a :class:`~temoin.errors.TemoinError` that says what is
+wrong and what to do. The store and the services persist what these functions accept.
+
+The rules, as civil society asked for them (Uniopss):
+
+* the committee must hold at least ``min_civil_society_seats`` seats of civil society
+  (``civil_society`` or ``beneficiary`` seats, as in the contract safeguard S06);
+* every member declares, for every application, whether they have a conflict of interest;
+* a member is recused from an application when they declare a conflict, when their own
+  organisation is the applicant, or when a standing interest of theirs names the applicant;
+  a recused member's score is refused;
+* an application's score is, for each criterion, the mean of its non-recused members' scores, and
+  then the weighted mean over criteria: ``sum(w_c * mean_c) / sum(w_c)``;
+* the decision needs every declaration and every score, and reasons; after it, the call is frozen
+  and its record (criteria, committee, recusals, scores, reasons) is public.
+
+>>> crit = (Criterion("impact", "Impact", "Impact", Decimal(2)), Criterion("cost", "Coût", "Cost", Decimal(1)))
+>>> aggregate_scores(crit, {"impact": [Decimal(8), Decimal(6)], "cost": [Decimal(4)]})
+Decimal('6')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from temoin.errors import ConflictError, InvalidInputError, NotFoundError
+
+CIVIL_SOCIETY_SEATS: frozenset[str] = frozenset({"civil_society", "beneficiary"})
+SEATS: frozenset[str] = frozenset(
+    {"civil_society", "beneficiary", "payer", "operator", "investor", "evaluator", "expert"}
+)
+RecusalReason = Literal["declared", "own_organisation", "standing_interest"]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    label_fr: str
+    label_en: str
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    person: str
+    organisation: str
+    seat: str
+    interests: tuple[str, ...] = ()
+    """Organisations this member has a standing interest in (from their general declaration)."""
+
+
+@dataclass(frozen=True)
+class Application:
+    id: str
+    organisation: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Declaration:
+    person: str
+    application: str
+    conflict: bool
+    nature: str = ""
+    declared_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Score:
+    person: str
+    application: str
+    criterion: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Decision:
+    selected: tuple[str, ...]
+    reasons_fr: str
+    reasons_en: str
+    decided_by: str
+    decided_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    id: str
+    title_fr: str
+    title_en: str
+    criteria: tuple[Criterion, ...]
+    committee: tuple[CommitteeMember, ...]
+    min_civil_society_seats: int = 2
+    max_score: Decimal = Decimal(10)
+    contract_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Recusal:
+    person: str
+    application: str
+    reason: RecusalReason
+    nature: str
+
+
+@dataclass
+class CallState:
+    """The whole record of a call: its definition and everything recorded since."""
+
+    call: Call
+    applications: list[Application] = field(default_factory=list)
+    declarations: list[Declaration] = field(default_factory=list)
+    scores: list[Score] = field(default_factory=list)
+    decision: Decision | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.decision is not None
+
+    def member(self, person: str) -> CommitteeMember:
+        m = next((m for m in self.call.committee if m.person == person), None)
+        if m is None:
+            names = ", ".join(x.person for x in self.call.committee)
+            raise NotFoundError(
+                "call.unknown_member",
+                f"« {person} » ne siège pas au comité de l'appel {self.call.id}.",
+                f"'{person}' does not sit on the committee of call {self.call.id}.",
+                path="member",
+                hint_fr=f"Membres : {names}.",
+                hint_en=f"Members: {names}.",
+            )
+        return m
+
+    def application(self, app_id: str) -> Application:
+        a = next((a for a in self.applications if a.id == app_id), None)
+        if a is None:
+            known = ", ".join(x.id for x in self.applications) or "—"
+            raise NotFoundError(
+                "call.unknown_application",
+                f"Candidature inconnue dans l'appel {self.call.id} : « {app_id} ».",
+                f"Unknown application in call {self.call.id}: '{app_id}'.",
+                path="application",
+                hint_fr=f"Candidatures : {known}.",
+                hint_en=f"Applications: {known}.",
+            )
+        return a
+
+    def declaration(self, person: str, app_id: str) -> Declaration | None:
+        return next((d for d in self.declarations if d.person == person and d.application == app_id), None)
+
+    def recusal(self, person: str, app_id: str) -> Recusal | None:
+        """Why ``person`` may not score ``app_id``, or ``None`` when they may."""
+        member = self.member(person)
+        app = self.application(app_id)
+        decl = self.declaration(person, app_id)
+        if decl is not None and decl.conflict:
+            return Recusal(person, app_id, "declared", decl.nature)
+        if member.organisation == app.organisation:
+            return Recusal(person, app_id, "own_organisation", member.organisation)
+        if app.organisation in member.interests:
+            return Recusal(person, app_id, "standing_interest", app.organisation)
+        return None
+
+    def recusals(self) -> list[Recusal]:
+        out = []
+        for app in self.applications:
+            for m in self.call.committee:
+                r = self.recusal(m.person, app.id)
+                if r is not None:
+                    out.append(r)
+        return out
+
+    def _require_open(self, action_fr: str, action_en: str) -> None:
+        if self.decided:
+            raise ConflictError(
+                "call.decided",
+                f"L'appel {self.call.id} est décidé : impossible de {action_fr}.",
+                f"Call {self.call.id} has been decided: cannot {action_en}.",
+                hint_fr="Le dossier d'un appel décidé est figé et public ; ouvrez un nouvel appel si besoin.",
+                hint_en="A decided call's record is frozen and public; open a new call if needed.",
+            )
+
+
+# --- definition ----------------------------------------------------------------------------------
+
+
+def _invalid(code: str, path: str, fr: str, en: str, hint_fr: str, hint_en: str) -> InvalidInputError:
+    return InvalidInputError(code, fr, en, path=path, hint_fr=hint_fr, hint_en=hint_en)
+
+
+def civil_society_seats(members: tuple[CommitteeMember, ...] | list[CommitteeMember]) -> int:
+    return sum(1 for m in members if m.seat in CIVIL_SOCIETY_SEATS)
+
+
+def validate_call(call: Call) -> None:
+    """Refuse a call whose criteria, weights or committee break the rules (composition rule included)."""
+    if not call.criteria:
+        raise _invalid("call.no_criteria", "criteria", "L'appel n'a aucun critère de sélection.",
+                       "The call has no selection criteria.",
+                       "Ajoutez au moins un critère avec son poids.", "Add at least one criterion with its weight.")
+    seen: set[str] = set()
+    for i, c in enumerate(call.criteria):
+        if c.id in seen:
+            raise _invalid("call.duplicate_criterion", f"criteria[{i}].id", f"Critère en double : « {c.id} ».",
+                           f"Duplicate criterion: '{c.id}'.", "Donnez à chaque critère un identifiant unique.",
+                           "Give each criterion a unique id.")
+        seen.add(c.id)
+        if not c.weight.is_finite() or c.weight <= 0:
+            raise _invalid("call.weight", f"criteria[{i}].weight",
+                           f"Poids du critère « {c.id} » invalide : {c.weight} (il doit être strictement positif).",
+                           f"Invalid weight for criterion '{c.id}': {c.weight} (it must be strictly positive).",
+                           "Retirez le critère plutôt que de lui donner un poids nul.",
+                           "Remove the criterion rather than giving it a zero weight.")
+    if call.max_score <= 0:
+        raise _invalid("call.max_score", "max_score", f"Note maximale invalide : {call.max_score}.",
+                       f"Invalid maximum score: {call.max_score}.", "Utilisez par exemple 10 ou 20.",
+                       "Use for example 10 or 20.")
+    if call.min_civil_society_seats < 0:
+        raise _invalid("call.min_seats", "min_civil_society_seats", "Le nombre minimal de sièges ne peut être négatif.",
+                       "The minimum number of seats cannot be negative.", "Indiquez 0 ou plus (2 recommandé).",
+                       "Give 0 or more (2 recommended).")
+    people: set[str] = set()
+    for i, m in enumerate(call.committee):
+        if m.seat not in SEATS:
+            raise _invalid("call.seat", f"committee[{i}].seat", f"Siège inconnu : « {m.seat} ».",
+                           f"Unknown seat: '{m.seat}'.", f"Sièges possibles : {', '.join(sorted(SEATS))}.",
+                           f"Possible seats: {', '.join(sorted(SEATS))}.")
+        if m.person in people:
+            raise _invalid("call.duplicate_member", f"committee[{i}].person",
+                           f"« {m.person} » siège deux fois au comité.", f"'{m.person}' sits twice on the committee.",
+                           "Un membre n'a qu'un siège.", "A member holds one seat only.")
+        people.add(m.person)
+    seats = civil_society_seats(call.committee)
+    if not call.committee or seats < call.min_civil_society_seats:
+        raise _invalid(
+            "call.composition",
+            "committee",
+            f"Le comité compte {seats} siège(s) de la société civile ou des personnes accompagnées ; "
+            f"la règle de composition en exige au moins {call.min_civil_society_seats}.",
+            f"The committee has {seats} civil-society or beneficiary seat(s); "
+            f"its composition rule requires at least {call.min_civil_society_seats}.",
+            "Ajoutez des membres aux sièges civil_society ou beneficiary (associations, têtes de réseau, "
+            "personnes accompagnées).",
+            "Add members on civil_society or beneficiary seats (associations, networks, people supported).",
+        )
+
+
+# --- actions -------------------------------------------------------------------------------------
+
+
+def add_application(state: CallState, app: Application) -> Application:
+    state._require_open("déposer une candidature", "add an application")
+    if not app.id or not app.organisation or not app.title.strip():
+        raise _invalid("call.application", "application", "Une candidature a un identifiant, une organisation et un titre.",
+                       "An application needs an id, an organisation and a title.", "Complétez-la.", "Complete it.")
+    if any(a.id == app.id for a in state.applications):
+        raise ConflictError("call.duplicate_application", f"La candidature « {app.id} » existe déjà.",
+                            f"Application '{app.id}' already exists.", path="application",
+                            hint_fr="Choisissez un autre identifiant.", hint_en="Choose another id.")
+    return app
+
+
+def add_declaration(state: CallState, decl: Declaration) -> tuple[Declaration, list[Score]]:
+    """Accept a declaration; returns it and the scores it voids.
+
+    A member declares once per application. The only change accepted afterwards is to declare a
+    conflict not declared before: the member is then recused, and their scores for that application
+    are voided (returned so the store deletes them and the ledger records it). Withdrawing a
+    declared conflict is refused: a recusal is final.
+    """
+    state._require_open("déclarer des intérêts", "record a declaration")
+    state.member(decl.person)
+    state.application(decl.application)
+    if decl.conflict and not decl.nature.strip():
+        raise _invalid("call.conflict_nature", "nature", "Un conflit d'intérêts déclaré doit être décrit.",
+                       "A declared conflict of interest must be described.",
+                       "Précisez sa nature, par exemple « administrateur de l'association candidate ».",
+                       "State its nature, e.g. 'board member of the applicant association'.")
+    before = state.declaration(decl.person, decl.application)
+    if before is None:
+        return decl, []
+    if before.conflict or not decl.conflict:
+        raise ConflictError(
+            "call.already_declared",
+            f"{decl.person} a déjà fait sa déclaration pour « {decl.application} »"
+            + (" (conflit déclaré : la récusation est définitive)." if before.conflict else "."),
+            f"{decl.person} has already declared for '{decl.application}'"
+            + (" (conflict declared: the recusal is final)." if before.conflict else "."),
+            path="declaration",
+            hint_fr="Seul l'ajout d'un conflit non déclaré est accepté après coup.",
+            hint_en="Only adding a conflict not declared before is accepted afterwards.",
+        )
+    voided = [s for s in state.scores if s.person == decl.person and s.application == decl.application]
+    return decl, voided
+
+
+def add_score(state: CallState, score: Score) -> Score:
+    """Accept one member's score for one criterion of one application, or say why not."""
+    state._require_open("noter", "score")
+    state.member(score.person)
+    state.application(score.application)
+    if not any(c.id == score.criterion for c in state.call.criteria):
+        known = ", ".join(c.id for c in state.call.criteria)
+        raise NotFoundError("call.unknown_criterion", f"Critère inconnu : « {score.criterion} ».",
+                            f"Unknown criterion: '{score.criterion}'.", path="criterion",
+                            hint_fr=f"Critères : {known}.", hint_en=f"Criteria: {known}.")
+    recusal = state.recusal(score.person, score.application)
+    if recusal is not None:
+        why_fr, why_en = _recusal_words(recusal)
+        raise ConflictError(
+            "call.recused",
+            f"{score.person} est récusé(e) pour « {score.application} » ({why_fr}) : sa note est refusée.",
+            f"{score.person} is recused from '{score.application}' ({why_en}): the score is refused.",
+            path="score",
+            hint_fr="Les autres membres du comité notent cette candidature.",
+            hint_en="The other committee members score this application.",
+        )
+    if state.declaration(score.person, score.application) is None:
+        raise ConflictError(
+            "call.declaration_missing",
+            f"{score.person} n'a pas encore déclaré ses intérêts pour « {score.application} ».",
+            f"{score.person} has not yet declared their interests for '{score.application}'.",
+            path="score",
+            hint_fr="Enregistrez d'abord sa déclaration (temoin call declare).",
+            hint_en="Record their declaration first (temoin call declare).",
+        )
+    if not score.value.is_finite() or not (0 <= score.value <= state.call.max_score):
+        raise _invalid("call.score_range", "value", f"Note hors barème : {score.value} (de 0 à {state.call.max_score}).",
+                       f"Score out of range: {score.value} (0 to {state.call.max_score}).",
+                       "Donnez une note dans le barème de l'appel.", "Give a score within the call's scale.")
+    if any(s.person == score.person and s.application == score.application and s.criterion == score.criterion
+           for s in state.scores):
+        raise ConflictError("call.already_scored",
+                            f"{score.person} a déjà noté « {score.application} » sur « {score.criterion} ».",
+                            f"{score.person} has already scored '{score.application}' on '{score.criterion}'.",
+                            path="score", hint_fr="Une note enregistrée ne se modifie pas.",
+                            hint_en="A recorded score is not changed.")
+    return score
+
+
+def _recusal_words(r: Recusal) -> tuple[str, str]:
+    if r.reason == "declared":
+        return f"conflit déclaré : {r.nature}", f"declared conflict: {r.nature}"
+    if r.reason == "own_organisation":
+        return f"membre de l'organisation candidate {r.nature}", f"member of the applicant organisation {r.nature}"
+    return f"intérêt déclaré dans {r.nature}", f"declared interest in {r.nature}"
+
+
+# --- aggregation and decision --------------------------------------------------------------------
+
+
+def aggregate_scores(criteria: tuple[Criterion, ...], by_criterion: dict[str, list[Decimal]]) -> Decimal | None:
+    """Weighted mean over criteria of the mean score per criterion; ``None`` if a criterion has no score."""
+    total = Decimal(0)
+    weights = Decimal(0)
+    for c in criteria:
+        values = by_criterion.get(c.id, [])
+        if not values:
+            return None
+        total += c.weight * (sum(values, Decimal(0)) / len(values))
+        weights += c.weight
+    return total / weights
+
+
+@dataclass(frozen=True)
+class ApplicationResult:
+    application: str
+    organisation: str
+    title: str
+    criterion_means: dict[str, Decimal | None]
+    total: Decimal | None
+    scorers: tuple[str, ...]
+    recused: tuple[str, ...]
+    civil_society_scorers: int
+    rank: int | None = None
+
+
+def results(state: CallState) -> list[ApplicationResult]:
+    """Each application's criterion means and weighted total, ranked (best first; ties share a rank)."""
+    recused = {(r.person, r.application) for r in state.recusals()}
+    rows: list[ApplicationResult] = []
+    for app in state.applications:
+        by_c: dict[str, list[Decimal]] = {c.id: [] for c in state.call.criteria}
+        for s in state.scores:
+            if s.application == app.id and (s.person, app.id) not in recused:
+                by_c[s.criterion].append(s.value)
+        means = {cid: (sum(v, Decimal(0)) / len(v) if v else None) for cid, v in by_c.items()}
+        scorers = tuple(m.person for m in state.call.committee if (m.person, app.id) not in recused)
+        rec = tuple(m.person for m in state.call.committee if (m.person, app.id) in recused)
+        cs = civil_society_seats([m for m in state.call.committee if m.person in scorers])
+        rows.append(ApplicationResult(app.id, app.organisation, app.title, means,
+                                      aggregate_scores(state.call.criteria, by_c), scorers, rec, cs))
+    scored = sorted((r for r in rows if r.total is not None), key=lambda r: (-(r.total or 0), r.application))
+    ranked: list[ApplicationResult] = []
+    for i, r in enumerate(scored):
+        rank = ranked[-1].rank if ranked and ranked[-1].total == r.total else i + 1
+        ranked.append(ApplicationResult(**{**r.__dict__, "rank": rank}))
+    return ranked + [r for r in rows if r.total is None]
+
+
+def missing_steps(state: CallState) -> list[tuple[str, str]]:
+    """What must still be recorded before the decision, as (French, English) sentences."""
+    out: list[tuple[str, str]] = []
+    if not state.applications:
+        out.append(("Aucune candidature.", "No application."))
+    for app in state.applications:
+        for m in state.call.committee:
+            if state.declaration(m.person, app.id) is None:
+                out.append((f"Déclaration d'intérêts de {m.person} pour « {app.id} ».",
+                            f"Declaration of interests by {m.person} for '{app.id}'."))
+                continue
+            if state.recusal(m.person, app.id) is not None:
+                continue
+            done = {s.criterion for s in state.scores if s.person == m.person and s.application == app.id}
+            todo = [c.id for c in state.call.criteria if c.id not in done]
+            if todo:
+                out.append((f"Notes de {m.person} pour « {app.id} » : {', '.join(todo)}.",
+                            f"Scores by {m.person} for '{app.id}': {', '.join(todo)}."))
+        if all(state.recusal(m.person, app.id) is not None for m in state.call.committee):
+            out.append((f"Tous les membres sont récusés pour « {app.id} » : personne ne peut la noter.",
+                        f"Every member is recused from '{app.id}': nobody can score it."))
+    return out
+
+
+def decide(state: CallState, decision: Decision) -> Decision:
+    """Accept the decision when every declaration and score is in and reasons are given."""
+    state._require_open("décider à nouveau", "decide again")
+    missing = missing_steps(state)
+    if missing:
+        shown = missing[:5]
+        more = f" (+{len(missing) - 5})" if len(missing) > 5 else ""
+        raise ConflictError(
+            "call.incomplete",
+            "Décision impossible, il manque : " + " ".join(m[0] for m in shown) + more,
+            "Cannot decide yet, still missing: " + " ".join(m[1] for m in shown) + more,
+            hint_fr="Recueillez chaque déclaration et chaque note avant de décider.",
+            hint_en="Collect every declaration and every score before deciding.",
+        )
+    for app_id in decision.selected:
+        state.application(app_id)
+    if len(set(decision.selected)) != len(decision.selected):
+        raise _invalid("call.duplicate_selection", "selected", "Une candidature est retenue deux fois.",
+                       "An application is selected twice.", "Citez chaque candidature une fois.", "Name each once.")
+    if not decision.reasons_fr.strip() or not decision.reasons_en.strip():
+        raise _invalid("call.reasons", "reasons", "La décision doit être motivée (en français et en anglais).",
+                       "The decision must give its reasons (in French and English).",
+                       "Expliquez pourquoi ces candidatures sont retenues et les autres non.",
+                       "Explain why these applications are selected and the others not.")
+    return decision
+
+
+def departs_from_ranking(state: CallState) -> bool:
+    """True when the selection is not the best-ranked applications (shown publicly, with the reasons)."""
+    if state.decision is None:
+        return False
+    ranked = [r for r in results(state) if r.total is not None]
+    k = len(state.decision.selected)
+    if k == 0:
+        return False
+    cutoff = ranked[k - 1].total if k <= len(ranked) else None
+    if cutoff is None:
+        return True
+    must = {r.application for r in ranked if r.total is not None and r.total > cutoff}
+    may = {r.application for r in ranked if r.total is not None and r.total >= cutoff}
+    chosen = set(state.decision.selected)
+    return not (must <= chosen <= may)
