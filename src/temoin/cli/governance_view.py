@@ -1,0 +1,107 @@
+"""Rendering governance records for people (rich): a call's record, the ledger status, the budget watch.
+
+Used by ``temoin call show``, ``temoin audit verify``, ``temoin budget check`` and the demo.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.table import Table
+
+from temoin.governance.budget import BudgetWatch
+from temoin.governance.ledger import ChainStatus
+
+SEATS = {"civil_society": ("société civile", "civil society"), "beneficiary": ("personnes accompagnées", "beneficiaries"),
+         "payer": ("payeur", "payer"), "operator": ("opérateur", "operator"), "investor": ("investisseur", "investor"),
+         "evaluator": ("évaluateur", "evaluator"), "expert": ("expert", "expert")}
+
+
+def _t(lang: str, fr: str, en: str) -> str:
+    return fr if lang == "fr" else en
+
+
+def _eur(value: str | Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value):,.0f}".replace(",", "\u202f") + " €"
+
+
+def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> None:
+    i = 0 if lang == "fr" else 1
+    status = {"open": _t(lang, "ouvert", "open"), "decided": _t(lang, "décidé", "decided")}[rec["status"]]
+    console.print(f"[bold]{rec['title'][lang]}[/] ({rec['call']}, {status})")
+    crit = ", ".join(f"{c['label'][lang]} ×{c['weight']}" for c in rec["criteria"])
+    console.print(_t(lang, "  Critères pondérés : ", "  Weighted criteria: ") + crit)
+    members = ", ".join(f"{m['person']} ({SEATS.get(m['seat'], (m['seat'], m['seat']))[i]})" for m in rec["committee"])
+    console.print(_t(lang, "  Comité : ", "  Committee: ") + members
+                  + _t(lang, f" — au moins {rec['min_civil_society_seats']} sièges société civile",
+                       f" — at least {rec['min_civil_society_seats']} civil-society seats"))
+    if rec["status"] != "decided":
+        console.print(_t(lang, f"  {rec['declarations_recorded']} déclaration(s), {rec['scores_recorded']} note(s) ; "
+                               "le dossier complet sera public après la décision.",
+                         f"  {rec['declarations_recorded']} declaration(s), {rec['scores_recorded']} score(s); "
+                         "the full record becomes public after the decision."))
+        for m in rec["missing"][:10]:
+            console.print(f"    - {m[lang]}", style="dim")
+        return
+    for r in rec["recusals"]:
+        console.print(_t(lang, "  Récusation : ", "  Recusal: ") + f"{r['person']} / {r['application']} — "
+                      + r["explanation"][lang])
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
+    table.add_column(_t(lang, "Rang", "Rank"))
+    table.add_column(_t(lang, "Candidature", "Application"))
+    for c in rec["criteria"]:
+        table.add_column(c["id"], justify="right")
+    table.add_column(_t(lang, "Total pondéré", "Weighted total"), justify="right")
+    table.add_column(_t(lang, "Notateurs", "Scorers"), justify="right")
+    selected = set(rec["decision"]["selected"])
+    for r in rec["results"]:
+        mark = " ✓" if r["application"] in selected else ""
+        table.add_row(str(r["rank"] or "—"), f"{r['title']}{mark}",
+                      *[r["criterion_means"][c["id"]] or "—" for c in rec["criteria"]],
+                      r["total"] or "—", f"{len(r['scorers'])}")
+    console.print(table)
+    d = rec["decision"]
+    console.print(_t(lang, "  Décision : ", "  Decision: ") + (", ".join(d["selected"]) or "—")
+                  + " — " + d["reasons"][lang])
+    if d["departs_from_ranking"]:
+        console.print(_t(lang, "  [yellow]La sélection s'écarte du classement pondéré.[/]",
+                         "  [yellow]The selection departs from the weighted ranking.[/]"))
+    for r in rec["results"]:
+        if r["below_composition_rule"]:
+            console.print(_t(lang, f"  [yellow]Après récusations, « {r['application']} » n'a été notée que par "
+                                   f"{r['civil_society_scorers']} membre(s) de la société civile.[/]",
+                             f"  [yellow]After recusals, '{r['application']}' was scored by only "
+                             f"{r['civil_society_scorers']} civil-society member(s).[/]"))
+
+
+def print_ledger_status(console: Any, status: ChainStatus, lang: str = "fr") -> None:
+    colour = "green" if status.whole else "red"
+    console.print(f"[{colour}]{status.describe(lang)}[/]", soft_wrap=True)
+
+
+def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> None:
+    d = watch.to_dict(lang)
+    console.print(_t(lang, f"[bold]Veille budgétaire[/] — payeur {watch.payer}, fonction {', '.join(watch.functions)}, "
+                           f"euros constants {watch.base_year}",
+                     f"[bold]Budget watch[/] — payer {watch.payer}, function {', '.join(watch.functions)}, "
+                     f"{watch.base_year} euros"))
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
+    for head in (_t(lang, "Année", "Year"), _t(lang, "Budget fonction", "Function budget"),
+                 _t(lang, "Obligatoire (constant)", "Mandatory (real)"),
+                 _t(lang, "CIS engagé", "CIS committed"), _t(lang, "CIS payé", "CIS paid"),
+                 _t(lang, "Part CIS", "CIS share")):
+        table.add_column(head, justify="right")
+    for y in watch.years:
+        share = "—" if y.cis_share is None else f"{(y.cis_share * 100):.2f} %"
+        table.add_row(str(y.year), _eur(y.function_total), _eur(y.mandatory_total_real), _eur(y.cis_commitments),
+                      _eur(y.cis_payments), share)
+    console.print(table)
+    if not d["flags"]:
+        console.print(_t(lang, "  [green]Aucune éviction détectée.[/]", "  [green]No displacement detected.[/]"))
+    for f in d["flags"]:
+        console.print(f"  [yellow]⚑ {f['message']}[/]", soft_wrap=True)
+    for n in d["notes"]:
+        console.print(f"  {n}", style="dim", soft_wrap=True)

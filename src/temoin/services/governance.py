@@ -1,0 +1,337 @@
+"""Governance services: each state change and its audit-ledger entry in one transaction.
+
+Calls for projects (create, applications, declarations, scores, decision), roles per contract,
+budget import and budget watch, and the ledger's verification. A refused action raises before
+anything is written: the whole transaction rolls back, ledger entry included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from temoin.contract.model import Contract, Role
+from temoin.errors import InvalidInputError
+from temoin.governance.budget import BudgetWatch, budget_watch, parse_budget_csv
+from temoin.governance.calls_io import parse_call
+from temoin.governance.ledger import ChainStatus
+from temoin.governance.record import progress, public_record
+from temoin.governance.roles import RoleAssignment, check_assignment, check_organisation_in_contract
+from temoin.governance.selection import (
+    Application,
+    Call,
+    Decision,
+    Declaration,
+    Score,
+    add_application,
+    add_declaration,
+    add_score,
+    decide,
+    validate_call,
+)
+from temoin.money import to_decimal
+from temoin.store import ledger, session_scope
+from temoin.store.contracts import ContractRepository
+from temoin.store.governance import BudgetRepository, CallRepository, RoleRepository
+
+EXAMPLE_BUDGET = Path(__file__).resolve().parents[1] / "examples" / "budgets" / "nord.csv"
+
+
+# --- calls for projects ----------------------------------------------------------------------------
+
+
+def create_call(engine: Engine, source: Call | dict[str, Any] | str | Path, *, actor: str) -> Call:
+    """Create a call from a :class:`Call`, its YAML data, or a YAML file."""
+    with session_scope(engine) as s:
+        if isinstance(source, Call):
+            call = source
+            validate_call(call)
+        else:
+            data = source
+            if isinstance(source, Path | str):
+                try:
+                    data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+                except (OSError, yaml.YAMLError) as exc:
+                    raise InvalidInputError("call.file", f"Fichier d'appel illisible : {source} ({exc}).",
+                                            f"Unreadable call file: {source} ({exc}).", path=str(source)) from None
+            contract = None
+            if isinstance(data, dict) and data.get("contract"):
+                contract = ContractRepository(s).latest(str(data["contract"])).contract
+            call = parse_call(data, contract)
+        if call.contract_id:
+            ContractRepository(s).latest(call.contract_id)
+        CallRepository(s).create(call, actor=actor)
+        ledger.append(s, actor=actor, event="call.created", contract_id=call.contract_id, payload={
+            "call": call.id, "criteria": {c.id: format(c.weight, "f") for c in call.criteria},
+            "committee": [{"person": m.person, "organisation": m.organisation, "seat": m.seat} for m in call.committee],
+            "min_civil_society_seats": call.min_civil_society_seats})
+    return call
+
+
+def apply_to_call(engine: Engine, call_id: str, app: Application, *, actor: str) -> None:
+    with session_scope(engine) as s:
+        repo = CallRepository(s)
+        state = repo.load(call_id, for_update=True)
+        add_application(state, app)
+        repo.add_application(call_id, app)
+        ledger.append(s, actor=actor, event="call.application_added", contract_id=state.call.contract_id,
+                      payload={"call": call_id, "application": app.id, "organisation": app.organisation,
+                               "title": app.title})
+
+
+def declare_interests(engine: Engine, call_id: str, decl: Declaration, *, actor: str) -> list[Score]:
+    """Record a member's declaration for an application; returns the scores it voided (if any)."""
+    with session_scope(engine) as s:
+        repo = CallRepository(s)
+        state = repo.load(call_id, for_update=True)
+        decl, voided = add_declaration(state, decl)
+        repo.add_declaration(call_id, decl, voided)
+        state.declarations.append(decl)
+        recusal = state.recusal(decl.person, decl.application)
+        ledger.append(s, actor=actor, event="call.declaration", contract_id=state.call.contract_id, payload={
+            "call": call_id, "person": decl.person, "application": decl.application, "conflict": decl.conflict,
+            "nature": decl.nature, "recused": recusal is not None,
+            "recusal_reason": recusal.reason if recusal else None, "voided_scores": len(voided)})
+    return voided
+
+
+def record_score(engine: Engine, call_id: str, score: Score, *, actor: str) -> None:
+    with session_scope(engine) as s:
+        repo = CallRepository(s)
+        state = repo.load(call_id, for_update=True)
+        add_score(state, score)
+        repo.add_score(call_id, score)
+        ledger.append(s, actor=actor, event="call.score", contract_id=state.call.contract_id, payload={
+            "call": call_id, "person": score.person, "application": score.application,
+            "criterion": score.criterion, "value": format(score.value, "f")})
+
+
+def record_scores(engine: Engine, call_id: str, person: str, application: str, values: dict[str, Decimal],
+                  *, actor: str) -> None:
+    """Several criteria at once, all accepted or none (one transaction)."""
+    with session_scope(engine) as s:
+        repo = CallRepository(s)
+        state = repo.load(call_id, for_update=True)
+        for criterion, value in values.items():
+            score = Score(person, application, criterion, value)
+            add_score(state, score)
+            repo.add_score(call_id, score)
+            state.scores.append(score)
+            ledger.append(s, actor=actor, event="call.score", contract_id=state.call.contract_id, payload={
+                "call": call_id, "person": person, "application": application, "criterion": criterion,
+                "value": format(value, "f")})
+
+
+def decide_call(engine: Engine, call_id: str, selected: list[str], reasons_fr: str, reasons_en: str,
+                *, actor: str) -> dict[str, Any]:
+    """Record the decision; returns the call's public record, whose digest goes into the ledger."""
+    with session_scope(engine) as s:
+        repo = CallRepository(s)
+        state = repo.load(call_id, for_update=True)
+        decision = decide(state, Decision(tuple(selected), reasons_fr, reasons_en or reasons_fr, actor,
+                                          dt.datetime.now(dt.UTC)))
+        repo.decide(call_id, decision)
+        state.decision = decision
+        record = public_record(state)
+        digest = hashlib.sha256(ledger_json(record).encode("utf-8")).hexdigest()
+        ledger.append(s, actor=actor, event="call.decided", contract_id=state.call.contract_id, payload={
+            "call": call_id, "selected": list(selected), "record_sha256": digest,
+            "departs_from_ranking": record["decision"]["departs_from_ranking"]})
+    return record
+
+
+def ledger_json(obj: Any) -> str:
+    from temoin.governance.ledger import canonical_json
+
+    return canonical_json(obj)
+
+
+def call_record(engine: Engine, call_id: str) -> dict[str, Any]:
+    """The full public record once decided; the progress only while the call is open."""
+    with session_scope(engine) as s:
+        state = CallRepository(s).load(call_id)
+        return public_record(state) if state.decided else progress(state)
+
+
+def list_calls(engine: Engine) -> list[dict[str, Any]]:
+    with session_scope(engine) as s:
+        return [{"id": r.id, "title": {"fr": r.title_fr, "en": r.title_en}, "contract": r.contract_id,
+                 "status": "decided" if r.decided_at else "open"} for r in CallRepository(s).list_calls()]
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+
+def assign_role(engine: Engine, contract_id: str, person: str, organisation: str, role: str, *,
+                actor: str, name: str | None = None) -> None:
+    with session_scope(engine) as s:
+        contract = ContractRepository(s).latest(contract_id).contract
+        check_organisation_in_contract(contract, organisation, role)
+        repo = RoleRepository(s)
+        assignment = RoleAssignment(contract_id, person, organisation, role)
+        check_assignment(repo.active_for_person(person), assignment)
+        repo.ensure_person(person, name)
+        repo.add(assignment, actor=actor)
+        ledger.append(s, actor=actor, event="role.assigned", contract_id=contract_id,
+                      payload={"person": person, "organisation": organisation, "role": role})
+
+
+def revoke_role(engine: Engine, contract_id: str, person: str, role: str, *, actor: str) -> None:
+    with session_scope(engine) as s:
+        row = RoleRepository(s).revoke(contract_id, person, role)
+        ledger.append(s, actor=actor, event="role.revoked", contract_id=contract_id,
+                      payload={"person": person, "organisation": row.organisation, "role": role})
+
+
+def list_roles(engine: Engine, *, contract_id: str | None = None, person: str | None = None,
+               include_revoked: bool = False) -> list[dict[str, object]]:
+    with session_scope(engine) as s:
+        return RoleRepository(s).listing(contract_id=contract_id, person_id=person, include_revoked=include_revoked)
+
+
+# --- budget watch ---------------------------------------------------------------------------------
+
+
+def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, Any]:
+    """Import a budget CSV: every row is checked first; a refused file writes nothing."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInputError("budget.file", f"Fichier illisible : {path} ({exc.strerror}).",
+                                f"Unreadable file: {path} ({exc.strerror}).", path=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInputError("budget.encoding", f"{path} n'est pas en UTF-8.", f"{path} is not UTF-8.",
+                                path=str(path), hint_fr="Enregistrez le fichier en UTF-8.",
+                                hint_en="Save the file as UTF-8.") from None
+    rows = parse_budget_csv(text, source=str(path))
+    digest = hashlib.sha256(raw).hexdigest()
+    with session_scope(engine) as s:
+        added, replaced = BudgetRepository(s).upsert(rows, source_sha256=digest)
+        payers = sorted({r.payer for r in rows})
+        years = sorted({r.year for r in rows})
+        summary = {"file": Path(path).name, "sha256": digest, "rows": len(rows), "added": added,
+                   "replaced": replaced, "payers": payers, "years": [years[0], years[-1]]}
+        ledger.append(s, actor=actor, event="budget.imported", payload=summary)
+    return summary
+
+
+def recorded_payments(session: Session, contract_id: str) -> dict[int, Decimal] | None:
+    """Outcome payments made under a contract by year, from the settlement store when it offers
+    ``payments_by_year(session, contract_id)``; ``None`` when no settlement store is available."""
+    try:
+        module = importlib.import_module("temoin.store.settlements")
+    except ImportError:
+        return None
+    fn = getattr(module, "payments_by_year", None)
+    if fn is None:
+        return None
+    return {int(y): to_decimal(v) for y, v in fn(session, contract_id).items()}
+
+
+def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
+    with session_scope(engine) as s:
+        contract = ContractRepository(s).latest(contract_id).contract
+        payers = [p.id for p in contract.parties_with(Role.OUTCOME_PAYER)]
+        rows = BudgetRepository(s).for_payers(payers)
+        payments = recorded_payments(s, contract_id)
+        watch = budget_watch(contract, rows, payments)
+        if payments is None:
+            watch.notes.append(("Paiements du CIS non disponibles (aucun règlement enregistré) : la veille porte sur "
+                                "les engagements prévus.",
+                                "CIS payments not available (no settlement recorded): the watch uses the planned "
+                                "commitments."))
+        return watch
+
+
+# --- audit ledger ---------------------------------------------------------------------------------
+
+
+def verify_ledger(engine: Engine) -> ChainStatus:
+    with session_scope(engine) as s:
+        return ledger.verify(s)
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+DEMO_CALL = "appel-aemo-nord-2024"
+
+
+def _demo_contract(engine: Engine) -> Contract:
+    from temoin.services.contracts import import_contract
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "contracts" / "aemo-renforcee.yaml"
+    import_contract(engine, path, actor="demo")
+    with session_scope(engine) as s:
+        return ContractRepository(s).latest("aemo-renforcee").contract
+
+
+def seed_demo_call(engine: Engine) -> None:
+    """The selection of the child-protection example: two applications, the committee of the
+    contract (Karim Benali, who sits on an operator's board, is recused from its application)."""
+    with session_scope(engine) as s:
+        if CallRepository(s).exists(DEMO_CALL):
+            return
+    actor = "demo"
+    create_call(engine, {
+        "id": DEMO_CALL, "contract": "aemo-renforcee", "max_score": 10,
+        "title": {"fr": "Appel à projets : AEMO renforcée dans le Nord (synthétique)",
+                  "en": "Call for projects: intensified AEMO in the Nord (synthetic)"},
+        "committee_from_contract": "comite-selection",
+        "criteria": [
+            {"id": "besoins", "label": {"fr": "Réponse aux besoins des familles", "en": "Response to families' needs"},
+             "weight": 3},
+            {"id": "evaluation", "label": {"fr": "Qualité de l'évaluation", "en": "Quality of the evaluation"},
+             "weight": 3},
+            {"id": "cout", "label": {"fr": "Coût et économies", "en": "Cost and savings"}, "weight": 2},
+            {"id": "participation", "label": {"fr": "Participation des familles", "en": "Families' participation"},
+             "weight": 2},
+        ]}, actor=actor)
+    apply_to_call(engine, DEMO_CALL, Application("horizon", "horizon-familles", "AEMO renforcée, Horizon Familles"),
+                  actor=actor)
+    apply_to_call(engine, DEMO_CALL, Application("passerelle", "passerelle-nord", "Passerelle Familles (fictive)"),
+                  actor=actor)
+    people = ["Claire Martin", "Karim Benali", "Sophie Lefebvre", "Jean Dubois"]
+    for person in people:
+        for app in ("horizon", "passerelle"):
+            declare_interests(engine, DEMO_CALL, Declaration(person, app, False), actor=person)
+    grid = {
+        ("Claire Martin", "horizon"): (8, 9, 7, 7), ("Claire Martin", "passerelle"): (7, 6, 8, 6),
+        ("Karim Benali", "passerelle"): (6, 6, 7, 8),
+        ("Sophie Lefebvre", "horizon"): (9, 8, 6, 9), ("Sophie Lefebvre", "passerelle"): (6, 5, 7, 7),
+        ("Jean Dubois", "horizon"): (8, 9, 7, 6), ("Jean Dubois", "passerelle"): (7, 6, 7, 6),
+    }
+    for (person, app), values in grid.items():
+        record_scores(engine, DEMO_CALL, person, app,
+                      dict(zip(("besoins", "evaluation", "cout", "participation"), map(Decimal, values), strict=True)),
+                      actor=person)
+    decide_call(engine, DEMO_CALL, ["horizon"],
+                "Meilleure note pondérée ; évaluation par essai randomisé stratifié ; K. Benali récusé (administrateur "
+                "d'une association adhérente).",
+                "Best weighted score; stratified randomised evaluation; K. Benali recused (board member of a member "
+                "association).", actor="comite-selection")
+
+
+def demo(engine: Engine, console: Any) -> None:
+    """Committee record, ledger status and budget watch for the child-protection example."""
+    from temoin.cli.governance_view import print_budget_watch, print_call_record, print_ledger_status
+
+    _demo_contract(engine)
+    seed_demo_call(engine)
+    with session_scope(engine) as s:
+        has_budget = bool(BudgetRepository(s).for_payers(["dept-nord"]))
+    if not has_budget:
+        import_budget(engine, EXAMPLE_BUDGET, actor="demo")
+    console.rule("Gouvernance / Governance — aemo-renforcee")
+    print_call_record(console, call_record(engine, DEMO_CALL), "fr")
+    print_ledger_status(console, verify_ledger(engine), "fr")
+    print_budget_watch(console, check_budget(engine, "aemo-renforcee"), "fr")
