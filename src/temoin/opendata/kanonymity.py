@@ -1,0 +1,206 @@
+"""k-anonymity of pseudonymised microdata on its quasi-identifiers (pandas).
+
+A table is k-anonymous when every combination of quasi-identifier values (age, sex, territory…)
+is shared by at least k records, so nobody can be singled out by what an outsider may know.
+
+:func:`check_k_anonymity` measures it. :func:`anonymise` makes an extract k-anonymous, in this
+order, and says what it did:
+
+1. numeric quasi-identifiers are generalised into bands, widening step by step (5, 10, 20 units
+   by default) until every class has k records or the widest band is reached;
+2. the records still in classes smaller than k are suppressed (left out), provided they are at
+   most ``max_suppressed_share`` of the extract (5 % by default);
+3. otherwise the extract is refused (:class:`KAnonymityRefused`): publishing it would need to
+   drop too much, or more generalisation than Témoin can do alone.
+
+With ``policy="refuse"``, an extract that is not k-anonymous as it stands is refused outright.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"age": [31, 32, 33, 34, 36, 37, 38, 39], "sex": ["F"] * 8})
+>>> check_k_anonymity(df, ["age", "sex"], k=4).satisfied
+False
+>>> out = anonymise(df, ["age", "sex"], k=4)
+>>> sorted(out.frame["age"].unique()), out.generalised, out.suppressed_records
+(['30-34', '35-39'], {'age': 5}, 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from temoin.errors import InvalidInputError, TemoinError
+
+__all__ = ["Anonymised", "KAnonymityRefused", "KAnonymityReport", "anonymise", "check_k_anonymity"]
+
+
+class KAnonymityRefused(TemoinError):
+    """An extract that cannot be made k-anonymous within the rules."""
+
+
+@dataclass(frozen=True)
+class KAnonymityReport:
+    k: int
+    quasi_identifiers: tuple[str, ...]
+    n_records: int
+    n_classes: int
+    smallest_class: int
+    records_in_small_classes: int
+
+    @property
+    def satisfied(self) -> bool:
+        return self.records_in_small_classes == 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "k": self.k,
+            "quasi_identifiers": list(self.quasi_identifiers),
+            "records": self.n_records,
+            "classes": self.n_classes,
+            "smallest_class": self.smallest_class,
+            "records_in_classes_smaller_than_k": self.records_in_small_classes,
+            "satisfied": self.satisfied,
+        }
+
+
+@dataclass(frozen=True)
+class Anonymised:
+    frame: pd.DataFrame
+    before: KAnonymityReport
+    after: KAnonymityReport
+    generalised: dict[str, int] = field(default_factory=dict)  # column -> band width
+    suppressed_records: int = 0
+
+    @property
+    def action(self) -> Literal["none", "generalised", "generalised_and_suppressed", "suppressed"]:
+        if self.generalised and self.suppressed_records:
+            return "generalised_and_suppressed"
+        if self.generalised:
+            return "generalised"
+        if self.suppressed_records:
+            return "suppressed"
+        return "none"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "generalised": dict(self.generalised),
+            "suppressed_records": self.suppressed_records,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+        }
+
+
+def _check_inputs(frame: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise InvalidInputError(
+            "kanonymity.k", f"k doit être un entier d'au moins 2 (reçu : {k!r}).", f"k must be a whole number of at least 2 (got {k!r})."
+        )
+    missing = [q for q in quasi_identifiers if q not in frame.columns]
+    if missing:
+        raise InvalidInputError(
+            "kanonymity.unknown_column",
+            f"Quasi-identifiants absents des données : {', '.join(missing)}.",
+            f"Quasi-identifiers missing from the data: {', '.join(missing)}.",
+            hint_fr="Vérifiez les attributs marqués quasi_identifier dans le contrat.",
+            hint_en="Check the attributes marked quasi_identifier in the contract.",
+        )
+
+
+def _class_sizes(frame: pd.DataFrame, quasi_identifiers: Sequence[str]) -> pd.Series:
+    if not quasi_identifiers:
+        return pd.Series([len(frame)], dtype="int64") if len(frame) else pd.Series([], dtype="int64")
+    return _keys(frame, quasi_identifiers).value_counts(dropna=False)
+
+
+def _keys(frame: pd.DataFrame, quasi_identifiers: Sequence[str]) -> pd.DataFrame:
+    cols = frame[list(quasi_identifiers)].astype("object")
+    return cols.where(cols.notna(), "<NA>")
+
+
+def check_k_anonymity(frame: pd.DataFrame, quasi_identifiers: Sequence[str], k: int = 5) -> KAnonymityReport:
+    """Measure k-anonymity: class sizes over the quasi-identifiers (a missing value is a value)."""
+    _check_inputs(frame, quasi_identifiers, k)
+    sizes = _class_sizes(frame, quasi_identifiers)
+    return KAnonymityReport(
+        k=int(k),
+        quasi_identifiers=tuple(quasi_identifiers),
+        n_records=len(frame),
+        n_classes=len(sizes),
+        smallest_class=int(sizes.min()) if len(sizes) else 0,
+        records_in_small_classes=int(sizes[sizes < k].sum()),
+    )
+
+
+def _record_class_size(frame: pd.DataFrame, quasi_identifiers: Sequence[str]) -> pd.Series:
+    if not quasi_identifiers:
+        return pd.Series(len(frame), index=frame.index, dtype="int64")
+    keys = _keys(frame, quasi_identifiers)
+    return keys.groupby(list(quasi_identifiers), dropna=False, sort=False)[list(quasi_identifiers)[0]].transform("size")
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
+
+
+def _band(series: pd.Series, width: int) -> pd.Series:
+    low = (np.floor(series.astype(float) / width) * width).astype("Int64")
+    labels = low.astype(str) + "-" + (low + width - 1).astype(str)
+    return labels.where(series.notna(), None)
+
+
+def anonymise(
+    frame: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    k: int = 5,
+    *,
+    policy: Literal["generalise", "refuse"] = "generalise",
+    band_widths: Sequence[int] = (5, 10, 20),
+    max_suppressed_share: float = 0.05,
+) -> Anonymised:
+    """Return a k-anonymous copy of ``frame`` (generalised, then suppressed) or raise :class:`KAnonymityRefused`."""
+    _check_inputs(frame, quasi_identifiers, k)
+    before = check_k_anonymity(frame, quasi_identifiers, k)
+    if before.satisfied:
+        return Anonymised(frame.copy(), before, before)
+    if policy == "refuse":
+        raise KAnonymityRefused(
+            "kanonymity.refused",
+            f"L'extrait n'est pas {k}-anonyme : {before.records_in_small_classes} enregistrement(s) sont dans des "
+            f"classes de moins de {k} personnes (plus petite classe : {before.smallest_class}).",
+            f"The extract is not {k}-anonymous: {before.records_in_small_classes} record(s) are in classes of fewer "
+            f"than {k} people (smallest class: {before.smallest_class}).",
+            path="quasi_identifiers",
+            hint_fr="Retirez ou regroupez des quasi-identifiants, ou laissez Témoin généraliser (policy=generalise).",
+            hint_en="Drop or coarsen quasi-identifiers, or let Témoin generalise (policy=generalise).",
+        )
+    numeric = [q for q in quasi_identifiers if _is_numeric(frame[q])]
+    work = frame.copy()
+    generalised: dict[str, int] = {}
+    for width in band_widths if numeric else ():
+        for q in numeric:
+            work[q] = _band(frame[q], int(width))
+            generalised[q] = int(width)
+        if check_k_anonymity(work, quasi_identifiers, k).satisfied:
+            break
+    sizes = _record_class_size(work, quasi_identifiers)
+    small = sizes < k
+    n_small = int(small.sum())
+    if n_small > max_suppressed_share * len(work):
+        raise KAnonymityRefused(
+            "kanonymity.too_much_suppression",
+            f"Même généralisé, l'extrait n'est {k}-anonyme qu'en retirant {n_small} enregistrement(s) sur {len(work)}, "
+            f"plus que le maximum de {max_suppressed_share:.0%}. Extrait refusé.",
+            f"Even generalised, the extract is {k}-anonymous only by dropping {n_small} of {len(work)} record(s), "
+            f"more than the maximum of {max_suppressed_share:.0%}. Extract refused.",
+            path="quasi_identifiers",
+            hint_fr="Demandez moins de quasi-identifiants ou des catégories plus larges.",
+            hint_en="Ask for fewer quasi-identifiers or broader categories.",
+        )
+    work = work.loc[~small].reset_index(drop=True)
+    after = check_k_anonymity(work, quasi_identifiers, k)
+    return Anonymised(work, before, after, generalised, n_small)
