@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from temoin.contract import load_contract
-from temoin.governance.budget import BudgetFileError, budget_watch, contract_commitments, parse_budget_csv
+from temoin.governance.budget import (
+    BudgetFileError,
+    budget_watch,
+    contract_commitments,
+    parse_budget_csv,
+)
 
 D = Decimal
 HEADER = "payer,function,year,code,label_fr,label_en,mandatory,amount,price_index\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -18,7 +19,8 @@ def _actor() -> str:
         return "cli"
 
 
-ACTOR = typer.Option(None, "--actor", help="Qui agit (journal d'audit) / who acts (audit ledger).")
+Actor = Annotated[str | None, typer.Option("--actor", help="Qui agit (journal d'audit) / who acts (audit ledger).")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
 def _parse_scores(pairs: list[str]) -> dict[str, Decimal]:
@@ -50,7 +52,7 @@ def _register_calls(app: typer.Typer) -> None:
 
     @sub.command("create")
     @handle_errors
-    def create(file: Path, actor: str = ACTOR) -> None:
+    def create(file: Path, actor: Actor = None) -> None:
         """Create a call from a YAML file (criteria with weights, committee and its composition rule)."""
         from temoin.services.governance import create_call
 
@@ -60,7 +62,7 @@ def _register_calls(app: typer.Typer) -> None:
 
     @sub.command("list")
     @handle_errors
-    def list_(as_json: bool = typer.Option(False, "--json")) -> None:
+    def list_(as_json: AsJson = False) -> None:
         """List the calls for projects."""
         from temoin.services.governance import list_calls
 
@@ -73,9 +75,9 @@ def _register_calls(app: typer.Typer) -> None:
 
     @sub.command("apply")
     @handle_errors
-    def apply(call: str, application: str = typer.Option(..., "--id", help="Application id."),
-              organisation: str = typer.Option(..., "--org", help="Applicant organisation id."),
-              title: str = typer.Option(..., "--title"), actor: str = ACTOR) -> None:
+    def apply(call: str, application: Annotated[str, typer.Option("--id", help="Application id.")],
+              organisation: Annotated[str, typer.Option("--org", help="Applicant organisation id.")],
+              title: Annotated[str, typer.Option("--title")], actor: Actor = None) -> None:
         """Add an application to an open call."""
         from temoin.governance.selection import Application
         from temoin.services.governance import apply_to_call
@@ -85,11 +87,11 @@ def _register_calls(app: typer.Typer) -> None:
 
     @sub.command("declare")
     @handle_errors
-    def declare(call: str, member: str = typer.Option(..., "--member", help="Committee member (name as on the call)."),
-                application: str = typer.Option(..., "--application"),
-                conflict: str = typer.Option(None, "--conflict", help="Nature of the conflict of interest, if any."),
-                none: bool = typer.Option(False, "--none", help="Declare no conflict of interest."),
-                actor: str = ACTOR) -> None:
+    def declare(call: str, member: Annotated[str, typer.Option("--member", help="Committee member (name as on the call).")],
+                application: Annotated[str, typer.Option("--application")],
+                conflict: Annotated[str | None, typer.Option("--conflict", help="Nature of the conflict of interest, if any.")] = None,
+                none: Annotated[bool, typer.Option("--none", help="Declare no conflict of interest.")] = False,
+                actor: Actor = None) -> None:
         """Record a member's conflict-of-interest declaration for one application (--none or --conflict TEXT)."""
         from temoin.errors import InvalidInputError
         from temoin.governance.selection import Declaration
@@ -113,10 +115,10 @@ def _register_calls(app: typer.Typer) -> None:
 
     @sub.command("score")
     @handle_errors
-    def score(call: str, member: str = typer.Option(..., "--member"),
-              application: str = typer.Option(..., "--application"),
-              scores: list[str] = typer.Option(..., "--score", help="criterion=value, repeatable."),
-              actor: str = ACTOR) -> None:
+    def score(call: str, member: Annotated[str, typer.Option("--member")],
+              application: Annotated[str, typer.Option("--application")],
+              scores: Annotated[list[str], typer.Option("--score", help="criterion=value, repeatable.")],
+              actor: Actor = None) -> None:
         """Record a member's scores for one application (all criteria given are accepted, or none)."""
         from temoin.services.governance import record_scores
 
@@ -125,20 +127,21 @@ def _register_calls(app: typer.Typer) -> None:
 
     @sub.command("decide")
     @handle_errors
-    def decide(call: str, select: list[str] = typer.Option([], "--select", help="Selected application (repeatable)."),
-               reasons_fr: str = typer.Option(..., "--reasons-fr", help="Motifs de la décision."),
-               reasons_en: str = typer.Option("", "--reasons-en", help="Reasons (default: the French text)."),
-               actor: str = ACTOR) -> None:
+    def decide(call: str,
+               reasons_fr: Annotated[str, typer.Option("--reasons-fr", help="Motifs de la décision.")],
+               select: Annotated[list[str] | None, typer.Option("--select", help="Selected application (repeatable).")] = None,
+               reasons_en: Annotated[str, typer.Option("--reasons-en", help="Reasons (default: the French text).")] = "",
+               actor: Actor = None) -> None:
         """Record the decision with its reasons; the call's record then becomes public."""
         from temoin.cli.governance_view import print_call_record
         from temoin.services.governance import decide_call
 
-        rec = decide_call(engine(), call, select, reasons_fr, reasons_en, actor=actor or _actor())
+        rec = decide_call(engine(), call, select or [], reasons_fr, reasons_en, actor=actor or _actor())
         print_call_record(console, rec, lang())
 
     @sub.command("show")
     @handle_errors
-    def show(call: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    def show(call: str, as_json: AsJson = False) -> None:
         """Show a call: its full public record once decided, its progress while open."""
         from temoin.cli.governance_view import print_call_record
         from temoin.services.governance import call_record
@@ -156,9 +159,9 @@ def _register_roles(app: typer.Typer) -> None:
 
     @sub.command("assign")
     @handle_errors
-    def assign(contract: str, person: str, role: str = typer.Option(..., "--role"),
-               organisation: str = typer.Option(..., "--org", help="Organisation (party id) the person acts for."),
-               name: str = typer.Option(None, "--name", help="Full name (first time)."), actor: str = ACTOR) -> None:
+    def assign(contract: str, person: str, role: Annotated[str, typer.Option("--role")],
+               organisation: Annotated[str, typer.Option("--org", help="Organisation (party id) the person acts for.")],
+               name: Annotated[str | None, typer.Option("--name", help="Full name (first time).")] = None, actor: Actor = None) -> None:
         """Give a person a role in a contract."""
         from temoin.services.governance import assign_role
 
@@ -167,7 +170,7 @@ def _register_roles(app: typer.Typer) -> None:
 
     @sub.command("revoke")
     @handle_errors
-    def revoke(contract: str, person: str, role: str = typer.Option(..., "--role"), actor: str = ACTOR) -> None:
+    def revoke(contract: str, person: str, role: Annotated[str, typer.Option("--role")], actor: Actor = None) -> None:
         """End a person's role in a contract (the history stays)."""
         from temoin.services.governance import revoke_role
 
@@ -176,9 +179,9 @@ def _register_roles(app: typer.Typer) -> None:
 
     @sub.command("list")
     @handle_errors
-    def list_(contract: str = typer.Option(None, "--contract"), person: str = typer.Option(None, "--person"),
-              history: bool = typer.Option(False, "--history", help="Include ended roles."),
-              as_json: bool = typer.Option(False, "--json")) -> None:
+    def list_(contract: Annotated[str | None, typer.Option("--contract")] = None, person: Annotated[str | None, typer.Option("--person")] = None,
+              history: Annotated[bool, typer.Option("--history", help="Include ended roles.")] = False,
+              as_json: AsJson = False) -> None:
         """List roles, by contract or by person."""
         from temoin.services.governance import list_roles
 
@@ -197,7 +200,7 @@ def _register_audit(app: typer.Typer) -> None:
 
     @sub.command("verify")
     @handle_errors
-    def verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    def verify(as_json: AsJson = False) -> None:
         """Check the whole chain; name the first altered, deleted or reordered entry (exit 1 if broken)."""
         from temoin.cli.governance_view import print_ledger_status
         from temoin.services.governance import verify_ledger
@@ -234,7 +237,7 @@ def _register_budget(app: typer.Typer) -> None:
 
     @sub.command("import")
     @handle_errors
-    def import_(file: Path, actor: str = ACTOR) -> None:
+    def import_(file: Path, actor: Actor = None) -> None:
         """Import the payer's budget lines by year from a CSV (all rows checked first; nothing half-written)."""
         from temoin.services.governance import import_budget
 
@@ -246,7 +249,7 @@ def _register_budget(app: typer.Typer) -> None:
 
     @sub.command("check")
     @handle_errors
-    def check(contract: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    def check(contract: str, as_json: AsJson = False) -> None:
         """Flag mandatory lines falling in real terms while the CIS money rises; CIS share of the budget."""
         from temoin.cli.governance_view import print_budget_watch
         from temoin.services.governance import check_budget

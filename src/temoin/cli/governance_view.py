@@ -83,7 +83,8 @@ def print_ledger_status(console: Any, status: ChainStatus, lang: str = "fr") -> 
 
 
 def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> None:
-    d = watch.to_dict(lang)
+    flags = [f.message(lang) for f in watch.flags]
+    notes = [n[0] if lang == "fr" else n[1] for n in watch.notes]
     console.print(_t(lang, f"[bold]Veille budgétaire[/] — payeur {watch.payer}, fonction {', '.join(watch.functions)}, "
                            f"euros constants {watch.base_year}",
                      f"[bold]Budget watch[/] — payer {watch.payer}, function {', '.join(watch.functions)}, "
@@ -99,9 +100,9 @@ def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> No
         table.add_row(str(y.year), _eur(y.function_total), _eur(y.mandatory_total_real), _eur(y.cis_commitments),
                       _eur(y.cis_payments), share)
     console.print(table)
-    if not d["flags"]:
+    if not flags:
         console.print(_t(lang, "  [green]Aucune éviction détectée.[/]", "  [green]No displacement detected.[/]"))
-    for f in d["flags"]:
-        console.print(f"  [yellow]⚑ {f['message']}[/]", soft_wrap=True)
-    for n in d["notes"]:
+    for f in flags:
+        console.print(f"  [yellow]⚑ {f}[/]", soft_wrap=True)
+    for n in notes:
         console.print(f"  {n}", style="dim", soft_wrap=True)

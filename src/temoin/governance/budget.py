@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -345,7 +346,7 @@ def budget_watch(contract: Contract, rows: list[BudgetRow], payments: dict[int, 
     real_by: dict[str, dict[int, Decimal]] = {code: {y: v[1] for y, v in out.lines[code].items()} for code in series}
     series["*"] = ("Ensemble des dépenses obligatoires", "All mandatory spending")
     real_by["*"] = {y.year: y.mandatory_total_real for y in out.years}
-    for before, after in zip(years, years[1:], strict=False):
+    for before, after in itertools.pairwise(years):
         if after != before + 1:
             continue
         c0, c1 = cis.get(before, Decimal(0)), cis.get(after, Decimal(0))
