@@ -1,0 +1,185 @@
+"""Reading messy INDIGO values: numbers written as text, impossible dates, blank codes.
+
+Each reader returns the clean value (or ``None`` to drop it) and, when the input was not clean,
+a short reason in French and English. The importer turns reasons into warnings that name the
+file, row, field and value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+__all__ = ["Reading", "read_date", "read_enum", "read_months", "read_number", "read_percentage"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: object | None
+    code: str | None = None  # None: clean
+    fr: str = ""
+    en: str = ""
+
+    @property
+    def clean(self) -> bool:
+        return self.code is None
+
+
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_SCALES = {
+    "k": 1e3, "thousand": 1e3, "thousands": 1e3, "000s": 1e3,
+    "m": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6, "millions": 1e6,
+    "bn": 1e9, "billion": 1e9, "billions": 1e9, "md": 1e9, "mrd": 1e9,
+}
+# a number (with thousands separators or a decimal comma), then an optional scale word
+_IN_TEXT = re.compile(
+    r"(?<![\w.])([+-]?\d{1,3}(?:[ \u202f\u00a0]\d{3})+(?:[.,]\d+)?|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:[.,]\d+)?)\s*"
+    r"(k|thousands?|000s|mn|mio|millions?|m|bn|billions?|mrd|md)?(?![a-z])",
+    re.IGNORECASE,
+)
+_CURRENCY = re.compile(r"(£|\$|€|¥|\b(?:GBP|USD|EUR|AUD|CAD|INR|JPY|CHF|ZAR)\b)", re.IGNORECASE)
+
+
+def _to_float(token: str) -> float:
+    t = token.replace("\u202f", " ").replace("\u00a0", " ")
+    if re.fullmatch(r"[+-]?\d{1,3}( \d{3})+([.,]\d+)?", t):  # "1 300 000" or "4 676,56"
+        t = t.replace(" ", "").replace(",", ".")
+    elif re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):  # "1,300,000.50"
+        t = t.replace(",", "")
+    elif re.fullmatch(r"[+-]?\d+,\d+", t):  # decimal comma: "1,5"
+        t = t.replace(",", ".")
+    return float(t)
+
+
+def _tidy(number: float) -> int | float:
+    return int(number) if float(number).is_integer() and abs(number) < 2**53 else number
+
+
+def read_number(raw: object) -> Reading:
+    """A number from a JSON number or from text such as '£1,300,000', '1.2m', 'approx. 250k'."""
+    if isinstance(raw, bool):
+        return Reading(None, "indigo.not_a_number", "valeur logique au lieu d'un nombre : ignorée",
+                       "a true/false value instead of a number: dropped")
+    if isinstance(raw, (int, float)):
+        return Reading(_tidy(float(raw)))
+    text = str(raw).strip()
+    if not text:
+        return Reading(None)
+    if _PLAIN.match(text):
+        return Reading(_tidy(float(text)))
+    stripped = _CURRENCY.sub(" ", text).strip()
+    hits = [(m.group(1), (m.group(2) or "").lower()) for m in _IN_TEXT.finditer(stripped)]
+    if len(hits) == 1:
+        number, scale = hits[0]
+        value = _to_float(number) * _SCALES.get(scale, 1.0)
+        rest = _IN_TEXT.sub(" ", stripped)
+        prose = re.search(r"[^\W\d_]", rest) is not None
+        how_fr = "nombre lu dans le texte" if prose else "nombre écrit avec séparateurs, devise ou unité"
+        how_en = "number read from free text" if prose else "number written with separators, a currency or a unit"
+        return Reading(_tidy(value), "indigo.number_from_text", f"{how_fr} : {_tidy(value)} retenu", f"{how_en}: {_tidy(value)} kept")
+    if not hits:
+        return Reading(None, "indigo.not_a_number", "texte sans nombre dans un champ numérique : ignoré",
+                       "text with no number in a numeric field: dropped")
+    return Reading(None, "indigo.ambiguous_number",
+                   f"plusieurs nombres dans un champ numérique ({', '.join(h[0] for h in hits)}) : ignoré",
+                   f"several numbers in a numeric field ({', '.join(h[0] for h in hits)}): dropped")
+
+
+_YEARS = re.compile(r"\b(years?|yrs?|ans?|années?)\b", re.IGNORECASE)
+
+
+def read_months(raw: object) -> Reading:
+    """A duration in months (INDIGO's unit); '6 years' is read as 72 months, with a warning."""
+    reading = read_number(raw)
+    if reading.value is not None and isinstance(raw, str) and _YEARS.search(raw):
+        months = _tidy(float(reading.value) * 12)  # type: ignore[arg-type]
+        return Reading(months, "indigo.duration_in_years", f"durée en années convertie : {months} mois",
+                       f"duration in years converted: {months} months")
+    return reading
+
+
+_PERCENT = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*(%|per\s*cent|percent|pour\s*cent)", re.IGNORECASE)
+
+
+def read_percentage(raw: object) -> Reading:
+    """A percentage (as a number of percent, INDIGO's unit) from '7', '7%', 'up to 7% IRR' or prose."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return Reading(_tidy(float(raw)))
+    text = str(raw).strip()
+    if not text:
+        return Reading(None)
+    if _PLAIN.match(text):
+        return Reading(_tidy(float(text)))
+    hits = _PERCENT.findall(text)
+    if len(hits) == 1:
+        value = float(hits[0][0].replace(",", "."))
+        return Reading(_tidy(value), "indigo.return_from_text", f"rendement lu dans le texte : {value:g} % retenu",
+                       f"return read from prose: {value:g}% kept")
+    if not hits:
+        return Reading(None, "indigo.return_not_a_number", "rendement décrit sans pourcentage : ignoré",
+                       "return described without a percentage: dropped")
+    return Reading(None, "indigo.ambiguous_return",
+                   f"plusieurs pourcentages ({', '.join(h[0] for h in hits)}) : ignoré",
+                   f"several percentages ({', '.join(h[0] for h in hits)}): dropped")
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def read_date(raw: object) -> Reading:
+    """An INDIGO date (YYYY, YYYY-MM or YYYY-MM-DD); '2018-13' is refused, '13/03/2018' is read."""
+    text = str(raw).strip()
+    if not text:
+        return Reading(None)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+        text = str(int(raw))
+    m = _ISO.match(text)
+    if m:
+        year, month, day = int(m.group(1)), m.group(2), m.group(3)
+        if month is not None and not 1 <= int(month) <= 12:
+            return Reading(None, "indigo.bad_date", f"mois {int(month)} impossible : date ignorée",
+                           f"month {int(month)} does not exist: date dropped")
+        if day is not None:
+            try:
+                dt.date(year, int(month or 1), int(day))
+            except ValueError:
+                return Reading(None, "indigo.bad_date", "jour impossible : date ignorée", "day does not exist: date dropped")
+            iso = f"{year:04d}-{int(month or 1):02d}-{int(day):02d}"
+        else:
+            iso = f"{year:04d}" + (f"-{int(month):02d}" if month is not None else "")
+        if iso != text:
+            return Reading(iso, "indigo.date_reformatted", f"date réécrite en {iso}", f"date rewritten as {iso}")
+        return Reading(iso)
+    m = _DMY.match(text)
+    if m:
+        day_, month_, year_ = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        try:
+            iso = dt.date(year_, month_, day_).isoformat()
+        except ValueError:
+            return Reading(None, "indigo.bad_date", "date impossible : ignorée", "impossible date: dropped")
+        return Reading(iso, "indigo.date_reformatted", f"date JJ/MM/AAAA lue comme {iso}", f"DD/MM/YYYY date read as {iso}")
+    return Reading(None, "indigo.bad_date", "date illisible (attendu AAAA, AAAA-MM ou AAAA-MM-JJ) : ignorée",
+                   "unreadable date (expected YYYY, YYYY-MM or YYYY-MM-DD): dropped")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def read_enum(raw: object, allowed: list[str], *, what: str = "value") -> Reading:
+    """A code-list value, matched without regard to case, spacing or punctuation."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text:
+        if what == "role":
+            return Reading(None, "indigo.blank_role", "rôle de l'organisation vide : ignoré", "organisation role is blank: dropped")
+        return Reading(None, "indigo.blank_code", "valeur de liste de codes vide : ignorée", "code-list value is blank: dropped")
+    if text in allowed:
+        return Reading(text)
+    by_norm = {_norm(a): a for a in allowed}
+    if _norm(text) in by_norm:
+        fixed = by_norm[_norm(text)]
+        return Reading(fixed, "indigo.code_normalised", f"lu comme « {fixed} »", f"read as '{fixed}'")
+    return Reading(None, "indigo.unknown_code", f"valeur hors de la liste de codes ({', '.join(allowed)}) : ignorée",
+                   f"value not in the code list ({', '.join(allowed)}): dropped")

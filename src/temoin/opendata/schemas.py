@@ -1,0 +1,49 @@
+"""The INDIGO data standard's JSON Schemas and code lists, bundled with the package.
+
+The files in ``temoin/opendata/indigo/`` are an unmodified copy of the INDIGO 4.1 schemas
+(Government Outcomes Lab and Open Data Services); a test checks the copy against the shared one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft7Validator
+
+__all__ = ["codelist", "project_schema", "validate_project"]
+
+
+def _read(name: str) -> str:
+    return resources.files("temoin.opendata").joinpath("indigo", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def _schema(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_read(name))
+    return data
+
+
+def project_schema() -> dict[str, Any]:
+    """The INDIGO project schema (draft-07)."""
+    return _schema("project.json")
+
+
+@lru_cache(maxsize=8)
+def codelist(name: str) -> tuple[str, ...]:
+    """The first column of an INDIGO code list (``countries`` -> ('AD', 'AE', …)), stripped."""
+    rows = list(csv.reader(io.StringIO(_read(f"codelists/{name}.csv"))))
+    return tuple(row[0].strip() for row in rows[1:] if row and row[0].strip())
+
+
+def validate_project(data: dict[str, Any]) -> list[str]:
+    """Every schema error of an INDIGO project's data, as 'path: message' (empty when valid)."""
+    validator = Draft7Validator(project_schema())
+    return [
+        f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
