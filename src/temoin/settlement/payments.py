@@ -1,0 +1,155 @@
+"""Outcome payments: what the verified impact entitles the investors to, before any cap.
+
+Impact-priced indicators (``payments.indicators``)
+    The evaluation measures, at each follow-up wave, the improvement *cumulated since enrolment*
+    per treated participant (e.g. placement days avoided per child). The *verified impact* is the
+    point estimate or the lower confidence bound, as ``payments.basis`` says. The cumulative
+    entitlement at a wave is::
+
+        verified impact × treated participants followed × price per unit  (+ the highest bonus tier passed)
+
+    and nothing when the verified impact is below the indicator's threshold or not positive.
+    For an ``absolute_target`` design the evaluation reports a count for the whole cohort
+    (e.g. 58 families without placement), so the count itself is priced (not × participants).
+
+    Evidence gate: when the result's evidence grade does not meet standards, nothing is due,
+    unless the contract says ``pay_without_evidence_standard: true``; then it is paid and the
+    settlement carries a loud warning.
+
+Rate cards (``payments.rate_card``)
+    Priced per individual outcome: each participant earns each listed outcome at most once, at
+    its price; claims come as :class:`OutcomeClaim`. The per-participant cap applies person by
+    person (see :mod:`temoin.settlement.caps`).
+
+How periods relate: a period settles the wave it names; its entitlement is cumulative since
+enrolment. An indicator without a result at that wave keeps its previous entitlement (the
+period is *pending* for it). Each period's gross amount is ``cumulative entitlement −
+cumulative already paid`` (never negative: an estimate that falls is not clawed back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from temoin.contract.model import Contract, Design, IndicatorPrice
+from temoin.evaluation.result import EvidenceGrade, ImpactResult
+from temoin.money import Money, to_decimal
+
+__all__ = ["IndicatorEntitlement", "OutcomeClaim", "impact_entitlement", "rate_card_entitlements", "verified_impact"]
+
+Status = Literal["paid", "below_threshold", "no_improvement", "evidence_insufficient", "paid_without_evidence_standard", "pending"]
+
+
+@dataclass(frozen=True)
+class OutcomeClaim:
+    """One verified individual outcome for a rate-card contract."""
+
+    participant: str
+    outcome: str
+    period: str
+
+
+@dataclass(frozen=True)
+class IndicatorEntitlement:
+    indicator: str
+    wave: str | None
+    status: Status
+    basis: str
+    verified_impact: float | None
+    participants: int
+    priced_units: Decimal
+    price_per_unit: Money
+    bonus: Money
+    amount: Money
+    """Cumulative entitlement for this indicator (units × price + bonus)."""
+    grade: str | None
+    result_hash: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "indicator": self.indicator, "wave": self.wave, "status": self.status, "basis": self.basis,
+            "verified_impact": self.verified_impact, "participants": self.participants,
+            "priced_units": str(self.priced_units), "price_per_unit": str(self.price_per_unit.amount),
+            "bonus": str(self.bonus.amount), "amount": str(self.amount.amount), "grade": self.grade,
+            "result_hash": self.result_hash,
+        }
+
+
+def verified_impact(contract: Contract, result: ImpactResult) -> float:
+    """The improvement the contract pays on: point estimate or lower confidence bound."""
+    if contract.payments.basis == "point_estimate":
+        return float(result.improvement)
+    return float(result.improvement_lower)
+
+
+def priced_units(contract: Contract, impact: float, participants: int) -> Decimal:
+    """Units of verified outcome: impact × participants (or the cohort count for an absolute target)."""
+    d = to_decimal(impact)
+    if contract.evaluation.design == Design.ABSOLUTE_TARGET:
+        return d
+    return d * participants
+
+
+def _bonus(price: IndicatorPrice, impact: float, currency: str) -> Money:
+    passed = [t.bonus for t in price.bonus_tiers if impact > t.above]
+    return Money(passed[-1] if passed else Decimal(0), currency)
+
+
+def impact_entitlement(contract: Contract, price: IndicatorPrice, result: ImpactResult | None,
+                       wave: str | None) -> IndicatorEntitlement:
+    """The cumulative entitlement for one priced indicator at one wave (``result`` None: pending)."""
+    cur = contract.currency
+    zero = Money.zero(cur)
+    unit_price = Money(price.price_per_unit, cur)
+    if result is None:
+        return IndicatorEntitlement(price.indicator, wave, "pending", contract.payments.basis, None, 0,
+                                    Decimal(0), unit_price, zero, zero, None, None)
+    impact = verified_impact(contract, result)
+    n = int(result.n_treated_followed)
+    units = priced_units(contract, impact, n)
+    grade_ok = result.grade.allows_payment
+    base = dict(indicator=price.indicator, wave=wave, basis=contract.payments.basis, verified_impact=impact,
+                participants=n, priced_units=units, price_per_unit=unit_price,
+                grade=result.grade.value, result_hash=result.result_hash)
+    if not grade_ok and not contract.payments.pay_without_evidence_standard:
+        return IndicatorEntitlement(status="evidence_insufficient", bonus=zero, amount=zero, **base)  # type: ignore[arg-type]
+    if impact <= 0:
+        return IndicatorEntitlement(status="no_improvement", bonus=zero, amount=zero, **base)  # type: ignore[arg-type]
+    if impact < price.threshold:
+        return IndicatorEntitlement(status="below_threshold", bonus=zero, amount=zero, **base)  # type: ignore[arg-type]
+    bonus = _bonus(price, impact, cur)
+    amount = Money(units * price.price_per_unit, cur) + bonus
+    status: Status = "paid" if grade_ok else "paid_without_evidence_standard"
+    return IndicatorEntitlement(status=status, bonus=bonus, amount=amount, **base)  # type: ignore[arg-type]
+
+
+def rate_card_entitlements(contract: Contract, claims: list[OutcomeClaim],
+                           period_ids: list[str]) -> dict[str, dict[str, Money]]:
+    """Per participant, the cumulative rate-card entitlement through each period (before caps).
+
+    Returns ``{period_id: {participant: cumulative amount}}``. A participant is paid once per
+    outcome even when the same outcome is claimed twice.
+    """
+    prices = {item.outcome: item.price for item in contract.payments.rate_card}
+    order = {p: k for k, p in enumerate(period_ids)}
+    seen: set[tuple[str, str]] = set()
+    running: dict[str, Decimal] = {}
+    out: dict[str, dict[str, Money]] = {}
+    by_period: dict[str, list[OutcomeClaim]] = {p: [] for p in period_ids}
+    for claim in claims:
+        by_period[claim.period].append(claim)
+    for pid in sorted(period_ids, key=order.__getitem__):
+        for claim in sorted(by_period[pid], key=lambda c: (c.participant, c.outcome)):
+            key = (claim.participant, claim.outcome)
+            if key in seen:
+                continue
+            seen.add(key)
+            running[claim.participant] = running.get(claim.participant, Decimal(0)) + prices[claim.outcome]
+        out[pid] = {p: Money(v, contract.currency) for p, v in running.items()}
+    return out
+
+
+def grade_label(grade: str | None) -> str:
+    return EvidenceGrade(grade).label_en if grade else "-"

@@ -1,0 +1,308 @@
+"""Risk simulation: Monte Carlo over the true effect, enrolment and attrition (vectorised, seeded).
+
+Each scenario draws, with ``numpy.random.default_rng(seed)`` (same seed, same report):
+
+- the true effect at the last wave ~ Normal(``effect_mean``, ``effect_sd``) (defaults: the
+  contract's ``expected_effect`` and half of it); earlier waves reach ``months / last months``
+  of it (effects build up with follow-up, as placement days avoided do);
+- enrolment ~ Uniform(``enrolment_low``, 1) × ``population.expected_size``; a randomised
+  design assigns the allocation ratio to the programme, a matched or difference-in-differences
+  design follows a comparison group of the same size, a benchmark design has none;
+- attrition ~ Beta with mean ``expected_attrition`` (concentration 50), then the number followed
+  in each arm ~ Binomial;
+- the evaluation's estimate = true effect + standard error × one standard-normal draw shared by
+  every wave (the same people are followed); the verified impact is the estimate or its lower
+  bound (the plan's alpha and sidedness), as ``payments.basis`` says. The evidence standard is
+  assumed met (a design that cannot meet it pays nothing, unless the contract pays anyway,
+  which this simulation does not model and refuses).
+
+Payments then follow the settlement rules (threshold, bonus tier, the four caps in the same
+order, cumulative entitlement less cumulative paid), in floats: these are statistics, not sums
+to pay. The investors' pool receives the payments (and guarantees, at the last payment date);
+its IRR on real dates comes from :func:`temoin.settlement.xirr.xirr_vec`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import norm
+
+from temoin.contract.model import Contract, Design, Period
+from temoin.errors import InvalidInputError
+from temoin.money import Money, to_decimal
+from temoin.settlement.investors import SENIORITY
+from temoin.settlement.public_cost import payer_transaction_costs
+from temoin.settlement.xirr import xirr_columns, year_fractions
+
+__all__ = ["RiskAssumptions", "RiskReport", "default_assumptions", "simulate"]
+
+F = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class RiskAssumptions:
+    effect_mean: float
+    effect_sd: float
+    enrolment_low: float = 0.8
+    attrition_mean: float = 0.0
+    attrition_concentration: float = 50.0
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    mean: float
+    p5: float
+    p50: float
+    p95: float
+
+    @classmethod
+    def of(cls, x: F) -> Distribution:
+        x = x[np.isfinite(x)]
+        if x.size == 0:
+            return cls(math.nan, math.nan, math.nan, math.nan)
+        p5, p50, p95 = np.percentile(x, [5, 50, 95])
+        return cls(float(x.mean()), float(p5), float(p50), float(p95))
+
+    def money(self, currency: str) -> dict[str, Money]:
+        return {k: Money(to_decimal(repr(round(v, 2))), currency) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    contract_id: str
+    scenarios: int
+    seed: int
+    currency: str
+    assumptions: RiskAssumptions
+    payer_cost: Distribution
+    outcome_payments: Distribution
+    realised_savings: Distribution
+    investor_irr: Distribution
+    prob_investor_loss: float
+    prob_loss_by_investor: dict[str, float]
+    prob_guarantee_called: float
+    prob_no_payment: float
+    prob_payments_exceed_savings_without_cap: float
+    prob_cis_costs_more_than_direct: float | None
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        def money(d: Distribution) -> dict[str, str]:
+            return {k: str(v.amount) for k, v in d.money(self.currency).items()}
+
+        return {
+            "contract_id": self.contract_id, "scenarios": self.scenarios, "seed": self.seed, "currency": self.currency,
+            "assumptions": self.assumptions.to_dict(), "payer_cost": money(self.payer_cost),
+            "outcome_payments": money(self.outcome_payments), "realised_savings": money(self.realised_savings),
+            "investor_irr": asdict(self.investor_irr), "prob_investor_loss": self.prob_investor_loss,
+            "prob_loss_by_investor": self.prob_loss_by_investor, "prob_guarantee_called": self.prob_guarantee_called,
+            "prob_no_payment": self.prob_no_payment,
+            "prob_payments_exceed_savings_without_cap": self.prob_payments_exceed_savings_without_cap,
+            "prob_cis_costs_more_than_direct": self.prob_cis_costs_more_than_direct,
+            "notes": [{"fr": fr, "en": en} for fr, en in self.notes],
+        }
+
+
+def _err(code: str, fr: str, en: str, path: str, hint_fr: str, hint_en: str) -> InvalidInputError:
+    return InvalidInputError(f"simulation.{code}", fr, en, path=path, hint_fr=hint_fr, hint_en=hint_en)
+
+
+def default_assumptions(contract: Contract) -> RiskAssumptions:
+    ev = contract.evaluation
+    mean = ev.expected_effect if ev.expected_effect is not None else ev.analysis_plan.minimum_effect
+    if mean is None:
+        raise _err("no_expected_effect", "Le contrat ne donne pas d'effet attendu.", "The contract gives no expected effect.",
+                   "evaluation.expected_effect", "Renseignez evaluation.expected_effect ou donnez l'effet supposé.",
+                   "Fill in evaluation.expected_effect or pass the assumed effect.")
+    return RiskAssumptions(effect_mean=float(mean), effect_sd=abs(float(mean)) / 2.0, attrition_mean=ev.expected_attrition)
+
+
+def _f(d: Decimal) -> float:
+    return float(d)
+
+
+def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAssumptions | None = None) -> RiskReport:
+    """Simulate ``scenarios`` futures of ``contract``; reproducible for a given ``seed``."""
+    if scenarios < 1 or scenarios > 20_000_000:
+        raise _err("scenarios", f"Nombre de scénarios hors limites : {scenarios}.", f"Number of scenarios out of range: {scenarios}.",
+                   "scenarios", "Entre 1 et 20 000 000.", "Between 1 and 20,000,000.")
+    if seed < 0:
+        raise _err("seed", f"Graine négative : {seed}.", f"Negative seed: {seed}.", "seed", "Une graine est un entier ≥ 0.",
+                   "A seed is an integer ≥ 0.")
+    if contract.payments.rate_card or len(contract.payments.indicators) != 1:
+        raise _err("unsupported_pricing", "La simulation couvre les contrats payés sur un seul indicateur d'impact.",
+                   "The simulation covers contracts paid on one impact indicator.", "payments",
+                   "Réglez ce contrat avec `temoin settle` ; la simulation de grilles tarifaires n'est pas disponible.",
+                   "Settle this contract with `temoin settle`; rate-card simulation is not available.")
+    a = assumptions or default_assumptions(contract)
+    ev = contract.evaluation
+    plan = ev.analysis_plan
+    price = contract.payments.indicators[0]
+    cur = contract.currency
+    notes: list[tuple[str, str]] = []
+    pays = ev.design.has_counterfactual
+    if not pays and contract.payments.pay_without_evidence_standard:
+        raise _err("unsupported_design", "Ce plan d'évaluation ne peut pas satisfaire aux standards et le contrat paie quand même : "
+                   "la simulation ne sait pas modéliser ce cas.",
+                   "This design cannot meet evidence standards and the contract pays anyway: the simulation does not model it.",
+                   "evaluation.design", "Utilisez `temoin settle` avec des résultats observés.", "Use `temoin settle` with observed results.")
+    if not pays:
+        notes.append(("Plan sans contrefactuel : l'évaluation ne peut pas satisfaire aux standards, aucun paiement.",
+                      "Design without a counterfactual: the evaluation cannot meet standards, no payment."))
+
+    rng = np.random.default_rng(seed)
+    s = scenarios
+    true_effect = rng.normal(a.effect_mean, a.effect_sd, s)
+    enrolled = np.rint(contract.population.expected_size * rng.uniform(a.enrolment_low, 1.0, s))
+    if ev.design.randomised:
+        n_t = np.rint(enrolled * ev.allocation_ratio)
+        n_c = enrolled - n_t
+    elif ev.design in (Design.MATCHED_COMPARISON, Design.DIFF_IN_DIFF):
+        n_t, n_c = enrolled, enrolled.copy()
+    else:
+        n_t, n_c = enrolled, np.zeros(s)
+    if a.attrition_mean > 0:
+        k = a.attrition_concentration
+        attr = rng.beta(a.attrition_mean * k, (1 - a.attrition_mean) * k, s)
+    else:
+        attr = np.zeros(s)
+    nt_f = rng.binomial(n_t.astype(np.int64), 1.0 - attr).astype(np.float64)
+    nc_f = rng.binomial(n_c.astype(np.int64), 1.0 - attr).astype(np.float64)
+    z = rng.standard_normal(s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ev.design == Design.BENCHMARK and ev.benchmark is not None:
+            p = np.clip(ev.benchmark.reference_rate + true_effect, 1e-3, 1 - 1e-3)
+            se = np.sqrt(p * (1 - p) / nt_f + ev.benchmark.reference_std_error ** 2)
+        elif pays:
+            if ev.outcome_sd is None:
+                raise _err("no_outcome_sd", "Le contrat ne donne pas l'écart-type du critère principal.",
+                           "The contract gives no standard deviation for the primary outcome.", "evaluation.outcome_sd",
+                           "Renseignez evaluation.outcome_sd.", "Fill in evaluation.outcome_sd.")
+            se = ev.outcome_sd * np.sqrt(1.0 / nt_f + 1.0 / nc_f)
+        else:
+            se = np.zeros(s)
+    se = np.where(np.isfinite(se), se, np.inf)
+    alpha = plan.alpha or 0.05
+    zc = norm.ppf(1 - alpha) if plan.sidedness == "one_sided" else norm.ppf(1 - alpha / 2)
+
+    periods = [p for p in contract.payments.periods if p.wave]
+    months = {w.id: w.months_after_enrolment for w in ev.follow_up_waves}
+    last_m = max((months[p.wave] for p in periods if p.wave), default=1)
+    unit_cost = sum((_f(i.unit_cost) for i in contract.savings if i.indicator == price.indicator), 0.0)
+    per_person = ev.design != Design.ABSOLUTE_TARGET
+    total_cap = _f(contract.caps.total_outcome_payments) if contract.caps.total_outcome_payments is not None else math.inf
+    pp_cap = _f(contract.caps.per_participant) if contract.caps.per_participant is not None else math.inf
+    tranches = [(t.date, _f(t.amount)) for inv in contract.investments for t in inv.tranches]
+    ret = contract.caps.investor_return
+
+    def path(savings_cap: bool) -> tuple[list[F], F, F, F]:
+        """Dues per period, cumulative paid, final savings, and whether paid ever exceeded savings."""
+        paid = np.zeros(s)
+        exceed = np.zeros(s, dtype=bool)
+        dues: list[F] = []
+        savings = np.zeros(s)
+        for p in periods:
+            frac = months[p.wave] / last_m if p.wave else 1.0
+            est = true_effect * frac + se * z
+            v = est if contract.payments.basis == "point_estimate" else est - zc * se
+            v = np.where(np.isfinite(v), v, 0.0) if pays else np.zeros(s)
+            units = v * nt_f if per_person else v
+            ent = np.where((v > 0) & (v >= price.threshold), units * _f(price.price_per_unit), 0.0)
+            for tier in price.bonus_tiers:  # tiers are increasing: the last one passed wins
+                ent = np.where((v > tier.above) & (ent > 0), units * _f(price.price_per_unit) + _f(tier.bonus), ent)
+            savings = np.maximum(units, 0.0) * unit_cost
+            limit = np.minimum(np.minimum(ent, total_cap), pp_cap * nt_f)
+            if ret is not None:
+                room = _return_room(ret.kind, ret.value, tranches, p.payment_date, dues, periods)
+                limit = np.minimum(limit, paid + np.maximum(room, 0.0))
+            if savings_cap:
+                limit = np.minimum(limit, savings)
+            due = np.maximum(limit - paid, 0.0)
+            paid = paid + due
+            exceed |= paid > savings + 0.005
+            dues.append(due)
+        return dues, paid, savings, exceed
+
+    capped = contract.caps.payments_within_realised_savings
+    dues, paid_c, savings, exceed = path(capped)
+    if capped:  # what would have happened without the savings cap
+        exceed = path(False)[3]
+
+    invested = sum(a for _, a in tranches)
+    guarantees, losses_by = _guarantees(contract, paid_c)
+    g_total = sum(guarantees.values(), np.zeros(s))
+    # The pool's flows on distinct dates.
+    dates = sorted({d for d, _ in tranches} | {p.payment_date for p in periods})
+    col = {d: k for k, d in enumerate(dates)}
+    flows = np.zeros((len(dates), s))  # one row per date: the fast layout for xirr_columns
+    for d, amt in tranches:
+        flows[col[d]] -= amt
+    for period, due in zip(periods, dues, strict=True):
+        flows[col[period.payment_date]] += due
+    if periods:
+        flows[col[periods[-1].payment_date]] += g_total
+    irr = xirr_columns(year_fractions(dates), flows) if tranches else np.full(s, np.nan)
+
+    costs = sum((_f(v.amount) for _, v in payer_transaction_costs(contract)), 0.0)
+    payer = paid_c + costs
+    direct = _f(contract.direct_delivery_cost) if contract.direct_delivery_cost is not None else None
+    received = paid_c + g_total
+    return RiskReport(
+        contract_id=contract.id, scenarios=s, seed=seed, currency=cur, assumptions=a,
+        payer_cost=Distribution.of(payer), outcome_payments=Distribution.of(paid_c),
+        realised_savings=Distribution.of(savings), investor_irr=Distribution.of(irr),
+        prob_investor_loss=float(np.mean(received < invested - 0.005)) if tranches else 0.0,
+        prob_loss_by_investor={k: float(np.mean(v > 0.005)) for k, v in losses_by.items()},
+        prob_guarantee_called=float(np.mean(g_total > 0.005)),
+        prob_no_payment=float(np.mean(paid_c <= 0.005)),
+        prob_payments_exceed_savings_without_cap=float(np.mean(exceed)),
+        prob_cis_costs_more_than_direct=float(np.mean(payer > direct)) if direct is not None else None,
+        notes=tuple(notes))
+
+
+def _return_room(kind: str, value: float, tranches: list[tuple[dt.date, float]], when: dt.date,
+                 dues: list[F], periods: list[Period]) -> F | float:
+    """Room left under the return cap at ``when`` (before this period's payment)."""
+    disbursed = [(d, amt) for d, amt in tranches if d <= when]
+    if kind == "multiple":
+        paid = sum(dues, np.float64(0.0))
+        return value * sum(amt for _, amt in disbursed) - paid
+    balance = sum(amt * (1 + value) ** ((when - d).days / 365.0) for d, amt in disbursed)
+    out: F | float = balance
+    for due, period in zip(dues, periods, strict=False):
+        out = out - due * (1 + value) ** ((when - period.payment_date).days / 365.0)
+    return out
+
+
+def _guarantees(contract: Contract, paid: F) -> tuple[dict[str, F], dict[str, F]]:
+    """Principal repaid by seniority (pro rata within a class), then guarantees and losses."""
+    left = paid.copy()
+    repaid: dict[int, F] = {}
+    for cls in SENIORITY:
+        members = [k for k, inv in enumerate(contract.investments) if inv.seniority == cls]
+        principal = {k: sum(_f(t.amount) for t in contract.investments[k].tranches) for k in members}
+        need = sum(principal.values())
+        if need <= 0:
+            continue
+        pay = np.minimum(left, need)
+        for k in members:
+            repaid[k] = pay * principal[k] / need
+        left = left - pay
+    guarantees: dict[str, F] = {}
+    losses: dict[str, F] = {}
+    for k, inv in enumerate(contract.investments):
+        principal_k = sum(_f(t.amount) for t in inv.tranches)
+        short = np.maximum(principal_k - repaid.get(k, np.zeros_like(paid)), 0.0)
+        g = np.minimum(short, inv.guarantee.share_of_principal * principal_k) if inv.guarantee else np.zeros_like(paid)
+        guarantees[inv.investor] = guarantees.get(inv.investor, np.zeros_like(paid)) + g
+        losses[inv.investor] = losses.get(inv.investor, np.zeros_like(paid)) + short - g
+    return guarantees, losses

@@ -1,0 +1,180 @@
+"""Internal rate of return on real dates (XIRR), one schedule at a time or a million at once.
+
+Convention (the one spreadsheets use for XIRR): a flow on date ``d`` is discounted by
+``(1 + r) ** ((d - d0).days / 365)`` where ``d0`` is the first date. A rate is a float (it is a
+rate, not money). When a schedule never pays anything back, its IRR is -1.0 (all capital lost);
+when it has no outflow it has no IRR (``None`` / NaN).
+
+>>> import datetime as dt
+>>> round(xirr([(dt.date(2021, 1, 1), -1000), (dt.date(2022, 1, 1), 1100)]), 12)
+0.1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import brentq
+
+from temoin.errors import InvalidInputError
+
+__all__ = ["TOTAL_LOSS", "xirr", "xirr_columns", "xirr_times", "xirr_vec", "year_fractions"]
+
+TOTAL_LOSS = -1.0
+_X_LOW = -25.0  # log(1 + r) lower end: r = -1 + 1.4e-11
+_X_HIGH = math.log1p(1000.0)  # r = 100,000 %
+_COUNT: list[int] | None = None
+
+
+def year_fractions(dates: Sequence[dt.date], start: dt.date | None = None) -> npt.NDArray[np.float64]:
+    """Years (actual days / 365) from ``start`` (default: the first date) to each date."""
+    if not dates:
+        return np.zeros(0)
+    d0 = start if start is not None else min(dates)
+    return np.array([(d - d0).days / 365.0 for d in dates], dtype=np.float64)
+
+
+def xirr_times(times: Sequence[float], amounts: Sequence[float | Decimal]) -> float | None:
+    """IRR of ``amounts`` received at ``times`` (in years): scalar Brent root-finding on log(1+r)."""
+    t = np.asarray(times, dtype=np.float64)
+    c = np.asarray([float(a) for a in amounts], dtype=np.float64)
+    if t.shape != c.shape:
+        raise InvalidInputError("xirr.shape", "Autant de dates que de montants sont attendus.",
+                                "As many dates as amounts are expected.")
+    if not np.any(c < 0):
+        return None
+    if not np.any(c > 0):
+        return TOTAL_LOSS
+    t = t - t.min()
+
+    def npv(x: float) -> float:
+        return float(np.sum(c * np.exp(-x * t)))
+
+    lo, hi = _X_LOW, _X_HIGH
+    f_lo, f_hi = npv(lo), npv(hi)
+    if f_lo == 0.0:
+        return math.expm1(lo)
+    if f_lo * f_hi > 0:
+        # No sign change on the bracket: either a (near) total loss or no root at all.
+        return TOTAL_LOSS if f_lo < 0 else None
+    x = brentq(npv, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+    return math.expm1(float(x))
+
+
+def xirr(flows: Sequence[tuple[dt.date, float | Decimal | int]]) -> float | None:
+    """XIRR of dated flows (negative = paid out by the investor, positive = received).
+
+    Microsoft's documented XIRR example (investment of 10,000 on 2008-01-01):
+
+    >>> flows = [(dt.date(2008, 1, 1), -10000), (dt.date(2008, 3, 1), 2750), (dt.date(2008, 10, 30), 4250),
+    ...          (dt.date(2009, 2, 15), 3250), (dt.date(2009, 4, 1), 2750)]
+    >>> round(xirr(flows), 9)
+    0.373362535
+    """
+    if not flows:
+        return None
+    dates = [d for d, _ in flows]
+    return xirr_times(list(year_fractions(dates)), [a for _, a in flows])
+
+
+def xirr_vec(times: npt.ArrayLike, amounts: npt.ArrayLike, *, tol: float = 1e-13,
+             max_iter: int = 100) -> npt.NDArray[np.float64]:
+    """IRR of many schedules sharing the same ``times`` (shape T): ``amounts`` has shape (S, T).
+
+    Safeguarded Newton on ``x = log(1 + r)``: each schedule keeps a bracket where NPV changes
+    sign; a Newton step leaving the bracket is replaced by bisection, so it always converges for
+    schedules whose NPV has one sign change (money out first, back later). Schedules with no
+    inflow give -1.0; with no outflow, NaN.
+    """
+    c = np.atleast_2d(np.asarray(amounts, dtype=np.float64))
+    return xirr_columns(times, np.ascontiguousarray(c.T))
+
+
+def xirr_columns(times: npt.ArrayLike, amounts: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Like :func:`xirr_vec` with ``amounts`` laid out (T, S): one row per date (the fast layout)."""
+    t = np.asarray(times, dtype=np.float64)
+    c = np.atleast_2d(np.asarray(amounts, dtype=np.float64))
+    if c.shape[0] != t.shape[0]:
+        raise InvalidInputError("xirr.shape", "Autant de dates que de lignes de montants sont attendues.",
+                                "As many dates as amount rows are expected.")
+    t = t - t.min() if t.size else t
+    used = (c != 0).any(axis=1)  # dates where no schedule has a flow cost nothing
+    t, c = t[used], c[used]
+    out = np.full(c.shape[1], np.nan)
+    has_out = (c < 0).any(axis=0)
+    has_in = (c > 0).any(axis=0)
+    out[has_out & ~has_in] = TOTAL_LOSS
+    both = has_out & has_in
+    if not both.any():
+        return out
+    if both.all():
+        idx, cc = np.arange(c.shape[1]), c
+    else:
+        idx = np.flatnonzero(both)
+        cc = np.ascontiguousarray(c[:, idx])
+    x, ok, f_lo = _solve(t, cc)
+    out[idx[~ok & (f_lo < 0)]] = TOTAL_LOSS  # NPV never changes sign: (nearly) total loss
+    out[idx[ok]] = np.expm1(x[ok])
+    return out
+
+
+def _npv_rows(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
+              derivative: bool) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    f = np.zeros(x.shape[0])
+    fp = np.zeros(x.shape[0])
+    for j in range(t.shape[0]):
+        if t[j] == 0.0:
+            f += cc[j]
+            continue
+        term = cc[j] * np.exp(-t[j] * x)
+        f += term
+        if derivative:
+            fp -= t[j] * term
+    return f, fp
+
+
+def _solve(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], tol: float = 1e-13,
+           max_iter: int = 100) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    n = cc.shape[1]
+    lo = np.full(n, _X_LOW)
+    hi = np.full(n, _X_HIGH)
+    f_lo, _ = _npv_rows(t, cc, lo, False)
+    f_hi, _ = _npv_rows(t, cc, hi, False)
+    ok = f_lo * f_hi <= 0
+    # Start from the simple-return guess: log(inflows / outflows) / mean time between them.
+    pos = np.where(cc > 0, cc, 0.0)
+    neg = np.where(cc < 0, -cc, 0.0)
+    ps, ns = pos.sum(0), neg.sum(0)
+    span = np.maximum(t @ pos / ps - t @ neg / ns, 1e-3)
+    x = np.clip(np.log(ps / ns) / span, _X_LOW + 1.0, _X_HIGH - 1.0)
+    sign_lo = np.sign(f_lo)
+    scale = 1e-15 * np.abs(cc).sum(axis=0)  # |NPV| below rounding noise: converged
+    active = np.flatnonzero(ok)
+    sub = cc[:, active]
+    for _ in range(max_iter):
+        xa = x[active]
+        f, fp = _npv_rows(t, sub, xa, True)
+        same = np.sign(f) == sign_lo[active]
+        lo_a = np.where(same, xa, lo[active])
+        hi_a = np.where(same, hi[active], xa)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            xn = xa - f / fp
+        bad = ~np.isfinite(xn) | (xn <= lo_a) | (xn >= hi_a)
+        xn = np.where(bad, 0.5 * (lo_a + hi_a), xn)
+        lo[active], hi[active] = lo_a, hi_a
+        hit = np.abs(f) <= scale[active]
+        done = hit | (np.abs(xn - xa) <= tol * np.maximum(1.0, np.abs(xa)))
+        x[active] = np.where(hit, xa, xn)
+        if _COUNT is not None:
+            _COUNT.append(int((~done).sum()))
+        if done.all():
+            break
+        if done.any():  # carry on with the schedules not yet converged
+            keep = ~done
+            active, sub = active[keep], sub[:, keep]
+    return x, ok, f_lo
