@@ -1,0 +1,356 @@
+"""Design diagnosis: simulate the contract's own evaluation AND payment rule many times.
+
+For each assumed true improvement (zero included), Témoin draws thousands of trials like the
+contract's: participants resampled from a template population (a stored cohort's control
+outcomes, the synthetic cohort of a bundled example, or normal outcomes with the contract's
+``outcome_sd``), assigned by the contract's randomisation (complete, or permuted blocks within
+strata), followed with the contract's expected attrition, analysed by the locked plan (OLS of the
+outcome on the assignment and the plan's covariates, HC2 standard errors, t with n − k degrees of
+freedom), and paid by the contract's rule (verified impact = point estimate or lower confidence
+bound; nothing below the threshold or at no improvement; impact × treated followed × price + the
+highest bonus passed; capped by the total cap, the payer's maximum commitment and, when the
+contract says so, the realised savings; nothing when attrition is past the WWC boundary unless
+the contract pays without the evidence standard).
+
+It reports power, bias, RMSE, coverage of the confidence interval, the probability that the payer
+pays when the true effect is zero (a wrongful payment), the probability that a real effect goes
+unpaid, and the distribution of payments. Everything is vectorised across simulations: trials
+are drawn and fitted in chunks of stacked arrays (batched ``matmul`` / ``inv``), not a loop of fits.
+
+The effect is added to every treated person's outcome (constant additive effect); attrition is
+missing completely at random. Both are stated assumptions, printed with the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from temoin.contract.model import Contract, Design
+from temoin.errors import InvalidInputError
+from temoin.evaluation.diagnostics.attrition import _table
+
+__all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "draw_trials", "fit_hc2",
+           "normal_template", "template_from_frame"]
+
+F = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Template:
+    """The population trials are resampled from: covariates, outcome without the programme, strata."""
+
+    covariates: F  # (N, p)
+    y0: F  # (N,)
+    strata: npt.NDArray[np.int64]  # (N,) codes 0..K-1 (all 0 when not stratified)
+    covariate_names: tuple[str, ...]
+    source: str
+
+
+def normal_template(*, sd: float, size: int = 5000, seed: int = 0) -> Template:
+    rng = np.random.default_rng(seed)
+    return Template(np.zeros((size, 0)), rng.normal(0.0, sd, size), np.zeros(size, dtype=np.int64), (),
+                    f"normal outcomes, sd {sd:g} (contract's outcome_sd)")
+
+
+def _numeric(series: pd.Series) -> pd.DataFrame:
+    if series.dtype == bool or str(series.dtype) == "boolean":
+        return pd.DataFrame({series.name: series.astype(float)})
+    num = pd.to_numeric(series, errors="coerce")
+    if num.notna().sum() == series.notna().sum():
+        return pd.DataFrame({series.name: num.astype(float)})
+    lowered = series.astype(str).str.lower()
+    if set(lowered.unique()) <= {"true", "false"}:
+        return pd.DataFrame({series.name: (lowered == "true").astype(float)})
+    return pd.get_dummies(series.astype(str), prefix=str(series.name), drop_first=True, dtype=float)
+
+
+def template_from_frame(frame: pd.DataFrame, *, outcome: str, covariates: Sequence[str] = (),
+                        strata: Sequence[str] = (), source: str = "cohort") -> Template:
+    """A template from one row per person: the outcome without the programme, covariates, strata."""
+    missing = [c for c in [outcome, *covariates, *strata] if c not in frame.columns]
+    if missing:
+        raise InvalidInputError("diagnosis.missing_column", f"Colonnes absentes du modèle de population : {', '.join(missing)}.",
+                                f"Columns missing from the template population: {', '.join(missing)}.", path=missing[0],
+                                hint_fr="Vérifiez le plan d'analyse et la cohorte.", hint_en="Check the analysis plan and the cohort.")
+    data = frame.dropna(subset=[outcome, *covariates, *strata])
+    if len(data) < 10:
+        raise InvalidInputError("diagnosis.too_small", f"Population modèle trop petite ({len(data)} personnes complètes).",
+                                f"Template population too small ({len(data)} complete rows).", path=outcome,
+                                hint_fr="Il faut au moins 10 personnes avec résultat et covariables.",
+                                hint_en="At least 10 people with an outcome and covariates are needed.")
+    parts = [_numeric(data[c]) for c in covariates]
+    cov = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
+    codes = (data[list(strata)].astype(str).agg("|".join, axis=1).astype("category").cat.codes.to_numpy()
+             if strata else np.zeros(len(data), dtype=np.int64))
+    return Template(cov.to_numpy(float), pd.to_numeric(data[outcome]).to_numpy(float), codes.astype(np.int64),
+                    tuple(cov.columns), source)
+
+
+def _assign(strata: npt.NDArray[np.int64], ratio: float, u_extra: F, stratified: bool) -> F:
+    """(B, n) 0/1 assignment by complete randomisation, per stratum when ``stratified``.
+
+    The n participants of a simulated trial are independent draws from the template, so their
+    order is already random: treating the first ``floor(n_s × ratio)`` of each stratum (one more
+    with probability equal to the fractional part, drawn in ``u_extra``) gives exactly the
+    distribution of a random permutation within each stratum, without sorting.
+    """
+    b, n = strata.shape
+    if not stratified:
+        n_t = int(np.floor(n * ratio + 0.5))
+        out = np.zeros((b, n))
+        out[:, :n_t] = 1.0
+        return out
+    out = np.zeros((b, n))
+    for k in range(int(strata.max()) + 1):
+        member = strata == k
+        rank = np.cumsum(member, axis=1, dtype=np.int32)
+        exact = rank[:, -1] * ratio
+        thr = np.floor(exact) + (u_extra[:, k % u_extra.shape[1]] < exact - np.floor(exact))
+        out[member & (rank <= thr[:, None])] = 1.0
+    return out
+
+
+def draw_trials(rng: np.random.Generator, template: Template, *, n: int, sims: int, effect: float, sign: int,
+                ratio: float, stratified: bool, attrition: float) -> tuple[F, F, F, F]:
+    """Stacked trials: (x, y, mask, t).
+
+    ``x`` (B, n, 2 + p) is the design matrix [1, T, covariates] with the rows of people lost to
+    follow-up set to zero (so they drop out of every sum), ``y`` (B, n) the outcomes, ``mask``
+    (B, n) 1 for people followed, ``t`` (B, n) the assignment of everyone randomised.
+    """
+    idx = rng.integers(0, len(template.y0), (sims, n))
+    k = int(template.strata.max()) + 1
+    t = _assign(template.strata[idx], ratio, rng.random((sims, k)), stratified)
+    y = template.y0[idx] + sign * effect * t
+    mask = (rng.random((sims, n)) >= attrition).astype(float)
+    p = template.covariates.shape[1]
+    x = np.empty((sims, n, 2 + p))
+    x[:, :, 0] = mask
+    x[:, :, 1] = t * mask
+    if p:
+        np.multiply(template.covariates[idx], mask[:, :, None], out=x[:, :, 2:])
+    return x, y, mask, t
+
+
+def fit_hc2(x: F, y: F, mask: F) -> tuple[F, F, F]:
+    """OLS coefficient of column 1 and its HC2 standard error, for each stacked trial.
+
+    ``x`` must already have zero rows where ``mask`` is 0 (as :func:`draw_trials` returns it).
+    Only the assignment coefficient is needed, so the sandwich is reduced to
+    ``se² = Σ_i z_i² e_i² / (1 − h_ii)`` with ``z = X (X'X)⁻¹ e_1`` and ``h_ii = x_i' (X'X)⁻¹ x_i``.
+    Returns (estimate, standard error, residual degrees of freedom), each of shape (B,).
+    """
+    xt = np.swapaxes(x, 1, 2)
+    xtx = xt @ x
+    diag = np.diagonal(xtx, axis1=1, axis2=2)
+    bad = np.abs(np.linalg.det(xtx)) < 1e-9 * np.prod(np.maximum(diag, 1e-300), axis=1)
+    xtx[bad] += np.eye(xtx.shape[1])
+    inv = np.linalg.inv(xtx)
+    proj = x @ inv  # (B, n, k)
+    xty = xt @ (y * mask)[:, :, None]
+    beta = inv @ xty
+    resid = (y - (proj @ xty)[:, :, 0]) * mask
+    lev = np.einsum("bnk,bnk->bn", proj, x)
+    z = proj[:, :, 1]
+    var = np.einsum("bn,bn->b", z * z, resid * resid / np.where(mask > 0, 1.0 - lev, 1.0))
+    df = mask.sum(axis=1) - x.shape[2]
+    est = beta[:, 1, 0].copy()
+    se = np.sqrt(np.maximum(var, 0.0))
+    est[bad] = np.nan
+    se[bad] = np.nan
+    return est, se, df
+
+
+@dataclass(frozen=True)
+class EffectDiagnosis:
+    true_effect: float
+    sims: int
+    power: float
+    bias: float
+    rmse: float
+    coverage: float
+    mean_std_error: float
+    p_paid: float
+    p_evidence_gate_failed: float
+    payment_mean: float
+    payment_quantiles: dict[str, float]
+
+    @property
+    def p_unpaid(self) -> float:
+        return 1.0 - self.p_paid
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return d | {"p_unpaid": self.p_unpaid}
+
+
+@dataclass(frozen=True)
+class DiagnosisReport:
+    contract_id: str
+    n: int
+    sims: int
+    seed: int
+    indicator: str
+    wave: str | None
+    estimator: str
+    covariates: tuple[str, ...]
+    alpha: float
+    sidedness: str
+    basis: str
+    template: str
+    effects: tuple[EffectDiagnosis, ...]
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def wrongful_payment(self) -> float | None:
+        """Probability that the payer pays when the true effect is zero."""
+        zero = [e for e in self.effects if e.true_effect == 0]
+        return zero[0].p_paid if zero else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "effects"}
+        return d | {"effects": [e.to_dict() for e in self.effects], "wrongful_payment": self.wrongful_payment}
+
+
+def _payments(contract: Contract, indicator: str, improvement: F, lower: F, n_followed_t: F, gate_ok: F) -> F:
+    """The contract's payment rule, in floats, for one priced indicator (mirrors settlement.payments)."""
+    price = next((p for p in contract.payments.indicators if p.indicator == indicator), None)
+    if price is None:
+        return np.zeros_like(improvement)
+    verified = improvement if contract.payments.basis == "point_estimate" else lower
+    verified = np.nan_to_num(verified, nan=-np.inf)
+    due = (verified > 0) & (verified >= price.threshold)
+    units = np.where(due, verified, 0.0) * n_followed_t
+    amount = units * float(price.price_per_unit)
+    bonus = np.zeros_like(amount)
+    for tier in price.bonus_tiers:  # the highest tier passed (tiers in increasing order)
+        bonus = np.where(due & (verified > tier.above), float(tier.bonus), bonus)
+    amount = amount + bonus
+    caps = contract.caps
+    if caps.total_outcome_payments is not None:
+        amount = np.minimum(amount, float(caps.total_outcome_payments))
+    payer_max = [float(p.max_commitment) for p in contract.parties if p.max_commitment is not None
+                 and "outcome_payer" in [r.value for r in p.roles]]
+    if payer_max:
+        amount = np.minimum(amount, sum(payer_max))
+    if caps.payments_within_realised_savings:
+        item = next((s for s in contract.savings if s.indicator == indicator), None)
+        saving = (np.maximum(np.nan_to_num(verified, neginf=0.0), 0.0) * n_followed_t * float(item.unit_cost)
+                  if item else np.zeros_like(amount))
+        amount = np.minimum(amount, saving)
+    if not contract.payments.pay_without_evidence_standard:
+        amount = np.where(gate_ok > 0, amount, 0.0)
+    return np.asarray(amount, float)
+
+
+def _low_attrition(overall_pct: F, differential_pp: F, boundary: str) -> F:
+    table = _table()[boundary]
+    limits = np.array([table.get(i) if table.get(i) is not None else -1.0 for i in range(101)], dtype=float)
+    key = np.clip(np.floor(overall_pct + 0.5).astype(int), 0, 100)
+    lim = limits[key]
+    low: F = ((lim >= 0) & (np.round(differential_pp, 1) <= lim)).astype(float)
+    return low
+
+
+def diagnose_design(
+    contract: Contract,
+    template: Template,
+    *,
+    effects: Sequence[float] | None = None,
+    sims: int = 1000,
+    n: int | None = None,
+    seed: int = 20260101,
+    chunk_cells: int = 400_000,
+) -> DiagnosisReport:
+    """Simulate the contract's evaluation and payment rule under each assumed true improvement."""
+    ev = contract.evaluation
+    plan = ev.analysis_plan
+    if ev.design not in (Design.INDIVIDUAL_RCT, Design.STRATIFIED_RCT):
+        raise InvalidInputError(
+            "diagnosis.design_not_supported",
+            f"Le diagnostic par simulation couvre les essais randomisés individuels et stratifiés, pas « {ev.design.value} ».",
+            f"Design diagnosis covers individual and stratified randomised trials, not '{ev.design.value}'.",
+            path="evaluation.design",
+            hint_fr="Pour ce dispositif, utilisez `temoin power` (puissance analytique).",
+            hint_en="For this design use `temoin power` (analytical power).")
+    indicator_id = plan.primary_outcome
+    indicator = contract.indicator(indicator_id) if indicator_id else None
+    if indicator is None:
+        raise InvalidInputError("diagnosis.no_primary", "Le plan n'a pas de résultat principal connu.",
+                                "The plan has no known primary outcome.", path="evaluation.analysis_plan.primary_outcome")
+    if sims < 1:
+        raise InvalidInputError("diagnosis.sims", f"Nombre de simulations invalide : {sims}.", f"Invalid number of simulations: {sims}.",
+                                path="sims")
+    sign = 1 if indicator.direction == "increase" else -1
+    n = n or contract.population.expected_size
+    alpha = plan.alpha or 0.05
+    sidedness = plan.sidedness or "two_sided"
+    if effects is None:
+        effects = sorted({0.0, *([ev.expected_effect] if ev.expected_effect else []),
+                          *([plan.minimum_effect] if plan.minimum_effect else [])})
+    use_cov = plan.estimator != "diff_in_means"
+    tpl = template if use_cov else Template(np.zeros((len(template.y0), 0)), template.y0, template.strata, (), template.source)
+    stratified = ev.design == Design.STRATIFIED_RCT
+    chunk = max(1, chunk_cells // n)
+    # Common random numbers: the same trials serve every assumed effect. With a constant additive
+    # effect and the assignment among the regressors, OLS moves by exactly the effect and the
+    # residuals (hence the HC2 errors) do not change, so each trial is fitted once, at effect 0.
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    est_all, se_all, df_all, fol_t_all, gate_all = [], [], [], [], []
+    done = 0
+    while done < sims:
+        b = min(chunk, sims - done)
+        x, y, mask, t = draw_trials(rng, tpl, n=n, sims=b, effect=0.0, sign=sign,
+                                 ratio=ev.allocation_ratio, stratified=stratified, attrition=ev.expected_attrition)
+        est, se, df = fit_hc2(x, y, mask)
+        rand_t, rand_c = t.sum(axis=1), (1 - t).sum(axis=1)
+        fol_t, fol_c = (t * mask).sum(axis=1), ((1 - t) * mask).sum(axis=1)
+        overall = 100.0 * (1 - (fol_t + fol_c) / n)
+        diff = 100.0 * np.abs((1 - fol_t / rand_t) - (1 - fol_c / rand_c))
+        est_all.append(est)
+        se_all.append(se)
+        df_all.append(df)
+        fol_t_all.append(fol_t)
+        gate_all.append(_low_attrition(overall, diff, ev.attrition_boundary))
+        done += b
+    imp0, se_v, df_v = sign * np.concatenate(est_all), np.concatenate(se_all), np.concatenate(df_all)
+    fol_t_v, gate_v = np.concatenate(fol_t_all), np.concatenate(gate_all)
+    ok = ~np.isnan(imp0)
+    q = stats.t.ppf(1 - alpha, df_v) if sidedness == "one_sided" else stats.t.ppf(1 - alpha / 2, df_v)
+    half = stats.t.ppf(1 - alpha / 2, df_v) * se_v
+    out: list[EffectDiagnosis] = []
+    for effect in effects:
+        imp_v = imp0 + effect
+        low_v = imp_v - q * se_v
+        pay_v = _payments(contract, indicator.id, imp_v, low_v, fol_t_v, gate_v)
+        qs = np.percentile(pay_v, [5, 25, 50, 75, 95])
+        out.append(EffectDiagnosis(
+            true_effect=float(effect), sims=sims,
+            power=float(np.mean(low_v[ok] > 0)),
+            bias=float(np.mean(imp_v[ok]) - effect),
+            rmse=float(np.sqrt(np.mean((imp_v[ok] - effect) ** 2))),
+            coverage=float(np.mean(np.abs(imp_v[ok] - effect) <= half[ok])),
+            mean_std_error=float(np.mean(se_v[ok])),
+            p_paid=float(np.mean(pay_v > 0)),
+            p_evidence_gate_failed=float(1 - np.mean(gate_v)),
+            payment_mean=float(pay_v.mean()),
+            payment_quantiles={f"p{k}": float(v) for k, v in zip((5, 25, 50, 75, 95), qs, strict=True)},
+        ))
+    wave = next((p.wave for p in reversed(contract.payments.periods) if p.wave), None)
+    assumptions = (
+        "constant additive effect on every treated participant",
+        f"outcomes missing completely at random, expected attrition {ev.expected_attrition:.0%}",
+        f"participants resampled from: {template.source}",
+        "payment gated on the WWC attrition boundary only (baseline-equivalence rescue not simulated)",
+        "one payment period (the cumulative entitlement at the wave simulated); investor-return cap not simulated",
+    )
+    return DiagnosisReport(contract.id, n, sims, seed, indicator.id, wave, plan.estimator or "ols",
+                           tpl.covariate_names, alpha, sidedness, contract.payments.basis, template.source,
+                           tuple(out), assumptions)

@@ -1,0 +1,131 @@
+"""The pre-registered analysis plan: its canonical form, its hash, its checks and its amendments.
+
+The plan is the contract's ``evaluation.analysis_plan`` plus the design facts that bind an
+analysis (design, allocation, strata, cluster, follow-up waves, attrition boundary, benchmark,
+target) and the definition and direction of every indicator it names. Its canonical JSON (sorted
+keys, no spaces) is hashed with SHA-256; locking stores that hash, the time and the plan itself
+before any outcome exists. A later change is an amendment: the old and new hashes, the fields
+that changed and the stated reason, shown wherever a result is shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from temoin.contract.model import Contract
+from temoin.errors import InvalidInputError, TemoinError
+
+__all__ = ["Amendment", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def plan_document(contract: Contract) -> dict[str, Any]:
+    ev = contract.evaluation
+    plan = ev.analysis_plan
+    named = [plan.primary_outcome, *plan.secondary_outcomes]
+    indicators = {}
+    for ind_id in named:
+        ind = contract.indicator(ind_id) if ind_id else None
+        if ind is not None:
+            indicators[ind.id] = {"direction": ind.direction, "definition": ind.definition.model_dump(mode="json"),
+                                  "unit": ind.unit, "data_source": ind.data_source}
+    return {
+        "contract_id": contract.id,
+        "design": ev.design.value,
+        "allocation_ratio": ev.allocation_ratio,
+        "strata": list(ev.strata),
+        "cluster": ev.cluster,
+        "follow_up_waves": [w.model_dump(mode="json") for w in ev.follow_up_waves],
+        "attrition_boundary": ev.attrition_boundary,
+        "benchmark": ev.benchmark.model_dump(mode="json") if ev.benchmark else None,
+        "target": ev.target.model_dump(mode="json") if ev.target else None,
+        "analysis_plan": plan.model_dump(mode="json"),
+        "indicators": indicators,
+    }
+
+
+def plan_hash(document: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def plan_problems(contract: Contract) -> list[TemoinError]:
+    """Everything that stops the plan from being run: unknown variables, missing choices."""
+    plan = contract.evaluation.analysis_plan
+    problems: list[TemoinError] = []
+    attrs = {a.name for a in contract.population.attributes}
+    inds = {i.id for i in contract.indicators}
+
+    def add(path: str, fr: str, en: str, hint_fr: str, hint_en: str) -> None:
+        problems.append(InvalidInputError("plan.invalid", fr, en, path=path, hint_fr=hint_fr, hint_en=hint_en))
+
+    if plan.primary_outcome is None:
+        add("evaluation.analysis_plan.primary_outcome", "Le plan ne désigne pas de résultat principal.",
+            "The plan names no primary outcome.", "Choisissez un indicateur du contrat.", "Choose one of the contract's indicators.")
+    for i, name in enumerate([plan.primary_outcome, *plan.secondary_outcomes]):
+        if name is not None and name not in inds:
+            path = "evaluation.analysis_plan." + ("primary_outcome" if i == 0 else f"secondary_outcomes[{i - 1}]")
+            add(path, f"Le plan nomme un indicateur inconnu : « {name} ».", f"The plan names an unknown indicator: '{name}'.",
+                f"Indicateurs du contrat : {', '.join(sorted(inds))}.", f"Contract indicators: {', '.join(sorted(inds))}.")
+    for i, cov in enumerate(plan.covariates):
+        if cov not in attrs:
+            add(f"evaluation.analysis_plan.covariates[{i}]", f"Le plan nomme une variable inconnue : « {cov} ».",
+                f"The plan names an unknown variable: '{cov}'.",
+                f"Attributs de la population : {', '.join(sorted(attrs))}.", f"Population attributes: {', '.join(sorted(attrs))}.")
+    for i, s in enumerate(contract.evaluation.strata):
+        if s not in attrs:
+            add(f"evaluation.strata[{i}]", f"Strate inconnue : « {s} ».", f"Unknown stratum variable: '{s}'.",
+                "Les strates doivent être des attributs de la population.", "Strata must be population attributes.")
+    cl = contract.evaluation.cluster
+    if cl and cl not in attrs:
+        add("evaluation.cluster", f"Variable de grappe inconnue : « {cl} ».", f"Unknown cluster variable: '{cl}'.",
+            "La grappe doit être un attribut de la population.", "The cluster must be a population attribute.")
+    if plan.estimator is None:
+        add("evaluation.analysis_plan.estimator", "Le plan ne choisit pas d'estimateur.", "The plan chooses no estimator.",
+            "Par exemple : ols, diff_in_means.", "For example: ols, diff_in_means.")
+    if not contract.evaluation.follow_up_waves:
+        add("evaluation.follow_up_waves", "Aucune vague de suivi n'est prévue.", "No follow-up wave is planned.",
+            "Ajoutez au moins une vague.", "Add at least one wave.")
+    return problems
+
+
+def check_plan(contract: Contract) -> None:
+    """Raise the first problem (the message counts them all) when the plan cannot be run."""
+    problems = plan_problems(contract)
+    if problems:
+        first = problems[0]
+        more_fr = f" (et {len(problems) - 1} autre(s) problème(s))" if len(problems) > 1 else ""
+        more_en = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise InvalidInputError(first.code, first.fr + more_fr, first.en + more_en, path=first.path,
+                                hint_fr=first.hint_fr, hint_en=first.hint_en)
+
+
+def diff_plans(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[dict[str, Any]]:
+    """Field-level differences between two plan documents: ``[{field, before, after}]``."""
+    out: list[dict[str, Any]] = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(diff_plans(a, b, path))
+        elif a != b:
+            out.append({"field": path, "before": a, "after": b})
+    return out
+
+
+@dataclass(frozen=True)
+class Amendment:
+    at: str
+    reason: str
+    from_hash: str
+    to_hash: str
+    changes: tuple[str, ...]
+
+    def label(self) -> str:
+        """One line, as carried by ``ImpactResult.amendments``."""
+        return f"{self.at[:10]} {self.from_hash[:12]}→{self.to_hash[:12]}: {self.reason} [{', '.join(self.changes)}]"

@@ -1,0 +1,169 @@
+"""Analytical power, minimum detectable effect and sample size for a two-arm comparison.
+
+The test is the two-sample t test on a difference in means (noncentral t, as
+``statsmodels.stats.power.TTestIndPower``), adapted to CIS designs:
+
+- expected attrition: only ``n (1 - attrition)`` participants have an outcome;
+- clustering: the design effect ``1 + (m - 1) ICC`` (``m`` people per cluster) divides the
+  sample into its effective size;
+- covariate adjustment: baseline covariates explaining a share ``R²`` of the outcome variance
+  shrink the residual standard deviation to ``sd √(1 - R²)``.
+
+Effects are improvements in the indicator's unit (positive = better); ``sd`` is the outcome's
+standard deviation in the same unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import optimize, stats
+
+from temoin.contract.model import Contract
+from temoin.errors import InvalidInputError
+
+__all__ = ["PowerReport", "design_effect", "mde", "power", "power_for_contract", "sample_size"]
+
+Sidedness = Literal["one_sided", "two_sided"]
+
+
+def design_effect(cluster_size: float = 1.0, icc: float = 0.0) -> float:
+    """Variance inflation of a cluster design: 1 + (m − 1) × ICC."""
+    if cluster_size < 1 or not 0 <= icc < 1:
+        raise InvalidInputError("power.design_effect", f"Taille de grappe {cluster_size} ou ICC {icc} invalide.",
+                                f"Invalid cluster size {cluster_size} or ICC {icc}.",
+                                hint_fr="Taille de grappe ≥ 1, 0 ≤ ICC < 1.", hint_en="Cluster size ≥ 1, 0 ≤ ICC < 1.")
+    return 1.0 + (cluster_size - 1.0) * icc
+
+
+def _check(n: float, sd: float, allocation: float, alpha: float, attrition: float) -> None:
+    problems = []
+    if n <= 4:
+        problems.append(("n", n))
+    if sd <= 0:
+        problems.append(("sd", sd))
+    if not 0 < allocation < 1:
+        problems.append(("allocation", allocation))
+    if not 0 < alpha < 0.5:
+        problems.append(("alpha", alpha))
+    if not 0 <= attrition < 1:
+        problems.append(("attrition", attrition))
+    if problems:
+        name, value = problems[0]
+        raise InvalidInputError("power.invalid", f"Paramètre de puissance invalide : {name} = {value}.",
+                                f"Invalid power parameter: {name} = {value}.", path=name,
+                                hint_fr="n > 4, sd > 0, 0 < allocation < 1, 0 < alpha < 0,5, 0 ≤ attrition < 1.",
+                                hint_en="n > 4, sd > 0, 0 < allocation < 1, 0 < alpha < 0.5, 0 ≤ attrition < 1.")
+
+
+def _arms(n: float, allocation: float, attrition: float, deff: float) -> tuple[float, float]:
+    eff = n * (1 - attrition) / deff
+    return eff * allocation, eff * (1 - allocation)
+
+
+def power(
+    *,
+    effect: float,
+    sd: float,
+    n: float,
+    allocation: float = 0.5,
+    alpha: float = 0.05,
+    sidedness: Sidedness = "two_sided",
+    attrition: float = 0.0,
+    icc: float = 0.0,
+    cluster_size: float = 1.0,
+    r2: float = 0.0,
+) -> float:
+    """Probability of a significant improvement when the true improvement is ``effect``."""
+    _check(n, sd, allocation, alpha, attrition)
+    n1, n2 = _arms(n, allocation, attrition, design_effect(cluster_size, icc))
+    d = effect / (sd * np.sqrt(1 - r2))
+    df = n1 + n2 - 2
+    nc = d * np.sqrt(n1 * n2 / (n1 + n2))
+    if sidedness == "one_sided":
+        return float(stats.nct.sf(stats.t.isf(alpha, df), df, nc))
+    crit = stats.t.isf(alpha / 2, df)
+    return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+
+
+def mde(*, sd: float, n: float, target_power: float = 0.8, **kwargs: float | str) -> float:
+    """Minimum detectable effect: the smallest improvement found significant with ``target_power``."""
+    def gap(e: float) -> float:
+        return power(effect=e, sd=sd, n=n, **kwargs) - target_power  # type: ignore[arg-type]
+
+    hi = sd
+    while gap(hi) < 0:
+        hi *= 2
+        if hi > 1e6 * sd:
+            raise InvalidInputError("power.no_mde", "Aucun effet détectable avec cet échantillon.",
+                                    "No detectable effect with this sample.", path="n")
+    return float(optimize.brentq(gap, 1e-12 * sd, hi, xtol=1e-10 * sd))
+
+
+def sample_size(*, effect: float, sd: float, target_power: float = 0.8, **kwargs: float | str) -> int:
+    """Smallest number of people to enrol (before attrition) for ``target_power``."""
+    if effect <= 0:
+        raise InvalidInputError("power.effect", f"L'effet attendu doit être positif (reçu {effect}).",
+                                f"The expected effect must be positive (got {effect}).", path="effect")
+    lo, hi = 5, 10
+    while power(effect=effect, sd=sd, n=hi, **kwargs) < target_power:  # type: ignore[arg-type]
+        lo, hi = hi, hi * 2
+        if hi > 10**9:
+            raise InvalidInputError("power.too_large", "Échantillon irréaliste.", "Unrealistic sample size.", path="effect")
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if power(effect=effect, sd=sd, n=mid, **kwargs) >= target_power:  # type: ignore[arg-type]
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@dataclass(frozen=True)
+class PowerReport:
+    contract_id: str
+    n: int
+    effect: float
+    sd: float
+    alpha: float
+    sidedness: str
+    allocation: float
+    attrition: float
+    design_effect: float
+    power: float
+    mde: float
+    n_for_80: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def power_for_contract(contract: Contract, *, n: int | None = None, effect: float | None = None,
+                       sd: float | None = None, cluster_size: float = 1.0) -> PowerReport:
+    """Power of the contract's own design, from its evaluation section (values may be overridden)."""
+    ev = contract.evaluation
+    plan = ev.analysis_plan
+    n = n or contract.population.expected_size
+    effect = effect if effect is not None else ev.expected_effect
+    sd = sd if sd is not None else ev.outcome_sd
+    if effect is None or sd is None:
+        raise InvalidInputError(
+            "power.missing_assumption", "Le contrat ne donne pas l'effet attendu ou l'écart-type du résultat.",
+            "The contract gives no expected effect or outcome standard deviation.",
+            path="evaluation.expected_effect" if effect is None else "evaluation.outcome_sd",
+            hint_fr="Renseignez evaluation.expected_effect et evaluation.outcome_sd, ou passez --effect et --sd.",
+            hint_en="Fill in evaluation.expected_effect and evaluation.outcome_sd, or pass --effect and --sd.")
+    kw: dict[str, float | str] = {
+        "allocation": ev.allocation_ratio, "alpha": plan.alpha or 0.05, "sidedness": plan.sidedness or "two_sided",
+        "attrition": ev.expected_attrition, "icc": ev.icc or 0.0, "cluster_size": cluster_size,
+    }
+    p = power(effect=effect, sd=sd, n=n, **kw)  # type: ignore[arg-type]
+    m = mde(sd=sd, n=n, **kw)  # type: ignore[arg-type]
+    try:
+        n80: int | None = sample_size(effect=effect, sd=sd, **kw) if effect > 0 else None  # type: ignore[arg-type]
+    except InvalidInputError:
+        n80 = None
+    return PowerReport(contract.id, n, effect, sd, float(kw["alpha"]), str(kw["sidedness"]), ev.allocation_ratio,
+                       ev.expected_attrition, design_effect(cluster_size, ev.icc or 0.0), p, m, n80)

@@ -1,0 +1,60 @@
+"""Pseudonymous participant keys: a keyed HMAC of the operator's own identifier, per contract.
+
+Témoin never stores a name or the operator's identifier, only ``HMAC-SHA256(k_contract, id)`` in
+hex, where ``k_contract = HMAC-SHA256(master, "temoin/pseudonym/v1/" + contract_id)``. The same
+person gets the same key within a contract (so follow-up waves join on it) and unrelated keys
+across contracts (so two contracts' data cannot be linked without the master secret).
+
+>>> k = pseudonymise("DOSSIER-0042", "aemo-renforcee", master="s3cret")
+>>> len(k), k == pseudonymise(" DOSSIER-0042 ", "aemo-renforcee", master="s3cret")
+(64, True)
+>>> k == pseudonymise("DOSSIER-0042", "cravate-solidaire", master="s3cret")
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from temoin.errors import InvalidInputError
+
+__all__ = ["contract_key", "pseudonymise"]
+
+_DOMAIN = b"temoin/pseudonym/v1/"
+
+
+def _master_secret() -> str:
+    from temoin.settings import get_settings
+
+    settings = get_settings()
+    return settings.pseudonym_secret or settings.secret_key
+
+
+def contract_key(contract_id: str, *, master: str | None = None) -> bytes:
+    """The per-contract HMAC key derived from the master secret and the contract id."""
+    secret = master if master is not None else _master_secret()
+    if not secret:
+        raise InvalidInputError(
+            "pseudonym.no_secret",
+            "Aucun secret de pseudonymisation n'est configuré.",
+            "No pseudonymisation secret is configured.",
+            hint_fr="Définissez TEMOIN_PSEUDONYM_SECRET (ou TEMOIN_SECRET_KEY).",
+            hint_en="Set TEMOIN_PSEUDONYM_SECRET (or TEMOIN_SECRET_KEY).",
+        )
+    return hmac.new(secret.encode("utf-8"), _DOMAIN + contract_id.encode("utf-8"), hashlib.sha256).digest()
+
+
+def pseudonymise(identifier: str, contract_id: str, *, master: str | None = None, key: bytes | None = None) -> str:
+    """The participant's pseudonymous key (64 hex characters); surrounding spaces are ignored."""
+    text = str(identifier).strip()
+    if not text:
+        raise InvalidInputError(
+            "pseudonym.empty_identifier",
+            "Identifiant de participant vide.",
+            "Empty participant identifier.",
+            hint_fr="Chaque ligne doit porter l'identifiant du dossier chez l'opérateur.",
+            hint_en="Each row needs the operator's case identifier.",
+        )
+    k = key if key is not None else contract_key(contract_id, master=master)
+    return hmac.new(k, text.encode("utf-8"), hashlib.sha256).hexdigest()

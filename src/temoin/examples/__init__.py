@@ -1,0 +1,44 @@
+"""The bundled example contracts, and a seeded generator of synthetic participants for each.
+
+>>> EXAMPLES
+('aemo-renforcee', 'relais-familial', 'cravate-solidaire')
+>>> load_example("aemo-renforcee").evaluation.design.value
+'stratified_rct'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from temoin.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from temoin.contract.model import Contract
+    from temoin.examples.synthetic import SyntheticCohort
+
+__all__ = ["CONTRACTS_DIR", "EXAMPLES", "example_path", "load_example", "synthetic_cohort"]
+
+CONTRACTS_DIR = Path(__file__).with_name("contracts")
+EXAMPLES: tuple[str, ...] = ("aemo-renforcee", "relais-familial", "cravate-solidaire")
+
+
+def example_path(name: str) -> Path:
+    if name not in EXAMPLES:
+        raise NotFoundError("example.not_found", f"Exemple inconnu : « {name} ».", f"Unknown example: '{name}'.",
+                            hint_fr=f"Exemples fournis : {', '.join(EXAMPLES)}.",
+                            hint_en=f"Bundled examples: {', '.join(EXAMPLES)}.")
+    return CONTRACTS_DIR / f"{name}.yaml"
+
+
+def load_example(name: str) -> Contract:
+    from temoin.contract.loading import load_contract
+
+    return load_contract(example_path(name))
+
+
+def synthetic_cohort(name: str, seed: int = 2026, **kwargs: float) -> SyntheticCohort:
+    """Synthetic participants (clearly labelled synthetic) for a bundled example; see ``synthetic``."""
+    from temoin.examples.synthetic import generate
+
+    return generate(name, seed=seed, **kwargs)
