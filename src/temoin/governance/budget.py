@@ -35,6 +35,7 @@ COLUMNS: tuple[str, ...] = ("payer", "function", "year", "code", "label_fr", "la
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 _TRUE = {"true", "1", "yes", "oui", "o", "y", "obligatoire", "mandatory"}
 _FALSE = {"false", "0", "no", "non", "n", "facultative", "facultatif", "optional"}
+_FLAGS = _TRUE | _FALSE
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def parse_budget_csv(text: str, *, source: str = "<budget>") -> list[BudgetRow]:
                 f"Écrivez une année sur quatre chiffres entre {FIRST_YEAR} et {LAST_YEAR}.",
                 f"Write a four-digit year between {FIRST_YEAR} and {LAST_YEAR}."))
         flag = r.get("mandatory", "").lower()
-        if flag not in _TRUE | _FALSE:
+        if flag not in _FLAGS:
             problems.append(_problem("budget.mandatory", line, "mandatory",
                                      f"« {r.get('mandatory', '')} » : obligatoire ou non ?",
                                      f"'{r.get('mandatory', '')}': mandatory or not?",
