@@ -1,0 +1,169 @@
+"""Open-data services on SQLite and PostgreSQL: all-or-nothing INDIGO import with its ledger entry,
+the public registry, the observatory, and research extracts that are logged or refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, inspect, select
+
+from temoin.errors import InvalidInputError
+from temoin.opendata.kanonymity import KAnonymityRefused
+from temoin.services.contracts import import_contract
+from temoin.services.opendata import import_indigo, observe, registry, research_extract
+from temoin.store import downgrade, ledger, migrate, session_scope
+from temoin.store.models.opendata import IndigoImportRow, IndigoProjectRow
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "src" / "temoin" / "examples" / "contracts"
+DATA = Path(__file__).parent / "data" / "indigo"
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with session_scope(engine) as s:
+        return (s.scalar(select(func.count()).select_from(IndigoProjectRow)) or 0,
+                s.scalar(select(func.count()).select_from(IndigoImportRow)) or 0,
+                len(ledger.entries(s)))
+
+
+def test_import_saves_projects_and_one_ledger_entry(engine: Engine) -> None:
+    summary = import_indigo(engine, DATA / "csv-golab", actor="analyste")
+    assert summary.added == ("INDIGO-POJ-9101", "INDIGO-POJ-9102", "INDIGO-POJ-9103")
+    assert counts(engine) == (3, 1, 1)
+    with session_scope(engine) as s:
+        (entry,) = ledger.entries(s)
+        payload = json.loads(entry.payload)
+        assert (entry.event, entry.actor) == ("opendata.indigo_imported", "analyste")
+        assert payload["warnings"] == len(summary.result.warnings) > 0
+        assert payload["warnings_by_code"]["indigo.bad_date"] == 2
+        assert ledger.verify(s).whole
+        stored = json.loads(s.get(IndigoProjectRow, "INDIGO-POJ-9101").data)
+        run = s.get(IndigoImportRow, summary.import_id)
+        assert run is not None and len(json.loads(run.warnings)) == len(summary.result.warnings)
+    assert stored["overall_project_finance"]["total_investment_commitment"]["amount"]["exact"]["value"] == 9_600_000
+
+
+def test_reimport_replaces_instead_of_duplicating(engine: Engine) -> None:
+    import_indigo(engine, DATA / "projects-with-defects.json")
+    again = import_indigo(engine, DATA / "projects-with-defects.json")
+    assert again.added == () and again.replaced == ("INDIGO-POJ-9001", "INDIGO-POJ-9002")
+    assert counts(engine) == (2, 2, 2)
+
+
+@pytest.mark.parametrize("name", ["truncated.json", "without-id.json", "no-such-file.json"])
+def test_a_malformed_file_writes_nothing(engine: Engine, name: str) -> None:
+    with pytest.raises(InvalidInputError):
+        import_indigo(engine, DATA / name)
+    assert counts(engine) == (0, 0, 0)
+
+
+def test_a_failure_while_saving_rolls_back_every_project(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("temoin.services.opendata.ledger.append", broken)
+    with pytest.raises(RuntimeError):
+        import_indigo(engine, DATA / "csv-golab")
+    assert counts(engine) == (0, 0, 0)
+
+
+def test_registry_lists_contracts_and_public_projects_only(engine: Engine, tmp_path: Path) -> None:
+    import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
+    import_indigo(engine, DATA / "projects-with-defects.json")
+    private = {"id": "INDIGO-POJ-9900", "data": {"status": "PRIVATE", "name": {"value": "Not for publication"}}}
+    (tmp_path / "private.json").write_text(json.dumps(private))
+    import_indigo(engine, tmp_path / "private.json")
+    entries = registry(engine)
+    assert [(e.source, e.id) for e in entries] == [
+        ("temoin", "aemo-renforcee"), ("indigo", "INDIGO-POJ-9001"), ("indigo", "INDIGO-POJ-9002")]
+    public = json.dumps([e.to_dict() for e in entries], ensure_ascii=False)
+    assert "Not for publication" not in public
+    # parties are public ones, named with their roles; people's names never appear
+    assert "Département du Nord (outcome_payer)" in public and "Claire Martin" not in public
+
+
+def test_observatory_compares_with_the_registry(engine: Engine) -> None:
+    for name in ("aemo-renforcee", "relais-familial", "cravate-solidaire"):
+        import_contract(engine, EXAMPLES / f"{name}.yaml")
+    import_indigo(engine, DATA / "projects-with-defects.json")
+    import_indigo(engine, DATA / "csv-golab")
+    cmp = observe(engine, "aemo-renforcee")
+    assert cmp.registry_size == 7
+    duration = cmp.metric("duration_months")
+    others = [48.0, 48.0, 72.0, 36.0, 36.0, 36.0, 36.0]  # relais, cravate, Peterborough, ADIE, three CSV projects
+    assert duration.value == 60.0 and duration.n == 7
+    assert duration.median == statistics.median(others)
+    assert duration.share_below == pytest.approx(sum(o < 60 for o in others) / 7)
+    per_head = cmp.metric("max_payment_per_beneficiary")
+    # EUR contracts only: relais 2.5 M€ / 68, cravate 480 k€ / 900, ADIE 1,496,500 € / 500
+    assert per_head.value == 2500.0 and per_head.n == 3 and per_head.excluded == 4
+    assert per_head.median == pytest.approx(statistics.median([2_500_000 / 68, 480_000 / 900, 1_496_500 / 500]), abs=0.01)
+    assert cmp.designs == {"Randomised Control Trial": 1, "Quasi-experimental study": 1, "Historical comparison": 2,
+                           "Simple ex-post verification": 3}
+    assert cmp.with_real_counterfactual == 2 and cmp.contract_has_real_counterfactual is True
+    assert cmp.contract_capped_at_savings is True and cmp.capped_at_savings == 1  # cravate-solidaire
+
+
+def participants(n: int = 300, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "pseudonym": [hashlib.sha256(str(i).encode()).hexdigest()[:16] for i in range(n)],
+        "age": rng.integers(0, 18, n),
+        "sex": rng.choice(["F", "M"], n),
+        "territory": rng.choice(["lille", "roubaix-tourcoing", "dunkerque", "valenciennes"], n),
+        "risk_level": rng.choice(["high", "very_high"], n),
+        "arm": rng.choice(["programme", "control"], n),
+        "placement_days_m12": rng.integers(0, 200, n),
+    })
+
+
+def test_research_extract_is_written_k_anonymous_and_logged(engine: Engine, tmp_path: Path) -> None:
+    import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
+    out = tmp_path / "extract.csv"
+    summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse", k=5, frame=participants())
+    written = pd.read_csv(out, dtype=str)
+    qis = ["age", "sex", "territory"]
+    assert written.groupby(qis).size().min() >= 5
+    assert "pseudonym" not in written.columns and written["research_id"].is_unique
+    with session_scope(engine) as s:
+        entry = max(ledger.entries(s, contract_id="aemo-renforcee"), key=lambda r: r.seq)
+        payload = json.loads(entry.payload)
+    assert (entry.event, entry.actor) == ("opendata.research_extract", "chercheuse")
+    assert payload["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest() == summary.sha256
+    assert payload["quasi_identifiers"] == qis and payload["after"]["satisfied"] is True
+    assert payload["rows"] == len(written)
+
+
+def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: Path) -> None:
+    import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
+    with session_scope(engine) as s:
+        before = len(ledger.entries(s))
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    out = folder / "extract.csv"
+    with pytest.raises(KAnonymityRefused):
+        research_extract(engine, "aemo-renforcee", out, k=5, policy="refuse", frame=participants())
+    assert list(folder.iterdir()) == []  # no file, no temporary file
+    with session_scope(engine) as s:
+        assert len(ledger.entries(s)) == before
+
+
+def test_extract_must_be_csv(engine: Engine, tmp_path: Path) -> None:
+    import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
+    with pytest.raises(InvalidInputError) as exc:
+        research_extract(engine, "aemo-renforcee", tmp_path / "x.xlsx", frame=participants())
+    assert exc.value.code == "extract.format"
+
+
+def test_opendata_migration_downgrades_and_upgrades(engine: Engine) -> None:
+    downgrade(engine, "opendata@-1")
+    assert "opendata_projects" not in inspect(engine).get_table_names()
+    assert "contracts" in inspect(engine).get_table_names()
+    migrate(engine)
+    assert {"opendata_projects", "opendata_imports"} <= set(inspect(engine).get_table_names())
