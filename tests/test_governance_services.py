@@ -26,7 +26,7 @@ def test_demo_shows_committee_record_ledger_and_budget_watch(sqlite_engine: Engi
     demo(sqlite_engine, console)  # idempotent: a second run adds nothing and still works
     out = console.export_text()
     assert "Karim Benali / horizon" in out  # his declared interest in the applicant recuses him
-    assert "7.90" in out  # Horizon's weighted total: (3*25/3 + 3*26/3 + 2*20/3 + 2*22/3) / 10
+    assert "7,90" in out  # Horizon's weighted total: (3*25/3 + 3*26/3 + 2*20/3 + 2*22/3) / 10
     assert "Chaîne intègre" in out and verify_ledger(sqlite_engine).head in out
     assert "Aide éducative en milieu ouvert (AEMO)" in out and "baisse de 1,5 %" in out
 

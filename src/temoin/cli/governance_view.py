@@ -28,6 +28,12 @@ def _eur(value: str | Decimal | None) -> str:
     return f"{Decimal(value):,.0f}".replace(",", "\u202f") + " €"
 
 
+def _dec(value: str | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return value.replace(".", ",") if lang == "fr" else value
+
+
 def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> None:
     i = 0 if lang == "fr" else 1
     status = {"open": _t(lang, "ouvert", "open"), "decided": _t(lang, "décidé", "decided")}[rec["status"]]
@@ -46,6 +52,8 @@ def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> No
         for m in rec["missing"][:10]:
             console.print(f"    - {m[lang]}", style="dim")
         return
+    apps = "; ".join(f"{r['application']} = {r['title']} ({r['organisation']})" for r in rec["results"])
+    console.print(_t(lang, "  Candidatures : ", "  Applications: ") + apps)
     for r in rec["recusals"]:
         console.print(_t(lang, "  Récusation : ", "  Recusal: ") + f"{r['person']} / {r['application']} — "
                       + r["explanation"][lang])
@@ -59,9 +67,9 @@ def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> No
     selected = set(rec["decision"]["selected"])
     for r in rec["results"]:
         mark = " ✓" if r["application"] in selected else ""
-        table.add_row(str(r["rank"] or "—"), f"{r['title']}{mark}",
-                      *[r["criterion_means"][c["id"]] or "—" for c in rec["criteria"]],
-                      r["total"] or "—", f"{len(r['scorers'])}")
+        table.add_row(str(r["rank"] or "—"), f"{r['application']}{mark}",
+                      *[_dec(r["criterion_means"][c["id"]], lang) for c in rec["criteria"]],
+                      _dec(r["total"], lang), f"{len(r['scorers'])}")
     console.print(table)
     d = rec["decision"]
     console.print(_t(lang, "  Décision : ", "  Decision: ") + (", ".join(d["selected"]) or "—")
@@ -96,7 +104,7 @@ def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> No
                  _t(lang, "Part CIS", "CIS share")):
         table.add_column(head, justify="right")
     for y in watch.years:
-        share = "—" if y.cis_share is None else f"{(y.cis_share * 100):.2f} %"
+        share = "—" if y.cis_share is None else _dec(f"{(y.cis_share * 100):.2f}", lang) + " %"
         table.add_row(str(y.year), _eur(y.function_total), _eur(y.mandatory_total_real), _eur(y.cis_commitments),
                       _eur(y.cis_payments), share)
     console.print(table)
