@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def export_indigo(
         contract: str = typer.Argument(..., help="Identifiant du contrat / contract id."),
-        output: Path = typer.Option(None, "-o", "--output", help="Fichier JSON à écrire / JSON file to write."),
+        output: Annotated[Path | None, typer.Option("-o", "--output", help="Fichier JSON à écrire / JSON file to write.")] = None,
     ) -> None:
         """Exporter un contrat au standard INDIGO (champs publics seulement). / Export a contract as an INDIGO project (public fields only)."""
         from temoin.services.opendata import export_indigo as export
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
     @import_app.command("indigo")
     @handle_errors
     def import_indigo(
-        path: Path = typer.Argument(..., help="Fichier JSON ou dossier de CSV / JSON file or folder of CSV files."),
+        path: Annotated[Path, typer.Argument(help="Fichier JSON ou dossier de CSV / JSON file or folder of CSV files.")],
         actor: str = typer.Option("cli", help="Qui importe (journal d'audit) / who is importing (audit ledger)."),
         as_json: bool = typer.Option(False, "--json", help="Résultat en JSON / result as JSON."),
     ) -> None:
@@ -122,9 +123,9 @@ def register(app: typer.Typer) -> None:
     @app.command("research-extract")
     @handle_errors
     def research_extract(
-        contract: str = typer.Argument(..., help="Identifiant du contrat / contract id."),
-        output: Path = typer.Option(..., "-o", "--output", help="Fichier CSV à écrire / CSV file to write."),
-        k: int = typer.Option(None, "-k", help="k minimal (défaut : TEMOIN_K_ANONYMITY) / minimum k (default: TEMOIN_K_ANONYMITY)."),
+        contract: Annotated[str, typer.Argument(help="Identifiant du contrat / contract id.")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="Fichier CSV à écrire / CSV file to write.")],
+        k: int | None = typer.Option(None, "-k", help="k minimal (défaut : TEMOIN_K_ANONYMITY) / minimum k (default: TEMOIN_K_ANONYMITY)."),
         refuse: bool = typer.Option(False, "--refuse", help="Refuser au lieu de généraliser / refuse instead of generalising."),
         actor: str = typer.Option("cli", help="Qui demande l'extrait (journal d'audit) / who asks for it (audit ledger)."),
     ) -> None:

@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from temoin.errors import InvalidInputError
-from temoin.opendata._cleaning import Reading, read_date, read_enum, read_months, read_number, read_percentage
+from temoin.opendata._cleaning import (
+    Reading,
+    read_date,
+    read_enum,
+    read_months,
+    read_number,
+    read_percentage,
+)
 from temoin.opendata.schemas import project_schema, validate_project
 
 __all__ = ["ImportResult", "ImportWarning", "ImportedProject", "read_indigo", "read_indigo_csv", "read_indigo_json"]

@@ -140,7 +140,8 @@ def _record_class_size(frame: pd.DataFrame, quasi_identifiers: Sequence[str]) ->
     if not quasi_identifiers:
         return pd.Series(len(frame), index=frame.index, dtype="int64")
     keys = _keys(frame, quasi_identifiers)
-    return keys.groupby(list(quasi_identifiers), dropna=False, sort=False)[list(quasi_identifiers)[0]].transform("size")
+    sizes: pd.Series = keys.groupby(list(quasi_identifiers), dropna=False, sort=False)[next(iter(quasi_identifiers))].transform("size")
+    return sizes
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -149,8 +150,8 @@ def _is_numeric(series: pd.Series) -> bool:
 
 def _band(series: pd.Series, width: int) -> pd.Series:
     low = (np.floor(series.astype(float) / width) * width).astype("Int64")
-    labels = low.astype(str) + "-" + (low + width - 1).astype(str)
-    return labels.where(series.notna(), None)
+    labels: pd.Series = (low.astype(str) + "-" + (low + width - 1).astype(str)).where(series.notna(), None)
+    return labels
 
 
 def anonymise(

@@ -76,7 +76,7 @@ def build_extract(
     qis = quasi_identifiers(contract, work)
     result = anonymise(work, qis, k, policy="refuse" if policy == "refuse" else "generalise",
                        max_suppressed_share=max_suppressed_share)
-    out = result.frame.sample(frac=1.0, random_state=rng.integers(0, 2**32 - 1)).reset_index(drop=True)
+    out = result.frame.sample(frac=1.0, random_state=int(rng.integers(0, 2**32 - 1))).reset_index(drop=True)
     width = max(4, len(str(len(out))))
     out.insert(0, "research_id", [f"R{i:0{width}d}" for i in rng.permutation(len(out)) + 1] if len(out) else [])
     return ResearchExtract(out, result, qis, dropped, key)

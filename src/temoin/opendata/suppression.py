@@ -70,7 +70,8 @@ class SuppressedTable:
 
     def published(self) -> list[Any]:
         """The table with margins as nested lists of ints, ``None`` where hidden."""
-        out = np.where(self.hidden, None, self.values.astype(object))
+        out = self.values.astype(object)
+        out[self.hidden] = None
         result: list[Any] = out.tolist()
         return result
 
