@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
 from temoin.cli import app
@@ -104,6 +104,14 @@ def test_call_from_creation_to_public_record(with_contract: Engine, tmp_path: Pa
         assert ledger.verify(s).whole
     assert events.count("call.score") == 12 and events.count("call.declaration") == 8
     assert events[0] == "call.decided"
+    # The public record matches the digest written in the ledger at the decision...
+    assert rec["integrity"]["matches_ledger"] is True
+    # ...until someone changes a score directly in the database.
+    with eng.begin() as c:
+        c.execute(text("UPDATE gov_scores SET value = 10 WHERE person = 'Jean Dubois' AND criterion = 'cout'"))
+    code, out = _run("call", "show", "appel-test")
+    assert code == 1 and "no longer matches the digest written in the ledger" in out
+    assert json.loads(_run("call", "show", "appel-test", "--json")[1])["integrity"]["matches_ledger"] is False
 
 
 def test_a_committee_that_breaks_its_composition_rule_is_refused(with_contract: Engine, tmp_path: Path) -> None:

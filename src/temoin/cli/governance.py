@@ -142,7 +142,8 @@ def _register_calls(app: typer.Typer) -> None:
     @sub.command("show")
     @handle_errors
     def show(call: str, as_json: AsJson = False) -> None:
-        """Show a call: its full public record once decided, its progress while open."""
+        """Show a call: its full public record once decided (exit 1 if it no longer matches the ledger), its
+        progress while open."""
         from temoin.cli.governance_view import print_call_record
         from temoin.services.governance import call_record
 
@@ -151,6 +152,8 @@ def _register_calls(app: typer.Typer) -> None:
             print_json(rec)
         else:
             print_call_record(console, rec, lang())
+        if rec.get("integrity", {}).get("matches_ledger") is False:
+            raise typer.Exit(1)  # the decided record was altered after the decision
 
 
 def _register_roles(app: typer.Typer) -> None:

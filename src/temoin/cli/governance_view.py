@@ -77,6 +77,16 @@ def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> No
     if d["departs_from_ranking"]:
         console.print(_t(lang, "  [yellow]La sélection s'écarte du classement pondéré.[/]",
                          "  [yellow]The selection departs from the weighted ranking.[/]"))
+    integrity = rec.get("integrity")
+    if integrity is not None:
+        if integrity["matches_ledger"]:
+            console.print(_t(lang, f"  [green]Dossier conforme à l'empreinte inscrite au journal (entrée n° {integrity['ledger_seq']}).[/]",
+                             f"  [green]Record matches the digest written in the ledger (entry #{integrity['ledger_seq']}).[/]"))
+        else:
+            console.print(_t(lang, "  [red]Le dossier ne correspond plus à l'empreinte inscrite au journal lors de la décision : "
+                                   "il a été modifié.[/]",
+                             "  [red]The record no longer matches the digest written in the ledger at the decision: "
+                             "it has been altered.[/]"))
     for r in rec["results"]:
         if r["below_composition_rule"]:
             console.print(_t(lang, f"  [yellow]Après récusations, « {r['application']} » n'a été notée que par "

@@ -7,10 +7,26 @@ open, non-opaque process civil society asked for.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from temoin.errors import ConflictError
-from temoin.governance.selection import CallState, _recusal_words, departs_from_ranking, missing_steps, results
+from temoin.governance.selection import (
+    CallState,
+    _recusal_words,
+    departs_from_ranking,
+    missing_steps,
+    results,
+)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    """UTC, to the second: the same text whether the database hands back an aware or a naive time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _num(d: object) -> str | None:
@@ -59,7 +75,7 @@ def public_record(state: CallState) -> dict[str, Any]:
     d = state.decision
     out["declarations"] = [
         {"person": x.person, "application": x.application, "conflict": x.conflict, "nature": x.nature,
-         "declared_at": x.declared_at.isoformat() if x.declared_at else None}
+         "declared_at": _iso(x.declared_at)}
         for x in state.declarations
     ]
     out["recusals"] = []
@@ -81,7 +97,7 @@ def public_record(state: CallState) -> dict[str, Any]:
         "selected": list(d.selected),
         "reasons": {"fr": d.reasons_fr, "en": d.reasons_en},
         "decided_by": d.decided_by,
-        "decided_at": d.decided_at.isoformat() if d.decided_at else None,
+        "decided_at": _iso(d.decided_at),
         "departs_from_ranking": departs_from_ranking(state),
     }
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -155,10 +156,20 @@ def ledger_json(obj: Any) -> str:
 
 
 def call_record(engine: Engine, call_id: str) -> dict[str, Any]:
-    """The full public record once decided; the progress only while the call is open."""
+    """The full public record once decided, with whether it still matches the digest written in the
+    ledger at the decision (``integrity``); the progress only while the call is open."""
     with session_scope(engine) as s:
         state = CallRepository(s).load(call_id)
-        return public_record(state) if state.decided else progress(state)
+        if not state.decided:
+            return progress(state)
+        record = public_record(state)
+        digest = hashlib.sha256(ledger_json(record).encode("utf-8")).hexdigest()
+        entry = next((e for e in ledger.entries(s, contract_id=state.call.contract_id)
+                      if e.event == "call.decided" and json.loads(e.payload).get("call") == call_id), None)
+        recorded = json.loads(entry.payload).get("record_sha256") if entry is not None else None
+        record["integrity"] = {"record_sha256": digest, "ledger_seq": entry.seq if entry is not None else None,
+                               "matches_ledger": recorded == digest}
+        return record
 
 
 def list_calls(engine: Engine) -> list[dict[str, Any]]:
@@ -323,7 +334,11 @@ def seed_demo_call(engine: Engine) -> None:
 
 def demo(engine: Engine, console: Any) -> None:
     """Committee record, ledger status and budget watch for the child-protection example."""
-    from temoin.cli.governance_view import print_budget_watch, print_call_record, print_ledger_status
+    from temoin.cli.governance_view import (
+        print_budget_watch,
+        print_call_record,
+        print_ledger_status,
+    )
 
     _demo_contract(engine)
     seed_demo_call(engine)
