@@ -40,9 +40,14 @@ def codelist(name: str) -> tuple[str, ...]:
     return tuple(row[0].strip() for row in rows[1:] if row and row[0].strip())
 
 
+@lru_cache(maxsize=1)
+def _validator() -> Draft7Validator:
+    return Draft7Validator(project_schema())
+
+
 def validate_project(data: dict[str, Any]) -> list[str]:
     """Every schema error of an INDIGO project's data, as 'path: message' (empty when valid)."""
-    validator = Draft7Validator(project_schema())
+    validator = _validator()
     return [
         f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
         for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
