@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
 from temoin.governance.calls_io import parse_call
@@ -202,3 +204,30 @@ def test_parse_call_reads_weights_and_the_contracts_committee(example_path) -> N
         parse_call({"id": "x", "title": "T", "criteria": [{"id": "a", "weight": 1}],
                     "committee": [{"person": "P", "organisation": "o", "seat": "payer"}]})
     assert info.value.code == "call.composition"
+
+
+def test_identifiers_are_checked() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        validate_call(Call("Appel 2024!", "A", "A", CRITERIA, COMMITTEE))
+    assert info.value.code == "call.identifier" and info.value.path == "id"
+    from temoin.governance.selection import add_application
+
+    with pytest.raises(InvalidInputError):
+        add_application(_state(), Application("a b", "org", "Titre"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weights=st.lists(st.integers(1, 20), min_size=1, max_size=5),
+    data=st.data(),
+)
+def test_weighted_total_lies_between_criterion_means_and_ignores_weight_scale(weights: list[int], data) -> None:  # type: ignore[no-untyped-def]
+    from temoin.governance.selection import aggregate_scores
+
+    crit = tuple(Criterion(f"c{i}", "x", "x", D(w)) for i, w in enumerate(weights))
+    scores = {c.id: [D(v) for v in data.draw(st.lists(st.integers(0, 10), min_size=1, max_size=6))] for c in crit}
+    total = aggregate_scores(crit, scores)
+    means = [sum(v) / len(v) for v in scores.values()]
+    assert total is not None and min(means) <= total <= max(means)
+    scaled = tuple(Criterion(c.id, "x", "x", c.weight * 7) for c in crit)
+    assert aggregate_scores(scaled, scores) == total

@@ -26,8 +26,10 @@ Decimal('6')
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
@@ -198,8 +200,19 @@ def civil_society_seats(members: tuple[CommitteeMember, ...] | list[CommitteeMem
     return sum(1 for m in members if m.seat in CIVIL_SOCIETY_SEATS)
 
 
+IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+
+
+def _check_identifier(value: str, path: str) -> None:
+    if not IDENTIFIER.match(value):
+        raise _invalid("call.identifier", path, f"Identifiant invalide : « {value} ».", f"Invalid identifier: '{value}'.",
+                       "Utilisez des minuscules, chiffres, - et _ (80 caractères au plus).",
+                       "Use lower-case letters, digits, - and _ (80 characters at most).")
+
+
 def validate_call(call: Call) -> None:
     """Refuse a call whose criteria, weights or committee break the rules (composition rule included)."""
+    _check_identifier(call.id, "id")
     if not call.criteria:
         raise _invalid("call.no_criteria", "criteria", "L'appel n'a aucun critère de sélection.",
                        "The call has no selection criteria.",
@@ -211,6 +224,7 @@ def validate_call(call: Call) -> None:
                            f"Duplicate criterion: '{c.id}'.", "Donnez à chaque critère un identifiant unique.",
                            "Give each criterion a unique id.")
         seen.add(c.id)
+        _check_identifier(c.id, f"criteria[{i}].id")
         if not c.weight.is_finite() or c.weight <= 0:
             raise _invalid("call.weight", f"criteria[{i}].weight",
                            f"Poids du critère « {c.id} » invalide : {c.weight} (il doit être strictement positif).",
@@ -259,6 +273,7 @@ def add_application(state: CallState, app: Application) -> Application:
     if not app.id or not app.organisation or not app.title.strip():
         raise _invalid("call.application", "application", "Une candidature a un identifiant, une organisation et un titre.",
                        "An application needs an id, an organisation and a title.", "Complétez-la.", "Complete it.")
+    _check_identifier(app.id, "application")
     if any(a.id == app.id for a in state.applications):
         raise ConflictError("call.duplicate_application", f"La candidature « {app.id} » existe déjà.",
                             f"Application '{app.id}' already exists.", path="application",
@@ -356,16 +371,21 @@ def _recusal_words(r: Recusal) -> tuple[str, str]:
 
 
 def aggregate_scores(criteria: tuple[Criterion, ...], by_criterion: dict[str, list[Decimal]]) -> Decimal | None:
-    """Weighted mean over criteria of the mean score per criterion; ``None`` if a criterion has no score."""
-    total = Decimal(0)
-    weights = Decimal(0)
+    """Weighted mean over criteria of the mean score per criterion; ``None`` if a criterion has no score.
+
+    Computed exactly (fractions), then rounded once to a Decimal: a single criterion's total is
+    exactly its mean, and the total always lies between the lowest and highest criterion means.
+    """
+    total = Fraction(0)
+    weights = Fraction(0)
     for c in criteria:
         values = by_criterion.get(c.id, [])
         if not values:
             return None
-        total += c.weight * (sum(values, Decimal(0)) / len(values))
-        weights += c.weight
-    return total / weights
+        total += Fraction(c.weight) * sum((Fraction(v) for v in values), Fraction(0)) / len(values)
+        weights += Fraction(c.weight)
+    exact = total / weights
+    return Decimal(exact.numerator) / Decimal(exact.denominator)
 
 
 @dataclass(frozen=True)
