@@ -95,8 +95,8 @@ def main(quick: bool = False) -> None:
     import pandas as pd
 
     from temoin.governance.budget import parse_budget_csv
+    from temoin.governance.decision import results
     from temoin.governance.ledger import canonical_json, verify_entries
-    from temoin.governance.selection import results
 
     repeat = 3 if quick else 5
     rows: list[tuple[str, str, float, float]] = []

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
 from temoin.governance.calls_io import parse_call
+from temoin.governance.decision import decide, departs_from_ranking, results
 from temoin.governance.record import progress, public_record
 from temoin.governance.selection import (
     Application,
@@ -23,9 +24,6 @@ from temoin.governance.selection import (
     Score,
     add_declaration,
     add_score,
-    decide,
-    departs_from_ranking,
-    results,
     validate_call,
 )
 
@@ -222,7 +220,7 @@ def test_identifiers_are_checked() -> None:
     data=st.data(),
 )
 def test_weighted_total_lies_between_criterion_means_and_ignores_weight_scale(weights: list[int], data) -> None:  # type: ignore[no-untyped-def]
-    from temoin.governance.selection import aggregate_scores
+    from temoin.governance.decision import aggregate_scores
 
     crit = tuple(Criterion(f"c{i}", "x", "x", D(w)) for i, w in enumerate(weights))
     scores = {c.id: [D(v) for v in data.draw(st.lists(st.integers(0, 10), min_size=1, max_size=6))] for c in crit}

@@ -11,6 +11,7 @@ from temoin.governance.budget import (
     parse_budget_csv,
 )
 from temoin.governance.calls_io import committee_from_contract, parse_call
+from temoin.governance.decision import aggregate_scores, decide, results
 from temoin.governance.record import progress, public_record
 from temoin.governance.roles import ROLES, RoleAssignment, check_assignment
 from temoin.governance.selection import (
@@ -26,9 +27,6 @@ from temoin.governance.selection import (
     add_application,
     add_declaration,
     add_score,
-    aggregate_scores,
-    decide,
-    results,
     validate_call,
 )
 

@@ -11,13 +11,8 @@ import datetime as dt
 from typing import Any
 
 from temoin.errors import ConflictError
-from temoin.governance.selection import (
-    CallState,
-    _recusal_words,
-    departs_from_ranking,
-    missing_steps,
-    results,
-)
+from temoin.governance.decision import departs_from_ranking, missing_steps, results
+from temoin.governance.selection import CallState, _recusal_words
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

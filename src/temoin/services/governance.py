@@ -23,6 +23,7 @@ from temoin.contract.model import Contract, Role
 from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetWatch, budget_watch, parse_budget_csv
 from temoin.governance.calls_io import parse_call
+from temoin.governance.decision import decide
 from temoin.governance.ledger import ChainStatus
 from temoin.governance.record import progress, public_record
 from temoin.governance.roles import RoleAssignment, check_assignment, check_organisation_in_contract
@@ -35,7 +36,6 @@ from temoin.governance.selection import (
     add_application,
     add_declaration,
     add_score,
-    decide,
     validate_call,
 )
 from temoin.money import to_decimal
