@@ -57,11 +57,13 @@ class SyntheticCohort:
     def outcomes(self, wave: str, arms: Mapping[str, int] | None = None) -> pd.DataFrame:
         """Observed outcomes at ``wave`` for the enrolled still followed, given their arm.
 
-        ``arms`` maps participant_id to 1 (programme) or 0 (control); None means every enrolled
-        person is in the programme (designs without a control cohort).
+        ``arms`` maps participant_id to 1 (programme) or 0 (control) (people absent from it are left
+        out); None means every enrolled person is in the programme (designs without a control cohort).
         """
         pot = self.potential[wave]
         ids = self.enrolled["participant_id"]
+        if arms is not None:
+            ids = ids[ids.isin(list(arms))]
         arm = np.array([1 if arms is None else int(arms[i]) for i in ids])
         sub = pot.loc[ids.to_numpy()]
         followed = np.where(arm == 1, sub["followed_if_treated"], sub["followed_if_control"]).astype(bool)

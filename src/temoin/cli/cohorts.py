@@ -1,0 +1,177 @@
+"""``temoin cohort …``, ``temoin plan …``, ``temoin diagnose``, ``temoin power``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from temoin.cli._common import console, handle_errors, print_json, t
+
+
+def register(app: typer.Typer) -> None:
+    cohort = typer.Typer(help="Cohortes : importer, randomiser, suivre. / Cohorts: import, randomise, follow up.",
+                         no_args_is_help=True)
+    plan = typer.Typer(help="Plan d'analyse pré-enregistré. / Pre-registered analysis plan.", no_args_is_help=True)
+    app.add_typer(cohort, name="cohort")
+    app.add_typer(plan, name="plan")
+
+    @cohort.command("import")
+    @handle_errors
+    def cohort_import(contract: str, file: Path, actor: str = typer.Option("cli", help="Qui importe / who imports.")) -> None:
+        """Import referred participants (CSV or XLSX): all rows or none."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import import_participants
+
+        res = import_participants(engine(), contract, file, actor=actor)
+        console.print(t(f"{res.rows} personnes orientées importées ({res.eligible} éligibles, {res.enrolled} inscrites).",
+                        f"{res.rows} referred people imported ({res.eligible} eligible, {res.enrolled} enrolled)."))
+
+    @cohort.command("outcomes")
+    @handle_errors
+    def cohort_outcomes(contract: str, wave: str, file: Path, actor: str = typer.Option("cli")) -> None:
+        """Import one follow-up wave's outcomes (CSV or XLSX): all rows or none."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import import_outcomes
+
+        res = import_outcomes(engine(), contract, wave, file, actor=actor)
+        console.print(t(f"Vague {wave} : {res.rows} résultats importés.", f"Wave {wave}: {res.rows} outcomes imported."))
+        for ind, n in (res.blanks or {}).items():
+            if n:
+                console.print(t(f"  {ind} : {n} valeur(s) vide(s), comptées comme non mesurées.",
+                                f"  {ind}: {n} blank value(s), counted as not measured."))
+
+    @cohort.command("randomise")
+    @handle_errors
+    def cohort_randomise(contract: str, seed: int = typer.Option(None, "--seed", help="Graine / seed (random if omitted)."),
+                         actor: str = typer.Option("cli"), as_json: bool = typer.Option(False, "--json")) -> None:
+        """Randomise the enrolled participants (refused once outcomes exist)."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import randomise_cohort
+
+        res = randomise_cohort(engine(), contract, seed=seed, actor=actor)
+        if as_json:
+            print_json(res)
+            return
+        console.print(t(f"Randomisation {res['method']} : {res['n_treated']} sur {res['n']} dans le programme.",
+                        f"{res['method']} randomisation: {res['n_treated']} of {res['n']} in the programme."))
+        console.print(t(f"Graine {res['seed']} · liste sha256 {res['list_hash']}", f"Seed {res['seed']} · list sha256 {res['list_hash']}"))
+
+    @cohort.command("generate")
+    @handle_errors
+    def cohort_generate(contract: str, output: Path = typer.Option(..., "-o", "--output"),  # noqa: B008
+                        wave: str = typer.Option(None, "--wave", help="Outcomes of the stored cohort at this wave."),
+                        seed: int = typer.Option(2026, "--seed"), creaming: float = typer.Option(0.0, "--creaming")) -> None:
+        """Write SYNTHETIC participants (or, with --wave, their outcomes) for a bundled example."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import generate_synthetic
+
+        n = generate_synthetic(engine() if wave else None, contract, output, wave=wave, seed=seed, creaming=creaming)
+        console.print(t(f"{n} lignes SYNTHÉTIQUES écrites dans {output}.", f"{n} SYNTHETIC rows written to {output}."))
+
+    @plan.command("lock")
+    @handle_errors
+    def plan_lock(contract: str, actor: str = typer.Option("cli")) -> None:
+        """Lock the analysis plan (SHA-256 and time in the audit ledger), before any outcome."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import lock_plan
+
+        st = lock_plan(engine(), contract, actor=actor)
+        console.print(t(f"Plan verrouillé : sha256 {st.plan_hash}", f"Plan locked: sha256 {st.plan_hash}"))
+
+    @plan.command("amend")
+    @handle_errors
+    def plan_amend(contract: str, reason: str = typer.Option(..., "--reason"), actor: str = typer.Option("cli")) -> None:
+        """Record the latest contract version's plan as a public amendment, with its reason."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import amend_plan
+
+        st = amend_plan(engine(), contract, reason=reason, actor=actor)
+        a = st.amendments[-1]
+        console.print(t(f"Amendement enregistré : {a.from_hash[:12]} → {a.to_hash[:12]} ({', '.join(a.changes)}).",
+                        f"Amendment recorded: {a.from_hash[:12]} → {a.to_hash[:12]} ({', '.join(a.changes)})."))
+
+    @plan.command("status")
+    @handle_errors
+    def plan_show(contract: str, as_json: bool = typer.Option(False, "--json")) -> None:
+        """Show whether the plan is locked, its hash and its amendments."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import plan_status
+
+        st = plan_status(engine(), contract)
+        if as_json:
+            print_json(st.to_dict())
+            return
+        if not st.locked:
+            console.print(t("Plan non verrouillé.", "Plan not locked."))
+            return
+        console.print(t(f"Plan verrouillé le {st.locked_at} ; en vigueur : {st.plan_hash}",
+                        f"Plan locked on {st.locked_at}; in force: {st.plan_hash}"))
+        for a in st.amendments:
+            console.print(f"  {t('amendement', 'amendment')} {a.label()}")
+
+    @app.command("diagnose")
+    @handle_errors
+    def diagnose_cmd(contract: str, sims: int = typer.Option(1000, "--sims"),
+                     effect: list[float] = typer.Option(None, "--effect", help="True improvement(s) to simulate; repeatable."),  # noqa: B008
+                     n: int = typer.Option(None, "--n", help="Participants (default: the contract's expected size)."),
+                     seed: int = typer.Option(20260101, "--seed"), as_json: bool = typer.Option(False, "--json")) -> None:
+        """Simulate the contract's evaluation and payment rule: power, bias, coverage, wrongful payments."""
+        from temoin.cli._common import engine
+        from temoin.services.evaluations import diagnose
+
+        effects = sorted({0.0, *effect}) if effect else None
+        rep = diagnose(engine(), contract, sims=sims, effects=effects, n=n, seed=seed)
+        if as_json:
+            print_json(rep.to_dict())
+            return
+        table = Table(title=t(f"Diagnostic : {rep.sims} essais simulés de {rep.n} personnes ({rep.indicator})",
+                              f"Diagnosis: {rep.sims} simulated trials of {rep.n} people ({rep.indicator})"))
+        for col in (t("effet vrai", "true effect"), t("puissance", "power"), t("biais", "bias"), t("couverture IC", "CI coverage"),
+                    t("payé", "paid"), t("non payé", "unpaid"), t("paiement moyen", "mean payment"), "p5–p95"):
+            table.add_column(col)
+        for e in rep.effects:
+            q = e.payment_quantiles
+            table.add_row(f"{e.true_effect:g}", f"{e.power:.1%}", f"{e.bias:+.3g}", f"{e.coverage:.1%}", f"{e.p_paid:.1%}",
+                          f"{e.p_unpaid:.1%}", f"{e.payment_mean:,.0f}", f"{q['p5']:,.0f} – {q['p95']:,.0f}")
+        console.print(table)
+        if rep.wrongful_payment is not None:
+            console.print(t(f"Probabilité de payer alors que l'effet vrai est nul : {rep.wrongful_payment:.2%}.",
+                            f"Probability of paying when the true effect is zero: {rep.wrongful_payment:.2%}."))
+        console.print(t("Hypothèses : ", "Assumptions: ") + "; ".join(rep.assumptions))
+
+    @app.command("power")
+    @handle_errors
+    def power_cmd(contract: str = typer.Argument(None, help="A stored contract (its design and assumptions)."),
+                  n: int = typer.Option(None, "--n"), effect: float = typer.Option(None, "--effect"),
+                  sd: float = typer.Option(None, "--sd"), cluster_size: float = typer.Option(1.0, "--cluster-size"),
+                  alpha: float = typer.Option(0.05, "--alpha"), one_sided: bool = typer.Option(False, "--one-sided"),
+                  attrition: float = typer.Option(0.0, "--attrition"), icc: float = typer.Option(0.0, "--icc"),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+        """Analytical power and minimum detectable effect (for a stored contract, or from options)."""
+        from temoin.evaluation.power import mde, power, power_for_contract
+
+        if contract:
+            from temoin.cli._common import engine
+            from temoin.services.contracts import get_contract
+
+            rep = power_for_contract(get_contract(engine(), contract).contract, n=n, effect=effect, sd=sd,
+                                     cluster_size=cluster_size)
+            d = rep.to_dict()
+        else:
+            if n is None or effect is None or sd is None:
+                raise typer.BadParameter(t("sans contrat, donnez --n, --effect et --sd", "without a contract, give --n, --effect and --sd"))
+            kw = {"alpha": alpha, "sidedness": "one_sided" if one_sided else "two_sided", "attrition": attrition,
+                  "icc": icc, "cluster_size": cluster_size}
+            d = {"n": n, "effect": effect, "sd": sd, **kw, "power": power(effect=effect, sd=sd, n=n, **kw),  # type: ignore[arg-type]
+                 "mde": mde(sd=sd, n=n, **kw)}  # type: ignore[arg-type]
+        if as_json:
+            print_json(d)
+            return
+        console.print(t(f"Puissance pour un effet de {d['effect']:g} avec {d['n']} personnes : {d['power']:.1%}",
+                        f"Power for an effect of {d['effect']:g} with {d['n']} people: {d['power']:.1%}"))
+        console.print(t(f"Effet minimal détectable (80 %) : {d['mde']:.4g}", f"Minimum detectable effect (80%): {d['mde']:.4g}"))
+        if d.get("n_for_80"):
+            console.print(t(f"Effectif pour 80 % de puissance : {d['n_for_80']}", f"Sample size for 80% power: {d['n_for_80']}"))
+

@@ -1,0 +1,284 @@
+"""Reading cohort files (participants, wave outcomes): CSV or XLSX, checked row by row.
+
+CSV files may be UTF-8 (with or without BOM), Windows-1252/Latin-1, comma-, semicolon- or
+tab-separated (Excel in French writes semicolons). Decimal commas are accepted ("12,5"). Nothing
+is half-read: every problem is collected (row, column, value, message) and raised together as a
+:class:`CohortFileError`; the caller writes nothing.
+
+Participant files carry ``participant_id`` (the operator's own case identifier, turned into a
+keyed pseudonym and never stored), ``consent`` and ``enrolled`` (yes/no), optional
+``referral_date``, ``referral_source``, ``enrolment_date`` and ``synthetic``, and one column per
+attribute of the contract's population. Any other column is refused: Témoin stores no name and
+no direct identifier.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from temoin.contract.model import Attribute, Contract
+from temoin.errors import InvalidInputError, Lang
+
+__all__ = ["CohortFileError", "ParticipantRecord", "RowError", "parse_outcomes", "parse_participants", "read_table"]
+
+_TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
+_FALSE = {"0", "false", "faux", "non", "no", "n", ""}
+OPTIONAL = ("referral_date", "referral_source", "enrolment_date", "synthetic")
+MAX_ROWS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    """Line number in the file (the header is line 1)."""
+    column: str
+    value: str
+    fr: str
+    en: str
+
+    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.fr if lang == "fr" else self.en}
+
+
+class CohortFileError(InvalidInputError):
+    """A cohort file refused as a whole, with every row-level problem found."""
+
+    def __init__(self, errors: list[RowError], *, what_fr: str = "Fichier refusé", what_en: str = "File refused") -> None:
+        n = len(errors)
+        first = errors[0]
+        super().__init__(
+            "cohort.file_refused",
+            f"{what_fr} : {n} problème(s) ; rien n'a été enregistré.",
+            f"{what_en}: {n} problem(s); nothing was saved.",
+            path=f"{first.column} (ligne/row {first.row})",
+            hint_fr="Corrigez les lignes listées puis importez de nouveau le fichier entier.",
+            hint_en="Fix the rows listed, then import the whole file again.",
+        )
+        self.errors = errors
+
+    def render(self, lang: Lang = "fr") -> str:
+        head = super().render(lang)
+        lines = [f"  - ligne {e.row}, {e.column} = {e.value!r} : {e.fr}" if lang == "fr"
+                 else f"  - row {e.row}, {e.column} = {e.value!r}: {e.en}" for e in self.errors[:MAX_ROWS_SHOWN]]
+        if len(self.errors) > MAX_ROWS_SHOWN:
+            lines.append(f"  … (+{len(self.errors) - MAX_ROWS_SHOWN})")
+        return head + "\n" + "\n".join(lines)
+
+    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
+        return super().to_dict(lang) | {"rows": [e.to_dict(lang) for e in self.errors]}
+
+
+def _decode(raw: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")  # pragma: no cover (latin-1 decodes every byte)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV or XLSX file as strings, with normalised (stripped, lower-case) column names."""
+    p = Path(path)
+    if not p.exists():
+        raise InvalidInputError("cohort.file_not_found", f"Fichier introuvable : {p}.", f"File not found: {p}.", path=str(p))
+    try:
+        if p.suffix.lower() in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(p, dtype=str, engine="openpyxl").fillna("")
+        else:
+            text = _decode(p.read_bytes())
+            first = text.splitlines()[0] if text.strip() else ""
+            try:
+                sep = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+            except csv.Error:
+                sep = ","
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InvalidInputError("cohort.unreadable", f"Fichier illisible ({exc}).", f"Unreadable file ({exc}).", path=str(p),
+                                hint_fr="Fournissez un CSV (UTF-8 ou Latin-1) ou un classeur XLSX.",
+                                hint_en="Provide a CSV (UTF-8 or Latin-1) or an XLSX workbook.") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame.map(lambda v: str(v).strip())
+
+
+def _bool(v: str) -> bool | None:
+    s = v.lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE and s != "":
+        return False
+    return None
+
+
+def _date(v: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return dt.datetime.strptime(v, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _number(v: str) -> float | None:
+    try:
+        return float(v.replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _attribute(attr: Attribute, v: str) -> tuple[Any, str | None, str | None]:
+    """Parsed value, or an error in (fr, en)."""
+    if v == "":
+        return None, "valeur manquante", "missing value"
+    if attr.type == "numeric":
+        x = _number(v)
+        if x is None:
+            return None, "nombre attendu", "a number was expected"
+        return (int(x) if x.is_integer() else x), None, None
+    if attr.type == "boolean":
+        b = _bool(v)
+        if b is None:
+            return None, "oui/non attendu", "yes/no expected"
+        return b, None, None
+    if attr.categories and v not in attr.categories:
+        return None, f"valeur hors liste ({', '.join(attr.categories)})", f"value not in the list ({', '.join(attr.categories)})"
+    return v, None, None
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    row: int
+    identifier: str
+    attributes: dict[str, Any]
+    eligible: bool
+    consent: bool
+    enrolled: bool
+    referral_date: dt.date | None = None
+    enrolment_date: dt.date | None = None
+    referral_source: str | None = None
+    synthetic: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _missing_columns(frame: pd.DataFrame, required: list[str]) -> list[RowError]:
+    return [RowError(1, c, "", "colonne obligatoire absente", "required column missing") for c in required if c not in frame.columns]
+
+
+def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[ParticipantRecord]:
+    """Check every row of a participant file against the contract; all rows or an error listing them."""
+    attrs = {a.name: a for a in contract.population.attributes}
+    required = ["participant_id", "consent", "enrolled", *attrs]
+    errors = _missing_columns(frame, required)
+    unknown = [c for c in frame.columns if c not in required and c not in OPTIONAL]
+    errors += [RowError(1, c, "", "colonne inattendue (Témoin ne stocke ni nom ni identifiant direct)",
+                        "unexpected column (Témoin stores no name and no direct identifier)") for c in unknown]
+    if errors:
+        raise CohortFileError(errors)
+    if frame.empty:
+        raise CohortFileError([RowError(2, "participant_id", "", "fichier sans ligne", "file without rows")])
+    out: list[ParticipantRecord] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(frame.to_dict("records")):
+        line = i + 2
+        rec: dict[str, str] = {str(k): str(v) for k, v in raw.items()}
+        row_errors: list[RowError] = []
+
+        def bad(col: str, fr: str, en: str, rec: dict[str, str] = rec, line: int = line, errs: list[RowError] = row_errors) -> None:
+            errs.append(RowError(line, col, rec.get(col, ""), fr, en))
+
+        ident = rec["participant_id"]
+        if not ident:
+            bad("participant_id", "identifiant manquant", "missing identifier")
+        elif ident in seen:
+            bad("participant_id", f"identifiant en double (déjà ligne {seen[ident]})", f"duplicate identifier (already row {seen[ident]})")
+        else:
+            seen[ident] = line
+        values: dict[str, Any] = {}
+        for name, attr in attrs.items():
+            val, fr, en = _attribute(attr, rec[name])
+            if fr:
+                bad(name, fr, en or fr)
+            values[name] = val
+        consent, enrolled = _bool(rec["consent"]), _bool(rec["enrolled"])
+        if consent is None:
+            bad("consent", "oui/non attendu", "yes/no expected")
+        if enrolled is None:
+            bad("enrolled", "oui/non attendu", "yes/no expected")
+        dates: dict[str, dt.date | None] = {}
+        for col in ("referral_date", "enrolment_date"):
+            v = rec.get(col, "")
+            dates[col] = _date(v) if v else None
+            if v and dates[col] is None:
+                bad(col, "date attendue (AAAA-MM-JJ ou JJ/MM/AAAA)", "date expected (YYYY-MM-DD or DD/MM/YYYY)")
+        eligible = not any(values[r.attribute] is None for r in contract.population.eligibility) and \
+            contract.population.is_eligible(values)
+        if enrolled and consent is False:
+            bad("enrolled", "inscrit sans consentement", "enrolled without consent")
+        if enrolled and not eligible and not row_errors:
+            bad("enrolled", "inscrit alors que non éligible selon les règles du contrat",
+                "enrolled although not eligible under the contract's rules")
+        if (d0 := dates.get("referral_date")) and (d1 := dates.get("enrolment_date")) and d1 < d0:
+            bad("enrolment_date", "inscription avant l'orientation", "enrolment before referral")
+        errors += row_errors
+        if not row_errors:
+            synthetic = _bool(rec.get("synthetic", "")) is True
+            out.append(ParticipantRecord(line, ident, values, eligible, bool(consent), bool(enrolled),
+                                         dates["referral_date"], dates["enrolment_date"],
+                                         rec.get("referral_source") or None, synthetic))
+    if errors:
+        raise CohortFileError(errors)
+    return out
+
+
+def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[list[tuple[int, str, dict[str, float | None]]], dict[str, int]]:
+    """Rows of a wave file: (line, identifier, {indicator: value or None}) and blanks per indicator."""
+    waves = [w.id for w in contract.evaluation.follow_up_waves]
+    if wave not in waves:
+        raise InvalidInputError("cohort.unknown_wave", f"Vague inconnue : « {wave} ».", f"Unknown wave: '{wave}'.",
+                                path="wave", hint_fr=f"Vagues du contrat : {', '.join(waves) or '(aucune)'}.",
+                                hint_en=f"Contract waves: {', '.join(waves) or '(none)'}.")
+    indicators = [i.id for i in contract.indicators]
+    errors = _missing_columns(frame, ["participant_id"])
+    present = [c for c in frame.columns if c in indicators]
+    unknown = [c for c in frame.columns if c not in indicators and c != "participant_id"]
+    errors += [RowError(1, c, "", f"colonne inconnue (indicateurs : {', '.join(indicators)})",
+                        f"unknown column (indicators: {', '.join(indicators)})") for c in unknown]
+    if not present and not errors:
+        errors.append(RowError(1, "?", "", "aucune colonne d'indicateur", "no indicator column"))
+    if errors:
+        raise CohortFileError(errors)
+    out: list[tuple[int, str, dict[str, float | None]]] = []
+    blanks = dict.fromkeys(present, 0)
+    seen: set[str] = set()
+    for i, raw in enumerate(frame.to_dict("records")):
+        line = i + 2
+        rec = {str(k): str(v) for k, v in raw.items()}
+        ident = rec["participant_id"]
+        if not ident:
+            errors.append(RowError(line, "participant_id", "", "identifiant manquant", "missing identifier"))
+            continue
+        if ident in seen:
+            errors.append(RowError(line, "participant_id", ident, "identifiant en double", "duplicate identifier"))
+        seen.add(ident)
+        vals: dict[str, float | None] = {}
+        for ind in present:
+            v = rec[ind]
+            if v == "":
+                vals[ind] = None
+                blanks[ind] += 1
+                continue
+            x = _number(v)
+            if x is None:
+                errors.append(RowError(line, ind, v, "nombre attendu", "a number was expected"))
+            vals[ind] = x
+        out.append((line, ident, vals))
+    if errors:
+        raise CohortFileError(errors)
+    return out, blanks

@@ -1,0 +1,197 @@
+"""Running the locked analysis plan on a cohort table: estimates, diagnostics, grades.
+
+Input: one row per referred person (as ``services.evaluations.participants_frame`` builds it):
+``eligible``, ``consent``, ``enrolled``, ``arm`` (1 programme, 0 control, empty if not
+randomised), the baseline attributes, and one column ``<indicator>__<wave>`` per outcome
+(empty when the person was not followed). Output: one :class:`ImpactResult` per indicator of the
+plan and follow-up wave that has data, with the diagnostics behind its grade.
+
+The estimate follows the plan: ``estimate_effect`` (OLS / Lin / difference in means, the plan's
+standard errors) on the people followed, adjusted for the plan's covariates (boolean attributes as
+0/1, categorical ones as indicator columns); a cluster trial clusters on the contract's cluster
+attribute. A benchmark comparison compares the programme's mean with the reference rate (normal
+approximation; both standard errors combined). An absolute target reports the count of
+successes (no counterfactual: graded "does not meet").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from temoin.contract.model import Contract, Design
+from temoin.errors import InvalidInputError
+from temoin.evaluation.diagnostics import (
+    attrition,
+    baseline_balance,
+    creaming,
+    evidence_grade,
+    lee_bounds,
+    missing_outcome_sensitivity,
+    representativeness,
+    volatility,
+)
+from temoin.evaluation.diagnostics._common import as_bool
+from temoin.evaluation.result import EffectEstimate, ImpactResult
+
+__all__ = ["RunOutput", "outcome_column", "run_plan"]
+
+
+def outcome_column(indicator: str, wave: str) -> str:
+    return f"{indicator}__{wave}"
+
+
+@dataclass
+class RunOutput:
+    results: list[ImpactResult] = field(default_factory=list)
+    diagnostics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Keyed ``<indicator>__<wave>``: attrition, balance, creaming, representativeness, volatility, grade."""
+
+
+def _numeric_covariates(frame: pd.DataFrame, contract: Contract, names: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    out = pd.DataFrame(index=frame.index)
+    for name in names:
+        attr = contract.population.attribute(name)
+        s = frame[name]
+        if attr is not None and attr.type == "boolean":
+            out[name] = as_bool(s).astype("Float64").astype(float)
+        elif attr is not None and attr.type == "categorical":
+            cats = attr.categories or sorted(s.dropna().astype(str).unique().tolist())
+            for c in cats[1:]:
+                out[f"{name}={c}"] = (s.astype(str) == c).astype(float)
+        else:
+            out[name] = pd.to_numeric(s, errors="coerce").astype(float)
+    return out, list(out.columns)
+
+
+def _improvement(est: EffectEstimate, sign: int, alpha: float, sidedness: str) -> tuple[float, float]:
+    imp = sign * est.estimate
+    if sidedness == "one_sided":
+        q = float(stats.t.ppf(1 - alpha, est.df)) if np.isfinite(est.df) else float(stats.norm.ppf(1 - alpha))
+        return imp, imp - q * est.std_error
+    return imp, (est.ci_low if sign > 0 else -est.ci_high)
+
+
+def _benchmark(y: np.ndarray, ref: float, ref_se: float, alpha: float) -> EffectEstimate:
+    n = len(y)
+    diff = float(y.mean() - ref)
+    se = float(np.sqrt(y.var(ddof=1) / n + ref_se**2))
+    z = diff / se if se > 0 else float("inf")
+    q = float(stats.norm.ppf(1 - alpha / 2))
+    return EffectEstimate(diff, se, diff - q * se, diff + q * se, float(2 * stats.norm.sf(abs(z))), float("inf"),
+                          n, 0, "normal", "benchmark", alpha,
+                          ("Comparaison au taux de référence / Comparison with the reference rate",))
+
+
+def run_plan(
+    contract: Contract,
+    contract_version: int,
+    frame: pd.DataFrame,
+    *,
+    plan_hash: str,
+    amendments: Sequence[str] = (),
+) -> RunOutput:
+    from temoin.evaluation.estimate import estimate_effect
+
+    ev = contract.evaluation
+    plan = ev.analysis_plan
+    alpha = plan.alpha or 0.05
+    sidedness = plan.sidedness or "two_sided"
+    design = ev.design
+    enrolled = frame[as_bool(frame["enrolled"]).fillna(False).to_numpy(dtype=bool)]
+    if design.randomised:
+        arms = pd.to_numeric(enrolled["arm"], errors="coerce")
+        if arms.isna().all():
+            raise InvalidInputError("evaluation.not_randomised", "La cohorte n'a pas été randomisée.",
+                                    "The cohort has not been randomised.", path="arm",
+                                    hint_fr="Lancez `temoin cohort randomise CONTRAT`.", hint_en="Run `temoin cohort randomise CONTRACT`.")
+        sample = enrolled[arms.notna()].copy()
+        sample["arm"] = arms[arms.notna()].astype(int)
+    else:
+        sample = enrolled.copy()
+        sample["arm"] = 1
+    if sample.empty:
+        raise InvalidInputError("evaluation.empty_cohort", "Aucun participant inscrit.", "No enrolled participant.",
+                                path="enrolled", hint_fr="Importez la cohorte d'abord.", hint_en="Import the cohort first.")
+
+    attributes = [(a.name, a.type) for a in contract.population.attributes]
+    difficulty = {a.name: a.difficulty_when for a in contract.population.attributes if a.difficulty_when}
+    cream = creaming(frame, difficulty=difficulty) if difficulty else None
+    margins = representativeness(enrolled, [(m.attribute, m.source, m.shares) for m in contract.population.reference_margins]) \
+        if contract.population.reference_margins else []
+    covs, cov_cols = _numeric_covariates(sample, contract, plan.covariates)
+    method = {"diff_in_means": "diff_in_means", "ols": "ols", "lin": "lin"}.get(plan.estimator or "ols", "ols")
+    out = RunOutput()
+    for ind_id in [plan.primary_outcome, *plan.secondary_outcomes]:
+        indicator = contract.indicator(ind_id) if ind_id else None
+        if indicator is None:
+            continue
+        sign = 1 if indicator.direction == "increase" else -1
+        for wave in ev.follow_up_waves:
+            col = outcome_column(indicator.id, wave.id)
+            if col not in sample.columns or sample[col].notna().sum() == 0:
+                continue
+            y = pd.to_numeric(sample[col], errors="coerce")
+            followed = y.notna()
+            data = pd.concat([sample[["arm"]], covs], axis=1).assign(_y=y)[followed]
+            rand = (int((sample["arm"] == 1).sum()), int((sample["arm"] == 0).sum()))
+            fol = (int((data["arm"] == 1).sum()), int((data["arm"] == 0).sum()))
+            att = attrition(wave=wave.id, indicator=indicator.id, randomised=rand, followed=fol, boundary=ev.attrition_boundary)
+            balance = None
+            vol = None
+            if design.randomised:
+                if fol[0] < 2 or fol[1] < 2:
+                    continue
+                if ev.cluster:
+                    data["_cluster"] = sample.loc[data.index, ev.cluster].astype(str)
+                est = estimate_effect(data, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
+                                      cluster="_cluster" if ev.cluster else None, se=plan.se_type or "HC2",
+                                      method=method, alpha=alpha)
+                balance = baseline_balance(sample.loc[data.index], attributes=attributes, adjusted_for=plan.covariates)
+                yt, yc = data.loc[data["arm"] == 1, "_y"].to_numpy(), data.loc[data["arm"] == 0, "_y"].to_numpy()
+                if not att.low:
+                    vol = volatility([wave.id], data_source=indicator.data_source,
+                                     lee=lee_bounds(yt, yc, n_treated=rand[0], n_control=rand[1]),
+                                     sensitivity=missing_outcome_sensitivity(yt, yc, n_treated=rand[0], sign=sign))
+                else:
+                    vol = volatility([], data_source=indicator.data_source)
+                improvement, lower = _improvement(est, sign, alpha, sidedness)
+            elif design == Design.BENCHMARK and ev.benchmark is not None:
+                est = _benchmark(data["_y"].to_numpy(float), ev.benchmark.reference_rate, ev.benchmark.reference_std_error, alpha)
+                improvement, lower = _improvement(est, sign, alpha, sidedness)
+            elif design == Design.ABSOLUTE_TARGET:
+                count = float(data["_y"].sum()) if indicator.direction == "increase" else float(len(data) - data["_y"].sum())
+                est = EffectEstimate(count, 0.0, count, count, float("nan"), float("nan"), len(data), 0, "none", "target", alpha,
+                                     ("Cible absolue : un décompte, pas un effet / Absolute target: a count, not an effect",))
+                improvement, lower = count, count
+            else:
+                raise InvalidInputError(
+                    "evaluation.design_not_supported",
+                    f"L'évaluation automatique ne couvre pas encore le dispositif « {design.value} ».",
+                    f"Automatic evaluation does not cover the '{design.value}' design yet.", path="evaluation.design",
+                    hint_fr="Faites estimer l'effet par l'évaluateur et enregistrez-le.", hint_en="Have the evaluator estimate the effect.")
+            grade = evidence_grade(design=design, attrition=att, balance=balance, creaming=cream,
+                                   representativeness=margins, amended=bool(amendments))
+            out.results.append(ImpactResult(
+                contract_id=contract.id, contract_version=contract_version, indicator=indicator.id, wave=wave.id,
+                effect=est, improvement=float(improvement), improvement_lower=float(lower),
+                n_treated_followed=fol[0], grade=grade.grade, grade_reasons=grade.reasons(), plan_hash=plan_hash,
+                amendments=tuple(amendments)))
+            out.diagnostics[col] = {
+                "attrition": att.to_dict(),
+                "balance": balance.to_dict() if balance else None,
+                "creaming": cream.to_dict() if cream else None,
+                "representativeness": [m.to_dict() for m in margins],
+                "volatility": vol.to_dict() if vol else None,
+                "grade": grade.to_dict(),
+            }
+    if not out.results:
+        raise InvalidInputError("evaluation.no_outcomes", "Aucun résultat de suivi à évaluer.", "No follow-up outcome to evaluate.",
+                                path="outcomes", hint_fr="Importez une vague : `temoin cohort outcomes CONTRAT VAGUE FICHIER`.",
+                                hint_en="Import a wave: `temoin cohort outcomes CONTRACT WAVE FILE`.")
+    return out

@@ -1,0 +1,82 @@
+"""The evaluation part of ``make demo``, on the child-protection example (synthetic participants)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from sqlalchemy import Engine
+
+from temoin.examples import synthetic_cohort
+from temoin.store import session_scope
+
+CONTRACT = "aemo-renforcee"
+
+
+def write_cohort_files(folder: Path, seed: int = 2026) -> tuple[Path, Any]:
+    """The synthetic cohort as the operator would send it: a semicolon CSV, labelled synthetic."""
+    cohort = synthetic_cohort(CONTRACT, seed=seed)
+    frame = cohort.referred.copy()
+    frame["synthetic"] = "oui"
+    path = folder / f"{CONTRACT}-participants-SYNTHETIQUE.csv"
+    frame.to_csv(path, sep=";", index=False)
+    return path, cohort
+
+
+def run_demo(engine: Engine, console: Any) -> None:
+    from rich.rule import Rule
+
+    from temoin.services import evaluations as ev
+
+    console.print(Rule("Évaluation / Evaluation — aemo-renforcee (données synthétiques / synthetic data)"))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path, cohort = write_cohort_files(folder)
+        imp = ev.import_participants(engine, CONTRACT, path, actor="demo")
+        console.print(f"Orientés / referred: {imp.rows} · éligibles / eligible: {imp.eligible} · inscrits / enrolled: {imp.enrolled}")
+        status = ev.lock_plan(engine, CONTRACT, actor="demo")
+        console.print(f"Plan verrouillé / plan locked: sha256 {status.plan_hash}")
+        rnd = ev.randomise_cohort(engine, CONTRACT, seed=20250115, actor="demo")
+        console.print(f"Randomisation {rnd['method']} ({', '.join(rnd['strata'])}) : {rnd['n_treated']}/{rnd['n']} "
+                      f"programme · graine / seed {rnd['seed']} · liste / list {rnd['list_hash'][:16]}…")
+        with session_scope(engine) as s:
+            frame = ev.participants_frame(s, CONTRACT)
+        from temoin.evaluation.pseudonym import contract_key, pseudonymise
+
+        key = contract_key(CONTRACT)
+        arm_by_key = dict(zip(frame["pkey"], frame["arm"], strict=True))
+        arms = {pid: int(arm_by_key[pseudonymise(pid, CONTRACT, key=key)])
+                for pid in cohort.enrolled["participant_id"]}
+        for wave in ("m12", "m24"):
+            wpath = folder / f"{CONTRACT}-{wave}-SYNTHETIQUE.csv"
+            cohort.outcomes(wave, arms).to_csv(wpath, index=False)
+            res = ev.import_outcomes(engine, CONTRACT, wave, wpath, actor="demo")
+            console.print(f"Vague / wave {wave}: {res.rows} suivis / followed")
+    results = ev.evaluate_contract(engine, CONTRACT, actor="demo")
+    with session_scope(engine) as s:
+        diags = ev.latest_diagnostics(s, CONTRACT)
+    table = Table(title="Résultats du plan verrouillé / locked-plan results", show_lines=False)
+    for col in ("indicateur / indicator", "vague / wave", "amélioration / improvement", "borne basse / lower bound",
+                "attrition (tot./diff.)", "preuve / evidence"):
+        table.add_column(col)
+    for r in results:
+        a = diags[f"{r.indicator}__{r.wave}"]["attrition"]
+        table.add_row(r.indicator, r.wave, f"{r.improvement:.2f}", f"{r.improvement_lower:.2f}",
+                      f"{a['overall_pct']:.1f} % / {a['differential_pp']:.1f} pt", r.grade.label_fr)
+    console.print(table)
+    first = diags[f"{results[0].indicator}__{results[0].wave}"]
+    console.print(f"Équilibre initial / baseline balance: {first['balance']['verdict']['fr']}")
+    console.print(f"Écrémage / creaming: {first['creaming']['verdict']['fr']}")
+    rep = ev.diagnose(engine, CONTRACT, sims=2000)
+    table = Table(title=f"Diagnostic du dispositif / design diagnosis ({rep.sims} essais simulés / simulated trials, n = {rep.n})")
+    for col in ("effet vrai / true effect", "puissance / power", "biais / bias", "couverture IC / CI coverage",
+                "payé / paid", "paiement médian / median payment"):
+        table.add_column(col)
+    for e in rep.effects:
+        table.add_row(f"{e.true_effect:g}", f"{e.power:.1%}", f"{e.bias:+.2f}", f"{e.coverage:.1%}", f"{e.p_paid:.1%}",
+                      f"{e.payment_quantiles['p50']:,.0f} €".replace(",", " "))
+    console.print(table)
+    if rep.wrongful_payment is not None:
+        console.print(f"Paiement à tort si l'effet vrai est nul / wrongful payment at zero effect: {rep.wrongful_payment:.2%}")

@@ -1,0 +1,488 @@
+"""Evaluation services: cohorts, randomisation, the locked plan, evaluation runs, design diagnosis.
+
+Each function that changes state owns one transaction, in which it also writes its audit-ledger
+entry: the change and its record are saved together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from temoin.contract.model import Contract, Design
+from temoin.errors import ConflictError, InvalidInputError
+from temoin.evaluation.cohort_file import (
+    CohortFileError,
+    RowError,
+    parse_outcomes,
+    parse_participants,
+    read_table,
+)
+from temoin.evaluation.diagnosis import (
+    DiagnosisReport,
+    diagnose_design,
+    normal_template,
+    template_from_frame,
+)
+from temoin.evaluation.plan import (
+    Amendment,
+    canonical_json,
+    check_plan,
+    diff_plans,
+    plan_document,
+    plan_hash,
+)
+from temoin.evaluation.pseudonym import contract_key, pseudonymise
+from temoin.evaluation.randomisation import randomise
+from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
+from temoin.evaluation.run import outcome_column, run_plan
+from temoin.store import ledger, session_scope
+from temoin.store.cohorts import CohortRepository
+from temoin.store.contracts import ContractRepository, StoredContract
+from temoin.store.models.cohorts import (
+    EvaluationResultRow,
+    OutcomeRow,
+    ParticipantRow,
+    PlanLockRow,
+    RandomisationRow,
+)
+
+__all__ = [
+    "ImportSummary",
+    "PlanStatus",
+    "amend_plan",
+    "demo",
+    "diagnose",
+    "evaluate_contract",
+    "import_outcomes",
+    "import_participants",
+    "latest_diagnostics",
+    "latest_results",
+    "lock_plan",
+    "participants_frame",
+    "plan_status",
+    "randomise_cohort",
+]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    contract_id: str
+    rows: int
+    enrolled: int = 0
+    eligible: int = 0
+    blanks: dict[str, int] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _contract(session: Session, contract_id: str) -> StoredContract:
+    return ContractRepository(session).latest(contract_id)
+
+
+def import_participants(engine: Engine, contract_id: str, path: str | Path, *, actor: str = "cli") -> ImportSummary:
+    """Import referred people from CSV/XLSX: all rows or none, with a row-level error report."""
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        records = parse_participants(read_table(path), stored.contract)
+        key = contract_key(contract_id)
+        repo = CohortRepository(s)
+        existing = repo.participants_by_key(contract_id)
+        errors: list[RowError] = []
+        rows: list[ParticipantRow] = []
+        for rec in records:
+            pkey = pseudonymise(rec.identifier, contract_id, key=key)
+            if pkey in existing:
+                errors.append(RowError(rec.row, "participant_id", rec.identifier, "participant déjà enregistré pour ce contrat",
+                                       "participant already registered for this contract"))
+                continue
+            rows.append(ParticipantRow(
+                contract_id=contract_id, pkey=pkey, referral_date=rec.referral_date, referral_source=rec.referral_source,
+                attributes=canonical_json(rec.attributes), eligible=rec.eligible, consent=rec.consent,
+                enrolled=rec.enrolled, enrolment_date=rec.enrolment_date, arm=None, synthetic=rec.synthetic))
+        if errors:
+            raise CohortFileError(errors)
+        s.add_all(rows)
+        s.flush()
+        summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
+        ledger.append(s, actor=actor, event="cohort.participants_imported", contract_id=contract_id,
+                      payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
+                               "synthetic": any(r.synthetic for r in rows), "file": Path(path).name})
+    return summary
+
+
+def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, actor: str = "cli") -> ImportSummary:
+    """Import one follow-up wave (one row per participant followed): all rows or none."""
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        parsed, blanks = parse_outcomes(read_table(path), stored.contract, wave)
+        key = contract_key(contract_id)
+        repo = CohortRepository(s)
+        people = repo.participants_by_key(contract_id)
+        already = {o.participant_id for o in repo.outcomes(contract_id) if o.wave == wave}
+        randomised = stored.contract.evaluation.design.randomised
+        errors: list[RowError] = []
+        rows: list[OutcomeRow] = []
+        for line, ident, values in parsed:
+            p = people.get(pseudonymise(ident, contract_id, key=key))
+            if p is None:
+                errors.append(RowError(line, "participant_id", ident, "participant inconnu (importez d'abord la cohorte)",
+                                       "unknown participant (import the cohort first)"))
+            elif not p.enrolled:
+                errors.append(RowError(line, "participant_id", ident, "participant non inscrit", "participant not enrolled"))
+            elif randomised and p.arm is None:
+                errors.append(RowError(line, "participant_id", ident, "participant non randomisé", "participant not randomised"))
+            elif p.id in already:
+                errors.append(RowError(line, "participant_id", ident, f"résultat de la vague {wave} déjà enregistré",
+                                       f"outcome for wave {wave} already recorded"))
+            else:
+                rows.append(OutcomeRow(contract_id=contract_id, participant_id=p.id, wave=wave, values=canonical_json(values)))
+        if errors:
+            raise CohortFileError(errors)
+        s.add_all(rows)
+        s.flush()
+        ledger.append(s, actor=actor, event="cohort.outcomes_imported", contract_id=contract_id,
+                      payload={"wave": wave, "rows": len(rows), "blank_values": blanks, "file": Path(path).name})
+    return ImportSummary(contract_id, len(rows), blanks=blanks)
+
+
+def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:
+    """Assign the enrolled participants by the contract's design; refused once outcomes exist."""
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        ev = stored.contract.evaluation
+        if not ev.design.randomised:
+            raise InvalidInputError("cohort.not_randomised_design",
+                                    f"Le dispositif « {ev.design.value} » ne prévoit pas de randomisation.",
+                                    f"The '{ev.design.value}' design has no randomisation.", path="evaluation.design")
+        repo = CohortRepository(s)
+        n_out = repo.outcome_count(contract_id)
+        if n_out:
+            raise ConflictError("cohort.rerandomise_refused",
+                                f"Randomisation refusée : {n_out} résultat(s) de suivi sont déjà enregistrés.",
+                                f"Randomisation refused: {n_out} follow-up outcome(s) are already recorded.",
+                                path="contract_id",
+                                hint_fr="Une cohorte suivie ne se re-randomise pas ; l'affectation enregistrée fait foi.",
+                                hint_en="A cohort with outcomes cannot be re-randomised; the recorded assignment stands.")
+        people = [p for p in repo.participants(contract_id) if p.enrolled]
+        if len(people) < 2:
+            raise InvalidInputError("cohort.too_few", f"Trop peu de participants inscrits ({len(people)}).",
+                                    f"Too few enrolled participants ({len(people)}).", path="enrolled",
+                                    hint_fr="Importez la cohorte d'abord.", hint_en="Import the cohort first.")
+        attrs = {p.pkey: json.loads(p.attributes) for p in people}
+        method = {Design.INDIVIDUAL_RCT: "simple", Design.STRATIFIED_RCT: "stratified", Design.CLUSTER_RCT: "cluster"}[ev.design]
+        strata = {k: "|".join(str(a.get(v)) for v in ev.strata) for k, a in attrs.items()} if method == "stratified" else None
+        clusters = {k: str(a.get(ev.cluster)) for k, a in attrs.items()} if method == "cluster" and ev.cluster else None
+        a = randomise(list(attrs), method=method, ratio=ev.allocation_ratio, strata=strata, clusters=clusters, seed=seed)  # type: ignore[arg-type]
+        arms = a.as_dict()
+        for p in people:
+            p.arm = arms[p.pkey]
+        s.add(RandomisationRow(contract_id=contract_id, contract_version=stored.version, method=a.method, algorithm=a.algorithm,
+                               seed=str(a.seed), ratio=a.ratio, n=len(a.keys), n_treated=a.n_treated, list_hash=a.list_hash,
+                               actor=actor))
+        payload = {"contract_version": stored.version, "method": a.method, "algorithm": a.algorithm, "seed": str(a.seed),
+                   "ratio": a.ratio, "strata": list(ev.strata), "n": len(a.keys), "n_treated": a.n_treated,
+                   "list_hash": a.list_hash}
+        ledger.append(s, actor=actor, event="cohort.randomised", contract_id=contract_id, payload=payload)
+    return payload
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    locked: bool
+    plan_hash: str | None
+    locked_at: str | None
+    amendments: tuple[Amendment, ...]
+    current_hash: str
+    in_force: dict[str, Any] | None
+
+    @property
+    def matches_contract(self) -> bool:
+        return self.plan_hash == self.current_hash
+
+    def to_dict(self) -> dict[str, object]:
+        return {"locked": self.locked, "plan_hash": self.plan_hash, "locked_at": self.locked_at,
+                "current_hash": self.current_hash, "matches_contract": self.matches_contract,
+                "amendments": [a.__dict__ | {"changes": list(a.changes)} for a in self.amendments]}
+
+
+def _status(session: Session, contract_id: str) -> PlanStatus:
+    stored = _contract(session, contract_id)
+    current = plan_hash(plan_document(stored.contract))
+    locks = CohortRepository(session).plan_locks(contract_id)
+    if not locks:
+        return PlanStatus(False, None, None, (), current, None)
+    amendments = tuple(Amendment(r.created_at.isoformat(), r.reason or "", r.previous_hash or "", r.plan_hash,
+                                 tuple(c["field"] for c in json.loads(r.changes))) for r in locks if r.kind == "amendment")
+    return PlanStatus(True, locks[-1].plan_hash, locks[0].created_at.isoformat(), amendments, current, json.loads(locks[-1].plan))
+
+
+def plan_status(engine: Engine, contract_id: str) -> PlanStatus:
+    with session_scope(engine) as s:
+        return _status(s, contract_id)
+
+
+def lock_plan(engine: Engine, contract_id: str, *, actor: str = "cli") -> PlanStatus:
+    """Lock (pre-register) the contract's analysis plan, before any outcome exists."""
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        check_plan(stored.contract)
+        status = _status(s, contract_id)
+        if status.locked:
+            raise ConflictError("plan.already_locked", f"Le plan est déjà verrouillé ({status.plan_hash}).",
+                                f"The plan is already locked ({status.plan_hash}).", path="analysis_plan",
+                                hint_fr="Pour le changer : `temoin plan amend CONTRAT --reason …`.",
+                                hint_en="To change it: `temoin plan amend CONTRACT --reason …`.")
+        n_out = CohortRepository(s).outcome_count(contract_id)
+        if n_out:
+            raise ConflictError("plan.outcomes_exist", f"Verrouillage refusé : {n_out} résultat(s) existent déjà.",
+                                f"Lock refused: {n_out} outcome(s) already exist.", path="analysis_plan",
+                                hint_fr="Un plan pré-enregistré se verrouille avant les premiers résultats.",
+                                hint_en="A pre-registered plan is locked before the first outcomes.")
+        doc = plan_document(stored.contract)
+        h = plan_hash(doc)
+        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind="lock", plan_hash=h,
+                          previous_hash=None, plan=canonical_json(doc), reason=None, changes="[]", actor=actor))
+        s.flush()
+        ledger.append(s, actor=actor, event="plan.locked", contract_id=contract_id,
+                      payload={"plan_hash": h, "contract_version": stored.version,
+                               "locked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        return _status(s, contract_id)
+
+
+def amend_plan(engine: Engine, contract_id: str, *, reason: str, actor: str = "cli") -> PlanStatus:
+    """Record the latest contract version's plan as an amendment of the locked plan, with its reason."""
+    if not reason or not reason.strip():
+        raise InvalidInputError("plan.amend_reason", "Un amendement doit donner sa raison.", "An amendment must state its reason.",
+                                path="reason", hint_fr="Ajoutez --reason \"…\".", hint_en="Add --reason \"…\".")
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        check_plan(stored.contract)
+        status = _status(s, contract_id)
+        if not status.locked or status.in_force is None or status.plan_hash is None:
+            raise ConflictError("plan.not_locked", "Le plan n'est pas verrouillé : rien à amender.",
+                                "The plan is not locked: nothing to amend.", path="analysis_plan",
+                                hint_fr="Verrouillez-le d'abord : `temoin plan lock CONTRAT`.",
+                                hint_en="Lock it first: `temoin plan lock CONTRACT`.")
+        doc = plan_document(stored.contract)
+        h = plan_hash(doc)
+        if h == status.plan_hash:
+            raise ConflictError("plan.unchanged", "Le plan du contrat est identique au plan en vigueur.",
+                                "The contract's plan is the same as the plan in force.", path="analysis_plan",
+                                hint_fr="Importez d'abord la nouvelle version du contrat.",
+                                hint_en="Import the new version of the contract first.")
+        changes = diff_plans(status.in_force, doc)
+        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind="amendment", plan_hash=h,
+                          previous_hash=status.plan_hash, plan=canonical_json(doc), reason=reason.strip(),
+                          changes=canonical_json(changes), actor=actor))
+        s.flush()
+        n_out = CohortRepository(s).outcome_count(contract_id)
+        ledger.append(s, actor=actor, event="plan.amended", contract_id=contract_id,
+                      payload={"from_hash": status.plan_hash, "to_hash": h, "reason": reason.strip(),
+                               "changes": changes, "contract_version": stored.version, "outcomes_already_recorded": n_out})
+        return _status(s, contract_id)
+
+
+def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
+    """One row per referred person: pseudonymous key, baseline attributes, arm, outcomes per wave.
+
+    Columns: ``pkey``, ``synthetic``, ``eligible``, ``consent``, ``enrolled``, ``referral_date``,
+    ``enrolment_date``, ``arm`` (1 programme, 0 control, empty if not randomised), one column per
+    population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed).
+    """
+    repo = CohortRepository(session)
+    people = repo.participants(contract_id)
+    records: dict[int, dict[str, Any]] = {}
+    for p in people:
+        records[p.id] = {"pkey": p.pkey, "synthetic": p.synthetic, "eligible": p.eligible, "consent": p.consent,
+                         "enrolled": p.enrolled, "referral_date": p.referral_date, "enrolment_date": p.enrolment_date,
+                         "arm": p.arm, **json.loads(p.attributes)}
+    for o in repo.outcomes(contract_id):
+        for ind, v in json.loads(o.values).items():
+            records[o.participant_id][outcome_column(ind, o.wave)] = v
+    frame = pd.DataFrame(list(records.values()))
+    if frame.empty:
+        return pd.DataFrame(columns=["pkey", "synthetic", "eligible", "consent", "enrolled", "referral_date",
+                                     "enrolment_date", "arm"])
+    frame["arm"] = frame["arm"].astype("Int64")
+    return frame
+
+
+def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli") -> list[ImpactResult]:
+    """Run the locked plan on the stored cohort; store the results and their diagnostics; audit."""
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        status = _status(s, contract_id)
+        if not status.locked:
+            raise ConflictError("plan.not_locked", "Évaluation refusée : le plan d'analyse n'est pas verrouillé.",
+                                "Evaluation refused: the analysis plan is not locked.", path="analysis_plan",
+                                hint_fr="Verrouillez-le avant les résultats : `temoin plan lock CONTRAT`.",
+                                hint_en="Lock it before the outcomes: `temoin plan lock CONTRACT`.")
+        if not status.matches_contract:
+            raise ConflictError("plan.changed_without_amendment",
+                                "Le plan du contrat diffère du plan verrouillé sans amendement enregistré.",
+                                "The contract's plan differs from the locked plan and no amendment was recorded.",
+                                path="analysis_plan",
+                                hint_fr="Enregistrez l'amendement et sa raison : `temoin plan amend CONTRAT --reason …`.",
+                                hint_en="Record the amendment and its reason: `temoin plan amend CONTRACT --reason …`.")
+        frame = participants_frame(s, contract_id)
+        if frame.empty:
+            raise InvalidInputError("evaluation.empty_cohort", "Aucun participant enregistré.", "No participant recorded.",
+                                    path="contract_id", hint_fr="Importez la cohorte : `temoin cohort import`.",
+                                    hint_en="Import the cohort: `temoin cohort import`.")
+        out = run_plan(stored.contract, stored.version, frame, plan_hash=status.plan_hash or "",
+                       amendments=[a.label() for a in status.amendments])
+        run_id = uuid.uuid4().hex
+        for r in out.results:
+            s.add(EvaluationResultRow(contract_id=contract_id, run_id=run_id, contract_version=stored.version,
+                                      indicator=r.indicator, wave=r.wave, result=canonical_json(_jsonable(r.to_dict())),
+                                      result_hash=r.result_hash,
+                                      diagnostics=canonical_json(_jsonable(out.diagnostics[outcome_column(r.indicator, r.wave)])),
+                                      actor=actor))
+        s.flush()
+        ledger.append(s, actor=actor, event="evaluation.recorded", contract_id=contract_id,
+                      payload={"run_id": run_id, "plan_hash": status.plan_hash, "contract_version": stored.version,
+                               "results": [{"indicator": r.indicator, "wave": r.wave, "result_hash": r.result_hash,
+                                            "grade": r.grade.value, "improvement": r.improvement,
+                                            "improvement_lower": r.improvement_lower} for r in out.results]})
+    return out.results
+
+
+def _jsonable(obj: Any) -> Any:
+    """NaN and infinities become None (JSON has no NaN); tuples become lists."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return None
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        return _jsonable(obj.item())
+    return obj
+
+
+_EFFECT_FIELDS = {f.name for f in fields(EffectEstimate)}
+
+
+def _result_from_json(text: str) -> ImpactResult:
+    d = json.loads(text)
+    e: dict[str, Any] = {k: (float("nan") if v is None and k in ("p_value", "df", "std_error", "estimate", "ci_low", "ci_high") else v)
+         for k, v in d["effect"].items() if k in _EFFECT_FIELDS}
+    e["notes"] = tuple(e.get("notes", ()))
+    return ImpactResult(
+        contract_id=d["contract_id"], contract_version=d["contract_version"], indicator=d["indicator"], wave=d["wave"],
+        effect=EffectEstimate(**e), improvement=d["improvement"], improvement_lower=d["improvement_lower"],
+        n_treated_followed=d["n_treated_followed"], grade=EvidenceGrade(d["grade"]),
+        grade_reasons=tuple(d["grade_reasons"]), plan_hash=d["plan_hash"], amendments=tuple(d["amendments"]))
+
+
+def latest_results(session: Session, contract_id: str) -> list[ImpactResult]:
+    """The results of the contract's latest evaluation run (empty when never evaluated)."""
+    return [_result_from_json(r.result) for r in CohortRepository(session).latest_run(contract_id)]
+
+
+def latest_diagnostics(session: Session, contract_id: str) -> dict[str, dict[str, Any]]:
+    """Diagnostics of the latest run, keyed ``<indicator>__<wave>``."""
+    return {outcome_column(r.indicator, r.wave): json.loads(r.diagnostics) for r in CohortRepository(session).latest_run(contract_id)}
+
+
+def _template(session: Session, contract: Contract, wave: str | None) -> Any:
+    plan = contract.evaluation.analysis_plan
+    frame = participants_frame(session, contract.id)
+    col = outcome_column(plan.primary_outcome or "", wave or "")
+    if not frame.empty and col in frame.columns:
+        control = frame[(frame["arm"] == 0) & frame[col].notna()]
+        if len(control) >= 30:
+            return template_from_frame(control, outcome=col, covariates=plan.covariates, strata=contract.evaluation.strata,
+                                       source=f"stored control cohort, wave {wave} ({len(control)} people)")
+    from temoin.examples import EXAMPLES, synthetic_cohort
+
+    if contract.id in EXAMPLES and wave:
+        synth = synthetic_cohort(contract.id).control_outcomes(wave)
+        return template_from_frame(synth, outcome=plan.primary_outcome or "", covariates=plan.covariates,
+                                   strata=contract.evaluation.strata, source=f"synthetic {contract.id} cohort (no outcome without the programme stored yet)")
+    if contract.evaluation.outcome_sd:
+        return normal_template(sd=contract.evaluation.outcome_sd)
+    raise InvalidInputError("diagnosis.no_template", "Ni cohorte témoin enregistrée ni écart-type du résultat dans le contrat.",
+                            "Neither a stored control cohort nor an outcome standard deviation in the contract.",
+                            path="evaluation.outcome_sd", hint_fr="Renseignez evaluation.outcome_sd.",
+                            hint_en="Fill in evaluation.outcome_sd.")
+
+
+def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Sequence[float] | None = None,
+             n: int | None = None, seed: int = 20260101) -> DiagnosisReport:
+    """Design diagnosis of the contract's evaluation and payment rule (read-only)."""
+    with session_scope(engine) as s:
+        stored = _contract(s, contract_id)
+        c = stored.contract
+        if c.evaluation.design.randomised:
+            check_plan(c)
+        wave = next((p.wave for p in reversed(c.payments.periods) if p.wave), None) or \
+            (c.evaluation.follow_up_waves[-1].id if c.evaluation.follow_up_waves else None)
+        template = _template(s, c, wave) if c.evaluation.design.randomised else normal_template(sd=c.evaluation.outcome_sd or 1.0)
+    return diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed)
+
+
+def demo(engine: Engine, console: Any) -> None:
+    """Enrolment, stratified randomisation, two waves with attrition, diagnostics, estimate, diagnosis."""
+    from temoin.services._evaluations_demo import run_demo
+
+    run_demo(engine, console)
+
+
+def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path, *, wave: str | None = None,
+                       seed: int = 2026, creaming: float = 0.0) -> int:
+    """Write SYNTHETIC data for a bundled example: the referred people, or (with ``wave``) the
+    outcomes of the stored, randomised cohort at that wave. Returns the number of rows written."""
+    from temoin.examples import synthetic_cohort
+
+    cohort = synthetic_cohort(contract_id, seed=seed, creaming=creaming)
+    out = Path(path)
+    if wave is None:
+        frame = cohort.referred.copy()
+        frame["synthetic"] = "oui"
+    else:
+        if wave not in cohort.potential:
+            raise InvalidInputError("synthetic.unknown_wave", f"Vague inconnue : « {wave} ».", f"Unknown wave: '{wave}'.",
+                                    path="wave", hint_fr=f"Vagues : {', '.join(cohort.potential)}.",
+                                    hint_en=f"Waves: {', '.join(cohort.potential)}.")
+        arms: dict[str, int] | None = None
+        if engine is not None:
+            with session_scope(engine) as s:
+                randomised = _contract(s, contract_id).contract.evaluation.design.randomised
+                stored = participants_frame(s, contract_id)
+            if randomised:
+                if stored.empty or stored["arm"].isna().all():
+                    raise ConflictError("synthetic.not_randomised", "La cohorte enregistrée n'est pas randomisée.",
+                                        "The stored cohort is not randomised.", path="contract_id",
+                                        hint_fr="Importez puis randomisez la cohorte synthétique d'abord.",
+                                        hint_en="Import then randomise the synthetic cohort first.")
+                key = contract_key(contract_id)
+                by_key = dict(zip(stored["pkey"], stored["arm"], strict=True))
+                arms = {}
+                for pid in cohort.enrolled["participant_id"]:
+                    a = by_key.get(pseudonymise(pid, contract_id, key=key))
+                    if a is not None and not pd.isna(a):
+                        arms[pid] = int(a)
+                if not arms:
+                    raise ConflictError("synthetic.cohort_mismatch",
+                                        "La cohorte enregistrée n'est pas la cohorte synthétique de cette graine.",
+                                        "The stored cohort is not the synthetic cohort of this seed.", path="seed",
+                                        hint_fr="Utilisez la même --seed qu'à la génération des participants.",
+                                        hint_en="Use the same --seed as when generating the participants.")
+        frame = cohort.outcomes(wave, arms)
+    if out.suffix.lower() == ".xlsx":
+        frame.to_excel(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+    return len(frame)

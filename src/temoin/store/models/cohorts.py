@@ -1,0 +1,98 @@
+"""Cohorts: pseudonymous participants, follow-up outcomes, randomisations, plan locks, results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from temoin.store.models.base import Base, utcnow
+
+
+class ParticipantRow(Base):
+    """One referred person: no name, no operator identifier, only the keyed HMAC ``pkey``."""
+
+    __tablename__ = "cohort_participants"
+    __table_args__ = (UniqueConstraint("contract_id", "pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    pkey: Mapped[str] = mapped_column(String(64))
+    referral_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    referral_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attributes: Mapped[str] = mapped_column(Text, doc="Baseline attributes as canonical JSON.")
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    consent: Mapped[bool] = mapped_column(Boolean)
+    enrolled: Mapped[bool] = mapped_column(Boolean)
+    enrolment_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    arm: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutcomeRow(Base):
+    """One participant at one follow-up wave: the values of the indicators measured."""
+
+    __tablename__ = "cohort_outcomes"
+    __table_args__ = (UniqueConstraint("participant_id", "wave"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("cohort_participants.id"), index=True)
+    wave: Mapped[str] = mapped_column(String(80))
+    values: Mapped[str] = mapped_column(Text, doc="Indicator values as JSON.")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RandomisationRow(Base):
+    __tablename__ = "cohort_randomisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    contract_version: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(40))
+    algorithm: Mapped[str] = mapped_column(String(300))
+    seed: Mapped[str] = mapped_column(String(80), doc="SeedSequence entropy (a big integer, as text).")
+    ratio: Mapped[float] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(Integer)
+    n_treated: Mapped[int] = mapped_column(Integer)
+    list_hash: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PlanLockRow(Base):
+    """A lock of the analysis plan (kind 'lock') or a later amendment (kind 'amendment')."""
+
+    __tablename__ = "plan_locks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    contract_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    plan: Mapped[str] = mapped_column(Text, doc="The plan document as canonical JSON.")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changes: Mapped[str] = mapped_column(Text, default="[]")
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EvaluationResultRow(Base):
+    """One indicator at one wave from one evaluation run (an ``ImpactResult`` as JSON)."""
+
+    __tablename__ = "evaluation_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    contract_version: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(80))
+    wave: Mapped[str] = mapped_column(String(80))
+    result: Mapped[str] = mapped_column(Text)
+    result_hash: Mapped[str] = mapped_column(String(64))
+    diagnostics: Mapped[str] = mapped_column(Text, default="{}")
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
