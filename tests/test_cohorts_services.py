@@ -46,7 +46,7 @@ def test_end_to_end_with_audit_trail(engine: Engine, tmp_path: Path) -> None:
     for wave in ("m12", "m24"):
         ev.generate_synthetic(engine, C, tmp_path / f"{wave}.csv", wave=wave, seed=11)
         ev.import_outcomes(engine, C, wave, tmp_path / f"{wave}.csv", actor="eval")
-    with pytest.raises(ConflictError, match="re-randomised|outcome"):
+    with pytest.raises(ConflictError, match=r"re-randomised|outcome"):
         ev.randomise_cohort(engine, C, seed=6)
     results = ev.evaluate_contract(engine, C, actor="eval")
     assert {(r.indicator, r.wave) for r in results} == {(i, w) for i in ("placement_days", "placed_any") for w in ("m12", "m24")}

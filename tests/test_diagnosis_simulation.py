@@ -7,13 +7,8 @@ import pytest
 import statsmodels.api as sm
 
 from temoin.errors import InvalidInputError
-from temoin.evaluation.diagnosis import (
-    diagnose_design,
-    draw_trials,
-    fit_hc2,
-    normal_template,
-    template_from_frame,
-)
+from temoin.evaluation._trials import draw_counts, expand, fit_counts_hc2, population
+from temoin.evaluation.diagnosis import diagnose_design, normal_template, template_from_frame
 from temoin.evaluation.power import power
 from temoin.examples import load_example, synthetic_cohort
 
@@ -27,39 +22,40 @@ def aemo_template():  # type: ignore[no-untyped-def]
 
 
 def test_vectorised_hc2_equals_statsmodels_on_the_same_trials(aemo_template) -> None:  # type: ignore[no-untyped-def]
-    rng = np.random.default_rng(42)
-    x, y, mask, t = draw_trials(rng, aemo_template, n=300, sims=6, effect=20.0, sign=-1, ratio=0.5,
-                                stratified=True, attrition=0.1)
-    est, se, df = fit_hc2(x, y, mask)
+    pop = population(aemo_template.covariates, aemo_template.y0, aemo_template.strata)
+    tc = draw_counts(np.random.default_rng(42), pop, n=300, sims=6, ratio=0.5, stratified=True, attrition=0.1)
+    est, se, df = fit_counts_hc2(pop, tc.counts)
     for b in range(6):
-        keep = mask[b] > 0
-        fit = sm.OLS(y[b, keep], x[b, keep]).fit(cov_type="HC2")
+        x, y = expand(pop, tc.counts[b])
+        fit = sm.OLS(y, x).fit(cov_type="HC2")
         np.testing.assert_allclose(est[b], fit.params[1], rtol=1e-9, err_msg="estimates differ")
         np.testing.assert_allclose(se[b], fit.bse[1], rtol=1e-8, err_msg="HC2 SEs differ")
         assert df[b] == fit.df_resid
-        assert set(np.unique(t[b])) == {0.0, 1.0}
+        assert tc.randomised[b].sum() == 300 and tc.followed[b].sum() == len(y)
 
 
 def test_hc2_of_a_difference_in_means_is_the_neyman_standard_error() -> None:
-    rng = np.random.default_rng(1)
-    x, y, mask, t = draw_trials(rng, normal_template(sd=3.0), n=200, sims=3, effect=1.0, sign=1, ratio=0.4,
-                                stratified=False, attrition=0.2)
-    _, se, _ = fit_hc2(x[:, :, :2], y, mask)
+    tpl = normal_template(sd=3.0, size=400, seed=2)
+    pop = population(tpl.covariates, tpl.y0, tpl.strata)
+    tc = draw_counts(np.random.default_rng(1), pop, n=200, sims=3, ratio=0.4, stratified=False, attrition=0.2)
+    _, se, _ = fit_counts_hc2(pop, tc.counts)
     for b in range(3):
-        yt, yc = y[b][(t[b] == 1) & (mask[b] > 0)], y[b][(t[b] == 0) & (mask[b] > 0)]
+        x, y = expand(pop, tc.counts[b])
+        yt, yc = y[x[:, 1] == 1], y[x[:, 1] == 0]
         assert se[b] == pytest.approx(np.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc)), rel=1e-10)
+        assert tc.randomised[b].tolist() == [120.0, 80.0]
 
 
-def test_stratified_assignment_balances_each_stratum(aemo_template) -> None:  # type: ignore[no-untyped-def]
-    rng = np.random.default_rng(5)
-    idx_rng = np.random.default_rng(5)
-    _x, _y, _mask, t = draw_trials(rng, aemo_template, n=500, sims=20, effect=0.0, sign=-1, ratio=0.5,
-                                stratified=True, attrition=0.0)
-    strata = aemo_template.strata[idx_rng.integers(0, len(aemo_template.y0), (20, 500))]
-    for b in range(20):
-        for k in np.unique(strata[b]):
-            members = strata[b] == k
-            assert abs(t[b][members].sum() - members.sum() / 2) <= 0.5
+def test_stratified_counts_follow_the_randomisation_rule(aemo_template) -> None:  # type: ignore[no-untyped-def]
+    pop = population(aemo_template.covariates, aemo_template.y0, aemo_template.strata)
+    tc = draw_counts(np.random.default_rng(5), pop, n=500, sims=400, ratio=0.5, stratified=True, attrition=0.0)
+    assert np.all(tc.followed == tc.randomised)
+    assert np.all(np.abs(tc.randomised[:, 1] - 250) <= len(pop.sizes) / 2 + 1e-9)  # at most half a person per stratum
+    assert tc.randomised[:, 1].mean() == pytest.approx(250, abs=0.3)
+    # each stratum is drawn in proportion to its size in the template
+    person_counts = tc.counts.reshape(400, -1, 2).sum(axis=2).sum(axis=0)
+    stratum_share = np.add.reduceat(person_counts, pop.starts) / person_counts.sum()
+    np.testing.assert_allclose(stratum_share, pop.sizes / pop.sizes.sum(), atol=0.01)
 
 
 def test_simulated_power_agrees_with_analytic_power_and_zero_effect_rarely_pays() -> None:

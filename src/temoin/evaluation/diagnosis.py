@@ -14,8 +14,9 @@ the contract pays without the evidence standard).
 
 It reports power, bias, RMSE, coverage of the confidence interval, the probability that the payer
 pays when the true effect is zero (a wrongful payment), the probability that a real effect goes
-unpaid, and the distribution of payments. Everything is vectorised across simulations: trials
-are drawn and fitted in chunks of stacked arrays (batched ``matmul`` / ``inv``), not a loop of fits.
+unpaid, and the distribution of payments. Everything is vectorised across simulations: each trial
+is a row of counts over the template's people, and all trials of a chunk are fitted by a few
+matrix products (see :mod:`temoin.evaluation._trials`), not a loop of fits.
 
 The effect is added to every treated person's outcome (constant additive effect); attrition is
 missing completely at random. Both are stated assumptions, printed with the results.
@@ -34,10 +35,10 @@ from scipy import stats
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
+from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population
 from temoin.evaluation.diagnostics.attrition import _table
 
-__all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "draw_trials", "fit_hc2",
-           "normal_template", "template_from_frame"]
+__all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "normal_template", "template_from_frame"]
 
 F = npt.NDArray[np.float64]
 
@@ -91,81 +92,6 @@ def template_from_frame(frame: pd.DataFrame, *, outcome: str, covariates: Sequen
              if strata else np.zeros(len(data), dtype=np.int64))
     return Template(cov.to_numpy(float), pd.to_numeric(data[outcome]).to_numpy(float), codes.astype(np.int64),
                     tuple(cov.columns), source)
-
-
-def _assign(strata: npt.NDArray[np.int64], ratio: float, u_extra: F, stratified: bool) -> F:
-    """(B, n) 0/1 assignment by complete randomisation, per stratum when ``stratified``.
-
-    The n participants of a simulated trial are independent draws from the template, so their
-    order is already random: treating the first ``floor(n_s × ratio)`` of each stratum (one more
-    with probability equal to the fractional part, drawn in ``u_extra``) gives exactly the
-    distribution of a random permutation within each stratum, without sorting.
-    """
-    b, n = strata.shape
-    if not stratified:
-        n_t = int(np.floor(n * ratio + 0.5))
-        out = np.zeros((b, n))
-        out[:, :n_t] = 1.0
-        return out
-    out = np.zeros((b, n))
-    for k in range(int(strata.max()) + 1):
-        member = strata == k
-        rank = np.cumsum(member, axis=1, dtype=np.int32)
-        exact = rank[:, -1] * ratio
-        thr = np.floor(exact) + (u_extra[:, k % u_extra.shape[1]] < exact - np.floor(exact))
-        out[member & (rank <= thr[:, None])] = 1.0
-    return out
-
-
-def draw_trials(rng: np.random.Generator, template: Template, *, n: int, sims: int, effect: float, sign: int,
-                ratio: float, stratified: bool, attrition: float) -> tuple[F, F, F, F]:
-    """Stacked trials: (x, y, mask, t).
-
-    ``x`` (B, n, 2 + p) is the design matrix [1, T, covariates] with the rows of people lost to
-    follow-up set to zero (so they drop out of every sum), ``y`` (B, n) the outcomes, ``mask``
-    (B, n) 1 for people followed, ``t`` (B, n) the assignment of everyone randomised.
-    """
-    idx = rng.integers(0, len(template.y0), (sims, n))
-    k = int(template.strata.max()) + 1
-    t = _assign(template.strata[idx], ratio, rng.random((sims, k)), stratified)
-    y = template.y0[idx] + sign * effect * t
-    mask = (rng.random((sims, n)) >= attrition).astype(float)
-    p = template.covariates.shape[1]
-    x = np.empty((sims, n, 2 + p))
-    x[:, :, 0] = mask
-    x[:, :, 1] = t * mask
-    if p:
-        np.multiply(template.covariates[idx], mask[:, :, None], out=x[:, :, 2:])
-    return x, y, mask, t
-
-
-def fit_hc2(x: F, y: F, mask: F) -> tuple[F, F, F]:
-    """OLS coefficient of column 1 and its HC2 standard error, for each stacked trial.
-
-    ``x`` must already have zero rows where ``mask`` is 0 (as :func:`draw_trials` returns it).
-    Only the assignment coefficient is needed, so the sandwich is reduced to
-    ``se² = Σ_i z_i² e_i² / (1 − h_ii)`` with ``z = X (X'X)⁻¹ e_1`` and ``h_ii = x_i' (X'X)⁻¹ x_i``.
-    Returns (estimate, standard error, residual degrees of freedom), each of shape (B,).
-    """
-    xt = np.swapaxes(x, 1, 2)
-    xtx = xt @ x
-    diag = np.diagonal(xtx, axis1=1, axis2=2)
-    bad = np.abs(np.linalg.det(xtx)) < 1e-9 * np.prod(np.maximum(diag, 1e-300), axis=1)
-    xtx[bad] += np.eye(xtx.shape[1])
-    inv = np.linalg.inv(xtx)
-    proj = x @ inv  # (B, n, k)
-    xty = xt @ (y * mask)[:, :, None]
-    beta = inv @ xty
-    resid = (y - (proj @ xty)[:, :, 0]) * mask
-    lev = np.einsum("bnk,bnk->bn", proj, x)
-    z = proj[:, :, 1]
-    var = np.einsum("bn,bn->b", z * z, resid * resid / np.where(mask > 0, 1.0 - lev, 1.0))
-    df = mask.sum(axis=1) - x.shape[2]
-    est = beta[:, 1, 0].copy()
-    se = np.sqrt(np.maximum(var, 0.0))
-    est[bad] = np.nan
-    se[bad] = np.nan
-    return est, se, df
 
 
 @dataclass(frozen=True)
@@ -267,7 +193,7 @@ def diagnose_design(
     sims: int = 1000,
     n: int | None = None,
     seed: int = 20260101,
-    chunk_cells: int = 400_000,
+    chunk_cells: int = 800_000,
 ) -> DiagnosisReport:
     """Simulate the contract's evaluation and payment rule under each assumed true improvement."""
     ev = contract.evaluation
@@ -298,20 +224,20 @@ def diagnose_design(
     use_cov = plan.estimator != "diff_in_means"
     tpl = template if use_cov else Template(np.zeros((len(template.y0), 0)), template.y0, template.strata, (), template.source)
     stratified = ev.design == Design.STRATIFIED_RCT
-    chunk = max(1, chunk_cells // n)
     # Common random numbers: the same trials serve every assumed effect. With a constant additive
     # effect and the assignment among the regressors, OLS moves by exactly the effect and the
     # residuals (hence the HC2 errors) do not change, so each trial is fitted once, at effect 0.
     rng = np.random.default_rng(np.random.SeedSequence(seed))
+    pop = population(tpl.covariates, tpl.y0, tpl.strata)
+    chunk = max(1, chunk_cells // pop.rows.shape[0])
     est_all, se_all, df_all, fol_t_all, gate_all = [], [], [], [], []
     done = 0
     while done < sims:
         b = min(chunk, sims - done)
-        x, y, mask, t = draw_trials(rng, tpl, n=n, sims=b, effect=0.0, sign=sign,
-                                 ratio=ev.allocation_ratio, stratified=stratified, attrition=ev.expected_attrition)
-        est, se, df = fit_hc2(x, y, mask)
-        rand_t, rand_c = t.sum(axis=1), (1 - t).sum(axis=1)
-        fol_t, fol_c = (t * mask).sum(axis=1), ((1 - t) * mask).sum(axis=1)
+        tc = draw_counts(rng, pop, n=n, sims=b, ratio=ev.allocation_ratio, stratified=stratified,
+                         attrition=ev.expected_attrition)
+        est, se, df = fit_counts_hc2(pop, tc.counts)
+        (rand_c, rand_t), (fol_c, fol_t) = tc.randomised.T, tc.followed.T
         overall = 100.0 * (1 - (fol_t + fol_c) / n)
         diff = 100.0 * np.abs((1 - fol_t / rand_t) - (1 - fol_c / rand_c))
         est_all.append(est)
