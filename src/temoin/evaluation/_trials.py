@@ -34,33 +34,38 @@ I64 = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class TrialPopulation:
-    """Template people sorted by stratum, and the 2N possible design rows (person j in arm t at 2j + t)."""
+    """The distinct template rows (people alike in stratum, covariates and outcome are merged), in
+    the two arms: row ``2u + t`` is distinct person-type ``u`` in arm ``t``."""
 
-    rows: F  # (2N, k) = [1, t, covariates]
-    y: F  # (2N,) outcome without the programme
-    outer: F  # (2N, k*k) row outer products
-    starts: I64  # (K,) first person of each stratum
+    rows: F  # (2U, k) = [1, t, covariates]
+    y: F  # (2U,) outcome without the programme
+    outer: F  # (2U, k*k) row outer products
+    person_type: I64  # (N,) distinct row of each template person, people sorted by stratum
+    starts: I64  # (K,) first person of each stratum (in that order)
     sizes: I64  # (K,) people per stratum
 
 
 def population(covariates: F, y0: F, strata: I64) -> TrialPopulation:
     order = np.argsort(strata, kind="stable")
-    cov, y, s = covariates[order], y0[order], strata[order]
-    n_people, p = cov.shape
-    rows = np.empty((2 * n_people, 2 + p))
+    table = np.column_stack([strata[order].astype(float), covariates[order], y0[order]])
+    distinct, person_type = np.unique(table, axis=0, return_inverse=True)
+    cov, y = distinct[:, 1:-1], distinct[:, -1]
+    n_types, p = cov.shape
+    rows = np.empty((2 * n_types, 2 + p))
     rows[:, 0] = 1.0
     rows[0::2, 1], rows[1::2, 1] = 0.0, 1.0
     rows[0::2, 2:], rows[1::2, 2:] = cov, cov
     k = rows.shape[1]
-    sizes = np.bincount(s).astype(np.int64)
+    sizes = np.bincount(strata[order]).astype(np.int64)
     starts = (np.cumsum(sizes) - sizes).astype(np.int64)
-    outer = (rows[:, :, None] * rows[:, None, :]).reshape(2 * n_people, k * k)
-    return TrialPopulation(rows, np.repeat(y, 2), outer, starts[sizes > 0], sizes[sizes > 0])
+    outer = (rows[:, :, None] * rows[:, None, :]).reshape(2 * n_types, k * k)
+    keep = sizes > 0
+    return TrialPopulation(rows, np.repeat(y, 2), outer, person_type.reshape(-1).astype(np.int64), starts[keep], sizes[keep])
 
 
 @dataclass(frozen=True)
 class TrialCounts:
-    counts: F  # (B, 2N) followed draws of each possible row
+    counts: F  # (B, 2U) followed draws of each possible row
     randomised: F  # (B, 2) assigned to control, programme
     followed: F  # (B, 2) followed in control, programme
 
@@ -69,6 +74,7 @@ def draw_counts(rng: np.random.Generator, pop: TrialPopulation, *, n: int, sims:
                 stratified: bool, attrition: float) -> TrialCounts:
     sizes, starts = pop.sizes, pop.starts
     n_people = int(sizes.sum())
+    n_rows = pop.rows.shape[0]
     if stratified and len(sizes) > 1:
         per_stratum = rng.multinomial(n, sizes / n_people, size=sims)  # (B, K)
         exact = per_stratum * ratio
@@ -82,20 +88,22 @@ def draw_counts(rng: np.random.Generator, pop: TrialPopulation, *, n: int, sims:
     assigned = np.stack([per_stratum - treated, treated], axis=2)  # (B, K, 2): control, programme
     followed = rng.binomial(assigned, 1.0 - attrition) if attrition > 0 else assigned
     k_strata = assigned.shape[1]
-    # one group per (trial, stratum, arm); each followed draw is uniform over the stratum's people
-    key_type: type[np.signedinteger[Any]] = np.int32 if sims * 2 * n_people < 2**31 - 1 else np.int64
+    # one group per (trial, stratum, arm); each followed draw is a person drawn uniformly in the stratum
+    key_type: type[np.signedinteger[Any]] = np.int32 if sims * n_rows < 2**31 - 1 else np.int64
     b_idx: npt.NDArray[Any] = np.arange(sims, dtype=key_type)[:, None, None]
-    first: npt.NDArray[Any] = s_starts.astype(key_type)[None, :, None]
     arm: npt.NDArray[Any] = np.arange(2, dtype=key_type)[None, None, :]
-    offset = (b_idx * n_people + first) * 2 + arm
+    offset = b_idx * n_rows + arm + np.zeros((1, k_strata, 1), dtype=key_type)
     lengths = followed.reshape(-1)
     off = np.repeat(offset.reshape(-1), lengths)
-    span = np.repeat(np.broadcast_to(s_sizes.astype(np.float32)[None, :, None], (sims, k_strata, 2)).reshape(-1), lengths)
+    shape = (sims, k_strata, 2)
+    span = np.repeat(np.broadcast_to(s_sizes.astype(np.float32)[None, :, None], shape).reshape(-1), lengths)
+    first = np.repeat(np.broadcast_to(s_starts.astype(key_type)[None, :, None], shape).reshape(-1), lengths)
     u = rng.random(len(off), dtype=np.float32)
     np.multiply(u, span, out=u)
     np.minimum(u, span - 1, out=u)  # float32 rounding could reach the span itself
-    off += 2 * u.astype(key_type)
-    counts = np.bincount(off, minlength=sims * 2 * n_people).reshape(sims, 2 * n_people).astype(float)
+    first += u.astype(key_type)
+    off += 2 * pop.person_type.astype(key_type)[first]
+    counts = np.bincount(off, minlength=sims * n_rows).reshape(sims, n_rows).astype(float)
     return TrialCounts(counts, assigned.sum(axis=1).astype(float), followed.sum(axis=1).astype(float))
 
 
@@ -110,18 +118,16 @@ def fit_counts_hc2(pop: TrialPopulation, counts: F) -> tuple[F, F, F]:
     xtx[bad] += np.eye(k)
     inv = np.linalg.inv(xtx)
     beta = np.einsum("bij,bj->bi", inv, xty)
-    z = inv[:, :, 1] @ pop.rows.T  # (B, 2N)
-    e = beta @ pop.rows.T
-    np.subtract(pop.y[None, :], e, out=e)
-    h = inv.reshape(b, k * k) @ pop.outer.T
-    np.subtract(1.0, h, out=h)
-    np.maximum(h, 1e-12, out=h)
-    z *= z
-    e *= e
-    z *= e
-    z /= h
-    z *= counts
-    var = z.sum(axis=1)
+    # e = y - r·β and 1 - h = 1 - r'(X'X)⁻¹r, each as one matrix product with augmented rows
+    e = np.column_stack([np.ones(b), -beta]) @ np.column_stack([pop.y, pop.rows]).T
+    omh = np.column_stack([np.ones(b), -inv.reshape(b, k * k)]) @ np.column_stack([np.ones(len(pop.y)), pop.outer]).T
+    np.maximum(omh, 1e-12, out=omh)  # rows absent from a trial may have h ≥ 1; their count is 0
+    q = inv[:, :, 1] @ pop.rows.T  # z = r (X'X)⁻¹ e₁
+    q *= e
+    q *= q
+    q *= counts
+    q /= omh
+    var = q.sum(axis=1)
     est = beta[:, 1].copy()
     se = np.sqrt(np.maximum(var, 0.0))
     est[bad] = np.nan
