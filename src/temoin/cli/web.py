@@ -1,0 +1,69 @@
+"""``temoin serve`` (the web platform) and ``temoin user add`` / ``temoin user list`` (accounts)."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from temoin.cli._common import console, engine, handle_errors, print_json, t
+
+user_app = typer.Typer(help="Comptes de la plateforme web / web platform accounts.", no_args_is_help=True)
+
+
+@handle_errors
+def serve(host: Annotated[str, typer.Option("--host", help="Adresse d'écoute / listen address.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", help="Port.")] = 8000) -> None:
+    """Servir la plateforme web / serve the web platform."""
+    import uvicorn
+
+    from temoin.web import create_app
+
+    app = create_app(engine=engine())
+    console.print(t(f"Témoin sur http://{host}:{port}", f"Témoin at http://{host}:{port}"))
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="warning")
+
+
+@user_app.command("add")
+@handle_errors
+def user_add(
+    username: str,
+    person: Annotated[str | None, typer.Option("--person", help="Personne (rôles par contrat) / person (roles per contract).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Nom affiché / display name.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Administration de la plateforme / platform administrator.")] = False,
+    language: Annotated[str, typer.Option("--language", help="fr ou/or en.")] = "fr",
+    password: Annotated[str | None, typer.Option("--password", help="Sinon demandé / otherwise prompted.")] = None,
+) -> None:
+    """Créer un compte / create an account."""
+    from temoin.services.accounts import create_account
+
+    if password is None:
+        password = typer.prompt(t("Mot de passe", "Password"), hide_input=True, confirmation_prompt=True)
+    try:
+        actor = f"cli:{getpass.getuser()}"
+    except Exception:
+        actor = "cli"
+    acct = create_account(engine(), username, password, actor=actor, display_name=name, person_id=person,
+                          is_admin=admin, language=language)
+    console.print(t(f"Compte créé : {acct.username}", f"Account created: {acct.username}"))
+
+
+@user_app.command("list")
+@handle_errors
+def user_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Lister les comptes / list accounts."""
+    from temoin.services.accounts import list_accounts
+
+    rows = [{"username": a.username, "name": a.display_name, "person": a.person_id, "admin": a.is_admin}
+            for a in list_accounts(engine())]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['username']}\t{r['name']}\t{r['person'] or '-'}\t{'admin' if r['admin'] else ''}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(user_app, name="user")

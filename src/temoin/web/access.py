@@ -1,0 +1,36 @@
+"""Who may do what: a role in a contract grants permissions in that contract only.
+
+The same table is written out in ``docs/access-matrix.md`` and a test checks every entry there
+against the running application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Contract roles (governance store) -> permissions in that contract.
+READ = "contract.read"
+UPLOAD_PARTICIPANTS = "data.participants"
+UPLOAD_WAVES = "data.waves"
+CERTIFY = "evaluation.certify"
+APPROVE_PAYMENT = "payment.approve"
+
+ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
+    "outcome_payer": frozenset({READ, APPROVE_PAYMENT}),
+    "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
+    "investor": frozenset({READ}),
+    "evaluator": frozenset({READ, UPLOAD_WAVES, CERTIFY}),
+    "structurer": frozenset({READ}),
+    "civil_society_observer": frozenset({READ}),
+    "beneficiary_representative": frozenset({READ}),
+    "guarantor": frozenset({READ}),
+}
+# A platform administrator manages accounts and reads every contract, but never acts for a party.
+ADMIN_PERMISSIONS = frozenset({READ})
+
+
+def permissions(roles: frozenset[str], *, is_admin: bool) -> frozenset[str]:
+    out: set[str] = set(ADMIN_PERMISSIONS) if is_admin else set()
+    for role in roles:
+        out |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(out)

@@ -1,0 +1,135 @@
+"""The application factory: ``create_app(settings=None, engine=None)``.
+
+Pages (Jinja2, htmx served from the package) and the JSON API under ``/api/v1`` call the same
+service functions. Every error is answered in the user's language: JSON for the API, a page for
+people, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from temoin.errors import TemoinError
+from temoin.settings import Settings, get_settings
+from temoin.web.context import (
+    ANON_COOKIE,
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    Ctx,
+    build_context,
+    negotiate_language,
+)
+from temoin.web.errors import NotSignedIn, TooLarge, status_of
+from temoin.web.i18n import Translator
+
+log = logging.getLogger("temoin.web")
+STATIC = Path(__file__).parent / "static"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if engine is None:
+        from temoin.store import make_engine, migrate
+
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+    app = FastAPI(title="Témoin", version="0.1.0",
+                  description="Contrats à impact social avec garde-fous / Social impact contracts with safeguards. "
+                              "API: /api/v1 (Authorization: Bearer <token>).",
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app.state.engine = engine
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    from temoin.web.routes import api, auth, extra, pages, public, uploads
+
+    for module in (auth, pages, extra, public, uploads, api):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def _cookies_and_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.lang = negotiate_language(request, settings.language)
+        new_anon = None
+        if not request.cookies.get(SESSION_COOKIE) and not request.cookies.get(ANON_COOKIE):
+            new_anon = secrets.token_urlsafe(24)
+            request.state.anon = new_anon
+        length = request.headers.get("content-length")
+        limit = settings.max_upload_mb * 1024 * 1024
+        if request.method in ("POST", "PUT", "PATCH") and length and length.isdigit() and int(length) > limit + 65536:
+            response: Response = _error_response(request, TooLarge(settings.max_upload_mb))
+        else:
+            response = await call_next(request)
+        secure = request.url.scheme == "https"
+        if new_anon:
+            response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=secure)
+        asked = request.query_params.get("lang")
+        if asked in ("fr", "en") and request.cookies.get(LANG_COOKIE) != asked:
+            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax", secure=secure)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers["Content-Language"] = request.state.lang
+        return response
+
+    @app.exception_handler(TemoinError)
+    async def _temoin_error(request: Request, exc: TemoinError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        err = TemoinError("request.invalid", f"Requête invalide : {first.get('msg', '')}.",
+                          f"Invalid request: {first.get('msg', '')}.", path=where or None)
+        return _error_response(request, err, status=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            err = TemoinError("http.not_found", "Page introuvable.", "Page not found.",
+                              hint_fr="Vérifiez l'adresse.", hint_en="Check the address.")
+        elif exc.status_code == 405:
+            err = TemoinError("http.method", "Méthode non permise ici.", "Method not allowed here.")
+        else:
+            err = TemoinError(f"http.{exc.status_code}", str(exc.detail), str(exc.detail))
+        return _error_response(request, err, status=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        err = TemoinError("server.error", "Erreur inattendue du serveur ; elle a été journalisée.",
+                          "Unexpected server error; it has been logged.")
+        return _error_response(request, err, status=500)
+
+    return app
+
+
+def _error_response(request: Request, exc: TemoinError, *, status: int | None = None) -> Response:
+    status = status or status_of(exc)
+    ctx: Ctx | None = getattr(request.state, "ctx", None)
+    lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.to_dict(lang)}, status_code=status)  # type: ignore[arg-type]
+    if isinstance(exc, NotSignedIn) and request.method == "GET":
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if ctx is None:
+        try:
+            ctx = build_context(request)
+        except Exception:  # the database itself may be the problem
+            return Response(exc.render(lang), status_code=status, media_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
+    from temoin.web.render import render
+
+    return render(ctx, "error.html", status=status, error=exc, message=exc.message(ctx.lang),  # type: ignore[arg-type]
+                  hint=exc.hint(ctx.lang), t=Translator(ctx.lang))  # type: ignore[arg-type]

@@ -1,0 +1,136 @@
+"""The request context every route receives: who is asking, in which language, with which rights.
+
+Sign-in state comes from the session cookie (browsers) or an ``Authorization: Bearer`` API token
+(programs). The CSRF token is an HMAC of the session (or, before sign-in, of an anonymous cookie)
+with the secret key: a form or an htmx request must send it back; API tokens need none, since a
+browser never sends them by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from temoin.services.accounts import AccountView, roles_by_contract, session_account, token_account
+from temoin.settings import Settings
+from temoin.web.access import READ, permissions
+from temoin.web.errors import AccessDenied, CsrfError, NotSignedIn
+from temoin.web.i18n import Translator
+
+SESSION_COOKIE = "temoin_session"
+ANON_COOKIE = "temoin_anon"
+LANG_COOKIE = "temoin_lang"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass
+class Ctx:
+    request: Request
+    engine: Engine
+    settings: Settings
+    lang: str
+    t: Translator
+    account: AccountView | None = None
+    via_token: bool = False
+    roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    csrf: str = ""
+
+    @property
+    def is_api(self) -> bool:
+        return self.request.url.path.startswith("/api/")
+
+    def contract_permissions(self, contract_id: str) -> frozenset[str]:
+        if self.account is None:
+            return frozenset()
+        return permissions(self.roles.get(contract_id, frozenset()), is_admin=self.account.is_admin)
+
+    def can(self, permission: str, contract_id: str) -> bool:
+        return permission in self.contract_permissions(contract_id)
+
+    def signed_in(self) -> AccountView:
+        if self.account is None:
+            raise NotSignedIn()
+        return self.account
+
+    def require(self, permission: str, contract_id: str) -> AccountView:
+        account = self.signed_in()
+        if not self.can(READ, contract_id):
+            raise AccessDenied("access.contract",
+                               f"Vous n'avez aucun rôle dans le contrat « {contract_id} » : accès refusé.",
+                               f"You hold no role in contract '{contract_id}': access refused.", path="contract_id",
+                               hint_fr="Demandez à l'administratrice de vous attribuer un rôle dans ce contrat.",
+                               hint_en="Ask the administrator to give you a role in this contract.")
+        if not self.can(permission, contract_id):
+            raise AccessDenied("access.role",
+                               f"Votre rôle dans « {contract_id} » ne permet pas cette action ({permission}).",
+                               f"Your role in '{contract_id}' does not allow this action ({permission}).",
+                               hint_fr="Seule la partie concernée peut le faire (voir la matrice des droits).",
+                               hint_en="Only the party concerned may do it (see the access matrix).")
+        return account
+
+    def require_admin(self) -> AccountView:
+        account = self.signed_in()
+        if not account.is_admin:
+            raise AccessDenied("access.admin", "Réservé à l'administration de la plateforme.",
+                               "For platform administrators only.")
+        return account
+
+    @property
+    def actor(self) -> str:
+        return f"web:{self.account.username}" if self.account else "web:anonymous"
+
+    def check_csrf(self, submitted: str | None) -> None:
+        """Unsafe requests from a browser must carry the token; API-token requests need none."""
+        if self.via_token:
+            return
+        if not submitted or not self.csrf or not hmac.compare_digest(submitted, self.csrf):
+            raise CsrfError()
+
+
+def csrf_token(secret: str, binding: str) -> str:
+    return hmac.new(secret.encode(), b"csrf|" + binding.encode(), hashlib.sha256).hexdigest()
+
+
+def negotiate_language(request: Request, default: str) -> str:
+    asked = request.query_params.get("lang")
+    if asked in ("fr", "en"):
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in ("fr", "en"):
+        return cookie
+    return default
+
+
+def build_context(request: Request) -> Ctx:
+    state: Any = request.app.state
+    engine: Engine = state.engine
+    settings: Settings = state.settings
+    lang = getattr(request.state, "lang", None) or negotiate_language(request, settings.language)
+    ctx = Ctx(request, engine, settings, lang, Translator(lang))
+    auth = request.headers.get("authorization", "")
+    binding = ""
+    if auth.lower().startswith("bearer "):
+        ctx.account = token_account(engine, auth[7:].strip())
+        ctx.via_token = ctx.account is not None
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            ctx.account = session_account(engine, token)
+            if ctx.account is not None:
+                binding = "s:" + token
+    if not binding:
+        anon = getattr(request.state, "anon", None) or request.cookies.get(ANON_COOKIE)
+        binding = "a:" + anon if anon else ""
+    ctx.csrf = csrf_token(settings.secret_key, binding) if binding else ""
+    if ctx.account is not None:
+        ctx.roles = roles_by_contract(engine, ctx.account)
+    request.state.ctx = ctx
+    return ctx
+
+
+CtxDep = Annotated[Ctx, Depends(build_context)]

@@ -1,0 +1,99 @@
+"""Pages for signed-in people: the list of their contracts and each contract's pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from temoin.errors import NotFoundError, TemoinError
+from temoin.services import governance
+from temoin.services.contracts import list_contracts
+from temoin.web.access import READ
+from temoin.web.context import Ctx, CtxDep
+from temoin.web.render import render
+from temoin.web.views import contract_ledger, overview
+
+router = APIRouter(include_in_schema=False)
+
+
+def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
+    """(path, label) of each page of a contract; pages whose service is absent are not listed."""
+    from temoin.web.routes import extra
+
+    out = [(f"/contracts/{contract_id}", ctx.t("Overview"))]
+    out += [(f"/contracts/{contract_id}/{slug}", ctx.t(label)) for slug, label in extra.available_tabs()]
+    out += [(f"/contracts/{contract_id}/committee", ctx.t("Committee")),
+            (f"/contracts/{contract_id}/budget", ctx.t("Budget watch")),
+            (f"/contracts/{contract_id}/ledger", ctx.t("Audit ledger"))]
+    if ctx.contract_permissions(contract_id) & {"data.participants", "data.waves"}:
+        out.append((f"/contracts/{contract_id}/data", ctx.t("Data entry")))
+    return out
+
+
+def contract_page(ctx: Ctx, contract_id: str, template: str, **values: object) -> Response:
+    head = overview(ctx.engine, contract_id, ctx.lang)
+    return render(ctx, template, c=head, tabs=tabs(ctx, contract_id), **values)
+
+
+@router.get("/")
+def home(ctx: CtxDep) -> Response:
+    return render(ctx, "home.html")
+
+
+@router.get("/contracts")
+def contracts(ctx: CtxDep) -> Response:
+    ctx.signed_in()
+    visible = [s for s in list_contracts(ctx.engine) if ctx.can(READ, s.contract.id)]
+    return render(ctx, "contracts.html", contracts=visible)
+
+
+@router.get("/contracts/{contract_id}")
+def contract_overview(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(READ, contract_id)
+    return contract_page(ctx, contract_id, "overview.html")
+
+
+@router.get("/contracts/{contract_id}/ledger")
+def ledger_page(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(READ, contract_id)
+    return contract_page(ctx, contract_id, "ledger.html", led=contract_ledger(ctx.engine, contract_id, ctx.lang))
+
+
+@router.get("/contracts/{contract_id}/committee")
+def committee_page(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(READ, contract_id)
+    calls = [c for c in governance.list_calls(ctx.engine) if c["contract"] == contract_id]
+    records = [(c, governance.call_record(ctx.engine, str(c["id"]))) for c in calls]
+    roles = governance.list_roles(ctx.engine, contract_id=contract_id)
+    return contract_page(ctx, contract_id, "committee.html", records=records, roles=roles)
+
+
+@router.get("/contracts/{contract_id}/budget")
+def budget_page(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(READ, contract_id)
+    try:
+        watch = governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang)
+        missing = None
+    except NotFoundError as exc:
+        if exc.code != "budget.no_budget":
+            raise
+        watch, missing = None, exc
+    chart = None
+    if watch is not None:
+        chart = _chart("budget_watch", watch, ctx.lang)
+    return contract_page(ctx, contract_id, "budget.html", watch=watch, missing=missing, chart=chart)
+
+
+def _chart(name: str, data: object, lang: str) -> str | None:
+    """An SVG chart from temoin.reports.charts when it offers one for these data."""
+    try:
+        from temoin.reports import charts  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    fn = getattr(charts, name, None)
+    if fn is None:
+        return None
+    try:
+        return str(fn(data, lang=lang))
+    except (TypeError, TemoinError):
+        return None
