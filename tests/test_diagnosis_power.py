@@ -47,3 +47,9 @@ def test_contract_power_report_and_missing_assumptions() -> None:
         power_for_contract(load_example("relais-familial"))
     with pytest.raises(InvalidInputError):
         power(effect=1, sd=-1, n=100)
+
+
+def test_large_effects_do_not_break_the_tails() -> None:
+    # scipy's noncentral t lower-tail cdf returns NaN here; power must still be a number
+    assert power(effect=1, sd=1, n=400) == pytest.approx(1.0)
+    assert 0 < mde(sd=1, n=400) < 0.3

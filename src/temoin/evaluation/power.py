@@ -85,7 +85,9 @@ def power(
     if sidedness == "one_sided":
         return float(stats.nct.sf(stats.t.isf(alpha, df), df, nc))
     crit = stats.t.isf(alpha / 2, df)
-    return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+    # lower tail as the upper tail of the mirrored distribution (scipy's nct.cdf can return NaN far in the tail)
+    lower = float(stats.nct.sf(crit, df, -nc))
+    return float(stats.nct.sf(crit, df, nc)) + (0.0 if np.isnan(lower) else lower)
 
 
 def mde(*, sd: float, n: float, target_power: float = 0.8, **kwargs: float | str) -> float:
