@@ -1,0 +1,74 @@
+"""Benchmark comparison: an observed rate against a reference rate that has its own uncertainty.
+
+The effect is ``p̂ - r``; its standard error adds the sampling variance of the observed rate,
+``p̂(1 - p̂)/n``, and the reference's own variance ``se_ref²`` (independent sources). Inference is
+normal (large-sample). Without a control cohort this cannot prove impact: the result says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from temoin.errors import InvalidInputError
+from temoin.evaluation.result import EffectEstimate
+
+from ._design import bilingual
+
+__all__ = ["benchmark_compare"]
+
+
+def benchmark_compare(
+    successes: int,
+    n: int,
+    reference_rate: float,
+    reference_std_error: float = 0.0,
+    *,
+    alpha: float = 0.05,
+) -> EffectEstimate:
+    """Observed rate ``successes / n`` minus ``reference_rate``, with a normal-theory interval."""
+    if n <= 0 or not 0 <= successes <= n:
+        raise InvalidInputError(
+            "evaluation.bad_counts",
+            f"Effectifs invalides : {successes} succès sur {n}.",
+            f"Invalid counts: {successes} successes out of {n}.",
+            path="successes",
+            hint_fr="Le nombre de succès doit être entre 0 et l'effectif (> 0).",
+            hint_en="Successes must be between 0 and the number of people (> 0).",
+        )
+    if not 0 <= reference_rate <= 1 or reference_std_error < 0 or not np.isfinite(reference_std_error):
+        raise InvalidInputError(
+            "evaluation.bad_reference",
+            f"Taux de référence {reference_rate} ou erreur type {reference_std_error} invalide.",
+            f"Invalid reference rate {reference_rate} or standard error {reference_std_error}.",
+            path="benchmark",
+        )
+    rate = successes / n
+    se = float(np.sqrt(rate * (1 - rate) / n + reference_std_error**2))
+    est = rate - reference_rate
+    notes = [
+        bilingual(
+            "Comparaison à une référence externe : sans cohorte témoin, l'impact n'est pas démontré.",
+            "Comparison with an external benchmark: without a control cohort, impact is not proven.",
+        )
+    ]
+    if se == 0:
+        notes.append(bilingual("Erreur type nulle (taux de 0 ou 1).", "Zero standard error (rate of 0 or 1)."))
+        p = float("nan")
+    else:
+        p = float(2 * stats.norm.sf(abs(est) / se))
+    q = float(stats.norm.ppf(1 - alpha / 2))
+    return EffectEstimate(
+        estimate=est,
+        std_error=se,
+        ci_low=est - q * se,
+        ci_high=est + q * se,
+        p_value=p,
+        df=float("inf"),
+        n_treated=n,
+        n_control=0,
+        se_type="normal",
+        method="benchmark",
+        alpha=alpha,
+        notes=tuple(notes),
+    )
