@@ -68,6 +68,12 @@ def test_end_to_end_with_audit_trail(engine: Engine, tmp_path: Path) -> None:
     assert r.improvement == pytest.approx(-fit.params.iloc[1])  # placement days: fewer is better
     assert r.improvement_lower < r.improvement and r.n_treated_followed == int((d["arm"] == 1).sum())
     assert r.grade in (EvidenceGrade.MEETS, EvidenceGrade.MEETS_WITH_RESERVATIONS) and r.plan_hash
+    # the plan's Holm adjustment across the two outcomes of the wave is noted on each estimate
+    other = next(o for o in results if (o.indicator, o.wave) == ("placed_any", "m24"))
+    from statsmodels.stats.multitest import multipletests
+
+    holm = multipletests([r.effect.p_value, other.effect.p_value], method="holm")[1]
+    assert f"adjusted p (holm, 2 outcomes) = {holm[0]:.4g}" in r.effect.notes[-1]
     # nothing stored identifies anyone: no operator identifier in any table
     with engine.connect() as conn:
         dump = " ".join(str(row) for t in ("cohort_participants", "cohort_outcomes", "audit_ledger")

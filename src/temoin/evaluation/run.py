@@ -17,7 +17,7 @@ successes (no counterfactual: graded "does not meet").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ from temoin.evaluation.diagnostics import (
     volatility,
 )
 from temoin.evaluation.diagnostics._common import as_bool
+from temoin.evaluation.multiplicity import adjust_pvalues
 from temoin.evaluation.result import EffectEstimate, ImpactResult
 
 __all__ = ["RunOutput", "outcome_column", "run_plan"]
@@ -154,12 +155,13 @@ def run_plan(
                                       method=method, alpha=alpha)
                 balance = baseline_balance(sample.loc[data.index], attributes=attributes, adjusted_for=plan.covariates)
                 yt, yc = data.loc[data["arm"] == 1, "_y"].to_numpy(), data.loc[data["arm"] == 0, "_y"].to_numpy()
+                lee = lee_bounds(yt, yc, n_treated=rand[0], n_control=rand[1])
                 if not att.low:
-                    vol = volatility([wave.id], data_source=indicator.data_source,
-                                     lee=lee_bounds(yt, yc, n_treated=rand[0], n_control=rand[1]),
+                    vol = volatility([wave.id], data_source=indicator.data_source, lee=lee,
                                      sensitivity=missing_outcome_sensitivity(yt, yc, n_treated=rand[0], sign=sign))
                 else:
-                    vol = volatility([], data_source=indicator.data_source)
+                    vol = volatility([], data_source=indicator.data_source,
+                                     lee=lee if plan.missing_outcomes == "lee_bounds" else None)
                 improvement, lower = _improvement(est, sign, alpha, sidedness)
             elif design == Design.BENCHMARK and ev.benchmark is not None:
                 est = _benchmark(data["_y"].to_numpy(float), ev.benchmark.reference_rate, ev.benchmark.reference_std_error, alpha)
@@ -190,8 +192,26 @@ def run_plan(
                 "volatility": vol.to_dict() if vol else None,
                 "grade": grade.to_dict(),
             }
+    if out.results:
+        _adjust_for_multiplicity(out, plan.multiplicity)
     if not out.results:
         raise InvalidInputError("evaluation.no_outcomes", "Aucun résultat de suivi à évaluer.", "No follow-up outcome to evaluate.",
                                 path="outcomes", hint_fr="Importez une vague : `temoin cohort outcomes CONTRAT VAGUE FICHIER`.",
                                 hint_en="Import a wave: `temoin cohort outcomes CONTRACT WAVE FILE`.")
     return out
+
+
+def _adjust_for_multiplicity(out: RunOutput, method: str) -> None:
+    """Within each wave, adjust the p-values of the plan's outcomes (a note on each estimate)."""
+    if method == "none":
+        return
+    for wave in sorted({r.wave for r in out.results}):
+        idx = [i for i, r in enumerate(out.results) if r.wave == wave and np.isfinite(r.effect.p_value)]
+        if len(idx) < 2:
+            continue
+        adjusted = adjust_pvalues([out.results[i].effect.p_value for i in idx], method)
+        for i, p_adj in zip(idx, adjusted, strict=True):
+            r = out.results[i]
+            note = f"p ajustée ({method}, {len(idx)} résultats) = {p_adj:.4g} / adjusted p ({method}, {len(idx)} outcomes) = {p_adj:.4g}"
+            out.results[i] = replace(r, effect=replace(r.effect, notes=(*r.effect.notes, note)))
+            out.diagnostics[outcome_column(r.indicator, r.wave)]["adjusted_p_value"] = {"method": method, "p": p_adj}
