@@ -1,0 +1,156 @@
+"""The evaluation part of a report: cohort flow, plan, quality diagnostics and impact, from the store.
+
+Reads what the evaluation service stored (participants, the locked plan and its amendments, the
+latest run's results and diagnostics). In the public version every count of people goes through
+small-cell suppression (:mod:`temoin.reports._public`), and what a hidden count would give back
+(a rate, the attrition of that wave, the arms' means) is left out too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from temoin.contract.model import Contract
+from temoin.reports._public import suppress_flow, suppress_pair
+
+__all__ = ["DESIGN_LABELS", "evaluation_section"]
+
+DESIGN_LABELS = {
+    "individual_rct": ("essai randomisé individuel", "individual randomised trial"),
+    "stratified_rct": ("essai randomisé stratifié", "stratified randomised trial"),
+    "cluster_rct": ("essai randomisé par grappes", "cluster randomised trial"),
+    "matched_comparison": ("groupe de comparaison apparié", "matched comparison group"),
+    "difference_in_differences": ("doubles différences", "difference in differences"),
+    "benchmark_comparison": ("comparaison à une référence", "benchmark comparison"),
+    "historical_comparison": ("comparaison historique", "historical comparison"),
+    "pre_post": ("avant-après", "pre-post"),
+    "absolute_target": ("cible absolue (sans contrefactuel)", "absolute target (no counterfactual)"),
+}
+
+
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[column].fillna(False).astype(bool)
+
+
+def cohort_flow(contract: Contract, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Counts at each stage, from one row per referred person (the evaluation's participants frame)."""
+    if frame.empty:
+        return None
+    eligible = _flag(frame, "eligible")
+    consented = eligible & _flag(frame, "consent")
+    enrolled = _flag(frame, "enrolled")
+    primary = contract.evaluation.analysis_plan.primary_outcome or (contract.indicators[0].id if contract.indicators else "")
+    waves = [w.id for w in contract.evaluation.follow_up_waves]
+    arm = frame["arm"] if "arm" in frame.columns else pd.Series(pd.NA, index=frame.index)
+    flow: dict[str, Any] = {"referred": len(frame), "eligible": int(eligible.sum()), "consented": int(consented.sum())}
+    randomised = arm.notna()
+    if contract.evaluation.design.randomised and bool(randomised.any()):
+        flow["randomised"] = {"treated": int((arm == 1).sum()), "control": int((arm == 0).sum())}
+        rows = []
+        for w in waves:
+            col = f"{primary}__{w}"
+            if col in frame.columns:
+                followed = frame[col].notna()
+                rows.append({"wave": w, "treated": int((followed & (arm == 1)).sum()),
+                             "control": int((followed & (arm == 0)).sum())})
+        flow["waves"] = rows
+    else:
+        flow["enrolled"] = int(enrolled.sum())
+        flow["waves"] = [{"wave": w, "treated": int((frame[f"{primary}__{w}"].notna() & enrolled).sum())}
+                         for w in waves if f"{primary}__{w}" in frame.columns]
+    return flow
+
+
+def _hidden_waves(flow: dict[str, Any]) -> set[str]:
+    out = set()
+    for w in flow.get("waves") or []:
+        if w.get("treated") is None or ("control" in w and w.get("control") is None):
+            out.add(str(w["wave"]))
+    arms = flow.get("randomised")
+    if isinstance(arms, dict) and (arms.get("treated") is None or arms.get("control") is None):
+        out |= {str(w["wave"]) for w in flow.get("waves") or []}
+    return out
+
+
+def evaluation_section(engine: Engine, contract: Contract, *, lang: str, public: bool, threshold: int) -> dict[str, Any]:
+    """Everything the report says about the evaluation; ``{"absent": reason}`` when nothing is stored."""
+    from temoin.services import evaluations as ev
+    from temoin.store import session_scope
+
+    fr = lang == "fr"
+    with session_scope(engine) as s:
+        frame = ev.participants_frame(s, contract.id)
+        results = ev.latest_results(s, contract.id)
+        diagnostics = ev.latest_diagnostics(s, contract.id)
+    status = ev.plan_status(engine, contract.id)
+    plan = contract.evaluation.analysis_plan
+    section: dict[str, Any] = {
+        "design": DESIGN_LABELS.get(contract.evaluation.design.value, (contract.evaluation.design.value,) * 2)[0 if fr else 1],
+        "plan": {"locked": status.locked, "hash": status.plan_hash, "locked_at": status.locked_at,
+                 "current_hash": status.current_hash, "estimator": plan.estimator, "se_type": plan.se_type,
+                 "alpha": plan.alpha, "sidedness": plan.sidedness, "primary": plan.primary_outcome,
+                 "covariates": list(plan.covariates), "minimum_effect": plan.minimum_effect,
+                 "amendments": [{"at": a.at, "reason": a.reason, "from": a.from_hash, "to": a.to_hash,
+                                 "changes": list(a.changes)} for a in status.amendments]},
+        "hidden": 0,
+    }
+    flow = cohort_flow(contract, frame)
+    if flow is not None and public:
+        flow, section["hidden"] = suppress_flow(flow, threshold)
+    section["flow"] = flow
+    hidden_waves = _hidden_waves(flow) if (flow is not None and public) else set()
+    rows = []
+    for r in results:
+        n_t: int | None = r.effect.n_treated
+        n_c: int | None = r.effect.n_control
+        if public:
+            # the same people as the wave's flow: hidden there, hidden here
+            n_t, n_c = (None, None) if r.wave in hidden_waves else suppress_pair(r.effect.n_treated, r.effect.n_control, threshold)
+            section["hidden"] += (n_t is None) + (n_c is None)
+        ind = contract.indicator(r.indicator)
+        # the interval of the raw estimate, turned the way the improvement is (> 0 is better)
+        sign = 1.0 if abs(r.improvement - r.effect.estimate) <= abs(r.improvement + r.effect.estimate) else -1.0
+        lo, hi = sorted((sign * r.effect.ci_low, sign * r.effect.ci_high))
+        rows.append({"indicator": r.indicator, "label": (ind.label.get(lang) if ind else r.indicator), "wave": r.wave,
+                     "unit": ind.unit if ind else "", "improvement": r.improvement, "lower": r.improvement_lower,
+                     "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
+                     "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,
+                     "grade": r.grade.value, "grade_label": r.grade.label_fr if fr else r.grade.label_en,
+                     "reasons": list(r.grade_reasons), "plan_hash": r.plan_hash, "amendments": list(r.amendments),
+                     "result_hash": r.result_hash})
+    section["results"] = rows
+    attrition, quality = [], []
+    for key, diag in diagnostics.items():
+        att = diag.get("attrition")
+        if att and att.get("indicator") == (plan.primary_outcome or att.get("indicator")):
+            if str(att["wave"]) in hidden_waves:
+                attrition.append({"wave": att["wave"], "hidden": True})
+            else:
+                attrition.append({"wave": att["wave"], "overall_pct": att["overall_pct"], "differential_pp": att["differential_pp"],
+                                  "limit_pp": att["limit_pp"], "low": att["low"], "hidden": False,
+                                  "verdict": att["verdict"]["fr" if fr else "en"]})
+        quality.append((key, diag))
+    section["attrition"] = sorted(attrition, key=lambda a: str(a["wave"]))
+    section["boundary"] = contract.evaluation.attrition_boundary
+    first = quality[0][1] if quality else {}
+    bal = first.get("balance")
+    section["balance"] = None if not bal else {
+        "verdict": bal["verdict"]["fr" if fr else "en"], "level": bal["verdict"]["level"],
+        "joint_p": bal["joint_test"]["p_value"],
+        "rows": [{"label": row["variable"], "effect_size": row["effect_size"], "band": row["band"],
+                  "mean_treated": None if public else row["mean_treated"],
+                  "mean_control": None if public else row["mean_control"]} for row in bal["rows"]]}
+    section["representativeness"] = [
+        {"attribute": m["attribute"], "source": m["source"], "verdict": m["verdict"]["fr" if fr else "en"],
+         "level": m["verdict"]["level"], "std_differences": m["std_differences"]}
+        for m in first.get("representativeness") or []]
+    cream = first.get("creaming")
+    section["creaming"] = None if not cream else {"verdict": cream["verdict"]["fr" if fr else "en"], "level": cream["verdict"]["level"]}
+    vol = first.get("volatility")
+    section["volatility"] = None if not vol else {"verdict": vol["verdict"]["fr" if fr else "en"], "level": vol["verdict"]["level"]}
+    return section

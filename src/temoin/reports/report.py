@@ -1,0 +1,200 @@
+"""The transparency report of a contract for a period: gathered once, rendered as HTML or PDF.
+
+``build_report`` reads everything from the services (contract and safeguards, evaluation,
+settlement, budget watch, audit ledger) into a :class:`ReportData`; ``render_html`` fills the
+Jinja2 template; ``render_pdf`` prints that HTML with WeasyPrint. A section whose data do not
+exist yet (no evaluation run, no budget imported) says so in the report: it is never invented.
+
+The public version (``public=True``) applies small-cell suppression to every count of people
+(threshold ``TEMOIN_SMALL_CELL_THRESHOLD``, 10 by default) and leaves out what would give a hidden
+count back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from temoin.errors import InvalidInputError, NotFoundError
+from temoin.reports import charts
+from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
+
+__all__ = ["ReportData", "build_report", "render_html", "render_pdf"]
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class ReportData:
+    """Everything a transparency report shows, in one language, already suppressed when public."""
+
+    lang: str
+    public: bool
+    generated_at: str
+    contract: dict[str, Any]
+    period: dict[str, Any] | None
+    safeguards: list[dict[str, Any]]
+    evaluation: dict[str, Any] | None
+    settlement: dict[str, Any] | None
+    budget: dict[str, Any] | None
+    ledger: dict[str, Any]
+    threshold: int
+    charts: dict[str, str] = field(default_factory=dict)
+    absent: list[dict[str, str]] = field(default_factory=list)
+    """Sections left out, with the reason in the report's language."""
+
+    @property
+    def hidden_counts(self) -> int:
+        return int((self.evaluation or {}).get("hidden", 0))
+
+
+def _t(lang: str, fr: str, en: str) -> str:
+    return fr if lang == "fr" else en
+
+
+def _period(contract: Any, period: str | None) -> Any:
+    if period is None:
+        return None
+    for p in contract.payments.periods:
+        if p.id == period:
+            return p
+    ids = [p.id for p in contract.payments.periods]
+    raise InvalidInputError("report.unknown_period", f"Période inconnue : « {period} ».", f"Unknown period: '{period}'.",
+                            path="period", hint_fr=f"Choisissez parmi {ids}.", hint_en=f"Choose one of {ids}.")
+
+
+def _settlement(engine: Engine, contract_id: str, as_of: dt.date | None, lang: str) -> dict[str, Any]:
+    """The recorded settlement for this period if there is one, else a preview (said so)."""
+    from temoin.services import settlements as svc
+
+    recorded = [r for r in svc.list_settlements(engine, contract_id) if r.superseded_by is None
+                and (as_of is None or r.as_of == as_of)]
+    if recorded:
+        rec = max(recorded, key=lambda r: (r.as_of or dt.date.max, r.id))
+        return {"data": rec.outputs, "recorded_id": rec.id, "recorded_at": rec.created_at.isoformat(timespec="seconds"),
+                "approvals": [a.kind for a in rec.approvals], "outputs_hash": rec.outputs_hash}
+    s = svc.compute(engine, contract_id, as_of=as_of)
+    return {"data": s.to_dict(), "recorded_id": None, "recorded_at": None, "approvals": [], "outputs_hash": None}
+
+
+def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: bool = False,
+                 period: str | None = None) -> ReportData:
+    """Gather the report of ``contract_id`` (latest version) up to ``period`` (a payment period id;
+    None: the latest settlement)."""
+    from temoin.contract import check_contract
+    from temoin.services.contracts import get_contract
+    from temoin.services.governance import check_budget, verify_ledger
+    from temoin.settings import get_settings
+
+    if lang not in ("fr", "en"):
+        raise InvalidInputError("report.lang", f"Langue inconnue : « {lang} ».", f"Unknown language: '{lang}'.",
+                                path="lang", hint_fr="Choisissez fr ou en.", hint_en="Choose fr or en.")
+    stored = get_contract(engine, contract_id)
+    c = stored.contract
+    threshold = get_settings().small_cell_threshold
+    p = _period(c, period)
+    contract = {
+        "id": c.id, "version": stored.version, "content_hash": stored.content_hash, "title": c.title.get(lang),
+        "summary": c.summary.get(lang), "jurisdiction": c.jurisdiction, "sector": c.policy_sector,
+        "synthetic": c.synthetic, "start": c.start_date.isoformat(), "end": c.end_date.isoformat(),
+        "currency": c.currency, "expected_size": c.population.expected_size,
+        "parties": [{"name": pt.name, "roles": [r.value for r in pt.roles]} for pt in c.parties],
+        "caps": c.caps.model_dump(mode="json"), "basis": c.payments.basis,
+        "invested": str(c.invested.amount) if c.investments else None,
+    }
+    data = ReportData(
+        lang=lang, public=public, generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        contract=contract, period=None if p is None else {"id": p.id, "label": p.label.get(lang),
+                                                          "payment_date": p.payment_date.isoformat()},
+        safeguards=[o.to_dict(lang) for o in check_contract(c)], evaluation=None, settlement=None, budget=None,
+        ledger={}, threshold=threshold)
+
+    # evaluation
+    from temoin.reports._evaluation import evaluation_section
+
+    ev = evaluation_section(engine, c, lang=lang, public=public, threshold=threshold)
+    data.evaluation = ev
+    if ev["flow"] is not None:
+        data.charts["consort"] = charts.consort(ev["flow"], lang=lang)
+    else:
+        data.absent.append({"section": _t(lang, "Flux de la cohorte", "Cohort flow"),
+                            "reason": _t(lang, "aucun participant enregistré", "no participant recorded")})
+    shown_attrition = [a for a in ev["attrition"] if not a["hidden"]]
+    if shown_attrition:
+        data.charts["attrition"] = charts.attrition_chart(shown_attrition, lang=lang, boundary=ev["boundary"])
+    if ev["balance"]:
+        data.charts["balance"] = charts.love_plot(ev["balance"]["rows"], lang=lang, label_field="label")
+    if ev["results"]:
+        price = next((ip for ip in c.payments.indicators), None)
+        primary = [r for r in ev["results"] if price is None or r["indicator"] == price.indicator] or ev["results"]
+        data.charts["impact"] = charts.impact_chart(
+            [{**r, "label": f"{r['label']} — {r['wave']}"} for r in primary], lang=lang, unit=primary[0]["unit"],
+            threshold=price.threshold if price else None)
+    else:
+        data.absent.append({"section": _t(lang, "Impact", "Impact"),
+                            "reason": _t(lang, "aucune évaluation enregistrée", "no evaluation recorded")})
+
+    # settlement and public cost
+    try:
+        st = _settlement(engine, contract_id, p.payment_date if p else None, lang)
+    except NotFoundError as exc:
+        data.absent.append({"section": _t(lang, "Règlement", "Settlement"), "reason": exc.render("fr" if lang == "fr" else "en")})
+    else:
+        data.settlement = st
+        sd = st["data"]
+        if sd["periods"]:
+            data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=lang)
+        if sd["investors"]:
+            data.charts["investors"] = charts.investor_flows(sd["investors"], lang=lang, currency=sd["currency"])
+        data.charts["public_cost"] = charts.public_cost_chart(sd["public_cost"], lang=lang, currency=sd["currency"])
+
+    # budget watch
+    try:
+        data.budget = check_budget(engine, contract_id).to_dict(lang)
+    except NotFoundError as exc:
+        data.absent.append({"section": _t(lang, "Veille budgétaire", "Budget watch"), "reason": exc.render("fr" if lang == "fr" else "en")})
+    else:
+        data.charts["budget"] = charts.budget_watch(data.budget, lang=lang, currency=c.currency)
+
+    status = verify_ledger(engine)
+    data.ledger = {"whole": status.whole, "entries": status.entries, "head": status.head,
+                   "describe": status.describe(lang)}
+    return data
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def render_html(data: ReportData) -> str:
+    """The report as one standalone HTML page (CSS inlined, charts inline SVG)."""
+    from markupsafe import Markup
+
+    lang = data.lang
+    cur = str(data.contract.get("currency") or "EUR")
+    tpl = _env().get_template("report.html")
+    return str(tpl.render(
+        r=data, lang=lang, css=Markup((HERE / "templates" / "report.css").read_text(encoding="utf-8")),
+        svg=lambda name: Markup(data.charts[name]) if name in data.charts else "",
+        t=lambda fr, en: fr if lang == "fr" else en,
+        money=lambda v: fmt_money(v, lang, cur) if v is not None else _t(lang, "n.d.", "n/a"),
+        num=lambda v, d=0: fmt_num(v, lang, d) if v is not None else _t(lang, "masqué", "suppressed"),
+        pct=lambda v, d=1: fmt_pct(v, lang, d),
+    ))
+
+
+def render_pdf(data: ReportData) -> bytes:
+    """The report printed to PDF by WeasyPrint (A4, page numbers, ledger head in the footer)."""
+    from weasyprint import HTML
+
+    return bytes(HTML(string=render_html(data), base_url=str(HERE)).write_pdf())

@@ -1,0 +1,55 @@
+"""Small-cell suppression of the cohort flow in the public report: no hidden count can be given back."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from temoin.reports._public import suppress_chain, suppress_flow
+
+
+def test_a_small_count_and_a_small_gap_are_both_hidden() -> None:
+    # 7 people is a small cell; 395 → 391 hides 4 people lost, so 391 must go too
+    assert suppress_chain([400, 395, 7], 10) == [400, None, None]
+    assert suppress_chain([400, 391, 380], 10) == [400, None, 380]
+    assert suppress_chain([400, 400, 380], 10) == [400, 400, 380], "a gap of zero hides nobody"
+
+
+def test_published_chain_never_differs_by_a_small_number() -> None:
+    values = [812, 806, 790, 781, 779, 700, 697, 12, 3]
+    shown = [v for v in suppress_chain(values, 10) if v is not None]
+    assert shown, "something is published"
+    for a, b in pairwise(shown):
+        assert a == b or abs(a - b) >= 10
+    assert all(v >= 10 for v in shown)
+
+
+def test_flow_hides_the_followed_count_a_reader_could_subtract() -> None:
+    flow = {"referred": 1150, "eligible": 908, "consented": 826, "randomised": {"treated": 391, "control": 393},
+            "waves": [{"wave": "m12", "treated": 383, "control": 370}, {"wave": "m24", "treated": 360, "control": 356}]}
+    public, hidden = suppress_flow(flow, 10)
+    assert public["waves"][0]["treated"] is None  # 391 − 383 = 8 people lost: a small cell
+    assert public["waves"][0]["control"] == 370
+    assert public["waves"][1] == {"wave": "m24", "treated": 360, "control": 356}
+    assert public["randomised"] == {"treated": 391, "control": 393}
+    assert hidden == 1
+    assert flow["waves"][0]["treated"] == 383, "the internal flow is left untouched"
+
+
+def test_a_small_arm_is_hidden_with_its_partner_so_the_total_does_not_give_it_back() -> None:
+    flow = {"referred": 60, "eligible": 50, "consented": 40, "randomised": {"treated": 34, "control": 4},
+            "waves": []}
+    public, hidden = suppress_flow(flow, 10)
+    # 4 is small; 34 would give it back through the published total (or consented − 34 = 6 + 4)
+    assert public["randomised"] == {"treated": None, "control": None}
+    assert public["consented"] == 40
+    assert hidden == 2
+
+
+def test_single_cohort_flow_continues_the_chain_into_the_waves() -> None:
+    flow = {"referred": 200, "eligible": 150, "consented": 120, "enrolled": 100,
+            "waves": [{"wave": "m12", "treated": 95}, {"wave": "m24", "treated": 80}]}
+    public, hidden = suppress_flow(flow, 10)
+    assert public["enrolled"] == 100
+    assert public["waves"][0]["treated"] is None  # 5 people lost
+    assert public["waves"][1]["treated"] == 80
+    assert hidden == 1
