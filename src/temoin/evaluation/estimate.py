@@ -74,6 +74,16 @@ def estimate_effect(
     if method in ("matching", "ipw"):
         from .estimators.matching import ipw_effect, matching_effect
 
+        if cluster is not None or block is not None or ri_permutations:
+            raise InvalidInputError(
+                "evaluation.option_not_supported",
+                f"La méthode {method!r} ne prend ni grappes, ni blocs, ni inférence par randomisation.",
+                f"Method {method!r} takes no clusters, blocks or randomisation inference.",
+                path="method",
+                hint_fr="Utilisez 'ols' ou 'lin' pour un essai randomisé.",
+                hint_en="Use 'ols' or 'lin' for a randomised trial.",
+            )
+
         if method == "matching":
             return matching_effect(p, alpha=alpha, caliper=caliper)
         return ipw_effect(p, alpha=alpha)

@@ -29,6 +29,7 @@ __all__ = [
     "bilingual",
     "check_columns",
     "codes_of",
+    "complete_rows",
     "numeric_column",
     "prepare",
 ]
@@ -124,6 +125,32 @@ def _missing_report(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, int
     return {str(k): int(v) for k, v in counts.items() if v > 0}
 
 
+def complete_rows(data: pd.DataFrame, used: Sequence[str], missing: Missing) -> tuple[pd.DataFrame, int, list[str]]:
+    """Rows complete on ``used``: refuse missing values, or drop them and say how many (``missing="drop"``)."""
+    report = _missing_report(data, used)
+    if not report:
+        return data, 0, []
+    detail = ", ".join(f"{k} ({v})" for k, v in report.items())
+    if missing == "error":
+        raise InvalidInputError(
+            "evaluation.missing_values",
+            f"Valeurs manquantes dans : {detail}.",
+            f"Missing values in: {detail}.",
+            path=next(iter(report)),
+            hint_fr="Complétez les données, ou demandez explicitement missing='drop' "
+            "(lignes incomplètes exclues et comptées dans le résultat).",
+            hint_en="Complete the data, or ask explicitly for missing='drop' "
+            "(incomplete rows are dropped and counted in the result).",
+        )
+    keep = data[list(used)].notna().all(axis=1)
+    n_dropped = int((~keep).sum())
+    note = bilingual(
+        f"{n_dropped} ligne(s) exclue(s) pour valeurs manquantes ({detail}).",
+        f"{n_dropped} row(s) dropped for missing values ({detail}).",
+    )
+    return data.loc[keep], n_dropped, [note]
+
+
 def prepare(
     data: pd.DataFrame,
     outcome: str,
@@ -165,33 +192,7 @@ def prepare(
             hint_en="Choose 'error' (refuse) or 'drop' (drop incomplete rows, reported).",
         )
 
-    used = list(dict.fromkeys(roles))
-    report = _missing_report(data, used)
-    n_dropped = 0
-    notes: list[str] = []
-    frame = data
-    if report:
-        detail = ", ".join(f"{k} ({v})" for k, v in report.items())
-        if missing == "error":
-            raise InvalidInputError(
-                "evaluation.missing_values",
-                f"Valeurs manquantes dans : {detail}.",
-                f"Missing values in: {detail}.",
-                path=next(iter(report)),
-                hint_fr="Complétez les données, ou demandez explicitement missing='drop' "
-                "(lignes incomplètes exclues et comptées dans le résultat).",
-                hint_en="Complete the data, or ask explicitly for missing='drop' "
-                "(incomplete rows are dropped and counted in the result).",
-            )
-        keep = data[used].notna().all(axis=1)
-        n_dropped = int((~keep).sum())
-        frame = data.loc[keep]
-        notes.append(
-            bilingual(
-                f"{n_dropped} ligne(s) exclue(s) pour valeurs manquantes ({detail}).",
-                f"{n_dropped} row(s) dropped for missing values ({detail}).",
-            )
-        )
+    frame, n_dropped, notes = complete_rows(data, list(dict.fromkeys(roles)), missing)
 
     y = numeric_column(frame, outcome, "résultat", "outcome")
     t_raw = frame[treatment]

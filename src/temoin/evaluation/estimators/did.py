@@ -1,0 +1,171 @@
+"""Difference-in-differences: two periods (2×2), and multi-period two-way fixed effects.
+
+- ``method="did"``: ``y ~ 1 + group + post + group×post (+ covariates)``; the effect is the
+  coefficient of ``group×post``. ``time`` must take exactly two values (the later one is "after").
+- ``method="twfe"``: ``y ~ D + unit indicators + period indicators (+ covariates)``, with ``D`` the
+  0/1 "treated at this period" column. Fixed effects are explicit indicator columns, so every
+  standard error (CR2 included) is the full-model one. With staggered adoption and effects that
+  change over time, TWFE can be biased (Goodman-Bacon 2021): a note says so.
+
+Standard errors are clustered by ``unit`` (or ``cluster``) by default: CR1 for "did" and "twfe".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from temoin.errors import InvalidInputError
+from temoin.evaluation.result import EffectEstimate
+
+from ._design import Missing, bilingual, check_columns, codes_of, complete_rows, numeric_column
+from .linear import INTERCEPT, t_inference
+from .ols import fit_ols
+from .vcov import CLUSTER_TYPES, vcov
+
+__all__ = ["MAX_FIXED_EFFECTS", "did_effect"]
+
+MAX_FIXED_EFFECTS = 3000
+
+
+def _binary(frame: pd.DataFrame, name: str, fr: str, en: str) -> np.ndarray:
+    v = numeric_column(frame, name, fr, en)
+    if not np.all(np.isin(v, (0.0, 1.0))):
+        raise InvalidInputError(
+            "evaluation.treatment_not_binary",
+            f"La colonne {name!r} ({fr}) doit valoir 0 ou 1.",
+            f"Column {name!r} ({en}) must be 0 or 1.",
+            path=name,
+        )
+    return v
+
+
+def did_effect(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    time: str,
+    *,
+    unit: str | None = None,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+    se: str | None = None,
+    method: str = "did",
+    alpha: float = 0.05,
+    missing: Missing = "error",
+) -> EffectEstimate:
+    """Difference-in-differences effect of ``treatment`` on ``outcome`` (see module doc)."""
+    if method not in ("did", "twfe"):
+        raise InvalidInputError(
+            "evaluation.bad_method",
+            f"Méthode de double différence inconnue : {method!r}.",
+            f"Unknown difference-in-differences method: {method!r}.",
+            path="method",
+            hint_fr="Choisissez 'did' (deux périodes) ou 'twfe' (plusieurs périodes).",
+            hint_en="Choose 'did' (two periods) or 'twfe' (several periods).",
+        )
+    covariates = tuple(covariates)
+    cols = [outcome, treatment, time, *covariates, *(c for c in (unit, cluster) if c is not None)]
+    check_columns(data, cols)
+    frame, _, notes = complete_rows(data, list(dict.fromkeys(cols)), missing)
+    if method == "twfe" and unit is None:
+        raise InvalidInputError(
+            "evaluation.unit_needed",
+            "Les effets fixes bidirectionnels demandent la colonne des unités suivies.",
+            "Two-way fixed effects need the column of the units followed.",
+            path="unit",
+        )
+    y = numeric_column(frame, outcome, "résultat", "outcome")
+    d = _binary(frame, treatment, "traitement", "treatment")
+    t_codes, t_labels = codes_of(frame[time])
+    n = y.size
+    columns: list[tuple[str, np.ndarray]] = []
+    if method == "did":
+        if len(t_labels) != 2:
+            raise InvalidInputError(
+                "evaluation.did_two_periods",
+                f"La double différence simple demande exactement deux périodes ; {time!r} en a {len(t_labels)}.",
+                f"The two-period difference-in-differences needs exactly two periods; {time!r} has {len(t_labels)}.",
+                path=time,
+                hint_fr="Utilisez method='twfe' pour plusieurs périodes.",
+                hint_en="Use method='twfe' for several periods.",
+            )
+        post = (t_codes == 1).astype(float)
+        columns = [("groupe×après", d * post), ("groupe", d), ("après", post)]
+    else:
+        u_codes, u_labels = codes_of(frame[unit])  # type: ignore[index]
+        if len(u_labels) + len(t_labels) > MAX_FIXED_EFFECTS:
+            raise InvalidInputError(
+                "evaluation.too_many_fixed_effects",
+                f"Trop d'effets fixes ({len(u_labels)} unités + {len(t_labels)} périodes > {MAX_FIXED_EFFECTS}).",
+                f"Too many fixed effects ({len(u_labels)} units + {len(t_labels)} periods > {MAX_FIXED_EFFECTS}).",
+                path="unit",
+            )
+        columns = [("traitement", d)]
+        columns += [(f"unité[{u_labels[i]}]", (u_codes == i).astype(float)) for i in range(1, len(u_labels))]
+        columns += [(f"période[{t_labels[i]}]", (t_codes == i).astype(float)) for i in range(1, len(t_labels))]
+        starts = frame.assign(_d=d).groupby(unit)["_d"].agg(lambda s: s.to_numpy().argmax() if s.any() else -1)
+        if starts[starts >= 0].nunique() > 1:
+            notes.append(
+                bilingual(
+                    "Entrées échelonnées dans le programme : l'estimateur à effets fixes peut être biaisé si l'effet varie dans le temps.",
+                    "Staggered entry into the programme: the fixed-effects estimator can be biased if the effect changes over time.",
+                )
+            )
+    for name in covariates:
+        columns.append((name, numeric_column(frame, name, "covariable", "covariate")))
+    x = np.empty((n, 1 + len(columns)), order="F")
+    x[:, 0] = 1.0
+    for j, (_, col) in enumerate(columns):
+        x[:, 1 + j] = col - col.mean() if np.ptp(col) > 0 else 0.0
+    names = [INTERCEPT, *(c[0] for c in columns)]
+    fit = fit_ols(x, y, names)
+
+    cl_name = cluster or unit
+    cl_codes = None
+    n_cl = 0
+    if se is None:
+        se = "CR1" if cl_name is not None else "HC1"
+    if se in CLUSTER_TYPES:
+        if cl_name is None:
+            raise InvalidInputError(
+                "evaluation.cluster_needed",
+                f"L'erreur type {se} demande une colonne d'unités ou de grappes.",
+                f"Standard error {se} needs a unit or cluster column.",
+                path="cluster",
+            )
+        cl_codes, labels = codes_of(frame[cl_name])
+        n_cl = len(labels)
+        if n_cl < 2:
+            raise InvalidInputError(
+                "evaluation.too_few_clusters",
+                f"Il faut au moins deux grappes (colonne {cl_name!r}).",
+                f"At least two clusters are needed (column {cl_name!r}).",
+                path=cl_name,
+            )
+    v = vcov(fit, se, cluster=cl_codes, n_clusters=n_cl, coef=1)
+    est = float(fit.beta[1])
+    std = float(np.sqrt(max(v.matrix[1, 1], 0.0)))
+    p, lo, hi = t_inference(est, std, v.df, alpha)
+    if unit is not None:
+        treated_units = frame.loc[d == 1, unit].nunique()  # units in the programme group
+        n_t, n_c = int(treated_units), int(frame[unit].nunique() - treated_units)
+    else:
+        n_t, n_c = int(d.sum()), int(n - d.sum())
+    return EffectEstimate(
+        estimate=est,
+        std_error=std,
+        ci_low=lo,
+        ci_high=hi,
+        p_value=p,
+        df=v.df,
+        n_treated=n_t,
+        n_control=n_c,
+        se_type=se,
+        method=method,
+        alpha=alpha,
+        notes=tuple(notes),
+        n_clusters=n_cl or None,
+    )
