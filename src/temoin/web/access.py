@@ -13,13 +13,15 @@ READ = "contract.read"
 UPLOAD_PARTICIPANTS = "data.participants"
 UPLOAD_WAVES = "data.waves"
 CERTIFY = "evaluation.certify"
+RUN_EVALUATION = "evaluation.run"
+RUN_SETTLEMENT = "settlement.run"
 APPROVE_PAYMENT = "payment.approve"
 
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    "outcome_payer": frozenset({READ, APPROVE_PAYMENT}),
+    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT}),
     "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
     "investor": frozenset({READ}),
-    "evaluator": frozenset({READ, UPLOAD_WAVES, CERTIFY}),
+    "evaluator": frozenset({READ, UPLOAD_WAVES, RUN_EVALUATION, CERTIFY}),
     "structurer": frozenset({READ}),
     "civil_society_observer": frozenset({READ}),
     "beneficiary_representative": frozenset({READ}),

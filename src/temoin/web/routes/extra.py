@@ -1,17 +1,137 @@
-"""Contract pages that need another area's service (evaluation, settlement, reports): a page is
-listed only when its service is importable; an absent service means an absent page, not a fake."""
+"""Contract pages built on the evaluation, settlement and report services: evaluation (cohort flow,
+balance, attrition, impact next to the locked plan), settlement (waterfall, investors, approvals),
+and the PDF report. The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
-import importlib.util
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from temoin.errors import InvalidInputError
+from temoin.services import evaluations, settlements
+from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
+from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
 
-# (slug, English label, module that must exist)
-PAGES: list[tuple[str, str, str]] = []
+PAGES: list[tuple[str, str]] = [("evaluation", "Evaluation"), ("settlement", "Settlement")]
 
 
 def available_tabs() -> list[tuple[str, str]]:
-    return [(slug, label) for slug, label, module in PAGES if importlib.util.find_spec(module) is not None]
+    return PAGES
+
+
+def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> Any:
+    from temoin.reports.report import build_report
+
+    return build_report(ctx.engine, contract_id, lang=ctx.lang, public=public)
+
+
+async def _checked_form(ctx: Ctx, request: Request) -> Any:
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or request.headers.get(CSRF_HEADER) or ""))
+    return form
+
+
+def _back(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/contracts/{contract_id}/evaluation")
+def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
+    from temoin.web.routes.pages import contract_page
+
+    ctx.require(READ, contract_id)
+    report = _report(ctx, contract_id)
+    status = evaluations.plan_status(ctx.engine, contract_id)
+    return contract_page(ctx, contract_id, "evaluation.html", r=report, ev=report.evaluation, plan=status,
+                         charts=report.charts)
+
+
+@router.post("/contracts/{contract_id}/evaluation/{action}")
+async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request: Request) -> Response:
+    ctx.require(RUN_EVALUATION, contract_id)
+    await _checked_form(ctx, request)
+    if action == "randomise":
+        evaluations.randomise_cohort(ctx.engine, contract_id, actor=ctx.actor)
+    elif action == "lock-plan":
+        evaluations.lock_plan(ctx.engine, contract_id, actor=ctx.actor)
+    elif action == "evaluate":
+        evaluations.evaluate_contract(ctx.engine, contract_id, actor=ctx.actor)
+    else:
+        raise _unknown_action(action)
+    return _back(f"/contracts/{contract_id}/evaluation")
+
+
+def _unknown_action(action: str) -> InvalidInputError:
+    return InvalidInputError("web.action", f"Action inconnue : « {action} ».", f"Unknown action: '{action}'.",
+                             path="action")
+
+
+@router.get("/contracts/{contract_id}/settlement")
+def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
+    from temoin.web.routes.pages import contract_page
+
+    ctx.require(READ, contract_id)
+    report = _report(ctx, contract_id)
+    records = settlements.list_settlements(ctx.engine, contract_id)
+    return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
+                         charts=report.charts, labels=settlements.APPROVALS)
+
+
+def _organisation(ctx: Ctx, contract_id: str, role: str) -> str:
+    from temoin.services.governance import list_roles
+
+    account = ctx.signed_in()
+    for r in list_roles(ctx.engine, contract_id=contract_id, person=account.person_id):
+        if r["role"] == role:
+            return str(r["organisation"])
+    raise _unknown_action(role)  # unreachable: require() checked the role
+
+
+@router.post("/contracts/{contract_id}/settlement/{action}")
+async def settlement_action(ctx: CtxDep, contract_id: str, action: str, request: Request) -> Response:
+    needs = {"run": RUN_SETTLEMENT, "certify": CERTIFY, "approve": APPROVE_PAYMENT}
+    if action not in needs:
+        raise _unknown_action(action)
+    account = ctx.require(needs[action], contract_id)
+    form = await _checked_form(ctx, request)
+    if action == "run":
+        settlements.run_settlement(ctx.engine, contract_id, actor=ctx.actor)
+    else:
+        raw = str(form.get("settlement_id") or "")
+        if not raw.isdigit():
+            raise InvalidInputError("web.settlement_id", "Numéro de règlement manquant.", "Settlement number missing.",
+                                    path="settlement_id")
+        record = settlements.get_settlement(ctx.engine, int(raw))
+        if record.contract_id != contract_id:
+            raise InvalidInputError("web.settlement_other_contract",
+                                    f"Le règlement n° {raw} ne concerne pas « {contract_id} ».",
+                                    f"Settlement #{raw} is not for '{contract_id}'.", path="settlement_id")
+        kind, role = (("evaluator_certification", "evaluator") if action == "certify"
+                      else ("payer_approval", "outcome_payer"))
+        settlements.approve(ctx.engine, record.id, kind=kind, party_id=_organisation(ctx, contract_id, role),
+                            person=account.display_name, actor=ctx.actor,
+                            comment=str(form.get("comment") or "") or None)
+    return _back(f"/contracts/{contract_id}/settlement")
+
+
+def _pdf(ctx: Ctx, contract_id: str, public: bool) -> Response:
+    from temoin.reports.report import render_pdf
+
+    pdf = render_pdf(_report(ctx, contract_id, public=public))
+    name = f"temoin-{contract_id}-{'public-' if public else ''}{ctx.lang}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/contracts/{contract_id}/report.pdf")
+def report_pdf(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(READ, contract_id)
+    return _pdf(ctx, contract_id, public=False)
+
+
+@router.get("/public/contracts/{contract_id}/report.pdf")
+def public_report_pdf(ctx: CtxDep, contract_id: str) -> Response:
+    return _pdf(ctx, contract_id, public=True)

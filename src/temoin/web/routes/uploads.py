@@ -1,7 +1,142 @@
-"""Data entry: participants and follow-up waves (filled in when the evaluation service lands)."""
+"""Data entry: participants (the operator) and follow-up waves (the evaluator), CSV or XLSX.
+
+The file is checked first (size, type, formulas), then handed to the evaluation service, which
+checks every row and saves all rows or none. Refused files come back with the row-level report
+(row, column, value, message) and nothing saved.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+from typing import Any
 
-router = APIRouter(include_in_schema=False)
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile as FormFile
+
+from temoin.evaluation.cohort_file import OPTIONAL, CohortFileError
+from temoin.services import evaluations
+from temoin.services.contracts import get_contract
+from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
+from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.render import render
+from temoin.web.upload_checks import discard, save_upload
+
+router = APIRouter()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_columns(ctx: Ctx, contract_id: str, kind: str) -> list[str]:
+    c = get_contract(ctx.engine, contract_id).contract
+    if kind == "participants":
+        return ["participant_id", "consent", "enrolled", *(a.name for a in c.population.attributes),
+                *(o for o in OPTIONAL if o != "synthetic")]
+    return ["participant_id", *(i.id for i in c.indicators)]
+
+
+def _import(ctx: Ctx, contract_id: str, upload: FormFile, wave: str | None) -> dict[str, Any]:
+    path = save_upload(upload.file, upload.filename or "", ctx.settings.max_upload_mb)
+    try:
+        if wave is None:
+            summary = evaluations.import_participants(ctx.engine, contract_id, path, actor=ctx.actor)
+        else:
+            summary = evaluations.import_outcomes(ctx.engine, contract_id, wave, path, actor=ctx.actor)
+    finally:
+        discard(path)
+    return summary.to_dict()
+
+
+def _data_page(ctx: Ctx, contract_id: str, *, status: int = 200, **values: Any) -> Response:
+    from temoin.web.routes.pages import contract_page
+
+    c = get_contract(ctx.engine, contract_id).contract
+    waves = [w.id for w in c.evaluation.follow_up_waves]
+    template = "data_result.html" if ctx.request.headers.get("hx-request") else "data.html"
+    base: dict[str, Any] = {"waves": waves, "result": None, "error": None, "kind": None}
+    base.update(values)
+    if template == "data_result.html":
+        return render(ctx, template, status=status, **base)
+    return contract_page(ctx, contract_id, template, status=status, **base)
+
+
+@router.get("/contracts/{contract_id}/data", include_in_schema=False)
+def data_page(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(READ, contract_id)
+    return _data_page(ctx, contract_id)
+
+
+@router.post("/contracts/{contract_id}/data/{kind}", include_in_schema=False)
+async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request) -> Response:
+    permission = UPLOAD_PARTICIPANTS if kind == "participants" else UPLOAD_WAVES
+    ctx.require(permission, contract_id)
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or request.headers.get(CSRF_HEADER) or ""))
+    upload = form.get("file")
+    wave = None if kind == "participants" else str(form.get("wave") or "")
+    if kind not in ("participants", "wave"):
+        from temoin.errors import NotFoundError
+
+        raise NotFoundError("data.kind", f"Type de données inconnu : « {kind} ».", f"Unknown data kind: '{kind}'.")
+    if not isinstance(upload, FormFile) or not upload.filename:
+        from temoin.errors import InvalidInputError
+
+        raise InvalidInputError("upload.missing", "Aucun fichier choisi.", "No file chosen.", path="file",
+                                hint_fr="Choisissez un fichier CSV ou XLSX.", hint_en="Choose a CSV or XLSX file.")
+    try:
+        result = _import(ctx, contract_id, upload, wave)
+    except CohortFileError as exc:
+        return _data_page(ctx, contract_id, status=422, error=exc, rows=[e.to_dict(ctx.lang) for e in exc.errors],  # type: ignore[arg-type]
+                          kind=kind)
+    return _data_page(ctx, contract_id, result=result, kind=kind)
+
+
+@router.get("/contracts/{contract_id}/data/template/{kind}.{fmt}", include_in_schema=False)
+def template_file(ctx: CtxDep, contract_id: str, kind: str, fmt: str) -> Response:
+    ctx.require(READ, contract_id)
+    if kind not in ("participants", "wave") or fmt not in ("csv", "xlsx"):
+        from temoin.errors import NotFoundError
+
+        raise NotFoundError("data.template", "Modèle inconnu.", "Unknown template.",
+                            hint_fr="participants.csv, participants.xlsx, wave.csv ou wave.xlsx.",
+                            hint_en="participants.csv, participants.xlsx, wave.csv or wave.xlsx.")
+    cols = template_columns(ctx, contract_id, kind)
+    name = f"{contract_id}-{kind}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf).writerow(cols)
+        return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind  # type: ignore[union-attr]
+    ws.append(cols)  # type: ignore[union-attr]
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(out.getvalue(), media_type=XLSX, headers=headers)
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"}, 403: {"description": "Refused"}, 404: {"description": "Unknown"},
+    413: {"description": "File too large"}, 422: {"description": "File refused, with the row-level report"},
+}
+
+
+@router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS, status_code=201)
+def api_participants(ctx: CtxDep, contract_id: str, file: UploadFile = File(...)) -> dict[str, Any]:
+    """Import referred people (CSV or XLSX): all rows or none; refused rows are listed."""
+    ctx.require(UPLOAD_PARTICIPANTS, contract_id)
+    ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
+    return _import(ctx, contract_id, file, None)
+
+
+@router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS, status_code=201)
+def api_wave(ctx: CtxDep, contract_id: str, wave: str, file: UploadFile = File(...)) -> dict[str, Any]:
+    """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed."""
+    ctx.require(UPLOAD_WAVES, contract_id)
+    ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
+    return _import(ctx, contract_id, file, wave)
