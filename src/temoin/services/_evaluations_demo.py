@@ -57,22 +57,26 @@ def run_demo(engine: Engine, console: Any) -> None:
     results = ev.evaluate_contract(engine, CONTRACT, actor="demo")
     with session_scope(engine) as s:
         diags = ev.latest_diagnostics(s, CONTRACT)
-    table = Table(title="Résultats du plan verrouillé / locked-plan results", show_lines=False)
-    for col in ("indicateur / indicator", "vague / wave", "amélioration / improvement", "borne basse / lower bound",
-                "attrition (tot./diff.)", "preuve / evidence"):
+    short = {"meets_without_reservations": "sans réserve", "meets_with_reservations": "avec réserves",
+             "does_not_meet": "insuffisante"}
+    table = Table(title="Résultats du plan verrouillé / locked-plan results")
+    for col in ("indicateur", "vague", "amélioration", "borne basse", "attrition", "preuve"):
         table.add_column(col)
     for r in results:
         a = diags[f"{r.indicator}__{r.wave}"]["attrition"]
         table.add_row(r.indicator, r.wave, f"{r.improvement:.2f}", f"{r.improvement_lower:.2f}",
-                      f"{a['overall_pct']:.1f} % / {a['differential_pp']:.1f} pt", r.grade.label_fr)
+                      f"{a['overall_pct']:.0f} % / {a['differential_pp']:.1f} pt", short[r.grade.value])
     console.print(table)
+    console.print("Amélioration > 0 = mieux ; borne basse : ce que paie le contrat. / Improvement > 0 is better; "
+                  "the lower bound is what the contract pays on.")
     first = diags[f"{results[0].indicator}__{results[0].wave}"]
-    console.print(f"Équilibre initial / baseline balance: {first['balance']['verdict']['fr']}")
-    console.print(f"Écrémage / creaming: {first['creaming']['verdict']['fr']}")
+    console.print(f"Équilibre initial : {first['balance']['verdict']['fr']}")
+    if results[0].grade.value == "meets_without_reservations":
+        console.print("  (essai randomisé à attrition faible : ces écarts relèvent du hasard et ne changent pas la note)")
+    console.print(f"Écrémage : {first['creaming']['verdict']['fr']}")
     rep = ev.diagnose(engine, CONTRACT, sims=2000)
-    table = Table(title=f"Diagnostic du dispositif / design diagnosis ({rep.sims} essais simulés / simulated trials, n = {rep.n})")
-    for col in ("effet vrai / true effect", "puissance / power", "biais / bias", "couverture IC / CI coverage",
-                "payé / paid", "paiement médian / median payment"):
+    table = Table(title=f"Diagnostic du dispositif / design diagnosis : {rep.sims} essais simulés, n = {rep.n}")
+    for col in ("effet vrai", "puissance", "biais", "couverture IC", "payé", "paiement médian"):
         table.add_column(col)
     for e in rep.effects:
         table.add_row(f"{e.true_effect:g}", f"{e.power:.1%}", f"{e.bias:+.2f}", f"{e.coverage:.1%}", f"{e.p_paid:.1%}",
