@@ -1,0 +1,177 @@
+"""``temoin evaluate``: an effect estimate from a CSV file, or the locked plan of a stored contract."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from temoin.cli._common import console, handle_errors, lang, print_json, t
+from temoin.errors import InvalidInputError
+
+__all__ = ["read_table", "register"]
+
+
+def read_table(path: Path) -> Any:
+    """Read a CSV: UTF-8 or Latin-1, comma or semicolon (then decimal comma, as Excel writes in French)."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise InvalidInputError(
+            "cli.file_not_found",
+            f"Fichier introuvable : {path}.",
+            f"File not found: {path}.",
+            path=str(path),
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+        encoding = "latin-1"
+    first = text.split("\n", 1)[0]
+    semicolon = first.count(";") > first.count(",")
+    try:
+        return pd.read_csv(
+            path,
+            sep=";" if semicolon else ",",
+            decimal="," if semicolon else ".",
+            encoding=encoding,
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InvalidInputError(
+            "cli.bad_csv",
+            f"Lecture du CSV impossible : {exc}.",
+            f"Cannot read the CSV: {exc}.",
+            path=str(path),
+        ) from None
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _print_estimate(d: dict[str, Any]) -> None:
+    table = Table(title=t("Estimation de l'effet", "Effect estimate"), show_header=False)
+    rows = [
+        (t("Méthode", "Method"), d["method"]),
+        (t("Effet estimé", "Estimated effect"), f"{d['estimate']:.6g}"),
+        (t("Erreur type", "Standard error"), f"{d['std_error']:.6g} ({d['se_type']})"),
+        (
+            t(f"Intervalle de confiance à {1 - d['alpha']:.0%}", f"{1 - d['alpha']:.0%} confidence interval"),
+            f"[{d['ci_low']:.6g} ; {d['ci_high']:.6g}]",
+        ),
+        (t("p-valeur", "p-value"), f"{d['p_value']:.4g}"),
+        (t("Degrés de liberté", "Degrees of freedom"), f"{d['df']:.4g}"),
+        (t("Programme / témoin", "Programme / control"), f"{d['n_treated']} / {d['n_control']}"),
+    ]
+    if d.get("n_clusters"):
+        rows.append((t("Grappes", "Clusters"), str(d["n_clusters"])))
+    if d.get("ri_p_value") is not None:
+        rows.append((t("p-valeur par randomisation", "Randomisation p-value"), f"{d['ri_p_value']:.4g}"))
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)
+    for note in d["notes"]:
+        fr, _, en = note.partition(" / ")
+        console.print("• " + (fr if lang() == "fr" or not en else en))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("evaluate")
+    @handle_errors
+    def evaluate(
+        contract: str = typer.Argument(
+            None, help="Contrat stocké : applique le plan verrouillé. / Stored contract: runs the locked plan."
+        ),
+        data: Path = typer.Option(None, "--data", help="Fichier CSV. / CSV file."),
+        outcome: str = typer.Option(None, "--outcome", help="Colonne du résultat. / Outcome column."),
+        treatment: str = typer.Option(None, "--treatment", help="Colonne 0/1 du bras. / 0/1 arm column."),
+        covariates: str = typer.Option("", "--covariates", help="a,b,c"),
+        cluster: str = typer.Option(None, "--cluster", help="Colonne des grappes. / Cluster column."),
+        block: str = typer.Option(None, "--block", help="Colonne des blocs (strates). / Block (stratum) column."),
+        weights: str = typer.Option(None, "--weights", help="Colonne des poids. / Weights column."),
+        se: str = typer.Option("HC2", "--se", help="classical, HC0-HC3, CR0, CR1, CR2"),
+        method: str = typer.Option("ols", "--method", help="ols | diff_in_means | lin | matching | ipw"),
+        alpha: float = typer.Option(0.05, "--alpha"),
+        missing: str = typer.Option(
+            "error", "--missing", help="error (refuser) | drop (exclure, signalé). / error | drop (reported)."
+        ),
+        ri: int = typer.Option(0, "--ri", help="Tirages d'inférence par randomisation. / Randomisation draws."),
+        seed: int = typer.Option(None, "--seed", help="Graine. / Seed."),
+        as_json: bool = typer.Option(False, "--json", help="Un objet JSON. / One JSON object."),
+    ) -> None:
+        """Estimer un effet (fichier CSV) ou évaluer un contrat. / Estimate an effect (CSV) or evaluate a contract."""
+        if (contract is None) == (data is None):
+            raise InvalidInputError(
+                "cli.evaluate_usage",
+                "Donnez soit un identifiant de contrat, soit --data FICHIER.csv (pas les deux).",
+                "Give either a contract id or --data FILE.csv (not both).",
+                hint_fr="Exemple : temoin evaluate --data essai.csv --outcome y --treatment t",
+                hint_en="Example: temoin evaluate --data trial.csv --outcome y --treatment t",
+            )
+        if contract is not None:
+            from temoin.cli._common import engine
+            from temoin.services.evaluations import evaluate_contract
+
+            results = evaluate_contract(engine(), contract, actor="cli")
+            if as_json:
+                print_json(_clean([r.to_dict() for r in results]))
+                return
+            for r in results:
+                console.print(
+                    f"[bold]{r.indicator}[/] — {r.wave} : "
+                    + t(f"amélioration {r.improvement:.4g} (borne basse {r.improvement_lower:.4g}), ",
+                        f"improvement {r.improvement:.4g} (lower bound {r.improvement_lower:.4g}), ")
+                    + (r.grade.label_fr if lang() == "fr" else r.grade.label_en)
+                )
+                _print_estimate(r.effect.to_dict())
+            return
+        if not outcome or not treatment:
+            raise InvalidInputError(
+                "cli.evaluate_columns",
+                "Avec --data, indiquez --outcome et --treatment.",
+                "With --data, give --outcome and --treatment.",
+            )
+        if missing not in ("error", "drop"):
+            raise InvalidInputError(
+                "cli.bad_missing",
+                f"--missing {missing!r} : choisissez error ou drop.",
+                f"--missing {missing!r}: choose error or drop.",
+            )
+        from temoin.evaluation import estimate_effect
+
+        frame = read_table(data)
+        covs = tuple(c.strip() for c in covariates.split(",") if c.strip())
+        result = estimate_effect(
+            frame,
+            outcome,
+            treatment,
+            covs,
+            cluster=cluster,
+            block=block,
+            se=se,
+            method=method,
+            weights=weights,
+            alpha=alpha,
+            missing=missing,  # type: ignore[arg-type]
+            ri_permutations=ri,
+            seed=seed,
+        )
+        d = result.to_dict()
+        if not ri:
+            d.pop("ri_p_value", None)
+        if as_json:
+            print_json(_clean(d))
+        else:
+            _print_estimate(d)
