@@ -184,3 +184,22 @@ def test_report_of_a_contract_without_evaluation_says_what_is_missing(engine: En
     assert "✗" in text, "this contract cannot prove impact: a safeguard fails"
     assert not any(k in data.charts for k in ("impact", "waterfall", "consort"))
     assert io.BytesIO(render_pdf(data)).read(5) == b"%PDF-"
+
+
+def test_demo_writes_the_reports_next_to_the_database(full_engine: Engine) -> None:
+    from rich.console import Console
+
+    from temoin.services.reports import demo, write_report
+
+    buf = io.StringIO()
+    demo(full_engine, Console(file=buf, width=200))
+    folder = Path(str(full_engine.url.database)).parent / "reports"
+    for name in ("aemo-renforcee-interne.pdf", "aemo-renforcee-public.pdf"):
+        assert (folder / name).read_bytes().startswith(b"%PDF-")
+    assert "<!DOCTYPE html>" in (folder / "aemo-renforcee-public.html").read_text(encoding="utf-8")
+    assert "effectif(s) masqué(s)" in buf.getvalue()
+    out = write_report(full_engine, CONTRACT, folder / "en.html", fmt="html", lang="en")
+    assert "Transparency report" in out.read_text(encoding="utf-8")
+    with pytest.raises(Exception) as exc:
+        write_report(full_engine, CONTRACT, folder / "x.docx", fmt="docx")
+    assert getattr(exc.value, "code", "") == "report.format"

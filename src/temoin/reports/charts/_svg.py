@@ -14,8 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from xml.sax.saxutils import escape as _escape
 
-from babel.numbers import format_currency, format_decimal
-
 __all__ = ["Frame", "LinearScale", "T", "fmt_money", "fmt_num", "fmt_pct", "get", "nice_ticks", "x"]
 
 Number = float | int | Decimal
@@ -42,27 +40,45 @@ def T(lang: str, fr: str, en: str) -> str:
     return fr if lang == "fr" else en
 
 
-def _locale(lang: str) -> str:
-    return "fr_FR" if lang == "fr" else "en_GB"
+_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
+
+
+def _grouped(value: Decimal, lang: str, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":  # narrow no-break space between thousands, decimal comma (as CLDR writes fr)
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def _rounded(value: Number, decimals: int) -> Decimal | None:
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not d.is_finite():
+        return None
+    d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return abs(d) if d == 0 else d  # never "-0"
 
 
 def fmt_num(value: Number | None, lang: str, decimals: int = 0) -> str:
-    """A number as a reader of ``lang`` writes it (fr: ``1 234,5``; en: ``1,234.5``)."""
+    """A number as a reader of ``lang`` writes it (fr: ``1 234,5``; en: ``1,234.5``), rounded half up."""
     if value is None:
         return T(lang, "n.d.", "n/a")
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    if float(value) == 0 or abs(float(value)) < 0.5 * 10 ** (-decimals):
-        value = 0  # no "-0"
-    return str(format_decimal(Decimal(str(value)), format=pattern, locale=_locale(lang)))
+    d = _rounded(value, decimals)
+    if d is None:
+        return "∞" if float(value) > 0 else "-∞" if float(value) < 0 else T(lang, "n.d.", "n/a")
+    return _grouped(d, lang, decimals)
 
 
 def fmt_money(value: Number | None, lang: str, currency: str = "EUR") -> str:
-    """An amount to the euro (``1 234 €`` / ``€1,234``): charts round, tables keep the cents."""
+    """An amount to the unit, half up (``1 234 €`` / ``€1,234``): charts round, tables keep the cents."""
     if value is None:
         return T(lang, "n.d.", "n/a")
-    amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return str(format_currency(amount, currency, format="#,##0\u00a0¤" if lang == "fr" else "¤#,##0",
-                               locale=_locale(lang), currency_digits=False))
+    d = _rounded(value.amount if hasattr(value, "amount") else value, 0)
+    if d is None:
+        return T(lang, "n.d.", "n/a")
+    symbol = _SYMBOLS.get(currency, currency)
+    body = _grouped(abs(d), lang, 0)
+    sign = "-" if d < 0 else ""
+    return f"{sign}{body}\u00a0{symbol}" if lang == "fr" else f"{sign}{symbol}{body}"
 
 
 def fmt_pct(value: float | None, lang: str, decimals: int = 1) -> str:
