@@ -53,3 +53,33 @@ def test_single_cohort_flow_continues_the_chain_into_the_waves() -> None:
     assert public["waves"][0]["treated"] is None  # 5 people lost
     assert public["waves"][1]["treated"] == 80
     assert hidden == 1
+
+
+def test_a_rare_category_of_the_enrolled_is_not_compared_in_public() -> None:
+    from temoin.reports._evaluation import _margin
+
+    margin = {"attribute": "territory", "source": "INSEE", "n": 300,
+              "enrolled_shares": {"lille": 0.99, "dunkerque": 0.01},
+              "reference_shares": {"lille": 0.9, "dunkerque": 0.1},
+              "std_differences": {"lille": 0.3, "dunkerque": -0.3},
+              "verdict": {"level": "fail", "fr": "territory : écart max 0.30 (dunkerque 1 %).", "en": "territory: largest gap 0.30."}}
+    internal = _margin(margin, lang="fr", public=False, threshold=10)
+    assert internal["std_differences"] == {"lille": 0.3, "dunkerque": -0.3}
+    public = _margin(margin, lang="fr", public=True, threshold=10)
+    assert public["hidden_categories"] == ["dunkerque"]  # 1 % of 300 = 3 children
+    assert "dunkerque" not in public["std_differences"]
+    assert "1 %" not in public["verdict"] and "masquée" in public["verdict"]
+
+
+def test_creaming_verdict_is_withheld_when_it_rests_on_a_small_cell() -> None:
+    from temoin.reports._evaluation import _creaming
+
+    row = {"attribute": "prior_placement", "harder_values": ["true"], "n_enrolled": 200, "n_not_enrolled": 20,
+           "share_harder_enrolled": 0.2, "share_harder_not_enrolled": 0.25, "difference_pp": -5.0, "z": -0.5,
+           "p_value": 0.3, "flagged": False}
+    cream = {"flagged": False, "rows": [row], "verdict": {"level": "ok", "fr": "Pas d'écrémage (5 sur 20).", "en": "No creaming."}}
+    assert _creaming(cream, lang="fr", public=False, threshold=10) == {"verdict": "Pas d'écrémage (5 sur 20).", "level": "ok"}
+    public = _creaming(cream, lang="en", public=True, threshold=10)
+    assert public == {"verdict": "Creaming: verdict suppressed (small cells).", "level": "warning"}
+    big = {**cream, "rows": [{**row, "n_not_enrolled": 200}]}
+    assert _creaming(big, lang="en", public=True, threshold=10) == {"verdict": "No creaming.", "level": "ok"}

@@ -84,7 +84,8 @@ def test_internal_html_report_has_every_section_and_the_ledger_head(full_engine:
                     "8. Journal d'audit"):
         assert heading in text
     assert data.absent == []
-    assert set(data.charts) == {"consort", "attrition", "balance", "impact", "waterfall", "investors", "public_cost", "budget"}
+    assert set(data.charts) == {"consort", "attrition", "balance", "representativeness", "impact", "waterfall", "investors",
+                               "public_cost", "budget"}
     head = verify_ledger(full_engine).head
     assert head in text, "the report prints the ledger head it was made at"
     assert "Prévenir les placements par l'AEMO renforcée (Nord)" in text

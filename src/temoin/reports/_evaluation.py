@@ -77,6 +77,41 @@ def _hidden_waves(flow: dict[str, Any]) -> set[str]:
     return out
 
 
+def _small(n: float, threshold: int) -> bool:
+    return 0 < round(n) < threshold
+
+
+def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int) -> dict[str, Any]:
+    """One reference margin. Public: a category with few enrolled people is hidden (its standardised
+    difference gives its share back exactly, since the reference share is public), and so is the
+    verdict that quotes the largest gap."""
+    n = int(m.get("n") or 0)
+    hidden = sorted(c for c, share in (m.get("enrolled_shares") or {}).items() if public and _small(share * n, threshold))
+    shown = {c: d for c, d in (m.get("std_differences") or {}).items() if c not in hidden}
+    verdict = m["verdict"]["fr" if lang == "fr" else "en"]
+    if hidden:
+        verdict = (f"{m['attribute']} : comparaison masquée en partie (petits effectifs : {', '.join(hidden)})." if lang == "fr"
+                   else f"{m['attribute']}: comparison partly suppressed (small cells: {', '.join(hidden)}).")
+    return {"attribute": m["attribute"], "source": m["source"], "verdict": verdict,
+            "level": m["verdict"]["level"], "std_differences": shown, "hidden_categories": hidden}
+
+
+def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshold: int) -> dict[str, Any] | None:
+    """The creaming verdict. Public: withheld when a harder-profile count behind it is a small cell."""
+    if not cream:
+        return None
+    if public:
+        for row in cream.get("rows") or []:
+            counts = [row["share_harder_enrolled"] * row["n_enrolled"], row["share_harder_not_enrolled"] * row["n_not_enrolled"],
+                      (1 - row["share_harder_enrolled"]) * row["n_enrolled"],
+                      (1 - row["share_harder_not_enrolled"]) * row["n_not_enrolled"]]
+            if any(_small(c, threshold) for c in counts):
+                text = ("Écrémage : verdict masqué (petits effectifs)." if lang == "fr"
+                        else "Creaming: verdict suppressed (small cells).")
+                return {"verdict": text, "level": "warning"}
+    return {"verdict": cream["verdict"]["fr" if lang == "fr" else "en"], "level": cream["verdict"]["level"]}
+
+
 def evaluation_section(engine: Engine, contract: Contract, *, lang: str, public: bool, threshold: int) -> dict[str, Any]:
     """Everything the report says about the evaluation; ``{"absent": reason}`` when nothing is stored."""
     from temoin.services import evaluations as ev
@@ -145,12 +180,10 @@ def evaluation_section(engine: Engine, contract: Contract, *, lang: str, public:
         "rows": [{"label": row["variable"], "effect_size": row["effect_size"], "band": row["band"],
                   "mean_treated": None if public else row["mean_treated"],
                   "mean_control": None if public else row["mean_control"]} for row in bal["rows"]]}
-    section["representativeness"] = [
-        {"attribute": m["attribute"], "source": m["source"], "verdict": m["verdict"]["fr" if fr else "en"],
-         "level": m["verdict"]["level"], "std_differences": m["std_differences"]}
-        for m in first.get("representativeness") or []]
-    cream = first.get("creaming")
-    section["creaming"] = None if not cream else {"verdict": cream["verdict"]["fr" if fr else "en"], "level": cream["verdict"]["level"]}
+    section["representativeness"] = [_margin(m, lang=lang, public=public, threshold=threshold)
+                                      for m in first.get("representativeness") or []]
+    section["hidden"] += sum(len(m["hidden_categories"]) for m in section["representativeness"])
+    section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold)
     vol = first.get("volatility")
     section["volatility"] = None if not vol else {"verdict": vol["verdict"]["fr" if fr else "en"], "level": vol["verdict"]["level"]}
     return section

@@ -129,6 +129,15 @@ def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: 
         data.charts["attrition"] = charts.attrition_chart(shown_attrition, lang=lang, boundary=ev["boundary"])
     if ev["balance"]:
         data.charts["balance"] = charts.love_plot(ev["balance"]["rows"], lang=lang, label_field="label")
+    margins = [{"label": f"{m['attribute']} = {cat}", "effect_size": d}
+               for m in ev["representativeness"] for cat, d in m["std_differences"].items()]
+    if margins:
+        data.charts["representativeness"] = charts.love_plot(
+            margins, lang=lang, bands=(0.1, 0.25), label_field="label",
+            title=_t(lang, "Représentativité : inscrits et population de référence (différences standardisées)",
+                     "Representativeness: enrolled vs reference population (standardised differences)"),
+            legend_labels=(_t(lang, "représentatif", "representative"), _t(lang, "écart notable", "noticeable gap"),
+                           _t(lang, "non représentatif", "not representative")))
     if ev["results"]:
         price = next((ip for ip in c.payments.indicators), None)
         primary = [r for r in ev["results"] if price is None or r["indicator"] == price.indicator] or ev["results"]

@@ -54,12 +54,13 @@ def _x_axis(f: Frame, scale: LinearScale, ticks: list[float], top: float, bottom
 
 def love_plot(rows: Sequence[Any], *, lang: str = "fr", bands: tuple[float, float] = (0.05, 0.25),
               title: str | None = None, label_field: str = "attribute", value_field: str = "effect_size",
-              adjusted_field: str | None = None) -> str:
+              adjusted_field: str | None = None, legend_labels: tuple[str, str, str] | None = None) -> str:
     """Standardised differences per attribute, with the equivalence bands (WWC: 0.05 and 0.25).
 
     ``rows``: items with a label (``attribute``) and a standardised difference (``effect_size``);
     ``adjusted_field`` names a second value (after adjustment) drawn as a hollow marker. For
-    representativeness pass ``bands=(0.1, 0.25)`` and the differences enrolled vs reference.
+    representativeness pass ``bands=(0.1, 0.25)``, the differences enrolled vs reference and the
+    ``legend_labels`` of the three zones (within the inner band, up to the outer, beyond).
     """
     raw = [(str(get(r, label_field)), to_float(get(r, value_field)),
             to_float(get(r, adjusted_field)) if adjusted_field else None) for r in rows]
@@ -101,9 +102,12 @@ def love_plot(rows: Sequence[Any], *, lang: str = "fr", bands: tuple[float, floa
             f.add(f'<circle cx="{scale(max(min(adj, ticks[-1]), ticks[0])):.1f}" cy="{cy:.1f}" r="5" fill="none" '
                   f'stroke="{INK}" stroke-width="1.5"/>')
         f.text(width - 18, cy + 4, fmt_num(v, lang, 3), size=10, anchor="end", fill=MUTED)
-    legend(f, [("#e8f5e9", T(lang, f"|d| ≤ {fmt_num(inner, lang, 2)} : équivalents", f"|d| ≤ {fmt_num(inner, lang, 2)}: equivalent")),
-               ("#fff4e5", T(lang, f"≤ {fmt_num(outer, lang, 2)} : ajustement requis", f"≤ {fmt_num(outer, lang, 2)}: adjustment needed")),
-               (RED, T(lang, f"> {fmt_num(outer, lang, 2)} : écart", f"> {fmt_num(outer, lang, 2)}: imbalance"))],
+    words3 = legend_labels or (T(lang, "équivalents", "equivalent"), T(lang, "ajustement requis", "adjustment needed"),
+                               T(lang, "écart", "imbalance"))
+    sep = " : " if lang == "fr" else ": "
+    legend(f, [("#e8f5e9", f"|d| ≤ {fmt_num(inner, lang, 2)}{sep}{words3[0]}"),
+               ("#fff4e5", f"≤ {fmt_num(outer, lang, 2)}{sep}{words3[1]}"),
+               (RED, f"> {fmt_num(outer, lang, 2)}{sep}{words3[2]}")],
            16, bottom + 34)
     return f.render()
 
