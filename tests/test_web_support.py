@@ -51,6 +51,9 @@ def login(client: TestClient, username: str, password: str, *, next_path: str = 
 
 def make_site(engine: Engine, **settings: object) -> Site:
     set_hash_cost(time_cost=1, memory_cost_kib=8192)  # still argon2id, cheaper for tests
+    from temoin.services.governance import EXAMPLE_BUDGET, import_budget
+
     accounts = {a.username: a for a in demo_accounts(engine)}
+    import_budget(engine, EXAMPLE_BUDGET, actor="test")  # the payer's budget, as in `make demo`
     app = create_app(Settings(**settings), engine=engine)  # type: ignore[arg-type]
     return Site(engine, app, accounts)

@@ -21,7 +21,7 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     stored = get_contract(engine, contract_id)
     c = stored.contract
     fr = lang == "fr"
-    findings = [{"code": o.code, "severity": str(o.severity.value if hasattr(o.severity, "value") else o.severity),
+    findings = [{"code": o.code, "severity": str(o.severity),
                  "passed": o.passed, "title": o.title_fr if fr else o.title_en,
                  "message": o.message_fr if fr else o.message_en, "fix": o.fix_fr if fr else o.fix_en}
                 for o in check_contract(c)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -30,7 +32,7 @@ def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
     return out
 
 
-def contract_page(ctx: Ctx, contract_id: str, template: str, **values: object) -> Response:
+def contract_page(ctx: Ctx, contract_id: str, template: str, **values: Any) -> Response:
     head = overview(ctx.engine, contract_id, ctx.lang)
     return render(ctx, template, c=head, tabs=tabs(ctx, contract_id), **values)
 
@@ -87,7 +89,7 @@ def budget_page(ctx: CtxDep, contract_id: str) -> Response:
 def _chart(name: str, data: object, lang: str) -> str | None:
     """An SVG chart from temoin.reports.charts when it offers one for these data."""
     try:
-        from temoin.reports import charts  # type: ignore[attr-defined]
+        from temoin.reports import charts
     except ImportError:
         return None
     fn = getattr(charts, name, None)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile as FormFile
 
+from temoin.errors import InvalidInputError, NotFoundError
 from temoin.evaluation.cohort_file import OPTIONAL, CohortFileError
 from temoin.services import evaluations
 from temoin.services.contracts import get_contract
@@ -33,6 +34,13 @@ def template_columns(ctx: Ctx, contract_id: str, kind: str) -> list[str]:
         return ["participant_id", "consent", "enrolled", *(a.name for a in c.population.attributes),
                 *(o for o in OPTIONAL if o != "synthetic")]
     return ["participant_id", *(i.id for i in c.indicators)]
+
+
+def _present(upload: object) -> FormFile:
+    if not isinstance(upload, FormFile) or not upload.filename:
+        raise InvalidInputError("upload.missing", "Aucun fichier choisi.", "No file chosen.", path="file",
+                                hint_fr="Choisissez un fichier CSV ou XLSX.", hint_en="Choose a CSV or XLSX file.")
+    return upload
 
 
 def _import(ctx: Ctx, contract_id: str, upload: FormFile, wave: str | None) -> dict[str, Any]:
@@ -75,16 +83,9 @@ async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request
     upload = form.get("file")
     wave = None if kind == "participants" else str(form.get("wave") or "")
     if kind not in ("participants", "wave"):
-        from temoin.errors import NotFoundError
-
         raise NotFoundError("data.kind", f"Type de données inconnu : « {kind} ».", f"Unknown data kind: '{kind}'.")
-    if not isinstance(upload, FormFile) or not upload.filename:
-        from temoin.errors import InvalidInputError
-
-        raise InvalidInputError("upload.missing", "Aucun fichier choisi.", "No file chosen.", path="file",
-                                hint_fr="Choisissez un fichier CSV ou XLSX.", hint_en="Choose a CSV or XLSX file.")
     try:
-        result = _import(ctx, contract_id, upload, wave)
+        result = _import(ctx, contract_id, _present(upload), wave)
     except CohortFileError as exc:
         return _data_page(ctx, contract_id, status=422, error=exc, rows=[e.to_dict(ctx.lang) for e in exc.errors],  # type: ignore[arg-type]
                           kind=kind)
@@ -95,8 +96,6 @@ async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request
 def template_file(ctx: CtxDep, contract_id: str, kind: str, fmt: str) -> Response:
     ctx.require(READ, contract_id)
     if kind not in ("participants", "wave") or fmt not in ("csv", "xlsx"):
-        from temoin.errors import NotFoundError
-
         raise NotFoundError("data.template", "Modèle inconnu.", "Unknown template.",
                             hint_fr="participants.csv, participants.xlsx, wave.csv ou wave.xlsx.",
                             hint_en="participants.csv, participants.xlsx, wave.csv or wave.xlsx.")
@@ -111,8 +110,8 @@ def template_file(ctx: CtxDep, contract_id: str, kind: str, fmt: str) -> Respons
 
     wb = Workbook()
     ws = wb.active
-    ws.title = kind  # type: ignore[union-attr]
-    ws.append(cols)  # type: ignore[union-attr]
+    ws.title = kind
+    ws.append(cols)
     out = io.BytesIO()
     wb.save(out)
     return Response(out.getvalue(), media_type=XLSX, headers=headers)
@@ -127,16 +126,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS, status_code=201)
-def api_participants(ctx: CtxDep, contract_id: str, file: UploadFile = File(...)) -> dict[str, Any]:
+def api_participants(ctx: CtxDep, contract_id: str, file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
     """Import referred people (CSV or XLSX): all rows or none; refused rows are listed."""
     ctx.require(UPLOAD_PARTICIPANTS, contract_id)
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
-    return _import(ctx, contract_id, file, None)
+    return _import(ctx, contract_id, _present(file), None)
 
 
 @router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS, status_code=201)
-def api_wave(ctx: CtxDep, contract_id: str, wave: str, file: UploadFile = File(...)) -> dict[str, Any]:
+def api_wave(ctx: CtxDep, contract_id: str, wave: str, file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
     """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed."""
     ctx.require(UPLOAD_WAVES, contract_id)
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
-    return _import(ctx, contract_id, file, wave)
+    return _import(ctx, contract_id, _present(file), wave)
