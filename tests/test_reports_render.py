@@ -204,3 +204,31 @@ def test_demo_writes_the_reports_next_to_the_database(full_engine: Engine) -> No
     with pytest.raises(Exception) as exc:
         write_report(full_engine, CONTRACT, folder / "x.docx", fmt="docx")
     assert getattr(exc.value, "code", "") == "report.format"
+
+
+def test_results_of_an_older_contract_version_are_not_settled_silently(full_engine: Engine, tmp_path: Path) -> None:
+    """A new contract version after the evaluation: the preview settlement cannot use the old results;
+    the report says why instead of failing or inventing a settlement."""
+    import sqlite3
+
+    from temoin.contract.loading import load_contract
+    from temoin.services.contracts import import_contract
+
+    copy = tmp_path / "copy.db"
+    src = sqlite3.connect(str(full_engine.url.database))
+    dst = sqlite3.connect(str(copy))
+    src.backup(dst)
+    src.close()
+    dst.close()
+    eng = make_engine(f"sqlite:///{copy}")
+    try:
+        contract = load_contract(EXAMPLES / f"{CONTRACT}.yaml")
+        changed = contract.model_copy(update={"summary": contract.summary.model_copy(update={"en": "Amended summary."})})
+        assert import_contract(eng, changed, actor="test").version == 2
+        data = build_report(eng, CONTRACT, lang="en", period="p1")
+        assert data.settlement is None
+        reason = next(a["reason"] for a in data.absent if a["section"] == "Settlement")
+        assert "version 1" in reason and "version 2" in reason
+        assert "Amended summary." in visible_text(render_html(data))
+    finally:
+        eng.dispose()

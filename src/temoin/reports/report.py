@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from temoin.errors import InvalidInputError, NotFoundError
+from temoin.errors import InvalidInputError, TemoinError
 from temoin.reports import charts
 from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
 
@@ -151,7 +151,7 @@ def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: 
     # settlement and public cost
     try:
         st = _settlement(engine, contract_id, p.payment_date if p else None, lang)
-    except NotFoundError as exc:
+    except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
         data.absent.append({"section": _t(lang, "Règlement", "Settlement"), "reason": exc.render("fr" if lang == "fr" else "en")})
     else:
         data.settlement = st
@@ -165,7 +165,7 @@ def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: 
     # budget watch
     try:
         data.budget = check_budget(engine, contract_id).to_dict(lang)
-    except NotFoundError as exc:
+    except TemoinError as exc:
         data.absent.append({"section": _t(lang, "Veille budgétaire", "Budget watch"), "reason": exc.render("fr" if lang == "fr" else "en")})
     else:
         data.charts["budget"] = charts.budget_watch(data.budget, lang=lang, currency=c.currency)
