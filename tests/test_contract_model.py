@@ -10,7 +10,13 @@ import jsonschema
 import pytest
 import yaml
 
-from temoin.contract import contract_json_schema, contract_to_data, dump_contract, load_contract, parse_contract
+from temoin.contract import (
+    contract_json_schema,
+    contract_to_data,
+    dump_contract,
+    load_contract,
+    parse_contract,
+)
 from temoin.errors import ContractValidationError, TemoinError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "temoin" / "examples" / "contracts"

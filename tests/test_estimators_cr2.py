@@ -11,9 +11,16 @@ import pandas as pd
 import pytest
 
 from temoin.evaluation import estimate_effect
+from temoin.evaluation.estimators._design import prepare
+from temoin.evaluation.estimators.linear import build_design
+from temoin.evaluation.estimators.ols import fit_ols
+from temoin.evaluation.estimators.vcov import _cr2, bell_mccaffrey_df
 
 
-def _direct_cr2(x: np.ndarray, y: np.ndarray, cl: np.ndarray, w: np.ndarray | None, j: int) -> tuple[float, float]:
+def _direct_cr2(
+    x: np.ndarray, y: np.ndarray, cl: np.ndarray, w: np.ndarray | None, j: int, random_effects: bool = True
+) -> tuple[float, float]:
+    ones = np.ones(len(y)) if w is None else np.sqrt(w)
     if w is not None:
         x = x * np.sqrt(w)[:, None]
         y = y * np.sqrt(w)
@@ -37,7 +44,16 @@ def _direct_cr2(x: np.ndarray, y: np.ndarray, cl: np.ndarray, w: np.ndarray | No
         gcols.append(imh[:, idx] @ p)
     v = b @ meat @ b
     gm = np.column_stack(gcols)
-    m = gm.T @ gm
+    omega = np.eye(n)
+    if random_effects:  # Imbens-Kolesar working model: cluster random effects, rho from the residuals
+        raw = e / ones
+        same = cl[:, None] == cl[None, :]
+        off = same & ~np.eye(n, dtype=bool)
+        between = np.sum(np.outer(raw, raw)[off]) / off.sum()
+        total = raw @ raw / (n - x.shape[1])
+        rho = max(between, 0.0) / (total - max(between, 0.0))
+        omega = omega + rho * np.outer(ones, ones) * same
+    m = gm.T @ omega @ gm
     return float(np.sqrt(v[j, j])), float(np.trace(m) ** 2 / np.trace(m @ m))
 
 
@@ -63,6 +79,13 @@ def test_cr2_and_bell_mccaffrey_df_equal_the_direct_formula(seed: int, weighted:
     got = estimate_effect(df, "y", "t", ["x1", "x2"], cluster="c", se="CR2", weights="w" if weighted else None)
     np.testing.assert_allclose(got.std_error, se_ref, rtol=1e-8, err_msg="CR2 SE differs from the formula")
     np.testing.assert_allclose(got.df, df_ref, rtol=1e-8, err_msg="Bell-McCaffrey df differs")
+    # the original Bell-McCaffrey working model (independent errors), through the kernel's own function
+    p = prepare(df, "y", "t", ["x1", "x2"], cluster="c", weights="w" if weighted else None)
+    xd, names, _ = build_design(p, "ols")
+    fit = fit_ols(xd, p.y, names, p.weights)
+    df_ind = float(bell_mccaffrey_df(_cr2(fit, p.cluster, p.n_clusters, 1), 0.0))  # type: ignore[arg-type]
+    _, df_ind_ref = _direct_cr2(x, df["y"].to_numpy(), df["c"].to_numpy(), w, 1, random_effects=False)
+    np.testing.assert_allclose(df_ind, df_ind_ref, rtol=1e-8)
     # the small-sample df is well below the G - 1 = 13 of CR1 with so few clusters
     assert got.df < 13
 

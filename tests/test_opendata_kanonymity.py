@@ -94,6 +94,8 @@ def test_research_extract_uses_the_contract_quasi_identifiers_and_new_pseudonyms
     contract = load_contract(EXAMPLES / "aemo-renforcee.yaml")
     df = people()
     df["first_name"] = "Camille"  # a direct identifier that slipped in
+    df["consent"] = [i % 40 != 0 for i in range(len(df))]  # 10 people did not consent
+    df["enrolment_date"] = pd.Timestamp("2025-03-14") + pd.to_timedelta(np.arange(len(df)) % 60, unit="D")
     ex = build_extract(df, contract, k=5, rng=np.random.default_rng(1))
     assert ex.quasi_identifiers == ("age", "age_band", "sex", "territory")
     assert "first_name" not in ex.frame.columns and "pseudonym" not in ex.frame.columns
@@ -104,3 +106,6 @@ def test_research_extract_uses_the_contract_quasi_identifiers_and_new_pseudonyms
     assert {"arm", "placement_days_m12", "risk_level"} <= set(ex.frame.columns)
     report = ex.report()
     assert report["dropped_columns"] == ["first_name"] and report["pseudonym_replaced"] == "pseudonym"
+    assert report["left_out_without_consent"] == 10
+    assert len(ex.frame) + ex.anonymised.suppressed_records == len(df) - 10
+    assert set(ex.frame["enrolment_date"]) <= {"2025-03", "2025-04", "2025-05"}

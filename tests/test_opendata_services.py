@@ -167,3 +167,22 @@ def test_opendata_migration_downgrades_and_upgrades(engine: Engine) -> None:
     assert "contracts" in inspect(engine).get_table_names()
     migrate(engine)
     assert {"opendata_projects", "opendata_imports"} <= set(inspect(engine).get_table_names())
+
+
+def test_research_extract_from_recorded_participants(engine: Engine, tmp_path: Path) -> None:
+    """End to end with the evaluation area's participants (synthetic cohort), not a hand-made table."""
+    evaluations = pytest.importorskip("temoin.services.evaluations")
+    demo = pytest.importorskip("temoin.services._evaluations_demo")
+    import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
+    cohort_csv, _ = demo.write_cohort_files(tmp_path)
+    evaluations.import_participants(engine, "aemo-renforcee", cohort_csv, actor="operateur")
+    with session_scope(engine) as s:
+        stored_keys = set(evaluations.participants_frame(s, "aemo-renforcee")["pkey"].astype(str))
+    out = tmp_path / "extract.csv"
+    summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse")
+    written = pd.read_csv(out, dtype=str)
+    qis = list(summary.extract.quasi_identifiers)
+    assert qis and written.groupby(qis, dropna=False).size().min() >= 5
+    assert "pkey" not in written.columns and not set(written["research_id"]) & stored_keys
+    for column in [c for c in written.columns if c.endswith("_date")]:
+        assert written[column].dropna().str.fullmatch(r"\d{4}-\d{2}").all(), column

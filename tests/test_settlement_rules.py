@@ -172,7 +172,7 @@ def test_result_from_another_contract_version_is_refused(aemo: Contract) -> None
 
 def test_result_from_another_contract_is_refused(aemo: Contract) -> None:
     other = ImpactResult("autre", 1, "placement_days", "m12", res(aemo, "m12", 1, 1).effect, 1, 1, 10, G.MEETS)
-    with pytest.raises(InvalidInputError, match="another|autre") as e:
+    with pytest.raises(InvalidInputError, match=r"another|autre") as e:
         settle(aemo, [other])
     assert e.value.code == "settlement.result_other_contract"
 

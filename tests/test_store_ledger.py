@@ -41,9 +41,8 @@ def test_chain_is_whole_and_links_each_entry_to_the_previous(engine: Engine) -> 
                                        "DELETE FROM audit_ledger WHERE seq = 2"])
 def test_database_refuses_update_and_delete(engine: Engine, statement: str) -> None:
     _fill(engine, 3)
-    with pytest.raises((DBAPIError, IntegrityError)) as info:
-        with engine.begin() as c:
-            c.execute(text(statement))
+    with pytest.raises((DBAPIError, IntegrityError)) as info, engine.begin() as c:
+        c.execute(text(statement))
     assert "append-only" in str(info.value)
     with session_scope(engine) as s:
         assert ledger.verify(s).whole

@@ -17,7 +17,7 @@ app = typer.Typer(
 )
 
 # Each name is a module temoin.cli.<name> with a register(app) function.
-AREAS = ["contract", "governance", "opendata", "cohorts", "evaluate", "reports", "web"]
+AREAS = ["contract", "governance", "opendata", "cohorts", "evaluate", "settlement", "reports", "web"]
 
 
 @app.callback()

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
     @cohort.command("generate")
     @handle_errors
-    def cohort_generate(contract: str, output: Path = typer.Option(..., "-o", "--output"),  # noqa: B008
+    def cohort_generate(contract: str, output: Path = typer.Option(..., "-o", "--output"),
                         wave: str = typer.Option(None, "--wave", help="Outcomes of the stored cohort at this wave."),
                         seed: int = typer.Option(2026, "--seed"), creaming: float = typer.Option(0.0, "--creaming")) -> None:
         """Write SYNTHETIC participants (or, with --wave, their outcomes) for a bundled example."""
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
     @app.command("diagnose")
     @handle_errors
     def diagnose_cmd(contract: str, sims: int = typer.Option(1000, "--sims"),
-                     effect: list[float] = typer.Option(None, "--effect", help="True improvement(s) to simulate; repeatable."),  # noqa: B008
+                     effect: list[float] = typer.Option(None, "--effect", help="True improvement(s) to simulate; repeatable."),
                      n: int = typer.Option(None, "--n", help="Participants (default: the contract's expected size)."),
                      seed: int = typer.Option(20260101, "--seed"), as_json: bool = typer.Option(False, "--json")) -> None:
         """Simulate the contract's evaluation and payment rule: power, bias, coverage, wrongful payments."""

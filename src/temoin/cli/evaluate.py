@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
             method=method,
             weights=weights,
             alpha=alpha,
-            missing=missing,  # type: ignore[arg-type]
+            missing=missing,
             ri_permutations=ri,
             seed=seed,
         )

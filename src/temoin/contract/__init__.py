@@ -1,7 +1,13 @@
 """The contract model (pydantic, authored in YAML) and its safeguard checks."""
 
 from temoin.contract.checks import RULES, Outcome, check_contract, has_blocking
-from temoin.contract.loading import contract_json_schema, contract_to_data, dump_contract, load_contract, parse_contract
+from temoin.contract.loading import (
+    contract_json_schema,
+    contract_to_data,
+    dump_contract,
+    load_contract,
+    parse_contract,
+)
 from temoin.contract.model import Contract, Design, Role, Seat, Text
 
 __all__ = [

@@ -8,6 +8,7 @@ These make a document *invalid* (it cannot be stored); the safeguard checks in
 from __future__ import annotations
 
 from decimal import Decimal
+
 from temoin.contract.model import Contract, Role
 from temoin.errors import TemoinError
 
@@ -149,9 +150,9 @@ def consistency_problems(c: Contract) -> list[TemoinError]:
             add(_unknown("party", f"costs[{k}].paid_by", cost.paid_by, party_ids))
 
     for k, com in enumerate(c.governance.committees):
-        for j, m in enumerate(com.members):
-            if m.organisation not in party_ids:
-                add(_unknown("party", f"governance.committees[{k}].members[{j}].organisation", m.organisation, party_ids))
+        for j, member in enumerate(com.members):
+            if member.organisation not in party_ids:
+                add(_unknown("party", f"governance.committees[{k}].members[{j}].organisation", member.organisation, party_ids))
     return out
 
 

@@ -7,7 +7,8 @@ is shared by at least k records, so nobody can be singled out by what an outside
 order, and says what it did:
 
 1. numeric quasi-identifiers are generalised into bands, widening step by step (5, 10, 20 units
-   by default) until every class has k records or the widest band is reached;
+   by default) until at most 1 % of records are left in classes smaller than k, or the widest
+   band is reached (bands cost precision for everyone, suppression costs a few people);
 2. the records still in classes smaller than k are suppressed (left out), provided they are at
    most ``max_suppressed_share`` of the extract (5 % by default);
 3. otherwise the extract is refused (:class:`KAnonymityRefused`): publishing it would need to
@@ -162,6 +163,7 @@ def anonymise(
     policy: Literal["generalise", "refuse"] = "generalise",
     band_widths: Sequence[int] = (5, 10, 20),
     max_suppressed_share: float = 0.05,
+    preferred_suppressed_share: float = 0.01,
 ) -> Anonymised:
     """Return a k-anonymous copy of ``frame`` (generalised, then suppressed) or raise :class:`KAnonymityRefused`."""
     _check_inputs(frame, quasi_identifiers, k)
@@ -182,11 +184,17 @@ def anonymise(
     numeric = [q for q in quasi_identifiers if _is_numeric(frame[q])]
     work = frame.copy()
     generalised: dict[str, int] = {}
-    for width in band_widths if numeric else ():
+    widths = list(band_widths) if numeric else []
+    for step, width in enumerate(widths):
         for q in numeric:
             work[q] = _band(frame[q], int(width))
             generalised[q] = int(width)
-        if check_k_anonymity(work, quasi_identifiers, k).satisfied:
+        report = check_k_anonymity(work, quasi_identifiers, k)
+        # stop at the narrowest bands that need no suppression, or only a little (1 %): bands lose
+        # precision for everyone, suppression loses a few people
+        if report.records_in_small_classes <= min(preferred_suppressed_share, max_suppressed_share) * len(work):
+            break
+        if step == len(widths) - 1:
             break
     sizes = _record_class_size(work, quasi_identifiers)
     small = sizes < k

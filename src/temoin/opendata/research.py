@@ -6,6 +6,8 @@ pseudonymous key, baseline attributes, arm, outcomes per wave):
 * direct identifiers, if any slipped into the table, are left out;
 * the stored pseudonymous key is replaced by a fresh random one, drawn for this extract only and
   never stored, so two extracts cannot be linked with each other or with Témoin's database;
+* only people who consented are included, when the table records consent;
+* exact dates (columns ending in ``_date``) are coarsened to the month;
 * rows are shuffled, so their order says nothing about who enrolled when;
 * the quasi-identifiers are the contract's attributes marked ``quasi_identifier: true``; the
   extract is made k-anonymous on them by :func:`temoin.opendata.kanonymity.anonymise`
@@ -30,7 +32,7 @@ DIRECT_IDENTIFIERS = frozenset({
     "téléphone", "address", "adresse", "postcode", "code_postal", "birth_date", "date_of_birth",
     "date_naissance", "nir", "social_security_number", "external_id", "identifier",
 })
-KEY_COLUMNS = ("pseudonym", "participant_key", "pseudonymous_key", "key", "participant_id", "participant")
+KEY_COLUMNS = ("pkey", "pseudonym", "participant_key", "pseudonymous_key", "key", "participant_id", "participant")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class ResearchExtract:
     quasi_identifiers: tuple[str, ...]
     dropped_columns: tuple[str, ...]
     replaced_key: str | None
+    without_consent: int = 0
+    coarsened_dates: tuple[str, ...] = ()
 
     def report(self) -> dict[str, object]:
         return {
@@ -48,6 +52,8 @@ class ResearchExtract:
             "quasi_identifiers": list(self.quasi_identifiers),
             "dropped_columns": list(self.dropped_columns),
             "pseudonym_replaced": self.replaced_key,
+            "left_out_without_consent": self.without_consent,
+            "dates_coarsened_to_month": list(self.coarsened_dates),
             **self.anonymised.to_dict(),
         }
 
@@ -73,10 +79,18 @@ def build_extract(
     key = next((c for c in KEY_COLUMNS if c in work.columns), None)
     if key is not None:
         work = work.drop(columns=[key])
+    without_consent = 0
+    if "consent" in work.columns:
+        consented = work["consent"].astype("boolean").fillna(False).astype(bool)
+        without_consent = int((~consented).sum())
+        work = work.loc[consented]
+    dates = tuple(str(c) for c in work.columns if str(c).endswith("_date"))
+    for c in dates:
+        work[c] = pd.to_datetime(work[c], errors="coerce").dt.strftime("%Y-%m")
     qis = quasi_identifiers(contract, work)
     result = anonymise(work, qis, k, policy="refuse" if policy == "refuse" else "generalise",
                        max_suppressed_share=max_suppressed_share)
     out = result.frame.sample(frac=1.0, random_state=int(rng.integers(0, 2**32 - 1))).reset_index(drop=True)
     width = max(4, len(str(len(out))))
     out.insert(0, "research_id", [f"R{i:0{width}d}" for i in rng.permutation(len(out)) + 1] if len(out) else [])
-    return ResearchExtract(out, result, qis, dropped, key)
+    return ResearchExtract(out, result, qis, dropped, key, without_consent, dates)

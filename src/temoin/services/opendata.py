@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from temoin.errors import InvalidInputError, NotFoundError
+from temoin.errors import InvalidInputError, NotFoundError, TemoinError
 from temoin.opendata.indigo_export import export_project
 from temoin.opendata.indigo_import import ImportResult, read_indigo
 from temoin.opendata.observatory import Comparison, compare
@@ -177,37 +177,67 @@ def research_extract(
 
 
 def demo(engine: Engine, console: Console) -> None:
-    """What a new user wants to see: the child-protection contract in INDIGO and against the registry."""
+    """What a new user wants to see: the child-protection contract in INDIGO, against the registry, and published safely."""
     from importlib import resources
+
+    from rich.markup import escape
+    from rich.rule import Rule
 
     from temoin.opendata.schemas import validate_project
     from temoin.opendata.suppression import suppress_table
 
     contract_id = "aemo-renforcee"
+    console.print(Rule("Données ouvertes / Open data — aemo-renforcee"))
     project = export_indigo(engine, contract_id)
     errors = validate_project(project["data"])
-    console.print(f"[bold]Open data[/] — {contract_id} exported as INDIGO project {project['id']}: "
-                  + ("valid against the INDIGO 4.1 schema" if not errors else f"{len(errors)} schema errors"))
-    sample = resources.files("temoin.opendata").joinpath("samples", "indigo-sample.json")
-    if sample.is_file():
-        with resources.as_file(sample) as path:
-            summary = import_indigo(engine, path, actor="demo")
-        console.print(f"  Imported {len(summary.result.projects)} sample INDIGO projects, "
-                      f"{len(summary.result.warnings)} defects reported (e.g. {summary.result.warnings[0].render('en')})"
-                      if summary.result.warnings else f"  Imported {len(summary.result.projects)} sample INDIGO projects.")
+    console.print(f"Export INDIGO {project['id']} : "
+                  + ("conforme au schéma projet INDIGO 4.1 / valid against the INDIGO 4.1 project schema" if not errors
+                     else f"{len(errors)} erreur(s) de schéma / schema error(s)"))
+    with resources.as_file(resources.files("temoin.opendata").joinpath("samples", "indigo-sample.json")) as sample:
+        summary = import_indigo(engine, sample, actor="demo")
+    warnings = summary.result.warnings
+    console.print(f"Import INDIGO (échantillon) : {len(summary.result.projects)} projets, {len(warnings)} défauts signalés, "
+                  "aucun bloquant / sample import: every defect reported, none fatal")
+    for w in warnings[:3]:
+        console.print(f"  [yellow]⚠[/] {escape(w.render('fr'))}", soft_wrap=True)
     cmp = observe(engine, contract_id)
-    console.print(f"  Registry: {cmp.registry_size} other contracts; {cmp.with_real_counterfactual} with a real "
-                  f"counterfactual (this one: {'yes' if cmp.contract_has_real_counterfactual else 'no'}).")
+    console.print(f"Observatoire : {cmp.registry_size} autres contrats au registre, dont {cmp.with_real_counterfactual} avec un "
+                  f"vrai contrefactuel (essai randomisé ou quasi-expérimental) ; celui-ci : "
+                  f"{'oui' if cmp.contract_has_real_counterfactual else 'non'}.")
+    def fr(x: float) -> str:
+        return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",")
+
     for m in cmp.metrics:
-        if m.value is not None and m.n:
-            console.print(f"  {m.label_en}: {m.value:,.2f} {m.unit} vs registry median {m.median:,.2f} (n={m.n})")
+        if m.value is not None and m.n and m.median is not None:
+            unit = {"months": "mois"}.get(m.unit, m.unit)
+            console.print(f"  {m.label_fr} : {fr(m.value)} {unit} (médiane du registre {fr(m.median)}, n={m.n})")
     with session_scope(engine) as s:
         try:
             people = _participants(s, contract_id)
         except NotFoundError:
             people = pd.DataFrame()
-    if {"arm", "territory"} <= set(people.columns) and len(people):
-        counts = pd.crosstab(people["arm"], people["territory"])
-        table = suppress_table(counts.to_numpy(), threshold=get_settings().small_cell_threshold)
-        console.print(f"  Enrolment by arm × territory as published (small cells hidden, then enough others "
-                      f"that none can be recomputed): {table.published()}")
+    if not len(people) or "arm" not in people.columns:
+        return
+    threshold = get_settings().small_cell_threshold
+    enrolled = people[people["arm"].notna()]
+    if "siblings" in enrolled.columns and "territory" in enrolled.columns:
+        counts = pd.crosstab(enrolled["siblings"], enrolled["territory"])
+        table = suppress_table(counts.to_numpy(), threshold=threshold)
+        console.print(f"Publication : inscrits par nombre de frères et sœurs (lignes {list(counts.index)}) × territoire "
+                      f"({', '.join(map(str, counts.columns))}), seuil {threshold} : {table.n_primary} case(s) sous le seuil "
+                      f"masquée(s), {table.n_secondary} de plus pour qu'aucune ne se recalcule depuis les totaux "
+                      f"(· = masqué) :")
+        for row in table.published():
+            console.print("   " + " ".join(f"{'·' if v is None else v:>5}" for v in row))
+    url = engine.url
+    folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path(tempfile.gettempdir())
+    try:
+        res = research_extract(engine, contract_id, folder / f"{contract_id}-extrait-recherche.csv", actor="demo")
+    except TemoinError as exc:
+        console.print(f"Extrait de recherche refusé / research extract refused: {escape(exc.render('fr'))}")
+        return
+    rep = res.extract.anonymised
+    console.print(f"Extrait de recherche : {res.output} — {len(res.extract.frame)} lignes, {rep.after.k}-anonyme sur "
+                  f"{', '.join(res.extract.quasi_identifiers)} (plus petite classe {rep.after.smallest_class}) ; "
+                  f"tranches : {rep.generalised or 'aucune'} ; {rep.suppressed_records} retiré(s) ; consigné au journal "
+                  f"(sha256 {res.sha256[:12]}…).")

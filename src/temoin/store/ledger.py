@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from temoin.governance.ledger import GENESIS, ChainStatus, EntryView, canonical_json, entry_hash, verify_entries
+from temoin.governance.ledger import (
+    GENESIS,
+    ChainStatus,
+    EntryView,
+    canonical_json,
+    entry_hash,
+    verify_entries,
+)
 from temoin.store.models.ledger import LedgerRow
 
 

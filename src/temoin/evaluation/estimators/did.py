@@ -95,7 +95,7 @@ def did_effect(
         post = (t_codes == 1).astype(float)
         columns = [("groupe×après", d * post), ("groupe", d), ("après", post)]
     else:
-        u_codes, u_labels = codes_of(frame[unit])  # type: ignore[index]
+        u_codes, u_labels = codes_of(frame[unit])
         if len(u_labels) + len(t_labels) > MAX_FIXED_EFFECTS:
             raise InvalidInputError(
                 "evaluation.too_many_fixed_effects",
@@ -106,7 +106,7 @@ def did_effect(
         columns = [("traitement", d)]
         columns += [(f"unité[{u_labels[i]}]", (u_codes == i).astype(float)) for i in range(1, len(u_labels))]
         columns += [(f"période[{t_labels[i]}]", (t_codes == i).astype(float)) for i in range(1, len(t_labels))]
-        starts = frame.assign(_d=d).groupby(unit)["_d"].agg(lambda s: s.to_numpy().argmax() if s.any() else -1)
+        starts = frame.assign(_d=d).groupby(unit)["_d"].agg(lambda s: int(s.to_numpy().argmax()) if s.any() else -1)
         if starts[starts >= 0].nunique() > 1:
             notes.append(
                 bilingual(

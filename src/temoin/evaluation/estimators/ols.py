@@ -54,14 +54,14 @@ def collinear_groups(xtx: FloatArray, names: Sequence[str], tol: float = RANK_TO
     """
     s = np.sqrt(np.diag(xtx))
     zero = s == 0
-    groups: list[list[str]] = [[names[i]] for i in np.flatnonzero(zero)]
+    groups: list[list[str]] = [[names[int(i)]] for i in np.flatnonzero(zero)]
     s = np.where(zero, 1.0, s)
     c = xtx / np.outer(s, s)
     vals, vecs = np.linalg.eigh(c)
     top = float(vals[-1]) if vals.size else 1.0
     for i in np.flatnonzero(vals < tol * top):
         v = vecs[:, i]
-        members = [names[j] for j in np.flatnonzero(np.abs(v) > 1e-3) if not zero[j]]
+        members = [names[int(j)] for j in np.flatnonzero(np.abs(v) > 1e-3) if not zero[j]]
         if members and members not in groups:
             groups.append(members)
     return groups

@@ -83,7 +83,7 @@ def _strata(p: Prepared, y: FloatArray) -> list[_Stratum]:
                 hint_fr="Pour une affectation individuelle, retirez 'cluster' de l'inférence par randomisation.",
                 hint_en="For individual assignment, remove 'cluster' from randomisation inference.",
             )
-        unit_y = np.bincount(p.cluster, weights=y, minlength=g)
+        unit_y = np.bincount(p.cluster, weights=y, minlength=g).astype(np.float64)
         unit_n = size
         unit_d = d_sum > 0
         unit_block = None

@@ -9,8 +9,13 @@ Formulas (X whitened by sqrt(w) when weighted, B = (X'X)^-1, e the residuals, h_
   A_g = (I - H_gg)^(-1/2), the symmetric inverse square root (pseudo-inverse where a cluster's
   leverage is 1). A_g is applied through the k×k eigen-decomposition of the cluster's share of the
   hat matrix, never as an n_g×n_g matrix. Degrees of freedom for coefficient c: Satterthwaite
-  under a homoskedastic working model, (tr M)² / tr(M²) with M = diag(p_g'p_g) - Q'BQ,
-  p_g = A_g X_g B c, q_g = X_g' p_g (a G×G matrix; no n×n matrix is formed).
+  (Bell & McCaffrey), (tr M)² / tr(M²) with M = G'ΩG, G the n×G matrix of columns (I - H) S_g p_g,
+  p_g = A_g X_g B c. Under the independent working model (Ω = I) M = diag(p_g'p_g) - Q'BQ with
+  q_g = X_g' p_g. By default the working model has cluster random effects, Ω = I + ρ·blockdiag(1 1'),
+  as Imbens & Kolesar (2016) recommend, with ρ = σ²_u/σ²_e estimated from the residuals
+  (σ²_u: mean within-cluster cross-product; σ²_u + σ²_e: e'e/(n-k)); then M gains ρ L'L with
+  L = diag(1_g'p_g) - T B Q, T the cluster column sums of X. Only G×G matrices are formed.
+  (With weights, "1" is sqrt(w), the whitened intercept.)
 
 Degrees of freedom for the t reference: n - k for classical and HC types, G - 1 for CR0/CR1, and the
 Bell–McCaffrey value for CR2.
@@ -72,7 +77,50 @@ def cluster_scores(xw: FloatArray, e: FloatArray, codes: IntArray, n_clusters: i
     return s
 
 
-def _cr2(fit: OLSFit, codes: IntArray, n_clusters: int, coef: int) -> tuple[FloatArray, float]:
+@dataclass(frozen=True)
+class CR2Parts:
+    """What the CR2 variance and its Bell-McCaffrey df are made of, for one coefficient.
+
+    ``pvec`` stacks the p_g (row order): the CR2 variance of the coefficient is sum_g (p_g' e_g)^2
+    for any residual vector e. ``m0`` is M under the independent working model and ``ltl`` the
+    term that the random-effects working model adds, M = m0 + rho * ltl.
+    """
+
+    v: FloatArray
+    pvec: FloatArray
+    m0: FloatArray
+    ltl: FloatArray
+    order: IntArray
+    starts: IntArray
+    pairs: float
+
+
+def working_rho(parts: CR2Parts, raw: FloatArray, n: int, k: int) -> FloatArray:
+    """rho = sigma2_u / sigma2_e of the random-effects working model, from unwhitened residuals
+    ``raw`` (n,) or (n, R); 0 where the within-cluster covariance is not positive."""
+    r2 = np.asarray(raw * raw)
+    total = r2.sum(axis=0) / (n - k)
+    sums = np.add.reduceat(raw[parts.order], parts.starts, axis=0)
+    within = (sums * sums).sum(axis=0) - r2.sum(axis=0)
+    between = np.maximum(within / parts.pairs, 0.0) if parts.pairs > 0 else np.zeros_like(total)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(total > between, between / (total - between), 0.0)
+    return np.asarray(rho, dtype=np.float64)
+
+
+def bell_mccaffrey_df(parts: CR2Parts, rho: FloatArray | float) -> FloatArray:
+    """(tr M)^2 / tr(M^2) with M = m0 + rho * ltl, for one rho or a vector of them."""
+    rho = np.asarray(rho, dtype=np.float64)
+    m0, ltl = parts.m0, parts.ltl
+    tr = np.trace(m0) + rho * np.trace(ltl)
+    tr2 = np.sum(m0 * m0) + 2 * rho * np.sum(m0 * ltl) + rho * rho * np.sum(ltl * ltl)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(tr2 > 0, tr * tr / tr2, np.nan)
+    return np.asarray(df, dtype=np.float64)
+
+
+def _cr2(fit: OLSFit, codes: IntArray, n_clusters: int, coef: int) -> CR2Parts:
+    """CR2 variance matrix and the parts of the Bell-McCaffrey df for ``coef``."""
     xw, e, b = fit.xw, fit.resid_w, fit.bread
     k = fit.k
     f = np.linalg.cholesky(b)  # B = F F'
@@ -82,6 +130,10 @@ def _cr2(fit: OLSFit, codes: IntArray, n_clusters: int, coef: int) -> tuple[Floa
     meat = np.zeros((k, k))
     q = np.empty((k, n_clusters))
     pp = np.empty(n_clusters)
+    pvec = np.empty(fit.n)
+    sums_p = np.empty(n_clusters)  # r_g' p_g, r = sqrt(w) (the whitened column of ones)
+    sums_x = np.empty((n_clusters, k))  # r_g' X_g
+    r_all = xw[:, 0]
     for g in range(n_clusters):
         idx = order[bounds[g] : bounds[g + 1]]
         xg = xw[idx]
@@ -105,13 +157,17 @@ def _cr2(fit: OLSFit, codes: IntArray, n_clusters: int, coef: int) -> tuple[Floa
         ug = xg.T @ adjust(eg)
         meat += np.outer(ug, ug)
         pg = adjust(xg @ bc)
+        pvec[idx] = pg
         q[:, g] = xg.T @ pg
         pp[g] = pg @ pg
-    m = np.diag(pp) - q.T @ b @ q
-    tr = float(np.trace(m))
-    tr2 = float(np.sum(m * m))
-    df = tr * tr / tr2 if tr2 > 0 else float("nan")
-    return b @ meat @ b, df
+        rg = r_all[idx]
+        sums_p[g] = rg @ pg
+        sums_x[g] = rg @ xg
+    m0 = np.diag(pp) - q.T @ b @ q
+    lmat = np.diag(sums_p) - sums_x @ b @ q
+    sizes = np.diff(bounds).astype(np.float64)
+    pairs = float(np.sum(sizes * (sizes - 1)))
+    return CR2Parts(b @ meat @ b, pvec, m0, lmat.T @ lmat, order, bounds[:-1], pairs)
 
 
 def vcov(
@@ -145,8 +201,9 @@ def vcov(
                 hint_en="Give the cluster column, or choose an HC standard error.",
             )
         if se_type == "CR2":
-            v, df = _cr2(fit, cluster, n_clusters, coef)
-            return Vcov(v, df)
+            parts = _cr2(fit, cluster, n_clusters, coef)
+            rho = working_rho(parts, fit.resid_w / fit.xw[:, 0], fit.n, fit.k)
+            return Vcov(parts.v, float(bell_mccaffrey_df(parts, rho)))
         s = cluster_scores(fit.xw, e, cluster, n_clusters)
         v = b @ (s.T @ s) @ b
         if se_type == "CR1":

@@ -13,12 +13,12 @@ branch_labels = ("cohorts",)
 depends_on = None
 
 
-def _contract_fk(table: str) -> sa.Column:
+def _contract_fk(table: str) -> sa.Column[str]:
     return sa.Column("contract_id", sa.String(80), sa.ForeignKey("contracts.id", name=f"fk_{table}_contract_id_contracts"),
                      nullable=False)
 
 
-def _created() -> sa.Column:
+def _created() -> sa.Column[object]:
     return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
 
 

@@ -1,0 +1,225 @@
+"""Settlement services: run and record a settlement, approvals, supersession, the demo.
+
+Each function owns one transaction: the record and its audit-ledger entry are saved together or
+not at all. A settlement is computed *before* anything is written, so refused input (an
+evaluation result from another contract version, a settlement date before the contract starts,
+…) leaves no trace. Records are never edited: a correction is a new settlement that supersedes
+the old one, with a reason; both stay visible.
+
+Approvals, one of each per settlement, by a party holding the matching role in the contract:
+the evaluator *certifies* the results used, then the payer *approves* the amounts, and a
+civil-society observer *acknowledges* it (at any time). A superseded settlement takes no approval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from temoin.contract.model import Role
+from temoin.errors import ConflictError, InvalidInputError, NotFoundError
+from temoin.evaluation.result import ImpactResult
+from temoin.settlement import OutcomeClaim, Settlement, settle
+from temoin.store import ledger, session_scope
+from temoin.store.contracts import ContractRepository, StoredContract
+from temoin.store.settlements import SettlementRecord, SettlementRepository
+
+__all__ = ["APPROVALS", "approve", "compute", "demo", "get_settlement", "list_settlements", "run_settlement", "supersede"]
+
+APPROVALS: dict[str, tuple[Role, str, str]] = {
+    "evaluator_certification": (Role.EVALUATOR, "certification par l'évaluateur", "evaluator certification"),
+    "payer_approval": (Role.OUTCOME_PAYER, "approbation du payeur", "payer approval"),
+    "observer_acknowledgement": (Role.OBSERVER, "prise de connaissance de l'observateur", "observer acknowledgement"),
+}
+
+
+@dataclass(frozen=True)
+class Computed:
+    stored: StoredContract
+    results: list[ImpactResult]
+    settlement: Settlement
+
+
+def _stored_results(session: Session, contract_id: str) -> list[ImpactResult]:
+    from temoin.services.evaluations import latest_results
+
+    results = latest_results(session, contract_id)
+    if not results:
+        raise NotFoundError("settlement.no_results", f"Aucun résultat d'évaluation pour « {contract_id} ».",
+                            f"No evaluation results for '{contract_id}'.", path="contract_id",
+                            hint_fr="Lancez l'évaluation, ou donnez des résultats certifiés avec --results FICHIER.",
+                            hint_en="Run the evaluation, or pass certified results with --results FILE.")
+    return results
+
+
+def _compute(session: Session, contract_id: str, *, as_of: dt.date | None, version: int | None,
+             results: Sequence[ImpactResult] | None, claims: Sequence[OutcomeClaim]) -> Computed:
+    stored = ContractRepository(session).get(contract_id, version)
+    res = list(results) if results is not None else _stored_results(session, contract_id)
+    s = settle(stored.contract, res, contract_version=stored.version, as_of=as_of, claims=claims)
+    return Computed(stored, res, s)
+
+
+def compute(engine: Engine, contract_id: str, *, as_of: dt.date | None = None, version: int | None = None,
+            results: Sequence[ImpactResult] | None = None, claims: Sequence[OutcomeClaim] = ()) -> Settlement:
+    """Settle without recording (a preview)."""
+    with session_scope(engine) as s:
+        return _compute(s, contract_id, as_of=as_of, version=version, results=results, claims=claims).settlement
+
+
+def _inputs(c: Computed, as_of: dt.date | None, claims: Sequence[OutcomeClaim]) -> dict[str, Any]:
+    return {
+        "contract_version": c.stored.version, "contract_hash": c.stored.content_hash,
+        "as_of": as_of.isoformat() if as_of else None,
+        "results": [{**r.to_dict(), "result_hash": r.result_hash} for r in c.results],
+        "claims": [{"participant": x.participant, "outcome": x.outcome, "period": x.period} for x in claims],
+    }
+
+
+def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.date | None = None,
+                   version: int | None = None, results: Sequence[ImpactResult] | None = None,
+                   claims: Sequence[OutcomeClaim] = (), supersedes: int | None = None,
+                   reason: str | None = None) -> tuple[SettlementRecord, Settlement]:
+    """Settle a stored contract and record the settlement with its ledger entry (one transaction).
+
+    ``results`` default to the contract's latest stored evaluation. With ``supersedes``, the new
+    settlement replaces that one (a ``reason`` is required).
+    """
+    with session_scope(engine) as s:
+        repo = SettlementRepository(s)
+        if supersedes is not None:
+            old = repo.get(supersedes)
+            if not reason or not reason.strip():
+                raise InvalidInputError("settlement.reason_required", "Une correction doit donner sa raison.",
+                                        "A correction must give its reason.", path="reason",
+                                        hint_fr="Ajoutez --reason « … ».", hint_en="Add --reason '…'.")
+            if old.contract_id != contract_id:
+                raise InvalidInputError("settlement.other_contract", f"Le règlement n° {old.id} concerne « {old.contract_id} ».",
+                                        f"Settlement #{old.id} is for '{old.contract_id}'.", path="supersedes")
+            if old.superseded_by is not None:
+                raise ConflictError("settlement.already_superseded",
+                                    f"Le règlement n° {old.id} est déjà remplacé par le n° {old.superseded_by}.",
+                                    f"Settlement #{old.id} is already superseded by #{old.superseded_by}.",
+                                    hint_fr=f"Corrigez le n° {old.superseded_by}.", hint_en=f"Correct #{old.superseded_by} instead.")
+        c = _compute(s, contract_id, as_of=as_of, version=version, results=results, claims=claims)
+        st = c.settlement
+        record = repo.add(contract_id=contract_id, contract_version=c.stored.version, contract_hash=c.stored.content_hash,
+                          as_of=as_of, currency=st.currency, total_paid=st.total_paid.amount, final=st.final,
+                          inputs=_inputs(c, as_of, claims), outputs=st.to_dict(), actor=actor,
+                          supersedes_id=supersedes, reason=reason.strip() if reason else None)
+        ledger.append(s, actor=actor, event="settlement.superseded" if supersedes else "settlement.recorded",
+                      contract_id=contract_id, payload={
+                          "settlement_id": record.id, "contract_version": record.contract_version,
+                          "contract_hash": record.contract_hash, "inputs_hash": record.inputs_hash,
+                          "outputs_hash": record.outputs_hash, "result_hashes": list(st.result_hashes),
+                          "total_paid": str(st.total_paid.amount), "currency": st.currency,
+                          "supersedes": supersedes, "reason": record.reason})
+        return record, st
+
+
+def supersede(engine: Engine, settlement_id: int, *, reason: str, actor: str, as_of: dt.date | None = None,
+              version: int | None = None, results: Sequence[ImpactResult] | None = None,
+              claims: Sequence[OutcomeClaim] = ()) -> tuple[SettlementRecord, Settlement]:
+    """Correct a settlement: a new one replaces it, with a reason; both stay visible."""
+    contract_id = get_settlement(engine, settlement_id).contract_id
+    return run_settlement(engine, contract_id, actor=actor, as_of=as_of, version=version, results=results,
+                          claims=claims, supersedes=settlement_id, reason=reason)
+
+
+def approve(engine: Engine, settlement_id: int, *, kind: str, party_id: str, person: str, actor: str,
+            comment: str | None = None) -> SettlementRecord:
+    """Record the evaluator's certification, the payer's approval or the observer's acknowledgement."""
+    if kind not in APPROVALS:
+        raise InvalidInputError("settlement.approval_kind", f"Type de validation inconnu : « {kind} ».",
+                                f"Unknown approval kind: '{kind}'.", path="kind",
+                                hint_fr=f"Choisissez parmi {list(APPROVALS)}.", hint_en=f"Choose one of {list(APPROVALS)}.")
+    role, label_fr, label_en = APPROVALS[kind]
+    with session_scope(engine) as s:
+        repo = SettlementRepository(s)
+        rec = repo.get(settlement_id)
+        if rec.superseded_by is not None:
+            raise ConflictError("settlement.superseded", f"Le règlement n° {rec.id} est remplacé par le n° {rec.superseded_by}.",
+                                f"Settlement #{rec.id} is superseded by #{rec.superseded_by}.",
+                                hint_fr=f"Validez le n° {rec.superseded_by}.", hint_en=f"Approve #{rec.superseded_by} instead.")
+        contract = ContractRepository(s).get(rec.contract_id, rec.contract_version).contract
+        party = contract.party(party_id)
+        if party is None or role not in party.roles:
+            holders = [p.id for p in contract.parties_with(role)]
+            raise InvalidInputError("settlement.approval_role", f"« {party_id} » n'a pas le rôle {role.value} dans ce contrat.",
+                                    f"'{party_id}' does not hold the {role.value} role in this contract.", path="party",
+                                    hint_fr=f"Parties habilitées : {holders}.", hint_en=f"Parties allowed: {holders}.")
+        if rec.approval(kind) is not None:
+            raise ConflictError("settlement.already_approved", f"{label_fr.capitalize()} déjà enregistrée.",
+                                f"{label_en.capitalize()} already recorded.")
+        if kind == "payer_approval" and rec.approval("evaluator_certification") is None:
+            raise ConflictError("settlement.not_certified", "Le payeur ne peut approuver avant la certification de l'évaluateur.",
+                                "The payer cannot approve before the evaluator certifies.",
+                                hint_fr="L'évaluateur certifie d'abord (kind evaluator_certification).",
+                                hint_en="The evaluator certifies first (kind evaluator_certification).")
+        if not person.strip():
+            raise InvalidInputError("settlement.approval_person", "Nom de la personne manquant.", "Person's name missing.", path="person")
+        repo.add_approval(settlement_id, kind=kind, party_id=party_id, person=person.strip(), comment=comment)
+        ledger.append(s, actor=actor, event=f"settlement.{kind}", contract_id=rec.contract_id,
+                      payload={"settlement_id": rec.id, "party": party_id, "person": person.strip(),
+                               "outputs_hash": rec.outputs_hash, "comment": comment})
+        return repo.get(settlement_id)
+
+
+def get_settlement(engine: Engine, settlement_id: int) -> SettlementRecord:
+    with session_scope(engine) as s:
+        return SettlementRepository(s).get(settlement_id)
+
+
+def list_settlements(engine: Engine, contract_id: str | None = None) -> list[SettlementRecord]:
+    with session_scope(engine) as s:
+        return SettlementRepository(s).list(contract_id)
+
+
+def _illustrative_results(stored: StoredContract) -> list[ImpactResult]:
+    """Used by the demo only when no evaluation is stored: labelled as illustrative on screen."""
+    from temoin.settlement.inputs import results_from_data
+
+    rows = [{"indicator": "placement_days", "wave": "m12", "improvement": 30, "improvement_lower": 18,
+             "n_treated_followed": 368, "grade": "meets_without_reservations"},
+            {"indicator": "placement_days", "wave": "m24", "improvement": 52, "improvement_lower": 35,
+             "n_treated_followed": 368, "grade": "meets_without_reservations"}]
+    return results_from_data(stored.contract, stored.version, rows)
+
+
+def demo(engine: Engine, console: Any) -> None:
+    """The child-protection example: waterfall, investors' IRR, direct funding, risk."""
+    from rich.rule import Rule
+
+    from temoin.cli.settlement import render_risk, render_settlement
+    from temoin.services.contracts import get_contract
+    from temoin.settings import get_settings
+    from temoin.settlement import simulate
+
+    language = get_settings().language
+    fr = language == "fr"
+    contract_id = "aemo-renforcee"
+    console.print(Rule("Règlement et risque financier — AEMO renforcée" if fr else "Settlement and financial risk — AEMO renforcée"))
+    stored = get_contract(engine, contract_id)
+    try:
+        record, s = run_settlement(engine, contract_id, actor="demo")
+        console.print("Résultats : évaluation enregistrée (cohorte synthétique)." if fr
+                      else "Results: the stored evaluation (synthetic cohort).")
+    except NotFoundError:
+        record, s = run_settlement(engine, contract_id, actor="demo", results=_illustrative_results(stored))
+        console.print("[yellow]Résultats ILLUSTRATIFS (aucune évaluation enregistrée).[/]" if fr
+                      else "[yellow]ILLUSTRATIVE results (no stored evaluation).[/]")
+    render_settlement(s, console, language)
+    for kind, party, person in (("evaluator_certification", "labo-eval", "Jean Dubois"),
+                                ("payer_approval", "dept-nord", "Claire Martin"),
+                                ("observer_acknowledgement", "union-assos", "Karim Benali")):
+        approve(engine, record.id, kind=kind, party_id=party, person=person, actor="demo")
+    console.print((f"Règlement n° {record.id} enregistré ; certifié par l'évaluateur, approuvé par le payeur, "
+                   "observé par la société civile (journal d'audit).") if fr else
+                  (f"Settlement #{record.id} recorded; certified by the evaluator, approved by the payer, "
+                   "acknowledged by civil society (audit ledger)."))
+    render_risk(simulate(stored.contract, 200_000, 2026), console, language)

@@ -1,0 +1,210 @@
+"""End to end in Debian's Chromium, driven by Playwright, against the app served by uvicorn on
+127.0.0.1: sign in as each role, upload a wrong then a right file, follow a contract to its
+approved settlement, switch language, and download the PDF report (first page rendered by
+pdftoppm, and not blank)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from conftest import missing_component
+from test_web_support import Site, make_site
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+C = "aemo-renforcee"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site]]:
+    import uvicorn
+
+    from temoin.store import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'b.db'}")
+    migrate(engine)
+    site = make_site(engine)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", site
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        missing_component("Debian's Chromium (/usr/bin/chromium) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, accept_downloads=True)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def sign_in(page: Any, base: str, site: Site, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(site.accounts[username].password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base}/contracts")
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_selector("text=Se connecter")
+
+
+def test_sign_in_as_each_role(served: tuple[str, Site], page: Any) -> None:
+    base, site = served
+    for username in ("admin", "payeur", "operateur", "investisseur", "evaluateur", "observateur", "investisseur-autre"):
+        sign_in(page, base, site, username)
+        assert page.locator("h1").inner_text() == "Mes contrats"
+        links = page.locator("table a").all_inner_texts()
+        aemo = "Prévenir les placements par l'AEMO renforcée (Nord)"
+        assert (aemo in " ".join(links)) == (username != "investisseur-autre"), username
+        sign_out(page)
+    sign_in(page, base, site, "investisseur-autre")
+    page.goto(f"{base}/contracts/{C}")
+    assert "accès refusé" in page.locator("[role=alert]").inner_text()
+
+
+def _participants_csv(tmp: Path) -> Path:
+    from temoin.services.evaluations import generate_synthetic
+
+    path = tmp / "participants.csv"
+    generate_synthetic(None, C, path)
+    return path
+
+
+def _participant_count(site: Site) -> int:
+    with site.engine.connect() as conn:
+        return int(conn.execute(text("SELECT COUNT(*) FROM cohort_participants")).scalar_one())
+
+
+def test_upload_with_errors_then_good_then_follow_to_settlement(served: tuple[str, Site], page: Any,
+                                                                tmp_path: Path) -> None:
+    base, site = served
+    good = _participants_csv(tmp_path)
+    lines = good.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    row = lines[2].split(",")
+    row[head.index("sex")] = "Z"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], lines[1], ",".join(row), *lines[3:]]), encoding="utf-8")
+
+    sign_in(page, base, site, "operateur")
+    page.goto(f"{base}/contracts/{C}/data")
+    page.get_by_label("Fichier").set_input_files(str(bad))
+    page.get_by_role("button", name="Vérifier et importer").click()
+    errors = page.locator("#row-errors")
+    errors.wait_for()
+    assert "sex" in errors.inner_text() and "Z" in errors.inner_text()
+    assert errors.locator("tbody tr").count() == 1
+    assert _participant_count(site) == 0
+    page.get_by_label("Fichier").set_input_files(str(good))
+    page.get_by_role("button", name="Vérifier et importer").click()
+    page.locator("#import-ok").wait_for()
+    assert "1150 lignes" in page.locator("#import-ok").inner_text()
+    assert _participant_count(site) == 1150
+    sign_out(page)
+
+    from temoin.services.evaluations import generate_synthetic
+
+    sign_in(page, base, site, "evaluateur")
+    page.goto(f"{base}/contracts/{C}/evaluation")
+    page.get_by_role("button", name="Randomiser la cohorte").click()
+    page.get_by_role("button", name="Verrouiller le plan d'analyse").click()
+    page.locator("#plan-locked").wait_for()
+    for wave in ("m12", "m24"):
+        path = tmp_path / f"{wave}.csv"
+        generate_synthetic(site.engine, C, path, wave=wave)
+        page.goto(f"{base}/contracts/{C}/data")
+        page.get_by_label("Vague").select_option(wave)
+        page.get_by_label("Fichier").set_input_files(str(path))
+        page.get_by_role("button", name="Vérifier et importer").click()
+        page.locator("#import-ok").wait_for()
+    page.goto(f"{base}/contracts/{C}/evaluation")
+    page.get_by_role("button", name="Exécuter le plan verrouillé").click()
+    page.locator("#results").wait_for()
+    assert page.locator("figure svg").count() >= 3
+    sign_out(page)
+
+    sign_in(page, base, site, "payeur")
+    page.goto(f"{base}/contracts/{C}/settlement")
+    page.get_by_role("button", name="Enregistrer un règlement à partir de la dernière évaluation").click()
+    page.get_by_role("button", name="Approuver le paiement").click()  # refused: not certified yet
+    assert "avant la certification" in page.locator("[role=alert]").inner_text()
+    sign_out(page)
+    sign_in(page, base, site, "evaluateur")
+    page.goto(f"{base}/contracts/{C}/settlement")
+    page.get_by_role("button", name="Certifier les résultats").click()
+    sign_out(page)
+    sign_in(page, base, site, "payeur")
+    page.goto(f"{base}/contracts/{C}/settlement")
+    page.get_by_role("button", name="Approuver le paiement").click()
+    approvals = page.locator("#settlements tbody tr").first.inner_text()
+    assert "certification par l'évaluateur" in approvals and "approbation du payeur" in approvals
+    assert page.locator("figure svg").count() >= 2  # waterfall, investors
+
+
+def test_switch_language(served: tuple[str, Site], page: Any) -> None:
+    base, site = served
+    sign_in(page, base, site, "observateur")
+    page.goto(f"{base}/contracts/{C}")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("heading", name="Garde-fous").count() == 1
+    page.get_by_role("link", name="English").click()
+    page.wait_for_selector("html[lang=en]")
+    assert page.get_by_role("heading", name="Safeguard findings").count() == 1
+    page.get_by_role("link", name="Audit ledger").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Chain whole" in page.locator("#ledger-status").inner_text()
+
+
+def test_download_pdf_first_page_not_blank(served: tuple[str, Site], page: Any, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        missing_component("pdftoppm (Debian package poppler-utils) is not installed")
+    base, site = served
+    sign_in(page, base, site, "investisseur")
+    page.goto(f"{base}/contracts/{C}/settlement")
+    with page.expect_download() as info:
+        page.locator("#pdf-link").click()
+    pdf = tmp_path / "report.pdf"
+    info.value.save_as(str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-gray", "-png", str(pdf), str(tmp_path / "p")],
+                   check=True)
+    from PIL import Image
+
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    dark = sum(1 for v in image.getdata() if v < 128)
+    assert dark > 0.005 * image.width * image.height  # text and figures, not an empty page
