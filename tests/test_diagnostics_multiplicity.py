@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from temoin.evaluation.multiplicity import adjust_pvalues
+from temoin.evaluation.estimators.multiplicity import adjust_pvalues
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [("holm", "holm"), ("bh", "fdr_bh")])

@@ -133,6 +133,7 @@ class DiagnosisReport:
     template: str
     effects: tuple[EffectDiagnosis, ...]
     assumptions: tuple[str, ...] = field(default_factory=tuple)
+    assumptions_fr: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def wrongful_payment(self) -> float | None:
@@ -277,6 +278,13 @@ def diagnose_design(
         "payment gated on the WWC attrition boundary only (baseline-equivalence rescue not simulated)",
         "one payment period (the cumulative entitlement at the wave simulated); investor-return cap not simulated",
     )
+    assumptions_fr = (
+        "effet additif constant pour chaque participant du groupe programme",
+        f"résultats manquants complètement au hasard, attrition attendue {ev.expected_attrition:.0%}",
+        f"participants tirés de : {template.source}",
+        "paiement conditionné à la seule limite d'attrition du WWC (le rattrapage par l'équivalence initiale n'est pas simulé)",
+        "une seule période de paiement (le droit cumulé à la vague simulée) ; plafond de rendement des investisseurs non simulé",
+    )
     return DiagnosisReport(contract.id, n, sims, seed, indicator.id, wave, plan.estimator or "ols",
                            tpl.covariate_names, alpha, sidedness, contract.payments.basis, template.source,
-                           tuple(out), assumptions)
+                           tuple(out), assumptions, assumptions_fr)

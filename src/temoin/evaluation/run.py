@@ -37,7 +37,7 @@ from temoin.evaluation.diagnostics import (
     volatility,
 )
 from temoin.evaluation.diagnostics._common import as_bool
-from temoin.evaluation.multiplicity import adjust_pvalues
+from temoin.evaluation.estimators.multiplicity import adjust_pvalues
 from temoin.evaluation.result import EffectEstimate, ImpactResult
 
 __all__ = ["RunOutput", "outcome_column", "run_plan"]

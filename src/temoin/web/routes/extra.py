@@ -1,6 +1,6 @@
 """Contract pages built on the evaluation, settlement and report services: evaluation (cohort flow,
-balance, attrition, impact next to the locked plan), settlement (waterfall, investors, approvals),
-and the PDF report. The charts are the reports' own SVG (``temoin.reports.charts``)."""
+balance, attrition, impact next to the locked plan), design diagnosis (the contract's evaluation
+and payment rule simulated), settlement (waterfall, investors, approvals), and the PDF report. The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 
 router = APIRouter(include_in_schema=False)
 
-PAGES: list[tuple[str, str]] = [("evaluation", "Evaluation"), ("settlement", "Settlement")]
+PAGES: list[tuple[str, str]] = [("evaluation", "Evaluation"), ("diagnosis", "Design diagnosis"),
+                                 ("settlement", "Settlement")]
+DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
 
 
 def available_tabs() -> list[tuple[str, str]]:
@@ -63,6 +65,28 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
     else:
         raise _unknown_action(action)
     return _back(f"/contracts/{contract_id}/evaluation")
+
+
+@router.get("/contracts/{contract_id}/diagnosis")
+def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0]) -> Response:
+    """Simulate the contract's own evaluation and payment rule; with htmx, only the results."""
+    from temoin.reports.charts import power_curve
+    from temoin.web.render import render
+    from temoin.web.routes.pages import contract_page
+
+    ctx.require(READ, contract_id)
+    if sims not in DIAGNOSIS_SIMS:
+        raise InvalidInputError("web.diagnosis_sims", f"Nombre de simulations non proposé : {sims}.",
+                                f"Number of simulations not offered: {sims}.", path="sims",
+                                hint_fr=f"Choisissez parmi {list(DIAGNOSIS_SIMS)}.",
+                                hint_en=f"Choose one of {list(DIAGNOSIS_SIMS)}.")
+    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims)
+    chart = power_curve(report.effects, lang=ctx.lang, unit=report.indicator)
+    values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS,
+              "assumptions": report.assumptions_fr if ctx.lang == "fr" else report.assumptions}
+    if request.headers.get("HX-Request"):
+        return render(ctx, "diagnosis_result.html", **values)
+    return contract_page(ctx, contract_id, "diagnosis.html", **values)
 
 
 def _unknown_action(action: str) -> InvalidInputError:
