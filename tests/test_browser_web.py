@@ -208,3 +208,71 @@ def test_download_pdf_first_page_not_blank(served: tuple[str, Site], page: Any, 
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
     dark = sum(1 for v in image.getdata() if v < 128)
     assert dark > 0.005 * image.width * image.height  # text and figures, not an empty page
+
+
+# WCAG 2 relative luminance and contrast, computed in the page on the rendered styles: every text
+# node's colour against the first opaque background behind it.
+_A11Y_JS = """() => {
+  const lum = (rgb) => { const c = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                         return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+  const parse = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+                                 if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) return c.slice(0, 3); } return [255, 255, 255]; };
+  const low = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement; if (!n.textContent.trim() || !el || el.closest('svg')) continue;
+    const st = getComputedStyle(el); const r = el.getBoundingClientRect();
+    if (st.visibility === 'hidden' || st.display === 'none' || r.width === 0 || r.right < 0) continue;
+    const a = lum(parse(st.color).slice(0, 3)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.66 && parseInt(st.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) low.push(n.textContent.trim().slice(0, 40) + ' ' + ratio.toFixed(2));
+  }
+  const unlabelled = [...document.querySelectorAll('input, select, textarea')]
+    .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+    .map(e => e.outerHTML.slice(0, 80));
+  return {low, unlabelled};
+}"""
+
+
+def test_pages_have_labels_contrast_and_keyboard_access(served: tuple[str, Site], page: Any) -> None:
+    base, site = served
+    sign_in(page, base, site, "evaluateur")
+    for path in ("/contracts", f"/contracts/{C}", f"/contracts/{C}/evaluation", f"/contracts/{C}/diagnosis",
+                 f"/contracts/{C}/settlement", f"/contracts/{C}/data", f"/contracts/{C}/committee",
+                 f"/contracts/{C}/budget", f"/contracts/{C}/ledger", "/public"):
+        page.goto(base + path)
+        found = page.evaluate(_A11Y_JS)
+        assert not found["low"], f"{path}: text below the WCAG AA contrast ratio: {found['low']}"
+        assert not found["unlabelled"], f"{path}: form fields without a label: {found['unlabelled']}"
+    # keyboard: the first Tab reaches the skip link, which moves focus to the content
+    page.goto(f"{base}/contracts/{C}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # then Tab walks the page's links and buttons, each one visibly focused
+    seen: list[str] = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        tag, text, outline = page.evaluate(
+            "[document.activeElement.tagName, document.activeElement.textContent.trim(),"
+            " getComputedStyle(document.activeElement).outlineStyle]")
+        assert tag in ("A", "BUTTON", "INPUT", "SELECT", "SUMMARY"), (tag, seen)
+        assert outline != "none", f"{tag} {text!r} has no visible focus"
+        seen.append(text)
+    assert seen == ["Mes contrats", "Vue d'ensemble", "Évaluation", "Diagnostic du dispositif"], seen
+
+
+def test_diagnosis_runs_with_progress_then_shows_results(served: tuple[str, Site], page: Any) -> None:
+    base, site = served
+    sign_in(page, base, site, "observateur")
+    page.goto(f"{base}/contracts/{C}/diagnosis")
+    assert "Probabilité que le payeur paie alors que l'effet réel est nul" in page.locator("#wrongful-payment").inner_text()
+    page.get_by_label("Essais simulés par effet").select_option("5000")
+    page.get_by_role("button", name="Lancer le diagnostic").click()
+    page.wait_for_selector("#diagnosis-result >> text=5\u202f000 essais simulés")
+    assert page.locator("#diagnosis tbody tr").count() >= 2
+    assert page.url.endswith("/diagnosis")  # htmx swapped the results in place
