@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from decimal import Decimal
 
-import pytest
 from rich.console import Console
 from sqlalchemy import Engine
 
@@ -31,19 +28,41 @@ def test_demo_shows_committee_record_ledger_and_budget_watch(sqlite_engine: Engi
     assert "Aide éducative en milieu ouvert (AEMO)" in out and "baisse de 1,5 %" in out
 
 
-def test_recorded_settlement_payments_replace_planned_commitments(engine: Engine, example_path,  # type: ignore[no-untyped-def]
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_approved_settlement_payments_replace_planned_commitments(engine: Engine, example_path) -> None:  # type: ignore[no-untyped-def]
+    from temoin.services.contracts import get_contract
+    from temoin.services.settlements import approve, run_settlement, supersede
+    from temoin.settlement.inputs import results_from_data
+
     import_contract(engine, example_path("aemo-renforcee"), actor="test")
     import_budget(engine, EXAMPLE_BUDGET, actor="test")
     planned = check_budget(engine, "aemo-renforcee")
     assert planned.basis == "commitments" and any("planned commitments" in n[1] for n in planned.notes)
-    # The settlement store's hook: outcome payments actually made, by year.
-    fake = types.ModuleType("temoin.store.settlements")
-    fake.payments_by_year = lambda session, contract_id: {2027: "400000.00", 2028: "350000.00"}  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "temoin.store.settlements", fake)
+
+    contract = get_contract(engine, "aemo-renforcee").contract
+    rows = [{"indicator": "placement_days", "wave": w, "improvement": imp, "improvement_lower": low,
+             "n_treated_followed": 368, "grade": "meets_without_reservations"}
+            for w, imp, low in (("m12", 30, 18), ("m24", 52, 35))]
+    record, settlement = run_settlement(engine, "aemo-renforcee", actor="t", results=results_from_data(contract, 1, rows))
+    assert check_budget(engine, "aemo-renforcee").basis == "commitments"  # recorded, not yet approved
+    approve(engine, record.id, kind="evaluator_certification", party_id="labo-eval", person="Jean Dubois", actor="t")
+    approve(engine, record.id, kind="payer_approval", party_id="dept-nord", person="Claire Martin", actor="t")
+
     watch = check_budget(engine, "aemo-renforcee")
     assert watch.basis == "payments"
-    y2027 = next(y for y in watch.years if y.year == 2027)
-    assert y2027.cis_payments == Decimal("400000.00") and y2027.cis_commitments == Decimal("1000000.00")
-    # 2026 → 2027: payments rise from 0 while AEMO falls in real terms; 2028: payments fall, no flag.
-    assert {(f.year, f.code, f.basis) for f in watch.flags} == {(2027, "ASE-AEMO", "payments")}
+    due = {p.payment_date.year: p.amount_due.amount for p in settlement.periods}
+    assert due[2027] > 0 and due[2028] > 0
+    for y in watch.years:
+        assert (y.cis_payments or Decimal("0")) == due.get(y.year, Decimal("0")), y.year
+    assert next(y for y in watch.years if y.year == 2027).cis_commitments == Decimal("1000000.00")
+    # 2026 → 2027: payments rise from 0 while AEMO falls in real terms
+    assert (2027, "ASE-AEMO", "payments") in {(f.year, f.code, f.basis) for f in watch.flags}
+
+    # a correction replaces the figures once the payer approves it
+    rows[1]["improvement_lower"] = 20
+    fixed, corrected = supersede(engine, record.id, reason="Extraction corrigée", actor="t",
+                                 results=results_from_data(contract, 1, rows))
+    assert check_budget(engine, "aemo-renforcee").basis == "commitments"  # the approved one is superseded
+    approve(engine, fixed.id, kind="evaluator_certification", party_id="labo-eval", person="Jean Dubois", actor="t")
+    approve(engine, fixed.id, kind="payer_approval", party_id="dept-nord", person="Claire Martin", actor="t")
+    y2028 = next(y for y in check_budget(engine, "aemo-renforcee").years if y.year == 2028)
+    assert y2028.cis_payments == corrected.periods[1].amount_due.amount != due[2028]

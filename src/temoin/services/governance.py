@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -237,16 +236,10 @@ def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, 
 
 
 def recorded_payments(session: Session, contract_id: str) -> dict[int, Decimal] | None:
-    """Outcome payments made under a contract by year, from the settlement store when it offers
-    ``payments_by_year(session, contract_id)``; ``None`` when no settlement store is available."""
-    try:
-        module = importlib.import_module("temoin.store.settlements")
-    except ImportError:
-        return None
-    fn = getattr(module, "payments_by_year", None)
-    if fn is None:
-        return None
-    return {int(y): to_decimal(v) for y, v in fn(session, contract_id).items()}
+    """Outcome payments approved by the payer under a contract, by year; ``None`` before any."""
+    from temoin.store.settlements import payments_by_year
+
+    return payments_by_year(session, contract_id)
 
 
 def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
@@ -257,9 +250,9 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
         payments = recorded_payments(s, contract_id)
         watch = budget_watch(contract, rows, payments)
         if payments is None:
-            watch.notes.append(("Paiements du CIS non disponibles (aucun règlement enregistré) : la veille porte sur "
+            watch.notes.append(("Aucun paiement du CIS approuvé par le payeur à ce jour : la veille porte sur "
                                 "les engagements prévus.",
-                                "CIS payments not available (no settlement recorded): the watch uses the planned "
+                                "No CIS payment approved by the payer yet: the watch uses the planned "
                                 "commitments."))
         return watch
 

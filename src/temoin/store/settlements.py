@@ -17,6 +17,32 @@ from temoin.money import Money
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
 
 
+def payments_by_year(session: Session, contract_id: str) -> dict[int, Decimal] | None:
+    """Outcome payments approved by the payer under a contract, by year of their payment date.
+
+    Only current (not superseded) settlements with a payer approval count. A later settlement that
+    covers a period again (a settlement covers every period due by its date) replaces the earlier
+    figure for that period. ``None`` when no settlement of the contract has been approved yet.
+    """
+    superseded = select(SettlementRow.supersedes_id).where(SettlementRow.supersedes_id.is_not(None))
+    approved = select(SettlementApprovalRow.settlement_id).where(SettlementApprovalRow.kind == "payer_approval")
+    rows = session.execute(
+        select(SettlementRow.outputs).where(SettlementRow.contract_id == contract_id,
+                                            SettlementRow.id.not_in(superseded), SettlementRow.id.in_(approved))
+        .order_by(SettlementRow.id)
+    ).scalars().all()
+    if not rows:
+        return None
+    by_period: dict[str, tuple[int, Decimal]] = {}
+    for outputs in rows:
+        for p in json.loads(outputs)["periods"]:
+            by_period[p["period"]] = (dt.date.fromisoformat(p["payment_date"]).year, Decimal(p["amount_due"]))
+    out: dict[int, Decimal] = {}
+    for year, amount in by_period.values():
+        out[year] = out.get(year, Decimal("0")) + amount
+    return out
+
+
 def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
