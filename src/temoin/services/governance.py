@@ -37,7 +37,6 @@ from temoin.governance.selection import (
     add_score,
     validate_call,
 )
-from temoin.money import to_decimal
 from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository
 from temoin.store.governance import BudgetRepository, CallRepository, RoleRepository
