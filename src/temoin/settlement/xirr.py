@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -29,6 +31,8 @@ TOTAL_LOSS = -1.0
 _X_LOW = -25.0  # log(1 + r) lower end: r = -1 + 1.4e-11
 _X_HIGH = math.log1p(1000.0)  # r = 100,000 %
 _COUNT: list[int] | None = None
+_BLOCK = 16_384  # columns per block: a block's working arrays stay in cache
+_THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def year_fractions(dates: Sequence[dt.date], start: dt.date | None = None) -> npt.NDArray[np.float64]:
@@ -104,7 +108,8 @@ def xirr_columns(times: npt.ArrayLike, amounts: npt.ArrayLike) -> npt.NDArray[np
                                 "As many dates as amount rows are expected.")
     t = t - t.min() if t.size else t
     used = (c != 0).any(axis=1)  # dates where no schedule has a flow cost nothing
-    t, c = t[used], c[used]
+    if not used.all():
+        t, c = t[used], c[used]
     out = np.full(c.shape[1], np.nan)
     has_out = (c < 0).any(axis=0)
     has_in = (c > 0).any(axis=0)
@@ -127,54 +132,93 @@ def _npv_rows(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt.ND
               derivative: bool) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     f = np.zeros(x.shape[0])
     fp = np.zeros(x.shape[0])
+    term = np.empty(x.shape[0])  # in place: the same arithmetic as cc[j] * exp(-t[j] * x), fewer arrays
     for j in range(t.shape[0]):
         if t[j] == 0.0:
             f += cc[j]
             continue
-        term = cc[j] * np.exp(-t[j] * x)
+        np.multiply(-t[j], x, out=term)
+        np.exp(term, out=term)
+        np.multiply(cc[j], term, out=term)
         f += term
         if derivative:
-            fp -= t[j] * term
+            np.multiply(t[j], term, out=term)
+            fp -= term
     return f, fp
 
 
 def _solve(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], tol: float = 1e-13,
            max_iter: int = 100) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """Solve column blocks that fit in cache, on up to two threads (numpy releases the GIL).
+
+    Each column's arithmetic does not depend on the block it is in, so the result is the same as
+    solving all columns at once.
+    """
     n = cc.shape[1]
-    lo = np.full(n, _X_LOW)
-    hi = np.full(n, _X_HIGH)
-    f_lo, _ = _npv_rows(t, cc, lo, False)
-    f_hi, _ = _npv_rows(t, cc, hi, False)
-    ok = f_lo * f_hi <= 0
+    x = np.empty(n)
+    ok = np.empty(n, dtype=bool)
+    f_lo = np.empty(n)
+    starts = range(0, n, _BLOCK)
+
+    def run(a: int) -> list[int]:
+        b = min(a + _BLOCK, n)
+        return _solve_block(t, cc[:, a:b], x[a:b], ok[a:b], f_lo[a:b], tol, max_iter)
+
+    if len(starts) > 1 and _THREADS > 1:
+        with ThreadPoolExecutor(_THREADS) as pool:
+            counts = list(pool.map(run, starts))
+    else:
+        counts = [run(a) for a in starts]
+    if _COUNT is not None:
+        _COUNT.extend(sum(c[i] for c in counts if i < len(c)) for i in range(max(map(len, counts), default=0)))
+    return x, ok, f_lo
+
+
+def _solve_block(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
+                 ok: npt.NDArray[np.bool_], f_lo: npt.NDArray[np.float64], tol: float, max_iter: int) -> list[int]:
+    """Fill ``x``, ``ok`` and ``f_lo`` for the columns of ``cc``; return the unconverged count per step."""
+    n = cc.shape[1]
+    f_lo[:], _ = _npv_rows(t, cc, np.full(n, _X_LOW), False)
+    f_hi, _ = _npv_rows(t, cc, np.full(n, _X_HIGH), False)
+    ok[:] = f_lo * f_hi <= 0
     # Start from the simple-return guess: log(inflows / outflows) / mean time between them.
     pos = np.where(cc > 0, cc, 0.0)
     neg = np.where(cc < 0, -cc, 0.0)
     ps, ns = pos.sum(0), neg.sum(0)
     span = np.maximum(t @ pos / ps - t @ neg / ns, 1e-3)
-    x = np.clip(np.log(ps / ns) / span, _X_LOW + 1.0, _X_HIGH - 1.0)
-    sign_lo = np.sign(f_lo)
-    scale = 1e-15 * np.abs(cc).sum(axis=0)  # |NPV| below rounding noise: converged
+    x[:] = np.clip(np.log(ps / ns) / span, _X_LOW + 1.0, _X_HIGH - 1.0)
     active = np.flatnonzero(ok)
-    sub = cc[:, active]
+    # The schedules still iterating. Converged ones are frozen in place (a masked copy is cheaper
+    # than a boolean gather) until they are the majority; then the rest is compacted.
+    sub = cc if active.size == n else cc[:, active]
+    xa = x[active]
+    lo = np.full(active.size, _X_LOW)
+    hi = np.full(active.size, _X_HIGH)
+    sign_lo = np.sign(f_lo[active])
+    scale = 1e-15 * np.abs(sub).sum(axis=0)  # |NPV| below rounding noise: converged
+    fin = np.zeros(active.size, dtype=bool)
+    counts: list[int] = []
     for _ in range(max_iter):
-        xa = x[active]
         f, fp = _npv_rows(t, sub, xa, True)
-        same = np.sign(f) == sign_lo[active]
-        lo_a = np.where(same, xa, lo[active])
-        hi_a = np.where(same, hi[active], xa)
+        same = np.sign(f) == sign_lo
+        lo = np.where(same, xa, lo)
+        hi = np.where(same, hi, xa)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             xn = xa - f / fp
-        bad = ~np.isfinite(xn) | (xn <= lo_a) | (xn >= hi_a)
-        xn = np.where(bad, 0.5 * (lo_a + hi_a), xn)
-        lo[active], hi[active] = lo_a, hi_a
-        hit = np.abs(f) <= scale[active]
-        done = hit | (np.abs(xn - xa) <= tol * np.maximum(1.0, np.abs(xa)))
-        x[active] = np.where(hit, xa, xn)
-        if _COUNT is not None:
-            _COUNT.append(int((~done).sum()))
-        if done.all():
+            bad = ~np.isfinite(xn) | (xn <= lo) | (xn >= hi)
+            xn = np.where(bad, 0.5 * (lo + hi), xn)
+            hit = np.abs(f) <= scale
+            done = hit | (np.abs(xn - xa) <= tol * np.maximum(1.0, np.abs(xa)))
+        xa = np.where(fin | hit, xa, xn)
+        fin |= done
+        left = active.size - int(np.count_nonzero(fin))
+        counts.append(left)
+        if left == 0:
             break
-        if done.any():  # carry on with the schedules not yet converged
-            keep = ~done
-            active, sub = active[keep], sub[:, keep]
-    return x, ok, f_lo
+        if 2 * left <= active.size:  # carry on with the schedules not yet converged
+            x[active[fin]] = xa[fin]
+            keep = ~fin
+            active, sub, xa, lo, hi = active[keep], sub[:, keep], xa[keep], lo[keep], hi[keep]
+            sign_lo, scale, fin = sign_lo[keep], scale[keep], fin[keep]
+    x[active] = xa
+    return counts
