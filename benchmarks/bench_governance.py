@@ -12,19 +12,10 @@ from __future__ import annotations
 
 import io
 import random
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-
-def _best(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from benchmarks._timing import best_of
 
 
 def _call(n_apps: int, n_members: int, n_criteria: int) -> Any:
@@ -102,23 +93,23 @@ def main(quick: bool = False) -> None:
     rows: list[tuple[str, str, float, float]] = []
 
     st = _call(*((10, 6, 4) if quick else (60, 9, 5)))
-    ours = _best(lambda: results(st), repeat)
-    peer = _best(lambda: _pandas_results(st), repeat)
+    ours = best_of(lambda: results(st), repeat)
+    peer = best_of(lambda: _pandas_results(st), repeat)
     rows.append((f"call results ({len(st.applications)} applications, {len(st.scores)} scores)", "pandas+numpy",
                  ours, peer))
 
     text = _budget_text(*((5, 40) if quick else (20, 250)))
     n = text.count("\n") - 1
-    ours = _best(lambda: parse_budget_csv(text), repeat)
-    peer = _best(lambda: pd.read_csv(io.StringIO(text)), repeat)
+    ours = best_of(lambda: parse_budget_csv(text), repeat)
+    peer = best_of(lambda: pd.read_csv(io.StringIO(text)), repeat)
     rows.append((f"budget file ({n} rows, checked)", "pandas.read_csv", ours, peer))
 
     entries = _entries(500 if quick else 5000)
     bodies = [canonical_json({"seq": e.seq, "at": e.at, "actor": e.actor, "event": e.event,
                               "contract_id": e.contract_id, "payload": e.payload, "prev_hash": e.prev_hash})
               for e in entries]
-    ours = _best(lambda: verify_entries(entries), repeat)
-    peer = _best(lambda: [hashlib.sha256(b.encode()).hexdigest() for b in bodies], repeat)
+    ours = best_of(lambda: verify_entries(entries), repeat)
+    peer = best_of(lambda: [hashlib.sha256(b.encode()).hexdigest() for b in bodies], repeat)
     rows.append((f"ledger verify ({len(entries)} entries)", "bare sha256", ours, peer))
 
     print(f"{'task':52} {'peer':18} {'ours ms':>9} {'peer ms':>9} {'ratio':>7}")

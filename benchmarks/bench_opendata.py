@@ -15,21 +15,12 @@ from __future__ import annotations
 
 import csv
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-
-def _best(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from benchmarks._timing import best_of
 
 
 def _audit(t: Any) -> None:
@@ -99,8 +90,8 @@ def main(quick: bool = False) -> None:
     shape = (6, 5) if quick else (15, 10)
     counts = rng.poisson(14, shape)
     table = suppress_table(counts, threshold=10)
-    ours = _best(lambda: suppress_table(counts, threshold=10), 3 if quick else 5)
-    peer = _best(lambda: _audit(table), 1 if quick else 3)
+    ours = best_of(lambda: suppress_table(counts, threshold=10), 3 if quick else 5)
+    peer = best_of(lambda: _audit(table), 1 if quick else 3)
     rows.append((f"suppress_table {shape[0]}×{shape[1]} ({table.n_primary}+{table.n_secondary} hidden)",
                  "LP audit of the result (scipy HiGHS)", ours, peer))
 
@@ -108,16 +99,16 @@ def main(quick: bool = False) -> None:
     people = pd.DataFrame({"age": rng.integers(0, 18, n), "sex": rng.choice(["F", "M"], n),
                            "territory": rng.choice(["a", "b", "c", "d"], n)})
     qis = ["age", "sex", "territory"]
-    ours = _best(lambda: check_k_anonymity(people, qis, k=5), 3)
-    peer = _best(lambda: people.groupby(qis).size().min(), 3)
+    ours = best_of(lambda: check_k_anonymity(people, qis, k=5), 3)
+    peer = best_of(lambda: people.groupby(qis).size().min(), 3)
     rows.append((f"check_k_anonymity, {n:,} rows", "pandas groupby().size()", ours, peer))
 
     n_projects = 50 if quick else 500
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         _write_golab_folder(folder, n_projects)
-        ours = _best(lambda: read_indigo(folder), 1 if quick else 3)
-        peer = _best(lambda: [pd.read_csv(p, dtype=str) for p in folder.glob("*.csv")], 3)
+        ours = best_of(lambda: read_indigo(folder), 1 if quick else 3)
+        peer = best_of(lambda: [pd.read_csv(p, dtype=str) for p in folder.glob("*.csv")], 3)
         rows.append((f"read_indigo CSV folder, {n_projects} projects", "pandas.read_csv (no checks)", ours, peer))
         from jsonschema import Draft7Validator
 
@@ -125,7 +116,7 @@ def main(quick: bool = False) -> None:
 
         cleaned = [p.data for p in read_indigo(folder).projects]
         validator = Draft7Validator(project_schema())
-        peer = _best(lambda: [list(validator.iter_errors(d)) for d in cleaned], 1 if quick else 3)
+        peer = best_of(lambda: [list(validator.iter_errors(d)) for d in cleaned], 1 if quick else 3)
         rows.append((f"read_indigo CSV folder, {n_projects} projects", "jsonschema validation alone", ours, peer))
 
     print(f"{'measure':58} {'peer':38} {'ours (ms)':>10} {'peer (ms)':>10} {'ratio':>8}")

@@ -15,22 +15,13 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks._timing import best_of
+
 CONTRACT = "aemo-renforcee"
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _populated_engine(folder: Path) -> Any:
@@ -97,20 +88,20 @@ def main(quick: bool = False) -> None:
         settlement = settle(stored.contract, results, contract_version=stored.version)
 
         svgs = _charts(settlement, n_attr)
-        t_draw = _best(lambda: _charts(settlement, n_attr), repeat * 4)
-        t_parse = _best(lambda: [ET.fromstring(x) for x in svgs], repeat * 4)
+        t_draw = best_of(lambda: _charts(settlement, n_attr), repeat * 4)
+        t_parse = best_of(lambda: [ET.fromstring(x) for x in svgs], repeat * 4)
         rows.append((f"5 charts drawn (love plot of {n_attr} attributes)", t_draw, "ElementTree parse of the same SVG", t_parse))
 
-        t_build = _best(lambda: build_report(eng, CONTRACT), repeat)
-        t_settle = _best(lambda: settle(stored.contract, results, contract_version=stored.version), repeat)
+        t_build = best_of(lambda: build_report(eng, CONTRACT), repeat)
+        t_settle = best_of(lambda: settle(stored.contract, results, contract_version=stored.version), repeat)
         rows.append(("build_report (DB, evaluation, settlement, budget, 8 charts)", t_build, "settle() alone", t_settle))
 
         data = build_report(eng, CONTRACT, public=True)
         html = render_html(data)
         bare = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
         pdf_repeat = 1 if quick else 3
-        t_pdf = _best(lambda: render_pdf(data), pdf_repeat)
-        t_bare = _best(lambda: HTML(string=bare).write_pdf(), pdf_repeat)
+        t_pdf = best_of(lambda: render_pdf(data), pdf_repeat)
+        t_bare = best_of(lambda: HTML(string=bare).write_pdf(), pdf_repeat)
         rows.append(("render_pdf (8 SVG charts)", t_pdf, "WeasyPrint, same HTML without charts", t_bare))
         eng.dispose()
 

@@ -27,23 +27,15 @@ by them, whatever the IRR kernel does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks._timing import best_of
+
 F = npt.NDArray[np.float64]
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _capture_simulate(contract: Any, scenarios: int, seed: int, repeat: int) -> tuple[float, F, F, F, Any]:
@@ -61,7 +53,7 @@ def _capture_simulate(contract: Any, scenarios: int, seed: int, repeat: int) -> 
     vars(risk)["xirr_columns"] = passthrough
     try:
         report = risk.simulate(contract, scenarios, seed)  # untimed warm-up (imports, caches)
-        best = _best(lambda: risk.simulate(contract, scenarios, seed), repeat)
+        best = best_of(lambda: risk.simulate(contract, scenarios, seed), repeat)
     finally:
         vars(risk)["xirr_columns"] = kernel
     return best, kept["times"], kept["flows"], kept["irr"], report
@@ -79,8 +71,8 @@ def main(quick: bool = False) -> None:
 
     t_sim, times, flows, irr_dated, report = _capture_simulate(contract, scenarios, seed, repeat)
     periods = np.arange(float(flows.shape[0]))
-    t_dated = _best(lambda: xirr_columns(times, flows), repeat)
-    t_regular = _best(lambda: xirr_columns(periods, flows), repeat)
+    t_dated = best_of(lambda: xirr_columns(times, flows), repeat)
+    t_regular = best_of(lambda: xirr_columns(periods, flows), repeat)
     irr_regular = xirr_columns(periods, flows)
 
     rows = [np.ascontiguousarray(flows[:, k]) for k in range(subset)]  # the first scenarios of the run
@@ -89,7 +81,7 @@ def main(quick: bool = False) -> None:
     def loop() -> None:
         peer["irr"] = np.array([npf.irr(r) for r in rows])
 
-    scaled = _best(loop, repeat) / subset * scenarios
+    scaled = best_of(loop, repeat) / subset * scenarios
     npf_irr = peer["irr"]
     both = np.isfinite(npf_irr) & np.isfinite(irr_regular[:subset])
     gap_regular = float(np.max(np.abs(npf_irr[both] - irr_regular[:subset][both]), initial=0.0))
