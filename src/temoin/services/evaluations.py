@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,12 @@ from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
+from temoin.services._tables import iter_table
 from temoin.store import ledger, session_scope
 from temoin.store.cohorts import CohortRepository
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.models.cohorts import (
     EvaluationResultRow,
-    OutcomeRow,
     ParticipantRow,
     PlanLockRow,
     RandomisationRow,
@@ -121,39 +121,80 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, a
     return summary
 
 
+OUTCOME_CHUNK_ROWS = 5_000
+"""Rows of a wave file read, checked and saved at a time (memory does not grow with the file)."""
+
+
+def _shifted(errors: list[RowError], offset: int) -> list[RowError]:
+    return [replace(e, row=e.row + offset) if e.row > 1 else e for e in errors]
+
+
 def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, actor: str = "cli") -> ImportSummary:
-    """Import one follow-up wave (one row per participant followed): all rows or none."""
+    """Import one follow-up wave (one row per participant followed): all rows or none.
+
+    The file is streamed: each chunk of rows is checked, its participants looked up and its outcomes
+    written inside the one transaction, which any refused row rolls back. As with a whole-file read,
+    problems in the file itself (identifiers, numbers, duplicates) are reported alone, every one of
+    them; problems against the stored cohort are reported when the file itself has none.
+    """
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
-        parsed, blanks = parse_outcomes(read_table(path), stored.contract, wave)
         key = contract_key(contract_id)
         repo = CohortRepository(s)
-        people = repo.participants_by_key(contract_id)
-        already = {o.participant_id for o in repo.outcomes(contract_id) if o.wave == wave}
         randomised = stored.contract.evaluation.design.randomised
+        file_errors: list[RowError] = []
         errors: list[RowError] = []
-        rows: list[OutcomeRow] = []
-        for line, ident, values in parsed:
-            p = people.get(pseudonymise(ident, contract_id, key=key))
-            if p is None:
-                errors.append(RowError(line, "participant_id", ident, "participant inconnu (importez d'abord la cohorte)",
-                                       "unknown participant (import the cohort first)"))
-            elif not p.enrolled:
-                errors.append(RowError(line, "participant_id", ident, "participant non inscrit", "participant not enrolled"))
-            elif randomised and p.arm is None:
-                errors.append(RowError(line, "participant_id", ident, "participant non randomisé", "participant not randomised"))
-            elif p.id in already:
-                errors.append(RowError(line, "participant_id", ident, f"résultat de la vague {wave} déjà enregistré",
-                                       f"outcome for wave {wave} already recorded"))
-            else:
-                rows.append(OutcomeRow(contract_id=contract_id, participant_id=p.id, wave=wave, values=canonical_json(values)))
-        if errors:
-            raise CohortFileError(errors)
-        s.add_all(rows)
-        s.flush()
+        blanks: dict[str, int] = {}
+        seen: set[str] = set()
+        saved = 0
+        for start, frame in iter_table(path, OUTCOME_CHUNK_ROWS):
+            here: set[str] = set()
+            duplicates: list[RowError] = []  # an identifier already met in an earlier chunk
+            for i, ident in enumerate(frame["participant_id"] if "participant_id" in frame.columns else ()):
+                if ident and ident in seen and ident not in here:
+                    duplicates.append(RowError(start + i + 2, "participant_id", ident, "identifiant en double", "duplicate identifier"))
+                here.add(ident)
+            seen |= here - {""}
+            try:
+                parsed, chunk_blanks = parse_outcomes(frame, stored.contract, wave)
+            except CohortFileError as exc:
+                if exc.errors[0].row == 1:  # the header itself: reported alone, as before any row
+                    raise
+                file_errors += sorted(duplicates + _shifted(exc.errors, start), key=lambda e: e.row)
+                continue
+            file_errors += duplicates
+            for k, v in chunk_blanks.items():
+                blanks[k] = blanks.get(k, 0) + v
+            if file_errors:  # nothing more is saved; the rest of the file is still checked
+                continue
+            keys = [pseudonymise(ident, contract_id, key=key) for _, ident, _ in parsed]
+            people = repo.participants_for_keys(contract_id, keys)
+            already = repo.outcome_participants(contract_id, wave, [p[0] for p in people.values()])
+            rows: list[dict[str, Any]] = []
+            for (line, ident, values), pkey in zip(parsed, keys, strict=True):
+                p = people.get(pkey)
+                line += start
+                if p is None:
+                    errors.append(RowError(line, "participant_id", ident, "participant inconnu (importez d'abord la cohorte)",
+                                           "unknown participant (import the cohort first)"))
+                elif not p[1]:
+                    errors.append(RowError(line, "participant_id", ident, "participant non inscrit", "participant not enrolled"))
+                elif randomised and p[2] is None:
+                    errors.append(RowError(line, "participant_id", ident, "participant non randomisé", "participant not randomised"))
+                elif p[0] in already:
+                    errors.append(RowError(line, "participant_id", ident, f"résultat de la vague {wave} déjà enregistré",
+                                           f"outcome for wave {wave} already recorded"))
+                else:
+                    rows.append({"contract_id": contract_id, "participant_id": p[0], "wave": wave,
+                                 "values": canonical_json(values)})
+            if not errors:
+                repo.add_outcomes(rows)
+                saved += len(rows)
+        if file_errors or errors:
+            raise CohortFileError(file_errors or errors)
         ledger.append(s, actor=actor, event="cohort.outcomes_imported", contract_id=contract_id,
-                      payload={"wave": wave, "rows": len(rows), "blank_values": blanks, "file": Path(path).name})
-    return ImportSummary(contract_id, len(rows), blanks=blanks)
+                      payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name})
+    return ImportSummary(contract_id, saved, blanks=blanks)
 
 
 def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:
@@ -300,16 +341,16 @@ def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
     ``enrolment_date``, ``arm`` (1 programme, 0 control, empty if not randomised), one column per
     population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed).
     """
-    repo = CohortRepository(session)
-    people = repo.participants(contract_id)
+    repo = CohortRepository(session)  # plain rows, not ORM objects: a large cohort loads several times faster
     records: dict[int, dict[str, Any]] = {}
-    for p in people:
-        records[p.id] = {"pkey": p.pkey, "synthetic": p.synthetic, "eligible": p.eligible, "consent": p.consent,
-                         "enrolled": p.enrolled, "referral_date": p.referral_date, "enrolment_date": p.enrolment_date,
-                         "arm": p.arm, **json.loads(p.attributes)}
-    for o in repo.outcomes(contract_id):
-        for ind, v in json.loads(o.values).items():
-            records[o.participant_id][outcome_column(ind, o.wave)] = v
+    for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes in \
+            repo.participant_table(contract_id):
+        records[pid] = {"pkey": pkey, "synthetic": synthetic, "eligible": eligible, "consent": consent,
+                        "enrolled": enrolled, "referral_date": referral_date, "enrolment_date": enrolment_date,
+                        "arm": arm, **json.loads(attributes)}
+    for participant_id, wave, values in repo.outcome_table(contract_id):
+        for ind, v in json.loads(values).items():
+            records[participant_id][outcome_column(ind, wave)] = v
     frame = pd.DataFrame(list(records.values()))
     if frame.empty:
         return pd.DataFrame(columns=["pkey", "synthetic", "eligible", "consent", "enrolled", "referral_date",

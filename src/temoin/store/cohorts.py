@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from temoin.store.models.cohorts import (
@@ -15,6 +18,9 @@ from temoin.store.models.cohorts import (
 
 __all__ = ["CohortRepository"]
 
+IN_BATCH = 1_000
+"""Keys per ``IN (…)`` query (well below SQLite's and PostgreSQL's limits on parameters)."""
+
 
 class CohortRepository:
     def __init__(self, session: Session) -> None:
@@ -24,8 +30,45 @@ class CohortRepository:
         q = select(ParticipantRow).where(ParticipantRow.contract_id == contract_id).order_by(ParticipantRow.id)
         return list(self.session.execute(q).scalars())
 
+    def participant_table(self, contract_id: str) -> list[tuple[Any, ...]]:
+        """The participants' columns as plain rows (no ORM objects), in order: ``id``, ``pkey``, ``synthetic``,
+        ``eligible``, ``consent``, ``enrolled``, ``referral_date``, ``enrolment_date``, ``arm``, ``attributes``."""
+        P = ParticipantRow
+        q = (select(P.id, P.pkey, P.synthetic, P.eligible, P.consent, P.enrolled, P.referral_date, P.enrolment_date,
+                    P.arm, P.attributes).where(P.contract_id == contract_id).order_by(P.id))
+        return cast(list[tuple[Any, ...]], list(self.session.execute(q).all()))
+
+    def outcome_table(self, contract_id: str) -> list[tuple[Any, ...]]:
+        """(participant_id, wave, values) of every outcome of the contract, as plain rows, in order."""
+        q = (select(OutcomeRow.participant_id, OutcomeRow.wave, OutcomeRow.values)
+             .where(OutcomeRow.contract_id == contract_id).order_by(OutcomeRow.id))
+        return cast(list[tuple[Any, ...]], list(self.session.execute(q).all()))
+
     def participants_by_key(self, contract_id: str) -> dict[str, ParticipantRow]:
         return {p.pkey: p for p in self.participants(contract_id)}
+
+    def participants_for_keys(self, contract_id: str, pkeys: Sequence[str]) -> dict[str, tuple[int, bool, int | None]]:
+        """(id, enrolled, arm) of the participants with these keys, by key (absent keys are left out)."""
+        out: dict[str, tuple[int, bool, int | None]] = {}
+        for i in range(0, len(pkeys), IN_BATCH):
+            q = select(ParticipantRow.pkey, ParticipantRow.id, ParticipantRow.enrolled, ParticipantRow.arm).where(
+                ParticipantRow.contract_id == contract_id, ParticipantRow.pkey.in_(pkeys[i:i + IN_BATCH]))
+            out.update((k, (pid, bool(enrolled), arm)) for k, pid, enrolled, arm in self.session.execute(q))
+        return out
+
+    def outcome_participants(self, contract_id: str, wave: str, participant_ids: Sequence[int]) -> set[int]:
+        """Which of these participants already have an outcome recorded at this wave."""
+        out: set[int] = set()
+        for i in range(0, len(participant_ids), IN_BATCH):
+            q = select(OutcomeRow.participant_id).where(OutcomeRow.contract_id == contract_id, OutcomeRow.wave == wave,
+                                                        OutcomeRow.participant_id.in_(participant_ids[i:i + IN_BATCH]))
+            out.update(self.session.execute(q).scalars())
+        return out
+
+    def add_outcomes(self, rows: list[dict[str, Any]]) -> None:
+        """Insert outcome rows in bulk (no ORM objects kept in the session)."""
+        if rows:
+            self.session.execute(insert(OutcomeRow), rows)
 
     def outcomes(self, contract_id: str) -> list[OutcomeRow]:
         q = select(OutcomeRow).where(OutcomeRow.contract_id == contract_id).order_by(OutcomeRow.id)

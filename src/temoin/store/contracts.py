@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,13 @@ class StoredContract:
 def content_hash(contract: Contract) -> str:
     """SHA-256 of the canonical YAML: two documents that mean the same thing hash the same."""
     return hashlib.sha256(dump_contract(contract).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _parse_stored(document: str) -> Contract:
+    """A stored version's document, parsed once per process: versions never change once stored and
+    ``Contract`` is frozen, so every page that needs the contract no longer re-reads its YAML."""
+    return parse_contract(document)
 
 
 class ContractRepository:
@@ -66,7 +74,7 @@ class ContractRepository:
                                 f"Contract '{contract_id}' has no version {version}.",
                                 hint_fr="`temoin contract list` montre les versions.",
                                 hint_en="`temoin contract list` shows the versions.")
-        return StoredContract(parse_contract(row.document), row.version, row.content_hash, row.document, row.created_by)
+        return StoredContract(_parse_stored(row.document), row.version, row.content_hash, row.document, row.created_by)
 
     def latest(self, contract_id: str) -> StoredContract:
         row = self.session.get(ContractRow, contract_id)

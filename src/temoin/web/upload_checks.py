@@ -19,6 +19,7 @@ from temoin.web.errors import TooLarge
 
 FORMULA_START = ("=", "@", "+")
 MAX_FORMULAS_LISTED = 50
+CHUNK_ROWS = 20_000
 
 
 def save_upload(stream: BinaryIO, filename: str, limit_mb: int) -> Path:
@@ -57,22 +58,30 @@ def _check_content(path: Path, filename: str) -> None:
             raise _not_table(filename)
         _xlsx_formulas(path)
         return
-    head = path.read_bytes()[:65536]
+    with path.open("rb") as f:
+        head = f.read(65536)
     if b"\x00" in head or head.startswith(b"PK\x03\x04") or head.startswith(b"%PDF"):
         raise _not_table(filename)
     _csv_formulas(path)
 
 
 def _csv_formulas(path: Path) -> None:
-    from temoin.evaluation.cohort_file import read_table
+    """Formulas in a CSV, read a chunk of rows at a time; listed column by column, as many as before."""
+    from temoin.services._tables import iter_table
 
-    frame = read_table(path)
+    hits: dict[str, list[tuple[int, str]]] = {}
+    for start, frame in iter_table(path, CHUNK_ROWS):
+        for col in frame.columns:
+            found = hits.setdefault(str(col), [])
+            if len(found) >= MAX_FORMULAS_LISTED:
+                continue
+            values = frame[col]
+            mask = (values.str.startswith(FORMULA_START) & ~values.str.match(r"^\+?\d+([.,]\d+)?$")).to_numpy(dtype=bool)
+            found += [(start + int(i) + 2, str(values.iat[i])) for i in mask.nonzero()[0][:MAX_FORMULAS_LISTED]]
     errors: list[RowError] = []
-    for col in frame.columns:
-        values = frame[col]
-        hits = values[values.str.startswith(FORMULA_START) & ~values.str.match(r"^\+?\d+([.,]\d+)?$")]
-        for idx, value in hits.items():
-            errors.append(_formula_error(int(idx) + 2, str(col), str(value)))  # type: ignore[call-overload]
+    for col, found in hits.items():
+        for row, value in found:
+            errors.append(_formula_error(row, col, value))
             if len(errors) >= MAX_FORMULAS_LISTED:
                 break
     if errors:
