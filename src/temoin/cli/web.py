@@ -14,15 +14,23 @@ user_app = typer.Typer(help="Comptes de la plateforme web / web platform account
 
 @handle_errors
 def serve(host: Annotated[str, typer.Option("--host", help="Adresse d'écoute / listen address.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", help="Port.")] = 8000) -> None:
+          port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+          workers: Annotated[int, typer.Option("--workers", min=1, max=64,
+                                               help="Processus serveurs (un par cœur) / worker processes (one per core).")] = 1,
+          ) -> None:
     """Servir la plateforme web / serve the web platform."""
     import uvicorn
 
     from temoin.web import create_app
 
-    app = create_app(engine=engine())
-    console.print(t(f"Témoin sur http://{host}:{port}", f"Témoin at http://{host}:{port}"))
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="warning")
+    eng = engine()  # migrated once, before any worker starts
+    console.print(t(f"Témoin sur http://{host}:{port} ({workers} processus)", f"Témoin at http://{host}:{port} ({workers} worker(s))"))
+    if workers > 1:  # each worker builds the app from the same settings (TEMOIN_DATABASE_URL …)
+        eng.dispose()
+        uvicorn.run("temoin.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=True,
+                    log_level="warning", access_log=False)
+    else:
+        uvicorn.run(create_app(engine=eng), host=host, port=port, proxy_headers=True, log_level="warning")
 
 
 @user_app.command("add")

@@ -18,6 +18,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from temoin.errors import ConflictError, InvalidInputError, TemoinError
 from temoin.store import ledger, session_scope
@@ -233,14 +234,37 @@ def token_account(engine: Engine, token: str) -> AccountView | None:
 
 def roles_by_contract(engine: Engine, account: AccountView) -> dict[str, frozenset[str]]:
     """The account's active roles in each contract (from the governance store)."""
+    with session_scope(engine) as s:
+        return _roles(s, account)
+
+
+def _roles(session: Session, account: AccountView) -> dict[str, frozenset[str]]:
     if not account.person_id:
         return {}
-    from temoin.services.governance import list_roles
+    from temoin.store.governance import RoleRepository
 
     out: dict[str, set[str]] = {}
-    for r in list_roles(engine, person=account.person_id):
+    for r in RoleRepository(session).listing(person_id=account.person_id):
         out.setdefault(str(r["contract"]), set()).add(str(r["role"]))
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def signed_in(engine: Engine, *, session_token: str | None = None,
+              api_token: str | None = None) -> tuple[AccountView | None, dict[str, frozenset[str]]]:
+    """The account behind a session cookie or an API token, and its roles by contract, read in one
+    transaction (every signed-in request pays this): ``(None, {})`` when neither is valid."""
+    with session_scope(engine) as s:
+        repo = AccountRepository(s)
+        if api_token is not None:
+            row = repo.token_account(_digest(api_token))
+        elif session_token is not None:
+            row = repo.session_account(_digest(session_token), _now())
+        else:
+            row = None
+        if row is None or row.disabled_at is not None:
+            return None, {}
+        account = AccountView.of(row)
+        return account, _roles(s, account)
 
 
 # --- demo -------------------------------------------------------------------------------------------

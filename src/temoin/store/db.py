@@ -62,7 +62,9 @@ _factories: dict[int, sessionmaker[Session]] = {}
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block ends, roll back everything on any error."""
-    factory = _factories.setdefault(id(engine), sessionmaker(bind=engine, expire_on_commit=False))
+    factory = _factories.get(id(engine))
+    if factory is None or factory.kw.get("bind") is not engine:  # ids are reused once an engine is gone
+        factory = _factories[id(engine)] = sessionmaker(bind=engine, expire_on_commit=False)
     session = factory()
     try:
         yield session

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from temoin.services.accounts import AccountView, roles_by_contract, session_account, token_account
+from temoin.services.accounts import AccountView, signed_in
 from temoin.settings import Settings
 from temoin.web.access import READ, permissions
 from temoin.web.errors import AccessDenied, CsrfError, NotSignedIn
@@ -115,20 +115,18 @@ def build_context(request: Request) -> Ctx:
     auth = request.headers.get("authorization", "")
     binding = ""
     if auth.lower().startswith("bearer "):
-        ctx.account = token_account(engine, auth[7:].strip())
+        ctx.account, ctx.roles = signed_in(engine, api_token=auth[7:].strip())
         ctx.via_token = ctx.account is not None
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            ctx.account = session_account(engine, token)
+            ctx.account, ctx.roles = signed_in(engine, session_token=token)
             if ctx.account is not None:
                 binding = "s:" + token
     if not binding:
         anon = getattr(request.state, "anon", None) or request.cookies.get(ANON_COOKIE)
         binding = "a:" + anon if anon else ""
     ctx.csrf = csrf_token(settings.secret_key, binding) if binding else ""
-    if ctx.account is not None:
-        ctx.roles = roles_by_contract(engine, ctx.account)
     request.state.ctx = ctx
     return ctx
 

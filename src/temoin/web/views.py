@@ -17,6 +17,19 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
+_CHECKS: dict[str, list[Any]] = {}
+
+
+def _checks(content_hash: str, contract: Any) -> list[Any]:
+    """The safeguard findings of a stored version: a pure function of its content, so computed once."""
+    found = _CHECKS.get(content_hash)
+    if found is None:
+        if len(_CHECKS) > 256:
+            _CHECKS.clear()
+        found = _CHECKS[content_hash] = list(check_contract(contract))
+    return found
+
+
 def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     stored = get_contract(engine, contract_id)
     c = stored.contract
@@ -24,7 +37,7 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     findings = [{"code": o.code, "severity": str(o.severity),
                  "passed": o.passed, "title": o.title_fr if fr else o.title_en,
                  "message": o.message_fr if fr else o.message_en, "fix": o.fix_fr if fr else o.fix_en}
-                for o in check_contract(c)]
+                for o in _checks(stored.content_hash, c)]
     invested = sum((t.amount for i in c.investments for t in getattr(i, "tranches", [])), Decimal(0))
     return {
         "id": c.id, "version": stored.version, "content_hash": stored.content_hash,
