@@ -7,8 +7,11 @@ are dropped listwise and the count is reported in the result's notes, never sile
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Literal
 
 import numpy as np
@@ -22,16 +25,20 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 __all__ = [
+    "ColumnSums",
     "FloatArray",
     "IntArray",
     "Missing",
     "Prepared",
+    "all_equal",
     "bilingual",
     "check_columns",
     "codes_of",
+    "column_sum",
     "complete_rows",
     "numeric_column",
     "prepare",
+    "run_split",
 ]
 
 
@@ -46,9 +53,11 @@ class Prepared:
 
     y: FloatArray
     d: FloatArray
-    covariates: FloatArray
-    """(n, p) covariate matrix, Fortran order (p may be 0)."""
+    covariate_columns: tuple[FloatArray, ...]
+    """The checked covariates, one float64 array each (read in place when the table holds float64)."""
     covariate_names: tuple[str, ...]
+    covariate_means: tuple[float, ...]
+    """Plain (unweighted) mean of each covariate, equal to ``np.mean`` of the column to the bit."""
     cluster: IntArray | None
     n_clusters: int
     block: IntArray | None
@@ -56,18 +65,52 @@ class Prepared:
     weights: FloatArray | None
     n_dropped: int
     notes: tuple[str, ...]
+    n_treated: int
+
+    @cached_property
+    def covariates(self) -> FloatArray:
+        """(n, p) covariate matrix, Fortran order (p may be 0), built on first use."""
+        cov = np.empty((self.n, len(self.covariate_columns)), dtype=np.float64, order="F")
+        for j, col in enumerate(self.covariate_columns):
+            cov[:, j] = col
+        return cov
 
     @property
     def n(self) -> int:
         return int(self.y.shape[0])
 
     @property
-    def n_treated(self) -> int:
-        return int(np.count_nonzero(self.d))
-
-    @property
     def n_control(self) -> int:
         return self.n - self.n_treated
+
+
+#: Array cells (rows × columns) from which independent column loops share two threads.
+PARALLEL_CELLS = 1 << 21
+
+
+def _run_all(tasks: Sequence[Callable[[], object]]) -> None:
+    for task in tasks:
+        task()
+
+
+def run_split(tasks: Sequence[Callable[[], object]], cells: int) -> None:
+    """Run independent ``tasks``, shared between this thread and one more when they touch at least
+    ``PARALLEL_CELLS`` array cells and there are two CPUs or more: the numpy and SciPy loops they
+    run release the GIL. Each task runs whole in one thread; an exception propagates."""
+    if len(tasks) > 1 and cells >= PARALLEL_CELLS and (os.cpu_count() or 1) > 1:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(_run_all, tasks[1::2])
+            _run_all(tasks[::2])
+            other.result()
+    else:
+        _run_all(tasks)
+
+
+def all_equal(values: FloatArray, block: int = 1 << 16) -> bool:
+    """``np.all(values == values[0])``, block by block: stops at the first block holding another
+    value (the first block, for any real variable)."""
+    first = values[0]
+    return all(bool(np.all(values[i : i + block] == first)) for i in range(0, values.shape[0], block))
 
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str], *, path: str = "data") -> None:
@@ -115,21 +158,101 @@ def numeric_column(data: pd.DataFrame, name: str, role_fr: str, role_en: str) ->
 
 
 def codes_of(values: pd.Series) -> tuple[IntArray, tuple[str, ...]]:
-    """Integer codes 0..G-1 for a grouping column (cluster, block), with the labels."""
+    """Integer codes 0..G-1 for a grouping column (cluster, block), with the labels (sorted)."""
+    dense = _dense_integer_codes(values)
+    if dense is not None:
+        return dense
     codes, uniques = pd.factorize(values, sort=True)
     return np.asarray(codes, dtype=np.int64), tuple(str(u) for u in uniques)
 
 
-def _missing_report(data: pd.DataFrame, columns: Sequence[str]) -> dict[str, int]:
-    counts = data[list(columns)].isna().sum()
+def _dense_integer_codes(values: pd.Series) -> tuple[IntArray, tuple[str, ...]] | None:
+    """The codes and labels of ``pd.factorize(values, sort=True)`` for an integer column whose
+    values span a range no longer than the column, by a table indexed by value (no hashing);
+    None for anything else."""
+    if not isinstance(values.dtype, np.dtype) or values.dtype.kind not in "iu" or len(values) == 0:
+        return None
+    v = values.to_numpy()
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > max(len(v), 1 << 16) or hi > np.iinfo(np.int64).max:
+        return None
+    v = v.astype(np.int64, copy=False)
+    shifted = v - lo if lo != 0 else v
+    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    labels = tuple(str(u) for u in (np.flatnonzero(present) + lo).tolist())
+    if lo == 0 and bool(present.all()):  # already coded 0..G-1: the values are the codes
+        return v, labels
+    lookup = np.cumsum(present) - 1
+    return np.asarray(lookup[shifted], dtype=np.int64), labels
+
+
+#: Sums of float64 columns taken by the missing-value check, by column name, with the array summed:
+#: ``prepare`` reuses them for the finiteness checks and the covariate means (one pass, not three).
+ColumnSums = dict[str, tuple[FloatArray, float]]
+
+
+def _float_sum(values: FloatArray) -> float:
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(np.add.reduce(values, axis=None))
+
+
+def column_sum(sums: ColumnSums, name: str, values: FloatArray) -> float:
+    """Sum of ``values``: the one the missing-value check took when it summed the very same array
+    (same buffer, layout and length), else computed now. Equal to ``np.sum(values)`` to the bit."""
+    known = sums.get(name)
+    if known is not None:
+        seen = known[0]
+        if (seen.ctypes.data, seen.strides, seen.shape, seen.dtype) == (
+            values.ctypes.data, values.strides, values.shape, values.dtype
+        ):
+            return known[1]
+    return _float_sum(values)
+
+
+def _missing_report(data: pd.DataFrame, columns: Sequence[str], sums: ColumnSums | None = None) -> dict[str, int]:
+    """Missing values per column (only those with some). Integer and boolean numpy columns cannot
+    hold one, and a float column whose sum is not NaN holds none (a NaN makes the sum NaN): only
+    the other columns go through ``isna``. The sums run on two threads on large tables."""
+    cols = list(columns)
+    if data.columns.is_unique:
+        floats: dict[str, FloatArray] = {}
+        unsure: set[str] = set()
+        for c in cols:
+            col = data[c]
+            if not isinstance(col, pd.Series) or not isinstance(col.dtype, np.dtype) or col.dtype.kind not in "iubf":
+                unsure.add(c)
+            elif col.dtype.kind == "f":
+                floats[c] = col.to_numpy()
+        totals: dict[str, float] = {}
+
+        def add_up(name: str) -> None:
+            totals[name] = _float_sum(floats[name])
+
+        run_split([partial(add_up, c) for c in floats], sum(v.size for v in floats.values()))
+        for c, total in totals.items():
+            if np.isnan(total):
+                unsure.add(c)
+            if sums is not None and floats[c].dtype == np.float64:
+                sums[c] = (floats[c], total)
+        cols = [c for c in cols if c in unsure]
+        if not cols:
+            return {}
+    counts = data[cols].isna().sum()
     return {str(k): int(v) for k, v in counts.items() if v > 0}
 
 
-def complete_rows(data: pd.DataFrame, used: Sequence[str], missing: Missing) -> tuple[pd.DataFrame, int, list[str]]:
-    """Rows complete on ``used``: refuse missing values, or drop them and say how many (``missing="drop"``)."""
-    report = _missing_report(data, used)
+def complete_rows(
+    data: pd.DataFrame, used: Sequence[str], missing: Missing, *, sums: ColumnSums | None = None
+) -> tuple[pd.DataFrame, int, list[str]]:
+    """Rows complete on ``used``: refuse missing values, or drop them and say how many (``missing="drop"``).
+
+    ``sums``, when given, receives the column sums the check took (emptied when rows are dropped).
+    """
+    report = _missing_report(data, used, sums)
     if not report:
         return data, 0, []
+    if sums is not None:
+        sums.clear()
     detail = ", ".join(f"{k} ({v})" for k, v in report.items())
     if missing == "error":
         raise InvalidInputError(
@@ -192,13 +315,13 @@ def prepare(
             hint_en="Choose 'error' (refuse) or 'drop' (drop incomplete rows, reported).",
         )
 
-    frame, n_dropped, notes = complete_rows(data, list(dict.fromkeys(roles)), missing)
+    sums: ColumnSums = {}
+    frame, n_dropped, notes = complete_rows(data, list(dict.fromkeys(roles)), missing, sums=sums)
 
     y = numeric_column(frame, outcome, "résultat", "outcome")
     t_raw = frame[treatment]
     d = numeric_column(frame, treatment, "traitement", "treatment")
-    values = np.unique(d)
-    if not np.all(np.isin(values, (0.0, 1.0))):
+    if not np.all((d == 0.0) | (d == 1.0)):
         shown = ", ".join(repr(v) for v in pd.unique(t_raw)[:6])
         raise InvalidInputError(
             "evaluation.treatment_not_binary",
@@ -208,7 +331,7 @@ def prepare(
             hint_fr="Recodez le bras d'affectation en 0/1.",
             hint_en="Recode the assigned arm as 0/1.",
         )
-    n1 = int(np.count_nonzero(d))
+    n1 = int(column_sum(sums, treatment, d))  # 0s and 1s: the sum is the count, exactly
     n0 = int(d.shape[0]) - n1
     if n1 == 0 or n0 == 0:
         empty_fr, empty_en = ("programme (1)", "programme (1)") if n1 == 0 else ("témoin (0)", "control (0)")
@@ -220,7 +343,7 @@ def prepare(
             hint_fr="Vérifiez l'affectation et les filtres appliqués aux données.",
             hint_en="Check the assignment and any filter applied to the data.",
         )
-    if np.all(y == y[0]):
+    if all_equal(y):
         raise InvalidInputError(
             "evaluation.constant_outcome",
             f"Le résultat {outcome!r} est constant (toujours {y[0]:g}) : aucun effet ne peut être estimé.",
@@ -229,7 +352,8 @@ def prepare(
             hint_fr="Vérifiez la colonne du résultat et la vague de suivi choisie.",
             hint_en="Check the outcome column and the follow-up wave chosen.",
         )
-    if not np.all(np.isfinite(y)):
+    # a finite sum means every value is finite; otherwise look
+    if not np.isfinite(column_sum(sums, outcome, y)) and not np.all(np.isfinite(y)):
         raise InvalidInputError(
             "evaluation.not_finite",
             f"Le résultat {outcome!r} contient une valeur infinie.",
@@ -238,17 +362,20 @@ def prepare(
         )
 
     n = int(y.shape[0])
-    cov = np.empty((n, len(covariates)), dtype=np.float64, order="F")
-    for j, name in enumerate(covariates):
+    cov: list[FloatArray] = []
+    means: list[float] = []
+    for name in covariates:
         col = numeric_column(frame, name, "covariable", "covariate")
-        if not np.all(np.isfinite(col)):
+        total = column_sum(sums, name, col)
+        if not np.isfinite(total) and not np.all(np.isfinite(col)):
             raise InvalidInputError(
                 "evaluation.not_finite",
                 f"La covariable {name!r} contient une valeur infinie.",
                 f"Covariate {name!r} contains an infinite value.",
                 path=name,
             )
-        cov[:, j] = col
+        cov.append(col)
+        means.append(total / n)  # np.mean(col), to the bit: the same sum over the same count
 
     cl_codes: IntArray | None = None
     n_clusters = 0
@@ -285,7 +412,8 @@ def prepare(
     return Prepared(
         y=y,
         d=d,
-        covariates=cov,
+        covariate_columns=tuple(cov),
+        covariate_means=tuple(means),
         covariate_names=covariates,
         cluster=cl_codes,
         n_clusters=n_clusters,
@@ -294,4 +422,5 @@ def prepare(
         weights=w,
         n_dropped=n_dropped,
         notes=tuple(notes),
+        n_treated=n1,
     )

@@ -8,14 +8,16 @@ treatment coefficient with the asked standard error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import stats
 
 from temoin.errors import InvalidInputError
 
-from ._design import FloatArray, Prepared, bilingual
+from ._design import FloatArray, IntArray, Prepared, all_equal, bilingual, run_split
 from .ols import OLSFit, fit_ols
 from .vcov import CLUSTER_TYPES, vcov
 
@@ -34,26 +36,40 @@ class RegressionEffect:
     notes: tuple[str, ...]
 
 
-def _center(col: FloatArray, w: FloatArray | None) -> FloatArray:
-    if np.ptp(col) == 0:
-        return np.zeros_like(col)
-    mean = float(np.average(col, weights=w))
-    out: FloatArray = col - mean
-    return out
+def _center_into(out: FloatArray, col: FloatArray, w: FloatArray | None, mean: float | None = None) -> None:
+    """Write ``col`` minus its (weighted) mean into ``out``; zeros when ``col`` is constant.
+
+    ``mean``: the plain mean when already known (used only without weights).
+    """
+    if np.isfinite(col[0]) and all_equal(col):  # what np.ptp(col) == 0 says
+        out[:] = 0.0
+        return
+    if w is not None or mean is None:
+        mean = float(np.average(col, weights=w))
+    np.subtract(col, mean, out=out)
+
+
+def _center_block(out: FloatArray, block: IntArray, level: int, w: FloatArray | None) -> None:
+    _center_into(out, (block == level).astype(np.float64), w)
+
+
+def _center_interaction(x: FloatArray, d: FloatArray, j: int, n_cols: int, w: FloatArray | None) -> None:
+    _center_into(x[:, 2 + n_cols + j], d * x[:, 2 + j], w)
 
 
 def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[str]]:
-    """Design matrix (Fortran order), its column names, and notes on decisions taken."""
+    """Design matrix (Fortran order), its column names, and notes on decisions taken.
+
+    Columns: intercept, treatment, covariates, block indicators, then (Lin's form, or a blocked
+    difference in means) the treatment × each of those, all centred. Each column is centred
+    straight into the design, with no intermediate copies.
+    """
     notes: list[str] = []
     n = p.n
     w = p.weights
-    cols: list[tuple[str, FloatArray]] = []
-    for j, name in enumerate(p.covariate_names):
-        cols.append((name, _center(p.covariates[:, j], w)))
+    names = [INTERCEPT, "traitement", *p.covariate_names]
     if p.block is not None:
-        for level in range(1, len(p.block_labels)):
-            ind = (p.block == level).astype(np.float64)
-            cols.append((f"bloc[{p.block_labels[level]}]", _center(ind, w)))
+        names.extend(f"bloc[{label}]" for label in p.block_labels[1:])
     interact = method == "lin" or (method == "diff_in_means" and p.block is not None)
     if method == "diff_in_means" and p.block is not None:
         notes.append(
@@ -62,19 +78,23 @@ def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[
                 "Difference in means within blocks, weighted by block size (Lin's form).",
             )
         )
-    k = 2 + len(cols) * (2 if interact else 1)
+    n_cols = len(names) - 2
+    k = 2 + n_cols * (2 if interact else 1)
     x = np.empty((n, k), order="F")
-    names = [INTERCEPT, "traitement"]
-    x[:, 0] = 1.0
-    x[:, 1] = _center(p.d, w)
-    for j, (name, col) in enumerate(cols):
-        x[:, 2 + j] = col
-        names.append(name)
+    # one task per column, shared between two threads on large data (the loops release the GIL)
+    tasks: list[Callable[[], None]] = [partial(x[:, 0].fill, 1.0)]
+    # the mean of a 0/1 column is its count over n, exactly (the sum of 0s and 1s is exact)
+    tasks.append(partial(_center_into, x[:, 1], p.d, w, p.n_treated / n))
+    for j in range(len(p.covariate_names)):
+        tasks.append(partial(_center_into, x[:, 2 + j], p.covariate_columns[j], w, p.covariate_means[j]))
+    if p.block is not None:
+        base = 2 + len(p.covariate_names)
+        for level in range(1, len(p.block_labels)):
+            tasks.append(partial(_center_block, x[:, base + level - 1], p.block, level, w))
+    run_split(tasks, n * k)
     if interact:
-        base = 2 + len(cols)
-        for j, (name, col) in enumerate(cols):
-            x[:, base + j] = _center(p.d * col, w)
-            names.append(f"traitement×{name}")
+        run_split([partial(_center_interaction, x, p.d, j, n_cols, w) for j in range(n_cols)], n * n_cols)
+        names.extend(f"traitement×{names[2 + j]}" for j in range(n_cols))
     return x, names, notes
 
 

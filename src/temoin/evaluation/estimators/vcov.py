@@ -24,13 +24,19 @@ Bell–McCaffrey value for CR2.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
 
+try:  # y += A x for a CSC matrix A, accumulating in place (SciPy's own kernel, stable for decades)
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover - bincount below gives the same sums
+    _csc_matvec = None
+
 from temoin.errors import InvalidInputError
 
-from ._design import FloatArray, IntArray
+from ._design import FloatArray, IntArray, run_split
 from .ols import OLSFit
 
 SEType = Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"]
@@ -40,6 +46,7 @@ CLUSTER_TYPES: tuple[str, ...] = ("CR0", "CR1", "CR2")
 __all__ = ["CLUSTER_TYPES", "SE_TYPES", "SEType", "Vcov", "cluster_scores", "leverages", "vcov"]
 
 _CHUNK = 1 << 18
+_SCORE_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,37 @@ def _weighted_meat(xw: FloatArray, omega: FloatArray) -> FloatArray:
 
 
 def cluster_scores(xw: FloatArray, e: FloatArray, codes: IntArray, n_clusters: int) -> FloatArray:
-    """Per-cluster score sums u_g = X_g' e_g as a (G, k) matrix, one bincount per column."""
-    k = xw.shape[1]
-    s = np.empty((n_clusters, k))
-    for j in range(k):
-        s[:, j] = np.bincount(codes, weights=xw[:, j] * e, minlength=n_clusters)
-    return s
+    """Per-cluster score sums u_g = X_g' e_g as a (G, k) matrix.
+
+    Each column of X goes through SciPy's sparse kernel for a G×n matrix holding each residual in
+    its cluster's row (one entry per unit): u_gj += e_i x_ij in row order, with no n-long product
+    formed, by blocks of rows so that no n-long index array is needed either. The sums are those of
+    a weighted bincount per column, to the last bit. The kernel releases the GIL: on large data the
+    columns are shared between two threads (each column still summed in row order by one thread).
+    bincount is the fallback, and it refuses codes out of range as before.
+    """
+    n, k = xw.shape
+    if _csc_matvec is None or n == 0 or int(codes.min()) < 0 or int(codes.max()) >= n_clusters:
+        s = np.empty((n_clusters, k))
+        for j in range(k):
+            s[:, j] = np.bincount(codes, weights=xw[:, j] * e, minlength=n_clusters)
+        return s
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    e = np.ascontiguousarray(e, dtype=np.float64)
+    acc = np.zeros((k, n_clusters))
+    step = min(n, _SCORE_ROWS)
+    ptr = np.arange(step + 1, dtype=np.int64)
+
+    def columns(js: range) -> None:
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            for j in js:
+                col = np.ascontiguousarray(xw[start:stop, j], dtype=np.float64)
+                _csc_matvec(n_clusters, stop - start, ptr[: stop - start + 1], codes[start:stop], e[start:stop], col, acc[j])
+
+    half = (k + 1) // 2
+    run_split([partial(columns, range(half)), partial(columns, range(half, k))], n * k)
+    return acc.T.copy()
 
 
 @dataclass(frozen=True)
