@@ -200,3 +200,19 @@ def test_every_message_is_translated(lang: str) -> None:
 
     missing = sorted(m for m in used_messages() if not catalogue(lang).get(m))
     assert not missing, f"messages without a {lang} translation: {missing}"
+
+
+def test_security_headers_and_cookies_on_every_kind_of_answer(sqlite_site: Site) -> None:
+    c = sqlite_site.client()
+    first = c.get("/login")
+    anon = [h for h in first.headers.get_list("set-cookie") if h.startswith("temoin_anon=")]
+    assert len(anon) == 1 and "HttpOnly" in anon[0] and "SameSite=lax" in anon[0]
+    for path in ("/login", "/public", "/api/v1/public/registry", "/static/style.css", "/no-such-page"):
+        r = c.get(path)
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "same-origin", path
+        assert r.headers["content-language"] == "fr", path
+    assert not c.get("/public").headers.get_list("set-cookie")  # the anonymous cookie is set once
+    en = c.get("/public", params={"lang": "en"})
+    assert en.headers["content-language"] == "en"
+    assert any(h.startswith("temoin_lang=en") for h in en.headers.get_list("set-cookie"))

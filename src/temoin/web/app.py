@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -17,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.errors import TemoinError
 from temoin.settings import Settings, get_settings
@@ -36,6 +37,8 @@ log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"))
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -58,30 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module in (auth, pages, extra, public, uploads, api):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def _cookies_and_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.lang = negotiate_language(request, settings.language)
-        new_anon = None
-        if not request.cookies.get(SESSION_COOKIE) and not request.cookies.get(ANON_COOKIE):
-            new_anon = secrets.token_urlsafe(24)
-            request.state.anon = new_anon
-        length = request.headers.get("content-length")
-        limit = settings.max_upload_mb * 1024 * 1024
-        if request.method in ("POST", "PUT", "PATCH") and length and length.isdigit() and int(length) > limit + 65536:
-            response: Response = _error_response(request, TooLarge(settings.max_upload_mb))
-        else:
-            response = await call_next(request)
-        secure = request.url.scheme == "https"
-        if new_anon:
-            response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=secure)
-        asked = request.query_params.get("lang")
-        if asked in ("fr", "en") and request.cookies.get(LANG_COOKIE) != asked:
-            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax", secure=secure)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers["Content-Language"] = request.state.lang
-        return response
+    app.add_middleware(SiteMiddleware, settings=settings)
 
     @app.exception_handler(TemoinError)
     async def _temoin_error(request: Request, exc: TemoinError) -> Response:
@@ -114,6 +94,54 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return _error_response(request, err, status=500)
 
     return app
+
+
+class SiteMiddleware:
+    """Every HTTP request: the language, an anonymous cookie (it binds the CSRF token before sign-in),
+    the upload size limit, and the security headers. A plain ASGI middleware: it adds headers as
+    the response starts, without buffering the response or spawning a task per request."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        lang = negotiate_language(request, self.settings.language)
+        request.state.lang = lang
+        new_anon = None
+        if not request.cookies.get(SESSION_COOKIE) and not request.cookies.get(ANON_COOKIE):
+            new_anon = secrets.token_urlsafe(24)
+            request.state.anon = new_anon
+        secure = scope.get("scheme") == "https"
+        asked = request.query_params.get("lang")
+        set_lang = asked if asked in ("fr", "en") and request.cookies.get(LANG_COOKIE) != asked else None
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                cookies = Response()
+                if new_anon:
+                    cookies.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=secure)
+                if set_lang:
+                    cookies.set_cookie(LANG_COOKIE, set_lang, max_age=365 * 86400, samesite="lax", secure=secure)
+                for raw_name, raw_value in cookies.raw_headers:
+                    if raw_name == b"set-cookie":
+                        headers.append("set-cookie", raw_value.decode("latin-1"))
+                for name, value in SECURITY_HEADERS:
+                    headers.setdefault(name, value)
+                headers["Content-Language"] = lang
+            await send(message)
+
+        length = request.headers.get("content-length")
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        if request.method in ("POST", "PUT", "PATCH") and length and length.isdigit() and int(length) > limit + 65536:
+            await _error_response(request, TooLarge(self.settings.max_upload_mb))(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
 
 
 def _error_response(request: Request, exc: TemoinError, *, status: int | None = None) -> Response:
