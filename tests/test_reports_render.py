@@ -232,3 +232,31 @@ def test_results_of_an_older_contract_version_are_not_settled_silently(full_engi
         assert "Amended summary." in visible_text(render_html(data))
     finally:
         eng.dispose()
+
+
+def test_stored_cohort_flow_counts_equal_the_participants_frame(full_engine: Engine, tmp_path: Path) -> None:
+    """The report's CONSORT counts come from SQL aggregates; they equal the counts over the whole
+    participants frame, for the randomised example (with blank outcomes) and a single-arm one."""
+    from temoin.reports._evaluation import cohort_flow, stored_cohort_flow
+    from temoin.services import evaluations as ev
+    from temoin.services.contracts import get_contract, import_contract
+
+    with session_scope(full_engine) as s:
+        contract = get_contract(full_engine, CONTRACT).contract
+        frame = ev.participants_frame(s, CONTRACT)
+        assert frame[f"{contract.evaluation.analysis_plan.primary_outcome}__m24"].isna().any()  # attrition
+        assert stored_cohort_flow(s, contract) == cohort_flow(contract, frame)
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'single.db'}")
+    migrate(eng)
+    import_contract(eng, EXAMPLES / "cravate-solidaire.yaml", actor="test")
+    ev.generate_synthetic(None, "cravate-solidaire", tmp_path / "p.csv")
+    ev.import_participants(eng, "cravate-solidaire", tmp_path / "p.csv", actor="test")
+    ev.generate_synthetic(eng, "cravate-solidaire", tmp_path / "w.csv", wave="m3")
+    ev.import_outcomes(eng, "cravate-solidaire", "m3", tmp_path / "w.csv", actor="test")
+    single = get_contract(eng, "cravate-solidaire").contract
+    with session_scope(eng) as s:
+        flow = stored_cohort_flow(s, single)
+        assert flow == cohort_flow(single, ev.participants_frame(s, "cravate-solidaire"))
+    assert flow is not None and flow["waves"] and flow["waves"][0]["treated"] > 0
+    eng.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -43,6 +44,33 @@ class CohortRepository:
         q = (select(OutcomeRow.participant_id, OutcomeRow.wave, OutcomeRow.values)
              .where(OutcomeRow.contract_id == contract_id).order_by(OutcomeRow.id))
         return cast(list[tuple[Any, ...]], list(self.session.execute(q).all()))
+
+    def stage_counts(self, contract_id: str) -> list[tuple[bool, bool, bool, int | None, int]]:
+        """(eligible, consent, enrolled, arm, how many) for the contract's referred people: SQL counts."""
+        P = ParticipantRow
+        q = (select(P.eligible, P.consent, P.enrolled, P.arm, func.count()).where(P.contract_id == contract_id)
+             .group_by(P.eligible, P.consent, P.enrolled, P.arm))
+        return [(bool(e), bool(c), bool(en), arm, int(n)) for e, c, en, arm, n in self.session.execute(q)]
+
+    def followed_counts(self, contract_id: str, indicator: str,
+                        waves: Sequence[str]) -> tuple[dict[tuple[str, int | None, bool], int], set[str]]:
+        """People with a value of ``indicator`` recorded, by (wave, arm, enrolled); and the waves whose
+        files carried the indicator at all (even with every value blank)."""
+        out: dict[tuple[str, int | None, bool], int] = {}
+        present: set[str] = set()
+        q = (select(OutcomeRow.wave, ParticipantRow.arm, ParticipantRow.enrolled, OutcomeRow.values)
+             .join(ParticipantRow, ParticipantRow.id == OutcomeRow.participant_id)
+             .where(OutcomeRow.contract_id == contract_id, OutcomeRow.wave.in_(list(waves))))
+        for wave, arm, enrolled, values in self.session.execute(q):
+            recorded = json.loads(values)
+            if indicator not in recorded:
+                continue
+            present.add(wave)
+            v = recorded[indicator]
+            if v is not None and v == v:  # a value, not a blank or a NaN
+                key = (wave, arm, bool(enrolled))
+                out[key] = out.get(key, 0) + 1
+        return out, present
 
     def participants_by_key(self, contract_id: str) -> dict[str, ParticipantRow]:
         return {p.pkey: p for p in self.participants(contract_id)}
