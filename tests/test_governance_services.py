@@ -66,3 +66,12 @@ def test_approved_settlement_payments_replace_planned_commitments(engine: Engine
     approve(engine, fixed.id, kind="payer_approval", party_id="dept-nord", person="Claire Martin", actor="t")
     y2028 = next(y for y in check_budget(engine, "aemo-renforcee").years if y.year == 2028)
     assert y2028.cis_payments == corrected.periods[1].amount_due.amount != due[2028]
+
+    # a correction to no verified impact, once approved, leaves the watch on commitments, and says so
+    nothing = [dict(r, improvement=0, improvement_lower=-5) for r in rows]
+    zero, _ = supersede(engine, fixed.id, reason="Résultats annulés", actor="t",
+                        results=results_from_data(contract, 1, nothing))
+    approve(engine, zero.id, kind="evaluator_certification", party_id="labo-eval", person="Jean Dubois", actor="t")
+    approve(engine, zero.id, kind="payer_approval", party_id="dept-nord", person="Claire Martin", actor="t")
+    unpaid = check_budget(engine, "aemo-renforcee")
+    assert unpaid.basis == "commitments" and any("have paid nothing" in n[1] for n in unpaid.notes)

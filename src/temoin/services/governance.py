@@ -253,6 +253,11 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
                                 "les engagements prévus.",
                                 "No CIS payment approved by the payer yet: the watch uses the planned "
                                 "commitments."))
+        elif watch.basis == "commitments":
+            watch.notes.append(("Les règlements approuvés par le payeur n'ont rien payé à ce jour : la veille porte "
+                                "sur les engagements prévus.",
+                                "The settlements approved by the payer have paid nothing so far: the watch uses "
+                                "the planned commitments."))
         return watch
 
 
