@@ -147,6 +147,12 @@ def _read_data(path: Path, key: str) -> list[dict[str, Any]]:
     return data
 
 
+def _contract_file(contract: str) -> Path | None:
+    """The argument as a contract file (a YAML or JSON path, or an existing file), else None (a stored id)."""
+    path = Path(contract)
+    return path if path.suffix in (".yaml", ".yml", ".json") or path.exists() else None
+
+
 def _date(value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -176,9 +182,9 @@ def register(app: typer.Typer) -> None:
 
         when = _date(as_of)
         claim_list = claims_from_data(_read_data(claims, "claims")) if claims else []
-        path = Path(contract)
+        path = _contract_file(contract)
         record_id = None
-        if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+        if path is not None:
             from temoin.contract import load_contract
 
             c = load_contract(path)
@@ -228,8 +234,8 @@ def register(app: typer.Typer) -> None:
         from temoin.settlement import simulate
         from temoin.settlement.risk import default_assumptions
 
-        path = Path(contract)
-        if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+        path = _contract_file(contract)
+        if path is not None:
             from temoin.contract import load_contract
 
             c = load_contract(path)

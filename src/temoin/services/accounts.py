@@ -28,7 +28,7 @@ from temoin.store.models.accounts import AccountRow
 __all__ = [
     "AccountView", "AuthenticationError", "DemoAccount", "RateLimitedError", "authenticate", "close_session",
     "create_account", "create_api_token", "demo_accounts", "hash_password", "list_accounts", "open_session",
-    "roles_by_contract", "session_account", "token_account", "verify_password",
+    "signed_in", "verify_password",
 ]
 
 MAX_FAILURES_PER_USER = 5
@@ -199,12 +199,6 @@ def open_session(engine: Engine, account_id: int) -> str:
     return token
 
 
-def session_account(engine: Engine, token: str) -> AccountView | None:
-    with session_scope(engine) as s:
-        row = AccountRepository(s).session_account(_digest(token), _now())
-        return None if row is None or row.disabled_at is not None else AccountView.of(row)
-
-
 def close_session(engine: Engine, token: str) -> None:
     with session_scope(engine) as s:
         AccountRepository(s).drop_session(_digest(token))
@@ -226,19 +220,8 @@ def create_api_token(engine: Engine, account_id: int, name: str, *, actor: str) 
     return token
 
 
-def token_account(engine: Engine, token: str) -> AccountView | None:
-    with session_scope(engine) as s:
-        row = AccountRepository(s).token_account(_digest(token))
-        return None if row is None or row.disabled_at is not None else AccountView.of(row)
-
-
-def roles_by_contract(engine: Engine, account: AccountView) -> dict[str, frozenset[str]]:
-    """The account's active roles in each contract (from the governance store)."""
-    with session_scope(engine) as s:
-        return _roles(s, account)
-
-
 def _roles(session: Session, account: AccountView) -> dict[str, frozenset[str]]:
+    """The account's active roles in each contract (from the governance store)."""
     if not account.person_id:
         return {}
     from temoin.store.governance import RoleRepository

@@ -16,7 +16,6 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from temoin.contract.model import Contract, Role
 from temoin.errors import InvalidInputError
@@ -40,6 +39,7 @@ from temoin.governance.selection import (
 from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository
 from temoin.store.governance import BudgetRepository, CallRepository, RoleRepository
+from temoin.store.settlements import payments_by_year
 
 EXAMPLE_BUDGET = Path(__file__).resolve().parents[1] / "examples" / "budgets" / "nord.csv"
 
@@ -234,19 +234,12 @@ def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, 
     return summary
 
 
-def recorded_payments(session: Session, contract_id: str) -> dict[int, Decimal] | None:
-    """Outcome payments approved by the payer under a contract, by year; ``None`` before any."""
-    from temoin.store.settlements import payments_by_year
-
-    return payments_by_year(session, contract_id)
-
-
 def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
     with session_scope(engine) as s:
         contract = ContractRepository(s).latest(contract_id).contract
         payers = [p.id for p in contract.parties_with(Role.OUTCOME_PAYER)]
         rows = BudgetRepository(s).for_payers(payers)
-        payments = recorded_payments(s, contract_id)
+        payments = payments_by_year(s, contract_id)  # approved by the payer; None before any
         watch = budget_watch(contract, rows, payments)
         if payments is None:
             watch.notes.append(("Aucun paiement du CIS approuvé par le payeur à ce jour : la veille porte sur "

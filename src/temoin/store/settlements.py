@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from temoin.errors import NotFoundError
+from temoin.governance.ledger import canonical_json
 from temoin.money import Money
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
 
@@ -43,12 +44,9 @@ def payments_by_year(session: Session, contract_id: str) -> dict[int, Decimal] |
     return out
 
 
-def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 def digest(obj: Any) -> str:
-    return hashlib.sha256(canonical(obj).encode("utf-8")).hexdigest()
+    """SHA-256 of the ledger's canonical JSON of ``obj``."""
+    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ class SettlementRepository:
             actor: str, supersedes_id: int | None = None, reason: str | None = None) -> SettlementRecord:
         row = SettlementRow(contract_id=contract_id, contract_version=contract_version, contract_hash=contract_hash,
                             as_of=as_of, currency=currency, total_paid=total_paid, final=final,
-                            inputs=canonical(inputs), inputs_hash=digest(inputs), outputs=canonical(outputs),
+                            inputs=canonical_json(inputs), inputs_hash=digest(inputs), outputs=canonical_json(outputs),
                             outputs_hash=digest(outputs), supersedes_id=supersedes_id, reason=reason, created_by=actor)
         self.session.add(row)
         self.session.flush()

@@ -123,14 +123,15 @@ class SiteMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                cookies = Response()
-                if new_anon:
-                    cookies.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=secure)
-                if set_lang:
-                    cookies.set_cookie(LANG_COOKIE, set_lang, max_age=365 * 86400, samesite="lax", secure=secure)
-                for raw_name, raw_value in cookies.raw_headers:
-                    if raw_name == b"set-cookie":
-                        headers.append("set-cookie", raw_value.decode("latin-1"))
+                if new_anon or set_lang:  # Starlette's cookie formatting, through an empty response
+                    cookies = Response()
+                    if new_anon:
+                        cookies.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=secure)
+                    if set_lang:
+                        cookies.set_cookie(LANG_COOKIE, set_lang, max_age=365 * 86400, samesite="lax", secure=secure)
+                    for raw_name, raw_value in cookies.raw_headers:
+                        if raw_name == b"set-cookie":
+                            headers.append("set-cookie", raw_value.decode("latin-1"))
                 for name, value in SECURITY_HEADERS:
                     headers.setdefault(name, value)
                 headers["Content-Language"] = lang

@@ -79,7 +79,10 @@ def batch_effects(
     est = a @ yw
     resid = yw - fit.xw @ (fit.bread @ (fit.xw.T @ yw))
     parts = None
-    template = vcov(fit, se, cluster=p.cluster, n_clusters=p.n_clusters, coef=1)
+    # the single-fit variance gives the df (and refuses a cluster type without clusters); CR2's df is
+    # per column below, from the same CR2 parts, so they are not computed twice
+    template_df = (None if se == "CR2" and p.cluster is not None
+                   else vcov(fit, se, cluster=p.cluster, n_clusters=p.n_clusters, coef=1).df)
     if se == "classical":
         var = (resid * resid).sum(axis=0) / (n - k) * fit.bread[1, 1]
     elif se in ("HC0", "HC1", "HC2", "HC3"):
@@ -93,7 +96,7 @@ def batch_effects(
             var = var * n / (n - k)
     else:
         codes = p.cluster
-        if codes is None:  # vcov() above already refused this; kept for the type checker
+        if codes is None:  # vcov() above refused this already; kept for the type checker
             raise InvalidInputError("evaluation.cluster_needed", "Grappes requises.", "Clusters needed.")
         parts = _cr2(fit, codes, p.n_clusters, 1) if se == "CR2" else None
         pvec = parts.pvec if parts is not None else a
@@ -105,11 +108,11 @@ def batch_effects(
             g = p.n_clusters
             var = var * (g / (g - 1)) * ((n - 1) / (n - k))
     std = np.sqrt(var)
-    if se == "CR2" and parts is not None:
+    if parts is not None:
         raw = resid / fit.xw[:, [0]]
         df = bell_mccaffrey_df(parts, working_rho(parts, raw, n, k))
     else:
-        df = np.full(est.shape, template.df)
+        df = np.full(est.shape, template_df)
     q = stats.t.ppf(1 - alpha / 2, df)
     with np.errstate(divide="ignore", invalid="ignore"):
         pval = 2 * stats.t.sf(np.abs(est / std), df)

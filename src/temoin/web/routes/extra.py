@@ -1,6 +1,7 @@
 """Contract pages built on the evaluation, settlement and report services: evaluation (cohort flow,
 balance, attrition, impact next to the locked plan), design diagnosis (the contract's evaluation
-and payment rule simulated), settlement (waterfall, investors, approvals), and the PDF report. The charts are the reports' own SVG (``temoin.reports.charts``)."""
+and payment rule simulated), settlement (waterfall, investors, approvals), and the PDF report.
+The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = 
     report = evaluations.diagnose(ctx.engine, contract_id, sims=sims)
     chart = power_curve(report.effects, lang=ctx.lang, unit=report.indicator)
     values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS,
-              "assumptions": report.assumptions_fr if ctx.lang == "fr" else report.assumptions}
+                              "assumptions": report.assumptions_fr if ctx.lang == "fr" else report.assumptions}
     if request.headers.get("HX-Request"):
         return render(ctx, "diagnosis_result.html", **values)
     return contract_page(ctx, contract_id, "diagnosis.html", **values)
