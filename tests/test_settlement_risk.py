@@ -54,3 +54,17 @@ def test_unsupported_inputs_are_refused() -> None:
         simulate(c, 0, 1)
     with pytest.raises(InvalidInputError):
         simulate(c, 10, -1)
+
+
+def test_report_does_not_depend_on_the_number_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    risk = sys.modules["temoin.settlement.risk"]
+    c = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    scenarios = 2 * risk._CHUNK + 123  # three chunks, the last one short
+    monkeypatch.setattr(risk, "_THREADS", 1)
+    one = simulate(c, scenarios, 7).to_dict()
+    monkeypatch.setattr(risk, "_THREADS", 2)
+    two = simulate(c, scenarios, 7).to_dict()
+    assert one == two
+    assert one["payer_cost"] != simulate(c, scenarios, 8).to_dict()["payer_cost"]

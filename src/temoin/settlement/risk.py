@@ -1,6 +1,8 @@
 """Risk simulation: Monte Carlo over the true effect, enrolment and attrition (vectorised, seeded).
 
-Each scenario draws, with ``numpy.random.default_rng(seed)`` (same seed, same report):
+Scenarios run in chunks of 65,536, each drawn by its own generator spawned from
+``numpy.random.SeedSequence(seed)``, on up to two threads (numpy releases the GIL): the same seed
+gives the same report whatever the number of cores. Each scenario draws:
 
 - the true effect at the last wave ~ Normal(``effect_mean``, ``effect_sd``) (defaults: the
   contract's ``expected_effect`` and half of it); earlier waves reach ``months / last months``
@@ -19,13 +21,14 @@ Each scenario draws, with ``numpy.random.default_rng(seed)`` (same seed, same re
 Payments then follow the settlement rules (threshold, bonus tier, the four caps in the same
 order, cumulative entitlement less cumulative paid), in floats: these are statistics, not sums
 to pay. The investors' pool receives the payments (and guarantees, at the last payment date);
-its IRR on real dates comes from :func:`temoin.settlement.xirr.xirr_vec`.
+its IRR on real dates comes from :func:`temoin.settlement.xirr.xirr_columns`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -38,11 +41,13 @@ from temoin.errors import InvalidInputError
 from temoin.money import Money, to_decimal
 from temoin.settlement.investors import SENIORITY
 from temoin.settlement.public_cost import payer_transaction_costs
+from temoin.settlement.xirr import THREADS as _THREADS
 from temoin.settlement.xirr import xirr_columns, year_fractions
 
 __all__ = ["RiskAssumptions", "RiskReport", "default_assumptions", "simulate"]
 
 F = npt.NDArray[np.float64]
+_CHUNK = 1 << 16  # scenarios per chunk (and per child seed)
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,9 @@ class Distribution:
 
     @classmethod
     def of(cls, x: F) -> Distribution:
-        x = x[np.isfinite(x)]
+        finite = np.isfinite(x)
+        if not finite.all():
+            x = x[finite]
         if x.size == 0:
             return cls(math.nan, math.nan, math.nan, math.nan)
         p5, p50, p95 = np.percentile(x, [5, 50, 95])
@@ -145,8 +152,6 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
                    "Settle this contract with `temoin settle`; rate-card simulation is not available.")
     a = assumptions or default_assumptions(contract)
     ev = contract.evaluation
-    plan = ev.analysis_plan
-    price = contract.payments.indicators[0]
     cur = contract.currency
     notes: list[tuple[str, str]] = []
     pays = ev.design.has_counterfactual
@@ -159,8 +164,74 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
         notes.append(("Plan sans contrefactuel : l'évaluation ne peut pas satisfaire aux standards, aucun paiement.",
                       "Design without a counterfactual: the evaluation cannot meet standards, no payment."))
 
-    rng = np.random.default_rng(seed)
-    s = scenarios
+    if pays and not (ev.design == Design.BENCHMARK and ev.benchmark is not None) and ev.outcome_sd is None:
+        raise _err("no_outcome_sd", "Le contrat ne donne pas l'écart-type du critère principal.",
+                   "The contract gives no standard deviation for the primary outcome.", "evaluation.outcome_sd",
+                   "Renseignez evaluation.outcome_sd.", "Fill in evaluation.outcome_sd.")
+
+    # Fixed-size chunks, each with its own child seed: the figures depend on the seed only, not on
+    # the number of threads, and a chunk's working arrays stay small enough for the cache.
+    sizes = [min(_CHUNK, scenarios - start) for start in range(0, scenarios, _CHUNK)]
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    tranches = [(t.date, _f(t.amount)) for inv in contract.investments for t in inv.tranches]
+
+    out = _Outcomes.empty(scenarios, [inv.investor for inv in contract.investments])
+
+    def run(k: int) -> None:
+        lo = k * _CHUNK
+        _scenarios(contract, a, np.random.default_rng(seeds[k]), tranches, pays, out.part(lo, lo + sizes[k]))
+
+    invested = sum(amt for _, amt in tranches)
+    costs = sum((_f(v.amount) for _, v in payer_transaction_costs(contract)), 0.0)
+    direct = _f(contract.direct_delivery_cost) if contract.direct_delivery_cost is not None else None
+    # numpy releases the GIL in the draws, the array arithmetic and the partial sorts of percentiles
+    with ThreadPoolExecutor(_THREADS) as pool:
+        list(pool.map(run, range(len(sizes))))
+        paid_c, savings, irr, g_total, exceed, losses_by = out.paid, out.savings, out.irr, out.guaranteed, out.exceed, out.losses
+        payer = paid_c + costs
+        dist_payer, dist_paid, dist_savings, dist_irr = pool.map(Distribution.of, (payer, paid_c, savings, irr))
+    received = paid_c + g_total
+    return RiskReport(
+        contract_id=contract.id, scenarios=scenarios, seed=seed, currency=cur, assumptions=a,
+        payer_cost=dist_payer, outcome_payments=dist_paid, realised_savings=dist_savings, investor_irr=dist_irr,
+        prob_investor_loss=float(np.mean(received < invested - 0.005)) if tranches else 0.0,
+        prob_loss_by_investor={k: float(np.mean(v > 0.005)) for k, v in losses_by.items()},
+        prob_guarantee_called=float(np.mean(g_total > 0.005)),
+        prob_no_payment=float(np.mean(paid_c <= 0.005)),
+        prob_payments_exceed_savings_without_cap=float(np.mean(exceed)),
+        prob_cis_costs_more_than_direct=float(np.mean(payer > direct)) if direct is not None else None,
+        notes=tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Outcomes:
+    """Per scenario, what the report's distributions and probabilities are made of."""
+
+    paid: F  # cumulative outcome payments
+    savings: F  # realised savings at the last period
+    irr: F  # the investors' pool IRR on real dates
+    guaranteed: F  # guarantees called
+    exceed: npt.NDArray[np.bool_]  # payments would have exceeded savings without the savings cap
+    losses: dict[str, F]  # per investor, after guarantees
+
+    @classmethod
+    def empty(cls, s: int, investors: list[str]) -> _Outcomes:
+        return cls(np.empty(s), np.empty(s), np.empty(s), np.empty(s), np.empty(s, dtype=bool),
+                   {name: np.empty(s) for name in investors})
+
+    def part(self, lo: int, hi: int) -> _Outcomes:
+        """Views on scenarios ``lo`` to ``hi``: a chunk writes its results in place."""
+        return _Outcomes(self.paid[lo:hi], self.savings[lo:hi], self.irr[lo:hi], self.guaranteed[lo:hi],
+                         self.exceed[lo:hi], {k: v[lo:hi] for k, v in self.losses.items()})
+
+
+def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
+               tranches: list[tuple[dt.date, float]], pays: bool, out: _Outcomes) -> None:
+    """Draw ``out``'s scenarios with ``rng``, follow each through payments, caps and the pool's flows."""
+    s = len(out.paid)
+    ev = contract.evaluation
+    plan = ev.analysis_plan
+    price = contract.payments.indicators[0]
     true_effect = rng.normal(a.effect_mean, a.effect_sd, s)
     enrolled = np.rint(contract.population.expected_size * rng.uniform(a.enrolment_low, 1.0, s))
     if ev.design.randomised:
@@ -183,11 +254,7 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
             p = np.clip(ev.benchmark.reference_rate + true_effect, 1e-3, 1 - 1e-3)
             se = np.sqrt(p * (1 - p) / nt_f + ev.benchmark.reference_std_error ** 2)
         elif pays:
-            if ev.outcome_sd is None:
-                raise _err("no_outcome_sd", "Le contrat ne donne pas l'écart-type du critère principal.",
-                           "The contract gives no standard deviation for the primary outcome.", "evaluation.outcome_sd",
-                           "Renseignez evaluation.outcome_sd.", "Fill in evaluation.outcome_sd.")
-            se = ev.outcome_sd * np.sqrt(1.0 / nt_f + 1.0 / nc_f)
+            se = float(ev.outcome_sd or 0.0) * np.sqrt(1.0 / nt_f + 1.0 / nc_f)
         else:
             se = np.zeros(s)
     se = np.where(np.isfinite(se), se, np.inf)
@@ -201,28 +268,31 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     per_person = ev.design != Design.ABSOLUTE_TARGET
     total_cap = _f(contract.caps.total_outcome_payments) if contract.caps.total_outcome_payments is not None else math.inf
     pp_cap = _f(contract.caps.per_participant) if contract.caps.per_participant is not None else math.inf
-    tranches = [(t.date, _f(t.amount)) for inv in contract.investments for t in inv.tranches]
     ret = contract.caps.investor_return
 
-    def path(savings_cap: bool) -> tuple[list[F], F, F, F]:
-        """Dues per period, cumulative paid, final savings, and whether paid ever exceeded savings."""
+    # Per period, what does not depend on the caps: entitlement before caps, realised savings, the
+    # total and per-participant caps.
+    steps: list[tuple[Period, F, F]] = []
+    for period in periods:
+        frac = months[period.wave] / last_m if period.wave else 1.0
+        est = true_effect * frac + se * z
+        v = est if contract.payments.basis == "point_estimate" else est - zc * se
+        v = np.where(np.isfinite(v), v, 0.0) if pays else np.zeros(s)
+        units = v * nt_f if per_person else v
+        ent = np.where((v > 0) & (v >= price.threshold), units * _f(price.price_per_unit), 0.0)
+        for tier in price.bonus_tiers:  # tiers are increasing: the last one passed wins
+            ent = np.where((v > tier.above) & (ent > 0), units * _f(price.price_per_unit) + _f(tier.bonus), ent)
+        savings = np.maximum(units, 0.0) * unit_cost
+        steps.append((period, np.minimum(np.minimum(ent, total_cap), pp_cap * nt_f), savings))
+
+    def path(savings_cap: bool) -> tuple[list[F], F, F]:
+        """Dues per period, cumulative paid, and whether paid ever exceeded savings."""
         paid = np.zeros(s)
         exceed = np.zeros(s, dtype=bool)
         dues: list[F] = []
-        savings = np.zeros(s)
-        for p in periods:
-            frac = months[p.wave] / last_m if p.wave else 1.0
-            est = true_effect * frac + se * z
-            v = est if contract.payments.basis == "point_estimate" else est - zc * se
-            v = np.where(np.isfinite(v), v, 0.0) if pays else np.zeros(s)
-            units = v * nt_f if per_person else v
-            ent = np.where((v > 0) & (v >= price.threshold), units * _f(price.price_per_unit), 0.0)
-            for tier in price.bonus_tiers:  # tiers are increasing: the last one passed wins
-                ent = np.where((v > tier.above) & (ent > 0), units * _f(price.price_per_unit) + _f(tier.bonus), ent)
-            savings = np.maximum(units, 0.0) * unit_cost
-            limit = np.minimum(np.minimum(ent, total_cap), pp_cap * nt_f)
+        for period, limit, savings in steps:
             if ret is not None:
-                room = _return_room(ret.kind, ret.value, tranches, p.payment_date, dues, periods)
+                room = _return_room(ret.kind, ret.value, tranches, period.payment_date, dues, periods)
                 limit = np.minimum(limit, paid + np.maximum(room, 0.0))
             if savings_cap:
                 limit = np.minimum(limit, savings)
@@ -230,14 +300,14 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
             paid = paid + due
             exceed |= paid > savings + 0.005
             dues.append(due)
-        return dues, paid, savings, exceed
+        return dues, paid, exceed
 
     capped = contract.caps.payments_within_realised_savings
-    dues, paid_c, savings, exceed = path(capped)
+    dues, paid_c, exceed = path(capped)
     if capped:  # what would have happened without the savings cap
-        exceed = path(False)[3]
+        exceed = path(False)[2]
+    savings = steps[-1][2] if steps else np.zeros(s)
 
-    invested = sum(a for _, a in tranches)
     guarantees, losses_by = _guarantees(contract, paid_c)
     g_total = sum(guarantees.values(), np.zeros(s))
     # The pool's flows on distinct dates.
@@ -250,23 +320,10 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
         flows[col[period.payment_date]] += due
     if periods:
         flows[col[periods[-1].payment_date]] += g_total
-    irr = xirr_columns(year_fractions(dates), flows) if tranches else np.full(s, np.nan)
-
-    costs = sum((_f(v.amount) for _, v in payer_transaction_costs(contract)), 0.0)
-    payer = paid_c + costs
-    direct = _f(contract.direct_delivery_cost) if contract.direct_delivery_cost is not None else None
-    received = paid_c + g_total
-    return RiskReport(
-        contract_id=contract.id, scenarios=s, seed=seed, currency=cur, assumptions=a,
-        payer_cost=Distribution.of(payer), outcome_payments=Distribution.of(paid_c),
-        realised_savings=Distribution.of(savings), investor_irr=Distribution.of(irr),
-        prob_investor_loss=float(np.mean(received < invested - 0.005)) if tranches else 0.0,
-        prob_loss_by_investor={k: float(np.mean(v > 0.005)) for k, v in losses_by.items()},
-        prob_guarantee_called=float(np.mean(g_total > 0.005)),
-        prob_no_payment=float(np.mean(paid_c <= 0.005)),
-        prob_payments_exceed_savings_without_cap=float(np.mean(exceed)),
-        prob_cis_costs_more_than_direct=float(np.mean(payer > direct)) if direct is not None else None,
-        notes=tuple(notes))
+    out.irr[:] = xirr_columns(year_fractions(dates), flows, threads=1) if tranches else np.nan
+    out.paid[:], out.savings[:], out.guaranteed[:], out.exceed[:] = paid_c, savings, g_total, exceed
+    for name, loss in losses_by.items():
+        out.losses[name][:] = loss
 
 
 def _return_room(kind: str, value: float, tranches: list[tuple[dt.date, float]], when: dt.date,

@@ -32,7 +32,7 @@ _X_LOW = -25.0  # log(1 + r) lower end: r = -1 + 1.4e-11
 _X_HIGH = math.log1p(1000.0)  # r = 100,000 %
 _COUNT: list[int] | None = None
 _BLOCK = 16_384  # columns per block: a block's working arrays stay in cache
-_THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def year_fractions(dates: Sequence[dt.date], start: dt.date | None = None) -> npt.NDArray[np.float64]:
@@ -99,8 +99,11 @@ def xirr_vec(times: npt.ArrayLike, amounts: npt.ArrayLike, *, tol: float = 1e-13
     return xirr_columns(times, np.ascontiguousarray(c.T))
 
 
-def xirr_columns(times: npt.ArrayLike, amounts: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Like :func:`xirr_vec` with ``amounts`` laid out (T, S): one row per date (the fast layout)."""
+def xirr_columns(times: npt.ArrayLike, amounts: npt.ArrayLike, *, threads: int = THREADS) -> npt.NDArray[np.float64]:
+    """Like :func:`xirr_vec` with ``amounts`` laid out (T, S): one row per date (the fast layout).
+
+    Column blocks are solved on up to ``threads`` threads (1 when the caller runs its own threads).
+    """
     t = np.asarray(times, dtype=np.float64)
     c = np.atleast_2d(np.asarray(amounts, dtype=np.float64))
     if c.shape[0] != t.shape[0]:
@@ -122,10 +125,18 @@ def xirr_columns(times: npt.ArrayLike, amounts: npt.ArrayLike) -> npt.NDArray[np
     else:
         idx = np.flatnonzero(both)
         cc = np.ascontiguousarray(c[:, idx])
-    x, ok, f_lo = _solve(t, cc)
+    x, ok, f_lo = _solve(t, cc, threads)
     out[idx[~ok & (f_lo < 0)]] = TOTAL_LOSS  # NPV never changes sign: (nearly) total loss
     out[idx[ok]] = np.expm1(x[ok])
     return out
+
+
+def _npv_at(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: float) -> npt.NDArray[np.float64]:
+    """NPV of every column at one rate: the discount factors are scalars, so no array exponentials."""
+    f = np.zeros(cc.shape[1])
+    for j in range(t.shape[0]):
+        f += cc[j] * math.exp(-t[j] * x)
+    return f
 
 
 def _npv_rows(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
@@ -147,7 +158,7 @@ def _npv_rows(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt.ND
     return f, fp
 
 
-def _solve(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], tol: float = 1e-13,
+def _solve(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], threads: int, tol: float = 1e-13,
            max_iter: int = 100) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
     """Solve column blocks that fit in cache, on up to two threads (numpy releases the GIL).
 
@@ -164,8 +175,8 @@ def _solve(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], tol: float =
         b = min(a + _BLOCK, n)
         return _solve_block(t, cc[:, a:b], x[a:b], ok[a:b], f_lo[a:b], tol, max_iter)
 
-    if len(starts) > 1 and _THREADS > 1:
-        with ThreadPoolExecutor(_THREADS) as pool:
+    if len(starts) > 1 and threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
             counts = list(pool.map(run, starts))
     else:
         counts = [run(a) for a in starts]
@@ -178,8 +189,8 @@ def _solve_block(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt
                  ok: npt.NDArray[np.bool_], f_lo: npt.NDArray[np.float64], tol: float, max_iter: int) -> list[int]:
     """Fill ``x``, ``ok`` and ``f_lo`` for the columns of ``cc``; return the unconverged count per step."""
     n = cc.shape[1]
-    f_lo[:], _ = _npv_rows(t, cc, np.full(n, _X_LOW), False)
-    f_hi, _ = _npv_rows(t, cc, np.full(n, _X_HIGH), False)
+    f_lo[:] = _npv_at(t, cc, _X_LOW)
+    f_hi = _npv_at(t, cc, _X_HIGH)
     ok[:] = f_lo * f_hi <= 0
     # Start from the simple-return guess: log(inflows / outflows) / mean time between them.
     pos = np.where(cc > 0, cc, 0.0)
