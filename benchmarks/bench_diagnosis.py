@@ -1,7 +1,8 @@
 """Design diagnosis speed: 10,000 simulated trials of 1,000 participants with HC2 inference.
 
-Témoin draws each trial as counts over the template population and fits all trials of a chunk
-with a few matrix products (``temoin.evaluation._trials``). The peer is a loop of statsmodels OLS
+Témoin draws each trial as counts over the template's distinct regression rows and fits all
+trials of a chunk with a few matrix products (``temoin.evaluation._trials``); chunks of a fixed
+size, each with its own random stream, run on every core. The peer is a loop of statsmodels OLS
 fits with ``cov_type="HC2"`` over the very same trials (expanded to individual rows); the loop is
 timed on a stated subset of the trials and scaled to the full count (said in the table), and it
 is timed on the fits alone, while Témoin's time includes drawing the trials and the payments.

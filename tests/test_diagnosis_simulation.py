@@ -53,12 +53,12 @@ def test_stratified_counts_follow_the_randomisation_rule(aemo_template) -> None:
     assert np.all(np.abs(tc.randomised[:, 1] - 250) <= len(pop.sizes) / 2 + 1e-9)  # at most half a person per stratum
     assert tc.randomised[:, 1].mean() == pytest.approx(250, abs=0.3)
     # each stratum is drawn in proportion to its size in the template
-    type_counts = tc.counts.reshape(400, -1, 2).sum(axis=2).sum(axis=0)
-    type_stratum = np.zeros(len(type_counts), dtype=int)
-    for s, (start, size) in enumerate(zip(pop.starts, pop.sizes, strict=True)):
-        type_stratum[pop.person_type[start:start + size]] = s
-    stratum_share = np.bincount(type_stratum, weights=type_counts) / type_counts.sum()
+    stratum_share = tc.by_stratum.sum(axis=(0, 2)) / tc.by_stratum.sum()
     np.testing.assert_allclose(stratum_share, pop.sizes / pop.sizes.sum(), atol=0.01)
+    # and within strata people uniformly: each template person is drawn with probability 1/N
+    type_counts = tc.counts.reshape(400, 2, -1).sum(axis=(0, 1))
+    expected = 400 * 500 * np.bincount(pop.person_type, minlength=len(type_counts)) / len(pop.person_type)
+    assert np.sum((type_counts - expected) ** 2 / expected) < 1.3 * len(type_counts)  # chi² test, ~5 sd margin
 
 
 def test_simulated_power_agrees_with_analytic_power_and_zero_effect_rarely_pays() -> None:

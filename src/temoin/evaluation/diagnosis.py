@@ -15,8 +15,10 @@ the contract pays without the evidence standard).
 It reports power, bias, RMSE, coverage of the confidence interval, the probability that the payer
 pays when the true effect is zero (a wrongful payment), the probability that a real effect goes
 unpaid, and the distribution of payments. Everything is vectorised across simulations: each trial
-is a row of counts over the template's people, and all trials of a chunk are fitted by a few
-matrix products (see :mod:`temoin.evaluation._trials`), not a loop of fits.
+is a row of counts over the template's distinct regression rows, and all trials of a chunk are
+fitted by a few matrix products (see :mod:`temoin.evaluation._trials`), not a loop of fits. Chunks
+have a size set by the problem alone and their own random stream (``SeedSequence(seed).spawn``),
+and run on every core: the report depends on the seed only.
 
 The effect is added to every treated person's outcome (constant additive effect); attrition is
 missing completely at random. Both are stated assumptions, printed with the results.
@@ -24,7 +26,9 @@ missing completely at random. Both are stated assumptions, printed with the resu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +39,7 @@ from scipy import stats
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
-from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population
+from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population, single_threaded_blas
 from temoin.evaluation.diagnostics.attrition import _table
 
 __all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "normal_template", "template_from_frame"]
@@ -194,7 +198,7 @@ def diagnose_design(
     sims: int = 1000,
     n: int | None = None,
     seed: int = 20260101,
-    chunk_cells: int = 800_000,
+    chunk_cells: int = 200_000,
 ) -> DiagnosisReport:
     """Simulate the contract's evaluation and payment rule under each assumed true improvement."""
     ev = contract.evaluation
@@ -228,30 +232,37 @@ def diagnose_design(
     # Common random numbers: the same trials serve every assumed effect. With a constant additive
     # effect and the assignment among the regressors, OLS moves by exactly the effect and the
     # residuals (hence the HC2 errors) do not change, so each trial is fitted once, at effect 0.
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
     pop = population(tpl.covariates, tpl.y0, tpl.strata)
-    chunk = max(1, chunk_cells // pop.rows.shape[0])
-    est_all, se_all, df_all, fol_t_all, gate_all = [], [], [], [], []
-    done = 0
-    while done < sims:
-        b = min(chunk, sims - done)
-        tc = draw_counts(rng, pop, n=n, sims=b, ratio=ev.allocation_ratio, stratified=stratified,
-                         attrition=ev.expected_attrition)
-        est, se, df = fit_counts_hc2(pop, tc.counts)
+    per_chunk = max(32, chunk_cells // pop.rows.shape[0])
+    bounds = [*range(0, sims, per_chunk), sims]
+    # one independent stream per chunk, and chunks of a size set by the problem alone: the report
+    # depends on the seed only, not on the number of cores or threads
+    streams = np.random.SeedSequence(seed).spawn(len(bounds) - 1)
+
+    def run_chunk(i: int) -> tuple[F, ...]:
+        with single_threaded_blas():
+            tc = draw_counts(np.random.default_rng(streams[i]), pop, n=n, sims=bounds[i + 1] - bounds[i],
+                             ratio=ev.allocation_ratio, stratified=stratified, attrition=ev.expected_attrition)
+            est, se, df = fit_counts_hc2(pop, tc.counts)
         (rand_c, rand_t), (fol_c, fol_t) = tc.randomised.T, tc.followed.T
         overall = 100.0 * (1 - (fol_t + fol_c) / n)
         diff = 100.0 * np.abs((1 - fol_t / rand_t) - (1 - fol_c / rand_c))
-        est_all.append(est)
-        se_all.append(se)
-        df_all.append(df)
-        fol_t_all.append(fol_t)
-        gate_all.append(_low_attrition(overall, diff, ev.attrition_boundary))
-        done += b
-    imp0, se_v, df_v = sign * np.concatenate(est_all), np.concatenate(se_all), np.concatenate(df_all)
-    fol_t_v, gate_v = np.concatenate(fol_t_all), np.concatenate(gate_all)
+        return est, se, df, fol_t, _low_attrition(overall, diff, ev.attrition_boundary)
+
+    workers = min(len(bounds) - 1, os.cpu_count() or 1)
+    if workers > 1:  # numpy releases the GIL in the heavy calls: chunks run on every core
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(run_chunk, range(len(bounds) - 1)))
+    else:
+        parts = [run_chunk(i) for i in range(len(bounds) - 1)]
+    est_v, se_v, df_v, fol_t_v, gate_v = (np.concatenate(col) for col in zip(*parts, strict=True))
+    imp0 = sign * est_v
     ok = ~np.isnan(imp0)
-    q = stats.t.ppf(1 - alpha, df_v) if sidedness == "one_sided" else stats.t.ppf(1 - alpha / 2, df_v)
-    half = stats.t.ppf(1 - alpha / 2, df_v) * se_v
+    # t quantiles for the few distinct residual df, not for every trial
+    dfs, df_index = np.unique(df_v, return_inverse=True)
+    t_half = stats.t.ppf(1 - alpha / 2, dfs)[df_index]
+    q = stats.t.ppf(1 - alpha, dfs)[df_index] if sidedness == "one_sided" else t_half
+    half = t_half * se_v
     out: list[EffectDiagnosis] = []
     for effect in effects:
         imp_v = imp0 + effect
