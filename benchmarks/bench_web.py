@@ -175,7 +175,8 @@ def _dashboard(folder: Path, n: int, clients: int, per_client: int) -> list[Load
     out: list[Load] = []
     with _server(url, WORKERS) as (port, pid), closing(_signed_in(port, "observateur", passwords["observateur"])) as c:
         cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
-        asyncio.run(_hammer(port, page, cookie, 4, 5, 0.0))  # warm-up
+        for path, k, _, _ in runs:  # warm-up: every worker process serves each route before it is timed
+            asyncio.run(_hammer(port, path, cookie, max(k, 8), 2, 0.0))
         for path, k, m, pause in runs:
             cpu = _proc(pid, "cpu")
             lat, wall = asyncio.run(_hammer(port, path, cookie, k, m, pause))

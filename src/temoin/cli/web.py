@@ -26,9 +26,10 @@ def serve(host: Annotated[str, typer.Option("--host", help="Adresse d'écoute / 
     eng = engine()  # migrated once, before any worker starts
     console.print(t(f"Témoin sur http://{host}:{port} ({workers} processus)", f"Témoin at http://{host}:{port} ({workers} worker(s))"))
     if workers > 1:  # each worker builds the app from the same settings (TEMOIN_DATABASE_URL …)
+        from temoin.web.serve import serve_workers
+
         eng.dispose()
-        uvicorn.run("temoin.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=True,
-                    log_level="warning", access_log=False)
+        raise typer.Exit(serve_workers(host, port, workers))
     else:
         uvicorn.run(create_app(engine=eng), host=host, port=port, proxy_headers=True, log_level="warning")
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from temoin.errors import ConflictError, InvalidInputError, TemoinError
-from temoin.store import ledger, session_scope
-from temoin.store.accounts import AccountRepository
+from temoin.store import ledger, read_scope, session_scope
+from temoin.store.accounts import AccountColumns, AccountRepository, session_account, token_account
+from temoin.store.governance import active_roles
 from temoin.store.models.accounts import AccountRow
 
 __all__ = [
@@ -67,7 +67,7 @@ class AccountView:
     language: str
 
     @classmethod
-    def of(cls, row: AccountRow) -> AccountView:
+    def of(cls, row: AccountRow | AccountColumns) -> AccountView:
         return cls(row.id, row.username, row.display_name, row.person_id, row.is_admin, row.language)
 
 
@@ -220,34 +220,25 @@ def create_api_token(engine: Engine, account_id: int, name: str, *, actor: str) 
     return token
 
 
-def _roles(session: Session, account: AccountView) -> dict[str, frozenset[str]]:
-    """The account's active roles in each contract (from the governance store)."""
-    if not account.person_id:
-        return {}
-    from temoin.store.governance import RoleRepository
-
-    out: dict[str, set[str]] = {}
-    for r in RoleRepository(session).listing(person_id=account.person_id):
-        out.setdefault(str(r["contract"]), set()).add(str(r["role"]))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
 def signed_in(engine: Engine, *, session_token: str | None = None,
               api_token: str | None = None) -> tuple[AccountView | None, dict[str, frozenset[str]]]:
     """The account behind a session cookie or an API token, and its roles by contract, read in one
-    transaction (every signed-in request pays this): ``(None, {})`` when neither is valid."""
-    with session_scope(engine) as s:
-        repo = AccountRepository(s)
+    transaction (every signed-in request pays this, so on a plain connection): ``(None, {})`` when
+    neither is valid."""
+    with read_scope(engine) as db:
         if api_token is not None:
-            row = repo.token_account(_digest(api_token))
+            row = token_account(db, _digest(api_token))
         elif session_token is not None:
-            row = repo.session_account(_digest(session_token), _now())
+            row = session_account(db, _digest(session_token), _now())
         else:
             row = None
         if row is None or row.disabled_at is not None:
             return None, {}
         account = AccountView.of(row)
-        return account, _roles(s, account)
+        roles: dict[str, set[str]] = {}
+        for contract_id, role in active_roles(db, account.person_id) if account.person_id else ():
+            roles.setdefault(contract_id, set()).add(role)
+        return account, {k: frozenset(v) for k, v in roles.items()}
 
 
 # --- demo -------------------------------------------------------------------------------------------

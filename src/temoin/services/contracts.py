@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from temoin.contract import Contract, check_contract, load_contract, parse_contract
-from temoin.store import ledger, session_scope
-from temoin.store.contracts import ContractRepository, StoredContract
+from temoin.store import ledger, read_scope, session_scope
+from temoin.store.contracts import ContractRepository, StoredContract, latest_contract
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ def import_contract(engine: Engine, source: str | Path | Contract, *, actor: str
 
 
 def get_contract(engine: Engine, contract_id: str, version: int | None = None) -> StoredContract:
+    if version is None:  # every contract page asks for the latest: one query on a plain connection
+        with read_scope(engine) as db:
+            return latest_contract(db, contract_id)
     with session_scope(engine) as s:
         return ContractRepository(s).get(contract_id, version)
 

@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from temoin.store.models.accounts import AccountRow, ApiTokenRow, LoginFailureRow, SessionRow
+
+# What a signed-in request needs to know of its account (read as a plain row: every request pays it).
+ACCOUNT_COLUMNS = (AccountRow.id, AccountRow.username, AccountRow.display_name, AccountRow.person_id,
+                   AccountRow.is_admin, AccountRow.language, AccountRow.disabled_at)
+AccountColumns = Row[*tuple[Any, ...]]  # id, username, …, disabled_at (and expires_at for a session)
+
+# Statements built once (every signed-in request runs one): no statement building per request.
+_SESSION_ACCOUNT = (select(*ACCOUNT_COLUMNS, SessionRow.expires_at).join(SessionRow, SessionRow.account_id == AccountRow.id)
+                    .where(SessionRow.token_sha256 == bindparam("digest")))
+_TOKEN_ACCOUNT = (select(*ACCOUNT_COLUMNS).join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
+                  .where(ApiTokenRow.token_sha256 == bindparam("digest"), ApiTokenRow.revoked_at.is_(None)))
+
+
+def session_account(db: Connection | Session, digest: str, now: dt.datetime) -> AccountColumns | None:
+    """The account behind an unexpired session, as a plain row (one query, no ORM object)."""
+    row = db.execute(_SESSION_ACCOUNT, {"digest": digest}).one_or_none()
+    if row is None or _aware(row.expires_at) <= now:
+        return None
+    return row
+
+
+def token_account(db: Connection | Session, digest: str) -> AccountColumns | None:
+    """The account behind an API token that is not revoked, as a plain row."""
+    return db.execute(_TOKEN_ACCOUNT, {"digest": digest}).one_or_none()
 
 
 class AccountRepository:
@@ -33,12 +58,6 @@ class AccountRepository:
         self.session.add(SessionRow(token_sha256=digest, account_id=account_id, expires_at=expires_at))
         self.session.flush()
 
-    def session_account(self, digest: str, now: dt.datetime) -> AccountRow | None:
-        row = self.session.get(SessionRow, digest)
-        if row is None or _aware(row.expires_at) <= now:
-            return None
-        return self.session.get(AccountRow, row.account_id)
-
     def drop_session(self, digest: str) -> None:
         self.session.execute(delete(SessionRow).where(SessionRow.token_sha256 == digest))
 
@@ -51,11 +70,6 @@ class AccountRepository:
         self.session.add(row)
         self.session.flush()
         return row
-
-    def token_account(self, digest: str) -> AccountRow | None:
-        row = self.session.execute(select(ApiTokenRow).where(
-            ApiTokenRow.token_sha256 == digest, ApiTokenRow.revoked_at.is_(None))).scalar_one_or_none()
-        return None if row is None else self.session.get(AccountRow, row.account_id)
 
     # failed sign-ins
     def add_failure(self, username: str, client: str) -> None:

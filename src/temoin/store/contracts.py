@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from temoin.contract import Contract, dump_contract, parse_contract
@@ -33,6 +33,32 @@ def _parse_stored(document: str) -> Contract:
     """A stored version's document, parsed once per process: versions never change once stored and
     ``Contract`` is frozen, so every page that needs the contract no longer re-reads its YAML."""
     return parse_contract(document)
+
+
+# A stored version's columns, read as a plain row (no ORM object is needed to build a StoredContract).
+_VERSION = select(ContractVersionRow.document, ContractVersionRow.version, ContractVersionRow.content_hash,
+                  ContractVersionRow.created_by)
+
+
+_LATEST = (_VERSION.join(ContractRow, (ContractRow.id == ContractVersionRow.contract_id)
+                         & (ContractRow.latest_version == ContractVersionRow.version))
+           .where(ContractRow.id == bindparam("contract_id")))  # built once: no statement building per request
+
+
+def latest_contract(db: Connection | Session, contract_id: str) -> StoredContract:
+    """The latest version of a contract, in one query (every contract page asks for it)."""
+    row = db.execute(_LATEST, {"contract_id": contract_id}).one_or_none()
+    if row is None:
+        raise NotFoundError("contract.not_found", f"Contrat inconnu : « {contract_id} ».",
+                            f"Unknown contract: '{contract_id}'.",
+                            hint_fr="Importez-le avec `temoin contract import FICHIER`.",
+                            hint_en="Import it with `temoin contract import FILE`.", path="contract_id")
+    return _stored(row)
+
+
+def _stored(row: Row[str, int, str, str]) -> StoredContract:
+    document, version, digest, created_by = row
+    return StoredContract(_parse_stored(document), version, digest, document, created_by)
 
 
 class ContractRepository:
@@ -64,26 +90,18 @@ class ContractRepository:
     def get(self, contract_id: str, version: int | None = None) -> StoredContract:
         if version is None:
             return self.latest(contract_id)
-        row = self.session.execute(
-            select(ContractVersionRow).where(ContractVersionRow.contract_id == contract_id,
-                                             ContractVersionRow.version == version)
-        ).scalar_one_or_none()
+        row = self.session.execute(_VERSION.where(ContractVersionRow.contract_id == contract_id,
+                                                  ContractVersionRow.version == version)).one_or_none()
         if row is None:
             raise NotFoundError("contract.version_not_found",
                                 f"Le contrat « {contract_id} » n'a pas de version {version}.",
                                 f"Contract '{contract_id}' has no version {version}.",
                                 hint_fr="`temoin contract list` montre les versions.",
                                 hint_en="`temoin contract list` shows the versions.")
-        return StoredContract(_parse_stored(row.document), row.version, row.content_hash, row.document, row.created_by)
+        return _stored(row)
 
     def latest(self, contract_id: str) -> StoredContract:
-        row = self.session.get(ContractRow, contract_id)
-        if row is None:
-            raise NotFoundError("contract.not_found", f"Contrat inconnu : « {contract_id} ».",
-                                f"Unknown contract: '{contract_id}'.",
-                                hint_fr="Importez-le avec `temoin contract import FICHIER`.",
-                                hint_en="Import it with `temoin contract import FILE`.", path="contract_id")
-        return self.get(contract_id, row.latest_version)
+        return latest_contract(self.session, contract_id)
 
     def list_latest(self) -> list[StoredContract]:
         ids = self.session.execute(select(ContractRow.id).order_by(ContractRow.id)).scalars().all()

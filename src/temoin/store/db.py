@@ -14,12 +14,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from temoin.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_SIZE = 8  # connections kept per engine (the web server runs at most this many requests at once per process)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,6 +35,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = url or get_settings().database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite") and ":memory:" not in url and url != "sqlite://":
+        # Keep the connections (and SQLite's parsed schema and page cache with them): a connection
+        # opened per request beyond the default five costs more than the query itself.
+        kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE} | kwargs
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -74,3 +79,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction on a plain connection, without an ORM session: for the few reads
+    every request makes (about a quarter of the cost of the same query through a session)."""
+    with engine.connect() as connection:
+        yield connection  # the transaction ends with the block (rolled back: nothing was written)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from temoin.errors import ConflictError, NotFoundError
@@ -131,6 +131,15 @@ class CallRepository:
         row.reasons_fr = decision.reasons_fr
         row.reasons_en = decision.reasons_en
         self.session.flush()
+
+
+_ACTIVE_ROLES = select(RoleAssignmentRow.contract_id, RoleAssignmentRow.role).where(
+    RoleAssignmentRow.person_id == bindparam("person_id"), RoleAssignmentRow.revoked_at.is_(None))  # built once
+
+
+def active_roles(db: Connection | Session, person_id: str) -> list[tuple[str, str]]:
+    """(contract, role) of each role a person holds now: what every signed-in request checks."""
+    return [(c, r) for c, r in db.execute(_ACTIVE_ROLES, {"person_id": person_id})]
 
 
 class RoleRepository:

@@ -7,10 +7,14 @@ people, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -22,12 +26,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.errors import TemoinError
 from temoin.settings import Settings, get_settings
+from temoin.store.db import POOL_SIZE
 from temoin.web.context import (
     ANON_COOKIE,
     LANG_COOKIE,
     SESSION_COOKIE,
     Ctx,
-    build_context,
+    context_of,
     negotiate_language,
 )
 from temoin.web.errors import NotSignedIn, TooLarge, status_of
@@ -48,7 +53,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
         engine = make_engine(settings.database_url)
         migrate(engine)
-    app = FastAPI(title="Témoin", version="0.1.0",
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Route functions run on a thread pool (40 threads by default). On a process that has one
+        # core, more threads than pooled database connections only queue for a connection or open
+        # new ones: at most POOL_SIZE requests run at once, the others wait their turn.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+        gc.collect()
+        gc.freeze()  # objects made at start-up stay: full collections no longer walk them on every cycle
+        yield
+
+    app = FastAPI(title="Témoin", version="0.1.0", lifespan=lifespan,
                   description="Contrats à impact social avec garde-fous / Social impact contracts with safeguards. "
                               "API: /api/v1 (Authorization: Bearer <token>).",
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
@@ -155,7 +170,7 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if ctx is None:
         try:
-            ctx = build_context(request)
+            ctx = context_of(request)
         except Exception:  # the database itself may be the problem
             return Response(exc.render(lang), status_code=status, media_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
     from temoin.web.render import render

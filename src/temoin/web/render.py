@@ -44,8 +44,9 @@ def date(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    # auto_reload off: the templates are files of the installed package, so no stat() per render
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "svg"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["number"] = number
     env.filters["date"] = date
     env.globals["svg"] = lambda text: Markup(text)  # charts drawn on the server by temoin.reports
