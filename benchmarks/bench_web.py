@@ -3,9 +3,10 @@
 * The contract's overview page (``/contracts/aemo-renforcee``, where a signed-in user lands for a
   contract) on a SQLite database of 50,000 enrolled participants (made through the services:
   randomised, waves m12 and m24 recorded, an evaluation stored), served by ``temoin serve
-  --workers 2`` (one worker process per core; uvloop and httptools) on 127.0.0.1, hit by 50 concurrent signed-in clients sending 20 requests
-  each back to back on keep-alive connections: p50/p95/p99, throughput and the server's CPU per
-  request. The clients are bare asyncio sockets, so that the load generator takes little of the
+  --workers 2`` (one worker process per core, each with its own listening socket; uvloop and
+  httptools) on 127.0.0.1, hit by 50 concurrent signed-in clients sending 20 requests each back to
+  back on keep-alive connections: p50/p95/p99, throughput and the server's CPU per request. Every
+  route is first warmed up on as many connections (so both workers have served it). The clients are bare asyncio sockets, so that the load generator takes little of the
   CPU it shares with the server. Peer: ``/api/v1/me`` under the same load (the session and roles
   look-ups every signed-in request pays): the ratio is the page's own cost. For information: the
   same page with the 50 clients at one request a second each, and the evaluation page (it reads

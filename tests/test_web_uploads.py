@@ -148,15 +148,27 @@ def test_upload_refused_without_csrf_wrong_role_or_other_contract(small_site: Si
     assert _count(small_site.engine, "cohort_participants") == 0
 
 
+def _figures(client) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The overview's key figures (the page and the API show the same ones)."""
+    return client.get(f"/api/v1/contracts/{C}").json()["key_figures"]  # type: ignore[no-any-return]
+
+
 def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path) -> None:
     op = site.signed_in("operator")
+    assert _figures(op) == {"cohort": None, "impact": None, "settlement": None}
+    assert "aucun participant enregistré pour l&#39;instant" in op.get(f"/contracts/{C}").text
     assert _upload(op, "participants", "p.csv", _participants(tmp_path),
                    csrf_of(op, f"/contracts/{C}/data")).status_code == 200
+    referred = _count(site.engine, "cohort_participants")
+    assert _figures(op)["cohort"]["referred"] == referred > 0  # the upload shows at once (a new ledger head)
     ev = site.signed_in("evaluator")
     tok = csrf_of(ev, f"/contracts/{C}/evaluation")
     for action in ("randomise", "lock-plan"):
         assert ev.post(f"/contracts/{C}/evaluation/{action}", data={"csrf_token": tok},
                        follow_redirects=False).status_code == 303
+    with site.engine.connect() as conn:
+        arms = dict(conn.execute(text("SELECT arm, count(*) FROM cohort_participants WHERE arm IS NOT NULL GROUP BY arm")).all())
+    assert _figures(op)["cohort"]["randomised"] == {"treated": arms[1], "control": arms[0]}
     for wave in ("m12", "m24"):
         path = tmp_path / f"{wave}.csv"
         generate_synthetic(site.engine, C, path, wave=wave)
@@ -164,6 +176,9 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
         assert r.status_code == 200, r.text
     assert ev.post(f"/contracts/{C}/evaluation/evaluate", data={"csrf_token": tok},
                    follow_redirects=False).status_code == 303
+    impact = _figures(op)["impact"]
+    assert impact["indicator"] == "placement_days" and impact["wave"] == "m24" and impact["grade"]
+    assert _figures(op)["cohort"]["last_wave"]["wave"] == "m24"
     page = ev.get(f"/contracts/{C}/evaluation")
     assert page.text.count("<svg") >= 3 and 'id="plan-locked"' in page.text and 'id="results"' in page.text
     observer = site.signed_in("observer")  # reads, never changes
@@ -182,6 +197,8 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
                    follow_redirects=False).status_code == 303
     assert payer.post(f"/contracts/{C}/settlement/approve", data={"csrf_token": ptok, "settlement_id": sid},
                       follow_redirects=False).status_code == 303
+    assert _figures(payer)["settlement"]["payer_approved"] is True
+    assert "approuvé par le payeur" in payer.get(f"/contracts/{C}").text
     page = payer.get(f"/contracts/{C}/settlement").text
     assert "certification par l&#39;évaluateur: Ève" in page and "approbation du payeur: Élise" in page
     events = [e["event"] for e in payer.get(f"/api/v1/contracts/{C}/ledger").json()["entries"]]

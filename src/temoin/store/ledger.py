@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from temoin.governance.ledger import (
@@ -59,6 +59,15 @@ def verify(session: Session) -> ChainStatus:
 
 def head(session: Session) -> ChainStatus:
     return verify(session)
+
+
+def head_seq(db: Session | Connection) -> int:
+    """The last entry's number (0 for an empty ledger): one look-up in the primary key. Every
+    recorded change appends an entry in its own transaction, so a new number means new data."""
+    return int(db.execute(_HEAD_SEQ).scalar_one())
+
+
+_HEAD_SEQ = select(func.coalesce(func.max(LedgerRow.seq), 0))
 
 
 def entries(session: Session, *, contract_id: str | None = None, limit: int | None = None) -> list[LedgerRow]:

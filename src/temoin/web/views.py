@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import weakref
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
 
-from temoin.contract import check_contract
+from temoin.contract import Contract, check_contract
+from temoin.evaluation.result import EvidenceGrade
+from temoin.reports._evaluation import stored_cohort_flow
 from temoin.services.contracts import get_contract
-from temoin.store import ledger, session_scope
+from temoin.services.evaluations import latest_results
+from temoin.services.settlements import list_settlements
+from temoin.store import ledger, read_scope, session_scope
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -60,6 +65,58 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
         },
         "findings": findings,
         "blocking": sum(1 for f in findings if not f["passed"] and f["severity"] == "error"),
+    }
+
+
+# per database (engine), then per (contract, ledger head)
+_FIGURES: weakref.WeakKeyDictionary[Engine, dict[tuple[str, int], dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
+    """Where a contract stands: its cohort, the latest impact estimate of the primary outcome and
+    the latest settlement, for the overview page.
+
+    The cohort counts are SQL aggregates over every participant; they are kept per process for a
+    given ledger head: every change to these data (and every new contract version) appends to the
+    audit ledger in the same transaction, so a new head means the figures are computed again.
+    """
+    with read_scope(engine) as db:
+        head = ledger.head_seq(db)
+    key = (contract_id, head)
+    kept = _FIGURES.setdefault(engine, {})
+    found = kept.get(key)
+    if found is None:
+        found = _key_figures(engine, get_contract(engine, contract_id).contract)
+        if len(kept) > 256:
+            kept.clear()
+        kept[key] = found
+    grade = found["impact"]["grade"] if found["impact"] else None
+    return found | ({"impact": found["impact"] | {"grade_label": EvidenceGrade(grade).label_fr if lang == "fr"
+                                                   else EvidenceGrade(grade).label_en}} if grade else {})
+
+
+def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
+    with session_scope(engine) as s:
+        flow = stored_cohort_flow(s, contract)
+        results = latest_results(s, contract.id)
+    primary = contract.evaluation.analysis_plan.primary_outcome
+    months = {w.id: w.months_after_enrolment for w in contract.evaluation.follow_up_waves}
+    mine = [r for r in results if r.indicator == primary] or results
+    last = max(mine, key=lambda r: months.get(r.wave, 0), default=None)
+    current = [r for r in list_settlements(engine, contract.id) if r.status == "current"]
+    settled = max(current, key=lambda r: r.id, default=None)
+    waves = (flow or {}).get("waves") or []
+    return {
+        "cohort": None if flow is None else {
+            "referred": flow["referred"], "consented": flow["consented"], "randomised": flow.get("randomised"),
+            "enrolled": flow.get("enrolled"), "last_wave": waves[-1] if waves else None},
+        "impact": None if last is None else {
+            "indicator": last.indicator, "wave": last.wave, "improvement": last.improvement,
+            "lower": last.improvement_lower, "grade": last.grade.value},
+        "settlement": None if settled is None else {
+            "id": settled.id, "as_of": settled.as_of.isoformat() if settled.as_of else None,
+            "total_paid": _s(settled.total_paid.amount), "currency": settled.total_paid.currency,
+            "payer_approved": settled.approval("payer_approval") is not None},
     }
 
 

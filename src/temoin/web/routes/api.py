@@ -16,7 +16,7 @@ from temoin.services.accounts import create_api_token
 from temoin.services.contracts import list_contracts
 from temoin.web.access import READ
 from temoin.web.context import CSRF_HEADER, CtxDep
-from temoin.web.views import contract_ledger, overview
+from temoin.web.views import contract_ledger, key_figures, overview
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -59,9 +59,9 @@ def contracts(ctx: CtxDep) -> list[dict[str, Any]]:
 
 @router.get("/contracts/{contract_id}", responses=ERRORS)
 def contract(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
-    """Parties, terms and safeguard findings."""
+    """Parties, terms, safeguard findings, and key figures (cohort, latest impact, latest settlement)."""
     ctx.require(READ, contract_id)
-    return overview(ctx.engine, contract_id, ctx.lang)
+    return overview(ctx.engine, contract_id, ctx.lang) | {"key_figures": key_figures(ctx.engine, contract_id, ctx.lang)}
 
 
 @router.get("/contracts/{contract_id}/ledger", responses=ERRORS)

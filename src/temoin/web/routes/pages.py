@@ -13,7 +13,7 @@ from temoin.services.contracts import list_contracts
 from temoin.web.access import READ
 from temoin.web.context import Ctx, CtxDep
 from temoin.web.render import render
-from temoin.web.views import contract_ledger, overview
+from temoin.web.views import contract_ledger, key_figures, overview
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +52,7 @@ def contracts(ctx: CtxDep) -> Response:
 @router.get("/contracts/{contract_id}")
 def contract_overview(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
-    return contract_page(ctx, contract_id, "overview.html")
+    return contract_page(ctx, contract_id, "overview.html", figures=key_figures(ctx.engine, contract_id, ctx.lang))
 
 
 @router.get("/contracts/{contract_id}/ledger")
