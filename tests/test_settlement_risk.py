@@ -68,3 +68,30 @@ def test_report_does_not_depend_on_the_number_of_threads(monkeypatch: pytest.Mon
     two = simulate(c, scenarios, 7).to_dict()
     assert one == two
     assert one["payer_cost"] != simulate(c, scenarios, 8).to_dict()["payer_cost"]
+
+
+def test_scenarios_that_pay_nothing_share_one_irr_equal_to_solving_each() -> None:
+    import datetime as dt
+    import sys
+
+    import numpy as np
+
+    risk = sys.modules["temoin.settlement.risk"]
+    from temoin.settlement.xirr import xirr_columns, year_fractions
+
+    c = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    rng = np.random.default_rng(3)
+    n = 5_000
+    paid_now = np.where(rng.random(n) < 0.4, 0.0, rng.uniform(0, 4e5, n))
+    later = np.where(paid_now > 0, rng.uniform(0, 6e5, n), 0.0)
+    guaranteed = np.where(paid_now + later < 1e6, 2e5, 0.0)
+    tranches = [(dt.date(2025, 1, 15), 6e5), (dt.date(2025, 7, 15), 4e5)]
+    periods = [p for p in c.payments.periods if p.wave]
+    assert len(periods) == 2
+    got = risk._pool_irr(tranches, periods, [paid_now, later], guaranteed, paid_now + later)
+    dates = [dt.date(2025, 1, 15), dt.date(2025, 7, 15), periods[0].payment_date, periods[1].payment_date]
+    flows = np.zeros((4, n))
+    flows[0], flows[1] = -6e5, -4e5
+    flows[2] += paid_now
+    flows[3] += later + guaranteed
+    np.testing.assert_array_equal(got, xirr_columns(year_fractions(dates), flows))

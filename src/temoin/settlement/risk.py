@@ -246,8 +246,9 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
         attr = rng.beta(a.attrition_mean * k, (1 - a.attrition_mean) * k, s)
     else:
         attr = np.zeros(s)
-    nt_f = rng.binomial(n_t.astype(np.int64), 1.0 - attr).astype(np.float64)
-    nc_f = rng.binomial(n_c.astype(np.int64), 1.0 - attr).astype(np.float64)
+    kept = 1.0 - attr
+    nt_f = rng.binomial(n_t.astype(np.int64), kept).astype(np.float64)
+    nc_f = rng.binomial(n_c.astype(np.int64), kept).astype(np.float64)
     z = rng.standard_normal(s)
     with np.errstate(divide="ignore", invalid="ignore"):
         if ev.design == Design.BENCHMARK and ev.benchmark is not None:
@@ -273,10 +274,12 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     # Per period, what does not depend on the caps: entitlement before caps, realised savings, the
     # total and per-participant caps.
     steps: list[tuple[Period, F, F]] = []
+    noise = se * z  # the same people followed at every wave: one draw of the estimation error
+    margin = zc * se
     for period in periods:
         frac = months[period.wave] / last_m if period.wave else 1.0
-        est = true_effect * frac + se * z
-        v = est if contract.payments.basis == "point_estimate" else est - zc * se
+        est = true_effect * frac + noise
+        v = est if contract.payments.basis == "point_estimate" else est - margin
         v = np.where(np.isfinite(v), v, 0.0) if pays else np.zeros(s)
         units = v * nt_f if per_person else v
         ent = np.where((v > 0) & (v >= price.threshold), units * _f(price.price_per_unit), 0.0)
@@ -310,20 +313,37 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
 
     guarantees, losses_by = _guarantees(contract, paid_c)
     g_total = sum(guarantees.values(), np.zeros(s))
-    # The pool's flows on distinct dates.
-    dates = sorted({d for d, _ in tranches} | {p.payment_date for p in periods})
-    col = {d: k for k, d in enumerate(dates)}
-    flows = np.zeros((len(dates), s))  # one row per date: the fast layout for xirr_columns
-    for d, amt in tranches:
-        flows[col[d]] -= amt
-    for period, due in zip(periods, dues, strict=True):
-        flows[col[period.payment_date]] += due
-    if periods:
-        flows[col[periods[-1].payment_date]] += g_total
-    out.irr[:] = xirr_columns(year_fractions(dates), flows, threads=1) if tranches else np.nan
+    out.irr[:] = _pool_irr(tranches, periods, dues, g_total, paid_c) if tranches else np.nan
     out.paid[:], out.savings[:], out.guaranteed[:], out.exceed[:] = paid_c, savings, g_total, exceed
     for name, loss in losses_by.items():
         out.losses[name][:] = loss
+
+
+def _pool_irr(tranches: list[tuple[dt.date, float]], periods: list[Period], dues: list[F], guaranteed: F,
+              paid: F) -> F:
+    """The investors' pool IRR of each scenario, on real dates.
+
+    The scenarios where nothing is paid all have the same flows (the tranches out, then the
+    guarantees called on a principal not repaid at all), so their IRR is solved once.
+    """
+    nothing = paid <= 0.0
+    some = np.flatnonzero(~nothing)
+    cols = np.append(some, np.argmax(nothing)) if nothing.any() else some
+    dates = sorted({d for d, _ in tranches} | {p.payment_date for p in periods})
+    row = {d: k for k, d in enumerate(dates)}
+    flows = np.zeros((len(dates), len(cols)))  # one row per date: the fast layout for xirr_columns
+    for d, amount in tranches:
+        flows[row[d]] -= amount
+    for period, due in zip(periods, dues, strict=True):
+        flows[row[period.payment_date]] += due[cols]
+    if periods:
+        flows[row[periods[-1].payment_date]] += guaranteed[cols]
+    solved = xirr_columns(year_fractions(dates), flows, threads=1)
+    irr = np.empty(len(paid))
+    irr[some] = solved[:len(some)]
+    if nothing.any():
+        irr[nothing] = solved[-1]
+    return irr
 
 
 def _return_room(kind: str, value: float, tranches: list[tuple[dt.date, float]], when: dt.date,
