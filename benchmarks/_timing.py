@@ -15,3 +15,15 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def best_of_each(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """``best_of`` for several functions timed in turn, round after round: a slow spell of the
+    shared machine falls on all of them alike instead of on whichever ran during it."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
