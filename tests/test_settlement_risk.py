@@ -95,3 +95,16 @@ def test_scenarios_that_pay_nothing_share_one_irr_equal_to_solving_each() -> Non
     flows[2] += paid_now
     flows[3] += later + guaranteed
     np.testing.assert_array_equal(got, xirr_columns(year_fractions(dates), flows))
+
+
+def test_percentiles_equal_numpys_to_the_last_bit() -> None:
+    import numpy as np
+
+    from temoin.settlement.risk import percentiles
+
+    rng = np.random.default_rng(4)
+    for trial in range(2_000):
+        n = int(rng.integers(1, 2_000))
+        x = rng.normal(size=n) if trial % 3 else rng.integers(0, 5, n).astype(float)  # ties too
+        qs = (5.0, 50.0, 95.0) if trial % 2 else (0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0)
+        assert percentiles(x, qs) == np.percentile(x, qs).tolist(), (n, qs)
