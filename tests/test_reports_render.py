@@ -237,9 +237,10 @@ def test_results_of_an_older_contract_version_are_not_settled_silently(full_engi
 def test_stored_cohort_flow_counts_equal_the_participants_frame(full_engine: Engine, tmp_path: Path) -> None:
     """The report's CONSORT counts come from SQL aggregates; they equal the counts over the whole
     participants frame, for the randomised example (with blank outcomes) and a single-arm one."""
-    from temoin.reports._evaluation import cohort_flow, stored_cohort_flow
+    from temoin.reports._evaluation import cohort_flow
     from temoin.services import evaluations as ev
     from temoin.services.contracts import get_contract, import_contract
+    from temoin.services.evaluations import stored_cohort_flow
 
     with session_scope(full_engine) as s:
         contract = get_contract(full_engine, CONTRACT).contract

@@ -90,3 +90,16 @@ def test_a_worker_that_dies_stops_the_server_with_an_error(tmp_path: Path) -> No
             proc.kill()
     assert proc.returncode == 1
     assert "stopping the others" in out
+
+
+def test_a_port_in_use_is_a_clear_error_and_no_worker_joins_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        temoin = str(Path(sys.executable).with_name("temoin"))
+        env = os.environ | {"TEMOIN_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "TEMOIN_LANGUAGE": "en"}
+        done = subprocess.run([temoin, "serve", "--port", str(port), "--workers", "2"], env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"Cannot listen on 127.0.0.1:{port}" in done.stdout + done.stderr

@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from temoin.contract.model import Contract
 from temoin.reports._public import suppress_flow, suppress_pair
@@ -64,34 +63,6 @@ def cohort_flow(contract: Contract, frame: pd.DataFrame) -> dict[str, Any] | Non
         flow["enrolled"] = int(enrolled.sum())
         flow["waves"] = [{"wave": w, "treated": int((frame[f"{primary}__{w}"].notna() & enrolled).sum())}
                          for w in waves if f"{primary}__{w}" in frame.columns]
-    return flow
-
-
-def stored_cohort_flow(session: Session, contract: Contract) -> dict[str, Any] | None:
-    """``cohort_flow`` of the stored cohort, from SQL counts: the same figures without loading every
-    participant (tested equal)."""
-    from temoin.store.cohorts import CohortRepository
-
-    repo = CohortRepository(session)
-    stages = repo.stage_counts(contract.id)
-    if not stages:
-        return None
-    primary = contract.evaluation.analysis_plan.primary_outcome or (contract.indicators[0].id if contract.indicators else "")
-    waves = [w.id for w in contract.evaluation.follow_up_waves]
-    followed, recorded = repo.followed_counts(contract.id, primary, waves)
-    flow: dict[str, Any] = {"referred": sum(n for *_, n in stages),
-                            "eligible": sum(n for e, _, _, _, n in stages if e),
-                            "consented": sum(n for e, c, _, _, n in stages if e and c)}
-    arms = {a: sum(n for _, _, _, arm, n in stages if arm == a) for a in (0, 1)}
-    if contract.evaluation.design.randomised and any(arm is not None for *_, arm, _ in stages):
-        flow["randomised"] = {"treated": arms[1], "control": arms[0]}
-        flow["waves"] = [{"wave": w, "treated": sum(n for (wv, a, _), n in followed.items() if wv == w and a == 1),
-                          "control": sum(n for (wv, a, _), n in followed.items() if wv == w and a == 0)}
-                         for w in waves if w in recorded]
-    else:
-        flow["enrolled"] = sum(n for _, _, en, _, n in stages if en)
-        flow["waves"] = [{"wave": w, "treated": sum(n for (wv, _, en), n in followed.items() if wv == w and en)}
-                         for w in waves if w in recorded]
     return flow
 
 
@@ -148,7 +119,7 @@ def evaluation_section(engine: Engine, contract: Contract, *, lang: str, public:
 
     fr = lang == "fr"
     with session_scope(engine) as s:
-        flow = stored_cohort_flow(s, contract)
+        flow = ev.stored_cohort_flow(s, contract)
         results = ev.latest_results(s, contract.id)
         diagnostics = ev.latest_diagnostics(s, contract.id)
     status = ev.plan_status(engine, contract.id)

@@ -7,7 +7,6 @@ people, never a traceback.
 
 from __future__ import annotations
 
-import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -59,8 +58,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # core, more threads than pooled database connections only queue for a connection or open
         # new ones: at most POOL_SIZE requests run at once, the others wait their turn.
         anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
-        gc.collect()
-        gc.freeze()  # objects made at start-up stay: full collections no longer walk them on every cycle
         yield
 
     app = FastAPI(title="Témoin", version="0.1.0", lifespan=lifespan,

@@ -20,6 +20,8 @@ import sys
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+from temoin.errors import InvalidInputError
+
 UVICORN = {"factory": True, "proxy_headers": True, "log_level": "warning", "access_log": False}
 
 
@@ -32,6 +34,23 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse an address something else listens on, before any worker starts. The check binds
+    without ``SO_REUSEPORT``: with it, a second ``temoin serve`` on the same port would silently
+    join the first one's workers and take half of its connections."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise InvalidInputError(
+                "serve.address_in_use", f"Impossible d'écouter sur {host}:{port} : {exc.strerror}.",
+                f"Cannot listen on {host}:{port}: {exc.strerror}.", path="port",
+                hint_fr="Un autre serveur utilise peut-être ce port : arrêtez-le ou choisissez --port.",
+                hint_en="Another server may be using this port: stop it or choose --port.") from exc
 
 
 def _worker(host: str, port: int) -> None:
@@ -49,7 +68,7 @@ def serve_workers(host: str, port: int, workers: int) -> int:
 
         uvicorn.run("temoin.web:create_app", workers=workers, host=host, port=port, **UVICORN)  # type: ignore[arg-type]
         return 0
-    _listen(host, port).close()  # the address is usable: say so here, not in N workers' logs
+    _check_free(host, port)
     ctx = multiprocessing.get_context("spawn")
     procs: list[BaseProcess] = [ctx.Process(target=_worker, args=(host, port), name=f"temoin-web-{k}") for k in range(workers)]
     stopping = failed = False

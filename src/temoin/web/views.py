@@ -11,9 +11,8 @@ from sqlalchemy import Engine
 
 from temoin.contract import Contract, check_contract
 from temoin.evaluation.result import EvidenceGrade
-from temoin.reports._evaluation import stored_cohort_flow
 from temoin.services.contracts import get_contract
-from temoin.services.evaluations import latest_results
+from temoin.services.evaluations import latest_results, stored_cohort_flow
 from temoin.services.settlements import list_settlements
 from temoin.store import ledger, read_scope, session_scope
 
