@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
-import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -25,10 +24,16 @@ from temoin.store import make_engine, migrate
 AREAS = ["evaluations", "settlements", "governance", "opendata", "reports"]
 
 
+def fresh_database(db: Path) -> None:
+    """Remove the demo database file (and SQLite's journal files beside it), nothing else: the
+    folder may be the user's own (``--db ./demo.db``)."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for path in (db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        path.unlink(missing_ok=True)
+
+
 def run(db: Path, console: Console) -> object:
-    if db.parent.exists():
-        shutil.rmtree(db.parent)
-    db.parent.mkdir(parents=True)
+    fresh_database(db)
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
     from temoin.cli.contract import print_safeguard_report
@@ -52,7 +57,7 @@ def run(db: Path, console: Console) -> object:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m temoin.demo", description=__doc__)
-    parser.add_argument("--db", type=Path, default=Path(".demo/temoin.db"), help="Demo database (recreated).")
+    parser.add_argument("--db", type=Path, default=Path(".demo/temoin.db"), help="Demo database (recreated; the reports are written beside it).")
     parser.add_argument("--no-serve", action="store_true", help="Print the pipeline, do not start the server.")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
