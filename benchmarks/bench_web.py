@@ -1,8 +1,8 @@
 """Web platform under load, each figure next to a peer measured in the same run on the same server.
 
 * The contract's overview page (``/contracts/aemo-renforcee``, where a signed-in user lands for a
-  contract: key figures from SQL counts over the whole cohort, kept per ledger head, then parties,
-  terms and safeguards) on a SQLite database of 50,000 enrolled participants (made through the services:
+  contract: key figures from SQL counts over the whole cohort, then parties, terms and safeguards;
+  figures and body are kept per ledger head, the account's header and tabs rendered per request) on a SQLite database of 50,000 enrolled participants (made through the services:
   randomised, waves m12 and m24 recorded, an evaluation stored), served by ``temoin serve
   --workers 2`` (one worker process per core, each with its own listening socket; uvloop and
   httptools) on 127.0.0.1, hit by 50 concurrent signed-in clients sending 20 requests each back to

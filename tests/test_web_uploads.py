@@ -155,7 +155,7 @@ def _figures(client) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path) -> None:
     op = site.signed_in("operator")
-    assert _figures(op) == {"cohort": None, "impact": None, "settlement": None}
+    assert {k: v for k, v in _figures(op).items() if k != "ledger_head"} == {"cohort": None, "impact": None, "settlement": None}
     assert "aucun participant enregistré pour l&#39;instant" in op.get(f"/contracts/{C}").text
     assert _upload(op, "participants", "p.csv", _participants(tmp_path),
                    csrf_of(op, f"/contracts/{C}/data")).status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from sqlalchemy import Engine
 
 from temoin.web.context import Ctx
+from temoin.web.i18n import Translator
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -61,3 +64,23 @@ def render(ctx: Ctx, template: str, *, status: int = 200, **values: Any) -> HTML
         ctx=ctx, _=ctx.t, lang=ctx.lang, user=ctx.account, csrf=ctx.csrf, path=ctx.request.url.path,
         money=_money, pick=ctx.t.pick, **values)
     return HTMLResponse(page, status_code=status)
+
+
+_FRAGMENTS: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], Markup]] = weakref.WeakKeyDictionary()
+
+
+def shared_fragment(engine: Engine, key: tuple[Any, ...], template: str, lang: str, **values: Any) -> Markup:
+    """A part of a page that is the same for every reader (no account, no CSRF token in it),
+    rendered once per ``key`` and language for a database. ``key`` must name everything the
+    fragment shows (e.g. the contract version and the ledger head)."""
+    kept = _FRAGMENTS.setdefault(engine, {})
+    full = (template, lang, *key)
+    found = kept.get(full)
+    if found is None:
+        t = Translator(lang)
+        found = Markup(environment().get_template(template).render(
+            _=t, lang=lang, pick=t.pick, money=lambda value, currency="EUR": money(value, currency, lang), **values))
+        if len(kept) > 256:
+            kept.clear()
+        kept[full] = found
+    return found

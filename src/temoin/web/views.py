@@ -90,7 +90,7 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
             kept.clear()
         kept[key] = found
     grade = found["impact"]["grade"] if found["impact"] else None
-    return found | ({"impact": found["impact"] | {"grade_label": EvidenceGrade(grade).label_fr if lang == "fr"
+    return found | {"ledger_head": head} | ({"impact": found["impact"] | {"grade_label": EvidenceGrade(grade).label_fr if lang == "fr"
                                                    else EvidenceGrade(grade).label_en}} if grade else {})
 
 

@@ -12,7 +12,7 @@ from temoin.services import governance
 from temoin.services.contracts import list_contracts
 from temoin.web.access import READ
 from temoin.web.context import Ctx, CtxDep
-from temoin.web.render import render
+from temoin.web.render import render, shared_fragment
 from temoin.web.views import contract_ledger, key_figures, overview
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,11 @@ def contracts(ctx: CtxDep) -> Response:
 @router.get("/contracts/{contract_id}")
 def contract_overview(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
-    return contract_page(ctx, contract_id, "overview.html", figures=key_figures(ctx.engine, contract_id, ctx.lang))
+    head = overview(ctx.engine, contract_id, ctx.lang)
+    figures = key_figures(ctx.engine, contract_id, ctx.lang)
+    body = shared_fragment(ctx.engine, (head["content_hash"], figures["ledger_head"]), "overview_body.html", ctx.lang,
+                           c=head, figures=figures)
+    return render(ctx, "overview.html", c=head, tabs=tabs(ctx, contract_id), body=body)
 
 
 @router.get("/contracts/{contract_id}/ledger")
