@@ -89,9 +89,11 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
         if len(kept) > 256:
             kept.clear()
         kept[key] = found
-    grade = found["impact"]["grade"] if found["impact"] else None
-    return found | {"ledger_head": head} | ({"impact": found["impact"] | {"grade_label": EvidenceGrade(grade).label_fr if lang == "fr"
-                                                   else EvidenceGrade(grade).label_en}} if grade else {})
+    impact = found["impact"]
+    if impact is not None:
+        grade = EvidenceGrade(impact["grade"])
+        impact = impact | {"label": impact["labels"][lang], "grade_label": grade.label_fr if lang == "fr" else grade.label_en}
+    return found | {"ledger_head": head, "impact": impact}
 
 
 def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
@@ -111,7 +113,9 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
             "enrolled": flow.get("enrolled"), "last_wave": waves[-1] if waves else None},
         "impact": None if last is None else {
             "indicator": last.indicator, "wave": last.wave, "improvement": last.improvement,
-            "lower": last.improvement_lower, "grade": last.grade.value},
+            "lower": last.improvement_lower, "grade": last.grade.value,
+            "labels": {lang: (ind.label.get(lang) if (ind := contract.indicator(last.indicator)) else last.indicator)
+                       for lang in ("fr", "en")}},
         "settlement": None if settled is None else {
             "id": settled.id, "as_of": settled.as_of.isoformat() if settled.as_of else None,
             "total_paid": _s(settled.total_paid.amount), "currency": settled.total_paid.currency,
