@@ -25,14 +25,17 @@ from temoin.errors import InvalidInputError
 UVICORN = {"factory": True, "proxy_headers": True, "log_level": "warning", "access_log": False}
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+def _tcp_socket(host: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = _tcp_socket(host)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -40,9 +43,7 @@ def _check_free(host: str, port: int) -> None:
     """Refuse an address something else listens on, before any worker starts. The check binds
     without ``SO_REUSEPORT``: with it, a second ``temoin serve`` on the same port would silently
     join the first one's workers and take half of its connections."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with _tcp_socket(host) as sock:
         try:
             sock.bind((host, port))
         except OSError as exc:

@@ -20,7 +20,7 @@ from scipy import stats
 from temoin.errors import InvalidInputError
 
 from ._design import FloatArray, prepare
-from .linear import build_design
+from .linear import REGRESSION_METHODS, build_design
 from .ols import fit_ols
 from .vcov import CLUSTER_TYPES, _cr2, bell_mccaffrey_df, leverages, vcov, working_rho
 
@@ -60,7 +60,7 @@ def batch_effects(
             f"Simulated outcomes must be an ({len(data)}, R) matrix; got {y.shape}.",
             path="outcomes",
         )
-    if method not in ("diff_in_means", "ols", "lin"):
+    if method not in REGRESSION_METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
             f"Méthode {method!r} non disponible en lot.",

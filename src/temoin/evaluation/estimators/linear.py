@@ -111,8 +111,11 @@ def t_inference(estimate: float, se: float, df: float, alpha: float) -> tuple[fl
     return p, estimate - q * se, estimate + q * se
 
 
+REGRESSION_METHODS = ("diff_in_means", "ols", "lin")  # the regression estimators (alone or in batch)
+
+
 def regression_effect(p: Prepared, method: str, se_type: str) -> RegressionEffect:
-    if method not in ("diff_in_means", "ols", "lin"):
+    if method not in REGRESSION_METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
             f"Méthode inconnue : {method!r}.",
