@@ -95,3 +95,17 @@ def test_payment_rule_matches_settlement() -> None:
 def test_unsupported_design_is_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match="power"):
         diagnose_design(load_example("cravate-solidaire"), normal_template(sd=0.5), sims=10)
+
+
+def test_batched_inverse_equals_lapack_and_flags_singular_trials() -> None:
+    from temoin.evaluation._trials import _inverse_spd
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 60, 5)) * np.array([1.0, 0.5, 30.0, 1.0, 2.0])
+    x[:, :, 0] = 1.0
+    xtx = np.einsum("bni,bnj->bij", x, x)
+    xtx[7, :, 3] = xtx[7, 3, :] = 0.0  # a covariate constant at zero in trial 7: singular
+    inv, bad = _inverse_spd(np.ascontiguousarray(xtx.transpose(1, 2, 0)))
+    assert bad.tolist() == [b == 7 for b in range(40)]
+    ok = np.arange(40) != 7
+    np.testing.assert_allclose(inv.transpose(2, 0, 1)[ok], np.linalg.inv(xtx[ok]), rtol=1e-10, atol=1e-14)

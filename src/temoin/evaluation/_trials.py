@@ -12,9 +12,14 @@ trial ``b`` are of type ``u`` in arm ``t``). Then, exactly:
 - the HC2 variance of the assignment coefficient is ``Σ_j C_j z_j² e_j² / (1 − h_j)`` with
   ``z = r (X'X)⁻¹ e₁``, ``h = r (X'X)⁻¹ r'`` and ``e = y − r β``. ``z`` and ``h`` depend on the row
   only through its *group* ``g`` (covariate pattern and arm), so ``w_g = z_g² / (1 − h_g)`` is
-  computed for the few groups, and the variance is ``Σ_g w_g Σ_{j∈g} C_j e_j²`` (row types are
-  sorted by group, so the inner sums are contiguous runs). Nothing is approximated: the tests
-  compare with statsmodels on the expanded trials.
+  computed for the few groups, and the variance is ``Σ_g w_g Σ_{j∈g} C_j e_j²``;
+- all of it depends on a trial only through three sums per group: ``N_g = Σ C_j``,
+  ``S_g = Σ C_j ỹ_j`` and ``Q_g = Σ C_j ỹ_j²``, with ``ỹ = y − m_g`` the outcome centred on the
+  group's template mean (so that the expansion below does not lose digits). Then
+  ``X'X = Σ_g N_g r_g r_g'``, ``X'y = Σ_g (S_g + m_g N_g) r_g`` and, with ``d_g = r_g β − m_g``,
+  ``Σ_{j∈g} C_j e_j² = Q_g − 2 d_g S_g + d_g² N_g``. The three sums come from the counts by one
+  sparse product. Nothing is approximated: the tests compare with statsmodels on the expanded
+  trials.
 
 Counts are drawn directly: stratum sizes are multinomial, the assigned numbers per stratum follow
 the randomisation rule, the followed numbers are binomial, and the followed participants are
@@ -36,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 __all__ = ["TrialCounts", "TrialPopulation", "draw_counts", "expand", "fit_counts_hc2", "population",
            "single_threaded_blas"]
@@ -55,10 +61,10 @@ class TrialPopulation:
 
     rows: F  # (2U, k) = [1, t, covariates]
     y: F  # (2U,) outcome without the programme
-    moments: F  # (2U, k*k + k): row outer products, then rows × y (X'X and X'y in one product)
+    group_sums: sparse.csr_array  # (3·2G, 2U): counts → N, S, Q per group (module docstring)
+    group_mean: F  # (2G,) m_g, the template mean outcome of the group's row types
     group_rows: F  # (2G, k) the row of each group (pattern, arm)
     group_outer: F  # (2G, k*k) their outer products
-    group_starts: Ip  # (2G,) first row of each group
     person_type: Ip  # (N,) row type of each template person, people sorted by stratum
     starts: I64  # (K,) first person of each stratum (in that order)
     sizes: I64  # (K,) people per stratum
@@ -88,14 +94,20 @@ def population(covariates: F, y0: F, strata: I64) -> TrialPopulation:
     rows = _in_both_arms(cov)
     y2 = np.tile(y, 2)
     group = np.concatenate([pattern_of, pattern_of + len(patterns)])
-    group_starts = np.flatnonzero(np.r_[True, np.diff(group) != 0]).astype(np.intp)
+    n_groups = 2 * len(patterns)
+    group_mean = np.bincount(group, weights=y2, minlength=n_groups) / np.bincount(group, minlength=n_groups)
+    centred = y2 - group_mean[group]
+    cols = np.arange(len(y2))
+    group_sums = sparse.csr_array(
+        (np.concatenate([np.ones(len(y2)), centred, centred * centred]),
+         (np.concatenate([group, group + n_groups, group + 2 * n_groups]), np.tile(cols, 3))),
+        shape=(3 * n_groups, len(y2)))
     group_rows = _in_both_arms(patterns)
     sizes = np.bincount(strata[order]).astype(np.int64)
     starts = (np.cumsum(sizes) - sizes).astype(np.int64)
     keep = sizes > 0
-    return TrialPopulation(rows, y2, np.column_stack([_outer(rows), rows * y2[:, None]]), group_rows,
-                           _outer(group_rows), group_starts, person_type.reshape(-1).astype(np.intp),
-                           starts[keep], sizes[keep])
+    return TrialPopulation(rows, y2, group_sums, group_mean, group_rows, _outer(group_rows),
+                           person_type.reshape(-1).astype(np.intp), starts[keep], sizes[keep])
 
 
 @dataclass(frozen=True)
@@ -149,29 +161,58 @@ def fit_counts_hc2(pop: TrialPopulation, counts: npt.NDArray[Any]) -> tuple[F, F
     c = np.ascontiguousarray(counts.T, dtype=np.float64)  # (2U, B)
     b = c.shape[1]
     k = pop.rows.shape[1]
-    mom = pop.moments.T @ c  # (k*k + k, B)
-    xtx = np.ascontiguousarray(mom[:k * k].T).reshape(b, k, k)
-    xty = mom[k * k:].T
-    diag = np.diagonal(xtx, axis1=1, axis2=2)
-    bad = np.abs(np.linalg.det(xtx)) < 1e-9 * np.prod(np.maximum(diag, 1e-300), axis=1)
-    xtx[bad] += np.eye(k)
-    inv = np.linalg.inv(xtx)
-    beta = np.einsum("bij,bj->bi", inv, xty)
+    g2 = len(pop.group_mean)
+    sums = pop.group_sums @ c  # (3·2G, B)
+    n_g, s_g, q_g = sums[:g2], sums[g2:2 * g2], sums[2 * g2:]
+    xtx = (pop.group_outer.T @ n_g).reshape(k, k, b)  # trial-minor: (X'X)_ij of every trial is a row
+    xty = pop.group_rows.T @ (s_g + pop.group_mean[:, None] * n_g)  # (k, B)
+    inv, bad = _inverse_spd(xtx)
+    beta = np.einsum("ijb,jb->ib", inv, xty)  # (k, B)
     # per group: z = r (X'X)⁻¹ e₁ and 1 − h = 1 − r (X'X)⁻¹ r', then w = z² / (1 − h)
-    z = pop.group_rows @ inv[:, 1, :].T  # (2G, B)
-    omh = 1.0 - pop.group_outer @ inv.reshape(b, k * k).T
-    np.maximum(omh, 1e-12, out=omh)  # rows absent from a trial may have h ≥ 1; their count is 0
+    z = pop.group_rows @ inv[1]  # (2G, B)
+    omh = 1.0 - pop.group_outer @ inv.reshape(k * k, b)
+    np.maximum(omh, 1e-12, out=omh)  # groups absent from a trial may have h ≥ 1; their sums are 0
     w = z * z / omh
-    # per row: C e² with e = y − r β as one product of augmented rows [y r] and [1; −β]
-    e = np.column_stack([pop.y, pop.rows]) @ np.vstack([np.ones(b), -beta.T])  # (2U, B)
-    e *= e
-    e *= c
-    var = np.einsum("gb,gb->b", np.add.reduceat(e, pop.group_starts, axis=0), w)
-    est = beta[:, 1].copy()
-    se = np.sqrt(np.maximum(var, 0.0))
+    # per group: Σ C e² = Q − 2 d S + d² N with d = r β − m (module docstring)
+    d = pop.group_rows @ beta - pop.group_mean[:, None]
+    e2 = q_g - d * (2.0 * s_g - d * n_g)
+    np.maximum(e2, 0.0, out=e2)
+    var = np.einsum("gb,gb->b", e2, w)
+    est = beta[1].copy()
+    se = np.sqrt(var)
     est[bad] = np.nan
     se[bad] = np.nan
-    return est, se, c.sum(axis=0) - k
+    return est, se, n_g.sum(axis=0) - k
+
+
+def _inverse_spd(a: F) -> tuple[F, npt.NDArray[np.bool_]]:
+    """Inverses of the symmetric positive semi-definite ``(k, k, B)`` matrices ``a[:, :, b]``.
+
+    Gauss-Jordan elimination without pivoting (stable for positive definite matrices), run on all
+    trials at once along the last axis: ``k`` steps of whole-array operations instead of one
+    LAPACK call per trial. The determinant is the product of the pivots; a trial whose
+    determinant is below ``1e-9`` times the product of its diagonal (a covariate pattern or an
+    arm missing from it, so X'X is singular) is flagged, and its inverse is meaningless.
+    """
+    k = a.shape[0]
+    a = a.copy()
+    diag = np.maximum(np.einsum("iib->ib", a), 1e-300)  # (k, B), a new array (the diagonal before elimination)
+    scale = np.ones(a.shape[2])
+    inv = np.zeros_like(a)
+    for i in range(k):
+        inv[i, i] = 1.0
+    tiny = np.finfo(float).eps
+    for p in range(k):
+        piv = a[p, p].copy()
+        scale *= piv / diag[p]
+        piv[np.abs(piv) <= tiny * diag[p]] = 1.0  # singular: any value keeps the arithmetic finite
+        a[p] /= piv
+        inv[p] /= piv
+        f = a[:, p].copy()  # (k, B)
+        f[p] = 0.0
+        a -= f[:, None, :] * a[p]
+        inv -= f[:, None, :] * inv[p]
+    return inv, np.abs(scale) < 1e-9
 
 
 def expand(pop: TrialPopulation, counts_row: npt.NDArray[Any]) -> tuple[F, F]:
