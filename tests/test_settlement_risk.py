@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scipy.stats import norm
 
 from temoin.contract import load_contract
 from temoin.errors import InvalidInputError
+from temoin.examples import load_example
 from temoin.settlement import RiskAssumptions, simulate
 
 EXAMPLES = Path(__file__).parents[1] / "src" / "temoin" / "examples" / "contracts"
@@ -74,8 +76,6 @@ def test_scenarios_that_pay_nothing_share_one_irr_equal_to_solving_each() -> Non
     import datetime as dt
     import sys
 
-    import numpy as np
-
     risk = sys.modules["temoin.settlement.risk"]
     from temoin.settlement.xirr import xirr_columns, year_fractions
 
@@ -98,8 +98,6 @@ def test_scenarios_that_pay_nothing_share_one_irr_equal_to_solving_each() -> Non
 
 
 def test_percentiles_equal_numpys_to_the_last_bit() -> None:
-    import numpy as np
-
     from temoin.settlement.risk import percentiles
 
     rng = np.random.default_rng(4)
@@ -108,3 +106,38 @@ def test_percentiles_equal_numpys_to_the_last_bit() -> None:
         x = rng.normal(size=n) if trial % 3 else rng.integers(0, 5, n).astype(float)  # ties too
         qs = (5.0, 50.0, 95.0) if trial % 2 else (0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0)
         assert percentiles(x, qs) == np.percentile(x, qs).tolist(), (n, qs)
+
+
+def test_followed_counts_have_the_beta_binomial_model_of_the_direct_draws() -> None:
+    """The tabulated draw (Beta-Binomial total, Hypergeometric split) against a Beta rate and two
+    Binomials per scenario: the same joint distribution of the followed counts."""
+    from scipy import stats
+
+    from temoin.settlement.risk import _arms, _Followed
+
+    c = load_example("aemo-renforcee")
+    a = RiskAssumptions(effect_mean=45, effect_sd=20, attrition_mean=0.08)
+    table = _Followed.of(c, a)
+    assert table.cdf is not None  # this contract is tabulated
+    direct = _Followed(table.a, table.b, table.first, None, table.row_length, None)
+    rng = np.random.default_rng(11)
+    s = 400_000
+    enrolled = np.rint(800 * rng.uniform(0.8, 1.0, s))
+    n_t, n_c = _arms(c.evaluation, enrolled)
+    t1, c1 = table.draw(np.random.default_rng(1), enrolled, n_t, n_c)
+    t2, c2 = direct.draw(np.random.default_rng(2), enrolled, n_t, n_c)
+    assert np.all((t1 >= 0) & (t1 <= n_t) & (c1 >= 0) & (c1 <= n_c))
+    # one enrolment: the total followed against scipy's Beta-Binomial, chi-square on pooled cells
+    one = enrolled == 720
+    total = (t1 + c1)[one].astype(int)
+    pmf = stats.betabinom.pmf(np.arange(721), 720, a.attrition_concentration * 0.92, a.attrition_concentration * 0.08)
+    observed = np.bincount(total, minlength=721)
+    cells = np.cumsum(pmf) // 0.02  # about fifty cells of equal probability
+    obs = np.bincount(cells.astype(int), weights=observed)
+    exp = np.bincount(cells.astype(int), weights=pmf) * one.sum()
+    assert stats.chisquare(obs, exp).pvalue > 1e-4
+    # both arms, all enrolments: means, variances and the covariance agree within Monte Carlo error
+    for x, y in ((t1, t2), (c1, c2), (t1 * c1, t2 * c2)):
+        assert abs(x.mean() - y.mean()) < 5 * np.sqrt((x.var() + y.var()) / s)
+    for x, y in ((t1, t2), (c1, c2), (t1 - c1, t2 - c2)):
+        assert abs(x.var() / y.var() - 1) < 0.03

@@ -11,7 +11,12 @@ gives the same report whatever the number of cores. Each scenario draws:
   design assigns the allocation ratio to the programme, a matched or difference-in-differences
   design follows a comparison group of the same size, a benchmark design has none;
 - attrition ~ Beta with mean ``expected_attrition`` (concentration 50), then the number followed
-  in each arm ~ Binomial;
+  in each arm ~ Binomial (the same attrition rate for both arms). This is drawn exactly, but in
+  two cheaper steps (:class:`_Followed`): the number followed in both arms together is
+  Beta-Binomial, drawn by inverting its distribution function, tabulated once per simulation
+  for every possible enrolment; then, as every participant of the scenario is followed with the
+  same probability, the followed ones are a uniform subset of that size, so the programme arm's
+  share is Hypergeometric. Contracts too large for the table draw the rate and the two binomials;
 - the evaluation's estimate = true effect + standard error × one standard-normal draw shared by
   every wave (the same people are followed); the verified impact is the estimate or its lower
   bound (the plan's alpha and sidedness), as ``payments.basis`` says. The evidence standard is
@@ -34,9 +39,9 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
+from scipy.stats import betabinom, norm
 
-from temoin.contract.model import Contract, Design, Period
+from temoin.contract.model import Contract, Design, Evaluation, Period
 from temoin.errors import InvalidInputError
 from temoin.money import Money, to_decimal
 from temoin.settlement.investors import SENIORITY
@@ -208,10 +213,11 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     tranches = [(t.date, _f(t.amount)) for inv in contract.investments for t in inv.tranches]
 
     out = _Outcomes.empty(scenarios, [inv.investor for inv in contract.investments])
+    followed = _Followed.of(contract, a)
 
     def run(k: int) -> None:
         lo = k * _CHUNK
-        _scenarios(contract, a, np.random.default_rng(seeds[k]), tranches, pays, out.part(lo, lo + sizes[k]))
+        _scenarios(contract, a, np.random.default_rng(seeds[k]), tranches, pays, followed, out.part(lo, lo + sizes[k]))
 
     invested = sum(amt for _, amt in tranches)
     costs = sum((_f(v.amount) for _, v in payer_transaction_costs(contract)), 0.0)
@@ -258,7 +264,7 @@ class _Outcomes:
 
 
 def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
-               tranches: list[tuple[dt.date, float]], pays: bool, out: _Outcomes) -> None:
+               tranches: list[tuple[dt.date, float]], pays: bool, followed: _Followed, out: _Outcomes) -> None:
     """Draw ``out``'s scenarios with ``rng``, follow each through payments, caps and the pool's flows."""
     s = len(out.paid)
     ev = contract.evaluation
@@ -266,21 +272,8 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     price = contract.payments.indicators[0]
     true_effect = rng.normal(a.effect_mean, a.effect_sd, s)
     enrolled = np.rint(contract.population.expected_size * rng.uniform(a.enrolment_low, 1.0, s))
-    if ev.design.randomised:
-        n_t = np.rint(enrolled * ev.allocation_ratio)
-        n_c = enrolled - n_t
-    elif ev.design in (Design.MATCHED_COMPARISON, Design.DIFF_IN_DIFF):
-        n_t, n_c = enrolled, enrolled.copy()
-    else:
-        n_t, n_c = enrolled, np.zeros(s)
-    if a.attrition_mean > 0:
-        k = a.attrition_concentration
-        attr = rng.beta(a.attrition_mean * k, (1 - a.attrition_mean) * k, s)
-    else:
-        attr = np.zeros(s)
-    kept = 1.0 - attr
-    nt_f = rng.binomial(n_t.astype(np.int64), kept).astype(np.float64)
-    nc_f = rng.binomial(n_c.astype(np.int64), kept).astype(np.float64)
+    n_t, n_c = _arms(ev, enrolled)
+    nt_f, nc_f = followed.draw(rng, enrolled, n_t, n_c)
     z = rng.standard_normal(s)
     with np.errstate(divide="ignore", invalid="ignore"):
         if ev.design == Design.BENCHMARK and ev.benchmark is not None:
@@ -349,6 +342,87 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     out.paid[:], out.savings[:], out.guaranteed[:], out.exceed[:] = paid_c, savings, g_total, exceed
     for name, loss in losses_by.items():
         out.losses[name][:] = loss
+
+
+def _arms(ev: Evaluation, enrolled: F) -> tuple[F, F]:
+    """Participants in the programme arm and in the comparison group, for each enrolment."""
+    if ev.design.randomised:
+        n_t = np.rint(enrolled * ev.allocation_ratio)
+        return n_t, enrolled - n_t
+    if ev.design in (Design.MATCHED_COMPARISON, Design.DIFF_IN_DIFF):
+        return enrolled, enrolled.copy()
+    return enrolled, np.zeros_like(enrolled)
+
+
+@dataclass(frozen=True)
+class _Followed:
+    """Draws the number followed in each arm: attrition rate ~ Beta(a, b), then Binomial per arm.
+
+    The model is the module's; the draw is exact but cheaper than a Beta and two Binomials per
+    scenario. Given the rate, participants are followed independently with the same probability,
+    so the number followed in both arms together is Beta-Binomial(n_t + n_c, b, a), and which of
+    them are followed is a uniform subset: the programme arm's count given the total is
+    Hypergeometric(n_t, n_c, total). The Beta-Binomial is drawn by inversion of its distribution
+    function (scipy's ``betabinom``), one row per possible enrolment, with a guide table (Chen and
+    Asau) so that a draw starts next to its value. When the rows would be too large (very large
+    contracts), or there is no attrition, it falls back to the direct draws.
+    """
+
+    a: float  # attrition rate ~ Beta(a, b)
+    b: float
+    first: int  # the smallest possible enrolment: row 0 of the tables
+    cdf: F | None  # flat: row r holds the distribution function of the total followed, then +inf
+    row_length: int
+    guide: npt.NDArray[np.intp] | None  # flat: row r, bucket j -> first index whose cdf exceeds j / _GUIDE
+
+    _MAX_CELLS = 1 << 22  # 32 MiB of float64: beyond it, the direct draws
+
+    @classmethod
+    def of(cls, contract: Contract, a: RiskAssumptions) -> _Followed:
+        k = a.attrition_concentration
+        alpha, beta = a.attrition_mean * k, (1 - a.attrition_mean) * k
+        size = contract.population.expected_size
+        first = int(np.rint(size * a.enrolment_low))
+        enrolments = np.arange(first, size + 1, dtype=np.float64)
+        n_t, n_c = _arms(contract.evaluation, enrolments)
+        totals = (n_t + n_c).astype(np.int64)
+        length = int(totals.max(initial=0)) + 1
+        if a.attrition_mean <= 0 or len(totals) * length > cls._MAX_CELLS:
+            return cls(alpha, beta, first, None, length, None)
+        ks = np.arange(length)
+        cdf = np.cumsum(betabinom.pmf(ks[None, :], totals[:, None], beta, alpha), axis=1)
+        cdf[ks[None, :] >= totals[:, None]] = np.inf  # the total followed is at most the total
+        buckets = np.arange(_GUIDE) / _GUIDE
+        guide = np.concatenate([np.searchsorted(row, buckets, side="right") for row in cdf]).astype(np.intp)
+        guide += np.repeat(np.arange(len(totals), dtype=np.intp) * length, _GUIDE)
+        return cls(alpha, beta, first, cdf.reshape(-1), length, guide)
+
+    def draw(self, rng: np.random.Generator, enrolled: F, n_t: F, n_c: F) -> tuple[F, F]:
+        if self.a <= 0:
+            return n_t.copy(), n_c.copy()
+        if self.cdf is None or self.guide is None:
+            kept = 1.0 - rng.beta(self.a, self.b, len(enrolled))
+            return (rng.binomial(n_t.astype(np.int64), kept).astype(np.float64),
+                    rng.binomial(n_c.astype(np.int64), kept).astype(np.float64))
+        row = enrolled.astype(np.intp) - self.first
+        u = rng.random(len(enrolled))
+        at = self.guide[row * _GUIDE + (u * _GUIDE).astype(np.intp)]  # flat index, at or before the draw
+        walking = np.flatnonzero(self.cdf[at] <= u)
+        for _ in range(_STEPS):  # move up to the first value whose cdf exceeds u
+            if not walking.size:
+                break
+            at[walking] += 1
+            walking = walking[self.cdf[at[walking]] <= u[walking]]
+        for i in walking.tolist():  # the few far in a tail (a bucket spanning many values): search
+            start = int(row[i]) * self.row_length
+            at[i] = start + int(np.searchsorted(self.cdf[start:start + self.row_length], u[i], side="right"))
+        total = at - row * self.row_length
+        treated = rng.hypergeometric(n_t.astype(np.int64), n_c.astype(np.int64), total)
+        return treated.astype(np.float64), (total - treated).astype(np.float64)
+
+
+_GUIDE = 1024  # guide-table buckets per row
+_STEPS = 4  # steps up from the guide before searching the row
 
 
 def _pool_irr(tranches: list[tuple[dt.date, float]], periods: list[Period], dues: list[F], guaranteed: F,

@@ -193,8 +193,8 @@ def _solve_block(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt
     f_hi = _npv_at(t, cc, _X_HIGH)
     ok[:] = f_lo * f_hi <= 0
     # Start from the simple-return guess: log(inflows / outflows) / mean time between them.
-    pos = np.where(cc > 0, cc, 0.0)
-    neg = np.where(cc < 0, -cc, 0.0)
+    pos = np.maximum(cc, 0.0)
+    neg = pos - cc  # exactly -cc where cc < 0, and 0 elsewhere
     ps, ns = pos.sum(0), neg.sum(0)
     span = np.maximum(t @ pos / ps - t @ neg / ns, 1e-3)
     x[:] = np.clip(np.log(ps / ns) / span, _X_LOW + 1.0, _X_HIGH - 1.0)
@@ -206,7 +206,7 @@ def _solve_block(t: npt.NDArray[np.float64], cc: npt.NDArray[np.float64], x: npt
     lo = np.full(active.size, _X_LOW)
     hi = np.full(active.size, _X_HIGH)
     sign_lo = np.sign(f_lo[active])
-    scale = 1e-15 * np.abs(sub).sum(axis=0)  # |NPV| below rounding noise: converged
+    scale = 1e-15 * (ps + ns if active.size == n else (ps + ns)[active])  # |NPV| below rounding noise: converged
     fin = np.zeros(active.size, dtype=bool)
     counts: list[int] = []
     for _ in range(max_iter):
