@@ -102,10 +102,14 @@ def test_percentiles_equal_numpys_to_the_last_bit() -> None:
 
     rng = np.random.default_rng(4)
     for trial in range(2_000):
-        n = int(rng.integers(1, 2_000))
-        x = rng.normal(size=n) if trial % 3 else rng.integers(0, 5, n).astype(float)  # ties too
+        n = int(rng.integers(1, 2_000)) if trial % 20 else int(rng.integers(2_000, 300_000))  # both methods
+        kind = trial % 4
+        x = (rng.normal(size=n) if kind == 0 else rng.integers(0, 5, n).astype(float) if kind == 1  # ties too
+             else np.where(rng.random(n) < 0.37, 0.0, rng.lognormal(13, 1, n)) if kind == 2  # payments: many zeros
+             else rng.standard_cauchy(n))  # far tails: most values in a few buckets
         qs = (5.0, 50.0, 95.0) if trial % 2 else (0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0)
-        assert percentiles(x, qs) == np.percentile(x, qs).tolist(), (n, qs)
+        shift = 0.0 if trial % 3 else float(rng.normal(0, 1e5))
+        assert percentiles(x, qs, shift) == np.percentile(x + shift, qs).tolist(), (n, qs, kind, shift)
 
 
 def test_followed_counts_have_the_beta_binomial_model_of_the_direct_draws() -> None:
@@ -113,31 +117,53 @@ def test_followed_counts_have_the_beta_binomial_model_of_the_direct_draws() -> N
     Binomials per scenario: the same joint distribution of the followed counts."""
     from scipy import stats
 
-    from temoin.settlement.risk import _arms, _Followed
+    from temoin.settlement._followed import FollowedCounts
+    from temoin.settlement.risk import _arms
 
     c = load_example("aemo-renforcee")
-    a = RiskAssumptions(effect_mean=45, effect_sd=20, attrition_mean=0.08)
-    table = _Followed.of(c, a)
+    enrolments = np.arange(640, 801, dtype=np.float64)
+    table = FollowedCounts.of(640, sum(_arms(c.evaluation, enrolments)).astype(np.int64), 0.08, 50.0)
     assert table.cdf is not None  # this contract is tabulated
-    direct = _Followed(table.a, table.b, table.first, None, table.row_length, None)
     rng = np.random.default_rng(11)
     s = 400_000
     enrolled = np.rint(800 * rng.uniform(0.8, 1.0, s))
     n_t, n_c = _arms(c.evaluation, enrolled)
     t1, c1 = table.draw(np.random.default_rng(1), enrolled, n_t, n_c)
-    t2, c2 = direct.draw(np.random.default_rng(2), enrolled, n_t, n_c)
+    t2, c2 = table.direct().draw(np.random.default_rng(2), enrolled, n_t, n_c)
     assert np.all((t1 >= 0) & (t1 <= n_t) & (c1 >= 0) & (c1 <= n_c))
     # one enrolment: the total followed against scipy's Beta-Binomial, chi-square on pooled cells
     one = enrolled == 720
     total = (t1 + c1)[one].astype(int)
-    pmf = stats.betabinom.pmf(np.arange(721), 720, a.attrition_concentration * 0.92, a.attrition_concentration * 0.08)
+    pmf = stats.betabinom.pmf(np.arange(721), 720, 50 * 0.92, 50 * 0.08)
     observed = np.bincount(total, minlength=721)
     cells = np.cumsum(pmf) // 0.02  # about fifty cells of equal probability
     obs = np.bincount(cells.astype(int), weights=observed)
     exp = np.bincount(cells.astype(int), weights=pmf) * one.sum()
-    assert stats.chisquare(obs, exp).pvalue > 1e-4
+    assert stats.chisquare(obs[exp > 0], exp[exp > 0]).pvalue > 1e-4
     # both arms, all enrolments: means, variances and the covariance agree within Monte Carlo error
     for x, y in ((t1, t2), (c1, c2), (t1 * c1, t2 * c2)):
         assert abs(x.mean() - y.mean()) < 5 * np.sqrt((x.var() + y.var()) / s)
     for x, y in ((t1, t2), (c1, c2), (t1 - c1, t2 - c2)):
         assert abs(x.var() / y.var() - 1) < 0.03
+
+
+@pytest.mark.parametrize(("good", "bad", "sample"), [(362, 358, 61), (400, 401, 128), (361, 360, 100), (10, 9, 9),
+                                                     (480, 240, 100), (360, 360, 200), (5, 300, 40)])
+def test_hypergeometric_draws_follow_scipys_distribution(good: int, bad: int, sample: int) -> None:
+    """The popcount-rejection sampler where it applies (near-equal arms, at most 128 drawn), numpy's
+    elsewhere: chi-square against scipy's pmf on 400,000 draws."""
+    from scipy import stats
+    from scipy.special import gammaln
+
+    from temoin.settlement._followed import hypergeometric
+
+    n = 400_000
+    lf = gammaln(np.arange(good + bad + 1) + 1.0)
+    full = np.full(n, 1, dtype=np.int64)
+    x = hypergeometric(np.random.default_rng(good * bad + sample), good * full, bad * full, sample * full, lf)
+    assert x.min() >= max(0, sample - bad) and x.max() <= min(sample, good)
+    pmf = stats.hypergeom.pmf(np.arange(sample + 1), good + bad, good, sample)
+    cells = np.minimum(np.cumsum(pmf) // 0.02, 49).astype(int)  # about fifty cells of equal probability
+    obs = np.bincount(cells, weights=np.bincount(x, minlength=sample + 1))
+    exp = np.bincount(cells, weights=pmf) * n
+    assert stats.chisquare(obs[exp > 0], exp[exp > 0] * obs[exp > 0].sum() / exp[exp > 0].sum()).pvalue > 1e-4

@@ -11,12 +11,8 @@ gives the same report whatever the number of cores. Each scenario draws:
   design assigns the allocation ratio to the programme, a matched or difference-in-differences
   design follows a comparison group of the same size, a benchmark design has none;
 - attrition ~ Beta with mean ``expected_attrition`` (concentration 50), then the number followed
-  in each arm ~ Binomial (the same attrition rate for both arms). This is drawn exactly, but in
-  two cheaper steps (:class:`_Followed`): the number followed in both arms together is
-  Beta-Binomial, drawn by inverting its distribution function, tabulated once per simulation
-  for every possible enrolment; then, as every participant of the scenario is followed with the
-  same probability, the followed ones are a uniform subset of that size, so the programme arm's
-  share is Hypergeometric. Contracts too large for the table draw the rate and the two binomials;
+  in each arm ~ Binomial (the same attrition rate for both arms), drawn exactly but in cheaper
+  steps (:mod:`temoin.settlement._followed`);
 - the evaluation's estimate = true effect + standard error × one standard-normal draw shared by
   every wave (the same people are followed); the verified impact is the estimate or its lower
   bound (the plan's alpha and sidedness), as ``payments.basis`` says. The evidence standard is
@@ -39,11 +35,12 @@ from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import betabinom, norm
+from scipy.stats import norm
 
 from temoin.contract.model import Contract, Design, Evaluation, Period
 from temoin.errors import InvalidInputError
 from temoin.money import Money, to_decimal
+from temoin.settlement._followed import FollowedCounts
 from temoin.settlement.investors import SENIORITY
 from temoin.settlement.public_cost import payer_transaction_costs
 from temoin.settlement.xirr import THREADS as _THREADS
@@ -67,35 +64,71 @@ class RiskAssumptions:
         return asdict(self)
 
 
-def percentiles(x: F, qs: tuple[float, ...]) -> list[float]:
-    """``numpy.percentile(x, qs)`` (its default, linear method), equal to the last bit, from one
-    single-kth partition per quantile: numpy's partition with several kth is several times slower
-    than as many single partitions, and a million scenarios make it show."""
+def percentiles(x: F, qs: tuple[float, ...], shift: float = 0.0) -> list[float]:
+    """``numpy.percentile(x + shift, qs)`` (its default, linear method), equal to the last bit.
+
+    Adding a constant keeps the order, so the order statistics of ``x + shift`` are those of
+    ``x`` plus ``shift``, each rounded as numpy rounds the sum: the payer's cost (payments plus
+    fixed costs) shares the payments' order statistics.
+    """
     n = x.size
     pos = [q / 100 * (n - 1) for q in qs]
-    b = x.copy()
-    low: dict[int, float] = {}  # k -> the k-th smallest value (ranks from 0)
-    above_k: dict[int, float] = {}  # k -> the (k+1)-th smallest (the largest for the last rank)
-
-    def solve(lo: int, hi: int, wanted: list[int], above: float | None) -> None:
-        """``b[lo:hi]`` holds the values of ranks lo to hi - 1; ``above`` is the rank-hi value."""
-        if not wanted:
-            return
-        m = len(wanted) // 2
-        k = wanted[m]
-        b[lo:hi].partition(k - lo)
-        low[k] = float(b[k])
-        above_k[k] = float(b[k + 1:hi].min()) if k + 1 < hi else (above if above is not None else low[k])
-        solve(lo, k, wanted[:m], low[k])
-        solve(k + 1, hi, wanted[m + 1:], above)
-
-    solve(0, n, sorted({int(p) for p in pos}), None)
+    value = order_statistics(x, sorted({min(int(p) + d, n - 1) for p in pos for d in (0, 1)}))
+    if shift:
+        value = {k: v + shift for k, v in value.items()}
     out = []
     for p in pos:
         k = int(p)
         t = p - k
-        a, c = low[k], above_k[k]
+        a, c = value[k], value[min(k + 1, n - 1)]
         out.append(c - (c - a) * (1 - t) if t >= 0.5 else a + (c - a) * t)  # numpy's lerp, both branches
+    return out
+
+
+def order_statistics(x: F, ranks: list[int]) -> dict[int, float]:
+    """The values of ranks ``ranks`` (from 0) of the finite array ``x``.
+
+    One pass puts every value in one of about ``n / 64`` equal-width buckets between the minimum
+    and the maximum (a monotone map, so a bucket's values all rank between those of the buckets
+    around it); counting them tells which bucket holds each wanted rank, and only those buckets'
+    values are partitioned. The first bucket holds the values equal to the minimum, and the last
+    one those equal to the maximum (the scenarios that pay nothing, or the most a cap allows):
+    those need no partition.
+    """
+    n = x.size
+    lo, hi = float(x.min()), float(x.max())
+    if not hi > lo:
+        return dict.fromkeys(ranks, lo)
+    width = hi - lo
+    n_buckets = min(n // 64, 1 << 16)
+    scale = (n_buckets - 1) / width if math.isfinite(width) else math.inf
+    if n_buckets < 3 or not math.isfinite(scale):
+        part = np.partition(x, ranks)
+        return {k: float(part[k]) for k in ranks}
+    at = np.subtract(x, lo)  # exactly 0 for the minimum only
+    np.multiply(at, scale, out=at)  # 0 to n_buckets - 1 (or a rounding above)
+    np.ceil(at, out=at)  # bucket 0: the minimum; 1 to n_buckets - 1: the rest
+    bucket = at.astype(np.intp)
+    np.minimum(bucket, n_buckets - 1, out=bucket)
+    bucket[x == hi] = n_buckets  # and bucket n_buckets: the maximum
+    counts = np.bincount(bucket, minlength=n_buckets + 1)
+    ends = np.cumsum(counts)
+    holder = np.searchsorted(ends, ranks, side="right").tolist()  # the bucket holding each rank
+    out = {k: lo if h == 0 else hi for k, h in zip(ranks, holder, strict=True) if h in (0, n_buckets)}
+    rest = sorted({h for k, h in zip(ranks, holder, strict=True) if k not in out})
+    if not rest:
+        return out
+    wanted = np.zeros(n_buckets + 1, dtype=bool)
+    wanted[rest] = True
+    keep = wanted[bucket]
+    values = x[keep]
+    their = bucket[keep] if len(rest) > 1 else None
+    for j in rest:
+        inside = values if their is None else values[their == j]
+        start = int(ends[j] - counts[j])
+        ks = [k for k, h in zip(ranks, holder, strict=True) if h == j]
+        inside.partition([k - start for k in ks])
+        out.update({k: float(inside[k - start]) for k in ks})
     return out
 
 
@@ -107,14 +140,15 @@ class Distribution:
     p95: float
 
     @classmethod
-    def of(cls, x: F) -> Distribution:
+    def of(cls, x: F, shift: float = 0.0) -> Distribution:
+        """The distribution of ``x + shift`` (its mean and percentiles as numpy gives them)."""
         finite = np.isfinite(x)
         if not finite.all():
             x = x[finite]
         if x.size == 0:
             return cls(math.nan, math.nan, math.nan, math.nan)
-        p5, p50, p95 = percentiles(x, (5, 50, 95))
-        return cls(float(x.mean()), p5, p50, p95)
+        p5, p50, p95 = percentiles(x, (5, 50, 95), shift)
+        return cls(float((x + shift).mean() if shift else x.mean()), p5, p50, p95)
 
     def money(self, currency: str) -> dict[str, Money]:
         return {k: Money(to_decimal(repr(round(v, 2))), currency) for k, v in asdict(self).items()}
@@ -213,7 +247,10 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     tranches = [(t.date, _f(t.amount)) for inv in contract.investments for t in inv.tranches]
 
     out = _Outcomes.empty(scenarios, [inv.investor for inv in contract.investments])
-    followed = _Followed.of(contract, a)
+    first = int(np.rint(contract.population.expected_size * a.enrolment_low))
+    enrolments = np.arange(first, contract.population.expected_size + 1, dtype=np.float64)
+    n_t, n_c = _arms(ev, enrolments)
+    followed = FollowedCounts.of(first, (n_t + n_c).astype(np.int64), a.attrition_mean, a.attrition_concentration)
 
     def run(k: int) -> None:
         lo = k * _CHUNK
@@ -227,7 +264,8 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
         list(pool.map(run, range(len(sizes))))
         paid_c, savings, irr, g_total, exceed, losses_by = out.paid, out.savings, out.irr, out.guaranteed, out.exceed, out.losses
         payer = paid_c + costs
-        dist_payer, dist_paid, dist_savings, dist_irr = pool.map(Distribution.of, (payer, paid_c, savings, irr))
+        dist_payer, dist_paid, dist_savings, dist_irr = pool.map(Distribution.of, (paid_c, paid_c, savings, irr),
+                                                                 (costs, 0.0, 0.0, 0.0))
     received = paid_c + g_total
     return RiskReport(
         contract_id=contract.id, scenarios=scenarios, seed=seed, currency=cur, assumptions=a,
@@ -264,7 +302,7 @@ class _Outcomes:
 
 
 def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
-               tranches: list[tuple[dt.date, float]], pays: bool, followed: _Followed, out: _Outcomes) -> None:
+               tranches: list[tuple[dt.date, float]], pays: bool, followed: FollowedCounts, out: _Outcomes) -> None:
     """Draw ``out``'s scenarios with ``rng``, follow each through payments, caps and the pool's flows."""
     s = len(out.paid)
     ev = contract.evaluation
@@ -352,77 +390,6 @@ def _arms(ev: Evaluation, enrolled: F) -> tuple[F, F]:
     if ev.design in (Design.MATCHED_COMPARISON, Design.DIFF_IN_DIFF):
         return enrolled, enrolled.copy()
     return enrolled, np.zeros_like(enrolled)
-
-
-@dataclass(frozen=True)
-class _Followed:
-    """Draws the number followed in each arm: attrition rate ~ Beta(a, b), then Binomial per arm.
-
-    The model is the module's; the draw is exact but cheaper than a Beta and two Binomials per
-    scenario. Given the rate, participants are followed independently with the same probability,
-    so the number followed in both arms together is Beta-Binomial(n_t + n_c, b, a), and which of
-    them are followed is a uniform subset: the programme arm's count given the total is
-    Hypergeometric(n_t, n_c, total). The Beta-Binomial is drawn by inversion of its distribution
-    function (scipy's ``betabinom``), one row per possible enrolment, with a guide table (Chen and
-    Asau) so that a draw starts next to its value. When the rows would be too large (very large
-    contracts), or there is no attrition, it falls back to the direct draws.
-    """
-
-    a: float  # attrition rate ~ Beta(a, b)
-    b: float
-    first: int  # the smallest possible enrolment: row 0 of the tables
-    cdf: F | None  # flat: row r holds the distribution function of the total followed, then +inf
-    row_length: int
-    guide: npt.NDArray[np.intp] | None  # flat: row r, bucket j -> first index whose cdf exceeds j / _GUIDE
-
-    _MAX_CELLS = 1 << 22  # 32 MiB of float64: beyond it, the direct draws
-
-    @classmethod
-    def of(cls, contract: Contract, a: RiskAssumptions) -> _Followed:
-        k = a.attrition_concentration
-        alpha, beta = a.attrition_mean * k, (1 - a.attrition_mean) * k
-        size = contract.population.expected_size
-        first = int(np.rint(size * a.enrolment_low))
-        enrolments = np.arange(first, size + 1, dtype=np.float64)
-        n_t, n_c = _arms(contract.evaluation, enrolments)
-        totals = (n_t + n_c).astype(np.int64)
-        length = int(totals.max(initial=0)) + 1
-        if a.attrition_mean <= 0 or len(totals) * length > cls._MAX_CELLS:
-            return cls(alpha, beta, first, None, length, None)
-        ks = np.arange(length)
-        cdf = np.cumsum(betabinom.pmf(ks[None, :], totals[:, None], beta, alpha), axis=1)
-        cdf[ks[None, :] >= totals[:, None]] = np.inf  # the total followed is at most the total
-        buckets = np.arange(_GUIDE) / _GUIDE
-        guide = np.concatenate([np.searchsorted(row, buckets, side="right") for row in cdf]).astype(np.intp)
-        guide += np.repeat(np.arange(len(totals), dtype=np.intp) * length, _GUIDE)
-        return cls(alpha, beta, first, cdf.reshape(-1), length, guide)
-
-    def draw(self, rng: np.random.Generator, enrolled: F, n_t: F, n_c: F) -> tuple[F, F]:
-        if self.a <= 0:
-            return n_t.copy(), n_c.copy()
-        if self.cdf is None or self.guide is None:
-            kept = 1.0 - rng.beta(self.a, self.b, len(enrolled))
-            return (rng.binomial(n_t.astype(np.int64), kept).astype(np.float64),
-                    rng.binomial(n_c.astype(np.int64), kept).astype(np.float64))
-        row = enrolled.astype(np.intp) - self.first
-        u = rng.random(len(enrolled))
-        at = self.guide[row * _GUIDE + (u * _GUIDE).astype(np.intp)]  # flat index, at or before the draw
-        walking = np.flatnonzero(self.cdf[at] <= u)
-        for _ in range(_STEPS):  # move up to the first value whose cdf exceeds u
-            if not walking.size:
-                break
-            at[walking] += 1
-            walking = walking[self.cdf[at[walking]] <= u[walking]]
-        for i in walking.tolist():  # the few far in a tail (a bucket spanning many values): search
-            start = int(row[i]) * self.row_length
-            at[i] = start + int(np.searchsorted(self.cdf[start:start + self.row_length], u[i], side="right"))
-        total = at - row * self.row_length
-        treated = rng.hypergeometric(n_t.astype(np.int64), n_c.astype(np.int64), total)
-        return treated.astype(np.float64), (total - treated).astype(np.float64)
-
-
-_GUIDE = 1024  # guide-table buckets per row
-_STEPS = 4  # steps up from the guide before searching the row
 
 
 def _pool_irr(tranches: list[tuple[dt.date, float]], periods: list[Period], dues: list[F], guaranteed: F,
