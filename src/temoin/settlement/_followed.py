@@ -24,6 +24,7 @@ Contracts too large for the table (or with no attrition) fall back to the direct
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,15 +89,22 @@ class FollowedCounts:
     log_factorial: F
 
     @classmethod
-    def of(cls, first: int, totals: I64, attrition_mean: float, concentration: float) -> FollowedCounts:
-        """For enrolments ``first``, ``first + 1``, … whose two arms hold ``totals`` participants."""
+    def of(cls, first: int, totals: I64, attrition_mean: float, concentration: float,
+           map_: Callable[..., Iterator[F]] = map) -> FollowedCounts:
+        """For enrolments ``first``, ``first + 1``, … whose two arms hold ``totals`` participants.
+
+        The table's rows are computed in two halves by ``map_`` (a thread pool's ``map`` runs
+        them at once: scipy's special functions release the GIL).
+        """
         a, b = attrition_mean * concentration, (1 - attrition_mean) * concentration
         length = int(totals.max(initial=0)) + 1
         log_factorial = gammaln(np.arange(length + 1, dtype=np.float64) + 1.0)
         if attrition_mean <= 0 or len(totals) * length > _MAX_CELLS:
             return cls(a, b, first, None, length, None, log_factorial)
         ks = np.arange(length)
-        cdf = np.cumsum(betabinom.pmf(ks[None, :], totals[:, None], b, a), axis=1)
+        half = (len(totals) + 1) // 2
+        cdf = np.concatenate(list(map_(lambda n: np.cumsum(betabinom.pmf(ks[None, :], n[:, None], b, a), axis=1),
+                                       (totals[:half], totals[half:]))))
         cdf[ks[None, :] >= totals[:, None]] = np.inf  # the total followed is at most the total
         buckets = np.arange(_GUIDE) / _GUIDE
         guide = np.concatenate([np.searchsorted(row, buckets, side="right") for row in cdf]).astype(np.intp)

@@ -64,24 +64,27 @@ class RiskAssumptions:
         return asdict(self)
 
 
-def percentiles(x: F, qs: tuple[float, ...], shift: float = 0.0) -> list[float]:
-    """``numpy.percentile(x + shift, qs)`` (its default, linear method), equal to the last bit.
+def percentiles(x: F, qs: tuple[float, ...], shifts: tuple[float, ...] = (0.0,)) -> list[list[float]]:
+    """``numpy.percentile(x + shift, qs)`` for each shift (numpy's default, linear method), equal
+    to the last bit.
 
     Adding a constant keeps the order, so the order statistics of ``x + shift`` are those of
-    ``x`` plus ``shift``, each rounded as numpy rounds the sum: the payer's cost (payments plus
-    fixed costs) shares the payments' order statistics.
+    ``x`` plus ``shift``, each rounded as numpy rounds the sum: they are found once for all the
+    shifts (the payer's cost, payments plus fixed costs, shares the payments' order statistics).
     """
     n = x.size
     pos = [q / 100 * (n - 1) for q in qs]
-    value = order_statistics(x, sorted({min(int(p) + d, n - 1) for p in pos for d in (0, 1)}))
-    if shift:
-        value = {k: v + shift for k, v in value.items()}
+    found = order_statistics(x, sorted({min(int(p) + d, n - 1) for p in pos for d in (0, 1)}))
     out = []
-    for p in pos:
-        k = int(p)
-        t = p - k
-        a, c = value[k], value[min(k + 1, n - 1)]
-        out.append(c - (c - a) * (1 - t) if t >= 0.5 else a + (c - a) * t)  # numpy's lerp, both branches
+    for shift in shifts:
+        value = {k: v + shift for k, v in found.items()} if shift else found
+        row = []
+        for p in pos:
+            k = int(p)
+            t = p - k
+            a, c = value[k], value[min(k + 1, n - 1)]
+            row.append(c - (c - a) * (1 - t) if t >= 0.5 else a + (c - a) * t)  # numpy's lerp, both branches
+        out.append(row)
     return out
 
 
@@ -140,15 +143,15 @@ class Distribution:
     p95: float
 
     @classmethod
-    def of(cls, x: F, shift: float = 0.0) -> Distribution:
-        """The distribution of ``x + shift`` (its mean and percentiles as numpy gives them)."""
+    def of(cls, x: F, shifts: tuple[float, ...] = (0.0,)) -> list[Distribution]:
+        """The distributions of ``x + shift`` for each shift (means and percentiles as numpy gives them)."""
         finite = np.isfinite(x)
         if not finite.all():
             x = x[finite]
         if x.size == 0:
-            return cls(math.nan, math.nan, math.nan, math.nan)
-        p5, p50, p95 = percentiles(x, (5, 50, 95), shift)
-        return cls(float((x + shift).mean() if shift else x.mean()), p5, p50, p95)
+            return [cls(math.nan, math.nan, math.nan, math.nan) for _ in shifts]
+        return [cls(float((x + shift).mean() if shift else x.mean()), *ps)
+                for shift, ps in zip(shifts, percentiles(x, (5, 50, 95), shifts), strict=True)]
 
     def money(self, currency: str) -> dict[str, Money]:
         return {k: Money(to_decimal(repr(round(v, 2))), currency) for k, v in asdict(self).items()}
@@ -250,7 +253,6 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     first = int(np.rint(contract.population.expected_size * a.enrolment_low))
     enrolments = np.arange(first, contract.population.expected_size + 1, dtype=np.float64)
     n_t, n_c = _arms(ev, enrolments)
-    followed = FollowedCounts.of(first, (n_t + n_c).astype(np.int64), a.attrition_mean, a.attrition_concentration)
 
     def run(k: int) -> None:
         lo = k * _CHUNK
@@ -261,21 +263,28 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     direct = _f(contract.direct_delivery_cost) if contract.direct_delivery_cost is not None else None
     # numpy releases the GIL in the draws, the array arithmetic and the partial sorts of percentiles
     with ThreadPoolExecutor(_THREADS) as pool:
+        followed = FollowedCounts.of(first, (n_t + n_c).astype(np.int64), a.attrition_mean, a.attrition_concentration,
+                                     pool.map)
         list(pool.map(run, range(len(sizes))))
         paid_c, savings, irr, g_total, exceed, losses_by = out.paid, out.savings, out.irr, out.guaranteed, out.exceed, out.losses
         payer = paid_c + costs
-        dist_payer, dist_paid, dist_savings, dist_irr = pool.map(Distribution.of, (paid_c, paid_c, savings, irr),
-                                                                 (costs, 0.0, 0.0, 0.0))
+        # the IRRs first: their distribution takes longest (many equal up to rounding at a return cap)
+        (dist_irr,), (dist_payer, dist_paid), (dist_savings,) = pool.map(Distribution.of, (irr, paid_c, savings),
+                                                                         ((0.0,), (costs, 0.0), (0.0,)))
     received = paid_c + g_total
+
+    def share(event: npt.NDArray[np.bool_]) -> float:
+        return np.count_nonzero(event) / scenarios
+
     return RiskReport(
         contract_id=contract.id, scenarios=scenarios, seed=seed, currency=cur, assumptions=a,
         payer_cost=dist_payer, outcome_payments=dist_paid, realised_savings=dist_savings, investor_irr=dist_irr,
-        prob_investor_loss=float(np.mean(received < invested - 0.005)) if tranches else 0.0,
-        prob_loss_by_investor={k: float(np.mean(v > 0.005)) for k, v in losses_by.items()},
-        prob_guarantee_called=float(np.mean(g_total > 0.005)),
-        prob_no_payment=float(np.mean(paid_c <= 0.005)),
-        prob_payments_exceed_savings_without_cap=float(np.mean(exceed)),
-        prob_cis_costs_more_than_direct=float(np.mean(payer > direct)) if direct is not None else None,
+        prob_investor_loss=share(received < invested - 0.005) if tranches else 0.0,
+        prob_loss_by_investor={k: share(v > 0.005) for k, v in losses_by.items()},
+        prob_guarantee_called=share(g_total > 0.005),
+        prob_no_payment=share(paid_c <= 0.005),
+        prob_payments_exceed_savings_without_cap=share(exceed),
+        prob_cis_costs_more_than_direct=share(payer > direct) if direct is not None else None,
         notes=tuple(notes))
 
 
