@@ -24,8 +24,8 @@ chunk, and the table says how many schedules were solved. The loop computes IRRs
 Témoin's end-to-end time also includes the draws, payments, guarantees and percentiles.
 
 Targets (issue): the whole simulation in at most 3 s on 2 cores, and at least 100× faster than
-the numpy-financial loop. The exact draws (two binomials per scenario among them, about a third
-of the CPU time) take a sizeable share of the 100× budget whatever the IRR kernel does.
+the numpy-financial loop. The loop's own speed swings on a shared machine (33–60 s scaled, in
+runs of the same code), and the ratio with it: read it with the loop's time beside it.
 """
 
 from __future__ import annotations
