@@ -56,6 +56,9 @@ def test_unsupported_inputs_are_refused() -> None:
         simulate(c, 0, 1)
     with pytest.raises(InvalidInputError):
         simulate(c, 10, -1)
+    for bad in ({"enrolment_low": 1.2}, {"enrolment_low": 0.0}, {"attrition_mean": 1.0}, {"attrition_concentration": 0.0}):
+        with pytest.raises(InvalidInputError, match="assumptions"):
+            simulate(c, 10, 1, RiskAssumptions(**({"effect_mean": 45.0, "effect_sd": 20.0} | bad)))  # type: ignore[arg-type]
 
 
 def test_report_does_not_depend_on_the_number_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,3 +171,13 @@ def test_hypergeometric_draws_follow_scipys_distribution(good: int, bad: int, sa
     obs = np.bincount(cells, weights=np.bincount(x, minlength=sample + 1))
     exp = np.bincount(cells, weights=pmf) * n
     assert stats.chisquare(obs[exp > 0], exp[exp > 0] * obs[exp > 0].sum() / exp[exp > 0].sum()).pvalue > 1e-4
+
+
+def test_order_statistics_when_the_range_is_huge_and_values_sit_next_to_the_minimum() -> None:
+    """(x - min) * scale underflows to 0 for a value just above the minimum: still exact."""
+    from temoin.settlement.risk import order_statistics
+
+    x = np.concatenate([np.zeros(600), np.full(400, 5e-324), np.full(500, 1e308)])
+    np.random.default_rng(0).shuffle(x)
+    ranks = [0, 599, 600, 999, 1000, 1499]
+    assert order_statistics(x, ranks) == dict(zip(ranks, np.sort(x)[ranks].tolist(), strict=True))

@@ -117,7 +117,9 @@ def order_statistics(x: F, ranks: list[int]) -> dict[int, float]:
     counts = np.bincount(bucket, minlength=n_buckets + 1)
     ends = np.cumsum(counts)
     holder = np.searchsorted(ends, ranks, side="right").tolist()  # the bucket holding each rank
-    out = {k: lo if h == 0 else hi for k, h in zip(ranks, holder, strict=True) if h in (0, n_buckets)}
+    ends_at = {0, n_buckets} if 0 not in holder or counts[0] == np.count_nonzero(x == lo) else {n_buckets}
+    # (bucket 0 is the minimum's unless (x - lo) * scale underflowed to 0 for some x > lo)
+    out = {k: lo if h == 0 else hi for k, h in zip(ranks, holder, strict=True) if h in ends_at}
     rest = sorted({h for k, h in zip(ranks, holder, strict=True) if k not in out})
     if not rest:
         return out
@@ -225,6 +227,13 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
                    "Réglez ce contrat avec `temoin settle` ; la simulation de grilles tarifaires n'est pas disponible.",
                    "Settle this contract with `temoin settle`; rate-card simulation is not available.")
     a = assumptions or default_assumptions(contract)
+    if not (0 < a.enrolment_low <= 1 and 0 <= a.attrition_mean < 1 and a.attrition_concentration > 0):
+        raise _err("assumptions", "Hypothèses hors limites : inscription minimale dans ]0 ; 1], attrition moyenne dans [0 ; 1[, "
+                   f"concentration > 0 (reçu : {a.enrolment_low:g}, {a.attrition_mean:g}, {a.attrition_concentration:g}).",
+                   "Assumptions out of range: lowest enrolment in (0, 1], mean attrition in [0, 1), concentration > 0 "
+                   f"(got {a.enrolment_low:g}, {a.attrition_mean:g}, {a.attrition_concentration:g}).", "assumptions",
+                   "Ce sont des parts de la taille attendue et du public suivi.",
+                   "They are shares of the expected size and of the people followed.")
     ev = contract.evaluation
     cur = contract.currency
     notes: list[tuple[str, str]] = []
