@@ -357,20 +357,31 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     steps: list[tuple[Period, F, F]] = []
     noise = se * z  # the same people followed at every wave: one draw of the estimation error
     margin = zc * se
+    unknown = np.flatnonzero(~np.isfinite(se))  # an arm nobody was followed in: no estimate, v = 0
     for period in periods:
         frac = months[period.wave] / last_m if period.wave else 1.0
         est = true_effect * frac + noise
         v = est if contract.payments.basis == "point_estimate" else est - margin
-        v = np.where(np.isfinite(v), v, 0.0) if pays else np.zeros(s)
+        if not pays:
+            v = np.zeros(s)
+        elif unknown.size:
+            v[unknown] = 0.0
         units = v * nt_f if per_person else v
-        ent = np.where((v > 0) & (v >= price.threshold), units * _f(price.price_per_unit), 0.0)
+        amount = units * _f(price.price_per_unit)
+        # v ≥ a positive threshold implies v > 0: one comparison instead of two
+        due = v >= price.threshold if price.threshold > 0 else (v > 0) & (v >= price.threshold)
+        ent = np.where(due, amount, 0.0)
         for tier in price.bonus_tiers:  # tiers are increasing: the last one passed wins
-            ent = np.where((v > tier.above) & (ent > 0), units * _f(price.price_per_unit) + _f(tier.bonus), ent)
+            ent = np.where((v > tier.above) & (ent > 0), amount + _f(tier.bonus), ent)
         savings = np.maximum(units, 0.0) * unit_cost
-        steps.append((period, np.minimum(np.minimum(ent, total_cap), pp_cap * nt_f), savings))
+        if total_cap < math.inf:
+            np.minimum(ent, total_cap, out=ent)
+        if pp_cap < math.inf:
+            np.minimum(ent, pp_cap * nt_f, out=ent)
+        steps.append((period, ent, savings))
 
-    def path(savings_cap: bool) -> tuple[list[F], F, F]:
-        """Dues per period, cumulative paid, and whether paid ever exceeded savings."""
+    def path(savings_cap: bool, track_exceed: bool) -> tuple[list[F], F, F]:
+        """Dues per period, cumulative paid, and whether paid ever exceeded savings (if tracked)."""
         paid = np.zeros(s)
         exceed = np.zeros(s, dtype=bool)
         dues: list[F] = []
@@ -382,14 +393,15 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
                 limit = np.minimum(limit, savings)
             due = np.maximum(limit - paid, 0.0)
             paid = paid + due
-            exceed |= paid > savings + 0.005
+            if track_exceed:
+                exceed |= paid > savings + 0.005
             dues.append(due)
         return dues, paid, exceed
 
     capped = contract.caps.payments_within_realised_savings
-    dues, paid_c, exceed = path(capped)
+    dues, paid_c, exceed = path(capped, not capped)
     if capped:  # what would have happened without the savings cap
-        exceed = path(False)[2]
+        exceed = path(False, True)[2]
     savings = steps[-1][2] if steps else np.zeros(s)
 
     guarantees, losses_by = _guarantees(contract, paid_c)
