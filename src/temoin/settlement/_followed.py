@@ -16,8 +16,8 @@ in two steps, each exact:
    are (almost) equal and at most 128 were lost, it is drawn by rejection from a
    Binomial(lost, 1/2), which is the number of ones among ``lost`` random bits (two 64-bit words
    and a popcount), accepted with probability ``P_hyp(x) / (M P_bin(x))``; that ratio only needs
-   four log-factorials, and with equal arms of 360 it accepts 91–98 % of proposals (128 to 30 lost). Otherwise numpy's
-   own hypergeometric draw is used.
+   four log-factorials, and with two arms of 360 it accepts 91–98 % of proposals (for 128 down to
+   30 lost). Otherwise numpy's own hypergeometric draw is used.
 
 Contracts too large for the table (or with no attrition) fall back to the direct draws.
 """
