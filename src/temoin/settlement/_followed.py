@@ -40,7 +40,7 @@ I64 = npt.NDArray[np.int64]
 _GUIDE = 1024  # guide-table buckets per row
 _STEPS = 4  # steps up from the guide before searching the row
 _MAX_CELLS = 1 << 22  # 32 MiB of float64 for the table: beyond it, the direct draws
-_MASKS = np.array([0] + [(1 << k) - 1 for k in range(1, 65)] + [(1 << 64) - 1] * 64, dtype=np.uint64)  # k low bits
+_MASKS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)  # _MASKS[k]: the k low bits set
 
 
 def hypergeometric(rng: np.random.Generator, good: I64, bad: I64, sample: I64, log_factorial: F) -> I64:

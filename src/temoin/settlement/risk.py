@@ -339,7 +339,8 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
             se = float(ev.outcome_sd or 0.0) * np.sqrt(1.0 / nt_f + 1.0 / nc_f)
         else:
             se = np.zeros(s)
-    se = np.where(np.isfinite(se), se, np.inf)
+    unknown = np.flatnonzero(~np.isfinite(se))  # an arm nobody was followed in: no estimate, v = 0
+    se[unknown] = np.inf
     alpha = plan.alpha or 0.05
     zc = norm.ppf(1 - alpha) if plan.sidedness == "one_sided" else norm.ppf(1 - alpha / 2)
 
@@ -357,7 +358,6 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     steps: list[tuple[Period, F, F]] = []
     noise = se * z  # the same people followed at every wave: one draw of the estimation error
     margin = zc * se
-    unknown = np.flatnonzero(~np.isfinite(se))  # an arm nobody was followed in: no estimate, v = 0
     for period in periods:
         frac = months[period.wave] / last_m if period.wave else 1.0
         est = true_effect * frac + noise
