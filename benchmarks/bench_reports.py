@@ -20,17 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._timing import best_of
+from temoin.settings import Settings
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 CONTRACT = "aemo-renforcee"
 
 
 def _populated_engine(folder: Path) -> Any:
+    from temoin.demo.evaluation import write_cohort_files
     from temoin.evaluation.pseudonym import contract_key, pseudonymise
     from temoin.examples import example_path
     from temoin.services import evaluations as ev
     from temoin.services import governance
     from temoin.services import settlements as st
-    from temoin.services._evaluations_demo import write_cohort_files
     from temoin.services.contracts import import_contract
     from temoin.store import make_engine, migrate, session_scope
 
@@ -38,18 +41,18 @@ def _populated_engine(folder: Path) -> Any:
     migrate(eng)
     import_contract(eng, example_path(CONTRACT), actor="bench")
     path, cohort = write_cohort_files(folder)
-    ev.import_participants(eng, CONTRACT, path, actor="bench")
+    ev.import_participants(eng, CONTRACT, path, actor="bench", settings=SETTINGS)
     ev.lock_plan(eng, CONTRACT, actor="bench")
     ev.randomise_cohort(eng, CONTRACT, seed=1, actor="bench")
     with session_scope(eng) as s:
         frame = ev.participants_frame(s, CONTRACT)
-    key = contract_key(CONTRACT)
+    key = contract_key(CONTRACT, master=SETTINGS.pseudonym_master)
     arm_by_key = dict(zip(frame["pkey"], frame["arm"], strict=True))
     arms = {pid: int(arm_by_key[pseudonymise(pid, CONTRACT, key=key)]) for pid in cohort.enrolled["participant_id"]}
     for wave in ("m12", "m24"):
         wpath = folder / f"{wave}.csv"
         cohort.outcomes(wave, arms).to_csv(wpath, index=False)
-        ev.import_outcomes(eng, CONTRACT, wave, wpath, actor="bench")
+        ev.import_outcomes(eng, CONTRACT, wave, wpath, actor="bench", settings=SETTINGS)
     ev.evaluate_contract(eng, CONTRACT, actor="bench")
     st.run_settlement(eng, CONTRACT, actor="bench")
     budget = Path(__file__).resolve().parents[1] / "src" / "temoin" / "examples" / "budgets" / "nord.csv"
@@ -71,9 +74,10 @@ def _charts(settlement: Any, n_attributes: int) -> list[str]:
 def main(quick: bool = False) -> None:
     from weasyprint import HTML
 
-    from temoin.reports.report import build_report, render_html, render_pdf
+    from temoin.reports.report import render_html, render_pdf
     from temoin.services.contracts import get_contract
     from temoin.services.evaluations import latest_results
+    from temoin.services.reports import build_report
     from temoin.settlement import settle
     from temoin.store import session_scope
 
@@ -92,11 +96,11 @@ def main(quick: bool = False) -> None:
         t_parse = best_of(lambda: [ET.fromstring(x) for x in svgs], repeat * 4)
         rows.append((f"5 charts drawn (love plot of {n_attr} attributes)", t_draw, "ElementTree parse of the same SVG", t_parse))
 
-        t_build = best_of(lambda: build_report(eng, CONTRACT), repeat)
+        t_build = best_of(lambda: build_report(eng, CONTRACT, settings=SETTINGS), repeat)
         t_settle = best_of(lambda: settle(stored.contract, results, contract_version=stored.version), repeat)
         rows.append(("build_report (DB, evaluation, settlement, budget, 8 charts)", t_build, "settle() alone", t_settle))
 
-        data = build_report(eng, CONTRACT, public=True)
+        data = build_report(eng, CONTRACT, public=True, settings=SETTINGS)
         html = render_html(data)
         bare = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
         pdf_repeat = 1 if quick else 3

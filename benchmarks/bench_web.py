@@ -41,6 +41,10 @@ from typing import Any
 
 import numpy as np
 
+from temoin.settings import Settings
+
+SETTINGS = Settings()  # as an entry point would pass them
+
 CONTRACT = "aemo-renforcee"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MEMORY_BOUND_MIB = 64
@@ -61,10 +65,12 @@ def _database(folder: Path, n_enrolled: int, *, outcomes: bool) -> tuple[str, di
     Returns (URL, demo passwords, synthetic cohort, arm by participant identifier)."""
     from sqlalchemy import select
 
+    from temoin.demo.accounts import demo_accounts
     from temoin.evaluation.pseudonym import contract_key, pseudonymise
+    from temoin.examples import EXAMPLE_BUDGET
     from temoin.services import evaluations as ev
-    from temoin.services.accounts import demo_accounts, set_hash_cost
-    from temoin.services.governance import EXAMPLE_BUDGET, import_budget
+    from temoin.services.accounts import set_hash_cost
+    from temoin.services.governance import import_budget
     from temoin.store import make_engine, migrate, session_scope
     from temoin.store.models.cohorts import ParticipantRow
 
@@ -76,17 +82,17 @@ def _database(folder: Path, n_enrolled: int, *, outcomes: bool) -> tuple[str, di
     import_budget(engine, EXAMPLE_BUDGET, actor="bench")
     cohort = _cohort(n_enrolled)
     cohort.referred.assign(synthetic="oui").to_csv(folder / "participants.csv", index=False)
-    ev.import_participants(engine, CONTRACT, folder / "participants.csv", actor="bench")
+    ev.import_participants(engine, CONTRACT, folder / "participants.csv", actor="bench", settings=SETTINGS)
     ev.lock_plan(engine, CONTRACT, actor="bench")
     ev.randomise_cohort(engine, CONTRACT, seed=1, actor="bench")
     with session_scope(engine) as s:
         by_key = dict(s.execute(select(ParticipantRow.pkey, ParticipantRow.arm)).all())
-    key = contract_key(CONTRACT)
+    key = contract_key(CONTRACT, master=SETTINGS.pseudonym_master)
     arms = {pid: int(by_key[pseudonymise(pid, CONTRACT, key=key)]) for pid in cohort.enrolled["participant_id"]}
     if outcomes:
         for wave in ("m12", "m24"):
             cohort.outcomes(wave, arms).to_csv(folder / f"{wave}.csv", index=False)
-            ev.import_outcomes(engine, CONTRACT, wave, folder / f"{wave}.csv", actor="bench")
+            ev.import_outcomes(engine, CONTRACT, wave, folder / f"{wave}.csv", actor="bench", settings=SETTINGS)
         ev.evaluate_contract(engine, CONTRACT, actor="bench")
     engine.dispose()
     return url, passwords, cohort, arms

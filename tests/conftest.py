@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from temoin.settings import Settings
 from temoin.store import make_engine, migrate
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -146,12 +147,14 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> Engine:
     """Point the CLI (which reads TEMOIN_DATABASE_URL) at the test database."""
-    from temoin.settings import get_settings
-
     monkeypatch.setenv("TEMOIN_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield engine  # type: ignore[misc]
-    get_settings.cache_clear()
+    return engine
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The settings an entry point would pass: from the environment, as the command line reads them."""
+    return Settings()
 
 
 @pytest.fixture

@@ -94,6 +94,5 @@ def test_verify_names_reordered_entries(history: Engine) -> None:
 
 def test_verify_in_french_by_default(history: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     _without_triggers(history, "UPDATE audit_ledger SET payload = '{}' WHERE seq = 6")
-    monkeypatch.setattr("temoin.cli._common._state", {})  # no --lang given: the settings' default, French
     res = runner.invoke(app, ["audit", "verify"])
     assert res.exit_code == 1 and "l'entrée n° 6 a été modifiée" in res.output

@@ -18,7 +18,10 @@ import pytest
 from sqlalchemy import text
 
 from conftest import missing_component
+from temoin.settings import Settings
 from test_web_support import Site, make_site
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -101,7 +104,7 @@ def _participants_csv(tmp: Path) -> Path:
     from temoin.services.evaluations import generate_synthetic
 
     path = tmp / "participants.csv"
-    generate_synthetic(None, C, path)
+    generate_synthetic(None, C, path, settings=SETTINGS)
     return path
 
 
@@ -146,7 +149,7 @@ def test_upload_with_errors_then_good_then_follow_to_settlement(served: tuple[st
     page.locator("#plan-locked").wait_for()
     for wave in ("m12", "m24"):
         path = tmp_path / f"{wave}.csv"
-        generate_synthetic(site.engine, C, path, wave=wave)
+        generate_synthetic(site.engine, C, path, wave=wave, settings=SETTINGS)
         page.goto(f"{base}/contracts/{C}/data")
         page.get_by_label("Vague").select_option(wave)
         page.get_by_label("Fichier").set_input_files(str(path))

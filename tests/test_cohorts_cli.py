@@ -19,12 +19,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli_sqlite(monkeypatch: pytest.MonkeyPatch, sqlite_engine: Engine) -> Iterator[Engine]:
-    from temoin.settings import get_settings
-
     monkeypatch.setenv("TEMOIN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
     yield sqlite_engine
-    get_settings.cache_clear()
 
 
 def ok(*args: str) -> str:

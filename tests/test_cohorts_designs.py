@@ -12,17 +12,20 @@ from temoin.evaluation.result import EvidenceGrade
 from temoin.examples import example_path, synthetic_cohort
 from temoin.services import evaluations as ev
 from temoin.services.contracts import import_contract
+from temoin.settings import Settings
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 
 def _run(engine: Engine, tmp: Path, name: str, wave: str) -> list:  # type: ignore[type-arg]
     import_contract(engine, example_path(name), actor="test")
-    ev.generate_synthetic(None, name, tmp / "p.csv", seed=4)
-    ev.import_participants(engine, name, tmp / "p.csv")
+    ev.generate_synthetic(None, name, tmp / "p.csv", seed=4, settings=SETTINGS)
+    ev.import_participants(engine, name, tmp / "p.csv", settings=SETTINGS)
     ev.lock_plan(engine, name)
     with pytest.raises(InvalidInputError, match="no randomisation"):
         ev.randomise_cohort(engine, name)
-    ev.generate_synthetic(engine, name, tmp / "w.csv", wave=wave, seed=4)
-    ev.import_outcomes(engine, name, wave, tmp / "w.csv")
+    ev.generate_synthetic(engine, name, tmp / "w.csv", wave=wave, seed=4, settings=SETTINGS)
+    ev.import_outcomes(engine, name, wave, tmp / "w.csv", settings=SETTINGS)
     return ev.evaluate_contract(engine, name)
 
 

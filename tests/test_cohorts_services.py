@@ -16,7 +16,10 @@ from temoin.evaluation.result import EvidenceGrade
 from temoin.examples import example_path
 from temoin.services import evaluations as ev
 from temoin.services.contracts import import_contract
+from temoin.settings import Settings
 from temoin.store import downgrade, ledger, migrate, session_scope
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 C = "aemo-renforcee"
 
@@ -24,7 +27,7 @@ C = "aemo-renforcee"
 def _setup(engine: Engine, tmp: Path, *, n: int = 300) -> Path:
     import_contract(engine, example_path(C), actor="test")
     path = tmp / "participants.csv"
-    ev.generate_synthetic(None, C, path, seed=11)
+    ev.generate_synthetic(None, C, path, seed=11, settings=SETTINGS)
     frame = pd.read_csv(path, dtype=str).head(n)
     frame.to_csv(path, sep=";", index=False, encoding="cp1252")
     return path
@@ -37,15 +40,15 @@ def _events(engine: Engine) -> list[str]:
 
 def test_end_to_end_with_audit_trail(engine: Engine, tmp_path: Path) -> None:
     path = _setup(engine, tmp_path)
-    imp = ev.import_participants(engine, C, path, actor="op")
+    imp = ev.import_participants(engine, C, path, actor="op", settings=SETTINGS)
     assert imp.rows == 300 and 0 < imp.enrolled < imp.eligible <= 300
     ev.lock_plan(engine, C, actor="eval")
     first = ev.randomise_cohort(engine, C, seed=5, actor="eval")
     again = ev.randomise_cohort(engine, C, seed=5, actor="eval")
     assert first["list_hash"] == again["list_hash"]  # reproducible from the stored seed
     for wave in ("m12", "m24"):
-        ev.generate_synthetic(engine, C, tmp_path / f"{wave}.csv", wave=wave, seed=11)
-        ev.import_outcomes(engine, C, wave, tmp_path / f"{wave}.csv", actor="eval")
+        ev.generate_synthetic(engine, C, tmp_path / f"{wave}.csv", wave=wave, seed=11, settings=SETTINGS)
+        ev.import_outcomes(engine, C, wave, tmp_path / f"{wave}.csv", actor="eval", settings=SETTINGS)
     with pytest.raises(ConflictError, match=r"re-randomised|outcome"):
         ev.randomise_cohort(engine, C, seed=6)
     results = ev.evaluate_contract(engine, C, actor="eval")
@@ -88,7 +91,7 @@ def test_import_is_all_or_nothing_with_a_row_report(sqlite_engine: Engine, tmp_p
     frame.loc[7, "age"] = ""
     frame.to_csv(path, sep=";", index=False, encoding="cp1252")
     with pytest.raises(CohortFileError) as exc:
-        ev.import_participants(sqlite_engine, C, path)
+        ev.import_participants(sqlite_engine, C, path, settings=SETTINGS)
     rows = {(e.row, e.column) for e in exc.value.errors}
     assert rows == {(5, "risk_level"), (9, "age")}
     assert "ligne 5" in exc.value.render("fr") and "row 9" in exc.value.render("en")
@@ -102,27 +105,27 @@ def test_direct_identifiers_and_missing_columns_are_refused(sqlite_engine: Engin
     frame = pd.read_csv(path, sep=";", dtype=str, encoding="cp1252")
     frame.assign(nom="Dupont").to_csv(path, index=False)
     with pytest.raises(CohortFileError) as exc:
-        ev.import_participants(sqlite_engine, C, path)
+        ev.import_participants(sqlite_engine, C, path, settings=SETTINGS)
     assert exc.value.errors[0].column == "nom"
     frame.drop(columns=["territory"]).to_excel(tmp_path / "p.xlsx", index=False)
     with pytest.raises(CohortFileError) as exc:
-        ev.import_participants(sqlite_engine, C, tmp_path / "p.xlsx")
+        ev.import_participants(sqlite_engine, C, tmp_path / "p.xlsx", settings=SETTINGS)
     assert [e.column for e in exc.value.errors] == ["territory"]
     frame.to_excel(tmp_path / "ok.xlsx", index=False)
-    assert ev.import_participants(sqlite_engine, C, tmp_path / "ok.xlsx").rows == 5
+    assert ev.import_participants(sqlite_engine, C, tmp_path / "ok.xlsx", settings=SETTINGS).rows == 5
 
 
 def test_locked_plan_rules_and_amendments(sqlite_engine: Engine, tmp_path: Path) -> None:
     path = _setup(sqlite_engine, tmp_path, n=200)
-    ev.import_participants(sqlite_engine, C, path)
+    ev.import_participants(sqlite_engine, C, path, settings=SETTINGS)
     ev.randomise_cohort(sqlite_engine, C, seed=1)
-    ev.generate_synthetic(sqlite_engine, C, tmp_path / "m12.csv", wave="m12", seed=11)
+    ev.generate_synthetic(sqlite_engine, C, tmp_path / "m12.csv", wave="m12", seed=11, settings=SETTINGS)
     with pytest.raises(ConflictError, match="not locked"):
         ev.evaluate_contract(sqlite_engine, C)
     ev.lock_plan(sqlite_engine, C)
     with pytest.raises(ConflictError, match="already locked"):
         ev.lock_plan(sqlite_engine, C)
-    ev.import_outcomes(sqlite_engine, C, "m12", tmp_path / "m12.csv")
+    ev.import_outcomes(sqlite_engine, C, "m12", tmp_path / "m12.csv", settings=SETTINGS)
     changed = example_path(C).read_text().replace("covariates: [age, prior_placement, single_parent]",
                                                   "covariates: [age, prior_placement]")
     import_contract(sqlite_engine, changed, actor="test")
@@ -137,15 +140,15 @@ def test_locked_plan_rules_and_amendments(sqlite_engine: Engine, tmp_path: Path)
 
 def test_outcomes_for_unknown_people_or_waves_are_refused(sqlite_engine: Engine, tmp_path: Path) -> None:
     path = _setup(sqlite_engine, tmp_path, n=30)
-    ev.import_participants(sqlite_engine, C, path)
+    ev.import_participants(sqlite_engine, C, path, settings=SETTINGS)
     ev.randomise_cohort(sqlite_engine, C, seed=1)
     (tmp_path / "w.csv").write_text("participant_id,placement_days\nNOBODY,3\n")
     with pytest.raises(CohortFileError, match="1 problem"):
-        ev.import_outcomes(sqlite_engine, C, "m12", tmp_path / "w.csv")
+        ev.import_outcomes(sqlite_engine, C, "m12", tmp_path / "w.csv", settings=SETTINGS)
     from temoin.errors import InvalidInputError
 
     with pytest.raises(InvalidInputError, match="m99"):
-        ev.import_outcomes(sqlite_engine, C, "m99", tmp_path / "w.csv")
+        ev.import_outcomes(sqlite_engine, C, "m99", tmp_path / "w.csv", settings=SETTINGS)
 
 
 def test_cohorts_migration_downgrades_and_upgrades(sqlite_engine: Engine) -> None:

@@ -17,8 +17,11 @@ from temoin.errors import InvalidInputError
 from temoin.opendata.kanonymity import KAnonymityRefused
 from temoin.services.contracts import import_contract
 from temoin.services.opendata import import_indigo, observe, registry, research_extract
+from temoin.settings import Settings
 from temoin.store import downgrade, ledger, migrate, session_scope
 from temoin.store.models.opendata import IndigoImportRow, IndigoProjectRow
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "src" / "temoin" / "examples" / "contracts"
@@ -126,7 +129,7 @@ def participants(n: int = 300, seed: int = 3) -> pd.DataFrame:
 def test_research_extract_is_written_k_anonymous_and_logged(engine: Engine, tmp_path: Path) -> None:
     import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
     out = tmp_path / "extract.csv"
-    summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse", k=5, frame=participants())
+    summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse", k=5, frame=participants(), settings=SETTINGS)
     written = pd.read_csv(out, dtype=str)
     qis = ["age", "sex", "territory"]
     assert written.groupby(qis).size().min() >= 5
@@ -148,7 +151,7 @@ def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: P
     folder.mkdir()
     out = folder / "extract.csv"
     with pytest.raises(KAnonymityRefused):
-        research_extract(engine, "aemo-renforcee", out, k=5, policy="refuse", frame=participants())
+        research_extract(engine, "aemo-renforcee", out, k=5, policy="refuse", frame=participants(), settings=SETTINGS)
     assert list(folder.iterdir()) == []  # no file, no temporary file
     with session_scope(engine) as s:
         assert len(ledger.entries(s)) == before
@@ -157,7 +160,7 @@ def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: P
 def test_extract_must_be_csv(engine: Engine, tmp_path: Path) -> None:
     import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
     with pytest.raises(InvalidInputError) as exc:
-        research_extract(engine, "aemo-renforcee", tmp_path / "x.xlsx", frame=participants())
+        research_extract(engine, "aemo-renforcee", tmp_path / "x.xlsx", frame=participants(), settings=SETTINGS)
     assert exc.value.code == "extract.format"
 
 
@@ -171,15 +174,16 @@ def test_opendata_migration_downgrades_and_upgrades(engine: Engine) -> None:
 
 def test_research_extract_from_recorded_participants(engine: Engine, tmp_path: Path) -> None:
     """End to end with the evaluation area's participants (synthetic cohort), not a hand-made table."""
-    evaluations = pytest.importorskip("temoin.services.evaluations")
-    demo = pytest.importorskip("temoin.services._evaluations_demo")
+    from temoin.demo.evaluation import write_cohort_files
+    from temoin.services import evaluations
+
     import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
-    cohort_csv, _ = demo.write_cohort_files(tmp_path)
-    evaluations.import_participants(engine, "aemo-renforcee", cohort_csv, actor="operateur")
+    cohort_csv, _ = write_cohort_files(tmp_path)
+    evaluations.import_participants(engine, "aemo-renforcee", cohort_csv, actor="operateur", settings=SETTINGS)
     with session_scope(engine) as s:
         stored_keys = set(evaluations.participants_frame(s, "aemo-renforcee")["pkey"].astype(str))
     out = tmp_path / "extract.csv"
-    summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse")
+    summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse", settings=SETTINGS)
     written = pd.read_csv(out, dtype=str)
     qis = list(summary.extract.quasi_identifiers)
     assert qis and written.groupby(qis, dropna=False).size().min() >= 5

@@ -17,8 +17,12 @@ from sqlalchemy import Engine
 from tests.conftest import EXAMPLES, missing_component
 from typer.testing import CliRunner
 
-from temoin.reports.report import build_report, render_html, render_pdf
+from temoin.reports.report import render_html, render_pdf
+from temoin.services.reports import build_report
+from temoin.settings import Settings
 from temoin.store import make_engine, migrate, session_scope
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = "aemo-renforcee"
@@ -27,29 +31,29 @@ CONTRACT = "aemo-renforcee"
 def _populate(eng: Engine) -> None:
     """The child-protection example as the demo runs it: cohort, locked plan, randomisation, two
     waves, evaluation, a recorded settlement, the Nord budget."""
+    from temoin.demo.evaluation import write_cohort_files
     from temoin.evaluation.pseudonym import contract_key, pseudonymise
     from temoin.services import evaluations as ev
     from temoin.services import governance
     from temoin.services import settlements as st
-    from temoin.services._evaluations_demo import write_cohort_files
     from temoin.services.contracts import import_contract
 
     import_contract(eng, EXAMPLES / f"{CONTRACT}.yaml", actor="test")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path, cohort = write_cohort_files(folder)
-        ev.import_participants(eng, CONTRACT, path, actor="test")
+        ev.import_participants(eng, CONTRACT, path, actor="test", settings=SETTINGS)
         ev.lock_plan(eng, CONTRACT, actor="test")
         ev.randomise_cohort(eng, CONTRACT, seed=20250115, actor="test")
         with session_scope(eng) as s:
             frame = ev.participants_frame(s, CONTRACT)
-        key = contract_key(CONTRACT)
+        key = contract_key(CONTRACT, master=SETTINGS.pseudonym_master)
         arm_by_key = dict(zip(frame["pkey"], frame["arm"], strict=True))
         arms = {pid: int(arm_by_key[pseudonymise(pid, CONTRACT, key=key)]) for pid in cohort.enrolled["participant_id"]}
         for wave in ("m12", "m24"):
             wpath = folder / f"{wave}.csv"
             cohort.outcomes(wave, arms).to_csv(wpath, index=False)
-            ev.import_outcomes(eng, CONTRACT, wave, wpath, actor="test")
+            ev.import_outcomes(eng, CONTRACT, wave, wpath, actor="test", settings=SETTINGS)
     ev.evaluate_contract(eng, CONTRACT, actor="test")
     st.run_settlement(eng, CONTRACT, actor="test")
     governance.import_budget(eng, REPO / "src" / "temoin" / "examples" / "budgets" / "nord.csv", actor="test")
@@ -76,7 +80,7 @@ def visible_text(html: str) -> str:
 def test_internal_html_report_has_every_section_and_the_ledger_head(full_engine: Engine) -> None:
     from temoin.services.governance import verify_ledger
 
-    data = build_report(full_engine, CONTRACT)
+    data = build_report(full_engine, CONTRACT, settings=SETTINGS)
     html = render_html(data)
     text = visible_text(html)
     for heading in ("1. Résumé", "2. Garde-fous", "3. Qualité de l'évaluation", "4. Impact",
@@ -94,7 +98,7 @@ def test_internal_html_report_has_every_section_and_the_ledger_head(full_engine:
 
 
 def test_public_version_hides_the_small_cell_the_internal_one_shows(full_engine: Engine) -> None:
-    internal = build_report(full_engine, CONTRACT)
+    internal = build_report(full_engine, CONTRACT, settings=SETTINGS)
     flow = internal.evaluation["flow"] if internal.evaluation else None
     assert flow is not None
     lost = flow["randomised"]["treated"] - flow["waves"][0]["treated"]
@@ -104,7 +108,7 @@ def test_public_version_hides_the_small_cell_the_internal_one_shows(full_engine:
     internal_text = visible_text(render_html(internal))
     assert pattern.search(internal_text), "the internal report shows the count"
 
-    public = build_report(full_engine, CONTRACT, public=True)
+    public = build_report(full_engine, CONTRACT, public=True, settings=SETTINGS)
     html = render_html(public)
     text = visible_text(html)
     assert not pattern.search(text), f"{hidden_value} must not appear anywhere in the public report"
@@ -116,7 +120,7 @@ def test_public_version_hides_the_small_cell_the_internal_one_shows(full_engine:
 
 
 def test_english_report_for_one_period_is_a_preview_when_that_period_is_not_recorded(full_engine: Engine) -> None:
-    data = build_report(full_engine, CONTRACT, lang="en", period="p1")
+    data = build_report(full_engine, CONTRACT, lang="en", period="p1", settings=SETTINGS)
     text = visible_text(render_html(data))
     assert "Transparency report" in text and "1. Summary" in text
     assert "Preview computed for this report" in text
@@ -124,7 +128,7 @@ def test_english_report_for_one_period_is_a_preview_when_that_period_is_not_reco
 
 
 def test_pdf_first_page_renders_non_blank(full_engine: Engine, tmp_path: Path) -> None:
-    pdf = render_pdf(build_report(full_engine, CONTRACT, public=True))
+    pdf = render_pdf(build_report(full_engine, CONTRACT, public=True, settings=SETTINGS))
     assert pdf.startswith(b"%PDF-")
     if shutil.which("pdftoppm") is None:
         missing_component("pdftoppm (Debian package poppler-utils) is not installed")
@@ -148,26 +152,21 @@ def test_pdf_first_page_renders_non_blank(full_engine: Engine, tmp_path: Path) -
 
 def test_cli_writes_pdf_and_html(full_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from temoin.cli import app
-    from temoin.settings import get_settings
 
     monkeypatch.setenv("TEMOIN_DATABASE_URL", full_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    try:
-        runner = CliRunner()
-        out = tmp_path / "r.pdf"
-        res = runner.invoke(app, ["report", CONTRACT, "--format", "pdf", "--public", "-o", str(out)])
-        assert res.exit_code == 0, res.output
-        assert out.read_bytes().startswith(b"%PDF-")
-        res = runner.invoke(app, ["report", CONTRACT, "--lang", "en"])
-        assert res.exit_code == 0, res.output
-        assert "<!DOCTYPE html>" in res.stdout and "Transparency report" in res.stdout
-        res = runner.invoke(app, ["report", CONTRACT, "--period", "p9"])
-        assert res.exit_code == 1
-        assert "Période inconnue" in res.output and "Traceback" not in res.output
-        res = runner.invoke(app, ["report", "nope"])
-        assert res.exit_code == 1 and "Traceback" not in res.output
-    finally:
-        get_settings.cache_clear()
+    runner = CliRunner()
+    out = tmp_path / "r.pdf"
+    res = runner.invoke(app, ["report", CONTRACT, "--format", "pdf", "--public", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    res = runner.invoke(app, ["report", CONTRACT, "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "<!DOCTYPE html>" in res.stdout and "Transparency report" in res.stdout
+    res = runner.invoke(app, ["report", CONTRACT, "--period", "p9"])
+    assert res.exit_code == 1
+    assert "Période inconnue" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["report", "nope"])
+    assert res.exit_code == 1 and "Traceback" not in res.output
 
 
 def test_report_of_a_contract_without_evaluation_says_what_is_missing(engine: Engine) -> None:
@@ -175,7 +174,7 @@ def test_report_of_a_contract_without_evaluation_says_what_is_missing(engine: En
     from temoin.services.contracts import import_contract
 
     import_contract(engine, EXAMPLES / "relais-familial.yaml", actor="test")
-    data = build_report(engine, "relais-familial")
+    data = build_report(engine, "relais-familial", settings=SETTINGS)
     assert data.evaluation is not None and data.evaluation["flow"] is None
     assert data.settlement is None and data.budget is None
     sections = {a["section"] for a in data.absent}
@@ -190,19 +189,20 @@ def test_report_of_a_contract_without_evaluation_says_what_is_missing(engine: En
 def test_demo_writes_the_reports_next_to_the_database(full_engine: Engine) -> None:
     from rich.console import Console
 
-    from temoin.services.reports import demo, write_report
+    from temoin.demo.reports import show
+    from temoin.services.reports import write_report
 
     buf = io.StringIO()
-    demo(full_engine, Console(file=buf, width=200))
+    show(full_engine, Console(file=buf, width=200), SETTINGS)
     folder = Path(str(full_engine.url.database)).parent / "reports"
     for name in ("aemo-renforcee-interne.pdf", "aemo-renforcee-public.pdf"):
         assert (folder / name).read_bytes().startswith(b"%PDF-")
     assert "<!DOCTYPE html>" in (folder / "aemo-renforcee-public.html").read_text(encoding="utf-8")
     assert "effectif(s) masqué(s)" in buf.getvalue()
-    out = write_report(full_engine, CONTRACT, folder / "en.html", fmt="html", lang="en")
+    out = write_report(full_engine, CONTRACT, folder / "en.html", fmt="html", lang="en", settings=SETTINGS)
     assert "Transparency report" in out.read_text(encoding="utf-8")
     with pytest.raises(Exception) as exc:
-        write_report(full_engine, CONTRACT, folder / "x.docx", fmt="docx")
+        write_report(full_engine, CONTRACT, folder / "x.docx", fmt="docx", settings=SETTINGS)
     assert getattr(exc.value, "code", "") == "report.format"
 
 
@@ -225,7 +225,7 @@ def test_results_of_an_older_contract_version_are_not_settled_silently(full_engi
         contract = load_contract(EXAMPLES / f"{CONTRACT}.yaml")
         changed = contract.model_copy(update={"summary": contract.summary.model_copy(update={"en": "Amended summary."})})
         assert import_contract(eng, changed, actor="test").version == 2
-        data = build_report(eng, CONTRACT, lang="en", period="p1")
+        data = build_report(eng, CONTRACT, lang="en", period="p1", settings=SETTINGS)
         assert data.settlement is None
         reason = next(a["reason"] for a in data.absent if a["section"] == "Settlement")
         assert "version 1" in reason and "version 2" in reason
@@ -251,10 +251,10 @@ def test_stored_cohort_flow_counts_equal_the_participants_frame(full_engine: Eng
     eng = make_engine(f"sqlite:///{tmp_path / 'single.db'}")
     migrate(eng)
     import_contract(eng, EXAMPLES / "cravate-solidaire.yaml", actor="test")
-    ev.generate_synthetic(None, "cravate-solidaire", tmp_path / "p.csv")
-    ev.import_participants(eng, "cravate-solidaire", tmp_path / "p.csv", actor="test")
-    ev.generate_synthetic(eng, "cravate-solidaire", tmp_path / "w.csv", wave="m3")
-    ev.import_outcomes(eng, "cravate-solidaire", "m3", tmp_path / "w.csv", actor="test")
+    ev.generate_synthetic(None, "cravate-solidaire", tmp_path / "p.csv", settings=SETTINGS)
+    ev.import_participants(eng, "cravate-solidaire", tmp_path / "p.csv", actor="test", settings=SETTINGS)
+    ev.generate_synthetic(eng, "cravate-solidaire", tmp_path / "w.csv", wave="m3", settings=SETTINGS)
+    ev.import_outcomes(eng, "cravate-solidaire", "m3", tmp_path / "w.csv", actor="test", settings=SETTINGS)
     single = get_contract(eng, "cravate-solidaire").contract
     with session_scope(eng) as s:
         flow = stored_cohort_flow(s, single)

@@ -22,7 +22,7 @@ from temoin.contract.model import (
 from temoin.errors import ContractValidationError, InvalidInputError
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.money import Money
-from temoin.settlement import OutcomeClaim, break_even_effect, settle
+from temoin.settlement import OutcomeClaim, break_even_effect, payer_cost_at, settle
 
 EXAMPLES = Path(__file__).parents[1] / "src" / "temoin" / "examples" / "contracts"
 G = EvidenceGrade
@@ -153,7 +153,7 @@ def test_public_cost_and_break_even_hand_worked(aemo: Contract) -> None:
     # Planned participants followed: 800 × 0.5 × (1 − 0.08) = 368. Payer cost(e) = e × 368 × 150 + 240,000
     # (structuring 60k, evaluation 150k, intermediation 30k); it reaches the 1.2 M€ direct cost at
     # e = 960,000 / 55,200 = 17.3913… days (no cap binds there).
-    assert break_even_effect(aemo) == pytest.approx(960000 / 55200, rel=1e-6)
+    assert break_even_effect(aemo, payer_cost_at(aemo)) == pytest.approx(960000 / 55200, rel=1e-6)
     s = settle(aemo, [res(aemo, "m12", 30, 18), res(aemo, "m24", 52, 35)])
     pc = s.public_cost
     assert pc.cis_total == eur("1619672.38") and pc.extra_cost == eur("419672.38")

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from temoin.services.accounts import DemoAccount, demo_accounts, set_hash_cost
+from temoin.demo.accounts import DemoAccount, demo_accounts
+from temoin.examples import EXAMPLE_BUDGET
+from temoin.services.accounts import set_hash_cost
+from temoin.services.governance import import_budget
 from temoin.settings import Settings
 from temoin.web import create_app
 
@@ -51,8 +54,6 @@ def login(client: TestClient, username: str, password: str, *, next_path: str = 
 
 def make_site(engine: Engine, **settings: object) -> Site:
     set_hash_cost(time_cost=1, memory_cost_kib=8192)  # still argon2id, cheaper for tests
-    from temoin.services.governance import EXAMPLE_BUDGET, import_budget
-
     accounts = {a.username: a for a in demo_accounts(engine)}
     import_budget(engine, EXAMPLE_BUDGET, actor="test")  # the payer's budget, as in `make demo`
     app = create_app(Settings(**settings), engine=engine)  # type: ignore[arg-type]

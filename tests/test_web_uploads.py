@@ -13,7 +13,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, text
 
 from temoin.services.evaluations import generate_synthetic
+from temoin.settings import Settings
 from test_web_support import Site, csrf_of, make_site
+
+SETTINGS = Settings()  # as an entry point would pass them
 
 C = "aemo-renforcee"
 
@@ -40,7 +43,7 @@ def _upload(client, kind: str, name: str, content: bytes, token: str, **extra: s
 
 def _participants(tmp: Path) -> bytes:
     path = tmp / "participants.csv"
-    generate_synthetic(None, C, path)
+    generate_synthetic(None, C, path, settings=SETTINGS)
     return path.read_bytes()
 
 
@@ -171,7 +174,7 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
     assert _figures(op)["cohort"]["randomised"] == {"treated": arms[1], "control": arms[0]}
     for wave in ("m12", "m24"):
         path = tmp_path / f"{wave}.csv"
-        generate_synthetic(site.engine, C, path, wave=wave)
+        generate_synthetic(site.engine, C, path, wave=wave, settings=SETTINGS)
         r = _upload(ev, "wave", path.name, path.read_bytes(), tok, wave=wave)
         assert r.status_code == 200, r.text
     assert ev.post(f"/contracts/{C}/evaluation/evaluate", data={"csrf_token": tok},

@@ -1,12 +1,13 @@
 """Témoin's settings: one class, every field documented where it is declared.
 
-Each field is read from an environment variable ``TEMOIN_<NAME>`` (e.g. ``TEMOIN_DATABASE_URL``).
+Each field is read from an environment variable ``TEMOIN_<NAME>`` (e.g. ``TEMOIN_DATABASE_URL``)
+when an entry point (the command line, the web application, the demo) builds a ``Settings()``;
+that object is then passed to what needs it. No other module reads the environment.
 The README's configuration table is checked against this class by a test.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
             raise ValueError("TEMOIN_SECRET_KEY must be set in production (the default is for development only).")
         return self
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+    @property
+    def pseudonym_master(self) -> str:
+        """The master secret of pseudonymisation (the secret key when no pseudonym secret is set)."""
+        return self.pseudonym_secret or self.secret_key

@@ -1,12 +1,15 @@
-"""The ``temoin`` command line (Typer). Each area adds its commands from ``temoin.cli.<area>``."""
+"""The ``temoin`` command line (Typer). Each area adds its commands from ``temoin.cli.<area>``.
+
+Importing this package loads only Typer, Rich and the command declarations, so ``temoin --help``
+answers at once; a command imports what it needs (pandas, SciPy, the database) when it runs.
+"""
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-from temoin.cli._common import set_language
+from temoin.cli import cohorts, contract, evaluate, governance, opendata, reports, settlement, web
+from temoin.cli._common import start_invocation
 
 app = typer.Typer(
     name="temoin",
@@ -16,19 +19,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Each name is a module temoin.cli.<name> with a register(app) function.
-AREAS = ["contract", "governance", "opendata", "cohorts", "evaluate", "settlement", "reports", "web"]
-
 
 @app.callback()
 def _root(
     lang: str = typer.Option(None, "--lang", help="fr (défaut) ou en / fr (default) or en."),
 ) -> None:
-    set_language(lang)
+    start_invocation(lang)
 
 
-for _name in AREAS:
-    importlib.import_module(f"temoin.cli.{_name}").register(app)
+for _area in (contract, governance, opendata, cohorts, evaluate, settlement, reports, web):
+    _area.register(app)
 
 
 def main() -> None:

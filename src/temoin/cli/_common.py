@@ -1,4 +1,13 @@
-"""What every command shares: the language, the database, JSON output, and errors without tracebacks."""
+"""What every command shares: the settings, the language, the database, JSON output, and errors
+without tracebacks.
+
+The command line is an entry point: it builds the one :class:`~temoin.settings.Settings` of the
+invocation (from the environment, once, when a command first needs it), keeps it with the
+``--lang`` choice in the invocation's state (made anew by the root callback at each invocation),
+and passes it to the services. This module imports only what
+``temoin --help`` needs: each command imports the heavy parts (pandas, SciPy, SQLAlchemy, the
+services) itself, when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +16,61 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
 
 from temoin.errors import TemoinError
-from temoin.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from temoin.settings import Settings
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-_state: dict[str, str] = {}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def set_language(lang: str | None) -> None:
-    """Set (or, with None, reset to the configured default) the language of this invocation."""
-    if lang is None:
-        _state.pop("lang", None)
-        return
-    if lang not in ("fr", "en"):
+@dataclass
+class CliState:
+    """One invocation's state."""
+
+    lang: str | None = None
+    settings: Settings | None = None
+
+
+_current = CliState()
+
+
+def _state() -> CliState:
+    return _current
+
+
+def start_invocation(lang: str | None) -> None:
+    """A new invocation (the root callback): forget the last one's settings, set ``--lang`` (None
+    keeps the configured default)."""
+    global _current
+    if lang is not None and lang not in ("fr", "en"):
         raise typer.BadParameter("--lang: fr ou/or en")
-    _state["lang"] = lang
+    _current = CliState(lang=lang)
+
+
+def settings() -> Settings:
+    """The invocation's settings, read from the environment the first time a command needs them."""
+    state = _state()
+    if state.settings is None:
+        from temoin.settings import Settings
+
+        state.settings = Settings()
+    return state.settings
 
 
 def lang() -> str:
-    return _state.get("lang") or get_settings().language
+    return _state().lang or settings().language
 
 
 def t(fr: str, en: str) -> str:
@@ -46,7 +82,7 @@ def engine() -> Engine:
     """The configured database, migrated to the latest schema."""
     from temoin.store import make_engine, migrate
 
-    eng = make_engine()
+    eng = make_engine(settings().database_url)
     migrate(eng)
     return eng
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from temoin.cli._common import console, handle_errors, print_json, t
+from temoin.cli._common import console, engine, handle_errors, print_json, settings, t
 
 
 def register(app: typer.Typer) -> None:
@@ -21,10 +21,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def cohort_import(contract: str, file: Path, actor: str = typer.Option("cli", help="Qui importe / who imports.")) -> None:
         """Import referred participants (CSV or XLSX): all rows or none."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import import_participants
 
-        res = import_participants(engine(), contract, file, actor=actor)
+        res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
         console.print(t(f"{res.rows} personnes orientées importées ({res.eligible} éligibles, {res.enrolled} inscrites).",
                         f"{res.rows} referred people imported ({res.eligible} eligible, {res.enrolled} enrolled)."))
 
@@ -32,10 +31,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def cohort_outcomes(contract: str, wave: str, file: Path, actor: str = typer.Option("cli")) -> None:
         """Import one follow-up wave's outcomes (CSV or XLSX): all rows or none."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import import_outcomes
 
-        res = import_outcomes(engine(), contract, wave, file, actor=actor)
+        res = import_outcomes(engine(), contract, wave, file, settings=settings(), actor=actor)
         console.print(t(f"Vague {wave} : {res.rows} résultats importés.", f"Wave {wave}: {res.rows} outcomes imported."))
         for ind, n in (res.blanks or {}).items():
             if n:
@@ -47,7 +45,6 @@ def register(app: typer.Typer) -> None:
     def cohort_randomise(contract: str, seed: int = typer.Option(None, "--seed", help="Graine / seed (random if omitted)."),
                          actor: str = typer.Option("cli"), as_json: bool = typer.Option(False, "--json")) -> None:
         """Randomise the enrolled participants (refused once outcomes exist)."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import randomise_cohort
 
         res = randomise_cohort(engine(), contract, seed=seed, actor=actor)
@@ -64,17 +61,16 @@ def register(app: typer.Typer) -> None:
                         wave: str = typer.Option(None, "--wave", help="Outcomes of the stored cohort at this wave."),
                         seed: int = typer.Option(2026, "--seed"), creaming: float = typer.Option(0.0, "--creaming")) -> None:
         """Write SYNTHETIC participants (or, with --wave, their outcomes) for a bundled example."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import generate_synthetic
 
-        n = generate_synthetic(engine() if wave else None, contract, output, wave=wave, seed=seed, creaming=creaming)
+        n = generate_synthetic(engine() if wave else None, contract, output, settings=settings(), wave=wave, seed=seed,
+                               creaming=creaming)
         console.print(t(f"{n} lignes SYNTHÉTIQUES écrites dans {output}.", f"{n} SYNTHETIC rows written to {output}."))
 
     @plan.command("lock")
     @handle_errors
     def plan_lock(contract: str, actor: str = typer.Option("cli")) -> None:
         """Lock the analysis plan (SHA-256 and time in the audit ledger), before any outcome."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import lock_plan
 
         st = lock_plan(engine(), contract, actor=actor)
@@ -84,7 +80,6 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def plan_amend(contract: str, reason: str = typer.Option(..., "--reason"), actor: str = typer.Option("cli")) -> None:
         """Record the latest contract version's plan as a public amendment, with its reason."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import amend_plan
 
         st = amend_plan(engine(), contract, reason=reason, actor=actor)
@@ -96,7 +91,6 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def plan_show(contract: str, as_json: bool = typer.Option(False, "--json")) -> None:
         """Show whether the plan is locked, its hash and its amendments."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import plan_status
 
         st = plan_status(engine(), contract)
@@ -118,7 +112,6 @@ def register(app: typer.Typer) -> None:
                      n: int = typer.Option(None, "--n", help="Participants (default: the contract's expected size)."),
                      seed: int = typer.Option(20260101, "--seed"), as_json: bool = typer.Option(False, "--json")) -> None:
         """Simulate the contract's evaluation and payment rule: power, bias, coverage, wrongful payments."""
-        from temoin.cli._common import engine
         from temoin.services.evaluations import diagnose
 
         effects = sorted({0.0, *effect}) if effect else None
@@ -153,7 +146,6 @@ def register(app: typer.Typer) -> None:
         from temoin.evaluation.power import mde, power, power_for_contract
 
         if contract:
-            from temoin.cli._common import engine
             from temoin.services.contracts import get_contract
 
             rep = power_for_contract(get_contract(engine(), contract).contract, n=n, effect=effect, sd=sd,

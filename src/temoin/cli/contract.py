@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from temoin.cli._common import console, handle_errors, lang, print_json, t
-from temoin.contract import Contract, Outcome
+from temoin.cli._common import console, engine, handle_errors, lang, print_json, t
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from temoin.contract import Contract, Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +33,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([o.to_dict(lang()) for o in outcomes])
         else:
-            print_safeguard_report(contract, outcomes)
+            print_safeguard_report(contract, outcomes, console, lang())
         if has_blocking(outcomes):
             raise typer.Exit(1)
 
@@ -47,7 +52,6 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def import_(file: Path, actor: str = typer.Option("cli", help="Who is importing (audit ledger).")) -> None:
         """Store a contract (a changed contract becomes a new version; the old one stays)."""
-        from temoin.cli._common import engine
         from temoin.services.contracts import import_contract
 
         res = import_contract(engine(), file, actor=actor)
@@ -63,7 +67,6 @@ def register(app: typer.Typer) -> None:
     def export(contract_id: str, version: int = typer.Option(None, help="A stored version (default: latest)."),
                output: Path = typer.Option(None, "-o", "--output")) -> None:
         """Write a stored contract back as YAML."""
-        from temoin.cli._common import engine
         from temoin.services.contracts import get_contract
 
         stored = get_contract(engine(), contract_id, version)
@@ -76,7 +79,6 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def list_(as_json: bool = typer.Option(False, "--json")) -> None:
         """List stored contracts (latest versions)."""
-        from temoin.cli._common import engine
         from temoin.services.contracts import list_contracts
 
         rows = [{"id": s.contract.id, "version": s.version, "title": s.contract.title.get(lang()),
@@ -88,17 +90,18 @@ def register(app: typer.Typer) -> None:
                 console.print(f"{r['id']}  v{r['version']}  {r['design']}  {r['title']}")
 
 
-def print_safeguard_report(contract: Contract, outcomes: list[Outcome]) -> None:
+def print_safeguard_report(contract: Contract, outcomes: list[Outcome], out: Console, language: str) -> None:
     """The safeguard report as a person reads it: each rule, passed or not, with how to fix it."""
-    console.print(f"[bold]{escape(contract.title.get(lang()))}[/]")
+    out.print(f"[bold]{escape(contract.title.get(language))}[/]")
     marks = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
     for o in outcomes:
-        d = o.to_dict(lang())
+        d = o.to_dict(language)
         if o.passed:
-            console.print(f"  [green]✓[/] {o.code} {d['title']}")
+            out.print(f"  [green]✓[/] {o.code} {d['title']}")
         else:
-            console.print(f"  {marks[o.severity]} {o.code} {d['title']} — {escape(str(d['message']))}")
-            console.print(f"      → {escape(str(d['fix']))}", style="dim")
+            out.print(f"  {marks[o.severity]} {o.code} {d['title']} — {escape(str(d['message']))}")
+            out.print(f"      → {escape(str(d['fix']))}", style="dim")
     errors = sum(1 for o in outcomes if o.blocking)
     warnings = sum(1 for o in outcomes if not o.passed and o.severity == "warning")
-    console.print(t(f"  {errors} erreur(s), {warnings} avertissement(s).", f"  {errors} error(s), {warnings} warning(s)."))
+    out.print(f"  {errors} erreur(s), {warnings} avertissement(s)." if language == "fr"
+              else f"  {errors} error(s), {warnings} warning(s).")

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from temoin.cli._common import console, handle_errors, lang, print_json, t
+from temoin.cli._common import console, engine, handle_errors, lang, print_json, t
 from temoin.errors import InvalidInputError
 
 __all__ = ["read_table", "register"]
@@ -121,7 +121,6 @@ def register(app: typer.Typer) -> None:
                 hint_en="Example: temoin evaluate --data trial.csv --outcome y --treatment t",
             )
         if contract is not None:
-            from temoin.cli._common import engine
             from temoin.services.evaluations import evaluate_contract
 
             results = evaluate_contract(engine(), contract, actor="cli")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from temoin.cli._common import console, engine, handle_errors, lang, print_json, t
+from temoin.cli._common import console, engine, err_console, handle_errors, lang, print_json, t
 
 
 def _actor() -> str:
@@ -226,8 +226,6 @@ def _register_audit(app: typer.Typer) -> None:
 
         status = verify_ledger(engine())
         if not status.whole:
-            from temoin.cli._common import err_console
-
             err_console.print(status.describe(lang()))
             raise typer.Exit(1)
         typer.echo(status.head)

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from temoin.cli._common import console, engine, err_console, handle_errors, lang, print_json, t
+from temoin.cli._common import (
+    console,
+    engine,
+    err_console,
+    handle_errors,
+    lang,
+    print_json,
+    settings,
+    t,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -132,7 +141,8 @@ def register(app: typer.Typer) -> None:
         """Extrait pseudonymisé k-anonyme pour la recherche, consigné au journal. / k-anonymous pseudonymised research extract, logged in the ledger."""
         from temoin.services.opendata import research_extract as extract
 
-        res = extract(engine(), contract, output, actor=actor, k=k, policy="refuse" if refuse else "generalise")
+        res = extract(engine(), contract, output, settings=settings(), actor=actor, k=k,
+                      policy="refuse" if refuse else "generalise")
         rep = res.extract.anonymised
         action = {
             "none": t("aucune modification nécessaire", "no change needed"),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from temoin.cli._common import cli_errors, console, engine, lang
+from temoin.cli._common import cli_errors, console, engine, lang, settings
 from temoin.errors import InvalidInputError
 
 __all__ = ["register"]
@@ -31,9 +31,10 @@ def report(
         if chosen not in ("fr", "en"):
             raise InvalidInputError("report.lang", f"Langue inconnue : « {chosen} ».", f"Unknown language: '{chosen}'.",
                                     path="--lang", hint_fr="Choisissez fr ou en.", hint_en="Choose fr or en.")
-        from temoin.reports.report import build_report, render_html, render_pdf
+        from temoin.reports.report import render_html, render_pdf
+        from temoin.services.reports import build_report
 
-        data = build_report(engine(), contract, lang=chosen, public=public, period=period)
+        data = build_report(engine(), contract, settings=settings(), lang=chosen, public=public, period=period)
         if fmt == "html":
             html = render_html(data)
             if output is None:

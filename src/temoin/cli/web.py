@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from temoin.cli._common import console, engine, handle_errors, print_json, t
+from temoin.cli._common import console, engine, handle_errors, print_json, settings, t
 
 user_app = typer.Typer(help="Comptes de la plateforme web / web platform accounts.", no_args_is_help=True)
 
@@ -31,7 +31,7 @@ def serve(host: Annotated[str, typer.Option("--host", help="Adresse d'écoute / 
         eng.dispose()
         raise typer.Exit(serve_workers(host, port, workers))
     else:
-        uvicorn.run(create_app(engine=eng), host=host, port=port, proxy_headers=True, log_level="warning")
+        uvicorn.run(create_app(settings(), engine=eng), host=host, port=port, proxy_headers=True, log_level="warning")
 
 
 @user_app.command("add")

@@ -18,7 +18,7 @@ from typing import Any
 from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError, TemoinError
 
-__all__ = ["Amendment", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
+__all__ = ["Amendment", "PlanStatus", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
 
 
 def canonical_json(obj: Any) -> str:
@@ -129,3 +129,24 @@ class Amendment:
     def label(self) -> str:
         """One line, as carried by ``ImpactResult.amendments``."""
         return f"{self.at[:10]} {self.from_hash[:12]}→{self.to_hash[:12]}: {self.reason} [{', '.join(self.changes)}]"
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """Where a contract's plan stands: locked or not, the hash in force and the amendments since."""
+
+    locked: bool
+    plan_hash: str | None
+    locked_at: str | None
+    amendments: tuple[Amendment, ...]
+    current_hash: str
+    in_force: dict[str, Any] | None
+
+    @property
+    def matches_contract(self) -> bool:
+        return self.plan_hash == self.current_hash
+
+    def to_dict(self) -> dict[str, object]:
+        return {"locked": self.locked, "plan_hash": self.plan_hash, "locked_at": self.locked_at,
+                "current_hash": self.current_hash, "matches_contract": self.matches_contract,
+                "amendments": [a.__dict__ | {"changes": list(a.changes)} for a in self.amendments]}

@@ -24,17 +24,10 @@ __all__ = ["contract_key", "pseudonymise"]
 _DOMAIN = b"temoin/pseudonym/v1/"
 
 
-def _master_secret() -> str:
-    from temoin.settings import get_settings
-
-    settings = get_settings()
-    return settings.pseudonym_secret or settings.secret_key
-
-
-def contract_key(contract_id: str, *, master: str | None = None) -> bytes:
-    """The per-contract HMAC key derived from the master secret and the contract id."""
-    secret = master if master is not None else _master_secret()
-    if not secret:
+def contract_key(contract_id: str, *, master: str) -> bytes:
+    """The per-contract HMAC key derived from the master secret (the settings'
+    ``pseudonym_master``, passed by the caller) and the contract id."""
+    if not master:
         raise InvalidInputError(
             "pseudonym.no_secret",
             "Aucun secret de pseudonymisation n'est configuré.",
@@ -42,11 +35,13 @@ def contract_key(contract_id: str, *, master: str | None = None) -> bytes:
             hint_fr="Définissez TEMOIN_PSEUDONYM_SECRET (ou TEMOIN_SECRET_KEY).",
             hint_en="Set TEMOIN_PSEUDONYM_SECRET (or TEMOIN_SECRET_KEY).",
         )
-    return hmac.new(secret.encode("utf-8"), _DOMAIN + contract_id.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.new(master.encode("utf-8"), _DOMAIN + contract_id.encode("utf-8"), hashlib.sha256).digest()
 
 
 def pseudonymise(identifier: str, contract_id: str, *, master: str | None = None, key: bytes | None = None) -> str:
-    """The participant's pseudonymous key (64 hex characters); surrounding spaces are ignored."""
+    """The participant's pseudonymous key (64 hex characters); surrounding spaces are ignored.
+
+    Give the contract's ``key`` (from :func:`contract_key`, once per file) or the ``master`` secret."""
     text = str(identifier).strip()
     if not text:
         raise InvalidInputError(
@@ -56,5 +51,7 @@ def pseudonymise(identifier: str, contract_id: str, *, master: str | None = None
             hint_fr="Chaque ligne doit porter l'identifiant du dossier chez l'opérateur.",
             hint_en="Each row needs the operator's case identifier.",
         )
-    k = key if key is not None else contract_key(contract_id, master=master)
+    if key is None and master is None:
+        raise TypeError("pseudonymise needs the contract's key or the master secret")
+    k = key if key is not None else contract_key(contract_id, master=master or "")
     return hmac.new(k, text.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from temoin.contract.model import Contract
     from temoin.examples.synthetic import SyntheticCohort
 
-__all__ = ["CONTRACTS_DIR", "EXAMPLES", "example_path", "load_example", "synthetic_cohort"]
+__all__ = ["CONTRACTS_DIR", "EXAMPLES", "EXAMPLE_BUDGET", "example_path", "load_example", "synthetic_cohort"]
 
 CONTRACTS_DIR = Path(__file__).with_name("contracts")
+EXAMPLE_BUDGET = Path(__file__).with_name("budgets") / "nord.csv"
+"""The Département du Nord's budget lines by year (child welfare), as its payer would import them."""
 EXAMPLES: tuple[str, ...] = ("aemo-renforcee", "relais-familial", "cravate-solidaire")
 
 

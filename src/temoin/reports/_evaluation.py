@@ -1,19 +1,21 @@
 """The evaluation part of a report: cohort flow, plan, quality diagnostics and impact, from the store.
 
-Reads what the evaluation service stored (participants, the locked plan and its amendments, the
-latest run's results and diagnostics). In the public version every count of people goes through
+Shapes what the evaluation service stored (participants, the locked plan and its amendments, the
+latest run's results and diagnostics), which the report service reads and passes here. In the public version every count of people goes through
 small-cell suppression (:mod:`temoin.reports._public`), and what a hidden count would give back
 (a rate, the attrition of that wave, the arms' means) is left out too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
 
 from temoin.contract.model import Contract
+from temoin.evaluation.plan import PlanStatus
+from temoin.evaluation.result import ImpactResult
 from temoin.reports._public import suppress_flow, suppress_pair
 
 __all__ = ["DESIGN_LABELS", "evaluation_section"]
@@ -112,17 +114,12 @@ def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshol
     return {"verdict": cream["verdict"]["fr" if lang == "fr" else "en"], "level": cream["verdict"]["level"]}
 
 
-def evaluation_section(engine: Engine, contract: Contract, *, lang: str, public: bool, threshold: int) -> dict[str, Any]:
-    """Everything the report says about the evaluation; ``{"absent": reason}`` when nothing is stored."""
-    from temoin.services import evaluations as ev
-    from temoin.store import session_scope
-
+def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, results: Sequence[ImpactResult],
+                       diagnostics: dict[str, dict[str, Any]], status: PlanStatus, lang: str, public: bool,
+                       threshold: int) -> dict[str, Any]:
+    """Everything the report says about the evaluation, from what the evaluation service stored:
+    the cohort flow, the latest run's results and diagnostics, and the plan's status."""
     fr = lang == "fr"
-    with session_scope(engine) as s:
-        flow = ev.stored_cohort_flow(s, contract)
-        results = ev.latest_results(s, contract.id)
-        diagnostics = ev.latest_diagnostics(s, contract.id)
-    status = ev.plan_status(engine, contract.id)
     plan = contract.evaluation.analysis_plan
     section: dict[str, Any] = {
         "design": DESIGN_LABELS.get(contract.evaluation.design.value, (contract.evaluation.design.value,) * 2)[0 if fr else 1],

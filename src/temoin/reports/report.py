@@ -1,12 +1,14 @@
 """The transparency report of a contract for a period: gathered once, rendered as HTML or PDF.
 
-``build_report`` reads everything from the services (contract and safeguards, evaluation,
-settlement, budget watch, audit ledger) into a :class:`ReportData`; ``render_html`` fills the
-Jinja2 template; ``render_pdf`` prints that HTML with WeasyPrint. A section whose data do not
-exist yet (no evaluation run, no budget imported) says so in the report: it is never invented.
+The report service (:func:`temoin.services.reports.build_report`) reads everything (contract and
+safeguards, evaluation, settlement, budget watch, audit ledger) and builds a :class:`ReportData`
+with :func:`new_report` and the ``add_*`` functions here, which shape each section and draw its
+charts; ``render_html`` fills the Jinja2 template; ``render_pdf`` prints that HTML with
+WeasyPrint. A section whose data do not exist yet (no evaluation run, no budget imported) says so
+in the report: it is never invented.
 
 The public version (``public=True``) applies small-cell suppression to every count of people
-(threshold ``TEMOIN_SMALL_CELL_THRESHOLD``, 10 by default) and leaves out what would give a hidden
+(the settings' ``small_cell_threshold``, 10 by default) and leaves out what would give a hidden
 count back.
 """
 
@@ -18,13 +20,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
-from temoin.errors import InvalidInputError, TemoinError
+from temoin.contract import Contract, check_contract
+from temoin.errors import InvalidInputError
+from temoin.governance.budget import BudgetWatch
+from temoin.governance.ledger import ChainStatus
 from temoin.reports import charts
 from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
+from temoin.store.contracts import StoredContract
 
-__all__ = ["ReportData", "build_report", "render_html", "render_pdf"]
+__all__ = ["ReportData", "add_absent", "add_budget", "add_evaluation", "add_ledger", "add_settlement", "check_language",
+           "new_report", "payment_period", "render_html", "render_pdf"]
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +62,8 @@ def _t(lang: str, fr: str, en: str) -> str:
     return fr if lang == "fr" else en
 
 
-def _period(contract: Any, period: str | None) -> Any:
+def payment_period(contract: Any, period: str | None) -> Any:
+    """The contract's payment period ``period`` (None: none asked), or a clear error listing them."""
     if period is None:
         return None
     for p in contract.payments.periods:
@@ -68,36 +74,16 @@ def _period(contract: Any, period: str | None) -> Any:
                             path="period", hint_fr=f"Choisissez parmi {ids}.", hint_en=f"Choose one of {ids}.")
 
 
-def _settlement(engine: Engine, contract_id: str, as_of: dt.date | None, lang: str) -> dict[str, Any]:
-    """The recorded settlement for this period if there is one, else a preview (said so)."""
-    from temoin.services import settlements as svc
-
-    recorded = [r for r in svc.list_settlements(engine, contract_id) if r.superseded_by is None
-                and (as_of is None or r.as_of == as_of)]
-    if recorded:
-        rec = max(recorded, key=lambda r: (r.as_of or dt.date.max, r.id))
-        return {"data": rec.outputs, "recorded_id": rec.id, "recorded_at": rec.created_at.isoformat(timespec="seconds"),
-                "approvals": [a.kind for a in rec.approvals], "outputs_hash": rec.outputs_hash}
-    s = svc.compute(engine, contract_id, as_of=as_of)
-    return {"data": s.to_dict(), "recorded_id": None, "recorded_at": None, "approvals": [], "outputs_hash": None}
-
-
-def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: bool = False,
-                 period: str | None = None) -> ReportData:
-    """Gather the report of ``contract_id`` (latest version) up to ``period`` (a payment period id;
-    None: the latest settlement)."""
-    from temoin.contract import check_contract
-    from temoin.services.contracts import get_contract
-    from temoin.services.governance import check_budget, verify_ledger
-    from temoin.settings import get_settings
-
+def check_language(lang: str) -> None:
     if lang not in ("fr", "en"):
         raise InvalidInputError("report.lang", f"Langue inconnue : « {lang} ».", f"Unknown language: '{lang}'.",
                                 path="lang", hint_fr="Choisissez fr ou en.", hint_en="Choose fr or en.")
-    stored = get_contract(engine, contract_id)
+
+
+def new_report(stored: StoredContract, *, lang: str, public: bool, period: Any, threshold: int) -> ReportData:
+    """A report with its contract, period and safeguard sections; the other sections are added by
+    the ``add_*`` functions from what the services read."""
     c = stored.contract
-    threshold = get_settings().small_cell_threshold
-    p = _period(c, period)
     contract = {
         "id": c.id, "version": stored.version, "content_hash": stored.content_hash, "title": c.title.get(lang),
         "summary": c.summary.get(lang), "jurisdiction": c.jurisdiction, "sector": c.policy_sector,
@@ -107,23 +93,27 @@ def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: 
         "caps": c.caps.model_dump(mode="json"), "basis": c.payments.basis,
         "invested": str(c.invested.amount) if c.investments else None,
     }
-    data = ReportData(
+    return ReportData(
         lang=lang, public=public, generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        contract=contract, period=None if p is None else {"id": p.id, "label": p.label.get(lang),
-                                                          "payment_date": p.payment_date.isoformat()},
+        contract=contract, period=None if period is None else {"id": period.id, "label": period.label.get(lang),
+                                                               "payment_date": period.payment_date.isoformat()},
         safeguards=[o.to_dict(lang) for o in check_contract(c)], evaluation=None, settlement=None, budget=None,
         ledger={}, threshold=threshold)
 
-    # evaluation
-    from temoin.reports._evaluation import evaluation_section
 
-    ev = evaluation_section(engine, c, lang=lang, public=public, threshold=threshold)
+def add_absent(data: ReportData, section_fr: str, section_en: str, reason: str) -> None:
+    """Say in the report that a section is left out, and why (never invented)."""
+    data.absent.append({"section": _t(data.lang, section_fr, section_en), "reason": reason})
+
+
+def add_evaluation(data: ReportData, contract: Contract, ev: dict[str, Any]) -> None:
+    """The evaluation section (from :func:`temoin.reports._evaluation.evaluation_section`) and its charts."""
+    lang = data.lang
     data.evaluation = ev
     if ev["flow"] is not None:
         data.charts["consort"] = charts.consort(ev["flow"], lang=lang)
     else:
-        data.absent.append({"section": _t(lang, "Flux de la cohorte", "Cohort flow"),
-                            "reason": _t(lang, "aucun participant enregistré", "no participant recorded")})
+        add_absent(data, "Flux de la cohorte", "Cohort flow", _t(lang, "aucun participant enregistré", "no participant recorded"))
     shown_attrition = [a for a in ev["attrition"] if not a["hidden"]]
     if shown_attrition:
         data.charts["attrition"] = charts.attrition_chart(shown_attrition, lang=lang, boundary=ev["boundary"])
@@ -139,41 +129,34 @@ def build_report(engine: Engine, contract_id: str, *, lang: str = "fr", public: 
             legend_labels=(_t(lang, "représentatif", "representative"), _t(lang, "écart notable", "noticeable gap"),
                            _t(lang, "non représentatif", "not representative")))
     if ev["results"]:
-        price = next((ip for ip in c.payments.indicators), None)
+        price = next((ip for ip in contract.payments.indicators), None)
         primary = [r for r in ev["results"] if price is None or r["indicator"] == price.indicator] or ev["results"]
         data.charts["impact"] = charts.impact_chart(
             [{**r, "label": f"{r['label']} — {r['wave']}"} for r in primary], lang=lang, unit=primary[0]["unit"],
             threshold=price.threshold if price else None)
     else:
-        data.absent.append({"section": _t(lang, "Impact", "Impact"),
-                            "reason": _t(lang, "aucune évaluation enregistrée", "no evaluation recorded")})
+        add_absent(data, "Impact", "Impact", _t(lang, "aucune évaluation enregistrée", "no evaluation recorded"))
 
-    # settlement and public cost
-    try:
-        st = _settlement(engine, contract_id, p.payment_date if p else None, lang)
-    except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
-        data.absent.append({"section": _t(lang, "Règlement", "Settlement"), "reason": exc.render("fr" if lang == "fr" else "en")})
-    else:
-        data.settlement = st
-        sd = st["data"]
-        if sd["periods"]:
-            data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=lang)
-        if sd["investors"]:
-            data.charts["investors"] = charts.investor_flows(sd["investors"], lang=lang, currency=sd["currency"])
-        data.charts["public_cost"] = charts.public_cost_chart(sd["public_cost"], lang=lang, currency=sd["currency"])
 
-    # budget watch
-    try:
-        data.budget = check_budget(engine, contract_id).to_dict(lang)
-    except TemoinError as exc:
-        data.absent.append({"section": _t(lang, "Veille budgétaire", "Budget watch"), "reason": exc.render("fr" if lang == "fr" else "en")})
-    else:
-        data.charts["budget"] = charts.budget_watch(data.budget, lang=lang, currency=c.currency)
+def add_settlement(data: ReportData, settlement: dict[str, Any]) -> None:
+    """The settlement section: a recorded settlement's outputs, or a preview (said so), and its charts."""
+    data.settlement = settlement
+    sd = settlement["data"]
+    if sd["periods"]:
+        data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=data.lang)
+    if sd["investors"]:
+        data.charts["investors"] = charts.investor_flows(sd["investors"], lang=data.lang, currency=sd["currency"])
+    data.charts["public_cost"] = charts.public_cost_chart(sd["public_cost"], lang=data.lang, currency=sd["currency"])
 
-    status = verify_ledger(engine)
+
+def add_budget(data: ReportData, watch: BudgetWatch) -> None:
+    data.budget = watch.to_dict(data.lang)
+    data.charts["budget"] = charts.budget_watch(data.budget, lang=data.lang, currency=str(data.contract["currency"]))
+
+
+def add_ledger(data: ReportData, status: ChainStatus) -> None:
     data.ledger = {"whole": status.whole, "entries": status.entries, "head": status.head,
-                   "describe": status.describe(lang)}
-    return data
+                   "describe": status.describe(data.lang)}
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,5 @@
-"""Account services: create accounts, sign in (argon2id, rate-limited), sessions, API tokens, and
-the demo accounts. Each change and its audit-ledger entry are saved in one transaction.
+"""Account services: create accounts, sign in (argon2id, rate-limited), sessions and API tokens.
+Each change and its audit-ledger entry are saved in one transaction.
 
 A sign-in is refused after ``MAX_FAILURES_PER_USER`` failures for one user name, or
 ``MAX_FAILURES_PER_CLIENT`` from one address, within ``FAILURE_WINDOW``; the refusal says when to
@@ -12,8 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,8 +25,8 @@ from temoin.store.governance import active_roles
 from temoin.store.models.accounts import AccountRow
 
 __all__ = [
-    "AccountView", "AuthenticationError", "DemoAccount", "RateLimitedError", "authenticate", "close_session",
-    "create_account", "create_api_token", "demo_accounts", "hash_password", "list_accounts", "open_session",
+    "AccountView", "AuthenticationError", "RateLimitedError", "authenticate", "close_session",
+    "create_account", "create_api_token", "hash_password", "list_accounts", "open_session",
     "signed_in", "verify_password",
 ]
 
@@ -69,16 +68,6 @@ class AccountView:
     @classmethod
     def of(cls, row: AccountRow | AccountColumns) -> AccountView:
         return cls(row.id, row.username, row.display_name, row.person_id, row.is_admin, row.language)
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    password: str
-    role: str
-    contract_id: str | None
-    person_id: str | None = None
-    roles: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _now() -> dt.datetime:
@@ -239,51 +228,3 @@ def signed_in(engine: Engine, *, session_token: str | None = None,
         for contract_id, role in active_roles(db, account.person_id) if account.person_id else ():
             roles.setdefault(contract_id, set()).add(role)
         return account, {k: frozenset(v) for k, v in roles.items()}
-
-
-# --- demo -------------------------------------------------------------------------------------------
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "contracts"
-# (user name, role label, contract, person, organisation, governance role, display name)
-DEMO_PEOPLE: tuple[tuple[str, str, str | None, str | None, str | None, str | None, str], ...] = (
-    ("admin", "admin", None, None, None, None, "Administratrice de la plateforme"),
-    ("payeur", "payer", "aemo-renforcee", "demo-payeur", "dept-nord", "outcome_payer", "Élise Payeur (Département du Nord)"),
-    ("operateur", "operator", "aemo-renforcee", "demo-operateur", "horizon-familles", "operator",
-     "Omar Opérateur (Horizon Familles)"),
-    ("investisseur", "investor", "aemo-renforcee", "demo-investisseur", "banque-solidaire", "investor",
-     "Inès Investisseuse (Banque Solidaire)"),
-    ("evaluateur", "evaluator", "aemo-renforcee", "demo-evaluateur", "labo-eval", "evaluator",
-     "Ève Évaluatrice (laboratoire indépendant)"),
-    ("observateur", "observer", "aemo-renforcee", "demo-observateur", "union-assos", "civil_society_observer",
-     "Odile Observatrice (Union régionale des associations)"),
-    ("investisseur-autre", "investor", "cravate-solidaire", "demo-investisseur-autre", "investisseurs-emploi",
-     "investor", "Ivan Investisseur (autre contrat)"),
-)
-
-
-def demo_accounts(engine: Engine) -> list[DemoAccount]:
-    """One account per role for aemo-renforcee, an admin, and an investor of cravate-solidaire.
-
-    Idempotent: existing demo accounts get a fresh password, so the printed passwords always work.
-    """
-    from temoin.services.contracts import import_contract
-    from temoin.services.governance import assign_role, list_roles
-
-    for cid in ("aemo-renforcee", "cravate-solidaire", "relais-familial"):
-        import_contract(engine, EXAMPLES / f"{cid}.yaml", actor="demo")
-    out: list[DemoAccount] = []
-    for username, label, contract_id, person, org, role, name in DEMO_PEOPLE:
-        if contract_id and person and org and role:
-            held = {(str(r["contract"]), str(r["role"])) for r in list_roles(engine, person=person)}
-            if (contract_id, role) not in held:
-                assign_role(engine, contract_id, person, org, role, actor="demo", name=name)
-        password = secrets.token_urlsafe(9)
-        with session_scope(engine) as s:
-            exists = AccountRepository(s).by_username(username) is not None
-        if exists:
-            set_password(engine, username, password, actor="demo")
-        else:
-            create_account(engine, username, password, actor="demo", display_name=name, person_id=person,
-                           is_admin=label == "admin")
-        out.append(DemoAccount(username, password, label, contract_id, person, (role,) if role else ()))
-    return out

@@ -35,6 +35,7 @@ from temoin.evaluation.diagnosis import (
 )
 from temoin.evaluation.plan import (
     Amendment,
+    PlanStatus,
     canonical_json,
     check_plan,
     diff_plans,
@@ -46,6 +47,7 @@ from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
 from temoin.services._tables import iter_table
+from temoin.settings import Settings
 from temoin.store import ledger, session_scope
 from temoin.store.cohorts import CohortRepository
 from temoin.store.contracts import ContractRepository, StoredContract
@@ -60,9 +62,9 @@ __all__ = [
     "ImportSummary",
     "PlanStatus",
     "amend_plan",
-    "demo",
     "diagnose",
     "evaluate_contract",
+    "generate_synthetic",
     "import_outcomes",
     "import_participants",
     "latest_diagnostics",
@@ -90,12 +92,13 @@ def _contract(session: Session, contract_id: str) -> StoredContract:
     return ContractRepository(session).latest(contract_id)
 
 
-def import_participants(engine: Engine, contract_id: str, path: str | Path, *, actor: str = "cli") -> ImportSummary:
+def import_participants(engine: Engine, contract_id: str, path: str | Path, *, settings: Settings,
+                        actor: str = "cli") -> ImportSummary:
     """Import referred people from CSV/XLSX: all rows or none, with a row-level error report."""
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         records = parse_participants(read_table(path), stored.contract)
-        key = contract_key(contract_id)
+        key = contract_key(contract_id, master=settings.pseudonym_master)
         repo = CohortRepository(s)
         existing = repo.participants_by_key(contract_id)
         errors: list[RowError] = []
@@ -129,7 +132,8 @@ def _shifted(errors: list[RowError], offset: int) -> list[RowError]:
     return [replace(e, row=e.row + offset) if e.row > 1 else e for e in errors]
 
 
-def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, actor: str = "cli") -> ImportSummary:
+def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, settings: Settings,
+                    actor: str = "cli") -> ImportSummary:
     """Import one follow-up wave (one row per participant followed): all rows or none.
 
     The file is streamed: each chunk of rows is checked, its participants looked up and its outcomes
@@ -139,7 +143,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
     """
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
-        key = contract_key(contract_id)
+        key = contract_key(contract_id, master=settings.pseudonym_master)
         repo = CohortRepository(s)
         randomised = stored.contract.evaluation.design.randomised
         file_errors: list[RowError] = []
@@ -236,25 +240,6 @@ def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = Non
                    "list_hash": a.list_hash}
         ledger.append(s, actor=actor, event="cohort.randomised", contract_id=contract_id, payload=payload)
     return payload
-
-
-@dataclass(frozen=True)
-class PlanStatus:
-    locked: bool
-    plan_hash: str | None
-    locked_at: str | None
-    amendments: tuple[Amendment, ...]
-    current_hash: str
-    in_force: dict[str, Any] | None
-
-    @property
-    def matches_contract(self) -> bool:
-        return self.plan_hash == self.current_hash
-
-    def to_dict(self) -> dict[str, object]:
-        return {"locked": self.locked, "plan_hash": self.plan_hash, "locked_at": self.locked_at,
-                "current_hash": self.current_hash, "matches_contract": self.matches_contract,
-                "amendments": [a.__dict__ | {"changes": list(a.changes)} for a in self.amendments]}
 
 
 def _status(session: Session, contract_id: str) -> PlanStatus:
@@ -501,15 +486,8 @@ def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Seq
     return diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed)
 
 
-def demo(engine: Engine, console: Any) -> None:
-    """Enrolment, stratified randomisation, two waves with attrition, diagnostics, estimate, diagnosis."""
-    from temoin.services._evaluations_demo import run_demo
-
-    run_demo(engine, console)
-
-
-def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path, *, wave: str | None = None,
-                       seed: int = 2026, creaming: float = 0.0) -> int:
+def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path, *, settings: Settings,
+                       wave: str | None = None, seed: int = 2026, creaming: float = 0.0) -> int:
     """Write SYNTHETIC data for a bundled example: the referred people, or (with ``wave``) the
     outcomes of the stored, randomised cohort at that wave. Returns the number of rows written."""
     from temoin.examples import synthetic_cohort
@@ -535,7 +513,7 @@ def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path
                                         "The stored cohort is not randomised.", path="contract_id",
                                         hint_fr="Importez puis randomisez la cohorte synthétique d'abord.",
                                         hint_en="Import then randomise the synthetic cohort first.")
-                key = contract_key(contract_id)
+                key = contract_key(contract_id, master=settings.pseudonym_master)
                 by_key = dict(zip(stored["pkey"], stored["arm"], strict=True))
                 arms = {}
                 for pid in cohort.enrolled["participant_id"]:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
-from temoin.contract.model import Contract, Role
+from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetWatch, budget_watch, parse_budget_csv
 from temoin.governance.calls_io import parse_call
@@ -40,9 +40,6 @@ from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository
 from temoin.store.governance import BudgetRepository, CallRepository, RoleRepository
 from temoin.store.settlements import payments_by_year
-
-EXAMPLE_BUDGET = Path(__file__).resolve().parents[1] / "examples" / "budgets" / "nord.csv"
-
 
 # --- calls for projects ----------------------------------------------------------------------------
 
@@ -260,83 +257,3 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
 def verify_ledger(engine: Engine) -> ChainStatus:
     with session_scope(engine) as s:
         return ledger.verify(s)
-
-
-# --- demo -----------------------------------------------------------------------------------------
-
-DEMO_CALL = "appel-aemo-nord-2024"
-
-
-def _demo_contract(engine: Engine) -> Contract:
-    from temoin.services.contracts import import_contract
-
-    path = Path(__file__).resolve().parents[1] / "examples" / "contracts" / "aemo-renforcee.yaml"
-    import_contract(engine, path, actor="demo")
-    with session_scope(engine) as s:
-        return ContractRepository(s).latest("aemo-renforcee").contract
-
-
-def seed_demo_call(engine: Engine) -> None:
-    """The selection of the child-protection example: two applications, the committee of the
-    contract (Karim Benali, who sits on an operator's board, is recused from its application)."""
-    with session_scope(engine) as s:
-        if CallRepository(s).exists(DEMO_CALL):
-            return
-    actor = "demo"
-    create_call(engine, {
-        "id": DEMO_CALL, "contract": "aemo-renforcee", "max_score": 10,
-        "title": {"fr": "Appel à projets : AEMO renforcée dans le Nord (synthétique)",
-                  "en": "Call for projects: intensified AEMO in the Nord (synthetic)"},
-        "committee_from_contract": "comite-selection",
-        "criteria": [
-            {"id": "besoins", "label": {"fr": "Réponse aux besoins des familles", "en": "Response to families' needs"},
-             "weight": 3},
-            {"id": "evaluation", "label": {"fr": "Qualité de l'évaluation", "en": "Quality of the evaluation"},
-             "weight": 3},
-            {"id": "cout", "label": {"fr": "Coût et économies", "en": "Cost and savings"}, "weight": 2},
-            {"id": "participation", "label": {"fr": "Participation des familles", "en": "Families' participation"},
-             "weight": 2},
-        ]}, actor=actor)
-    apply_to_call(engine, DEMO_CALL, Application("horizon", "horizon-familles", "AEMO renforcée, Horizon Familles"),
-                  actor=actor)
-    apply_to_call(engine, DEMO_CALL, Application("passerelle", "passerelle-nord", "Passerelle Familles (fictive)"),
-                  actor=actor)
-    people = ["Claire Martin", "Karim Benali", "Sophie Lefebvre", "Jean Dubois"]
-    for person in people:
-        for app in ("horizon", "passerelle"):
-            declare_interests(engine, DEMO_CALL, Declaration(person, app, False), actor=person)
-    grid = {
-        ("Claire Martin", "horizon"): (8, 9, 7, 7), ("Claire Martin", "passerelle"): (7, 6, 8, 6),
-        ("Karim Benali", "passerelle"): (6, 6, 7, 8),
-        ("Sophie Lefebvre", "horizon"): (9, 8, 6, 9), ("Sophie Lefebvre", "passerelle"): (6, 5, 7, 7),
-        ("Jean Dubois", "horizon"): (8, 9, 7, 6), ("Jean Dubois", "passerelle"): (7, 6, 7, 6),
-    }
-    for (person, app), values in grid.items():
-        record_scores(engine, DEMO_CALL, person, app,
-                      dict(zip(("besoins", "evaluation", "cout", "participation"), map(Decimal, values), strict=True)),
-                      actor=person)
-    decide_call(engine, DEMO_CALL, ["horizon"],
-                "Meilleure note pondérée ; évaluation par essai randomisé stratifié ; K. Benali récusé (administrateur "
-                "d'une association adhérente).",
-                "Best weighted score; stratified randomised evaluation; K. Benali recused (board member of a member "
-                "association).", actor="comite-selection")
-
-
-def demo(engine: Engine, console: Any) -> None:
-    """Committee record, ledger status and budget watch for the child-protection example."""
-    from temoin.cli.governance_view import (
-        print_budget_watch,
-        print_call_record,
-        print_ledger_status,
-    )
-
-    _demo_contract(engine)
-    seed_demo_call(engine)
-    with session_scope(engine) as s:
-        has_budget = bool(BudgetRepository(s).for_payers(["dept-nord"]))
-    if not has_budget:
-        import_budget(engine, EXAMPLE_BUDGET, actor="demo")
-    console.rule("Gouvernance / Governance — aemo-renforcee")
-    print_call_record(console, call_record(engine, DEMO_CALL), "fr")
-    print_ledger_status(console, verify_ledger(engine), "fr")
-    print_budget_watch(console, check_budget(engine, "aemo-renforcee"), "fr")

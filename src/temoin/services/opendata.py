@@ -14,29 +14,26 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from temoin.errors import InvalidInputError, NotFoundError, TemoinError
+from temoin.errors import InvalidInputError, NotFoundError
 from temoin.opendata.indigo_export import export_project
 from temoin.opendata.indigo_import import ImportResult, read_indigo
 from temoin.opendata.observatory import Comparison, compare
 from temoin.opendata.registry import RegistryEntry, entry_from_contract, entry_from_indigo
 from temoin.opendata.research import ResearchExtract, build_extract
-from temoin.settings import get_settings
+from temoin.services.evaluations import participants_frame
+from temoin.settings import Settings
 from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository
 from temoin.store.opendata import OpenDataRepository
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
 __all__ = [
     "ExtractSummary",
     "IndigoImportSummary",
-    "demo",
     "export_indigo",
     "import_indigo",
     "observe",
@@ -122,24 +119,12 @@ class ExtractSummary:
                 "sha256": self.sha256, **self.extract.report()}
 
 
-def _participants(session: Any, contract_id: str) -> pd.DataFrame:
-    try:
-        from temoin.services.evaluations import participants_frame  # the evaluation area's reader
-    except ImportError:
-        raise NotFoundError(
-            "extract.no_participants", "Aucune donnée de participants n'est disponible dans cette installation.",
-            "No participant data is available in this installation.", path="contract_id",
-            hint_fr="Enregistrez d'abord les participants du contrat.", hint_en="Record the contract's participants first.",
-        ) from None
-    frame: pd.DataFrame = participants_frame(session, contract_id)
-    return frame
-
-
 def research_extract(
     engine: Engine,
     contract_id: str,
     output: str | Path,
     *,
+    settings: Settings,
     actor: str = "cli",
     k: int | None = None,
     policy: str = "generalise",
@@ -147,7 +132,8 @@ def research_extract(
 ) -> ExtractSummary:
     """Write a k-anonymous pseudonymised extract (CSV) and log it in the ledger, or refuse and write nothing.
 
-    ``frame`` replaces the participants read from the database (used by callers that already hold them).
+    ``k`` defaults to the settings' ``k_anonymity``. ``frame`` replaces the participants read from
+    the database (used by callers that already hold them).
     """
     out = Path(output)
     if out.suffix.lower() != ".csv":
@@ -155,10 +141,10 @@ def research_extract(
                                 f"Extracts are written as CSV: '{out.name}' must end in .csv.", path="output")
     if not out.parent.exists():
         raise InvalidInputError("extract.folder", f"Dossier introuvable : {out.parent}.", f"No such folder: {out.parent}.", path="output")
-    k = k or get_settings().k_anonymity
+    k = k or settings.k_anonymity
     with session_scope(engine) as s:
         stored = ContractRepository(s).latest(contract_id)
-        participants = frame if frame is not None else _participants(s, contract_id)
+        participants = frame if frame is not None else participants_frame(s, contract_id)
         extract = build_extract(participants, stored.contract, k=k, policy=policy)  # may refuse: nothing written
         fd, tmp_name = tempfile.mkstemp(prefix=".extract-", suffix=".csv", dir=out.parent)
         os.close(fd)
@@ -174,70 +160,3 @@ def research_extract(
             tmp.unlink(missing_ok=True)
             raise
     return ExtractSummary(contract_id, stored.version, out, digest, extract)
-
-
-def demo(engine: Engine, console: Console) -> None:
-    """What a new user wants to see: the child-protection contract in INDIGO, against the registry, and published safely."""
-    from importlib import resources
-
-    from rich.markup import escape
-    from rich.rule import Rule
-
-    from temoin.opendata.schemas import validate_project
-    from temoin.opendata.suppression import suppress_table
-
-    contract_id = "aemo-renforcee"
-    console.print(Rule("Données ouvertes / Open data — aemo-renforcee"))
-    project = export_indigo(engine, contract_id)
-    errors = validate_project(project["data"])
-    console.print(f"Export INDIGO {project['id']} : "
-                  + ("conforme au schéma projet INDIGO 4.1 / valid against the INDIGO 4.1 project schema" if not errors
-                     else f"{len(errors)} erreur(s) de schéma / schema error(s)"))
-    with resources.as_file(resources.files("temoin.opendata").joinpath("samples", "indigo-sample.json")) as sample:
-        summary = import_indigo(engine, sample, actor="demo")
-    warnings = summary.result.warnings
-    console.print(f"Import INDIGO (échantillon) : {len(summary.result.projects)} projets, {len(warnings)} défauts signalés, "
-                  "aucun bloquant / sample import: every defect reported, none fatal")
-    for w in warnings[:3]:
-        console.print(f"  [yellow]⚠[/] {escape(w.render('fr'))}", soft_wrap=True)
-    cmp = observe(engine, contract_id)
-    console.print(f"Observatoire : {cmp.registry_size} autres contrats au registre, dont {cmp.with_real_counterfactual} avec un "
-                  f"vrai contrefactuel (essai randomisé ou quasi-expérimental) ; celui-ci : "
-                  f"{'oui' if cmp.contract_has_real_counterfactual else 'non'}.")
-    def fr(x: float) -> str:
-        return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",")
-
-    for m in cmp.metrics:
-        if m.value is not None and m.n and m.median is not None:
-            unit = {"months": "mois"}.get(m.unit, m.unit)
-            console.print(f"  {m.label_fr} : {fr(m.value)} {unit} (médiane du registre {fr(m.median)}, n={m.n})")
-    with session_scope(engine) as s:
-        try:
-            people = _participants(s, contract_id)
-        except NotFoundError:
-            people = pd.DataFrame()
-    if not len(people) or "arm" not in people.columns:
-        return
-    threshold = get_settings().small_cell_threshold
-    enrolled = people[people["arm"].notna()]
-    if "siblings" in enrolled.columns and "territory" in enrolled.columns:
-        counts = pd.crosstab(enrolled["siblings"], enrolled["territory"])
-        table = suppress_table(counts.to_numpy(), threshold=threshold)
-        console.print(f"Publication : inscrits par nombre de frères et sœurs (lignes {list(counts.index)}) × territoire "
-                      f"({', '.join(map(str, counts.columns))}), seuil {threshold} : {table.n_primary} case(s) sous le seuil "
-                      f"masquée(s), {table.n_secondary} de plus pour qu'aucune ne se recalcule depuis les totaux "
-                      f"(· = masqué) :")
-        for row in table.published():
-            console.print("   " + " ".join(f"{'·' if v is None else v:>5}" for v in row))
-    url = engine.url
-    folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path(tempfile.gettempdir())
-    try:
-        res = research_extract(engine, contract_id, folder / f"{contract_id}-extrait-recherche.csv", actor="demo")
-    except TemoinError as exc:
-        console.print(f"Extrait de recherche refusé / research extract refused: {escape(exc.render('fr'))}")
-        return
-    rep = res.extract.anonymised
-    console.print(f"Extrait de recherche : {res.output} — {len(res.extract.frame)} lignes, {rep.after.k}-anonyme sur "
-                  f"{', '.join(res.extract.quasi_identifiers)} (plus petite classe {rep.after.smallest_class}) ; "
-                  f"tranches : {rep.generalised or 'aucune'} ; {rep.suppressed_records} retiré(s) ; consigné au journal "
-                  f"(sha256 {res.sha256[:12]}…).")

@@ -1,4 +1,4 @@
-"""Report services: write a contract's transparency report to a file; the reports part of ``make demo``.
+"""Report services: gather a contract's transparency report, and write it to a file.
 
 Reports only read: they change no state and so write no audit entry; each printed report carries
 the audit-ledger head it was made at, so a reader can check later that nothing changed since.
@@ -6,25 +6,79 @@ the audit-ledger head it was made at, so a reader can check later that nothing c
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from temoin.errors import InvalidInputError
+from temoin.errors import InvalidInputError, TemoinError
+from temoin.reports import report
+from temoin.reports._evaluation import evaluation_section
+from temoin.reports.report import ReportData, render_html, render_pdf
+from temoin.services import evaluations, settlements
+from temoin.services.contracts import get_contract
+from temoin.services.governance import check_budget, verify_ledger
+from temoin.settings import Settings
+from temoin.store import session_scope
 
-__all__ = ["demo", "write_report"]
+__all__ = ["build_report", "write_report"]
 
 
-def write_report(engine: Engine, contract_id: str, path: str | Path, *, fmt: str = "pdf", lang: str = "fr",
-                 public: bool = False, period: str | None = None) -> Path:
+def _settlement(engine: Engine, contract_id: str, as_of: dt.date | None) -> dict[str, Any]:
+    """The recorded settlement for this period if there is one, else a preview (said so)."""
+    recorded = [r for r in settlements.list_settlements(engine, contract_id) if r.superseded_by is None
+                and (as_of is None or r.as_of == as_of)]
+    if recorded:
+        rec = max(recorded, key=lambda r: (r.as_of or dt.date.max, r.id))
+        return {"data": rec.outputs, "recorded_id": rec.id, "recorded_at": rec.created_at.isoformat(timespec="seconds"),
+                "approvals": [a.kind for a in rec.approvals], "outputs_hash": rec.outputs_hash}
+    s = settlements.compute(engine, contract_id, as_of=as_of)
+    return {"data": s.to_dict(), "recorded_id": None, "recorded_at": None, "approvals": [], "outputs_hash": None}
+
+
+def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: str = "fr", public: bool = False,
+                 period: str | None = None) -> ReportData:
+    """Gather the report of ``contract_id`` (latest version) up to ``period`` (a payment period id;
+    None: the latest settlement). The public version suppresses counts below the settings'
+    ``small_cell_threshold``."""
+    report.check_language(lang)
+    stored = get_contract(engine, contract_id)
+    c = stored.contract
+    threshold = settings.small_cell_threshold
+    p = report.payment_period(c, period)
+    data = report.new_report(stored, lang=lang, public=public, period=p, threshold=threshold)
+
+    with session_scope(engine) as s:
+        flow = evaluations.stored_cohort_flow(s, c)
+        results = evaluations.latest_results(s, c.id)
+        diagnostics = evaluations.latest_diagnostics(s, c.id)
+    status = evaluations.plan_status(engine, c.id)
+    report.add_evaluation(data, c, evaluation_section(c, flow=flow, results=results, diagnostics=diagnostics,
+                                                      status=status, lang=lang, public=public, threshold=threshold))
+    try:
+        st = _settlement(engine, contract_id, p.payment_date if p else None)
+    except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
+        report.add_absent(data, "Règlement", "Settlement", exc.render(lang))  # type: ignore[arg-type]
+    else:
+        report.add_settlement(data, st)
+    try:
+        watch = check_budget(engine, contract_id)
+    except TemoinError as exc:
+        report.add_absent(data, "Veille budgétaire", "Budget watch", exc.render(lang))  # type: ignore[arg-type]
+    else:
+        report.add_budget(data, watch)
+    report.add_ledger(data, verify_ledger(engine))
+    return data
+
+
+def write_report(engine: Engine, contract_id: str, path: str | Path, *, settings: Settings, fmt: str = "pdf",
+                 lang: str = "fr", public: bool = False, period: str | None = None) -> Path:
     """Build the report and write it as ``fmt`` ("html" or "pdf") to ``path``."""
-    from temoin.reports.report import build_report, render_html, render_pdf
-
     if fmt not in ("html", "pdf"):
         raise InvalidInputError("report.format", f"Format inconnu : « {fmt} ».", f"Unknown format: '{fmt}'.",
                                 path="format", hint_fr="Choisissez html ou pdf.", hint_en="Choose html or pdf.")
-    data = build_report(engine, contract_id, lang=lang, public=public, period=period)
+    data = build_report(engine, contract_id, settings=settings, lang=lang, public=public, period=period)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
@@ -32,40 +86,3 @@ def write_report(engine: Engine, contract_id: str, path: str | Path, *, fmt: str
     else:
         out.write_bytes(render_pdf(data))
     return out
-
-
-def demo(engine: Engine, console: Any) -> None:
-    """The child-protection example's transparency reports: internal and public PDF, public HTML."""
-    from rich.rule import Rule
-
-    from temoin.reports.report import build_report, render_html, render_pdf
-    from temoin.settings import get_settings
-
-    contract_id = "aemo-renforcee"
-    fr = get_settings().language == "fr"
-    console.print(Rule("Rapports de transparence — AEMO renforcée" if fr else "Transparency reports — AEMO renforcée"))
-    database = engine.url.database
-    folder = (Path(database).parent if database and database != ":memory:" else Path(".demo")) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    lang = "fr" if fr else "en"
-    internal = build_report(engine, contract_id, lang=lang)
-    public = build_report(engine, contract_id, lang=lang, public=True)
-    files = {
-        folder / f"{contract_id}-interne.pdf": render_pdf(internal),
-        folder / f"{contract_id}-public.pdf": render_pdf(public),
-    }
-    for path, pdf in files.items():
-        path.write_bytes(pdf)
-    html_path = folder / f"{contract_id}-public.html"
-    html_path.write_text(render_html(public), encoding="utf-8")
-    for path in [*files, html_path]:
-        console.print(f"  {path}  ({path.stat().st_size // 1024} Ko)" if fr else f"  {path}  ({path.stat().st_size // 1024} KB)")
-    shown = ", ".join(sorted(internal.charts))
-    console.print(("Graphiques SVG : " if fr else "SVG charts: ") + shown)
-    for a in internal.absent:
-        console.print(f"  [yellow]{a['section']}[/] : {a['reason']}")
-    console.print(f"Version publique : {public.hidden_counts} effectif(s) masqué(s) (seuil {public.threshold})."
-                   if fr else f"Public version: {public.hidden_counts} count(s) suppressed (threshold {public.threshold}).")
-    console.print(("Tête du journal d'audit imprimée dans chaque page : " if fr else "Audit-ledger head printed on every page: ")
-                  + str(internal.ledger["head"]))
-    console.print("  temoin report aemo-renforcee --format pdf --public -o rapport.pdf")

@@ -1,4 +1,4 @@
-"""Settlement services: run and record a settlement, approvals, supersession, the demo.
+"""Settlement services: run and record a settlement, approvals, supersession.
 
 Each function owns one transaction: the record and its audit-ledger entry are saved together or
 not at all. A settlement is computed *before* anything is written, so refused input (an
@@ -29,7 +29,7 @@ from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.settlements import SettlementRecord, SettlementRepository
 
-__all__ = ["APPROVALS", "approve", "compute", "demo", "get_settlement", "list_settlements", "run_settlement", "supersede"]
+__all__ = ["APPROVALS", "approve", "compute", "get_settlement", "list_settlements", "run_settlement", "supersede"]
 
 APPROVALS: dict[str, tuple[Role, str, str]] = {
     "evaluator_certification": (Role.EVALUATOR, "certification par l'évaluateur", "evaluator certification"),
@@ -178,48 +178,3 @@ def get_settlement(engine: Engine, settlement_id: int) -> SettlementRecord:
 def list_settlements(engine: Engine, contract_id: str | None = None) -> list[SettlementRecord]:
     with session_scope(engine) as s:
         return SettlementRepository(s).list(contract_id)
-
-
-def _illustrative_results(stored: StoredContract) -> list[ImpactResult]:
-    """Used by the demo only when no evaluation is stored: labelled as illustrative on screen."""
-    from temoin.settlement.inputs import results_from_data
-
-    rows = [{"indicator": "placement_days", "wave": "m12", "improvement": 30, "improvement_lower": 18,
-             "n_treated_followed": 368, "grade": "meets_without_reservations"},
-            {"indicator": "placement_days", "wave": "m24", "improvement": 52, "improvement_lower": 35,
-             "n_treated_followed": 368, "grade": "meets_without_reservations"}]
-    return results_from_data(stored.contract, stored.version, rows)
-
-
-def demo(engine: Engine, console: Any) -> None:
-    """The child-protection example: waterfall, investors' IRR, direct funding, risk."""
-    from rich.rule import Rule
-
-    from temoin.cli.settlement import render_risk, render_settlement
-    from temoin.services.contracts import get_contract
-    from temoin.settings import get_settings
-    from temoin.settlement import simulate
-
-    language = get_settings().language
-    fr = language == "fr"
-    contract_id = "aemo-renforcee"
-    console.print(Rule("Règlement et risque financier — AEMO renforcée" if fr else "Settlement and financial risk — AEMO renforcée"))
-    stored = get_contract(engine, contract_id)
-    try:
-        record, s = run_settlement(engine, contract_id, actor="demo")
-        console.print("Résultats : évaluation enregistrée (cohorte synthétique)." if fr
-                      else "Results: the stored evaluation (synthetic cohort).")
-    except NotFoundError:
-        record, s = run_settlement(engine, contract_id, actor="demo", results=_illustrative_results(stored))
-        console.print("[yellow]Résultats ILLUSTRATIFS (aucune évaluation enregistrée).[/]" if fr
-                      else "[yellow]ILLUSTRATIVE results (no stored evaluation).[/]")
-    render_settlement(s, console, language)
-    for kind, party, person in (("evaluator_certification", "labo-eval", "Jean Dubois"),
-                                ("payer_approval", "dept-nord", "Claire Martin"),
-                                ("observer_acknowledgement", "union-assos", "Karim Benali")):
-        approve(engine, record.id, kind=kind, party_id=party, person=person, actor="demo")
-    console.print((f"Règlement n° {record.id} enregistré ; certifié par l'évaluateur, approuvé par le payeur, "
-                   "observé par la société civile (journal d'audit).") if fr else
-                  (f"Settlement #{record.id} recorded; certified by the evaluator, approved by the payer, "
-                   "acknowledged by civil society (audit ledger)."))
-    render_risk(simulate(stored.contract, 200_000, 2026), console, language)

@@ -13,7 +13,7 @@ Pure Python/numpy: no database, no web, no CLI here.
 """
 
 from temoin.settlement.caps import CAP_ORDER, CapLine
-from temoin.settlement.compute import Notice, PeriodSettlement, Settlement, settle
+from temoin.settlement.compute import Notice, PeriodSettlement, Settlement, payer_cost_at, settle
 from temoin.settlement.investors import InvestorPosition, allocate_pro_rata
 from temoin.settlement.payments import IndicatorEntitlement, OutcomeClaim
 from temoin.settlement.public_cost import (
@@ -41,6 +41,7 @@ __all__ = [
     "allocate_pro_rata",
     "break_even_effect",
     "compare_public_cost",
+    "payer_cost_at",
     "settle",
     "simulate",
     "xirr",

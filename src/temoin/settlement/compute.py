@@ -19,7 +19,7 @@ always give the same settlement.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,8 +36,15 @@ from temoin.settlement.payments import (
     impact_entitlement,
     rate_card_entitlements,
 )
-from temoin.settlement.public_cost import PublicCostComparison, compare_public_cost
+from temoin.settlement.public_cost import (
+    PublicCostComparison,
+    break_even_effect,
+    break_even_results,
+    compare_public_cost,
+    planned_participants,
+)
 from temoin.settlement.savings import SavingsLine, savings_line
+from temoin.settlement.xirr import xirr
 
 __all__ = ["Notice", "PeriodSettlement", "Settlement", "settle"]
 
@@ -110,8 +117,6 @@ class Settlement:
 
     @property
     def pool_irr(self) -> float | None:
-        from temoin.settlement.xirr import xirr
-
         flows = [(d, m.amount) for p in self.investors for d, m in p.flows]
         return xirr(sorted(flows)) if flows else None
 
@@ -187,6 +192,25 @@ def settle(contract: Contract, results: Iterable[ImpactResult], *, contract_vers
     """
     results = list(results)
     by_key = _check_inputs(contract, results, contract_version, as_of, claims)
+    effect = break_even_effect(contract, payer_cost_at(contract)) if break_even else None
+    return _settle(contract, by_key, contract_version=contract_version, as_of=as_of, claims=claims, break_even=effect)
+
+
+def payer_cost_at(contract: Contract) -> Callable[[float], Decimal]:
+    """The payer's CIS cost (outcome payments and transaction costs) as a function of the effect
+    verified at every paid wave on the planned participants: what the break-even search bisects on."""
+    n = planned_participants(contract)
+
+    def cost(effect: float) -> Decimal:
+        by_key = {(r.indicator, r.wave): r for r in break_even_results(contract, effect, n)}
+        return _settle(contract, by_key, contract_version=None, as_of=None, claims=(), break_even=None).public_cost.cis_total.amount
+
+    return cost
+
+
+def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, contract_version: int | None,
+            as_of: dt.date | None, claims: Sequence[OutcomeClaim], break_even: float | None) -> Settlement:
+    """The settlement of checked inputs; ``break_even`` is the break-even effect already searched."""
     cur = contract.currency
     zero = Money.zero(cur)
     caps = contract.caps
@@ -278,7 +302,7 @@ def settle(contract: Contract, results: Iterable[ImpactResult], *, contract_vers
         settled = {p.period for p in out}
         verified_units += Decimal(len({(c.participant, c.outcome) for c in claims if c.period in settled}))
     savings_total = out[-1].realised_savings if out else zero
-    comparison = compare_public_cost(contract, paid, savings_total, verified_units, with_break_even=break_even)
+    comparison = compare_public_cost(contract, paid, savings_total, verified_units, break_even=break_even)
     return Settlement(contract.id, contract_version, cur, as_of, contract.payments.basis, tuple(out), tuple(positions),
                       paid, savings_total, final, paid_without, tuple(_dedupe(notices)), comparison,
                       tuple(dict.fromkeys(used_hashes)))

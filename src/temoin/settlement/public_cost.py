@@ -19,6 +19,7 @@ cost whatever the effect, there is no break-even (None).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,7 +27,8 @@ from temoin.contract.model import Contract, Role
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.money import Money
 
-__all__ = ["PublicCostComparison", "break_even_effect", "compare_public_cost", "payer_transaction_costs", "planned_participants"]
+__all__ = ["PublicCostComparison", "break_even_effect", "break_even_results", "compare_public_cost", "payer_transaction_costs",
+           "planned_participants"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ def planned_participants(contract: Contract) -> int:
 
 
 def compare_public_cost(contract: Contract, outcome_payments: Money, realised_savings: Money,
-                        verified_units: Decimal, *, with_break_even: bool = True) -> PublicCostComparison:
+                        verified_units: Decimal, *, break_even: float | None) -> PublicCostComparison:
+    """The comparison with direct funding; ``break_even`` is :func:`break_even_effect`'s answer
+    (None when not searched)."""
     cur = contract.currency
     costs = payer_transaction_costs(contract)
     total = outcome_payments + sum((v for _, v in costs), Money.zero(cur))
@@ -82,7 +86,7 @@ def compare_public_cost(contract: Contract, outcome_payments: Money, realised_sa
     extra = total - direct if direct is not None else None
     share = float(extra.amount / direct.amount) if extra is not None and direct is not None and direct.amount > 0 else None
     per_unit = Money(total.amount / verified_units, cur) if verified_units > 0 else None
-    be = break_even_effect(contract) if with_break_even and direct is not None else None
+    be = break_even if direct is not None else None
     unit = None
     if contract.payments.indicators:
         ind = contract.indicator(contract.payments.indicators[0].indicator)
@@ -91,31 +95,30 @@ def compare_public_cost(contract: Contract, outcome_payments: Money, realised_sa
                                 verified_units, per_unit, be, unit)
 
 
-def _synthetic_results(contract: Contract, effect: float, n: int) -> list[ImpactResult]:
+def break_even_results(contract: Contract, effect: float, n: int) -> list[ImpactResult]:
+    """The results the break-even search settles: ``effect`` verified at every paid wave on ``n``
+    treated participants, the evidence standard met."""
     indicator = contract.payments.indicators[0].indicator
     est = EffectEstimate(effect, 0.0, effect, effect, 0.0, float(max(n - 2, 1)), n, n, "none", "break_even")
     waves = {p.wave for p in contract.payments.periods if p.wave}
     return [ImpactResult(contract.id, 0, indicator, w, est, effect, effect, n, EvidenceGrade.MEETS) for w in sorted(waves)]
 
 
-def _payer_cost(contract: Contract, effect: float, n: int) -> Decimal:
-    from temoin.settlement.compute import settle
+def break_even_effect(contract: Contract, payer_cost: Callable[[float], Decimal], *,
+                      rel_tol: float = 1e-7) -> float | None:
+    """Smallest verified effect at which the payer's CIS cost reaches the direct delivery cost.
 
-    s = settle(contract, _synthetic_results(contract, effect, n), break_even=False)
-    return s.public_cost.cis_total.amount
-
-
-def break_even_effect(contract: Contract, *, rel_tol: float = 1e-7) -> float | None:
-    """Smallest verified effect at which the payer's CIS cost reaches the direct delivery cost."""
+    ``payer_cost(effect)`` is the payer's CIS cost when ``effect`` is verified (the settlement of
+    :func:`break_even_results`): the search bisects on it, as the payment rule is monotone in the
+    effect."""
     if contract.direct_delivery_cost is None or not contract.payments.indicators:
         return None
     target = contract.direct_delivery_cost
-    n = planned_participants(contract)
-    if _payer_cost(contract, 0.0, n) >= target:
+    if payer_cost(0.0) >= target:
         return 0.0
     hi = max(abs(contract.payments.indicators[0].threshold), 1e-6)
     for _ in range(80):
-        if _payer_cost(contract, hi, n) >= target:
+        if payer_cost(hi) >= target:
             break
         hi *= 2.0
     else:
@@ -123,7 +126,7 @@ def break_even_effect(contract: Contract, *, rel_tol: float = 1e-7) -> float | N
     lo = 0.0
     while hi - lo > rel_tol * max(hi, 1e-12):
         mid = 0.5 * (lo + hi)
-        if _payer_cost(contract, mid, n) >= target:
+        if payer_cost(mid) >= target:
             hi = mid
         else:
             lo = mid

@@ -1,7 +1,7 @@
 """Engines, transactions and migrations.
 
 SQLite is the embedded default (a file database in WAL mode, foreign keys on); PostgreSQL is
-reached through ``TEMOIN_DATABASE_URL`` (``postgresql+psycopg://…``). The schema is made only by
+reached through the settings' ``database_url`` (``postgresql+psycopg://…``). The schema is made only by
 Alembic migrations (``migrate``), never by ``create_all``.
 """
 
@@ -17,8 +17,6 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from temoin.settings import get_settings
-
 MIGRATIONS = Path(__file__).parent / "migrations"
 POOL_SIZE = 8  # connections kept per engine (the web server runs at most this many requests at once per process)
 
@@ -31,8 +29,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    url = url or get_settings().database_url
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine on ``url`` (the settings' ``database_url``, given by the entry point)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite") and ":memory:" not in url and url != "sqlite://":

@@ -24,7 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.errors import TemoinError
-from temoin.settings import Settings, get_settings
+from temoin.settings import Settings
+from temoin.store import make_engine, migrate
 from temoin.store.db import POOL_SIZE
 from temoin.web.context import (
     ANON_COOKIE,
@@ -36,6 +37,8 @@ from temoin.web.context import (
 )
 from temoin.web.errors import NotSignedIn, TooLarge, status_of
 from temoin.web.i18n import Translator
+from temoin.web.render import render
+from temoin.web.routes import api, auth, extra, pages, public, uploads
 
 log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
@@ -46,10 +49,11 @@ SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options",
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    """The web application on ``engine`` (else the settings' database, migrated). Without
+    ``settings``, they are read from the environment: the web application is an entry point, as
+    for ``uvicorn temoin.web:create_app --factory``."""
+    settings = settings or Settings()
     if engine is None:
-        from temoin.store import make_engine, migrate
-
         engine = make_engine(settings.database_url)
         migrate(engine)
     @asynccontextmanager
@@ -67,8 +71,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-
-    from temoin.web.routes import api, auth, extra, pages, public, uploads
 
     for module in (auth, pages, extra, public, uploads, api):
         app.include_router(module.router)
@@ -170,7 +172,5 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
             ctx = context_of(request)
         except Exception:  # the database itself may be the problem
             return Response(exc.render(lang), status_code=status, media_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
-    from temoin.web.render import render
-
     return render(ctx, "error.html", status=status, error=exc, message=exc.message(ctx.lang),  # type: ignore[arg-type]
                   hint=exc.hint(ctx.lang), t=Translator(ctx.lang))  # type: ignore[arg-type]

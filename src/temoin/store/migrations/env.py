@@ -8,10 +8,11 @@ from temoin.store.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")
-if engine is None:  # plain `alembic` command line: use the settings
+if engine is None:  # plain `alembic` command line, an entry point: the settings from the environment
+    from temoin.settings import Settings
     from temoin.store.db import make_engine
 
-    engine = make_engine()
+    engine = make_engine(Settings().database_url)
 
 with engine.begin() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

@@ -11,25 +11,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from temoin.errors import InvalidInputError
+from temoin.reports.charts import power_curve
+from temoin.reports.report import ReportData, render_pdf
 from temoin.services import evaluations, settlements
+from temoin.services.governance import list_roles
+from temoin.services.reports import build_report
 from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.layout import contract_page
+from temoin.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
-PAGES: list[tuple[str, str]] = [("evaluation", "Evaluation"), ("diagnosis", "Design diagnosis"),
-                                 ("settlement", "Settlement")]
 DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
 
 
-def available_tabs() -> list[tuple[str, str]]:
-    return PAGES
-
-
-def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> Any:
-    from temoin.reports.report import build_report
-
-    return build_report(ctx.engine, contract_id, lang=ctx.lang, public=public)
+def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
+    return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
 
 
 async def _checked_form(ctx: Ctx, request: Request) -> Any:
@@ -44,8 +42,6 @@ def _back(path: str) -> Response:
 
 @router.get("/contracts/{contract_id}/evaluation")
 def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
-    from temoin.web.routes.pages import contract_page
-
     ctx.require(READ, contract_id)
     report = _report(ctx, contract_id)
     status = evaluations.plan_status(ctx.engine, contract_id)
@@ -71,10 +67,6 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
 @router.get("/contracts/{contract_id}/diagnosis")
 def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0]) -> Response:
     """Simulate the contract's own evaluation and payment rule; with htmx, only the results."""
-    from temoin.reports.charts import power_curve
-    from temoin.web.render import render
-    from temoin.web.routes.pages import contract_page
-
     ctx.require(READ, contract_id)
     if sims not in DIAGNOSIS_SIMS:
         raise InvalidInputError("web.diagnosis_sims", f"Nombre de simulations non proposé : {sims}.",
@@ -97,8 +89,6 @@ def _unknown_action(action: str) -> InvalidInputError:
 
 @router.get("/contracts/{contract_id}/settlement")
 def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
-    from temoin.web.routes.pages import contract_page
-
     ctx.require(READ, contract_id)
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
@@ -107,8 +97,6 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: str) -> str:
-    from temoin.services.governance import list_roles
-
     account = ctx.signed_in()
     for r in list_roles(ctx.engine, contract_id=contract_id, person=account.person_id):
         if r["role"] == role:
@@ -144,8 +132,6 @@ async def settlement_action(ctx: CtxDep, contract_id: str, action: str, request:
 
 
 def _pdf(ctx: Ctx, contract_id: str, public: bool) -> Response:
-    from temoin.reports.report import render_pdf
-
     pdf = render_pdf(_report(ctx, contract_id, public=public))
     name = f"temoin-{contract_id}-{'public-' if public else ''}{ctx.lang}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from temoin.errors import NotFoundError, TemoinError
+from temoin.errors import NotFoundError
+from temoin.reports import charts
 from temoin.services import governance
 from temoin.services.contracts import list_contracts
 from temoin.web.access import READ
-from temoin.web.context import Ctx, CtxDep
+from temoin.web.context import CtxDep
+from temoin.web.layout import contract_page, tabs
 from temoin.web.render import render, shared_fragment
 from temoin.web.views import contract_ledger, key_figures, overview
 
 router = APIRouter(include_in_schema=False)
-
-
-def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
-    """(path, label) of each page of a contract; pages whose service is absent are not listed."""
-    from temoin.web.routes import extra
-
-    out = [(f"/contracts/{contract_id}", ctx.t("Overview"))]
-    out += [(f"/contracts/{contract_id}/{slug}", ctx.t(label)) for slug, label in extra.available_tabs()]
-    out += [(f"/contracts/{contract_id}/committee", ctx.t("Committee")),
-            (f"/contracts/{contract_id}/budget", ctx.t("Budget watch")),
-            (f"/contracts/{contract_id}/ledger", ctx.t("Audit ledger"))]
-    if ctx.contract_permissions(contract_id) & {"data.participants", "data.waves"}:
-        out.append((f"/contracts/{contract_id}/data", ctx.t("Data entry")))
-    return out
-
-
-def contract_page(ctx: Ctx, contract_id: str, template: str, **values: Any) -> Response:
-    head = overview(ctx.engine, contract_id, ctx.lang)
-    return render(ctx, template, c=head, tabs=tabs(ctx, contract_id), **values)
 
 
 @router.get("/")
@@ -84,22 +65,5 @@ def budget_page(ctx: CtxDep, contract_id: str) -> Response:
         if exc.code != "budget.no_budget":
             raise
         watch, missing = None, exc
-    chart = None
-    if watch is not None:
-        chart = _chart("budget_watch", watch, ctx.lang)
+    chart = None if watch is None else charts.budget_watch(watch, lang=ctx.lang)
     return contract_page(ctx, contract_id, "budget.html", watch=watch, missing=missing, chart=chart)
-
-
-def _chart(name: str, data: object, lang: str) -> str | None:
-    """An SVG chart from temoin.reports.charts when it offers one for these data."""
-    try:
-        from temoin.reports import charts
-    except ImportError:
-        return None
-    fn = getattr(charts, name, None)
-    if fn is None:
-        return None
-    try:
-        return str(fn(data, lang=lang))
-    except (TypeError, TemoinError):
-        return None

@@ -21,6 +21,7 @@ from temoin.services import evaluations
 from temoin.services.contracts import get_contract
 from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.layout import contract_page
 from temoin.web.render import render
 from temoin.web.upload_checks import discard, save_upload
 
@@ -47,17 +48,16 @@ def _import(ctx: Ctx, contract_id: str, upload: FormFile, wave: str | None) -> d
     path = save_upload(upload.file, upload.filename or "", ctx.settings.max_upload_mb)
     try:
         if wave is None:
-            summary = evaluations.import_participants(ctx.engine, contract_id, path, actor=ctx.actor)
+            summary = evaluations.import_participants(ctx.engine, contract_id, path, settings=ctx.settings, actor=ctx.actor)
         else:
-            summary = evaluations.import_outcomes(ctx.engine, contract_id, wave, path, actor=ctx.actor)
+            summary = evaluations.import_outcomes(ctx.engine, contract_id, wave, path, settings=ctx.settings,
+                                                  actor=ctx.actor)
     finally:
         discard(path)
     return summary.to_dict()
 
 
 def _data_page(ctx: Ctx, contract_id: str, *, status: int = 200, **values: Any) -> Response:
-    from temoin.web.routes.pages import contract_page
-
     c = get_contract(ctx.engine, contract_id).contract
     waves = [w.id for w in c.evaluation.follow_up_waves]
     template = "data_result.html" if ctx.request.headers.get("hx-request") else "data.html"

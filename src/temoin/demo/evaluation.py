@@ -1,21 +1,27 @@
-"""The evaluation part of ``make demo``, on the child-protection example (synthetic participants)."""
+"""The evaluation part of ``make demo``, on the child-protection example (synthetic participants):
+enrolment, stratified randomisation, two waves with attrition, diagnostics, estimate, diagnosis."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
+from rich.console import Console
+from rich.rule import Rule
 from rich.table import Table
 from sqlalchemy import Engine
 
+from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.examples import synthetic_cohort
+from temoin.examples.synthetic import SyntheticCohort
+from temoin.services import evaluations as ev
+from temoin.settings import Settings
 from temoin.store import session_scope
 
 CONTRACT = "aemo-renforcee"
 
 
-def write_cohort_files(folder: Path, seed: int = 2026) -> tuple[Path, Any]:
+def write_cohort_files(folder: Path, seed: int = 2026) -> tuple[Path, SyntheticCohort]:
     """The synthetic cohort as the operator would send it: a semicolon CSV, labelled synthetic."""
     cohort = synthetic_cohort(CONTRACT, seed=seed)
     frame = cohort.referred.copy()
@@ -25,34 +31,33 @@ def write_cohort_files(folder: Path, seed: int = 2026) -> tuple[Path, Any]:
     return path, cohort
 
 
-def run_demo(engine: Engine, console: Any) -> None:
-    from rich.rule import Rule
+def arms_by_identifier(engine: Engine, cohort: SyntheticCohort, settings: Settings) -> dict[str, int]:
+    """The arm of each enrolled synthetic participant, found by pseudonymising their identifier as the
+    operator's file gives it (what an operator's own script would do to prepare a wave file)."""
+    with session_scope(engine) as s:
+        frame = ev.participants_frame(s, CONTRACT)
+    key = contract_key(CONTRACT, master=settings.pseudonym_master)
+    arm_by_key = dict(zip(frame["pkey"], frame["arm"], strict=True))
+    return {pid: int(arm_by_key[pseudonymise(pid, CONTRACT, key=key)]) for pid in cohort.enrolled["participant_id"]}
 
-    from temoin.services import evaluations as ev
 
+def show(engine: Engine, console: Console, settings: Settings) -> None:
     console.print(Rule("Évaluation / Evaluation — aemo-renforcee (données synthétiques / synthetic data)"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path, cohort = write_cohort_files(folder)
-        imp = ev.import_participants(engine, CONTRACT, path, actor="demo")
+        imp = ev.import_participants(engine, CONTRACT, path, settings=settings, actor="demo")
         console.print(f"Orientés / referred: {imp.rows} · éligibles / eligible: {imp.eligible} · inscrits / enrolled: {imp.enrolled}")
         status = ev.lock_plan(engine, CONTRACT, actor="demo")
         console.print(f"Plan verrouillé / plan locked: sha256 {status.plan_hash}")
         rnd = ev.randomise_cohort(engine, CONTRACT, seed=20250115, actor="demo")
         console.print(f"Randomisation {rnd['method']} ({', '.join(rnd['strata'])}) : {rnd['n_treated']}/{rnd['n']} "
                       f"programme · graine / seed {rnd['seed']} · liste / list {rnd['list_hash'][:16]}…")
-        with session_scope(engine) as s:
-            frame = ev.participants_frame(s, CONTRACT)
-        from temoin.evaluation.pseudonym import contract_key, pseudonymise
-
-        key = contract_key(CONTRACT)
-        arm_by_key = dict(zip(frame["pkey"], frame["arm"], strict=True))
-        arms = {pid: int(arm_by_key[pseudonymise(pid, CONTRACT, key=key)])
-                for pid in cohort.enrolled["participant_id"]}
+        arms = arms_by_identifier(engine, cohort, settings)
         for wave in ("m12", "m24"):
             wpath = folder / f"{CONTRACT}-{wave}-SYNTHETIQUE.csv"
             cohort.outcomes(wave, arms).to_csv(wpath, index=False)
-            res = ev.import_outcomes(engine, CONTRACT, wave, wpath, actor="demo")
+            res = ev.import_outcomes(engine, CONTRACT, wave, wpath, settings=settings, actor="demo")
             console.print(f"Vague / wave {wave}: {res.rows} suivis / followed")
     results = ev.evaluate_contract(engine, CONTRACT, actor="demo")
     with session_scope(engine) as s:

@@ -1,0 +1,5 @@
+"""``python -m temoin.demo``."""
+
+from temoin.demo.run import main
+
+main()

@@ -1,0 +1,64 @@
+"""``make demo``: the main job on the bundled examples, in the embedded SQLite database.
+
+It imports the three bundled contracts and prints their safeguard reports, then walks the
+child-protection example through each area in the order a user follows a contract (evaluation,
+settlement, governance, open data, reports), and finally serves the web platform with one account
+per role. Everything is done through the public service functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from temoin.demo import accounts, contracts, evaluation, governance, opendata, reports, settlement
+from temoin.settings import Settings
+from temoin.store import make_engine, migrate
+
+
+def fresh_database(db: Path) -> None:
+    """Remove the demo database file (and SQLite's journal files beside it), nothing else: the
+    folder may be the user's own (``--db ./demo.db``)."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for path in (db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        path.unlink(missing_ok=True)
+
+
+def run(db: Path, console: Console, settings: Settings) -> Engine:
+    """Recreate the demo database and walk the examples through every area; the engine."""
+    fresh_database(db)
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    language = settings.language
+    contracts.show(engine, console, language)
+    console.print()
+    evaluation.show(engine, console, settings)
+    console.print()
+    settlement.show(engine, console, language)
+    console.print()
+    governance.show(engine, console, language)
+    console.print()
+    opendata.show(engine, console, settings)
+    console.print()
+    reports.show(engine, console, settings)
+    return engine
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m temoin.demo", description=__doc__)
+    parser.add_argument("--db", type=Path, default=Path(".demo/temoin.db"), help="Demo database (recreated; the reports are written beside it).")
+    parser.add_argument("--no-serve", action="store_true", help="Print the pipeline, do not start the server.")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    console = Console(highlight=False)
+    settings = Settings()
+    engine = run(args.db, console, settings)
+    if not args.no_serve:
+        accounts.serve(engine, console, settings, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

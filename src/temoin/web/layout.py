@@ -1,0 +1,30 @@
+"""What every page of a contract shares: its heading and its tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import Response
+
+from temoin.web.context import Ctx
+from temoin.web.render import render
+from temoin.web.views import overview
+
+# (path under /contracts/{id}, label in the message catalogue), in reading order.
+CONTRACT_TABS: tuple[tuple[str, str], ...] = (
+    ("", "Overview"), ("/evaluation", "Evaluation"), ("/diagnosis", "Design diagnosis"), ("/settlement", "Settlement"),
+    ("/committee", "Committee"), ("/budget", "Budget watch"), ("/ledger", "Audit ledger"),
+)
+
+
+def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
+    """(path, label) of each page of a contract the reader may open."""
+    out = [(f"/contracts/{contract_id}{suffix}", ctx.t(label)) for suffix, label in CONTRACT_TABS]
+    if ctx.contract_permissions(contract_id) & {"data.participants", "data.waves"}:
+        out.append((f"/contracts/{contract_id}/data", ctx.t("Data entry")))
+    return out
+
+
+def contract_page(ctx: Ctx, contract_id: str, template: str, **values: Any) -> Response:
+    head = overview(ctx.engine, contract_id, ctx.lang)
+    return render(ctx, template, c=head, tabs=tabs(ctx, contract_id), **values)
