@@ -153,7 +153,7 @@ def test_outcomes_for_unknown_people_or_waves_are_refused(sqlite_engine: Engine,
 
 def test_cohorts_migration_downgrades_and_upgrades(sqlite_engine: Engine) -> None:
     assert "cohort_participants" in inspect(sqlite_engine).get_table_names()
-    downgrade(sqlite_engine, "cohorts@-1")
+    downgrade(sqlite_engine, "cohorts@0001_foundation")
     names = inspect(sqlite_engine).get_table_names()
     assert "cohort_participants" not in names and "evaluation_results" not in names and "contracts" in names
     migrate(sqlite_engine)

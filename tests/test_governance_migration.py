@@ -12,7 +12,7 @@ TABLES = {"gov_people", "gov_role_assignments", "gov_calls", "gov_call_criteria"
 
 def test_governance_branch_downgrades_and_upgrades_again(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) >= TABLES
-    downgrade(engine, "governance@-1")
+    downgrade(engine, "governance@0001_foundation")
     names = set(inspect(engine).get_table_names())
     assert not TABLES & names
     assert "audit_ledger" in names  # the foundation stays

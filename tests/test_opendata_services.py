@@ -165,7 +165,7 @@ def test_extract_must_be_csv(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_opendata_migration_downgrades_and_upgrades(engine: Engine) -> None:
-    downgrade(engine, "opendata@-1")
+    downgrade(engine, "opendata@0001_foundation")
     assert "opendata_projects" not in inspect(engine).get_table_names()
     assert "contracts" in inspect(engine).get_table_names()
     migrate(engine)

@@ -125,7 +125,7 @@ def test_records_cannot_be_edited_or_deleted(engine: Engine) -> None:
 
 
 def test_migration_branch_downgrades_and_upgrades(engine: Engine) -> None:
-    downgrade(engine, "settlements@-1")
+    downgrade(engine, "settlements@0001_foundation")
     names = set(inspect(engine).get_table_names())
     assert not {"settlements", "settlement_approvals"} & names and "contracts" in names
     migrate(engine)

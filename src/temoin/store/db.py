@@ -50,8 +50,9 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine, target: str = "heads") -> None:
-    """Bring the schema up to date (every area's branch)."""
+def migrate(engine: Engine, target: str = "head") -> None:
+    """Bring the schema up to date: upgrade to the history's single head (a database made while
+    the areas had branches of their own, at any of them, reaches it through the merge, 0007)."""
     command.upgrade(alembic_config(engine), target)
 
 
