@@ -43,6 +43,7 @@ bench: venv
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy src/temoin
+	PYTHONPATH=src $(VENV)/bin/lint-imports
 
 serve: venv
 	$(VENV)/bin/temoin serve

@@ -11,12 +11,15 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from tests.conftest import EXAMPLES, missing_component
 from typer.testing import CliRunner
 
+from temoin.contract.model import Contract
 from temoin.reports.report import render_html, render_pdf
 from temoin.services.reports import build_report
 from temoin.settings import Settings
@@ -234,10 +237,44 @@ def test_results_of_an_older_contract_version_are_not_settled_silently(full_engi
         eng.dispose()
 
 
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[column].fillna(False).astype(bool)
+
+
+def cohort_flow(contract: Contract, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The reference: counts at each stage, from one row per referred person (the participants frame)."""
+    if frame.empty:
+        return None
+    eligible = _flag(frame, "eligible")
+    consented = eligible & _flag(frame, "consent")
+    enrolled = _flag(frame, "enrolled")
+    primary = contract.evaluation.analysis_plan.primary_outcome or (contract.indicators[0].id if contract.indicators else "")
+    waves = [w.id for w in contract.evaluation.follow_up_waves]
+    arm = frame["arm"] if "arm" in frame.columns else pd.Series(pd.NA, index=frame.index)
+    flow: dict[str, Any] = {"referred": len(frame), "eligible": int(eligible.sum()), "consented": int(consented.sum())}
+    randomised = arm.notna()
+    if contract.evaluation.design.randomised and bool(randomised.any()):
+        flow["randomised"] = {"treated": int((arm == 1).sum()), "control": int((arm == 0).sum())}
+        rows = []
+        for w in waves:
+            col = f"{primary}__{w}"
+            if col in frame.columns:
+                followed = frame[col].notna()
+                rows.append({"wave": w, "treated": int((followed & (arm == 1)).sum()),
+                             "control": int((followed & (arm == 0)).sum())})
+        flow["waves"] = rows
+    else:
+        flow["enrolled"] = int(enrolled.sum())
+        flow["waves"] = [{"wave": w, "treated": int((frame[f"{primary}__{w}"].notna() & enrolled).sum())}
+                         for w in waves if f"{primary}__{w}" in frame.columns]
+    return flow
+
+
 def test_stored_cohort_flow_counts_equal_the_participants_frame(full_engine: Engine, tmp_path: Path) -> None:
     """The report's CONSORT counts come from SQL aggregates; they equal the counts over the whole
     participants frame, for the randomised example (with blank outcomes) and a single-arm one."""
-    from temoin.reports._evaluation import cohort_flow
     from temoin.services import evaluations as ev
     from temoin.services.contracts import get_contract, import_contract
     from temoin.services.evaluations import stored_cohort_flow

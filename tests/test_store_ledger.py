@@ -6,14 +6,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from temoin.governance.ledger import GENESIS, canonical_json, entry_hash
+from temoin.governance.ledger import GENESIS, LedgerEvent, canonical_json, entry_hash
 from temoin.store import ledger, session_scope
 
 
 def _fill(engine: Engine, n: int = 4) -> None:
     for i in range(n):
         with session_scope(engine) as s:
-            ledger.append(s, actor="tester", event="test.event", payload={"i": i, "amount": "10.50"},
+            ledger.append(s, actor="tester", event=LedgerEvent.CONTRACT_VERSION_CREATED, payload={"i": i, "amount": "10.50"},
                           contract_id="c1")
 
 
@@ -94,7 +94,7 @@ def test_verify_names_reordered_entries(engine: Engine) -> None:
 def test_an_entry_is_saved_with_its_transaction_or_not_at_all(engine: Engine) -> None:
     _fill(engine, 1)
     with pytest.raises(RuntimeError), session_scope(engine) as s:
-        ledger.append(s, actor="a", event="e", payload={})
+        ledger.append(s, actor="a", event=LedgerEvent.BUDGET_IMPORTED, payload={})
         raise RuntimeError("the state change failed")
     with session_scope(engine) as s:
         assert ledger.verify(s).entries == 1
@@ -105,3 +105,11 @@ def test_canonical_json_is_stable() -> None:
     h1 = entry_hash(seq=1, at="t", actor="x", event="e", contract_id=None, payload={"a": 1, "b": 2}, prev_hash=GENESIS)
     h2 = entry_hash(seq=1, at="t", actor="x", event="e", contract_id=None, payload={"b": 2, "a": 1}, prev_hash=GENESIS)
     assert h1 == h2 and len(h1) == 64
+
+
+def test_an_unknown_event_kind_is_refused_and_nothing_is_written(engine: Engine) -> None:
+    """Event kinds are a closed set: a misspelt one never reaches the chain."""
+    with pytest.raises(ValueError, match=r"settlement\.aproved"), session_scope(engine) as s:
+        ledger.append(s, actor="tester", event="settlement.aproved", payload={})  # type: ignore[arg-type]
+    with session_scope(engine) as s:
+        assert list(ledger.entries(s)) == []

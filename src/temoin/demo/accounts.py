@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from temoin.contract.model import Role
 from temoin.examples import example_path
 from temoin.services.accounts import create_account, list_accounts, set_password
 from temoin.services.contracts import import_contract
@@ -33,20 +34,33 @@ ROLE_LABELS = {"admin": ("administration", "admin"), "payer": ("payeur", "payer"
                "operator": ("opérateur", "operator"), "investor": ("investisseur", "investor"),
                "evaluator": ("évaluateur", "evaluator"), "observer": ("observateur (société civile)", "observer")}
 
-# (user name, role label, contract, person, organisation, governance role, display name)
-DEMO_PEOPLE: tuple[tuple[str, str, str | None, str | None, str | None, str | None, str], ...] = (
-    ("admin", "admin", None, None, None, None, "Administratrice de la plateforme"),
-    ("payeur", "payer", "aemo-renforcee", "demo-payeur", "dept-nord", "outcome_payer", "Élise Payeur (Département du Nord)"),
-    ("operateur", "operator", "aemo-renforcee", "demo-operateur", "horizon-familles", "operator",
-     "Omar Opérateur (Horizon Familles)"),
-    ("investisseur", "investor", "aemo-renforcee", "demo-investisseur", "banque-solidaire", "investor",
-     "Inès Investisseuse (Banque Solidaire)"),
-    ("evaluateur", "evaluator", "aemo-renforcee", "demo-evaluateur", "labo-eval", "evaluator",
-     "Ève Évaluatrice (laboratoire indépendant)"),
-    ("observateur", "observer", "aemo-renforcee", "demo-observateur", "union-assos", "civil_society_observer",
-     "Odile Observatrice (Union régionale des associations)"),
-    ("investisseur-autre", "investor", "cravate-solidaire", "demo-investisseur-autre", "investisseurs-emploi",
-     "investor", "Ivan Investisseur (autre contrat)"),
+@dataclass(frozen=True)
+class DemoPerson:
+    """Someone the demo gives an account to; with a contract, the role they hold in it for an organisation."""
+
+    username: str
+    label: str
+    name: str
+    contract_id: str | None = None
+    person: str | None = None
+    organisation: str | None = None
+    role: Role | None = None
+
+
+DEMO_PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("admin", "admin", "Administratrice de la plateforme"),
+    DemoPerson("payeur", "payer", "Élise Payeur (Département du Nord)", "aemo-renforcee", "demo-payeur", "dept-nord",
+               Role.OUTCOME_PAYER),
+    DemoPerson("operateur", "operator", "Omar Opérateur (Horizon Familles)", "aemo-renforcee", "demo-operateur",
+               "horizon-familles", Role.OPERATOR),
+    DemoPerson("investisseur", "investor", "Inès Investisseuse (Banque Solidaire)", "aemo-renforcee", "demo-investisseur",
+               "banque-solidaire", Role.INVESTOR),
+    DemoPerson("evaluateur", "evaluator", "Ève Évaluatrice (laboratoire indépendant)", "aemo-renforcee", "demo-evaluateur",
+               "labo-eval", Role.EVALUATOR),
+    DemoPerson("observateur", "observer", "Odile Observatrice (Union régionale des associations)", "aemo-renforcee",
+               "demo-observateur", "union-assos", Role.OBSERVER),
+    DemoPerson("investisseur-autre", "investor", "Ivan Investisseur (autre contrat)", "cravate-solidaire",
+               "demo-investisseur-autre", "investisseurs-emploi", Role.INVESTOR),
 )
 
 
@@ -59,18 +73,18 @@ def demo_accounts(engine: Engine) -> list[DemoAccount]:
         import_contract(engine, example_path(cid), actor="demo")
     existing = {a.username for a in list_accounts(engine)}
     out: list[DemoAccount] = []
-    for username, label, contract_id, person, org, role, name in DEMO_PEOPLE:
-        if contract_id and person and org and role:
-            held = {(str(r["contract"]), str(r["role"])) for r in list_roles(engine, person=person)}
-            if (contract_id, role) not in held:
-                assign_role(engine, contract_id, person, org, role, actor="demo", name=name)
+    for p in DEMO_PEOPLE:
+        if p.contract_id and p.person and p.organisation and p.role:
+            held = {(str(r["contract"]), str(r["role"])) for r in list_roles(engine, person=p.person)}
+            if (p.contract_id, p.role) not in held:
+                assign_role(engine, p.contract_id, p.person, p.organisation, p.role, actor="demo", name=p.name)
         password = secrets.token_urlsafe(9)
-        if username in existing:
-            set_password(engine, username, password, actor="demo")
+        if p.username in existing:
+            set_password(engine, p.username, password, actor="demo")
         else:
-            create_account(engine, username, password, actor="demo", display_name=name, person_id=person,
-                           is_admin=label == "admin")
-        out.append(DemoAccount(username, password, label, contract_id, person, (role,) if role else ()))
+            create_account(engine, p.username, password, actor="demo", display_name=p.name, person_id=p.person,
+                           is_admin=p.label == "admin")
+        out.append(DemoAccount(p.username, password, p.label, p.contract_id, p.person, (p.role,) if p.role else ()))
     return out
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError, TemoinError
 
-__all__ = ["Amendment", "PlanStatus", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
+__all__ = ["Amendment", "PlanRecordKind", "PlanStatus", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
 
 
 def canonical_json(obj: Any) -> str:
@@ -129,6 +130,13 @@ class Amendment:
     def label(self) -> str:
         """One line, as carried by ``ImpactResult.amendments``."""
         return f"{self.at[:10]} {self.from_hash[:12]}→{self.to_hash[:12]}: {self.reason} [{', '.join(self.changes)}]"
+
+
+class PlanRecordKind(StrEnum):
+    """A stored plan record: the lock, or an amendment after it."""
+
+    LOCK = "lock"
+    AMENDMENT = "amendment"
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from temoin.contract.model import Contract, Role
-from temoin.errors import InvalidInputError, TemoinError
+from temoin.errors import InvalidInputError, NotFoundError, TemoinError
 from temoin.money import round_cents, to_decimal
 
 COLUMNS: tuple[str, ...] = ("payer", "function", "year", "code", "label_fr", "label_en", "mandatory", "amount",
@@ -36,6 +37,14 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 _TRUE = {"true", "1", "yes", "oui", "o", "y", "obligatoire", "mandatory"}
 _FALSE = {"false", "0", "no", "non", "n", "facultative", "facultatif", "optional"}
 _FLAGS = _TRUE | _FALSE
+
+
+class BudgetBasis(StrEnum):
+    """What the CIS money in the watch is: the payments the payer approved, or, before any, the
+    commitments the contract plans."""
+
+    PAYMENTS = "payments"
+    COMMITMENTS = "commitments"
 
 
 @dataclass(frozen=True)
@@ -220,16 +229,16 @@ class Flag:
     real_change: Decimal
     cis_before: Decimal
     cis_after: Decimal
-    basis: str
+    basis: BudgetBasis
 
     def message(self, lang: str = "fr") -> str:
         pct = format(abs(self.real_change * 100).quantize(Decimal("0.1")), "f")
         before, after = _grouped(self.cis_before), _grouped(self.cis_after)
         if lang == "fr":
-            what = "payés" if self.basis == "payments" else "engagés"
+            what = "payés" if self.basis is BudgetBasis.PAYMENTS else "engagés"
             return (f"{self.year} : « {self.label_fr} » (obligatoire) baisse de {pct.replace('.', ',')} % en euros "
                     f"constants pendant que les montants du CIS {what} augmentent ({before} € → {after} €).")
-        what = "paid" if self.basis == "payments" else "committed"
+        what = "paid" if self.basis is BudgetBasis.PAYMENTS else "committed"
         return (f"{self.year}: '{self.label_en}' (mandatory) falls {pct} % in real terms while the CIS "
                 f"amounts {what} rise (EUR {before} → EUR {after}).")
 
@@ -244,7 +253,7 @@ class BudgetWatch:
     payer: str
     functions: list[str]
     base_year: int
-    basis: str
+    basis: BudgetBasis
     years: list[YearRow] = field(default_factory=list)
     lines: dict[str, dict[int, tuple[Decimal, Decimal]]] = field(default_factory=dict)
     """code -> year -> (nominal, real)."""
@@ -291,8 +300,6 @@ def budget_watch(contract: Contract, rows: list[BudgetRow], payments: dict[int, 
     payer_ids = [p.id for p in contract.parties_with(Role.OUTCOME_PAYER)]
     mine = [r for r in rows if r.payer in payer_ids]
     if not mine:
-        from temoin.errors import NotFoundError
-
         raise NotFoundError(
             "budget.no_budget",
             f"Aucun budget importé pour le payeur du contrat {contract.id} ({', '.join(payer_ids)}).",
@@ -325,7 +332,7 @@ def budget_watch(contract: Contract, rows: list[BudgetRow], payments: dict[int, 
 
     commitments = contract_commitments(contract)
     paid = {y: v for y, v in (payments or {}).items() if v}
-    basis = "payments" if paid else "commitments"
+    basis = BudgetBasis.PAYMENTS if paid else BudgetBasis.COMMITMENTS
     cis = paid if paid else commitments
     out = BudgetWatch(contract.id, payer, functions, base_year, basis, notes=notes)
     for r in watched:

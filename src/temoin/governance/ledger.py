@@ -11,9 +11,40 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 GENESIS = "0" * 64
+
+
+class LedgerEvent(StrEnum):
+    """Every kind of change the ledger records (stored as its value, e.g. ``cohort.randomised``)."""
+
+    CONTRACT_VERSION_CREATED = "contract.version_created"
+    COHORT_PARTICIPANTS_IMPORTED = "cohort.participants_imported"
+    COHORT_OUTCOMES_IMPORTED = "cohort.outcomes_imported"
+    COHORT_RANDOMISED = "cohort.randomised"
+    PLAN_LOCKED = "plan.locked"
+    PLAN_AMENDED = "plan.amended"
+    EVALUATION_RECORDED = "evaluation.recorded"
+    SETTLEMENT_RECORDED = "settlement.recorded"
+    SETTLEMENT_SUPERSEDED = "settlement.superseded"
+    SETTLEMENT_EVALUATOR_CERTIFICATION = "settlement.evaluator_certification"
+    SETTLEMENT_PAYER_APPROVAL = "settlement.payer_approval"
+    SETTLEMENT_OBSERVER_ACKNOWLEDGEMENT = "settlement.observer_acknowledgement"
+    CALL_CREATED = "call.created"
+    CALL_APPLICATION_ADDED = "call.application_added"
+    CALL_DECLARATION = "call.declaration"
+    CALL_SCORE = "call.score"
+    CALL_DECIDED = "call.decided"
+    ROLE_ASSIGNED = "role.assigned"
+    ROLE_REVOKED = "role.revoked"
+    BUDGET_IMPORTED = "budget.imported"
+    OPENDATA_INDIGO_IMPORTED = "opendata.indigo_imported"
+    OPENDATA_RESEARCH_EXTRACT = "opendata.research_extract"
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_PASSWORD_SET = "account.password_set"
+    ACCOUNT_API_TOKEN_CREATED = "account.api_token_created"
 
 
 def canonical_json(value: Any) -> str:

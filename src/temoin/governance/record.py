@@ -8,11 +8,12 @@ open, non-opaque process civil society asked for.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from temoin.errors import ConflictError
 from temoin.governance.decision import departs_from_ranking, missing_steps, results
-from temoin.governance.selection import CallState, _recusal_words
+from temoin.governance.selection import CallState, CallStatus, _recusal_words
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -29,8 +30,6 @@ def _num(d: object) -> str | None:
 
 
 def _round2(d: object) -> str | None:
-    from decimal import ROUND_HALF_UP, Decimal
-
     if d is None:
         return None
     return format(Decimal(str(d)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
@@ -43,7 +42,7 @@ def progress(state: CallState) -> dict[str, Any]:
         "call": c.id,
         "title": {"fr": c.title_fr, "en": c.title_en},
         "contract": c.contract_id,
-        "status": "decided" if state.decided else "open",
+        "status": CallStatus.DECIDED if state.decided else CallStatus.OPEN,
         "criteria": [{"id": k.id, "label": {"fr": k.label_fr, "en": k.label_en}, "weight": _num(k.weight)}
                      for k in c.criteria],
         "committee": [{"person": m.person, "organisation": m.organisation, "seat": m.seat} for m in c.committee],

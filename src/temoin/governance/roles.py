@@ -13,36 +13,37 @@ representative may not also be an investor or the structurer (independence of th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from temoin.contract.model import Contract, Role
 from temoin.errors import ConflictError, InvalidInputError
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
-ROLE_LABELS: dict[str, tuple[str, str]] = {
-    "outcome_payer": ("payeur aux résultats", "outcome payer"),
-    "operator": ("opérateur", "operator"),
-    "investor": ("investisseur", "investor"),
-    "evaluator": ("évaluateur indépendant", "independent evaluator"),
-    "structurer": ("structureur", "structurer"),
-    "civil_society_observer": ("observateur de la société civile", "civil-society observer"),
-    "beneficiary_representative": ("représentant des personnes accompagnées", "beneficiary representative"),
-    "guarantor": ("garant", "guarantor"),
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.OUTCOME_PAYER: ("payeur aux résultats", "outcome payer"),
+    Role.OPERATOR: ("opérateur", "operator"),
+    Role.INVESTOR: ("investisseur", "investor"),
+    Role.EVALUATOR: ("évaluateur indépendant", "independent evaluator"),
+    Role.STRUCTURER: ("structureur", "structurer"),
+    Role.OBSERVER: ("observateur de la société civile", "civil-society observer"),
+    Role.BENEFICIARY_REP: ("représentant des personnes accompagnées", "beneficiary representative"),
+    Role.GUARANTOR: ("garant", "guarantor"),
 }
 # Pairs of roles one person may not hold in the same contract.
-INCOMPATIBLE: frozenset[frozenset[str]] = frozenset(
+INCOMPATIBLE: frozenset[frozenset[Role]] = frozenset(
     frozenset(p)
     for p in [
-        ("evaluator", "investor"),
-        ("evaluator", "operator"),
-        ("evaluator", "structurer"),
-        ("evaluator", "outcome_payer"),
-        ("civil_society_observer", "investor"),
-        ("civil_society_observer", "structurer"),
-        ("beneficiary_representative", "investor"),
-        ("beneficiary_representative", "structurer"),
+        (Role.EVALUATOR, Role.INVESTOR),
+        (Role.EVALUATOR, Role.OPERATOR),
+        (Role.EVALUATOR, Role.STRUCTURER),
+        (Role.EVALUATOR, Role.OUTCOME_PAYER),
+        (Role.OBSERVER, Role.INVESTOR),
+        (Role.OBSERVER, Role.STRUCTURER),
+        (Role.BENEFICIARY_REP, Role.INVESTOR),
+        (Role.BENEFICIARY_REP, Role.STRUCTURER),
     ]
 )
+# Roles a person may hold without their organisation being a party that holds it.
+FROM_OUTSIDE: frozenset[Role] = frozenset({Role.OBSERVER, Role.BENEFICIARY_REP})
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ class RoleAssignment:
     contract_id: str
     person: str
     organisation: str
-    role: str
+    role: Role
 
 
-def check_role(role: str) -> str:
+def check_role(role: str) -> Role:
+    """The role named ``role``, or a clear error listing the roles."""
     if role not in ROLES:
         raise InvalidInputError(
             "role.unknown",
@@ -63,45 +65,40 @@ def check_role(role: str) -> str:
             hint_fr=f"Rôles possibles : {', '.join(ROLES)}.",
             hint_en=f"Possible roles: {', '.join(ROLES)}.",
         )
-    return role
+    return Role(role)
 
 
 def check_assignment(existing: list[RoleAssignment], new: RoleAssignment) -> None:
     """Refuse an unknown role, a duplicate, or a role incompatible with one the person already holds
     in the same contract. ``existing`` holds the person's current roles (any contract)."""
-    check_role(new.role)
+    role = check_role(new.role)
     for field_name in ("contract_id", "person", "organisation"):
         if not str(getattr(new, field_name)).strip():
             raise InvalidInputError("role.missing", f"Champ obligatoire vide : {field_name}.",
                                     f"Required field is empty: {field_name}.", path=field_name)
     same_contract = [a for a in existing if a.contract_id == new.contract_id and a.person == new.person]
     for a in same_contract:
-        if a.role == new.role:
+        if a.role == role:
             raise ConflictError(
                 "role.duplicate",
-                f"{new.person} est déjà {ROLE_LABELS[new.role][0]} dans le contrat {new.contract_id}.",
-                f"{new.person} is already {ROLE_LABELS[new.role][1]} in contract {new.contract_id}.",
+                f"{new.person} est déjà {ROLE_LABELS[role][0]} dans le contrat {new.contract_id}.",
+                f"{new.person} is already {ROLE_LABELS[role][1]} in contract {new.contract_id}.",
                 path="role",
             )
-        if frozenset((a.role, new.role)) in INCOMPATIBLE:
+        if frozenset((Role(a.role), role)) in INCOMPATIBLE:
             raise ConflictError(
                 "role.incompatible",
-                f"{new.person} est {ROLE_LABELS[a.role][0]} dans le contrat {new.contract_id} : "
-                f"il ou elle ne peut pas y être aussi {ROLE_LABELS[new.role][0]}.",
-                f"{new.person} is {ROLE_LABELS[a.role][1]} in contract {new.contract_id}: "
-                f"they cannot also be {ROLE_LABELS[new.role][1]} there.",
+                f"{new.person} est {ROLE_LABELS[Role(a.role)][0]} dans le contrat {new.contract_id} : "
+                f"il ou elle ne peut pas y être aussi {ROLE_LABELS[role][0]}.",
+                f"{new.person} is {ROLE_LABELS[Role(a.role)][1]} in contract {new.contract_id}: "
+                f"they cannot also be {ROLE_LABELS[role][1]} there.",
                 path="role",
                 hint_fr="Confiez ce rôle à une autre personne, sans lien avec la première.",
                 hint_en="Give this role to another person, with no link to the first.",
             )
 
 
-def contract_organisations(contract: Contract) -> dict[str, dict[str, Any]]:
-    """The organisations named in a contract and their roles there (from its parties)."""
-    return {p.id: {"name": p.name, "kind": p.kind, "roles": [r.value for r in p.roles]} for p in contract.parties}
-
-
-def check_organisation_in_contract(contract: Contract, organisation: str, role: str) -> None:
+def check_organisation_in_contract(contract: Contract, organisation: str, role: Role) -> None:
     """A person acts for an organisation that is a party to the contract, in a role that party holds
     (civil-society observers and beneficiary representatives may also come from outside)."""
     party = contract.party(organisation)
@@ -114,12 +111,12 @@ def check_organisation_in_contract(contract: Contract, organisation: str, role: 
             hint_fr=f"Parties : {', '.join(p.id for p in contract.parties)}.",
             hint_en=f"Parties: {', '.join(p.id for p in contract.parties)}.",
         )
-    if role not in {r.value for r in party.roles} and role not in ("civil_society_observer", "beneficiary_representative"):
+    if role not in party.roles and role not in FROM_OUTSIDE:
         raise InvalidInputError(
             "role.not_party_role",
             f"{party.name} n'a pas le rôle {ROLE_LABELS[role][0]} dans le contrat {contract.id}.",
             f"{party.name} does not hold the role {ROLE_LABELS[role][1]} in contract {contract.id}.",
             path="role",
-            hint_fr=f"Ses rôles : {', '.join(ROLE_LABELS[r.value][0] for r in party.roles)}.",
-            hint_en=f"Its roles: {', '.join(ROLE_LABELS[r.value][1] for r in party.roles)}.",
+            hint_fr=f"Ses rôles : {', '.join(ROLE_LABELS[r][0] for r in party.roles)}.",
+            hint_en=f"Its roles: {', '.join(ROLE_LABELS[r][1] for r in party.roles)}.",
         )

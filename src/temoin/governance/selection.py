@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
@@ -36,6 +37,11 @@ SEATS: frozenset[str] = frozenset(
     {"civil_society", "beneficiary", "payer", "operator", "investor", "evaluator", "expert"}
 )
 RecusalReason = Literal["declared", "own_organisation", "standing_interest"]
+
+
+class CallStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
 from temoin.contract.model import Contract
 from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
@@ -31,41 +29,6 @@ DESIGN_LABELS = {
     "pre_post": ("avant-après", "pre-post"),
     "absolute_target": ("cible absolue (sans contrefactuel)", "absolute target (no counterfactual)"),
 }
-
-
-def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    return frame[column].fillna(False).astype(bool)
-
-
-def cohort_flow(contract: Contract, frame: pd.DataFrame) -> dict[str, Any] | None:
-    """Counts at each stage, from one row per referred person (the evaluation's participants frame)."""
-    if frame.empty:
-        return None
-    eligible = _flag(frame, "eligible")
-    consented = eligible & _flag(frame, "consent")
-    enrolled = _flag(frame, "enrolled")
-    primary = contract.evaluation.analysis_plan.primary_outcome or (contract.indicators[0].id if contract.indicators else "")
-    waves = [w.id for w in contract.evaluation.follow_up_waves]
-    arm = frame["arm"] if "arm" in frame.columns else pd.Series(pd.NA, index=frame.index)
-    flow: dict[str, Any] = {"referred": len(frame), "eligible": int(eligible.sum()), "consented": int(consented.sum())}
-    randomised = arm.notna()
-    if contract.evaluation.design.randomised and bool(randomised.any()):
-        flow["randomised"] = {"treated": int((arm == 1).sum()), "control": int((arm == 0).sum())}
-        rows = []
-        for w in waves:
-            col = f"{primary}__{w}"
-            if col in frame.columns:
-                followed = frame[col].notna()
-                rows.append({"wave": w, "treated": int((followed & (arm == 1)).sum()),
-                             "control": int((followed & (arm == 0)).sum())})
-        flow["waves"] = rows
-    else:
-        flow["enrolled"] = int(enrolled.sum())
-        flow["waves"] = [{"wave": w, "treated": int((frame[f"{primary}__{w}"].notna() & enrolled).sum())}
-                         for w in waves if f"{primary}__{w}" in frame.columns]
-    return flow
 
 
 def _hidden_waves(flow: dict[str, Any]) -> set[str]:

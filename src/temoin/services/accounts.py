@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
 from temoin.errors import ConflictError, InvalidInputError, TemoinError
+from temoin.governance.ledger import LedgerEvent
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountColumns, AccountRepository, session_account, token_account
 from temoin.store.governance import active_roles
@@ -119,7 +120,7 @@ def create_account(engine: Engine, username: str, password: str, *, actor: str, 
         row = repo.add(AccountRow(username=username, password_hash=hash_password(password),
                                   display_name=display_name or username, person_id=person_id or None,
                                   is_admin=is_admin, language=language))
-        ledger.append(s, actor=actor, event="account.created",
+        ledger.append(s, actor=actor, event=LedgerEvent.ACCOUNT_CREATED,
                       payload={"username": username, "person": person_id, "admin": is_admin})
         return AccountView.of(row)
 
@@ -131,7 +132,7 @@ def set_password(engine: Engine, username: str, password: str, *, actor: str) ->
         if row is None:
             raise _unknown_account(username)
         row.password_hash = hash_password(password)
-        ledger.append(s, actor=actor, event="account.password_set", payload={"username": username})
+        ledger.append(s, actor=actor, event=LedgerEvent.ACCOUNT_PASSWORD_SET, payload={"username": username})
 
 
 def _unknown_account(username: str) -> TemoinError:
@@ -205,7 +206,7 @@ def create_api_token(engine: Engine, account_id: int, name: str, *, actor: str) 
         if repo.by_id(account_id) is None:
             raise _unknown_account(str(account_id))
         repo.add_token(account_id, name, _digest(token))
-        ledger.append(s, actor=actor, event="account.api_token_created", payload={"account": account_id, "name": name})
+        ledger.append(s, actor=actor, event=LedgerEvent.ACCOUNT_API_TOKEN_CREATED, payload={"account": account_id, "name": name})
     return token
 
 

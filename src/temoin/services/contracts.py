@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from temoin.contract import Contract, check_contract, load_contract, parse_contract
+from temoin.governance.ledger import LedgerEvent
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.contracts import ContractRepository, StoredContract, latest_contract
 
@@ -32,7 +33,7 @@ def import_contract(engine: Engine, source: str | Path | Contract, *, actor: str
         stored, created = ContractRepository(s).add_version(contract, actor=actor)
         if created:
             blocking = [o.code for o in check_contract(contract) if o.blocking]
-            ledger.append(s, actor=actor, event="contract.version_created", contract_id=contract.id,
+            ledger.append(s, actor=actor, event=LedgerEvent.CONTRACT_VERSION_CREATED, contract_id=contract.id,
                           payload={"version": stored.version, "content_hash": stored.content_hash,
                                    "safeguard_errors": blocking})
     return ImportResult(contract.id, stored.version, created, stored.content_hash)

@@ -35,6 +35,7 @@ from temoin.evaluation.diagnosis import (
 )
 from temoin.evaluation.plan import (
     Amendment,
+    PlanRecordKind,
     PlanStatus,
     canonical_json,
     check_plan,
@@ -46,6 +47,7 @@ from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
+from temoin.governance.ledger import LedgerEvent
 from temoin.services._tables import iter_table
 from temoin.settings import Settings
 from temoin.store import ledger, session_scope
@@ -118,7 +120,7 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         s.add_all(rows)
         s.flush()
         summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
-        ledger.append(s, actor=actor, event="cohort.participants_imported", contract_id=contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
                       payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
                                "synthetic": any(r.synthetic for r in rows), "file": Path(path).name})
     return summary
@@ -173,7 +175,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 continue
             keys = [pseudonymise(ident, contract_id, key=key) for _, ident, _ in parsed]
             people = repo.participants_for_keys(contract_id, keys)
-            already = repo.outcome_participants(contract_id, wave, [p[0] for p in people.values()])
+            already = repo.outcome_participants(contract_id, wave, [p.id for p in people.values()])
             rows: list[dict[str, Any]] = []
             for (line, ident, values), pkey in zip(parsed, keys, strict=True):
                 p = people.get(pkey)
@@ -181,22 +183,22 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 if p is None:
                     errors.append(RowError(line, "participant_id", ident, "participant inconnu (importez d'abord la cohorte)",
                                            "unknown participant (import the cohort first)"))
-                elif not p[1]:
+                elif not p.enrolled:
                     errors.append(RowError(line, "participant_id", ident, "participant non inscrit", "participant not enrolled"))
-                elif randomised and p[2] is None:
+                elif randomised and p.arm is None:
                     errors.append(RowError(line, "participant_id", ident, "participant non randomisé", "participant not randomised"))
-                elif p[0] in already:
+                elif p.id in already:
                     errors.append(RowError(line, "participant_id", ident, f"résultat de la vague {wave} déjà enregistré",
                                            f"outcome for wave {wave} already recorded"))
                 else:
-                    rows.append({"contract_id": contract_id, "participant_id": p[0], "wave": wave,
+                    rows.append({"contract_id": contract_id, "participant_id": p.id, "wave": wave,
                                  "values": canonical_json(values)})
             if not errors:
                 repo.add_outcomes(rows)
                 saved += len(rows)
         if file_errors or errors:
             raise CohortFileError(file_errors or errors)
-        ledger.append(s, actor=actor, event="cohort.outcomes_imported", contract_id=contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.COHORT_OUTCOMES_IMPORTED, contract_id=contract_id,
                       payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name})
     return ImportSummary(contract_id, saved, blanks=blanks)
 
@@ -238,7 +240,7 @@ def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = Non
         payload = {"contract_version": stored.version, "method": a.method, "algorithm": a.algorithm, "seed": str(a.seed),
                    "ratio": a.ratio, "strata": list(ev.strata), "n": len(a.keys), "n_treated": a.n_treated,
                    "list_hash": a.list_hash}
-        ledger.append(s, actor=actor, event="cohort.randomised", contract_id=contract_id, payload=payload)
+        ledger.append(s, actor=actor, event=LedgerEvent.COHORT_RANDOMISED, contract_id=contract_id, payload=payload)
     return payload
 
 
@@ -249,7 +251,7 @@ def _status(session: Session, contract_id: str) -> PlanStatus:
     if not locks:
         return PlanStatus(False, None, None, (), current, None)
     amendments = tuple(Amendment(r.created_at.isoformat(), r.reason or "", r.previous_hash or "", r.plan_hash,
-                                 tuple(c["field"] for c in json.loads(r.changes))) for r in locks if r.kind == "amendment")
+                                 tuple(c["field"] for c in json.loads(r.changes))) for r in locks if r.kind == PlanRecordKind.AMENDMENT)
     return PlanStatus(True, locks[-1].plan_hash, locks[0].created_at.isoformat(), amendments, current, json.loads(locks[-1].plan))
 
 
@@ -277,10 +279,10 @@ def lock_plan(engine: Engine, contract_id: str, *, actor: str = "cli") -> PlanSt
                                 hint_en="A pre-registered plan is locked before the first outcomes.")
         doc = plan_document(stored.contract)
         h = plan_hash(doc)
-        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind="lock", plan_hash=h,
+        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind=PlanRecordKind.LOCK.value, plan_hash=h,
                           previous_hash=None, plan=canonical_json(doc), reason=None, changes="[]", actor=actor))
         s.flush()
-        ledger.append(s, actor=actor, event="plan.locked", contract_id=contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.PLAN_LOCKED, contract_id=contract_id,
                       payload={"plan_hash": h, "contract_version": stored.version,
                                "locked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
         return _status(s, contract_id)
@@ -308,12 +310,12 @@ def amend_plan(engine: Engine, contract_id: str, *, reason: str, actor: str = "c
                                 hint_fr="Importez d'abord la nouvelle version du contrat.",
                                 hint_en="Import the new version of the contract first.")
         changes = diff_plans(status.in_force, doc)
-        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind="amendment", plan_hash=h,
+        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind=PlanRecordKind.AMENDMENT.value, plan_hash=h,
                           previous_hash=status.plan_hash, plan=canonical_json(doc), reason=reason.strip(),
                           changes=canonical_json(changes), actor=actor))
         s.flush()
         n_out = CohortRepository(s).outcome_count(contract_id)
-        ledger.append(s, actor=actor, event="plan.amended", contract_id=contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.PLAN_AMENDED, contract_id=contract_id,
                       payload={"from_hash": status.plan_hash, "to_hash": h, "reason": reason.strip(),
                                "changes": changes, "contract_version": stored.version, "outcomes_already_recorded": n_out})
         return _status(s, contract_id)
@@ -376,7 +378,7 @@ def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli") -
                                       diagnostics=canonical_json(_jsonable(out.diagnostics[outcome_column(r.indicator, r.wave)])),
                                       actor=actor))
         s.flush()
-        ledger.append(s, actor=actor, event="evaluation.recorded", contract_id=contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.EVALUATION_RECORDED, contract_id=contract_id,
                       payload={"run_id": run_id, "plan_hash": status.plan_hash, "contract_version": stored.version,
                                "results": [{"indicator": r.indicator, "wave": r.wave, "result_hash": r.result_hash,
                                             "grade": r.grade.value, "improvement": r.improvement,

@@ -19,15 +19,21 @@ from sqlalchemy import Engine
 
 from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
-from temoin.governance.budget import BudgetWatch, budget_watch, parse_budget_csv
+from temoin.governance.budget import BudgetBasis, BudgetWatch, budget_watch, parse_budget_csv
 from temoin.governance.calls_io import parse_call
 from temoin.governance.decision import decide
-from temoin.governance.ledger import ChainStatus
+from temoin.governance.ledger import ChainStatus, LedgerEvent
 from temoin.governance.record import progress, public_record
-from temoin.governance.roles import RoleAssignment, check_assignment, check_organisation_in_contract
+from temoin.governance.roles import (
+    RoleAssignment,
+    check_assignment,
+    check_organisation_in_contract,
+    check_role,
+)
 from temoin.governance.selection import (
     Application,
     Call,
+    CallStatus,
     Decision,
     Declaration,
     Score,
@@ -65,7 +71,7 @@ def create_call(engine: Engine, source: Call | dict[str, Any] | str | Path, *, a
         if call.contract_id:
             ContractRepository(s).latest(call.contract_id)
         CallRepository(s).create(call, actor=actor)
-        ledger.append(s, actor=actor, event="call.created", contract_id=call.contract_id, payload={
+        ledger.append(s, actor=actor, event=LedgerEvent.CALL_CREATED, contract_id=call.contract_id, payload={
             "call": call.id, "criteria": {c.id: format(c.weight, "f") for c in call.criteria},
             "committee": [{"person": m.person, "organisation": m.organisation, "seat": m.seat} for m in call.committee],
             "min_civil_society_seats": call.min_civil_society_seats})
@@ -78,7 +84,7 @@ def apply_to_call(engine: Engine, call_id: str, app: Application, *, actor: str)
         state = repo.load(call_id, for_update=True)
         add_application(state, app)
         repo.add_application(call_id, app)
-        ledger.append(s, actor=actor, event="call.application_added", contract_id=state.call.contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.CALL_APPLICATION_ADDED, contract_id=state.call.contract_id,
                       payload={"call": call_id, "application": app.id, "organisation": app.organisation,
                                "title": app.title})
 
@@ -92,22 +98,11 @@ def declare_interests(engine: Engine, call_id: str, decl: Declaration, *, actor:
         repo.add_declaration(call_id, decl, voided)
         state.declarations.append(decl)
         recusal = state.recusal(decl.person, decl.application)
-        ledger.append(s, actor=actor, event="call.declaration", contract_id=state.call.contract_id, payload={
+        ledger.append(s, actor=actor, event=LedgerEvent.CALL_DECLARATION, contract_id=state.call.contract_id, payload={
             "call": call_id, "person": decl.person, "application": decl.application, "conflict": decl.conflict,
             "nature": decl.nature, "recused": recusal is not None,
             "recusal_reason": recusal.reason if recusal else None, "voided_scores": len(voided)})
     return voided
-
-
-def record_score(engine: Engine, call_id: str, score: Score, *, actor: str) -> None:
-    with session_scope(engine) as s:
-        repo = CallRepository(s)
-        state = repo.load(call_id, for_update=True)
-        add_score(state, score)
-        repo.add_score(call_id, score)
-        ledger.append(s, actor=actor, event="call.score", contract_id=state.call.contract_id, payload={
-            "call": call_id, "person": score.person, "application": score.application,
-            "criterion": score.criterion, "value": format(score.value, "f")})
 
 
 def record_scores(engine: Engine, call_id: str, person: str, application: str, values: dict[str, Decimal],
@@ -121,7 +116,7 @@ def record_scores(engine: Engine, call_id: str, person: str, application: str, v
             add_score(state, score)
             repo.add_score(call_id, score)
             state.scores.append(score)
-            ledger.append(s, actor=actor, event="call.score", contract_id=state.call.contract_id, payload={
+            ledger.append(s, actor=actor, event=LedgerEvent.CALL_SCORE, contract_id=state.call.contract_id, payload={
                 "call": call_id, "person": person, "application": application, "criterion": criterion,
                 "value": format(value, "f")})
 
@@ -138,7 +133,7 @@ def decide_call(engine: Engine, call_id: str, selected: list[str], reasons_fr: s
         state.decision = decision
         record = public_record(state)
         digest = hashlib.sha256(ledger_json(record).encode("utf-8")).hexdigest()
-        ledger.append(s, actor=actor, event="call.decided", contract_id=state.call.contract_id, payload={
+        ledger.append(s, actor=actor, event=LedgerEvent.CALL_DECIDED, contract_id=state.call.contract_id, payload={
             "call": call_id, "selected": list(selected), "record_sha256": digest,
             "departs_from_ranking": record["decision"]["departs_from_ranking"]})
     return record
@@ -160,7 +155,7 @@ def call_record(engine: Engine, call_id: str) -> dict[str, Any]:
         record = public_record(state)
         digest = hashlib.sha256(ledger_json(record).encode("utf-8")).hexdigest()
         entry = next((e for e in ledger.entries(s, contract_id=state.call.contract_id)
-                      if e.event == "call.decided" and json.loads(e.payload).get("call") == call_id), None)
+                      if e.event == LedgerEvent.CALL_DECIDED and json.loads(e.payload).get("call") == call_id), None)
         recorded = json.loads(entry.payload).get("record_sha256") if entry is not None else None
         record["integrity"] = {"record_sha256": digest, "ledger_seq": entry.seq if entry is not None else None,
                                "matches_ledger": recorded == digest}
@@ -170,30 +165,31 @@ def call_record(engine: Engine, call_id: str) -> dict[str, Any]:
 def list_calls(engine: Engine) -> list[dict[str, Any]]:
     with session_scope(engine) as s:
         return [{"id": r.id, "title": {"fr": r.title_fr, "en": r.title_en}, "contract": r.contract_id,
-                 "status": "decided" if r.decided_at else "open"} for r in CallRepository(s).list_calls()]
+                 "status": CallStatus.DECIDED if r.decided_at else CallStatus.OPEN} for r in CallRepository(s).list_calls()]
 
 
 # --- roles ----------------------------------------------------------------------------------------
 
 
-def assign_role(engine: Engine, contract_id: str, person: str, organisation: str, role: str, *,
+def assign_role(engine: Engine, contract_id: str, person: str, organisation: str, role: Role | str, *,
                 actor: str, name: str | None = None) -> None:
+    checked = check_role(role)
     with session_scope(engine) as s:
         contract = ContractRepository(s).latest(contract_id).contract
-        check_organisation_in_contract(contract, organisation, role)
+        check_organisation_in_contract(contract, organisation, checked)
         repo = RoleRepository(s)
-        assignment = RoleAssignment(contract_id, person, organisation, role)
+        assignment = RoleAssignment(contract_id, person, organisation, checked)
         check_assignment(repo.active_for_person(person), assignment)
         repo.ensure_person(person, name)
         repo.add(assignment, actor=actor)
-        ledger.append(s, actor=actor, event="role.assigned", contract_id=contract_id,
-                      payload={"person": person, "organisation": organisation, "role": role})
+        ledger.append(s, actor=actor, event=LedgerEvent.ROLE_ASSIGNED, contract_id=contract_id,
+                      payload={"person": person, "organisation": organisation, "role": checked.value})
 
 
-def revoke_role(engine: Engine, contract_id: str, person: str, role: str, *, actor: str) -> None:
+def revoke_role(engine: Engine, contract_id: str, person: str, role: Role | str, *, actor: str) -> None:
     with session_scope(engine) as s:
         row = RoleRepository(s).revoke(contract_id, person, role)
-        ledger.append(s, actor=actor, event="role.revoked", contract_id=contract_id,
+        ledger.append(s, actor=actor, event=LedgerEvent.ROLE_REVOKED, contract_id=contract_id,
                       payload={"person": person, "organisation": row.organisation, "role": role})
 
 
@@ -227,7 +223,7 @@ def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, 
         years = sorted({r.year for r in rows})
         summary = {"file": Path(path).name, "sha256": digest, "rows": len(rows), "added": added,
                    "replaced": replaced, "payers": payers, "years": [years[0], years[-1]]}
-        ledger.append(s, actor=actor, event="budget.imported", payload=summary)
+        ledger.append(s, actor=actor, event=LedgerEvent.BUDGET_IMPORTED, payload=summary)
     return summary
 
 
@@ -243,7 +239,7 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
                                 "les engagements prévus.",
                                 "No CIS payment approved by the payer yet: the watch uses the planned "
                                 "commitments."))
-        elif watch.basis == "commitments":
+        elif watch.basis is BudgetBasis.COMMITMENTS:
             watch.notes.append(("Les règlements approuvés par le payeur n'ont rien payé à ce jour : la veille porte "
                                 "sur les engagements prévus.",
                                 "The settlements approved by the payer have paid nothing so far: the watch uses "

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, NotFoundError
+from temoin.governance.ledger import LedgerEvent
 from temoin.opendata.indigo_export import export_project
 from temoin.opendata.indigo_import import ImportResult, read_indigo
 from temoin.opendata.observatory import Comparison, compare
@@ -72,7 +73,7 @@ def import_indigo(engine: Engine, path: str | Path, *, actor: str = "cli") -> In
     result = read_indigo(path)  # raises before anything is written
     with session_scope(engine) as s:
         import_id, added, replaced = OpenDataRepository(s).save_import(result, actor=actor)
-        ledger.append(s, actor=actor, event="opendata.indigo_imported", payload={
+        ledger.append(s, actor=actor, event=LedgerEvent.OPENDATA_INDIGO_IMPORTED, payload={
             "import_id": import_id,
             "source": result.source,
             "format": result.format,
@@ -152,7 +153,7 @@ def research_extract(
         try:
             extract.frame.to_csv(tmp, index=False)
             digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-            ledger.append(s, actor=actor, event="opendata.research_extract", contract_id=contract_id, payload={
+            ledger.append(s, actor=actor, event=LedgerEvent.OPENDATA_RESEARCH_EXTRACT, contract_id=contract_id, payload={
                 "contract_version": stored.version, "file": out.name, "sha256": digest, **extract.report()})
             s.flush()
             tmp.replace(out)

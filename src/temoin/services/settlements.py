@@ -21,21 +21,20 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from temoin.contract.model import Role
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
 from temoin.evaluation.result import ImpactResult
+from temoin.governance.ledger import LedgerEvent
 from temoin.settlement import OutcomeClaim, Settlement, settle
+from temoin.settlement.approvals import ApprovalKind
 from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.settlements import SettlementRecord, SettlementRepository
 
-__all__ = ["APPROVALS", "approve", "compute", "get_settlement", "list_settlements", "run_settlement", "supersede"]
+__all__ = ["approve", "compute", "get_settlement", "list_settlements", "run_settlement", "supersede"]
 
-APPROVALS: dict[str, tuple[Role, str, str]] = {
-    "evaluator_certification": (Role.EVALUATOR, "certification par l'évaluateur", "evaluator certification"),
-    "payer_approval": (Role.OUTCOME_PAYER, "approbation du payeur", "payer approval"),
-    "observer_acknowledgement": (Role.OBSERVER, "prise de connaissance de l'observateur", "observer acknowledgement"),
-}
+APPROVAL_EVENTS = {ApprovalKind.EVALUATOR_CERTIFICATION: LedgerEvent.SETTLEMENT_EVALUATOR_CERTIFICATION,
+                   ApprovalKind.PAYER_APPROVAL: LedgerEvent.SETTLEMENT_PAYER_APPROVAL,
+                   ApprovalKind.OBSERVER_ACKNOWLEDGEMENT: LedgerEvent.SETTLEMENT_OBSERVER_ACKNOWLEDGEMENT}
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
                           as_of=as_of, currency=st.currency, total_paid=st.total_paid.amount, final=st.final,
                           inputs=_inputs(c, as_of, claims), outputs=st.to_dict(), actor=actor,
                           supersedes_id=supersedes, reason=reason.strip() if reason else None)
-        ledger.append(s, actor=actor, event="settlement.superseded" if supersedes else "settlement.recorded",
+        ledger.append(s, actor=actor, event=LedgerEvent.SETTLEMENT_SUPERSEDED if supersedes else LedgerEvent.SETTLEMENT_RECORDED,
                       contract_id=contract_id, payload={
                           "settlement_id": record.id, "contract_version": record.contract_version,
                           "contract_hash": record.contract_hash, "inputs_hash": record.inputs_hash,
@@ -131,14 +130,16 @@ def supersede(engine: Engine, settlement_id: int, *, reason: str, actor: str, as
                           claims=claims, supersedes=settlement_id, reason=reason)
 
 
-def approve(engine: Engine, settlement_id: int, *, kind: str, party_id: str, person: str, actor: str,
+def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, party_id: str, person: str, actor: str,
             comment: str | None = None) -> SettlementRecord:
     """Record the evaluator's certification, the payer's approval or the observer's acknowledgement."""
-    if kind not in APPROVALS:
+    kinds = [k.value for k in ApprovalKind]
+    if kind not in kinds:
         raise InvalidInputError("settlement.approval_kind", f"Type de validation inconnu : « {kind} ».",
                                 f"Unknown approval kind: '{kind}'.", path="kind",
-                                hint_fr=f"Choisissez parmi {list(APPROVALS)}.", hint_en=f"Choose one of {list(APPROVALS)}.")
-    role, label_fr, label_en = APPROVALS[kind]
+                                hint_fr=f"Choisissez parmi {kinds}.", hint_en=f"Choose one of {kinds}.")
+    kind = ApprovalKind(kind)
+    role = kind.role
     with session_scope(engine) as s:
         repo = SettlementRepository(s)
         rec = repo.get(settlement_id)
@@ -154,9 +155,9 @@ def approve(engine: Engine, settlement_id: int, *, kind: str, party_id: str, per
                                     f"'{party_id}' does not hold the {role.value} role in this contract.", path="party",
                                     hint_fr=f"Parties habilitées : {holders}.", hint_en=f"Parties allowed: {holders}.")
         if rec.approval(kind) is not None:
-            raise ConflictError("settlement.already_approved", f"{label_fr.capitalize()} déjà enregistrée.",
-                                f"{label_en.capitalize()} already recorded.")
-        if kind == "payer_approval" and rec.approval("evaluator_certification") is None:
+            raise ConflictError("settlement.already_approved", f"{kind.label_fr.capitalize()} déjà enregistrée.",
+                                f"{kind.label_en.capitalize()} already recorded.")
+        if kind.requires is not None and rec.approval(kind.requires) is None:
             raise ConflictError("settlement.not_certified", "Le payeur ne peut approuver avant la certification de l'évaluateur.",
                                 "The payer cannot approve before the evaluator certifies.",
                                 hint_fr="L'évaluateur certifie d'abord (kind evaluator_certification).",
@@ -164,7 +165,7 @@ def approve(engine: Engine, settlement_id: int, *, kind: str, party_id: str, per
         if not person.strip():
             raise InvalidInputError("settlement.approval_person", "Nom de la personne manquant.", "Person's name missing.", path="person")
         repo.add_approval(settlement_id, kind=kind, party_id=party_id, person=person.strip(), comment=comment)
-        ledger.append(s, actor=actor, event=f"settlement.{kind}", contract_id=rec.contract_id,
+        ledger.append(s, actor=actor, event=APPROVAL_EVENTS[kind], contract_id=rec.contract_id,
                       payload={"settlement_id": rec.id, "party": party_id, "person": person.strip(),
                                "outputs_hash": rec.outputs_hash, "comment": comment})
         return repo.get(settlement_id)

@@ -31,6 +31,7 @@ from temoin.money import Money
 from temoin.settlement.caps import CapLine, apply_caps, return_cap_limit
 from temoin.settlement.investors import InvestorPosition, investor_positions
 from temoin.settlement.payments import (
+    EntitlementStatus,
     IndicatorEntitlement,
     OutcomeClaim,
     impact_entitlement,
@@ -233,7 +234,7 @@ def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, 
             line = impact_entitlement(contract, price, result, period.wave)
             if result is None and price.indicator in last_ent:
                 prev = last_ent[price.indicator]
-                line = IndicatorEntitlement(price.indicator, period.wave, "pending", prev.basis, prev.verified_impact,
+                line = IndicatorEntitlement(price.indicator, period.wave, EntitlementStatus.PENDING, prev.basis, prev.verified_impact,
                                             prev.participants, prev.priced_units, prev.price_per_unit, prev.bonus,
                                             prev.amount, prev.grade, prev.result_hash)
             elif result is not None:
@@ -281,7 +282,7 @@ def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, 
                                   f"({savings_total}); the contract does not cap them."))
 
     last = all_periods[-1]
-    final = bool(out) and out[-1].period == last.id and all(e.status != "pending" for e in out[-1].entitlements)
+    final = bool(out) and out[-1].period == last.id and all(e.status is not EntitlementStatus.PENDING for e in out[-1].entitlements)
     positions, shares = investor_positions(contract, payments, final=final, final_date=last.payment_date)
     ids = [inv.investor for inv in contract.investments]
     out = [PeriodSettlement(**{**p.__dict__, "investor_shares": tuple(zip(ids, sh, strict=True))})
@@ -295,7 +296,7 @@ def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, 
             notices.append(Notice("guarantee_called", "alert",
                                   f"Garantie appelée : {p.guarantor} verse {p.guarantee} à {p.investor}.",
                                   f"Guarantee called: {p.guarantor} pays {p.guarantee} to {p.investor}."))
-    paid_without = any(e.status == "paid_without_evidence_standard" for p in out for e in p.entitlements)
+    paid_without = any(e.status is EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD for p in out for e in p.entitlements)
     verified_units = sum((e.priced_units for e in (out[-1].entitlements if out else ()) if e.amount.amount > 0),
                          Decimal(0))
     if contract.payments.rate_card:
@@ -311,7 +312,7 @@ def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, 
 def _period_notices(period_id: str, lines: Sequence[IndicatorEntitlement]) -> list[Notice]:
     out = []
     for e in lines:
-        if e.status == "paid_without_evidence_standard":
+        if e.status is EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD:
             out.append(Notice("paid_without_evidence_standard", "alert",
                               f"ATTENTION — {period_id}/{e.indicator} : payé alors que l'évaluation NE SATISFAIT PAS aux "
                               "standards de preuve, parce que le contrat le prévoit (pay_without_evidence_standard). "
@@ -319,11 +320,11 @@ def _period_notices(period_id: str, lines: Sequence[IndicatorEntitlement]) -> li
                               f"WARNING — {period_id}/{e.indicator}: paid although the evaluation DOES NOT MEET evidence "
                               "standards, because the contract says so (pay_without_evidence_standard). "
                               "This payment proves no impact."))
-        elif e.status == "evidence_insufficient":
+        elif e.status is EntitlementStatus.EVIDENCE_INSUFFICIENT:
             out.append(Notice("evidence_insufficient", "alert",
                               f"{period_id}/{e.indicator} : aucun paiement, l'évaluation ne satisfait pas aux standards de preuve.",
                               f"{period_id}/{e.indicator}: no payment, the evaluation does not meet evidence standards."))
-        elif e.status == "pending":
+        elif e.status is EntitlementStatus.PENDING:
             out.append(Notice("pending_result", "info",
                               f"{period_id}/{e.indicator} : pas encore de résultat pour la vague {e.wave}.",
                               f"{period_id}/{e.indicator}: no result yet for wave {e.wave}."))

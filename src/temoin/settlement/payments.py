@@ -31,15 +31,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 
 from temoin.contract.model import Contract, Design, IndicatorPrice
 from temoin.evaluation.result import EvidenceGrade, ImpactResult
 from temoin.money import Money, to_decimal
 
-__all__ = ["IndicatorEntitlement", "OutcomeClaim", "impact_entitlement", "rate_card_entitlements", "verified_impact"]
+__all__ = ["EntitlementStatus", "IndicatorEntitlement", "OutcomeClaim", "impact_entitlement", "rate_card_entitlements", "verified_impact"]
 
-Status = Literal["paid", "below_threshold", "no_improvement", "evidence_insufficient", "paid_without_evidence_standard", "pending"]
+class EntitlementStatus(StrEnum):
+    """What the verified impact entitles to, for one priced indicator at one wave."""
+
+    PAID = "paid"
+    BELOW_THRESHOLD = "below_threshold"
+    NO_IMPROVEMENT = "no_improvement"
+    EVIDENCE_INSUFFICIENT = "evidence_insufficient"
+    PAID_WITHOUT_EVIDENCE_STANDARD = "paid_without_evidence_standard"
+    PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ class OutcomeClaim:
 class IndicatorEntitlement:
     indicator: str
     wave: str | None
-    status: Status
+    status: EntitlementStatus
     basis: str
     verified_impact: float | None
     participants: int
@@ -64,7 +72,7 @@ class IndicatorEntitlement:
     bonus: Money
     amount: Money
     """Cumulative entitlement for this indicator (units × price + bonus)."""
-    grade: str | None
+    grade: EvidenceGrade | None
     result_hash: str | None
 
     def to_dict(self) -> dict[str, object]:
@@ -104,25 +112,26 @@ def impact_entitlement(contract: Contract, price: IndicatorPrice, result: Impact
     zero = Money.zero(cur)
     unit_price = Money(price.price_per_unit, cur)
     if result is None:
-        return IndicatorEntitlement(price.indicator, wave, "pending", contract.payments.basis, None, 0,
+        return IndicatorEntitlement(price.indicator, wave, EntitlementStatus.PENDING, contract.payments.basis, None, 0,
                                     Decimal(0), unit_price, zero, zero, None, None)
     impact = verified_impact(contract, result)
     n = int(result.n_treated_followed)
     units = priced_units(contract, impact, n)
     grade_ok = result.grade.allows_payment
-    base = dict(indicator=price.indicator, wave=wave, basis=contract.payments.basis, verified_impact=impact,
-                participants=n, priced_units=units, price_per_unit=unit_price,
-                grade=result.grade.value, result_hash=result.result_hash)
+
+    def line(status: EntitlementStatus, bonus: Money, amount: Money) -> IndicatorEntitlement:
+        return IndicatorEntitlement(price.indicator, wave, status, contract.payments.basis, impact, n, units, unit_price,
+                                    bonus, amount, result.grade, result.result_hash)
+
     if not grade_ok and not contract.payments.pay_without_evidence_standard:
-        return IndicatorEntitlement(status="evidence_insufficient", bonus=zero, amount=zero, **base)  # type: ignore[arg-type]
+        return line(EntitlementStatus.EVIDENCE_INSUFFICIENT, zero, zero)
     if impact <= 0:
-        return IndicatorEntitlement(status="no_improvement", bonus=zero, amount=zero, **base)  # type: ignore[arg-type]
+        return line(EntitlementStatus.NO_IMPROVEMENT, zero, zero)
     if impact < price.threshold:
-        return IndicatorEntitlement(status="below_threshold", bonus=zero, amount=zero, **base)  # type: ignore[arg-type]
+        return line(EntitlementStatus.BELOW_THRESHOLD, zero, zero)
     bonus = _bonus(price, impact, cur)
     amount = Money(units * price.price_per_unit, cur) + bonus
-    status: Status = "paid" if grade_ok else "paid_without_evidence_standard"
-    return IndicatorEntitlement(status=status, bonus=bonus, amount=amount, **base)  # type: ignore[arg-type]
+    return line(EntitlementStatus.PAID if grade_ok else EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD, bonus, amount)
 
 
 def rate_card_entitlements(contract: Contract, claims: list[OutcomeClaim],
@@ -151,5 +160,3 @@ def rate_card_entitlements(contract: Contract, claims: list[OutcomeClaim],
     return out
 
 
-def grade_label(grade: str | None) -> str:
-    return EvidenceGrade(grade).label_en if grade else "-"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -14,13 +14,20 @@ from temoin.store.models.cohorts import (
     OutcomeRow,
     ParticipantRow,
     PlanLockRow,
-    RandomisationRow,
 )
 
 __all__ = ["CohortRepository"]
 
 IN_BATCH = 1_000
 """Keys per ``IN (…)`` query (well below SQLite's and PostgreSQL's limits on parameters)."""
+
+
+class ParticipantRef(NamedTuple):
+    """What a wave import needs to know of a stored participant."""
+
+    id: int
+    enrolled: bool
+    arm: int | None
 
 
 class CohortRepository:
@@ -75,13 +82,13 @@ class CohortRepository:
     def participants_by_key(self, contract_id: str) -> dict[str, ParticipantRow]:
         return {p.pkey: p for p in self.participants(contract_id)}
 
-    def participants_for_keys(self, contract_id: str, pkeys: Sequence[str]) -> dict[str, tuple[int, bool, int | None]]:
-        """(id, enrolled, arm) of the participants with these keys, by key (absent keys are left out)."""
-        out: dict[str, tuple[int, bool, int | None]] = {}
+    def participants_for_keys(self, contract_id: str, pkeys: Sequence[str]) -> dict[str, ParticipantRef]:
+        """The participants with these keys, by key (absent keys are left out)."""
+        out: dict[str, ParticipantRef] = {}
         for i in range(0, len(pkeys), IN_BATCH):
             q = select(ParticipantRow.pkey, ParticipantRow.id, ParticipantRow.enrolled, ParticipantRow.arm).where(
                 ParticipantRow.contract_id == contract_id, ParticipantRow.pkey.in_(pkeys[i:i + IN_BATCH]))
-            out.update((k, (pid, bool(enrolled), arm)) for k, pid, enrolled, arm in self.session.execute(q))
+            out.update((k, ParticipantRef(pid, bool(enrolled), arm)) for k, pid, enrolled, arm in self.session.execute(q))
         return out
 
     def outcome_participants(self, contract_id: str, wave: str, participant_ids: Sequence[int]) -> set[int]:
@@ -108,9 +115,6 @@ class CohortRepository:
             q = q.where(OutcomeRow.wave == wave)
         return int(self.session.execute(q).scalar_one())
 
-    def randomisations(self, contract_id: str) -> list[RandomisationRow]:
-        q = select(RandomisationRow).where(RandomisationRow.contract_id == contract_id).order_by(RandomisationRow.id)
-        return list(self.session.execute(q).scalars())
 
     def plan_locks(self, contract_id: str) -> list[PlanLockRow]:
         q = select(PlanLockRow).where(PlanLockRow.contract_id == contract_id).order_by(PlanLockRow.id)

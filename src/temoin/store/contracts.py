@@ -107,10 +107,3 @@ class ContractRepository:
         ids = self.session.execute(select(ContractRow.id).order_by(ContractRow.id)).scalars().all()
         return [self.latest(i) for i in ids]
 
-    def versions(self, contract_id: str) -> list[tuple[int, str, str]]:
-        """(version, created_by, content_hash) for each stored version, oldest first."""
-        rows = self.session.execute(
-            select(ContractVersionRow.version, ContractVersionRow.created_by, ContractVersionRow.content_hash)
-            .where(ContractVersionRow.contract_id == contract_id).order_by(ContractVersionRow.version)
-        ).all()
-        return [(r[0], r[1], r[2]) for r in rows]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from temoin.contract.model import Role
 from temoin.errors import ConflictError, NotFoundError
 from temoin.governance.budget import BudgetRow
 from temoin.governance.roles import RoleAssignment
@@ -159,7 +160,7 @@ class RoleRepository:
     def active_for_person(self, person_id: str) -> list[RoleAssignment]:
         rows = self.session.execute(select(RoleAssignmentRow).where(
             RoleAssignmentRow.person_id == person_id, RoleAssignmentRow.revoked_at.is_(None))).scalars()
-        return [RoleAssignment(r.contract_id, r.person_id, r.organisation, r.role) for r in rows]
+        return [RoleAssignment(r.contract_id, r.person_id, r.organisation, Role(r.role)) for r in rows]
 
     def add(self, a: RoleAssignment, *, actor: str) -> None:
         self.session.add(RoleAssignmentRow(contract_id=a.contract_id, person_id=a.person, organisation=a.organisation,

@@ -14,6 +14,7 @@ from temoin.governance.ledger import (
     GENESIS,
     ChainStatus,
     EntryView,
+    LedgerEvent,
     canonical_json,
     entry_hash,
     verify_entries,
@@ -21,21 +22,24 @@ from temoin.governance.ledger import (
 from temoin.store.models.ledger import LedgerRow
 
 
-def append(session: Session, *, actor: str, event: str, payload: Mapping[str, Any],
+def append(session: Session, *, actor: str, event: LedgerEvent, payload: Mapping[str, Any],
            contract_id: str | None = None) -> LedgerRow:
     """Add one entry chained to the current head. Saved with the caller's transaction, or not at all.
+
+    ``event`` is one of the closed set :class:`LedgerEvent` (an unknown kind is a programming error).
 
     Two writers racing for the same sequence number collide on the primary key (and on the unique
     ``prev_hash``), so the chain can never fork: the loser's whole transaction rolls back.
     """
+    kind = LedgerEvent(event).value
     last = session.execute(select(LedgerRow).order_by(LedgerRow.seq.desc()).limit(1)).scalar_one_or_none()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     canonical_payload = json.loads(canonical_json(payload))
-    row = LedgerRow(seq=seq, at=at, actor=actor, event=event, contract_id=contract_id,
+    row = LedgerRow(seq=seq, at=at, actor=actor, event=kind, contract_id=contract_id,
                     payload=canonical_json(canonical_payload), prev_hash=prev,
-                    hash=entry_hash(seq=seq, at=at, actor=actor, event=event, contract_id=contract_id,
+                    hash=entry_hash(seq=seq, at=at, actor=actor, event=kind, contract_id=contract_id,
                                     payload=canonical_payload, prev_hash=prev))
     session.add(row)
     session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from temoin.errors import NotFoundError
 from temoin.governance.ledger import canonical_json
 from temoin.money import Money
+from temoin.settlement.approvals import ApprovalKind, SettlementStatus
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
 
 
@@ -26,7 +27,7 @@ def payments_by_year(session: Session, contract_id: str) -> dict[int, Decimal] |
     figure for that period. ``None`` when no settlement of the contract has been approved yet.
     """
     superseded = select(SettlementRow.supersedes_id).where(SettlementRow.supersedes_id.is_not(None))
-    approved = select(SettlementApprovalRow.settlement_id).where(SettlementApprovalRow.kind == "payer_approval")
+    approved = select(SettlementApprovalRow.settlement_id).where(SettlementApprovalRow.kind == ApprovalKind.PAYER_APPROVAL.value)
     rows = session.execute(
         select(SettlementRow.outputs).where(SettlementRow.contract_id == contract_id,
                                             SettlementRow.id.not_in(superseded), SettlementRow.id.in_(approved))
@@ -51,7 +52,7 @@ def digest(obj: Any) -> str:
 
 @dataclass(frozen=True)
 class Approval:
-    kind: str
+    kind: ApprovalKind
     party_id: str
     person: str
     comment: str | None
@@ -83,10 +84,10 @@ class SettlementRecord:
     approvals: tuple[Approval, ...]
 
     @property
-    def status(self) -> str:
-        return "superseded" if self.superseded_by is not None else "current"
+    def status(self) -> SettlementStatus:
+        return SettlementStatus.SUPERSEDED if self.superseded_by is not None else SettlementStatus.CURRENT
 
-    def approval(self, kind: str) -> Approval | None:
+    def approval(self, kind: ApprovalKind) -> Approval | None:
         return next((a for a in self.approvals if a.kind == kind), None)
 
     def to_dict(self) -> dict[str, object]:
@@ -116,11 +117,12 @@ class SettlementRepository:
         self.session.flush()
         return self._record(row)
 
-    def add_approval(self, settlement_id: int, *, kind: str, party_id: str, person: str, comment: str | None) -> Approval:
+    def add_approval(self, settlement_id: int, *, kind: ApprovalKind, party_id: str, person: str,
+                     comment: str | None) -> Approval:
         row = SettlementApprovalRow(settlement_id=settlement_id, kind=kind, party_id=party_id, person=person, comment=comment)
         self.session.add(row)
         self.session.flush()
-        return Approval(row.kind, row.party_id, row.person, row.comment, row.at)
+        return Approval(ApprovalKind(row.kind), row.party_id, row.person, row.comment, row.at)
 
     def get(self, settlement_id: int) -> SettlementRecord:
         row = self.session.get(SettlementRow, settlement_id)
@@ -148,4 +150,4 @@ class SettlementRepository:
             inputs=json.loads(row.inputs), inputs_hash=row.inputs_hash, outputs=json.loads(row.outputs),
             outputs_hash=row.outputs_hash, supersedes_id=row.supersedes_id, reason=row.reason,
             created_at=row.created_at, created_by=row.created_by, superseded_by=by,
-            approvals=tuple(Approval(a.kind, a.party_id, a.person, a.comment, a.at) for a in approvals))
+            approvals=tuple(Approval(ApprovalKind(a.kind), a.party_id, a.person, a.comment, a.at) for a in approvals))

@@ -40,9 +40,6 @@ class Ctx:
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     csrf: str = ""
 
-    @property
-    def is_api(self) -> bool:
-        return self.request.url.path.startswith("/api/")
 
     def contract_permissions(self, contract_id: str) -> frozenset[str]:
         if self.account is None:

@@ -32,10 +32,6 @@ class TooLarge(TemoinError):
                          hint_en="Split the file or contact the administrator.")
 
 
-def denied(fr: str, en: str) -> AccessDenied:
-    return AccessDenied("access.denied", fr, en)
-
-
 def status_of(exc: TemoinError) -> int:
     if isinstance(exc, NotSignedIn | AuthenticationError):
         return 401

@@ -14,6 +14,7 @@ from temoin.evaluation.result import EvidenceGrade
 from temoin.services.contracts import get_contract
 from temoin.services.evaluations import latest_results, stored_cohort_flow
 from temoin.services.settlements import list_settlements
+from temoin.settlement.approvals import ApprovalKind, SettlementStatus
 from temoin.store import ledger, read_scope, session_scope
 
 
@@ -104,7 +105,7 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
     months = {w.id: w.months_after_enrolment for w in contract.evaluation.follow_up_waves}
     mine = [r for r in results if r.indicator == primary] or results
     last = max(mine, key=lambda r: months.get(r.wave, 0), default=None)
-    current = [r for r in list_settlements(engine, contract.id) if r.status == "current"]
+    current = [r for r in list_settlements(engine, contract.id) if r.status is SettlementStatus.CURRENT]
     settled = max(current, key=lambda r: r.id, default=None)
     waves = (flow or {}).get("waves") or []
     return {
@@ -119,7 +120,7 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
         "settlement": None if settled is None else {
             "id": settled.id, "as_of": settled.as_of.isoformat() if settled.as_of else None,
             "total_paid": _s(settled.total_paid.amount), "currency": settled.total_paid.currency,
-            "payer_approved": settled.approval("payer_approval") is not None},
+            "payer_approved": settled.approval(ApprovalKind.PAYER_APPROVAL) is not None},
     }
 
 

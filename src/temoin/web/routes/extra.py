@@ -10,12 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
 from temoin.reports.charts import power_curve
 from temoin.reports.report import ReportData, render_pdf
 from temoin.services import evaluations, settlements
 from temoin.services.governance import list_roles
 from temoin.services.reports import build_report
+from temoin.settlement.approvals import ApprovalKind
 from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
@@ -93,10 +95,10 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
-                         charts=report.charts, labels=settlements.APPROVALS)
+                         charts=report.charts, kinds=ApprovalKind)
 
 
-def _organisation(ctx: Ctx, contract_id: str, role: str) -> str:
+def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:
     account = ctx.signed_in()
     for r in list_roles(ctx.engine, contract_id=contract_id, person=account.person_id):
         if r["role"] == role:
@@ -123,9 +125,8 @@ async def settlement_action(ctx: CtxDep, contract_id: str, action: str, request:
             raise InvalidInputError("web.settlement_other_contract",
                                     f"Le règlement n° {raw} ne concerne pas « {contract_id} ».",
                                     f"Settlement #{raw} is not for '{contract_id}'.", path="settlement_id")
-        kind, role = (("evaluator_certification", "evaluator") if action == "certify"
-                      else ("payer_approval", "outcome_payer"))
-        settlements.approve(ctx.engine, record.id, kind=kind, party_id=_organisation(ctx, contract_id, role),
+        kind = ApprovalKind.EVALUATOR_CERTIFICATION if action == "certify" else ApprovalKind.PAYER_APPROVAL
+        settlements.approve(ctx.engine, record.id, kind=kind, party_id=_organisation(ctx, contract_id, kind.role),
                             person=account.display_name, actor=ctx.actor,
                             comment=str(form.get("comment") or "") or None)
     return _back(f"/contracts/{contract_id}/settlement")
