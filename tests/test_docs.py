@@ -28,3 +28,12 @@ def test_every_setting_is_documented() -> None:
     assert declared == documented
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no description"
+
+
+def test_the_table_of_parts_names_every_folder_of_the_package() -> None:
+    """Every folder of ``src/temoin`` (and no folder that does not exist) is in the README's table of parts."""
+    package = Path(__file__).resolve().parents[1] / "src" / "temoin"
+    folders = {p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    table = README.split("## What Témoin does", 1)[1].split("\n\n", 2)[1]
+    named = set(re.findall(r"`src/temoin/([a-z_]+)/`", table))
+    assert named == folders

@@ -208,3 +208,24 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
     assert {"settlement.recorded", "settlement.evaluator_certification", "settlement.payer_approval"} <= set(events)
     pdf = payer.get(f"/contracts/{C}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_an_app_built_with_its_own_secret_pseudonymises_with_that_secret(sqlite_engine: Engine, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings given to ``create_app`` are the ones used, not the environment's: participants
+    uploaded through that app are keyed with the app's own pseudonymisation secret."""
+    from temoin.evaluation.pseudonym import pseudonymise
+
+    monkeypatch.setenv("TEMOIN_PSEUDONYM_SECRET", "the-environment-secret")
+    own = "this-app-s-own-pseudonym-secret-of-enough-length"
+    site = make_site(sqlite_engine, pseudonym_secret=own)
+    op = site.signed_in("operator")
+    content = _participants(tmp_path)
+    r = _upload(op, "participants", "p.csv", content, csrf_of(op, f"/contracts/{C}/data"))
+    assert r.status_code == 200, r.text[-500:]
+    first_id = content.decode("utf-8").splitlines()[1].split(",")[0]
+    with sqlite_engine.connect() as conn:
+        keys = {row[0] for row in conn.execute(text("SELECT pkey FROM cohort_participants"))}
+    assert pseudonymise(first_id, C, master=own) in keys
+    assert pseudonymise(first_id, C, master="the-environment-secret") not in keys
+    assert pseudonymise(first_id, C, master=Settings(pseudonym_secret="").secret_key) not in keys
