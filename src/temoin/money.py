@@ -22,6 +22,21 @@ from temoin.errors import CurrencyMismatchError, InvalidInputError
 
 CENT = Decimal("0.01")
 DEFAULT_CURRENCY = "EUR"
+# The currencies in use (ISO 4217 codes that are legal tender somewhere), as the Unicode CLDR
+# lists them for 2026-12-03 (tests/test_money.py compares this set with Babel's copy of the CLDR).
+ISO_4217: frozenset[str] = frozenset({
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD",
+    "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP",
+    "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR",
+    "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF",
+    "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
+    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD",
+    "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB",
+    "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU",
+    "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+})
 
 
 def to_decimal(value: object, *, path: str | None = None) -> Decimal:
@@ -47,6 +62,20 @@ def to_decimal(value: object, *, path: str | None = None) -> Decimal:
     return d
 
 
+def check_currency(code: str, *, path: str | None = None) -> str:
+    """``code`` if it is an ISO 4217 currency in use (upper case, e.g. EUR, GBP, USD), else a clear error."""
+    if code not in ISO_4217:
+        raise InvalidInputError(
+            "money.currency",
+            f"Code de devise inconnu : « {code} ».",
+            f"Unknown currency code: '{code}'.",
+            path=path,
+            hint_fr="Utilisez un code ISO 4217 en majuscules, comme EUR, GBP ou USD.",
+            hint_en="Use an upper-case ISO 4217 code such as EUR, GBP or USD.",
+        )
+    return code
+
+
 def round_cents(value: Decimal) -> Decimal:
     """Round to the cent, half away from zero: the one rounding rule for money."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -59,14 +88,7 @@ class Money:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "amount", round_cents(to_decimal(self.amount)))
-        if len(self.currency) != 3 or not self.currency.isupper():
-            raise InvalidInputError(
-                "money.currency",
-                f"Code de devise inconnu : « {self.currency} ».",
-                f"Unknown currency code: '{self.currency}'.",
-                hint_fr="Utilisez un code ISO 4217 comme EUR.",
-                hint_en="Use an ISO 4217 code such as EUR.",
-            )
+        check_currency(self.currency)
 
     @classmethod
     def of(cls, amount: object, currency: str = DEFAULT_CURRENCY) -> Money:

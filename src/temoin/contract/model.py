@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,7 +24,7 @@ from pydantic import (
 )
 
 from temoin.errors import TemoinError
-from temoin.money import Money, to_decimal
+from temoin.money import ISO_4217, Money, to_decimal
 
 
 class _Strict(BaseModel):
@@ -45,6 +46,12 @@ def _parse_amount(value: Any, info: ValidationInfo) -> Any:
         except TemoinError as exc:
             raise ValueError(exc.en) from None
     return value
+
+
+def _iso_currency(code: str) -> str:
+    if code not in ISO_4217:
+        raise ValueError(f"'{code}' is not an ISO 4217 currency code in use (write it in capitals, e.g. EUR, GBP, USD)")
+    return code
 
 
 def _amount_to_yaml(value: Decimal) -> str:
@@ -95,7 +102,11 @@ class Party(_Strict):
         description="Parties this one belongs to, owns, or is owned or funded by (used for independence checks).",
     )
     max_commitment: NonNegAmount | None = Field(
-        None, description="For an outcome payer: the most it may pay under this contract."
+        None, description="For an outcome payer: the most it may pay under this contract (a cap on its payments)."
+    )
+    payment_share: float | None = Field(
+        None, gt=0, le=1,
+        description="For one of several outcome payers: its share of every outcome payment (the shares add up to 1).",
     )
     public: bool = True
 
@@ -290,17 +301,45 @@ class BonusTier(_Strict):
     bonus: NonNegAmount
 
 
+class GridStep(_Strict):
+    at_least: float = Field(description="Verified impact (indicator units) at or above which this amount is due.")
+    amount: NonNegAmount = Field(description="The cumulative amount due for this indicator at this step.")
+
+
+class Gate(_Strict):
+    indicator: Identifier
+    at_least: float = Field(description="Verified value of that indicator, at the same wave, needed for any payment.")
+
+
+class PooledFallback(_Strict):
+    wave: Identifier = Field(description="The wave whose result pools every cohort.")
+    threshold: float = Field(description="Verified pooled impact at or above which the pooled entitlement is due.")
+
+
 class IndicatorPrice(_Strict):
     indicator: Identifier
-    price_per_unit: NonNegAmount = Field(description="Paid per unit of verified impact per treated participant.")
-    threshold: float = Field(0.0, description="Verified impact below which nothing is paid.")
+    price_per_unit: NonNegAmount = Field(
+        Decimal(0), description="Paid per unit of verified impact per treated participant.")
+    threshold: float = Field(0.0, description="Verified impact below which nothing is paid (at or above it pays).")
     bonus_tiers: list[BonusTier] = Field(default_factory=list)
+    grid: list[GridStep] = Field(
+        default_factory=list,
+        description="A stepped grid instead of a price: the amount of the highest step reached (steps increasing).",
+    )
+    requires: list[Gate] = Field(
+        default_factory=list, description="Other indicators that must reach a value at the same wave for any payment.")
+    pooled: PooledFallback | None = Field(
+        None, description="With payments by cohort: a pooled result over all cohorts that pays if the cohorts did not.")
 
 
 class RateCardItem(_Strict):
     outcome: Identifier
     label: Text
     price: NonNegAmount
+    unit_saving: NonNegAmount | None = Field(
+        None, description="Public cost avoided each time this outcome is achieved (for the savings cap).")
+    expected_rate: float | None = Field(
+        None, ge=0, le=1, description="Share of participants expected to achieve it (for the risk simulation).")
 
 
 class Period(_Strict):
@@ -313,6 +352,11 @@ class Period(_Strict):
 
 class Payments(_Strict):
     basis: Literal["point_estimate", "lower_confidence_bound"] = "lower_confidence_bound"
+    accumulation: Literal["cumulative", "by_cohort"] = Field(
+        "cumulative",
+        description="cumulative: each period's result is cumulative since enrolment (later waves of the same people); "
+                    "by_cohort: each period's wave is a separate cohort and entitlements add up across periods.",
+    )
     pay_without_evidence_standard: bool = Field(
         False, description="Pay even when the evaluation does not meet evidence standards (shown loudly)."
     )
@@ -349,8 +393,17 @@ class Tranche(_Strict):
 
 
 class Guarantee(_Strict):
+    """A guarantor covers an investor's principal not repaid at the end: a share of it, or a fixed amount."""
+
     guarantor: Identifier
-    share_of_principal: float = Field(gt=0, le=1)
+    share_of_principal: float | None = Field(None, gt=0, le=1)
+    amount: NonNegAmount | None = Field(None, description="A fixed amount guaranteed (at most the principal).")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Guarantee:
+        if (self.share_of_principal is None) == (self.amount is None):
+            raise ValueError("a guarantee is either share_of_principal or amount (exactly one of them)")
+        return self
 
 
 class Investment(_Strict):
@@ -428,7 +481,8 @@ class Contract(_Strict):
     summary: Text
     policy_sector: Literal["child_protection", "housing", "employment", "health", "education", "justice", "other"]
     jurisdiction: str = Field(min_length=1, description="e.g. 'FR-59' (Nord) or 'FR'.")
-    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+    currency: Annotated[str, AfterValidator(_iso_currency)] = Field(
+        "EUR", description="ISO 4217 code of every amount in the contract (EUR, GBP, USD…).")
     signed_date: dt.date | None = None
     start_date: dt.date
     end_date: dt.date

@@ -1,0 +1,142 @@
+"""The two kinds of numbers the payment rule runs on: exact ``Decimal`` amounts, or floats.
+
+:mod:`temoin.settlement.rule` is written once and runs on either. ``EXACT`` holds amounts as numpy
+arrays of ``Decimal`` (``dtype=object``): ``settle`` runs the rule on one scenario and reports
+those amounts. ``FLOAT`` holds them as float64 arrays: the risk simulation and the design diagnosis
+run the same rule on many scenarios at once. Both round an amount to the cent, half away from
+zero, at the same steps (the one rounding rule of :mod:`temoin.money`); the float rounding first
+removes the binary representation error of decimal values (a guard of 1e-9 of a cent, far below
+any amount that matters), so both kinds give the same cents.
+
+>>> import numpy as np
+>>> from decimal import Decimal
+>>> EXACT.cents(EXACT.array([Decimal("0.015"), Decimal("-0.015")])).tolist()
+[Decimal('0.02'), Decimal('-0.02')]
+>>> FLOAT.cents(np.array([0.1 * 5 * 0.03, -0.015])).tolist()
+[0.02, -0.02]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from temoin.money import CENT, round_cents, to_decimal
+
+__all__ = ["EXACT", "FLOAT", "Arith", "Num"]
+
+Num = npt.NDArray[Any]
+"""An amount or a number per scenario: a float64 array, or an object array of ``Decimal``."""
+
+_round = np.frompyfunc(round_cents, 1, 1)
+_to_decimal = np.frompyfunc(to_decimal, 1, 1)
+_GUARD = 1e-9
+
+
+class Arith:
+    """Arithmetic the rule needs beyond ``+ - *``, ``np.minimum``, ``np.maximum`` and ``np.where``."""
+
+    exact: bool
+
+    def array(self, values: Sequence[Any]) -> Num:
+        raise NotImplementedError
+
+    def zeros(self, s: int) -> Num:
+        raise NotImplementedError
+
+    def const(self, value: Decimal | float | int) -> Any:
+        """A contract constant (a price, a cap) as this kind of number."""
+        raise NotImplementedError
+
+    def of_floats(self, x: npt.ArrayLike) -> Num:
+        """Measured numbers (impacts, counts) as this kind of number; Decimal through ``str`` as
+        :func:`temoin.money.to_decimal` reads them."""
+        raise NotImplementedError
+
+    def cents(self, x: Num) -> Num:
+        """Rounded to the cent, half away from zero."""
+        raise NotImplementedError
+
+    def to_float(self, x: Num) -> npt.NDArray[np.float64]:
+        return np.asarray(x, dtype=np.float64)
+
+    def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:
+        """``total`` split by ``weights`` (the same for every scenario); exact: to the cent, adding up."""
+        raise NotImplementedError
+
+
+class _Exact(Arith):
+    exact = True
+
+    def array(self, values: Sequence[Any]) -> Num:
+        out = np.empty(len(values), dtype=object)
+        out[:] = [to_decimal(v) for v in values]
+        return out
+
+    def zeros(self, s: int) -> Num:
+        return self.array([Decimal(0)] * s)
+
+    def const(self, value: Decimal | float | int) -> Decimal:
+        return value if isinstance(value, Decimal) else to_decimal(repr(value) if isinstance(value, float) else value)
+
+    def of_floats(self, x: npt.ArrayLike) -> Num:
+        arr = np.asarray(x)
+        if arr.dtype == object:
+            return arr
+        return np.asarray(_to_decimal(arr.astype(np.float64).tolist() if arr.ndim else float(arr)), dtype=object)
+
+    def cents(self, x: Num) -> Num:
+        return np.asarray(_round(x), dtype=object)
+
+    def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:
+        """Largest-remainder split of each scenario's total (whole cents), ties to the first listed."""
+        w = [self.const(v) for v in weights]
+        wsum = sum(w, Decimal(0))
+        shares = [self.zeros(len(total)) for _ in w]
+        if not w or wsum <= 0:
+            return shares
+        for k, t in enumerate(total):
+            cents = int(round_cents(t) / CENT)
+            exact = [Decimal(cents) * wi / wsum for wi in w]
+            floors = [int(e) for e in exact]
+            order = sorted(range(len(w)), key=lambda i: (-(exact[i] - floors[i]), i))
+            for i in order[: cents - sum(floors)]:
+                floors[i] += 1
+            for i, f in enumerate(floors):
+                shares[i][k] = Decimal(f) * CENT
+        return shares
+
+
+class _Float(Arith):
+    exact = False
+
+    def array(self, values: Sequence[Any]) -> Num:
+        return np.asarray([float(v) for v in values], dtype=np.float64)
+
+    def zeros(self, s: int) -> Num:
+        return np.zeros(s)
+
+    def const(self, value: Decimal | float | int) -> float:
+        return float(value)
+
+    def of_floats(self, x: npt.ArrayLike) -> Num:
+        return np.asarray(x, dtype=np.float64)
+
+    def cents(self, x: Num) -> Num:
+        a = np.abs(x) * 100.0
+        return np.copysign(np.floor(a + (0.5 + _GUARD * np.maximum(a, 1.0))), x) / 100.0
+
+    def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:
+        w = [float(v) for v in weights]
+        wsum = sum(w)
+        if not w or wsum <= 0:
+            return [np.zeros_like(total) for _ in w]
+        return [total * (wi / wsum) for wi in w]
+
+
+EXACT: Arith = _Exact()
+FLOAT: Arith = _Float()
