@@ -370,6 +370,16 @@ def prepare(
             hint_fr="Vérifiez l'affectation et les filtres appliqués aux données.",
             hint_en="Check the assignment and any filter applied to the data.",
         )
+    if min(n1, n0) == 1:
+        one_fr, one_en = ("programme", "programme") if n1 == 1 else ("témoin", "control")
+        notes.append(
+            bilingual(
+                f"Une seule personne dans le groupe {one_fr} : la variance de ce groupe n'est pas estimée "
+                "(l'erreur type repose sur l'autre groupe) ; p-valeur et intervalle très fragiles.",
+                f"A single person in the {one_en} group: that group's variance is not estimated (the standard "
+                "error rests on the other group); p-value and interval very fragile.",
+            )
+        )
     if all_equal(y):
         raise InvalidInputError(
             "evaluation.constant_outcome",

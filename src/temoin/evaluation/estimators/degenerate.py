@@ -71,20 +71,24 @@ def outcome_scale(y: FloatArray) -> float:
     return float(np.max(np.abs(y)))
 
 
+def _word(value: float) -> str:
+    return "NaN" if math.isnan(value) else ("+∞" if value > 0 else "-∞")
+
+
 def not_estimable_note(std_error: float, estimate: float = 0.0) -> str:
     """The note of a degenerate result, saying which case it is (bilingual, stable wording)."""
     if not math.isfinite(estimate):
         return bilingual(
-            f"Effet non estimable : l'estimation n'est pas finie ({estimate}) — dépassement numérique, "
+            f"Effet non estimable : l'estimation n'est pas finie ({_word(estimate)}) — dépassement numérique, "
             "valeurs trop grandes ? Exprimez-les dans une autre unité. Ni p-valeur ni intervalle.",
-            f"Effect not estimable: the estimate is not finite ({estimate}) — numerical overflow, "
+            f"Effect not estimable: the estimate is not finite ({_word(estimate)}) — numerical overflow, "
             "values too large? Express them in another unit. No p-value or interval.",
         )
     if not math.isfinite(std_error):
         return bilingual(
-            f"Effet non estimable : erreur type non finie ({std_error}) — dépassement numérique, "
+            f"Effet non estimable : erreur type non finie ({_word(std_error)}) — dépassement numérique, "
             "valeurs trop grandes ? Exprimez-les dans une autre unité. Ni p-valeur ni intervalle.",
-            f"Effect not estimable: the standard error is not finite ({std_error}) — numerical overflow, "
+            f"Effect not estimable: the standard error is not finite ({_word(std_error)}) — numerical overflow, "
             "values too large? Express them in another unit. No p-value or interval.",
         )
     return bilingual(
