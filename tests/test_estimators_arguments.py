@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +109,7 @@ def test_lee_bounds_arguments() -> None:
                      ({"bootstrap": -1}, "evaluation.bad_bootstrap"), ({"bootstrap": 10}, "evaluation.bad_bootstrap"),
                      ({"bootstrap": 2.5}, "evaluation.bad_bootstrap")):
         with pytest.raises(InvalidInputError) as ei:
-            lee_bounds(df, "y", "t", **kw)  # type: ignore[arg-type]
+            lee_bounds(df, "y", "t", **kw)
         assert ei.value.code == code, kw
     # before: alpha = 2 gave an interval with ci_low > ci_high; now the interval holds the bounds
     r = lee_bounds(df, "y", "t", alpha=0.1, bootstrap=200, seed=1)
@@ -134,14 +134,14 @@ def test_other_arguments_are_checked() -> None:
     rng = np.random.default_rng(7)
     df = pd.DataFrame({"y": rng.normal(size=60), "t": np.tile([0, 1], 30), "x": rng.normal(size=60),
                        "c": np.repeat(np.arange(12), 5), "p": np.repeat([0, 1], 30)})
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: estimate_effect(df, "y", "t", cluster="c", se="HC9"), "evaluation.bad_se_type"),  # was: CR2, silently
         (lambda: estimate_effect(df, "y", "t", alpha=float("nan")), "evaluation.bad_alpha"),
         (lambda: estimate_effect(df, "y", "t", ["x"], method="matching", caliper=-1.0), "evaluation.bad_caliper"),
         (lambda: did_effect(df, "y", "t", "p", alpha=1.5), "evaluation.bad_alpha"),
         (lambda: benchmark_compare(30, 100, 0.2, alpha=0.0), "evaluation.bad_alpha"),
         (lambda: batch_effects(df, np.ones((60, 2)), "t", alpha=-0.1), "evaluation.bad_alpha"),
-        (lambda: randomization_inference(df, "y", "t", permutations=99.5), "evaluation.ri_permutations"),  # type: ignore[arg-type]
+        (lambda: randomization_inference(df, "y", "t", permutations=99.5), "evaluation.ri_permutations"),
     ]
     for run, code in cases:
         with pytest.raises(InvalidInputError) as ei:

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -210,8 +211,8 @@ def _run_all(d: pd.DataFrame, kinds: tuple[str, ...], *, cluster: str | None = N
     n = len(d)
     if "plain" in kinds:
         for se in ses:
-            out[f"diff_in_means {se}"] = lambda s=se: estimate_effect(d, "y", "t", method="diff_in_means", se=s,
-                                                                      cluster=cluster, weights=weights)
+            out[f"diff_in_means {se}"] = partial(estimate_effect, d, "y", "t", method="diff_in_means", se=se,
+                                                 cluster=cluster, weights=weights)
         if cluster is None:
             out["matching"] = lambda: estimate_effect(d, "y", "t", ["x"], method="matching")
             out["ipw ATE"] = lambda: estimate_effect(d, "y", "t", ["x"], method="ipw", weights=weights)
@@ -224,8 +225,8 @@ def _run_all(d: pd.DataFrame, kinds: tuple[str, ...], *, cluster: str | None = N
     if "adjusted" in kinds:
         for method in ("ols", "lin"):
             for se in ses:
-                out[f"{method} {se}"] = lambda m=method, s=se: estimate_effect(d, "y", "t", ["x"], method=m, se=s,
-                                                                                cluster=cluster, weights=weights)
+                out[f"{method} {se}"] = partial(estimate_effect, d, "y", "t", ["x"], method=method, se=se,
+                                                cluster=cluster, weights=weights)
         out["randomisation inference"] = lambda: randomization_inference(d, "y", "t", ["x"], cluster=cluster,
                                                                          permutations=199, seed=1)
     return out
@@ -420,7 +421,7 @@ def test_a_nan_lower_bound_never_pays() -> None:
     est = EffectEstimate(30.0, nan, nan, nan, nan, 300.0, 368, 368, "HC2", "ols")
     result = ImpactResult(contract.id, 1, "placement_days", "m12", est, 30.0, nan, 368, EvidenceGrade.DOES_NOT_MEET)
     # a stored result comes back from JSON with null for NaN: it reads back as the same record
-    again = ImpactResult(contract.id, 1, "placement_days", "m12", est, 30.0, None, 368,  # type: ignore[arg-type]
+    again = ImpactResult(contract.id, 1, "placement_days", "m12", est, 30.0, None, 368,
                          EvidenceGrade.DOES_NOT_MEET)
     assert math.isnan(again.improvement_lower) and again.result_hash == result.result_hash
     try:

@@ -108,8 +108,8 @@ def test_shuffling_rows_never_changes_an_estimate_se_or_p_value(seed: int, n: in
     for cfg in CONFIGS:
         kw = dict(cfg)
         cov = kw.pop("covariates", [])
-        first = _outcome(lambda d=df, kw=kw, cov=cov: estimate_effect(d, "y", "t", cov, **kw))  # type: ignore[misc]
-        second = _outcome(lambda d=shuffled, kw=kw, cov=cov: estimate_effect(d, "y", "t", cov, **kw))  # type: ignore[misc]
+        first = _outcome(lambda d=df, kw=kw, cov=cov: estimate_effect(d, "y", "t", cov, **kw))
+        second = _outcome(lambda d=shuffled, kw=kw, cov=cov: estimate_effect(d, "y", "t", cov, **kw))
         _compare(first, second, scale, str(cfg))
     lee = [_outcome(lambda d=d: lee_bounds(d, "y_lost", "t", bootstrap=60, seed=3)) for d in (df, shuffled)]
     _compare(lee[0], lee[1], scale, "lee_bounds")
@@ -131,12 +131,11 @@ def test_difference_in_differences_ignores_row_order(seed: int, units: int, shuf
     scale = float(np.abs(y).max())
     two = [f[f["t"].isin([0, 3])] for f in (df, shuffled)]
     for se in ("CR1", "CR2", "HC1"):
-        a = _outcome(lambda: did_effect(df, "y", "d", "t", unit="u", method="twfe", se=se))
-        b = _outcome(lambda: did_effect(shuffled, "y", "d", "t", unit="u", method="twfe", se=se))
-        _compare(a, b, scale, f"twfe {se}")
-        a = _outcome(lambda: did_effect(two[0], "y", "g", "t", unit="u", covariates=["x"], se=se))
-        b = _outcome(lambda: did_effect(two[1], "y", "g", "t", unit="u", covariates=["x"], se=se))
-        _compare(a, b, scale, f"did {se}")
+        twfe = [_outcome(lambda f=f, s=se: did_effect(f, "y", "d", "t", unit="u", method="twfe", se=s))
+                for f in (df, shuffled)]
+        _compare(twfe[0], twfe[1], scale, f"twfe {se}")
+        did = [_outcome(lambda f=f, s=se: did_effect(f, "y", "g", "t", unit="u", covariates=["x"], se=s)) for f in two]
+        _compare(did[0], did[1], scale, f"did {se}")
 
 
 # --- matching ties -------------------------------------------------------------------------------
@@ -171,12 +170,12 @@ def _abadie_imbens_by_loops(df: pd.DataFrame, covariates: list[str]) -> tuple[fl
         gaps = np.abs(s[controls] - s[i])
         tied = controls[gaps <= gaps.min() + 1e-9]
         diffs.append(y[i] - y[tied].mean())
-        for j in tied:
+        for j in tied.tolist():
             k[j] += 1 / len(tied)
             k2[j] += 1 / len(tied) ** 2
     att = float(np.mean(diffs))
     extra = 0.0
-    for j in controls:
+    for j in controls.tolist():
         others = controls[controls != j]
         gaps = np.abs(s[others] - s[j])
         near = others[gaps <= gaps.min() + 1e-9]
