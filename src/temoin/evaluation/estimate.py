@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from temoin.errors import InvalidInputError
@@ -124,10 +125,12 @@ def estimate_effect(
                 hint_en="Use 'ols' or 'lin' for a randomised trial.",
             )
 
-        if method == "matching":
-            return matching_effect(p, alpha=alpha, caliper=caliper)
-        return ipw_effect(p, alpha=alpha, estimand=chosen)
-    r = regression_effect(p, method, se)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
+            if method == "matching":
+                return matching_effect(p, alpha=alpha, caliper=caliper)
+            return ipw_effect(p, alpha=alpha, estimand=chosen)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
+        r = regression_effect(p, method, se)
     inference = guarded_inference(r.estimate, r.std_error, r.df, alpha, outcome_scale(p.y))
     notes = (*p.notes, *r.notes, *inference.notes)
     ri_p: float | None = None

@@ -68,7 +68,7 @@ def outcome_scale(y: FloatArray) -> float:
     """The outcome's scale for :func:`degenerate_se`: its largest absolute value (0.0 when empty)."""
     if y.size == 0:
         return 0.0
-    return float(np.max(np.abs(y)))
+    return max(abs(float(np.max(y))), abs(float(np.min(y))))  # no n-long temporary
 
 
 def _word(value: float) -> str:
@@ -130,11 +130,22 @@ def guarded_inference(estimate: float, std_error: float, df: float, alpha: float
     return Inference(std_error, p, estimate - q * std_error, estimate + q * std_error)
 
 
-def cluster_counts(cluster: IntArray, n_clusters: int, d: FloatArray) -> tuple[int, int]:
-    """Clusters holding at least one treated unit, and at least one control unit."""
-    treated = np.bincount(cluster, weights=d, minlength=n_clusters)
-    size = np.bincount(cluster, minlength=n_clusters)
-    return int(np.count_nonzero(treated > 0)), int(np.count_nonzero(treated < size))
+def cluster_counts(cluster: IntArray, n_clusters: int, d: FloatArray, *, enough: int | None = None) -> tuple[int, int]:
+    """Clusters holding at least one treated unit, and at least one control unit. By blocks of rows
+    (``np.bincount`` copies a read-only input: no n-long array is added to the peak); with
+    ``enough``, stops as soon as both counts have reached it (they are then lower bounds)."""
+    treated = np.zeros(n_clusters)
+    size = np.zeros(n_clusters)
+    step = max(1 << 16, n_clusters)
+    counts = (0, 0)
+    for i in range(0, cluster.shape[0], step):
+        codes = cluster[i : i + step]
+        treated += np.bincount(codes, weights=d[i : i + step], minlength=n_clusters)
+        size += np.bincount(codes, minlength=n_clusters)
+        counts = int(np.count_nonzero(treated > 0)), int(np.count_nonzero(treated < size))
+        if enough is not None and min(counts) >= enough:
+            break
+    return counts
 
 
 def cluster_warnings(n_clusters: int, treated: int, control: int) -> tuple[str, ...]:

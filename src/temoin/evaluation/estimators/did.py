@@ -147,7 +147,8 @@ def did_effect(
     for j, (_, col) in enumerate(columns):
         x[:, 1 + j] = col - col.mean() if np.ptp(col) > 0 else 0.0
     names = [INTERCEPT, *(c[0] for c in columns)]
-    fit = fit_ols(x, y, names)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
+        fit = fit_ols(x, y, names)
 
     cl_name = cluster or unit
     cl_codes = None
@@ -171,7 +172,8 @@ def did_effect(
                 f"At least two clusters are needed (column {cl_name!r}).",
                 path=cl_name,
             )
-    v = vcov(fit, se, cluster=cl_codes, n_clusters=n_cl, coef=1)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v = vcov(fit, se, cluster=cl_codes, n_clusters=n_cl, coef=1)
     est = float(fit.beta[1])
     std = float(np.sqrt(max(v.matrix[1, 1], 0.0)))
     if cl_codes is not None:

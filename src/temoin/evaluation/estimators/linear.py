@@ -134,7 +134,8 @@ def regression_effect(p: Prepared, method: str, se_type: str) -> RegressionEffec
     v = vcov(fit, se_type, cluster=p.cluster, n_clusters=p.n_clusters, coef=1)
     se = float(np.sqrt(max(v.matrix[1, 1], 0.0)))
     if p.cluster is not None and se_type in CLUSTER_TYPES:
-        notes.extend(cluster_warnings(p.n_clusters, *cluster_counts(p.cluster, p.n_clusters, p.d)))
+        # two clusters of each kind rule the single-cluster warning out: no need to look further
+        notes.extend(cluster_warnings(p.n_clusters, *cluster_counts(p.cluster, p.n_clusters, p.d, enough=2)))
     return RegressionEffect(
         estimate=float(fit.beta[1]), std_error=se, df=v.df, se_type=se_type, fit=fit, notes=tuple(notes)
     )
