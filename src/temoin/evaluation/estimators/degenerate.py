@@ -84,12 +84,21 @@ def not_estimable_note(std_error: float, estimate: float = 0.0) -> str:
             f"Effect not estimable: the estimate is not finite ({_word(estimate)}) — numerical overflow, "
             "values too large? Express them in another unit. No p-value or interval.",
         )
-    if not math.isfinite(std_error):
+    if math.isinf(std_error):
         return bilingual(
             f"Effet non estimable : erreur type non finie ({_word(std_error)}) — dépassement numérique, "
             "valeurs trop grandes ? Exprimez-les dans une autre unité. Ni p-valeur ni intervalle.",
             f"Effect not estimable: the standard error is not finite ({_word(std_error)}) — numerical overflow, "
             "values too large? Express them in another unit. No p-value or interval.",
+        )
+    if math.isnan(std_error):
+        return bilingual(
+            "Effet non estimable : erreur type indéfinie (NaN) — dépassement numérique (valeurs trop grandes ? "
+            "exprimez-les dans une autre unité), ou variance que les données ne permettent pas d'estimer "
+            "(un seul témoin, par exemple). Ni p-valeur ni intervalle.",
+            "Effect not estimable: the standard error is undefined (NaN) — numerical overflow (values too large? "
+            "express them in another unit), or a variance the data cannot estimate (a single control, for "
+            "example). No p-value or interval.",
         )
     return bilingual(
         f"Effet non estimable : erreur type nulle aux arrondis près ({std_error:.3g}) — ajustement exact, "
