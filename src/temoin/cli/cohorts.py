@@ -139,25 +139,61 @@ def register(app: typer.Typer) -> None:
     def power_cmd(contract: str = typer.Argument(None, help="A stored contract (its design and assumptions)."),
                   n: int = typer.Option(None, "--n"), effect: float = typer.Option(None, "--effect"),
                   sd: float = typer.Option(None, "--sd"), cluster_size: float = typer.Option(1.0, "--cluster-size"),
-                  alpha: float = typer.Option(0.05, "--alpha"), one_sided: bool = typer.Option(False, "--one-sided"),
-                  attrition: float = typer.Option(0.0, "--attrition"), icc: float = typer.Option(0.0, "--icc"),
+                  alpha: float = typer.Option(None, "--alpha", help="Sans contrat : 0,05 par défaut. / Without a contract: 0.05 by default."),
+                  one_sided: bool = typer.Option(False, "--one-sided"),
+                  attrition: float = typer.Option(None, "--attrition", help="Sans contrat : 0 par défaut. / Without a contract: 0 by default."),
+                  icc: float = typer.Option(None, "--icc", help="Sans contrat : 0 par défaut. / Without a contract: 0 by default."),
                   as_json: bool = typer.Option(False, "--json")) -> None:
         """Analytical power and minimum detectable effect (for a stored contract, or from options)."""
-        from temoin.evaluation.power import mde, power, power_for_contract
+        from temoin.errors import InvalidInputError
+        from temoin.evaluation.power import mde, power, power_for_contract, sample_size
 
         if contract:
             from temoin.services.contracts import get_contract
 
-            rep = power_for_contract(get_contract(engine(), contract).contract, n=n, effect=effect, sd=sd,
-                                     cluster_size=cluster_size)
+            stored = get_contract(engine(), contract).contract
+            rep = power_for_contract(stored, n=n, effect=effect, sd=sd, cluster_size=cluster_size)
+            given = [name for name, value in (("--alpha", alpha), ("--attrition", attrition), ("--icc", icc))
+                     if value is not None] + (["--one-sided"] if one_sided else [])
+            if given:
+                # the contract's own values, replaced by the ones given, as a command without the contract
+                icc_value = icc if icc is not None else (stored.evaluation.icc or 0.0)
+                sided = one_sided or rep.sidedness == "one_sided"
+                command = (f"temoin power --n {rep.n} --effect {rep.effect:g} --sd {rep.sd:g} "
+                           f"--alpha {alpha if alpha is not None else rep.alpha:g} "
+                           f"--attrition {attrition if attrition is not None else rep.attrition:g} "
+                           f"--icc {icc_value:g} --cluster-size {cluster_size:g}" + (" --one-sided" if sided else ""))
+                allocation_fr = (f" (l'allocation {rep.allocation:g} du contrat n'est pas une option : 0,5 sans contrat)"
+                                 if rep.allocation != 0.5 else "")
+                allocation_en = (f" (the contract's allocation {rep.allocation:g} is not an option: 0.5 without a contract)"
+                                 if rep.allocation != 0.5 else "")
+                raise InvalidInputError(
+                    "cli.power_contract_options",
+                    f"Avec un contrat, {', '.join(given)} ne s'applique(nt) pas : le seuil et la latéralité viennent de son "
+                    "plan d'analyse, l'attrition et l'ICC de sa section évaluation.",
+                    f"With a contract, {', '.join(given)} cannot apply: the level and sidedness come from its analysis "
+                    "plan, attrition and ICC from its evaluation section.",
+                    path=given[0],
+                    hint_fr=f"Pour d'autres hypothèses, sans le contrat : {command}{allocation_fr} ; "
+                    "ou modifiez le contrat (temoin plan amend).",
+                    hint_en=f"For other assumptions, without the contract: {command}{allocation_en}; "
+                    "or change the contract (temoin plan amend).",
+                )
             d = rep.to_dict()
+            expected = rep.effect
         else:
             if n is None or effect is None or sd is None:
                 raise typer.BadParameter(t("sans contrat, donnez --n, --effect et --sd", "without a contract, give --n, --effect and --sd"))
-            kw = {"alpha": alpha, "sidedness": "one_sided" if one_sided else "two_sided", "attrition": attrition,
-                  "icc": icc, "cluster_size": cluster_size}
+            expected = effect
+            kw = {"alpha": 0.05 if alpha is None else alpha, "sidedness": "one_sided" if one_sided else "two_sided",
+                  "attrition": 0.0 if attrition is None else attrition, "icc": 0.0 if icc is None else icc,
+                  "cluster_size": cluster_size}
             d = {"n": n, "effect": effect, "sd": sd, **kw, "power": power(effect=effect, sd=sd, n=n, **kw),  # type: ignore[arg-type]
                  "mde": mde(sd=sd, n=n, **kw)}  # type: ignore[arg-type]
+            try:
+                d["n_for_80"] = sample_size(effect=effect, sd=sd, **kw) if effect > 0 else None  # type: ignore[arg-type]
+            except InvalidInputError:
+                d["n_for_80"] = None
         if as_json:
             print_json(d)
             return
@@ -166,4 +202,9 @@ def register(app: typer.Typer) -> None:
         console.print(t(f"Effet minimal détectable (80 %) : {d['mde']:.4g}", f"Minimum detectable effect (80%): {d['mde']:.4g}"))
         if d.get("n_for_80"):
             console.print(t(f"Effectif pour 80 % de puissance : {d['n_for_80']}", f"Sample size for 80% power: {d['n_for_80']}"))
-
+        elif expected <= 0:
+            console.print(t("Effectif pour 80 % de puissance : sans objet (effet attendu nul ou négatif)",
+                            "Sample size for 80% power: not applicable (expected effect zero or negative)"))
+        else:
+            console.print(t("Effectif pour 80 % de puissance : plus d'un milliard de personnes",
+                            "Sample size for 80% power: more than a billion people"))

@@ -61,24 +61,35 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _num(value: Any, spec: str) -> str:
+    """A number, or "non estimable" / "not estimable" where it is NaN or missing (never an empty cell)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("non estimable", "not estimable")
+    return format(value, spec)
+
+
 def _print_estimate(d: dict[str, Any]) -> None:
     table = Table(title=t("Estimation de l'effet", "Effect estimate"), show_header=False)
+    missing = _num(None, "")
+    low, high = _num(d["ci_low"], ".6g"), _num(d["ci_high"], ".6g")
+    interval = missing if missing in (low, high) else f"[{low} ; {high}]"
+    method = d["method"] + (f" ({d['estimand']})" if d.get("estimand") else "")
     rows = [
-        (t("Méthode", "Method"), d["method"]),
-        (t("Effet estimé", "Estimated effect"), f"{d['estimate']:.6g}"),
-        (t("Erreur type", "Standard error"), f"{d['std_error']:.6g} ({d['se_type']})"),
+        (t("Méthode", "Method"), method),
+        (t("Effet estimé", "Estimated effect"), _num(d["estimate"], ".6g")),
+        (t("Erreur type", "Standard error"), f"{_num(d['std_error'], '.6g')} ({d['se_type']})"),
         (
             t(f"Intervalle de confiance à {1 - d['alpha']:.0%}", f"{1 - d['alpha']:.0%} confidence interval"),
-            f"[{d['ci_low']:.6g} ; {d['ci_high']:.6g}]",
+            interval,
         ),
-        (t("p-valeur", "p-value"), f"{d['p_value']:.4g}"),
-        (t("Degrés de liberté", "Degrees of freedom"), f"{d['df']:.4g}"),
+        (t("p-valeur", "p-value"), _num(d["p_value"], ".4g")),
+        (t("Degrés de liberté", "Degrees of freedom"), _num(d["df"], ".4g")),
         (t("Programme / témoin", "Programme / control"), f"{d['n_treated']} / {d['n_control']}"),
     ]
     if d.get("n_clusters"):
         rows.append((t("Grappes", "Clusters"), str(d["n_clusters"])))
     if d.get("ri_p_value") is not None:
-        rows.append((t("p-valeur par randomisation", "Randomisation p-value"), f"{d['ri_p_value']:.4g}"))
+        rows.append((t("p-valeur par randomisation", "Randomisation p-value"), _num(d["ri_p_value"], ".4g")))
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
@@ -109,6 +120,9 @@ def register(app: typer.Typer) -> None:
         ),
         ri: int = typer.Option(0, "--ri", help="Tirages d'inférence par randomisation. / Randomisation draws."),
         seed: int = typer.Option(None, "--seed", help="Graine. / Seed."),
+        estimand: str = typer.Option(
+            None, "--estimand", help="ATE | ATT (ipw : l'un ou l'autre ; matching : ATT). / ATE | ATT (ipw: either; matching: ATT)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Un objet JSON. / One JSON object."),
     ) -> None:
         """Estimer un effet (fichier CSV) ou évaluer un contrat. / Estimate an effect (CSV) or evaluate a contract."""
@@ -130,8 +144,8 @@ def register(app: typer.Typer) -> None:
             for r in results:
                 console.print(
                     f"[bold]{r.indicator}[/] — {r.wave} : "
-                    + t(f"amélioration {r.improvement:.4g} (borne basse {r.improvement_lower:.4g}), ",
-                        f"improvement {r.improvement:.4g} (lower bound {r.improvement_lower:.4g}), ")
+                    + t(f"amélioration {_num(r.improvement, '.4g')} (borne basse {_num(r.improvement_lower, '.4g')}), ",
+                        f"improvement {_num(r.improvement, '.4g')} (lower bound {_num(r.improvement_lower, '.4g')}), ")
                     + (r.grade.label_fr if lang() == "fr" else r.grade.label_en)
                 )
                 _print_estimate(r.effect.to_dict())
@@ -166,6 +180,7 @@ def register(app: typer.Typer) -> None:
             missing=missing,
             ri_permutations=ri,
             seed=seed,
+            estimand=estimand,
         )
         d = result.to_dict()
         if not ri:

@@ -11,16 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
+from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
 
-from .estimators._design import Missing, prepare
-from .estimators.linear import regression_effect, t_inference
+from .estimators._design import Missing, check_alpha, prepare
+from .estimators.degenerate import guarded_inference, outcome_scale
+from .estimators.linear import regression_effect
+from .estimators.vcov import SE_TYPES
 
-__all__ = ["METHODS", "estimate_effect"]
+__all__ = ["ESTIMANDS", "METHODS", "estimate_effect"]
 
 METHODS: tuple[str, ...] = ("diff_in_means", "ols", "lin", "matching", "ipw")
+ESTIMANDS: dict[str, tuple[str, ...]] = {
+    "diff_in_means": ("ATE",),
+    "ols": ("ATE",),
+    "lin": ("ATE",),
+    "matching": ("ATT",),
+    "ipw": ("ATE", "ATT"),
+}
+"""The estimands each method offers, the first being its default."""
 
 
 def estimate_effect(
@@ -39,26 +51,24 @@ def estimate_effect(
     ri_permutations: int = 0,
     seed: int | None = None,
     caliper: float | None = 0.2,
+    estimand: str | None = None,
 ) -> EffectEstimate:
     """Average effect of ``treatment`` (0/1) on ``outcome``.
 
     ``method``: ``"diff_in_means"`` (unadjusted; with ``block``, the block-size-weighted average of
     within-block differences), ``"ols"`` (regression adjustment; block fixed effects when ``block``
     is given), ``"lin"`` (Lin's interacted adjustment), ``"matching"`` (nearest-neighbour on a logit
-    propensity score, with ``caliper`` in SDs of the logit score) or ``"ipw"`` (inverse-probability
-    weighting). ``se``: classical, HC0–HC3, CR0, CR1, CR2 (with ``cluster``). ``missing="drop"``
-    drops incomplete rows and reports the count in ``notes``. ``ri_permutations`` > 0 adds a
+    propensity score, ties averaged, with ``caliper`` in SDs of the logit score; no ``weights``) or
+    ``"ipw"`` (inverse-probability weighting). ``estimand``: ``"ATE"`` (the regression methods and
+    IPW, by default) or ``"ATT"`` (matching; IPW with odds weights); the result names it.
+    ``se``: classical, HC0–HC3, CR0, CR1, CR2 (with ``cluster``). ``missing="drop"`` drops
+    incomplete rows and reports the count in ``notes``. ``ri_permutations`` > 0 adds a
     randomisation-inference p-value (reproducible from ``seed``).
-    """
-    from temoin.errors import InvalidInputError
 
-    if not 0 < alpha < 1:
-        raise InvalidInputError(
-            "evaluation.bad_alpha",
-            f"Seuil alpha={alpha} hors de ]0, 1[.",
-            f"Level alpha={alpha} outside (0, 1).",
-            path="alpha",
-        )
+    A standard error that is zero up to rounding, infinite or NaN gives no p-value and no interval
+    (NaN, with a note: see :mod:`temoin.evaluation.estimators.degenerate`).
+    """
+    check_alpha(alpha)
     if method not in METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
@@ -67,6 +77,37 @@ def estimate_effect(
             path="method",
             hint_fr=f"Choisissez parmi {', '.join(METHODS)}.",
             hint_en=f"Choose among {', '.join(METHODS)}.",
+        )
+    if se not in SE_TYPES:
+        raise InvalidInputError(
+            "evaluation.bad_se_type",
+            f"Type d'erreur type inconnu : {se!r}.",
+            f"Unknown standard-error type: {se!r}.",
+            path="se",
+            hint_fr=f"Choisissez parmi {', '.join(SE_TYPES)}.",
+            hint_en=f"Choose among {', '.join(SE_TYPES)}.",
+        )
+    offered = ESTIMANDS[method]
+    chosen = offered[0] if estimand is None else str(estimand).upper()
+    if chosen not in offered:
+        raise InvalidInputError(
+            "evaluation.bad_estimand",
+            f"La méthode {method!r} n'estime pas {estimand!r} ; elle estime : {', '.join(offered)}.",
+            f"Method {method!r} does not estimate {estimand!r}; it estimates: {', '.join(offered)}.",
+            path="estimand",
+            hint_fr="ATE : effet moyen sur tous ; ATT : effet moyen sur les participants du programme. "
+            "Pour l'ATT hors appariement, prenez method='ipw'.",
+            hint_en="ATE: average effect on everyone; ATT: average effect on the programme's participants. "
+            "For the ATT without matching, use method='ipw'.",
+        )
+    if method == "matching" and weights is not None:
+        raise InvalidInputError(
+            "evaluation.matching_weights",
+            f"L'appariement ne prend pas de poids (colonne {weights!r}) : ils seraient ignorés.",
+            f"Matching takes no weights (column {weights!r}): they would be ignored.",
+            path="weights",
+            hint_fr="Retirez les poids, ou prenez method='ipw' (les poids multiplient alors ceux de la propension).",
+            hint_en="Remove the weights, or use method='ipw' (the weights then multiply the propensity weights).",
         )
     p = prepare(
         data, outcome, treatment, covariates, cluster=cluster, block=block, weights=weights, missing=missing
@@ -84,12 +125,14 @@ def estimate_effect(
                 hint_en="Use 'ols' or 'lin' for a randomised trial.",
             )
 
-        if method == "matching":
-            return matching_effect(p, alpha=alpha, caliper=caliper)
-        return ipw_effect(p, alpha=alpha)
-    r = regression_effect(p, method, se)
-    pval, lo, hi = t_inference(r.estimate, r.std_error, r.df, alpha)
-    notes = (*p.notes, *r.notes)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
+            if method == "matching":
+                return matching_effect(p, alpha=alpha, caliper=caliper)
+            return ipw_effect(p, alpha=alpha, estimand=chosen)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
+        r = regression_effect(p, method, se)
+    inference = guarded_inference(r.estimate, r.std_error, r.df, alpha, outcome_scale(p.y))
+    notes = (*p.notes, *r.notes, *inference.notes)
     ri_p: float | None = None
     if ri_permutations:
         from .estimators.ri import randomization_test
@@ -98,13 +141,13 @@ def estimate_effect(
             p, method=method, permutations=ri_permutations, seed=seed
         )
         ri_p = ri.p_value
-        notes = (*notes, ri.note)
+        notes = (*notes, ri.note, *ri.notes)
     return EffectEstimate(
         estimate=r.estimate,
-        std_error=r.std_error,
-        ci_low=lo,
-        ci_high=hi,
-        p_value=pval,
+        std_error=inference.std_error,
+        ci_low=inference.ci_low,
+        ci_high=inference.ci_high,
+        p_value=inference.p_value,
         df=r.df,
         n_treated=p.n_treated,
         n_control=p.n_control,
@@ -114,4 +157,5 @@ def estimate_effect(
         notes=notes,
         n_clusters=p.n_clusters if r.se_type.startswith("CR") else None,
         ri_p_value=ri_p,
+        estimand=chosen,
     )

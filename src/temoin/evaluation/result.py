@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
@@ -32,10 +33,23 @@ class EffectEstimate:
     """Number of clusters when the standard error is clustered."""
     ri_p_value: float | None = None
     """Randomisation-inference (Fisher) p-value, when it was asked for."""
+    estimand: str | None = None
+    """What is estimated: ``"ATE"`` (average effect) or ``"ATT"`` (average effect on the treated);
+    None where the estimator does not name one (a record written before estimands were named keeps
+    its fields, and so its hash, unchanged)."""
+
+    @property
+    def estimable(self) -> bool:
+        """False when the estimators found no usable standard error (degenerate variance: zero up
+        to rounding, infinite or NaN): then the standard error, p-value and interval are NaN and a
+        note says why. Such a result must never pay."""
+        return math.isfinite(self.estimate) and math.isfinite(self.std_error) and self.std_error > 0
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
         d["notes"] = list(self.notes)
+        if self.estimand is None:
+            del d["estimand"]
         return d
 
 
@@ -82,6 +96,14 @@ class ImpactResult:
     grade_reasons: tuple[str, ...] = ()
     plan_hash: str = ""
     amendments: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # a stored result comes back from JSON, which has no NaN: a bound that was not estimable
+        # (NaN) was written as null. Read it back as NaN, so that the record and its hash are the ones
+        # the evaluation produced.
+        for name in ("improvement", "improvement_lower"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, float("nan"))
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -12,6 +12,11 @@ standard errors) on the people followed, adjusted for the plan's covariates (boo
 attribute. A benchmark comparison compares the programme's mean with the reference rate (normal
 approximation; both standard errors combined). An absolute target reports the count of
 successes (no counterfactual: graded "does not meet").
+
+An effect that is not estimable (degenerate standard error: zero up to rounding, infinite or NaN)
+has a NaN lower bound and is graded "does not meet", so it never pays; a cluster trial with a single
+cluster in one arm does not meet either, and one with fewer than ten clusters meets with
+reservations at best (see ``diagnostics.grade``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from temoin.evaluation.diagnostics import (
     volatility,
 )
 from temoin.evaluation.diagnostics._common import as_bool
+from temoin.evaluation.estimators.degenerate import guarded_inference, outcome_scale
 from temoin.evaluation.estimators.multiplicity import adjust_pvalues
 from temoin.evaluation.result import EffectEstimate, ImpactResult
 
@@ -72,6 +78,8 @@ def _numeric_covariates(frame: pd.DataFrame, contract: Contract, names: Sequence
 
 def _improvement(est: EffectEstimate, sign: int, alpha: float, sidedness: str) -> tuple[float, float]:
     imp = sign * est.estimate
+    if not est.estimable:
+        return imp, float("nan")
     if sidedness == "one_sided":
         q = float(stats.t.ppf(1 - alpha, est.df)) if np.isfinite(est.df) else float(stats.norm.ppf(1 - alpha))
         return imp, imp - q * est.std_error
@@ -81,12 +89,11 @@ def _improvement(est: EffectEstimate, sign: int, alpha: float, sidedness: str) -
 def _benchmark(y: np.ndarray, ref: float, ref_se: float, alpha: float) -> EffectEstimate:
     n = len(y)
     diff = float(y.mean() - ref)
-    se = float(np.sqrt(y.var(ddof=1) / n + ref_se**2))
-    z = diff / se if se > 0 else float("inf")
-    q = float(stats.norm.ppf(1 - alpha / 2))
-    return EffectEstimate(diff, se, diff - q * se, diff + q * se, float(2 * stats.norm.sf(abs(z))), float("inf"),
+    se = float(np.sqrt(y.var(ddof=1) / n + ref_se**2)) if n > 1 else float("nan")
+    inf = guarded_inference(diff, se, float("inf"), alpha, max(outcome_scale(y), abs(ref)))
+    return EffectEstimate(diff, inf.std_error, inf.ci_low, inf.ci_high, inf.p_value, float("inf"),
                           n, 0, "normal", "benchmark", alpha,
-                          ("Comparaison au taux de référence / Comparison with the reference rate",))
+                          ("Comparaison au taux de référence / Comparison with the reference rate", *inf.notes))
 
 
 def run_plan(
@@ -145,11 +152,14 @@ def run_plan(
             att = attrition(wave=wave.id, indicator=indicator.id, randomised=rand, followed=fol, boundary=ev.attrition_boundary)
             balance = None
             vol = None
+            clusters: tuple[int, int, int] | None = None
             if design.randomised:
                 if fol[0] < 2 or fol[1] < 2:
                     continue
                 if ev.cluster:
                     data["_cluster"] = sample.loc[data.index, ev.cluster].astype(str)
+                    clusters = (int(data["_cluster"].nunique()), int(data.loc[data["arm"] == 1, "_cluster"].nunique()),
+                                int(data.loc[data["arm"] == 0, "_cluster"].nunique()))
                 est = estimate_effect(data, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
                                       cluster="_cluster" if ev.cluster else None, se=plan.se_type or "HC2",
                                       method=method, alpha=alpha)
@@ -178,7 +188,8 @@ def run_plan(
                     f"Automatic evaluation does not cover the '{design.value}' design yet.", path="evaluation.design",
                     hint_fr="Faites estimer l'effet par l'évaluateur et enregistrez-le.", hint_en="Have the evaluator estimate the effect.")
             grade = evidence_grade(design=design, attrition=att, balance=balance, creaming=cream,
-                                   representativeness=margins, amended=bool(amendments))
+                                   representativeness=margins, amended=bool(amendments),
+                                   estimable=est.estimable or design == Design.ABSOLUTE_TARGET, clusters=clusters)
             out.results.append(ImpactResult(
                 contract_id=contract.id, contract_version=contract_version, indicator=indicator.id, wave=wave.id,
                 effect=est, improvement=float(improvement), improvement_lower=float(lower),

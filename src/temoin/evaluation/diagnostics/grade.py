@@ -14,6 +14,11 @@ Rules (after the What Works Clearinghouse Standards Handbook v4.1, adapted to CI
 - Reservations that lower "without" to "with reservations" for every design: creaming (the
   enrolled are easier than the eligible referred), a population not representative of the
   reference margins, and an analysis plan amended after it was locked.
+- An effect that is not estimable (degenerate standard error: zero up to rounding, infinite or
+  NaN; see ``estimators.degenerate``) does not meet: there is no evidence to weigh.
+- Clusters: a single cluster in the programme or the control group does not meet (the WWC's
+  "n = 1" confound: the effect cannot be told apart from that cluster); fewer than
+  ``FEW_CLUSTERS`` (10) clusters in all is a reservation (clustered inference is fragile there).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from temoin.contract.model import Design
 from temoin.evaluation.diagnostics.attrition import AttritionReport
 from temoin.evaluation.diagnostics.balance import BalanceReport
 from temoin.evaluation.diagnostics.representativeness import CreamingReport, MarginReport
+from temoin.evaluation.estimators.degenerate import FEW_CLUSTERS
 from temoin.evaluation.result import EvidenceGrade
 
 __all__ = ["Grade", "evidence_grade"]
@@ -55,7 +61,12 @@ def evidence_grade(
     creaming: CreamingReport | None = None,
     representativeness: Sequence[MarginReport] = (),
     amended: bool = False,
+    estimable: bool = True,
+    clusters: tuple[int, int, int] | None = None,
 ) -> Grade:
+    """The grade and its reasons. ``estimable``: False when the effect's standard error is
+    degenerate. ``clusters``: for a clustered analysis, the number of clusters, of clusters holding
+    programme participants and of clusters holding controls."""
     fr: list[str] = []
     en: list[str] = []
     ceiling = EvidenceGrade.MEETS
@@ -111,6 +122,24 @@ def evidence_grade(
     for margin in representativeness:
         if margin.verdict.level == "fail":
             cap(EvidenceGrade.MEETS_WITH_RESERVATIONS, margin.verdict.fr, margin.verdict.en)
+    if not estimable:
+        cap(EvidenceGrade.DOES_NOT_MEET,
+            "Effet non estimable : son erreur type est nulle aux arrondis près, infinie ou indéfinie ; "
+            "aucune preuve d'impact ne peut en être tirée.",
+            "Effect not estimable: its standard error is zero up to rounding, infinite or undefined; "
+            "no evidence of impact can be drawn from it.")
+    if clusters is not None:
+        total, treated, control = clusters
+        if min(treated, control) <= 1:
+            cap(EvidenceGrade.DOES_NOT_MEET,
+                f"Une seule grappe dans le groupe {'programme' if treated <= 1 else 'témoin'} : l'effet se confond "
+                "avec cette grappe (règle « n = 1 » du WWC).",
+                f"A single cluster in the {'programme' if treated <= 1 else 'control'} group: the effect is "
+                "confounded with that cluster (the WWC's 'n = 1' rule).")
+        elif total < FEW_CLUSTERS:
+            cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
+                f"Seulement {total} grappes (moins d'une dizaine) : l'inférence par grappe est fragile.",
+                f"Only {total} clusters (fewer than about ten): clustered inference is fragile.")
     if amended:
         cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
             "Le plan d'analyse a été modifié après son verrouillage (amendement publié).",

@@ -32,6 +32,7 @@ __all__ = [
     "Prepared",
     "all_equal",
     "bilingual",
+    "check_alpha",
     "check_columns",
     "codes_of",
     "column_sum",
@@ -123,6 +124,19 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str], *, path: str = "da
             path=path,
         )
     unknown = [c for c in columns if c not in data.columns]
+    if not unknown and not data.columns.is_unique:
+        seen = data.columns[data.columns.duplicated()]
+        twice = sorted({str(c) for c in columns if c in seen})
+        if twice:
+            names = ", ".join(repr(c) for c in twice)
+            raise InvalidInputError(
+                "evaluation.duplicate_column_name",
+                f"Plusieurs colonnes des données portent le même nom : {names}.",
+                f"Several columns of the data have the same name: {names}.",
+                path=twice[0],
+                hint_fr="Renommez ou supprimez les doublons avant l'estimation.",
+                hint_en="Rename or remove the duplicates before estimating.",
+            )
     if unknown:
         available = ", ".join(map(str, data.columns[:30]))
         names = ", ".join(repr(c) for c in unknown)
@@ -133,6 +147,19 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str], *, path: str = "da
             path=path,
             hint_fr=f"Colonnes disponibles : {available}. Vérifiez l'orthographe ou le plan d'analyse.",
             hint_en=f"Available columns: {available}. Check the spelling or the analysis plan.",
+        )
+
+
+def check_alpha(alpha: float, *, path: str = "alpha") -> None:
+    """Refuse a significance level outside (0, 1) (or not a number), naming it."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 < alpha < 1:
+        raise InvalidInputError(
+            "evaluation.bad_alpha",
+            f"Seuil alpha={alpha!r} hors de ]0, 1[.",
+            f"Level alpha={alpha!r} outside (0, 1).",
+            path=path,
+            hint_fr="Donnez un seuil entre 0 et 1 exclus, par exemple 0,05.",
+            hint_en="Give a level strictly between 0 and 1, for example 0.05.",
         )
 
 
@@ -342,6 +369,16 @@ def prepare(
             path=treatment,
             hint_fr="Vérifiez l'affectation et les filtres appliqués aux données.",
             hint_en="Check the assignment and any filter applied to the data.",
+        )
+    if min(n1, n0) == 1:
+        one_fr, one_en = ("programme", "programme") if n1 == 1 else ("témoin", "control")
+        notes.append(
+            bilingual(
+                f"Une seule personne dans le groupe {one_fr} : la variance de ce groupe n'est pas estimée "
+                "(l'erreur type repose sur l'autre groupe) ; p-valeur et intervalle très fragiles.",
+                f"A single person in the {one_en} group: that group's variance is not estimated (the standard "
+                "error rests on the other group); p-value and interval very fragile.",
+            )
         )
     if all_equal(y):
         raise InvalidInputError(

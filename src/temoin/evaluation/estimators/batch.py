@@ -5,7 +5,9 @@ linear in the outcome: the treatment coefficient is a'y with a = X B c, and ever
 a sum of squares of weighted residuals, sum_i (p_i e_i)^2 or sum_g (p_g' e_g)^2, where p depends
 on the design only. So R simulated outcome vectors cost a few (n × R) matrix products, not R fits.
 Used by the coverage simulations and the design diagnosis; equal to ``estimate_effect`` column by
-column (tested).
+column (tested), degenerate standard errors included: where :func:`.degenerate.degenerate_se`
+flags a column (SE zero up to rounding for that column's outcome scale, infinite or NaN), its
+standard error, p-value and interval are NaN.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from scipy import stats
 
 from temoin.errors import InvalidInputError
 
-from ._design import FloatArray, prepare
+from ._design import FloatArray, check_alpha, prepare
+from .degenerate import degenerate_se
 from .linear import REGRESSION_METHODS, build_design
 from .ols import fit_ols
 from .vcov import CLUSTER_TYPES, _cr2, bell_mccaffrey_df, leverages, vcov, working_rho
@@ -52,6 +55,7 @@ def batch_effects(
     alpha: float = 0.05,
 ) -> BatchEffects:
     """Effects of ``treatment`` on each column of ``outcomes`` (n, R), design taken from ``data``."""
+    check_alpha(alpha)
     y = np.asarray(outcomes, dtype=np.float64)
     if y.ndim != 2 or y.shape[0] != len(data):
         raise InvalidInputError(
@@ -113,6 +117,9 @@ def batch_effects(
         df = bell_mccaffrey_df(parts, working_rho(parts, raw, n, k))
     else:
         df = np.full(est.shape, template_df)
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = degenerate_se(std, np.max(np.abs(y), axis=0)) | ~np.isfinite(est)
+    std = np.where(bad, np.nan, std)
     q = stats.t.ppf(1 - alpha / 2, df)
     with np.errstate(divide="ignore", invalid="ignore"):
         pval = 2 * stats.t.sf(np.abs(est / std), df)

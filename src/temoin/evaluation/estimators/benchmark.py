@@ -3,17 +3,19 @@
 The effect is ``p̂ - r``; its standard error adds the sampling variance of the observed rate,
 ``p̂(1 - p̂)/n``, and the reference's own variance ``se_ref²`` (independent sources). Inference is
 normal (large-sample). Without a control cohort this cannot prove impact: the result says so.
+A standard error of zero (a rate of 0 or 1 against an exact reference) gives no p-value and no
+interval, with a note (:mod:`.degenerate`; rates have scale 1).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
 
-from ._design import bilingual
+from ._design import bilingual, check_alpha
+from .degenerate import guarded_inference
 
 __all__ = ["benchmark_compare"]
 
@@ -27,6 +29,7 @@ def benchmark_compare(
     alpha: float = 0.05,
 ) -> EffectEstimate:
     """Observed rate ``successes / n`` minus ``reference_rate``, with a normal-theory interval."""
+    check_alpha(alpha)
     if n <= 0 or not 0 <= successes <= n:
         raise InvalidInputError(
             "evaluation.bad_counts",
@@ -52,18 +55,14 @@ def benchmark_compare(
             "Comparison with an external benchmark: without a control cohort, impact is not proven.",
         )
     ]
-    if se == 0:
-        notes.append(bilingual("Erreur type nulle (taux de 0 ou 1).", "Zero standard error (rate of 0 or 1)."))
-        p = float("nan")
-    else:
-        p = float(2 * stats.norm.sf(abs(est) / se))
-    q = float(stats.norm.ppf(1 - alpha / 2))
+    inference = guarded_inference(est, se, float("inf"), alpha, 1.0)
+    notes.extend(inference.notes)
     return EffectEstimate(
         estimate=est,
-        std_error=se,
-        ci_low=est - q * se,
-        ci_high=est + q * se,
-        p_value=p,
+        std_error=inference.std_error,
+        ci_low=inference.ci_low,
+        ci_high=inference.ci_high,
+        p_value=inference.p_value,
         df=float("inf"),
         n_treated=n,
         n_control=0,

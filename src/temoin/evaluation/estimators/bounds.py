@@ -5,7 +5,11 @@ With observation rates q1 (programme) and q0 (control), the arm observed more of
 Trimming that share from the top, then from the bottom, of its observed outcomes gives the lowest
 and the highest effect compatible with the data (monotone attrition assumed). Trimming is exact:
 the boundary observation gets a fractional weight. The confidence interval (Imbens & Manski style,
-percentile bootstrap, seeded) covers the whole identified set at 1 - alpha.
+percentile bootstrap, seeded) covers the whole identified set at 1 - alpha. The bootstrap resamples
+each arm's outcomes in sorted order, so the interval does not depend on the order of the rows.
+``bootstrap=0`` gives the bounds without an interval (NaN, with a note). A bootstrap spread that is
+degenerate (zero up to rounding, or not finite: :func:`.degenerate.degenerate_se`) gives no interval
+either, with a note.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import pandas as pd
 
 from temoin.errors import InvalidInputError
 
-from ._design import FloatArray, bilingual, check_columns, numeric_column
+from ._design import FloatArray, bilingual, check_alpha, check_columns, numeric_column
+from .degenerate import degenerate_se, not_estimable_note, outcome_scale
 
-__all__ = ["LeeBounds", "lee_bounds", "trimmed_mean"]
+__all__ = ["MAX_BOOTSTRAP", "LeeBounds", "lee_bounds", "min_bootstrap", "trimmed_mean"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,16 @@ def _bounds(y1: FloatArray, y0: FloatArray, q1: float, q0: float) -> tuple[float
     return m1 - trimmed_mean(y0, share, from_top=False), m1 - trimmed_mean(y0, share, from_top=True), share
 
 
+#: The most bootstrap draws accepted (each is a Python-level resample of both arms).
+MAX_BOOTSTRAP = 100_000
+
+
+def min_bootstrap(alpha: float) -> int:
+    """Fewest bootstrap draws for a 1 - alpha percentile interval: ceil(2 / alpha), so that the
+    alpha/2 quantile lies inside the draws (40 for alpha = 0.05)."""
+    return int(np.ceil(2 / alpha - 1e-9))
+
+
 def lee_bounds(
     data: pd.DataFrame,
     outcome: str,
@@ -85,6 +100,26 @@ def lee_bounds(
             "Lee bounds are computed without covariates.",
             path="covariates",
         )
+    check_alpha(alpha)
+    low_b = min_bootstrap(alpha)
+    if (
+        isinstance(bootstrap, bool)
+        or not isinstance(bootstrap, (int, np.integer))
+        or not (bootstrap == 0 or low_b <= bootstrap <= MAX_BOOTSTRAP)
+    ):
+        raise InvalidInputError(
+            "evaluation.bad_bootstrap",
+            f"Nombre de tirages bootstrap {bootstrap!r} invalide : 0 (bornes sans intervalle) ou un entier "
+            f"entre {low_b} et {MAX_BOOTSTRAP}.",
+            f"Invalid number of bootstrap draws {bootstrap!r}: 0 (bounds without an interval) or a whole "
+            f"number between {low_b} and {MAX_BOOTSTRAP}.",
+            path="bootstrap",
+            hint_fr=f"Avec alpha = {alpha}, il faut au moins {low_b} tirages pour que le quantile alpha/2 ne "
+            "soit pas simplement le plus petit tirage. 500 convient d'ordinaire.",
+            hint_en=f"With alpha = {alpha}, at least {low_b} draws are needed for the alpha/2 quantile not to be "
+            "just the smallest draw. 500 is usually fine.",
+        )
+    bootstrap = int(bootstrap)
     check_columns(data, [outcome, treatment])
     d = numeric_column(data, treatment, "traitement", "treatment")
     if np.any(np.isnan(d)) or not np.all(np.isin(d, (0.0, 1.0))):
@@ -112,7 +147,9 @@ def lee_bounds(
     rng = np.random.default_rng(seed)
     lo_b = np.empty(bootstrap)
     hi_b = np.empty(bootstrap)
+    # each arm in sorted order (missing last): the draws depend on the values, not on the row order
     idx1, idx0 = np.flatnonzero(t), np.flatnonzero(~t)
+    idx1, idx0 = idx1[np.argsort(y[idx1], kind="stable")], idx0[np.argsort(y[idx0], kind="stable")]
     for b in range(bootstrap):
         s1 = rng.choice(idx1, size=idx1.size)
         s0 = rng.choice(idx0, size=idx0.size)
@@ -121,8 +158,26 @@ def lee_bounds(
             lo_b[b], hi_b[b] = np.nan, np.nan
             continue
         lo_b[b], hi_b[b], _ = _bounds(y[s1][ok1], y[s0][ok0], float(ok1.mean()), float(ok0.mean()))
-    ci_low = float(np.nanquantile(lo_b, alpha / 2)) if bootstrap else float("nan")
-    ci_high = float(np.nanquantile(hi_b, 1 - alpha / 2)) if bootstrap else float("nan")
+    notes: list[str] = []
+    nan = float("nan")
+    if not bootstrap:
+        ci_low = ci_high = nan
+        notes.append(bilingual("Bornes sans intervalle de confiance (bootstrap=0).",
+                               "Bounds without a confidence interval (bootstrap=0)."))
+    else:
+        finite = np.isfinite(lo_b) & np.isfinite(hi_b)
+        spread = max(float(np.std(lo_b[finite])), float(np.std(hi_b[finite]))) if finite.sum() > 1 else nan
+        scale = outcome_scale(y[seen])
+        if not (np.isfinite(lower) and np.isfinite(upper)) or bool(degenerate_se(spread, scale)):
+            ci_low = ci_high = nan
+            notes.append(not_estimable_note(spread, lower + upper))
+        else:
+            ci_low = float(np.quantile(lo_b[finite], alpha / 2))
+            ci_high = float(np.quantile(hi_b[finite], 1 - alpha / 2))
+            if not finite.all():
+                notes.append(bilingual(
+                    f"{int((~finite).sum())} tirage(s) bootstrap sans deux résultats observés par bras écarté(s).",
+                    f"{int((~finite).sum())} bootstrap draw(s) without two observed outcomes per arm left out."))
     arm = "treated" if q1 >= q0 else "control"
     note = bilingual(
         f"Bornes de Lee : {share:.1%} des résultats observés du bras le mieux suivi retirés "
@@ -142,5 +197,5 @@ def lee_bounds(
         n_treated=n1,
         n_control=n0,
         alpha=alpha,
-        notes=(note,),
+        notes=(note, *notes),
     )

@@ -8,6 +8,10 @@
   change over time, TWFE can be biased (Goodman-Bacon 2021): a note says so.
 
 Standard errors are clustered by ``unit`` (or ``cluster``) by default: CR1 for "did" and "twfe".
+Clustered with fewer than about ten clusters, or a single treated (or control) cluster, the result
+carries a warning note naming the risk (the organ-donation panel: one treated state of 27). A
+degenerate standard error (zero up to rounding, infinite, NaN) gives no p-value and no interval
+(:mod:`.degenerate`); a constant outcome is refused.
 """
 
 from __future__ import annotations
@@ -20,8 +24,18 @@ import pandas as pd
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
 
-from ._design import Missing, bilingual, check_columns, codes_of, complete_rows, numeric_column
-from .linear import INTERCEPT, t_inference
+from ._design import (
+    Missing,
+    all_equal,
+    bilingual,
+    check_alpha,
+    check_columns,
+    codes_of,
+    complete_rows,
+    numeric_column,
+)
+from .degenerate import cluster_warnings, guarded_inference, outcome_scale
+from .linear import INTERCEPT
 from .ols import fit_ols
 from .vcov import CLUSTER_TYPES, vcov
 
@@ -66,6 +80,7 @@ def did_effect(
             hint_fr="Choisissez 'did' (deux périodes) ou 'twfe' (plusieurs périodes).",
             hint_en="Choose 'did' (two periods) or 'twfe' (several periods).",
         )
+    check_alpha(alpha)
     covariates = tuple(covariates)
     cols = [outcome, treatment, time, *covariates, *(c for c in (unit, cluster) if c is not None)]
     check_columns(data, cols)
@@ -78,6 +93,15 @@ def did_effect(
             path="unit",
         )
     y = numeric_column(frame, outcome, "résultat", "outcome")
+    if y.size and all_equal(y):
+        raise InvalidInputError(
+            "evaluation.constant_outcome",
+            f"Le résultat {outcome!r} est constant (toujours {y[0]:g}) : aucun effet ne peut être estimé.",
+            f"Outcome {outcome!r} is constant (always {y[0]:g}): no effect can be estimated.",
+            path=outcome,
+            hint_fr="Vérifiez la colonne du résultat et les périodes choisies.",
+            hint_en="Check the outcome column and the periods chosen.",
+        )
     d = _binary(frame, treatment, "traitement", "treatment")
     t_codes, t_labels = codes_of(frame[time])
     n = y.size
@@ -106,8 +130,10 @@ def did_effect(
         columns = [("traitement", d)]
         columns += [(f"unité[{u_labels[i]}]", (u_codes == i).astype(float)) for i in range(1, len(u_labels))]
         columns += [(f"période[{t_labels[i]}]", (t_codes == i).astype(float)) for i in range(1, len(t_labels))]
-        starts = frame.assign(_d=d).groupby(unit)["_d"].agg(lambda s: int(s.to_numpy().argmax()) if s.any() else -1)
-        if starts[starts >= 0].nunique() > 1:
+        # the first period each unit is treated (whatever the order of the rows)
+        first = np.full(len(u_labels), len(t_labels))
+        np.minimum.at(first, u_codes[d == 1], t_codes[d == 1])
+        if np.unique(first[first < len(t_labels)]).size > 1:
             notes.append(
                 bilingual(
                     "Entrées échelonnées dans le programme : l'estimateur à effets fixes peut être biaisé si l'effet varie dans le temps.",
@@ -121,7 +147,8 @@ def did_effect(
     for j, (_, col) in enumerate(columns):
         x[:, 1 + j] = col - col.mean() if np.ptp(col) > 0 else 0.0
     names = [INTERCEPT, *(c[0] for c in columns)]
-    fit = fit_ols(x, y, names)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
+        fit = fit_ols(x, y, names)
 
     cl_name = cluster or unit
     cl_codes = None
@@ -145,10 +172,16 @@ def did_effect(
                 f"At least two clusters are needed (column {cl_name!r}).",
                 path=cl_name,
             )
-    v = vcov(fit, se, cluster=cl_codes, n_clusters=n_cl, coef=1)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v = vcov(fit, se, cluster=cl_codes, n_clusters=n_cl, coef=1)
     est = float(fit.beta[1])
     std = float(np.sqrt(max(v.matrix[1, 1], 0.0)))
-    p, lo, hi = t_inference(est, std, v.df, alpha)
+    if cl_codes is not None:
+        # clusters holding the programme group (the "treated" units, whatever the period) and the others
+        ever = np.bincount(cl_codes, weights=d, minlength=n_cl) > 0
+        notes.extend(cluster_warnings(n_cl, int(ever.sum()), int((~ever).sum())))
+    inference = guarded_inference(est, std, v.df, alpha, outcome_scale(y))
+    notes.extend(inference.notes)
     if unit is not None:
         treated_units = frame.loc[d == 1, unit].nunique()  # units in the programme group
         n_t, n_c = int(treated_units), int(frame[unit].nunique() - treated_units)
@@ -156,10 +189,10 @@ def did_effect(
         n_t, n_c = int(d.sum()), int(n - d.sum())
     return EffectEstimate(
         estimate=est,
-        std_error=std,
-        ci_low=lo,
-        ci_high=hi,
-        p_value=p,
+        std_error=inference.std_error,
+        ci_low=inference.ci_low,
+        ci_high=inference.ci_high,
+        p_value=inference.p_value,
         df=v.df,
         n_treated=n_t,
         n_control=n_c,

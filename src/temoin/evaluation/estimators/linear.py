@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from scipy import stats
 
 from temoin.errors import InvalidInputError
 
 from ._design import FloatArray, IntArray, Prepared, all_equal, bilingual, run_split
+from .degenerate import cluster_counts, cluster_warnings
 from .ols import OLSFit, fit_ols
 from .vcov import CLUSTER_TYPES, vcov
 
-__all__ = ["INTERCEPT", "RegressionEffect", "build_design", "regression_effect", "t_inference"]
+__all__ = ["INTERCEPT", "RegressionEffect", "build_design", "regression_effect"]
 
 INTERCEPT = "(constante)"
 
@@ -98,19 +98,6 @@ def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[
     return x, names, notes
 
 
-def t_inference(estimate: float, se: float, df: float, alpha: float) -> tuple[float, float, float]:
-    """Two-sided p-value and confidence interval from a t reference (normal when df is infinite)."""
-    if not np.isfinite(df) or df <= 0:
-        df = np.inf
-    if se > 0:
-        t = estimate / se
-        p = float(2 * stats.t.sf(abs(t), df))
-    else:
-        p = float("nan")
-    q = float(stats.t.ppf(1 - alpha / 2, df))
-    return p, estimate - q * se, estimate + q * se
-
-
 REGRESSION_METHODS = ("diff_in_means", "ols", "lin")  # the regression estimators (alone or in batch)
 
 
@@ -146,6 +133,9 @@ def regression_effect(p: Prepared, method: str, se_type: str) -> RegressionEffec
     fit = fit_ols(x, p.y, names, p.weights)
     v = vcov(fit, se_type, cluster=p.cluster, n_clusters=p.n_clusters, coef=1)
     se = float(np.sqrt(max(v.matrix[1, 1], 0.0)))
+    if p.cluster is not None and se_type in CLUSTER_TYPES:
+        # two clusters of each kind rule the single-cluster warning out: no need to look further
+        notes.extend(cluster_warnings(p.n_clusters, *cluster_counts(p.cluster, p.n_clusters, p.d, enough=2)))
     return RegressionEffect(
         estimate=float(fit.beta[1]), std_error=se, df=v.df, se_type=se_type, fit=fit, notes=tuple(notes)
     )

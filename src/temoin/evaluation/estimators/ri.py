@@ -6,6 +6,11 @@ clusters), the statistic recomputed each time, and the p-value is
 means (within blocks, weighted by block size; for clusters, of unit means); with covariates it is
 computed on the outcome residualised on them (Rosenbaum 2002), which keeps the test exact.
 
+The units are put in a canonical order (by outcome, then covariates; clusters by label) before
+drawing, so the p-value does not depend on the order of the rows. When the statistic's permutation
+distribution has no spread (zero up to rounding, or not finite: :func:`.degenerate.degenerate_se`),
+as when covariates fit the outcome exactly, the p-value is NaN with a note.
+
 Reproducible: permutations come in fixed chunks, each with its own stream spawned from one
 ``numpy.random.SeedSequence``; the result is the same whatever the number of workers. Chunks run
 on a thread pool (numpy releases the GIL in the heavy parts), using both cores by default.
@@ -25,6 +30,7 @@ from temoin.errors import InvalidInputError
 
 from ._design import FloatArray, Missing, Prepared, bilingual, prepare
 from ._subsets import SubsetSampler
+from .degenerate import degenerate_se, outcome_scale
 
 __all__ = ["RIResult", "randomization_inference", "randomization_test"]
 
@@ -40,9 +46,16 @@ class RIResult:
     seed: int
     """The entropy of the SeedSequence: passing it back as ``seed`` reproduces the result."""
     null_distribution: FloatArray | None = None
+    notes: tuple[str, ...] = ()
+    """Why the p-value is NaN, when it is."""
 
     @property
     def note(self) -> str:
+        if np.isnan(self.p_value):
+            return bilingual(
+                f"Inférence par randomisation : p-valeur non estimable ({self.permutations} tirages, graine {self.seed}).",
+                f"Randomisation inference: p-value not estimable ({self.permutations} draws, seed {self.seed}).",
+            )
         return bilingual(
             f"Inférence par randomisation : p = {self.p_value:.4g} ({self.permutations} tirages, graine {self.seed}).",
             f"Randomisation inference: p = {self.p_value:.4g} ({self.permutations} draws, seed {self.seed}).",
@@ -103,6 +116,11 @@ def _strata(p: Prepared, y: FloatArray) -> list[_Stratum]:
     else:
         unit_y, unit_n, unit_d = y, np.ones(p.n), p.d > 0
         unit_block = p.block
+        # canonical order of the units: by raw outcome, then covariates (identical rows are interchangeable)
+        keys = [p.covariates[:, j] for j in range(p.covariates.shape[1] - 1, -1, -1)] if p.covariate_names else []
+        canon = np.lexsort([*keys, p.y])
+        unit_y, unit_d = unit_y[canon], unit_d[canon]
+        unit_block = unit_block[canon] if unit_block is not None else None
     total = float(unit_n.sum())
     groups = [np.arange(unit_y.size)] if unit_block is None else [
         np.flatnonzero(unit_block == b) for b in np.unique(unit_block)
@@ -148,7 +166,7 @@ def randomization_test(
     keep_distribution: bool = False,
 ) -> RIResult:
     """Fisher randomisation test on prepared arrays (see :func:`randomization_inference`)."""
-    if not 1 <= permutations <= MAX_PERMUTATIONS:
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or not 1 <= permutations <= MAX_PERMUTATIONS:
         raise InvalidInputError(
             "evaluation.ri_permutations",
             f"Nombre de tirages {permutations} hors de [1, {MAX_PERMUTATIONS}].",
@@ -184,14 +202,30 @@ def randomization_test(
     else:
         parts = [run(c) for c in range(n_chunks)]
     null = np.concatenate(parts)
-    tol = 1e-12 * max(abs(observed), 1e-300) + 1e-14 * float(np.abs(y).max())
-    extreme = int(np.count_nonzero(np.abs(null) >= abs(observed) - tol))
+    notes: tuple[str, ...] = ()
+    with np.errstate(invalid="ignore", over="ignore"):
+        spread = float(np.std(null)) if permutations > 1 else float(abs(observed))
+    if not np.isfinite(observed) or bool(degenerate_se(spread, outcome_scale(p.y))):
+        p_value = float("nan")
+        notes = (
+            bilingual(
+                f"p-valeur par randomisation non estimable : la statistique ne varie pas d'un tirage à l'autre "
+                f"(écart-type {spread:.3g}) — résultat expliqué exactement par les covariables, ou valeurs trop grandes.",
+                f"Randomisation p-value not estimable: the statistic does not vary between draws "
+                f"(standard deviation {spread:.3g}) — outcome fitted exactly by the covariates, or values too large.",
+            ),
+        )
+    else:
+        tol = 1e-12 * max(abs(observed), 1e-300) + 1e-14 * float(np.abs(y).max())
+        extreme = int(np.count_nonzero(np.abs(null) >= abs(observed) - tol))
+        p_value = (1 + extreme) / (1 + permutations)
     return RIResult(
-        p_value=(1 + extreme) / (1 + permutations),
+        p_value=p_value,
         observed=observed,
         permutations=permutations,
         seed=int(ss.entropy),  # type: ignore[arg-type]
         null_distribution=null if keep_distribution else None,
+        notes=notes,
     )
 
 
