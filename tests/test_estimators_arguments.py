@@ -152,12 +152,8 @@ def test_other_arguments_are_checked() -> None:
 
 @pytest.fixture
 def cli_sqlite(monkeypatch: pytest.MonkeyPatch, sqlite_engine: Engine) -> Iterator[Engine]:
-    from temoin.settings import get_settings
-
     monkeypatch.setenv("TEMOIN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
     yield sqlite_engine
-    get_settings.cache_clear()
 
 
 def test_power_without_a_contract_prints_the_sample_size_for_80_percent() -> None:
