@@ -142,3 +142,27 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount:,.2f} {self.currency}".replace(",", "\u202f")
+
+
+def allocate_pro_rata(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``total`` (rounded to the cent) by ``weights``, to the cent, adding up exactly: each
+    share gets the whole cents of its exact part, and the cents left go to the largest
+    remainders (ties to the one listed first).
+
+    >>> allocate_pro_rata(Decimal("100.00"), [Decimal(1), Decimal(1), Decimal(1)])
+    [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
+    >>> allocate_pro_rata(Decimal("0.05"), [Decimal(5), Decimal(2), Decimal(3)])
+    [Decimal('0.03'), Decimal('0.01'), Decimal('0.01')]
+    """
+    total = round_cents(total)
+    wsum = sum(weights, Decimal(0))
+    if not weights or wsum <= 0:
+        return [Decimal(0) for _ in weights]
+    cents = int(total / CENT)
+    exact = [Decimal(cents) * w / wsum for w in weights]
+    floors = [int(e) for e in exact]
+    left = cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(f) * CENT for f in floors]

@@ -14,6 +14,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from temoin.contract.model import Design
+
 
 @dataclass(frozen=True)
 class EffectEstimate:
@@ -77,6 +79,22 @@ class EvidenceGrade(StrEnum):
     @property
     def allows_payment(self) -> bool:
         return self is not EvidenceGrade.DOES_NOT_MEET
+
+    def at_most(self, ceiling: EvidenceGrade) -> EvidenceGrade:
+        """This grade, lowered to ``ceiling`` when it is better."""
+        order = (EvidenceGrade.DOES_NOT_MEET, EvidenceGrade.MEETS_WITH_RESERVATIONS, EvidenceGrade.MEETS)
+        return self if order.index(self) <= order.index(ceiling) else ceiling
+
+
+def design_ceiling(design: Design) -> EvidenceGrade:
+    """The best grade a design can earn, whatever a certificate says: without a counterfactual
+    (absolute target, pre-post) it cannot show impact; a non-randomised or external comparison
+    meets standards with reservations at best; a randomised trial can meet them without."""
+    if not design.has_counterfactual:
+        return EvidenceGrade.DOES_NOT_MEET
+    if design.randomised:
+        return EvidenceGrade.MEETS
+    return EvidenceGrade.MEETS_WITH_RESERVATIONS
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ The Python API:
 Pure Python/numpy: no database, no web, no CLI here.
 """
 
+from temoin.money import allocate_pro_rata
 from temoin.settlement.caps import CAP_ORDER, CapLine
 from temoin.settlement.compute import Notice, PeriodSettlement, Settlement, payer_cost_at, settle
-from temoin.settlement.investors import InvestorPosition, allocate_pro_rata
+from temoin.settlement.investors import InvestorPosition
 from temoin.settlement.payments import IndicatorEntitlement, OutcomeClaim
 from temoin.settlement.public_cost import (
     PublicCostComparison,

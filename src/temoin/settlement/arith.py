@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from temoin.money import CENT, round_cents, to_decimal
+from temoin.money import allocate_pro_rata, round_cents, to_decimal
 
 __all__ = ["EXACT", "FLOAT", "Arith", "Num"]
 
@@ -55,6 +55,10 @@ class Arith:
     def of_floats(self, x: npt.ArrayLike) -> Num:
         """Measured numbers (impacts, counts) as this kind of number; Decimal through ``str`` as
         :func:`temoin.money.to_decimal` reads them."""
+        raise NotImplementedError
+
+    def of_counts(self, x: npt.ArrayLike) -> Num:
+        """Counts of people (whole numbers) as this kind of number; Decimal as integers."""
         raise NotImplementedError
 
     def cents(self, x: Num) -> Num:
@@ -89,25 +93,21 @@ class _Exact(Arith):
             return arr
         return np.asarray(_to_decimal(arr.astype(np.float64).tolist() if arr.ndim else float(arr)), dtype=object)
 
+    def of_counts(self, x: npt.ArrayLike) -> Num:
+        out = np.empty(np.shape(x), dtype=object)
+        out[...] = [Decimal(int(v)) for v in np.ravel(x)] if np.ndim(x) else Decimal(int(x))  # type: ignore[arg-type]
+        return out
+
     def cents(self, x: Num) -> Num:
         return np.asarray(_round(x), dtype=object)
 
     def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:
         """Largest-remainder split of each scenario's total (whole cents), ties to the first listed."""
         w = [self.const(v) for v in weights]
-        wsum = sum(w, Decimal(0))
         shares = [self.zeros(len(total)) for _ in w]
-        if not w or wsum <= 0:
-            return shares
         for k, t in enumerate(total):
-            cents = int(round_cents(t) / CENT)
-            exact = [Decimal(cents) * wi / wsum for wi in w]
-            floors = [int(e) for e in exact]
-            order = sorted(range(len(w)), key=lambda i: (-(exact[i] - floors[i]), i))
-            for i in order[: cents - sum(floors)]:
-                floors[i] += 1
-            for i, f in enumerate(floors):
-                shares[i][k] = Decimal(f) * CENT
+            for i, part in enumerate(allocate_pro_rata(t, w)):
+                shares[i][k] = part
         return shares
 
 
@@ -124,6 +124,9 @@ class _Float(Arith):
         return float(value)
 
     def of_floats(self, x: npt.ArrayLike) -> Num:
+        return np.asarray(x, dtype=np.float64)
+
+    def of_counts(self, x: npt.ArrayLike) -> Num:
         return np.asarray(x, dtype=np.float64)
 
     def cents(self, x: Num) -> Num:

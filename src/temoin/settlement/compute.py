@@ -1,19 +1,17 @@
 """``settle``: from a contract and its evaluation results to amounts due, period by period.
 
-For each payment period whose payment date is on or before ``as_of`` (all periods when
-``as_of`` is None), in date order:
+``settle`` checks its inputs (:func:`temoin.settlement.inputs.check_inputs`), runs the payment
+rule of :mod:`temoin.settlement.rule` on exact ``Decimal`` amounts for this one scenario, and
+reports it: for each payment period whose payment date is on or before ``as_of`` (all periods
+when ``as_of`` is None), in date order, the entitlement of each priced indicator and its status,
+the rate card, the realised savings, ``gross = max(cumulative entitlement − paid before, 0)``
+(what earlier caps held back becomes payable later if they then leave room), the caps
+waterfall, the amount due and how it is shared between the outcome payers and the investors.
 
-1. cumulative entitlement = impact-priced entitlements at the period's wave
-   (:mod:`temoin.settlement.payments`) + rate-card entitlements to date;
-2. cumulative realised savings (:mod:`temoin.settlement.savings`);
-3. gross = max(cumulative entitlement − cumulative paid before, 0): what earlier caps held back
-   becomes payable later if the caps then leave room (e.g. once more savings are realised);
-4. the caps waterfall (:mod:`temoin.settlement.caps`) gives the amount due;
-5. the payment is split between investors (:mod:`temoin.settlement.investors`).
-
-When the last period is settled (the settlement is *final*), guarantees are called and every
-investor's IRR, multiple and loss are final. Nothing here touches a database: the same inputs
-always give the same settlement.
+When the last period is settled with no result pending (the settlement is *final*), guarantees
+are called and every investor's IRR, multiple and loss are final; before, the investors'
+figures are *to date* and no loss or IRR is stated. Nothing here touches a database: the same
+inputs always give the same settlement.
 """
 
 from __future__ import annotations
@@ -23,19 +21,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from temoin.contract._consistency import consistency_problems
+import numpy as np
+
 from temoin.contract.model import Contract
-from temoin.errors import ContractValidationError, InvalidInputError
-from temoin.evaluation.result import ImpactResult
+from temoin.evaluation.result import EvidenceGrade, ImpactResult, design_ceiling
 from temoin.money import Money
-from temoin.settlement.caps import CapLine, apply_caps, return_cap_limit
-from temoin.settlement.investors import InvestorPosition, investor_positions
+from temoin.settlement.arith import EXACT
+from temoin.settlement.caps import CapLine
+from temoin.settlement.inputs import check_inputs
+from temoin.settlement.investors import InvestorPosition, positions_from
 from temoin.settlement.payments import (
     EntitlementStatus,
     IndicatorEntitlement,
     OutcomeClaim,
-    impact_entitlement,
     rate_card_entitlements,
+    verified_impact,
 )
 from temoin.settlement.public_cost import (
     PublicCostComparison,
@@ -44,10 +44,18 @@ from temoin.settlement.public_cost import (
     compare_public_cost,
     planned_participants,
 )
-from temoin.settlement.savings import SavingsLine, savings_line
+from temoin.settlement.rule import (
+    CardArrays,
+    PeriodOut,
+    ResultArrays,
+    RuleInputs,
+    RuleOutput,
+    run_rule,
+)
+from temoin.settlement.savings import SavingsLine
 from temoin.settlement.xirr import xirr
 
-__all__ = ["Notice", "PeriodSettlement", "Settlement", "settle"]
+__all__ = ["Notice", "PeriodSettlement", "Settlement", "exact_inputs", "payer_cost_at", "settle"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ class PeriodSettlement:
     amount_due: Money
     cumulative_paid: Money
     investor_shares: tuple[tuple[str, Money], ...] = ()
+    payer_shares: tuple[tuple[str, Money], ...] = ()
+    """How the amount due is shared between the outcome payers."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,6 +106,7 @@ class PeriodSettlement:
             "caps": [c.to_dict() for c in self.caps], "amount_due": str(self.amount_due.amount),
             "cumulative_paid": str(self.cumulative_paid.amount),
             "investor_shares": [{"investor": i, "amount": str(m.amount)} for i, m in self.investor_shares],
+            "payer_shares": [{"payer": p, "amount": str(m.amount)} for p, m in self.payer_shares],
         }
 
 
@@ -118,7 +129,10 @@ class Settlement:
 
     @property
     def pool_irr(self) -> float | None:
-        flows = [(d, m.amount) for p in self.investors for d, m in p.flows]
+        """The IRR of every repayable investor's flows together, once final (None before)."""
+        if not self.final:
+            return None
+        flows = [(d, m.amount) for p in self.investors if p.instrument != "grant" for d, m in p.flows]
         return xirr(sorted(flows)) if flows else None
 
     def to_dict(self) -> dict[str, object]:
@@ -134,55 +148,6 @@ class Settlement:
         }
 
 
-def _check_inputs(contract: Contract, results: Sequence[ImpactResult], contract_version: int | None,
-                  as_of: dt.date | None, claims: Sequence[OutcomeClaim]) -> dict[tuple[str, str], ImpactResult]:
-    problems = consistency_problems(contract)
-    if problems:
-        raise ContractValidationError(problems)
-    if as_of is not None and as_of < contract.start_date:
-        raise InvalidInputError(
-            "settlement.as_of_before_start", f"La date de règlement ({as_of}) précède le début du contrat ({contract.start_date}).",
-            f"The settlement date ({as_of}) is before the contract starts ({contract.start_date}).", path="as_of",
-            hint_fr="Choisissez une date après start_date.", hint_en="Choose a date after start_date.")
-    by_key: dict[tuple[str, str], ImpactResult] = {}
-    for k, r in enumerate(results):
-        path = f"results[{k}]"
-        if r.contract_id != contract.id:
-            raise InvalidInputError(
-                "settlement.result_other_contract",
-                f"Le résultat {r.indicator}/{r.wave} vient du contrat « {r.contract_id} », pas de « {contract.id} ».",
-                f"Result {r.indicator}/{r.wave} comes from contract '{r.contract_id}', not '{contract.id}'.", path=path,
-                hint_fr="Réglez avec les résultats de ce contrat.", hint_en="Settle with this contract's results.")
-        if contract_version is not None and r.contract_version != contract_version:
-            raise InvalidInputError(
-                "settlement.result_other_version",
-                f"Le résultat {r.indicator}/{r.wave} a été évalué sur la version {r.contract_version} du contrat, "
-                f"pas sur la version {contract_version}.",
-                f"Result {r.indicator}/{r.wave} was evaluated on contract version {r.contract_version}, "
-                f"not version {contract_version}.", path=f"{path}.contract_version",
-                hint_fr="Relancez l'évaluation sur la version en vigueur, ou réglez la version évaluée.",
-                hint_en="Re-run the evaluation on the current version, or settle the version evaluated.")
-        key = (r.indicator, r.wave)
-        if key in by_key:
-            raise InvalidInputError(
-                "settlement.duplicate_result", f"Deux résultats pour {r.indicator} à la vague {r.wave}.",
-                f"Two results for {r.indicator} at wave {r.wave}.", path=path,
-                hint_fr="Ne gardez que le résultat certifié.", hint_en="Keep only the certified result.")
-        by_key[key] = r
-    outcomes = {i.outcome for i in contract.payments.rate_card}
-    period_ids = {p.id for p in contract.payments.periods}
-    for k, c in enumerate(claims):
-        if c.outcome not in outcomes:
-            raise InvalidInputError("settlement.unknown_outcome", f"Résultat individuel inconnu : « {c.outcome} ».",
-                                    f"Unknown individual outcome: '{c.outcome}'.", path=f"claims[{k}].outcome",
-                                    hint_fr=f"Choisissez parmi {sorted(outcomes)}.", hint_en=f"Choose one of {sorted(outcomes)}.")
-        if c.period not in period_ids:
-            raise InvalidInputError("settlement.unknown_period", f"Période inconnue : « {c.period} ».",
-                                    f"Unknown period: '{c.period}'.", path=f"claims[{k}].period",
-                                    hint_fr=f"Choisissez parmi {sorted(period_ids)}.", hint_en=f"Choose one of {sorted(period_ids)}.")
-    return by_key
-
-
 def settle(contract: Contract, results: Iterable[ImpactResult], *, contract_version: int | None = None,
            as_of: dt.date | None = None, claims: Sequence[OutcomeClaim] = (), break_even: bool = True) -> Settlement:
     """Settle ``contract`` with its evaluation ``results`` up to ``as_of`` (every period if None).
@@ -190,9 +155,10 @@ def settle(contract: Contract, results: Iterable[ImpactResult], *, contract_vers
     ``contract_version``: when given, every result must have been evaluated on that version.
     ``claims``: verified individual outcomes, for rate-card contracts. ``break_even``: also
     search the break-even effect size for the public-cost comparison (a few dozen dry runs).
+    A result's evidence grade is never taken above what the design allows (a design without a
+    counterfactual does not meet the standards, whatever a certificate says).
     """
-    results = list(results)
-    by_key = _check_inputs(contract, results, contract_version, as_of, claims)
+    by_key = check_inputs(contract, list(results), contract_version, as_of, claims)
     effect = break_even_effect(contract, payer_cost_at(contract)) if break_even else None
     return _settle(contract, by_key, contract_version=contract_version, as_of=as_of, claims=claims, break_even=effect)
 
@@ -209,104 +175,115 @@ def payer_cost_at(contract: Contract) -> Callable[[float], Decimal]:
     return cost
 
 
+def exact_inputs(contract: Contract, by_key: dict[tuple[str, str], ImpactResult],
+                 claims: Sequence[OutcomeClaim] = ()) -> RuleInputs:
+    """The rule's inputs for one scenario, in exact amounts: each result's verified impact, the
+    participants followed, and whether its grade (capped by the design) allows payment; the rate
+    card's figures per period from the claims."""
+    ceiling = design_ceiling(contract.evaluation.design)
+    results = {key: ResultArrays(np.array([verified_impact(contract, r)]), np.array([float(r.n_treated_followed)]),
+                                 np.array([r.grade.at_most(ceiling).allows_payment]), result_hash=r.result_hash)
+               for key, r in by_key.items()}
+    card: dict[str, CardArrays] = {}
+    if contract.payments.rate_card:
+        period_ids = [p.id for p in contract.payments.periods]
+        running = rate_card_entitlements(contract, list(claims), period_ids)
+        cap = contract.caps.per_participant
+        saving = {i.outcome: i.unit_saving or Decimal(0) for i in contract.payments.rate_card}
+        seen: set[tuple[str, str]] = set()
+        savings = Decimal(0)
+        for pid in period_ids:
+            for c in sorted((c for c in claims if c.period == pid), key=lambda c: (c.participant, c.outcome)):
+                if (c.participant, c.outcome) not in seen:
+                    seen.add((c.participant, c.outcome))
+                    savings += saving[c.outcome]
+            amounts = [m.amount for m in running[pid].values()]
+            total = sum(amounts, Decimal(0))
+            within = sum((min(x, cap) for x in amounts), Decimal(0)) if cap is not None else total
+            card[pid] = CardArrays(EXACT.array([total]), EXACT.array([within]), EXACT.cents(EXACT.array([savings])))
+    return RuleInputs(1, results, card)
+
+
+def _money(x: object, cur: str) -> Money:
+    return Money(x[0], cur)  # type: ignore[index]
+
+
+def _period(contract: Contract, p: PeriodOut, grades: dict[str, EvidenceGrade], investor_ids: list[str]) -> PeriodSettlement:
+    cur = contract.currency
+    basis = contract.payments.basis
+    lines = []
+    for ln in p.lines:
+        v = float(ln.verified[0])
+        status = ln.statuses()
+        lines.append(IndicatorEntitlement(
+            ln.indicator, ln.wave, status, basis, None if v != v else v, int(ln.participants[0]),
+            ln.units[0], Money(_price(contract, ln.indicator), cur), _money(ln.bonus, cur), _money(ln.amount, cur),
+            grades.get(ln.result_hash or ""), ln.result_hash))
+    savings = tuple(SavingsLine(s.indicator, s.wave, s.avoided_units[0], s.unit, Money(s.unit_cost, cur), _money(s.amount, cur),
+                                bool(s.counted[0]), s.source) for s in p.savings)
+    caps = tuple(CapLine(c.name, _money(c.limit, cur), _money(c.room, cur), _money(c.reduction, cur)) for c in p.caps)
+    return PeriodSettlement(
+        p.period.id, p.period.label.fr, p.period.label.en, p.period.end_date, p.period.payment_date, p.period.wave,
+        tuple(lines), _money(p.card_total, cur), _money(p.cumulative_entitlement, cur), _money(p.savings_total, cur),
+        savings, _money(p.paid_before, cur), _money(p.gross, cur), caps, _money(p.due, cur), _money(p.cumulative_paid, cur),
+        tuple(zip(investor_ids, (_money(x, cur) for x in p.investor_shares), strict=True)),
+        tuple((pid, _money(x, cur)) for pid, x in p.payer_shares))
+
+
+def _price(contract: Contract, indicator: str) -> Decimal:
+    return next((ip.price_per_unit for ip in contract.payments.indicators if ip.indicator == indicator), Decimal(0))
+
+
 def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, contract_version: int | None,
             as_of: dt.date | None, claims: Sequence[OutcomeClaim], break_even: float | None) -> Settlement:
     """The settlement of checked inputs; ``break_even`` is the break-even effect already searched."""
     cur = contract.currency
-    zero = Money.zero(cur)
-    caps = contract.caps
-    all_periods = list(contract.payments.periods)
-    periods = [p for p in all_periods if as_of is None or p.payment_date <= as_of]
-    rate_card = rate_card_entitlements(contract, list(claims), [p.id for p in all_periods]) if contract.payments.rate_card else {}
+    out: RuleOutput = run_rule(contract, exact_inputs(contract, by_key, claims), EXACT, as_of=as_of)
+    ceiling = design_ceiling(contract.evaluation.design)
+    grades = {r.result_hash: r.grade.at_most(ceiling) for r in by_key.values()}
+    ids = [inv.investor for inv in contract.investments]
+    periods = [_period(contract, p, grades, ids) for p in out.periods]
+    final = bool(out.final[0])
+    last = contract.payments.periods[-1]
+    positions = positions_from(contract, out.investors, final=final, final_date=last.payment_date)
 
     notices: list[Notice] = []
-    out: list[PeriodSettlement] = []
-    last_ent: dict[str, IndicatorEntitlement] = {}
-    last_sav: dict[int, SavingsLine] = {}
-    payments: list[tuple[dt.date, Money]] = []
-    paid = zero
-    max_n = 0
-    used_hashes: list[str] = []
-    for period in periods:
-        lines = []
-        for price in contract.payments.indicators:
-            result = by_key.get((price.indicator, period.wave)) if period.wave else None
-            line = impact_entitlement(contract, price, result, period.wave)
-            if result is None and price.indicator in last_ent:
-                prev = last_ent[price.indicator]
-                line = IndicatorEntitlement(price.indicator, period.wave, EntitlementStatus.PENDING, prev.basis, prev.verified_impact,
-                                            prev.participants, prev.priced_units, prev.price_per_unit, prev.bonus,
-                                            prev.amount, prev.grade, prev.result_hash)
-            elif result is not None:
-                last_ent[price.indicator] = line
-                used_hashes.append(result.result_hash)
-            max_n = max(max_n, line.participants)
-            lines.append(line)
-        sav = []
-        for k, item in enumerate(contract.savings):
-            result = by_key.get((item.indicator, period.wave)) if period.wave else None
-            s_line = savings_line(contract, item, result, period.wave, last_sav.get(k))
-            last_sav[k] = s_line
-            sav.append(s_line)
-        card = rate_card.get(period.id, {})
-        card_total = sum((m for m in card.values()), zero)
-        cum_ent = sum((ln.amount for ln in lines), zero) + card_total
-        savings_total = sum((s.amount for s in sav), zero)
-        gross = (cum_ent - paid).max(zero)
-
-        limits: list[tuple[str, Money]] = []
-        if caps.total_outcome_payments is not None:
-            limits.append(("total_outcome_payments", Money(caps.total_outcome_payments, cur)))
-        if caps.payments_within_realised_savings:
-            limits.append(("realised_savings", savings_total))
-        ret = return_cap_limit(contract, period.payment_date, payments)
-        if ret is not None:
-            limits.append(("investor_return", ret))
-        if caps.per_participant is not None:
-            cap_pp = Money(caps.per_participant, cur)
-            per_person = sum((m.min(cap_pp) for m in card.values()), zero)
-            limits.append(("per_participant", cap_pp * max_n + per_person))
-        cap_lines, due = apply_caps(gross, paid, limits)
-        paid_before = paid
-        paid = paid + due
-        payments.append((period.payment_date, due))
-        out.append(PeriodSettlement(
-            period.id, period.label.fr, period.label.en, period.end_date, period.payment_date, period.wave,
-            tuple(lines), card_total, cum_ent, savings_total, tuple(sav), paid_before, gross, tuple(cap_lines), due, paid))
-        notices.extend(_period_notices(period.id, lines))
-        if not caps.payments_within_realised_savings and paid > savings_total:
+    for p, raw in zip(periods, out.periods, strict=True):
+        notices.extend(_period_notices(p.period, p.entitlements))
+        if raw.above_savings is not None and bool(raw.above_savings[0]):
             notices.append(Notice("payments_above_savings", "alert",
-                                  f"{period.id} : les paiements cumulés ({paid}) dépassent les économies publiques réalisées "
-                                  f"({savings_total}) ; le contrat ne les plafonne pas.",
-                                  f"{period.id}: cumulative payments ({paid}) exceed realised public savings "
-                                  f"({savings_total}); the contract does not cap them."))
-
-    last = all_periods[-1]
-    final = bool(out) and out[-1].period == last.id and all(e.status is not EntitlementStatus.PENDING for e in out[-1].entitlements)
-    positions, shares = investor_positions(contract, payments, final=final, final_date=last.payment_date)
-    ids = [inv.investor for inv in contract.investments]
-    out = [PeriodSettlement(**{**p.__dict__, "investor_shares": tuple(zip(ids, sh, strict=True))})
-           for p, sh in zip(out, shares, strict=True)]
+                                  f"{p.period} : les paiements cumulés ({p.cumulative_paid}) dépassent les économies publiques "
+                                  f"réalisées ({p.realised_savings}) ; le contrat ne les plafonne pas.",
+                                  f"{p.period}: cumulative payments ({p.cumulative_paid}) exceed realised public savings "
+                                  f"({p.realised_savings}); the contract does not cap them."))
     if contract.payments.rate_card:
         notices.append(Notice("rate_card_outcomes", "info",
                               "La grille tarifaire paie des résultats individuels, pas un impact mesuré contre un groupe témoin.",
                               "The rate card pays individual outcomes, not impact measured against a control group."))
-    for p in positions:
-        if p.guarantee.amount > 0:
+    for pos in positions:
+        if pos.guarantee.amount > 0:
             notices.append(Notice("guarantee_called", "alert",
-                                  f"Garantie appelée : {p.guarantor} verse {p.guarantee} à {p.investor}.",
-                                  f"Guarantee called: {p.guarantor} pays {p.guarantee} to {p.investor}."))
-    paid_without = any(e.status is EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD for p in out for e in p.entitlements)
-    verified_units = sum((e.priced_units for e in (out[-1].entitlements if out else ()) if e.amount.amount > 0),
+                                  f"Garantie appelée : {pos.guarantor} verse {pos.guarantee} à {pos.investor}.",
+                                  f"Guarantee called: {pos.guarantor} pays {pos.guarantee} to {pos.investor}."))
+    if not final and contract.investments:
+        notices.append(Notice("figures_to_date", "info",
+                              "Règlement non définitif : les montants des investisseurs sont à date ; aucune perte ni aucun TRI "
+                              "n'est encore arrêté.",
+                              "Not a final settlement: the investors' figures are to date; no loss or IRR is final yet."))
+    paid = Money(out.paid[0], cur)
+    savings_total = Money(out.savings_total[0], cur)
+    paid_without = any(e.status is EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD for p in periods for e in p.entitlements)
+    verified_units = sum((e.priced_units for e in (periods[-1].entitlements if periods else ()) if e.amount.amount > 0),
                          Decimal(0))
     if contract.payments.rate_card:
-        settled = {p.period for p in out}
+        settled = {p.period for p in periods}
         verified_units += Decimal(len({(c.participant, c.outcome) for c in claims if c.period in settled}))
-    savings_total = out[-1].realised_savings if out else zero
     comparison = compare_public_cost(contract, paid, savings_total, verified_units, break_even=break_even)
-    return Settlement(contract.id, contract_version, cur, as_of, contract.payments.basis, tuple(out), tuple(positions),
+    used = [e.result_hash for p in periods for e in p.entitlements
+            if e.result_hash and e.status is not EntitlementStatus.PENDING]
+    return Settlement(contract.id, contract_version, cur, as_of, contract.payments.basis, tuple(periods), tuple(positions),
                       paid, savings_total, final, paid_without, tuple(_dedupe(notices)), comparison,
-                      tuple(dict.fromkeys(used_hashes)))
+                      tuple(dict.fromkeys(used)))
 
 
 def _period_notices(period_id: str, lines: Sequence[IndicatorEntitlement]) -> list[Notice]:
@@ -324,6 +301,14 @@ def _period_notices(period_id: str, lines: Sequence[IndicatorEntitlement]) -> li
             out.append(Notice("evidence_insufficient", "alert",
                               f"{period_id}/{e.indicator} : aucun paiement, l'évaluation ne satisfait pas aux standards de preuve.",
                               f"{period_id}/{e.indicator}: no payment, the evaluation does not meet evidence standards."))
+        elif e.status is EntitlementStatus.NOT_ESTIMABLE:
+            out.append(Notice("not_estimable", "alert",
+                              f"{period_id}/{e.indicator} : aucun paiement, l'effet n'a pas pu être estimé (variance dégénérée).",
+                              f"{period_id}/{e.indicator}: no payment, the effect could not be estimated (degenerate variance)."))
+        elif e.status is EntitlementStatus.REQUIREMENT_NOT_MET:
+            out.append(Notice("requirement_not_met", "info",
+                              f"{period_id}/{e.indicator} : aucun paiement, un indicateur requis n'atteint pas sa valeur.",
+                              f"{period_id}/{e.indicator}: no payment, a required indicator does not reach its value."))
         elif e.status is EntitlementStatus.PENDING:
             out.append(Notice("pending_result", "info",
                               f"{period_id}/{e.indicator} : pas encore de résultat pour la vague {e.wave}.",

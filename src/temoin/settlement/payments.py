@@ -25,6 +25,9 @@ How periods relate: a period settles the wave it names; its entitlement is cumul
 enrolment. An indicator without a result at that wave keeps its previous entitlement (the
 period is *pending* for it). Each period's gross amount is ``cumulative entitlement −
 cumulative already paid`` (never negative: an estimate that falls is not clawed back).
+
+The rule itself, with grids, required indicators, cohorts and pooled results, the caps and the
+investors, is :mod:`temoin.settlement.rule`; this module holds its records and the rate card.
 """
 
 from __future__ import annotations
@@ -33,11 +36,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from temoin.contract.model import Contract, Design, IndicatorPrice
+from temoin.contract.model import Contract
 from temoin.evaluation.result import EvidenceGrade, ImpactResult
-from temoin.money import Money, to_decimal
+from temoin.money import Money
 
-__all__ = ["EntitlementStatus", "IndicatorEntitlement", "OutcomeClaim", "impact_entitlement", "rate_card_entitlements", "verified_impact"]
+__all__ = ["EntitlementStatus", "IndicatorEntitlement", "OutcomeClaim", "rate_card_entitlements", "verified_impact"]
 
 class EntitlementStatus(StrEnum):
     """What the verified impact entitles to, for one priced indicator at one wave."""
@@ -48,6 +51,10 @@ class EntitlementStatus(StrEnum):
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
     PAID_WITHOUT_EVIDENCE_STANDARD = "paid_without_evidence_standard"
     PENDING = "pending"
+    NOT_ESTIMABLE = "not_estimable"
+    """The evaluation could not estimate the effect (a degenerate variance): never paid."""
+    REQUIREMENT_NOT_MET = "requirement_not_met"
+    """Another indicator the payment requires did not reach its value."""
 
 
 @dataclass(frozen=True)
@@ -90,48 +97,6 @@ def verified_impact(contract: Contract, result: ImpactResult) -> float:
     if contract.payments.basis == "point_estimate":
         return float(result.improvement)
     return float(result.improvement_lower)
-
-
-def priced_units(contract: Contract, impact: float, participants: int) -> Decimal:
-    """Units of verified outcome: impact × participants (or the cohort count for an absolute target)."""
-    d = to_decimal(impact)
-    if contract.evaluation.design == Design.ABSOLUTE_TARGET:
-        return d
-    return d * participants
-
-
-def _bonus(price: IndicatorPrice, impact: float, currency: str) -> Money:
-    passed = [t.bonus for t in price.bonus_tiers if impact > t.above]
-    return Money(passed[-1] if passed else Decimal(0), currency)
-
-
-def impact_entitlement(contract: Contract, price: IndicatorPrice, result: ImpactResult | None,
-                       wave: str | None) -> IndicatorEntitlement:
-    """The cumulative entitlement for one priced indicator at one wave (``result`` None: pending)."""
-    cur = contract.currency
-    zero = Money.zero(cur)
-    unit_price = Money(price.price_per_unit, cur)
-    if result is None:
-        return IndicatorEntitlement(price.indicator, wave, EntitlementStatus.PENDING, contract.payments.basis, None, 0,
-                                    Decimal(0), unit_price, zero, zero, None, None)
-    impact = verified_impact(contract, result)
-    n = int(result.n_treated_followed)
-    units = priced_units(contract, impact, n)
-    grade_ok = result.grade.allows_payment
-
-    def line(status: EntitlementStatus, bonus: Money, amount: Money) -> IndicatorEntitlement:
-        return IndicatorEntitlement(price.indicator, wave, status, contract.payments.basis, impact, n, units, unit_price,
-                                    bonus, amount, result.grade, result.result_hash)
-
-    if not grade_ok and not contract.payments.pay_without_evidence_standard:
-        return line(EntitlementStatus.EVIDENCE_INSUFFICIENT, zero, zero)
-    if impact <= 0:
-        return line(EntitlementStatus.NO_IMPROVEMENT, zero, zero)
-    if impact < price.threshold:
-        return line(EntitlementStatus.BELOW_THRESHOLD, zero, zero)
-    bonus = _bonus(price, impact, cur)
-    amount = Money(units * price.price_per_unit, cur) + bonus
-    return line(EntitlementStatus.PAID if grade_ok else EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD, bonus, amount)
 
 
 def rate_card_entitlements(contract: Contract, claims: list[OutcomeClaim],

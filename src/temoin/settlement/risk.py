@@ -41,7 +41,7 @@ from temoin.contract.model import Contract, Design, Evaluation, Period
 from temoin.errors import InvalidInputError
 from temoin.money import Money, to_decimal
 from temoin.settlement._followed import FollowedCounts
-from temoin.settlement.investors import SENIORITY
+SENIORITY = ("senior", "junior", "first_loss")
 from temoin.settlement.public_cost import payer_transaction_costs
 from temoin.settlement.xirr import THREADS as _THREADS
 from temoin.settlement.xirr import xirr_columns, year_fractions

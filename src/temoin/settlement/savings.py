@@ -1,4 +1,5 @@
-"""Realised public savings: avoided units × unit cost, from the same verified impact as payments.
+"""Realised public savings: avoided units × unit cost, from the same verified impact as payments
+(computed by the payment rule, :mod:`temoin.settlement.rule`; this module holds the record).
 
 For each savings item (``savings[*]``: an indicator, a unit cost, a source), the realised saving
 at a wave is ``max(verified impact, 0) × treated participants followed × unit cost`` (for an
@@ -13,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from temoin.contract.model import Contract, SavingsItem
-from temoin.evaluation.result import ImpactResult
-from temoin.money import Money, to_decimal
-from temoin.settlement.payments import priced_units, verified_impact
+from temoin.money import Money
 
-__all__ = ["SavingsLine", "savings_line"]
+__all__ = ["SavingsLine"]
 
 
 @dataclass(frozen=True)
@@ -37,18 +35,3 @@ class SavingsLine:
         return {"indicator": self.indicator, "wave": self.wave, "avoided_units": str(self.avoided_units),
                 "unit": self.unit, "unit_cost": str(self.unit_cost.amount), "amount": str(self.amount.amount),
                 "counted": self.counted, "source": self.source}
-
-
-def savings_line(contract: Contract, item: SavingsItem, result: ImpactResult | None, wave: str | None,
-                 previous: SavingsLine | None) -> SavingsLine:
-    cur = contract.currency
-    unit_cost = Money(item.unit_cost, cur)
-    if result is None:
-        if previous is not None:
-            return previous
-        return SavingsLine(item.indicator, wave, Decimal(0), item.unit, unit_cost, Money.zero(cur), False, item.source)
-    counted = result.grade.allows_payment or contract.payments.pay_without_evidence_standard
-    impact = max(verified_impact(contract, result), 0.0)
-    units = priced_units(contract, impact, int(result.n_treated_followed)) if counted else to_decimal(0)
-    return SavingsLine(item.indicator, wave, units, item.unit, unit_cost, Money(units * item.unit_cost, cur),
-                       counted, item.source)
