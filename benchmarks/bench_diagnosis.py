@@ -8,7 +8,8 @@ timed on a stated subset of the trials and scaled to the full count (said in the
 is timed on the fits alone, while Témoin's time includes drawing the trials and the payments.
 Both are the best of three rounds, in which Témoin's diagnosis, its stacked fit and the loop are
 timed in turn.
-Targets: the full diagnosis in at most 3 s, and at least 50× faster than the loop.
+Target: the full diagnosis in at most 3 s; that is the pass/fail line. The ratio against the
+statsmodels loop is printed beside it as information (the former target of at least 50× is retired).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(quick: bool = False) -> None:
     print(f"{f'statsmodels loop, fit only ({subset} trials timed, ×{sims // subset})':<58}{scaled:>10.2f}{scaled / t_ours:>10.1f}")
     print(f"{'per-trial fit: statsmodels / Témoin stacked fit':<58}{'':>10}{t_loop / t_ours_fit:>10.1f}")
     print(f"target: ≤ 3 s for 10,000 trials ({'met' if sims == 10_000 and t_ours <= 3 else 'see quick mode' if quick else 'NOT met'}); "
-          f"≥ 50× the loop ({'met' if scaled / t_ours >= 50 else 'NOT met'}); power at 45 days: {report.effects[-1].power:.1%}")
+          f"information: {scaled / t_ours:.1f}× the statsmodels loop (no target); power at 45 days: {report.effects[-1].power:.1%}")
 
 
 if __name__ == "__main__":

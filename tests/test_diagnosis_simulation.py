@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 
 from temoin.errors import InvalidInputError
-from temoin.evaluation._trials import draw_counts, expand, fit_counts_hc2, population
+from temoin.evaluation._trials import draw_counts, expand, fit_counts_hc2, inverse_xtx, population
 from temoin.evaluation.diagnosis import diagnose_design, normal_template, template_from_frame
 from temoin.evaluation.power import power
 from temoin.examples import load_example, synthetic_cohort
@@ -97,15 +97,79 @@ def test_unsupported_design_is_a_clear_error() -> None:
         diagnose_design(load_example("cravate-solidaire"), normal_template(sd=0.5), sims=10)
 
 
-def test_batched_inverse_equals_lapack_and_flags_singular_trials() -> None:
-    from temoin.evaluation._trials import _inverse_spd
+def test_batched_inverse_equals_scipys_per_trial() -> None:
+    import scipy.linalg
 
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(40, 60, 5)) * np.array([1.0, 0.5, 30.0, 1.0, 2.0])
+    x = rng.normal(size=(40, 60, 5)) * np.array([1.0, 0.5, 30.0, 1.0, 2.0]) + np.array([0.0, 0.0, 500.0, 0.0, 0.0])
     x[:, :, 0] = 1.0
     xtx = np.einsum("bni,bnj->bij", x, x)
-    xtx[7, :, 3] = xtx[7, 3, :] = 0.0  # a covariate constant at zero in trial 7: singular
-    inv, bad = _inverse_spd(np.ascontiguousarray(xtx.transpose(1, 2, 0)))
-    assert bad.tolist() == [b == 7 for b in range(40)]
-    ok = np.arange(40) != 7
-    np.testing.assert_allclose(inv.transpose(2, 0, 1)[ok], np.linalg.inv(xtx[ok]), rtol=1e-10, atol=1e-14)
+    inv, bad = inverse_xtx(xtx)
+    assert not bad.any()
+    for b in range(40):
+        np.testing.assert_allclose(inv[b], scipy.linalg.inv(xtx[b]), rtol=1e-9, atol=1e-15, err_msg=f"trial {b}")
+
+
+def _small_trials(prevalence: tuple[float, float], n: int, ratio: float, attrition: float, sims: int, seed: int):  # type: ignore[no-untyped-def]
+    """Trials small enough that a dummy is often absent or constant in one, or an arm is lost."""
+    rng = np.random.default_rng(seed)
+    size = 600
+    cov = np.column_stack([(rng.random(size) < p).astype(float) for p in prevalence])
+    pop = population(cov, rng.normal(50.0, 10.0, size).round(), np.zeros(size, dtype=np.int64))
+    tc = draw_counts(np.random.default_rng(seed + 1), pop, n=n, sims=sims, ratio=ratio, stratified=False,
+                     attrition=attrition)
+    return pop, tc
+
+
+def _xtx(pop, counts):  # type: ignore[no-untyped-def]
+    """X'X of every trial, written out from the counts: Σ_j C_j r_j r_j'."""
+    return np.einsum("bj,ji,jl->bil", counts.astype(float), pop.rows, pop.rows)
+
+
+def _rank(x: np.ndarray) -> int:
+    """numpy's rank of a design with its columns scaled to unit length (rank whatever the units)."""
+    norms = np.linalg.norm(x, axis=0)
+    return int(np.linalg.matrix_rank(x / np.where(norms > 0, norms, 1.0)))
+
+
+def test_singular_trials_are_those_whose_design_is_rank_deficient() -> None:
+    """The flag (SINGULAR_RCOND on X'X's correlation form) against numpy's rank of the expanded
+    design: a rare dummy absent from a trial, a common one constant in it, or an arm all lost."""
+    pop, tc = _small_trials((0.03, 0.97), n=40, ratio=0.1, attrition=0.5, sims=400, seed=7)
+    k = pop.rows.shape[1]
+    est, se, _ = fit_counts_hc2(pop, tc.counts)
+    _, bad = inverse_xtx(_xtx(pop, tc.counts))
+    deficient = np.array([_rank(expand(pop, tc.counts[b])[0]) < k for b in range(400)])
+    assert 40 <= deficient.sum() <= 360, "the draw must give both kinds of trial"
+    np.testing.assert_array_equal(bad, deficient)
+    assert np.all(np.isnan(est[deficient]) & np.isnan(se[deficient]))
+    arm_lost = (tc.followed == 0).any(axis=1)
+    assert arm_lost.any() and bad[arm_lost].all()
+    compared = 0
+    for b in np.flatnonzero(~deficient)[:40]:
+        x, y = expand(pop, tc.counts[b])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit = sm.OLS(y, x).fit(cov_type="HC2")
+            ref = [fit.params[1], fit.bse[1]]
+        if np.isfinite(ref[1]):  # not when a lone participant has leverage 1 (HC2 divides by 1 - h)
+            np.testing.assert_allclose([est[b], se[b]], ref, rtol=1e-7, atol=1e-5,
+                                       err_msg=f"trial {b}")  # atol: an SE that is 0 up to rounding
+            compared += 1
+    assert compared >= 20
+
+
+def test_a_full_rank_design_in_large_units_far_from_zero_is_not_flagged() -> None:
+    """A covariate ten thousand times its spread from zero, in units of a million: full rank, fitted."""
+    rng = np.random.default_rng(2)
+    size = 2000
+    cov = np.column_stack([1e6 * (1e4 + rng.normal(size=size).round(1)), (rng.random(size) < 0.5).astype(float)])
+    pop = population(cov, rng.normal(0.0, 3.0, size).round(1), np.zeros(size, dtype=np.int64))
+    tc = draw_counts(np.random.default_rng(3), pop, n=300, sims=5, ratio=0.5, stratified=False, attrition=0.1)
+    _, bad = inverse_xtx(_xtx(pop, tc.counts))
+    assert not bad.any()
+    est, se, _ = fit_counts_hc2(pop, tc.counts)
+    for b in range(5):
+        x, y = expand(pop, tc.counts[b])
+        assert _rank(x) == x.shape[1]
+        fit = sm.OLS(y, x).fit(cov_type="HC2")
+        np.testing.assert_allclose([est[b], se[b]], [fit.params[1], fit.bse[1]], rtol=1e-6, err_msg=f"trial {b}")

@@ -10,7 +10,6 @@ from scipy.stats import norm
 
 from temoin.contract import load_contract
 from temoin.errors import InvalidInputError
-from temoin.examples import load_example
 from temoin.settlement import RiskAssumptions, simulate
 
 EXAMPLES = Path(__file__).parents[1] / "src" / "temoin" / "examples" / "contracts"
@@ -100,84 +99,51 @@ def test_scenarios_that_pay_nothing_share_one_irr_equal_to_solving_each() -> Non
     np.testing.assert_array_equal(got, xirr_columns(year_fractions(dates), flows))
 
 
-def test_percentiles_equal_numpys_to_the_last_bit() -> None:
-    from temoin.settlement.risk import percentiles
+def test_payer_cost_is_the_payments_plus_the_fixed_transaction_costs() -> None:
+    from temoin.settlement.public_cost import payer_transaction_costs
 
-    rng = np.random.default_rng(4)
-    for trial in range(2_000):
-        n = int(rng.integers(1, 2_000)) if trial % 20 else int(rng.integers(2_000, 300_000))  # both methods
-        kind = trial % 4
-        x = (rng.normal(size=n) if kind == 0 else rng.integers(0, 5, n).astype(float) if kind == 1  # ties too
-             else np.where(rng.random(n) < 0.37, 0.0, rng.lognormal(13, 1, n)) if kind == 2  # payments: many zeros
-             else rng.standard_cauchy(n))  # far tails: most values in a few buckets
-        qs = (5.0, 50.0, 95.0) if trial % 2 else (0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0)
-        shift = 0.0 if trial % 3 else float(rng.normal(0, 1e5))
-        assert percentiles(x, qs, (shift, 0.0)) == [np.percentile(x + shift, qs).tolist(), np.percentile(x, qs).tolist()], \
-            (n, qs, kind, shift)
+    c = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    r = simulate(c, 30_000, 6)
+    costs = sum(float(v.amount) for _, v in payer_transaction_costs(c))
+    assert costs > 0
+    for q in ("mean", "p5", "p50", "p95"):
+        assert getattr(r.payer_cost, q) == pytest.approx(getattr(r.outcome_payments, q) + costs, abs=1e-6), q
 
 
-def test_followed_counts_have_the_beta_binomial_model_of_the_direct_draws() -> None:
-    """The tabulated draw (Beta-Binomial total, Hypergeometric split) against a Beta rate and two
-    Binomials per scenario: the same joint distribution of the followed counts."""
+def _chi_square_pvalue(draws: np.ndarray, pmf: np.ndarray) -> float:
+    """Chi-square of integer draws against a pmf on 0..len(pmf)-1, on about fifty cells of equal probability."""
     from scipy import stats
 
-    from temoin.settlement._followed import FollowedCounts
-    from temoin.settlement.risk import _arms
+    cells = np.minimum(np.cumsum(pmf) // 0.02, 49).astype(int)
+    obs = np.bincount(cells, weights=np.bincount(draws, minlength=len(pmf))[:len(pmf)])
+    exp = np.bincount(cells, weights=pmf) * len(draws)
+    return float(stats.chisquare(obs[exp > 0], exp[exp > 0] * obs[exp > 0].sum() / exp[exp > 0].sum()).pvalue)
 
-    c = load_example("aemo-renforcee")
-    enrolments = np.arange(640, 801, dtype=np.float64)
-    table = FollowedCounts.of(640, sum(_arms(c.evaluation, enrolments)).astype(np.int64), 0.08, 50.0)
-    assert table.cdf is not None  # this contract is tabulated
-    rng = np.random.default_rng(11)
+
+@pytest.mark.parametrize(("n_t", "n_c", "mean", "concentration"), [(360, 360, 0.08, 50.0), (480, 240, 0.3, 5.0)])
+def test_followed_counts_are_beta_binomial_in_total_and_hypergeometric_between_arms(
+        n_t: int, n_c: int, mean: float, concentration: float) -> None:
+    """One attrition rate for both arms: the total followed is Beta-Binomial, and given the total
+    the programme arm's share is Hypergeometric (scipy's betabinom and hypergeom)."""
+    from scipy import stats
+
+    from temoin.settlement.risk import _followed
+
     s = 400_000
-    enrolled = np.rint(800 * rng.uniform(0.8, 1.0, s))
-    n_t, n_c = _arms(c.evaluation, enrolled)
-    t1, c1 = table.draw(np.random.default_rng(1), enrolled, n_t, n_c)
-    t2, c2 = table.direct().draw(np.random.default_rng(2), enrolled, n_t, n_c)
-    assert np.all((t1 >= 0) & (t1 <= n_t) & (c1 >= 0) & (c1 <= n_c))
-    # one enrolment: the total followed against scipy's Beta-Binomial, chi-square on pooled cells
-    one = enrolled == 720
-    total = (t1 + c1)[one].astype(int)
-    pmf = stats.betabinom.pmf(np.arange(721), 720, 50 * 0.92, 50 * 0.08)
-    observed = np.bincount(total, minlength=721)
-    cells = np.cumsum(pmf) // 0.02  # about fifty cells of equal probability
-    obs = np.bincount(cells.astype(int), weights=observed)
-    exp = np.bincount(cells.astype(int), weights=pmf) * one.sum()
-    assert stats.chisquare(obs[exp > 0], exp[exp > 0]).pvalue > 1e-4
-    # both arms, all enrolments: means, variances and the covariance agree within Monte Carlo error
-    for x, y in ((t1, t2), (c1, c2), (t1 * c1, t2 * c2)):
-        assert abs(x.mean() - y.mean()) < 5 * np.sqrt((x.var() + y.var()) / s)
-    for x, y in ((t1, t2), (c1, c2), (t1 - c1, t2 - c2)):
-        assert abs(x.var() / y.var() - 1) < 0.03
+    t, c = _followed(np.random.default_rng(n_t + n_c), np.full(s, float(n_t)), np.full(s, float(n_c)), mean, concentration)
+    assert np.all((t >= 0) & (t <= n_t) & (c >= 0) & (c <= n_c))
+    total = (t + c).astype(int)
+    a, b = mean * concentration, (1 - mean) * concentration
+    assert _chi_square_pvalue(total, stats.betabinom.pmf(np.arange(n_t + n_c + 1), n_t + n_c, b, a)) > 1e-4
+    mode = int(np.bincount(total).argmax())  # the most frequent total, for the conditional split
+    arm = t[total == mode].astype(int)
+    assert arm.size > 1_000
+    assert _chi_square_pvalue(arm, stats.hypergeom.pmf(np.arange(mode + 1), n_t + n_c, n_t, mode)) > 1e-4
 
 
-@pytest.mark.parametrize(("good", "bad", "sample"), [(362, 358, 61), (400, 401, 128), (361, 360, 100), (10, 9, 9),
-                                                     (480, 240, 100), (360, 360, 200), (5, 300, 40)])
-def test_hypergeometric_draws_follow_scipys_distribution(good: int, bad: int, sample: int) -> None:
-    """The popcount-rejection sampler where it applies (near-equal arms, at most 128 drawn), numpy's
-    elsewhere: chi-square against scipy's pmf on 400,000 draws."""
-    from scipy import stats
-    from scipy.special import gammaln
+def test_no_attrition_follows_everyone() -> None:
+    from temoin.settlement.risk import _followed
 
-    from temoin.settlement._followed import hypergeometric
-
-    n = 400_000
-    lf = gammaln(np.arange(good + bad + 1) + 1.0)
-    full = np.full(n, 1, dtype=np.int64)
-    x = hypergeometric(np.random.default_rng(good * bad + sample), good * full, bad * full, sample * full, lf)
-    assert x.min() >= max(0, sample - bad) and x.max() <= min(sample, good)
-    pmf = stats.hypergeom.pmf(np.arange(sample + 1), good + bad, good, sample)
-    cells = np.minimum(np.cumsum(pmf) // 0.02, 49).astype(int)  # about fifty cells of equal probability
-    obs = np.bincount(cells, weights=np.bincount(x, minlength=sample + 1))
-    exp = np.bincount(cells, weights=pmf) * n
-    assert stats.chisquare(obs[exp > 0], exp[exp > 0] * obs[exp > 0].sum() / exp[exp > 0].sum()).pvalue > 1e-4
-
-
-def test_order_statistics_when_the_range_is_huge_and_values_sit_next_to_the_minimum() -> None:
-    """(x - min) * scale underflows to 0 for a value just above the minimum: still exact."""
-    from temoin.settlement.risk import order_statistics
-
-    x = np.concatenate([np.zeros(600), np.full(400, 5e-324), np.full(500, 1e308)])
-    np.random.default_rng(0).shuffle(x)
-    ranks = [0, 599, 600, 999, 1000, 1499]
-    assert order_statistics(x, ranks) == dict(zip(ranks, np.sort(x)[ranks].tolist(), strict=True))
+    n_t, n_c = np.array([5.0, 400.0]), np.array([0.0, 399.0])
+    t, c = _followed(np.random.default_rng(0), n_t, n_c, 0.0, 50.0)
+    assert t.tolist() == n_t.tolist() and c.tolist() == n_c.tolist()

@@ -86,3 +86,13 @@ def test_near_total_loss_is_found() -> None:
     r = xirr_times([0.0, 3.0], [-1_000_000, 0.01])
     assert r == pytest.approx(1e-8 ** (1 / 3) - 1, rel=1e-9)
     assert xirr_vec([0.0, 3.0], [[-1_000_000, 0.01]])[0] == pytest.approx(r, rel=1e-9)
+
+
+def test_tolerance_and_iteration_limit_reach_the_solver() -> None:
+    rng = np.random.default_rng(5)
+    flows = np.hstack([-rng.uniform(500, 1000, (200, 1)), rng.uniform(0, 600, (200, 4))])
+    expected = np.array([npf.irr(row) for row in flows])
+    one_step = xirr_vec(np.arange(5.0), flows, max_iter=1)
+    assert np.max(np.abs(one_step - expected)) > 1e-6  # one Newton step from the simple-return guess is not enough
+    loose = xirr_vec(np.arange(5.0), flows, tol=1e-4)
+    assert 1e-12 < np.max(np.abs(loose - expected)) < 1e-4

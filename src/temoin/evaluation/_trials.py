@@ -30,21 +30,15 @@ trials of a chunk), then counted with one ``bincount``. The counts are laid out 
 
 from __future__ import annotations
 
-import ctypes
-import glob
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-__all__ = ["TrialCounts", "TrialPopulation", "draw_counts", "expand", "fit_counts_hc2", "population",
-           "single_threaded_blas"]
+__all__ = ["SINGULAR_RCOND", "TrialCounts", "TrialPopulation", "draw_counts", "expand", "fit_counts_hc2",
+           "inverse_xtx", "population"]
 
 F = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -155,98 +149,69 @@ def draw_counts(rng: np.random.Generator, pop: TrialPopulation, *, n: int, sims:
 def fit_counts_hc2(pop: TrialPopulation, counts: npt.NDArray[Any]) -> tuple[F, F, F]:
     """Assignment coefficient, its HC2 standard error and residual df, for every trial at once.
 
-    ``counts`` is ``(B, 2U)``; the work is done on its type-major transpose (a free view of what
-    :func:`draw_counts` returns).
+    ``counts`` is ``(B, 2U)``; the three sums per group come from its type-major transpose (a free
+    view of what :func:`draw_counts` returns). A trial whose X'X is singular (see
+    :func:`inverse_xtx`) gets NaN for the estimate and its standard error.
     """
     c = np.ascontiguousarray(counts.T, dtype=np.float64)  # (2U, B)
-    b = c.shape[1]
     k = pop.rows.shape[1]
     g2 = len(pop.group_mean)
     sums = pop.group_sums @ c  # (3·2G, B)
     n_g, s_g, q_g = sums[:g2], sums[g2:2 * g2], sums[2 * g2:]
-    xtx = (pop.group_outer.T @ n_g).reshape(k, k, b)  # trial-minor: (X'X)_ij of every trial is a row
-    xty = pop.group_rows.T @ (s_g + pop.group_mean[:, None] * n_g)  # (k, B)
-    inv, bad = _inverse_spd(xtx)
-    beta = np.einsum("ijb,jb->ib", inv, xty)  # (k, B)
+    xtx = (n_g.T @ pop.group_outer).reshape(-1, k, k)  # (B, k, k)
+    xty = (s_g + pop.group_mean[:, None] * n_g).T @ pop.group_rows  # (B, k)
+    inv, bad = inverse_xtx(xtx)
+    beta = np.einsum("bij,bj->bi", inv, xty)  # (B, k)
     # per group: z = r (X'X)⁻¹ e₁ and 1 − h = 1 − r (X'X)⁻¹ r', then w = z² / (1 − h)
-    z = pop.group_rows @ inv[1]  # (2G, B)
-    omh = 1.0 - pop.group_outer @ inv.reshape(k * k, b)
+    z = pop.group_rows @ inv[:, :, 1].T  # (2G, B); X'X is symmetric, so column 1 is row 1
+    omh = 1.0 - pop.group_outer @ inv.reshape(-1, k * k).T
     np.maximum(omh, 1e-12, out=omh)  # groups absent from a trial may have h ≥ 1; their sums are 0
     w = z * z / omh
     # per group: Σ C e² = Q − 2 d S + d² N with d = r β − m (module docstring)
-    d = pop.group_rows @ beta - pop.group_mean[:, None]
+    d = pop.group_rows @ beta.T - pop.group_mean[:, None]
     e2 = q_g - d * (2.0 * s_g - d * n_g)
     np.maximum(e2, 0.0, out=e2)
     var = np.einsum("gb,gb->b", e2, w)
-    est = beta[1].copy()
+    est = beta[:, 1].copy()
     se = np.sqrt(var)
     est[bad] = np.nan
     se[bad] = np.nan
     return est, se, n_g.sum(axis=0) - k
 
 
-def _inverse_spd(a: F) -> tuple[F, npt.NDArray[np.bool_]]:
-    """Inverses of the symmetric positive semi-definite ``(k, k, B)`` matrices ``a[:, :, b]``.
+SINGULAR_RCOND = 1e-12
+"""A trial's X'X counts as singular when the reciprocal condition number of its correlation form
+(X'X scaled to a unit diagonal) is below this (see :func:`inverse_xtx`)."""
 
-    Gauss-Jordan elimination without pivoting (stable for positive definite matrices), run on all
-    trials at once along the last axis: ``k`` steps of whole-array operations instead of one
-    LAPACK call per trial. The determinant is the product of the pivots; a trial whose
-    determinant is below ``1e-9`` times the product of its diagonal (a covariate pattern or an
-    arm missing from it, so X'X is singular) is flagged, and its inverse is meaningless.
+
+def inverse_xtx(xtx: F) -> tuple[F, npt.NDArray[np.bool_]]:
+    """Inverses of a ``(B, k, k)`` stack of X'X matrices, and which ones are singular.
+
+    A trial's X'X is singular when a covariate pattern or an arm is missing from it: a column of X
+    is all zeros, or a dummy is constant in the trial and so collinear with the intercept. The
+    criterion: scale X'X to a unit diagonal, ``R = D^-½ X'X D^-½`` (a zero diagonal stays zero),
+    and flag the trial when ``λ_min(R) < SINGULAR_RCOND · λ_max(R)`` (eigenvalues by LAPACK,
+    numpy's batched ``eigvalsh``). The scaling makes the test blind to the covariates' units. An
+    exactly singular X'X keeps a ``λ_min`` of rounding size (about 1e-16 of ``λ_max``), a thousand
+    times below the bound; a full-rank design only falls under it with a covariate whose mean is
+    half a million times its spread (collinear with the intercept to twelve digits), where no fit
+    has a meaningful answer either. The tests check the flag against the rank of the expanded
+    design (numpy's ``matrix_rank``). The other trials are inverted by LAPACK (numpy's batched
+    ``inv``: LU with partial pivoting) in their scaled form, ``(X'X)⁻¹ = D^-½ R⁻¹ D^-½``; a
+    flagged trial's inverse is finite and meaningless.
     """
-    k = a.shape[0]
-    a = a.copy()
-    diag = np.maximum(np.einsum("iib->ib", a), 1e-300)  # (k, B), a new array (the diagonal before elimination)
-    scale = np.ones(a.shape[2])
-    inv = np.zeros_like(a)
-    for i in range(k):
-        inv[i, i] = 1.0
-    tiny = np.finfo(float).eps
-    for p in range(k):
-        piv = a[p, p].copy()
-        scale *= piv / diag[p]
-        piv[np.abs(piv) <= tiny * diag[p]] = 1.0  # singular: any value keeps the arithmetic finite
-        a[p] /= piv
-        inv[p] /= piv
-        f = a[:, p].copy()  # (k, B)
-        f[p] = 0.0
-        a -= f[:, None, :] * a[p]
-        inv -= f[:, None, :] * inv[p]
-    return inv, np.abs(scale) < 1e-9
+    diag = np.einsum("bii->bi", xtx)
+    scale = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 0.0)  # (B, k)
+    r = xtx * scale[:, :, None] * scale[:, None, :]
+    eig = np.linalg.eigvalsh(r)  # ascending, per trial
+    bad = ~(eig[:, 0] >= SINGULAR_RCOND * eig[:, -1])
+    if bad.any():
+        r[bad] = np.eye(xtx.shape[1])
+    inv = np.linalg.inv(r).astype(np.float64, copy=False) * scale[:, :, None] * scale[:, None, :]
+    return inv, bad
 
 
 def expand(pop: TrialPopulation, counts_row: npt.NDArray[Any]) -> tuple[F, F]:
     """The individual rows (design, outcome) of one trial, for checking against statsmodels."""
     reps = np.asarray(counts_row).astype(np.int64)
     return np.repeat(pop.rows, reps, axis=0), np.repeat(pop.y, reps)
-
-
-@cache
-def _openblas_set_local() -> Any:
-    """numpy's bundled OpenBLAS ``openblas_set_num_threads_local`` (per calling thread), if any."""
-    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "*openblas*"))):
-        try:
-            return ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-    return None
-
-
-@contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run the calling thread's BLAS calls on one thread (OpenBLAS only; otherwise does nothing).
-
-    The per-chunk products are small (a few hundred trials): OpenBLAS would wake its thread pool
-    for each of them, which costs more than the product itself, and the chunks already run on
-    every core. The setting is the calling thread's own (OpenBLAS ≥ 0.3.27), and is restored.
-    """
-    set_local = _openblas_set_local()
-    if set_local is None:
-        yield
-        return
-    previous = set_local(1)
-    try:
-        yield
-    finally:
-        set_local(previous)

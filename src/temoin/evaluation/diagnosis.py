@@ -36,10 +36,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
-from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population, single_threaded_blas
+from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population
 from temoin.evaluation.diagnostics.attrition import _table
 
 __all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "normal_template", "template_from_frame"]
@@ -240,21 +241,26 @@ def diagnose_design(
     streams = np.random.SeedSequence(seed).spawn(len(bounds) - 1)
 
     def run_chunk(i: int) -> tuple[F, ...]:
-        with single_threaded_blas():
-            tc = draw_counts(np.random.default_rng(streams[i]), pop, n=n, sims=bounds[i + 1] - bounds[i],
-                             ratio=ev.allocation_ratio, stratified=stratified, attrition=ev.expected_attrition)
-            est, se, df = fit_counts_hc2(pop, tc.counts)
+        tc = draw_counts(np.random.default_rng(streams[i]), pop, n=n, sims=bounds[i + 1] - bounds[i],
+                         ratio=ev.allocation_ratio, stratified=stratified, attrition=ev.expected_attrition)
+        est, se, df = fit_counts_hc2(pop, tc.counts)
         (rand_c, rand_t), (fol_c, fol_t) = tc.randomised.T, tc.followed.T
         overall = 100.0 * (1 - (fol_t + fol_c) / n)
         diff = 100.0 * np.abs((1 - fol_t / rand_t) - (1 - fol_c / rand_c))
         return est, se, df, fol_t, _low_attrition(overall, diff, ev.attrition_boundary)
 
     workers = min(len(bounds) - 1, os.cpu_count() or 1)
-    if workers > 1:  # numpy releases the GIL in the heavy calls: chunks run on every core
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(run_chunk, range(len(bounds) - 1)))
-    else:
-        parts = [run_chunk(i) for i in range(len(bounds) - 1)]
+    # A chunk's matrix products are small (a few hundred trials): BLAS threads woken for each cost
+    # more than they give, and the chunks already run on every core, so BLAS runs on one thread.
+    # threadpoolctl's limit is process-wide (the BLAS library keeps one setting), so it is set once,
+    # around all the chunks, and restored after them; meanwhile any other BLAS call of the process
+    # runs on one thread too (slower, with the same results).
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers > 1:  # numpy releases the GIL in the heavy calls: chunks run on every core
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                parts = list(pool.map(run_chunk, range(len(bounds) - 1)))
+        else:
+            parts = [run_chunk(i) for i in range(len(bounds) - 1)]
     est_v, se_v, df_v, fol_t_v, gate_v = (np.concatenate(col) for col in zip(*parts, strict=True))
     imp0 = sign * est_v
     ok = ~np.isnan(imp0)

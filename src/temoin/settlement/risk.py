@@ -2,7 +2,8 @@
 
 Scenarios run in chunks of 65,536, each drawn by its own generator spawned from
 ``numpy.random.SeedSequence(seed)``, on up to two threads (numpy releases the GIL): the same seed
-gives the same report whatever the number of cores. Each scenario draws:
+gives the same report whatever the number of cores. Means and percentiles (5th, 50th, 95th) are
+numpy's (``numpy.percentile``, linear interpolation). Each scenario draws:
 
 - the true effect at the last wave ~ Normal(``effect_mean``, ``effect_sd``) (defaults: the
   contract's ``expected_effect`` and half of it); earlier waves reach ``months / last months``
@@ -11,8 +12,7 @@ gives the same report whatever the number of cores. Each scenario draws:
   design assigns the allocation ratio to the programme, a matched or difference-in-differences
   design follows a comparison group of the same size, a benchmark design has none;
 - attrition ~ Beta with mean ``expected_attrition`` (concentration 50), then the number followed
-  in each arm ~ Binomial (the same attrition rate for both arms), drawn exactly but in cheaper
-  steps (:mod:`temoin.settlement._followed`);
+  in each arm ~ Binomial (the same attrition rate for both arms), drawn as stated with numpy;
 - the evaluation's estimate = true effect + standard error × one standard-normal draw shared by
   every wave (the same people are followed); the verified impact is the estimate or its lower
   bound (the plan's alpha and sidedness), as ``payments.basis`` says. The evidence standard is
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -40,16 +41,15 @@ from scipy.stats import norm
 from temoin.contract.model import Contract, Design, Evaluation, Period
 from temoin.errors import InvalidInputError
 from temoin.money import Money, to_decimal
-from temoin.settlement._followed import FollowedCounts
 SENIORITY = ("senior", "junior", "first_loss")
 from temoin.settlement.public_cost import payer_transaction_costs
-from temoin.settlement.xirr import THREADS as _THREADS
 from temoin.settlement.xirr import xirr_columns, year_fractions
 
 __all__ = ["RiskAssumptions", "RiskReport", "default_assumptions", "simulate"]
 
 F = npt.NDArray[np.float64]
 _CHUNK = 1 << 16  # scenarios per chunk (and per child seed)
+_THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -64,79 +64,6 @@ class RiskAssumptions:
         return asdict(self)
 
 
-def percentiles(x: F, qs: tuple[float, ...], shifts: tuple[float, ...] = (0.0,)) -> list[list[float]]:
-    """``numpy.percentile(x + shift, qs)`` for each shift (numpy's default, linear method), equal
-    to the last bit.
-
-    Adding a constant keeps the order, so the order statistics of ``x + shift`` are those of
-    ``x`` plus ``shift``, each rounded as numpy rounds the sum: they are found once for all the
-    shifts (the payer's cost, payments plus fixed costs, shares the payments' order statistics).
-    """
-    n = x.size
-    pos = [q / 100 * (n - 1) for q in qs]
-    found = order_statistics(x, sorted({min(int(p) + d, n - 1) for p in pos for d in (0, 1)}))
-    out = []
-    for shift in shifts:
-        value = {k: v + shift for k, v in found.items()} if shift else found
-        row = []
-        for p in pos:
-            k = int(p)
-            t = p - k
-            a, c = value[k], value[min(k + 1, n - 1)]
-            row.append(c - (c - a) * (1 - t) if t >= 0.5 else a + (c - a) * t)  # numpy's lerp, both branches
-        out.append(row)
-    return out
-
-
-def order_statistics(x: F, ranks: list[int]) -> dict[int, float]:
-    """The values of ranks ``ranks`` (from 0) of the finite array ``x``.
-
-    One pass puts every value in one of about ``n / 64`` equal-width buckets between the minimum
-    and the maximum (a monotone map, so a bucket's values all rank between those of the buckets
-    around it); counting them tells which bucket holds each wanted rank, and only those buckets'
-    values are partitioned. The first bucket holds the values equal to the minimum, and the last
-    one those equal to the maximum (the scenarios that pay nothing, or the most a cap allows):
-    those need no partition.
-    """
-    n = x.size
-    lo, hi = float(x.min()), float(x.max())
-    if not hi > lo:
-        return dict.fromkeys(ranks, lo)
-    width = hi - lo
-    n_buckets = min(n // 64, 1 << 16)
-    scale = (n_buckets - 1) / width if math.isfinite(width) else math.inf
-    if n_buckets < 3 or not math.isfinite(scale):
-        part = np.partition(x, ranks)
-        return {k: float(part[k]) for k in ranks}
-    at = np.subtract(x, lo)  # exactly 0 for the minimum only
-    np.multiply(at, scale, out=at)  # 0 to n_buckets - 1 (or a rounding above)
-    np.ceil(at, out=at)  # bucket 0: the minimum; 1 to n_buckets - 1: the rest
-    bucket = at.astype(np.intp)
-    np.minimum(bucket, n_buckets - 1, out=bucket)
-    bucket[x == hi] = n_buckets  # and bucket n_buckets: the maximum
-    counts = np.bincount(bucket, minlength=n_buckets + 1)
-    ends = np.cumsum(counts)
-    holder = np.searchsorted(ends, ranks, side="right").tolist()  # the bucket holding each rank
-    ends_at = {0, n_buckets} if 0 not in holder or counts[0] == np.count_nonzero(x == lo) else {n_buckets}
-    # (bucket 0 is the minimum's unless (x - lo) * scale underflowed to 0 for some x > lo)
-    out = {k: lo if h == 0 else hi for k, h in zip(ranks, holder, strict=True) if h in ends_at}
-    rest = sorted({h for k, h in zip(ranks, holder, strict=True) if k not in out})
-    if not rest:
-        return out
-    wanted = np.zeros(n_buckets + 1, dtype=bool)
-    wanted[rest] = True
-    keep = wanted[bucket]
-    values = x[keep]
-    their = bucket[keep] if len(rest) > 1 else None
-    for j in rest:
-        inside = values if their is None else values[their == j]
-        start = int(ends[j] - counts[j])
-        ks = [k for k, h in zip(ranks, holder, strict=True) if h == j]
-        inside.partition([k - start for k in ks])
-        out.update({k: float(inside[k - start]) for k in ks})
-    return out
-
-
 @dataclass(frozen=True)
 class Distribution:
     mean: float
@@ -145,15 +72,13 @@ class Distribution:
     p95: float
 
     @classmethod
-    def of(cls, x: F, shifts: tuple[float, ...] = (0.0,)) -> list[Distribution]:
-        """The distributions of ``x + shift`` for each shift (means and percentiles as numpy gives them)."""
-        finite = np.isfinite(x)
-        if not finite.all():
-            x = x[finite]
+    def of(cls, x: F) -> Distribution:
+        """The mean and the 5th, 50th and 95th percentiles of the finite values of ``x`` (numpy's)."""
+        x = x[np.isfinite(x)]
         if x.size == 0:
-            return [cls(math.nan, math.nan, math.nan, math.nan) for _ in shifts]
-        return [cls(float((x + shift).mean() if shift else x.mean()), *ps)
-                for shift, ps in zip(shifts, percentiles(x, (5, 50, 95), shifts), strict=True)]
+            return cls(math.nan, math.nan, math.nan, math.nan)
+        p5, p50, p95 = np.percentile(x, [5, 50, 95]).tolist()
+        return cls(float(x.mean()), p5, p50, p95)
 
     def money(self, currency: str) -> dict[str, Money]:
         return {k: Money(to_decimal(repr(round(v, 2))), currency) for k, v in asdict(self).items()}
@@ -259,27 +184,20 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     tranches = [(t.date, _f(t.amount)) for inv in contract.investments for t in inv.tranches]
 
     out = _Outcomes.empty(scenarios, [inv.investor for inv in contract.investments])
-    first = int(np.rint(contract.population.expected_size * a.enrolment_low))
-    enrolments = np.arange(first, contract.population.expected_size + 1, dtype=np.float64)
-    n_t, n_c = _arms(ev, enrolments)
 
     def run(k: int) -> None:
         lo = k * _CHUNK
-        _scenarios(contract, a, np.random.default_rng(seeds[k]), tranches, pays, followed, out.part(lo, lo + sizes[k]))
+        _scenarios(contract, a, np.random.default_rng(seeds[k]), tranches, pays, out.part(lo, lo + sizes[k]))
 
     invested = sum(amt for _, amt in tranches)
     costs = sum((_f(v.amount) for _, v in payer_transaction_costs(contract)), 0.0)
     direct = _f(contract.direct_delivery_cost) if contract.direct_delivery_cost is not None else None
     # numpy releases the GIL in the draws, the array arithmetic and the partial sorts of percentiles
     with ThreadPoolExecutor(_THREADS) as pool:
-        followed = FollowedCounts.of(first, (n_t + n_c).astype(np.int64), a.attrition_mean, a.attrition_concentration,
-                                     pool.map)
         list(pool.map(run, range(len(sizes))))
         paid_c, savings, irr, g_total, exceed, losses_by = out.paid, out.savings, out.irr, out.guaranteed, out.exceed, out.losses
         payer = paid_c + costs
-        # the IRRs first: their distribution takes longest (many equal up to rounding at a return cap)
-        (dist_irr,), (dist_payer, dist_paid), (dist_savings,) = pool.map(Distribution.of, (irr, paid_c, savings),
-                                                                         ((0.0,), (costs, 0.0), (0.0,)))
+        dist_irr, dist_payer, dist_paid, dist_savings = pool.map(Distribution.of, (irr, payer, paid_c, savings))
     received = paid_c + g_total
 
     def share(event: npt.NDArray[np.bool_]) -> float:
@@ -320,7 +238,7 @@ class _Outcomes:
 
 
 def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
-               tranches: list[tuple[dt.date, float]], pays: bool, followed: FollowedCounts, out: _Outcomes) -> None:
+               tranches: list[tuple[dt.date, float]], pays: bool, out: _Outcomes) -> None:
     """Draw ``out``'s scenarios with ``rng``, follow each through payments, caps and the pool's flows."""
     s = len(out.paid)
     ev = contract.evaluation
@@ -329,7 +247,7 @@ def _scenarios(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     true_effect = rng.normal(a.effect_mean, a.effect_sd, s)
     enrolled = np.rint(contract.population.expected_size * rng.uniform(a.enrolment_low, 1.0, s))
     n_t, n_c = _arms(ev, enrolled)
-    nt_f, nc_f = followed.draw(rng, enrolled, n_t, n_c)
+    nt_f, nc_f = _followed(rng, n_t, n_c, a.attrition_mean, a.attrition_concentration)
     z = rng.standard_normal(s)
     with np.errstate(divide="ignore", invalid="ignore"):
         if ev.design == Design.BENCHMARK and ev.benchmark is not None:
@@ -422,6 +340,16 @@ def _arms(ev: Evaluation, enrolled: F) -> tuple[F, F]:
     return enrolled, np.zeros_like(enrolled)
 
 
+def _followed(rng: np.random.Generator, n_t: F, n_c: F, attrition_mean: float, concentration: float) -> tuple[F, F]:
+    """Participants followed in each arm: a scenario's attrition rate ~ Beta(mean, concentration),
+    then each arm's number followed ~ Binomial(arm size, 1 − rate), the same rate for both arms."""
+    if attrition_mean <= 0:
+        return n_t.copy(), n_c.copy()
+    kept = 1.0 - rng.beta(attrition_mean * concentration, (1.0 - attrition_mean) * concentration, len(n_t))
+    return (rng.binomial(n_t.astype(np.int64), kept).astype(np.float64),
+            rng.binomial(n_c.astype(np.int64), kept).astype(np.float64))
+
+
 def _pool_irr(tranches: list[tuple[dt.date, float]], periods: list[Period], dues: list[F], guaranteed: F,
               paid: F) -> F:
     """The investors' pool IRR of each scenario, on real dates.
@@ -441,7 +369,7 @@ def _pool_irr(tranches: list[tuple[dt.date, float]], periods: list[Period], dues
         flows[row[period.payment_date]] += due[cols]
     if periods:
         flows[row[periods[-1].payment_date]] += guaranteed[cols]
-    solved = xirr_columns(year_fractions(dates), flows, threads=1)
+    solved = xirr_columns(year_fractions(dates), flows)
     irr = np.empty(len(paid))
     irr[some] = solved[:len(some)]
     if nothing.any():
