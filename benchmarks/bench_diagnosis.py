@@ -27,6 +27,7 @@ def main(quick: bool = False) -> None:
     from temoin.evaluation._trials import draw_counts, expand, fit_counts_hc2, population
     from temoin.evaluation.diagnosis import diagnose_design, template_from_frame
     from temoin.examples import load_example, synthetic_cohort
+    from temoin.settlement.scenarios import trial_payments
 
     contract = load_example("aemo-renforcee")
     plan = contract.evaluation.analysis_plan
@@ -37,7 +38,8 @@ def main(quick: bool = False) -> None:
     subset, repeat = (50, 2) if quick else (200, 3)
 
     def ours() -> Any:
-        return diagnose_design(contract, template, sims=sims, n=n, effects=[0.0, 10.0, 45.0], seed=1)
+        return diagnose_design(contract, template, sims=sims, n=n, effects=[0.0, 10.0, 45.0], seed=1,
+                               pay=trial_payments(contract))
 
     report = ours()  # untimed: first-call costs
     pop = population(template.covariates, template.y0, template.strata)

@@ -11,6 +11,7 @@ from temoin.evaluation._trials import draw_counts, expand, fit_counts_hc2, inver
 from temoin.evaluation.diagnosis import diagnose_design, normal_template, template_from_frame
 from temoin.evaluation.power import power
 from temoin.examples import load_example, synthetic_cohort
+from temoin.settlement.scenarios import trial_payments
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,8 @@ def test_stratified_counts_follow_the_randomisation_rule(aemo_template) -> None:
 
 def test_simulated_power_agrees_with_analytic_power_and_zero_effect_rarely_pays() -> None:
     c = load_example("aemo-renforcee")
-    rep = diagnose_design(c, normal_template(sd=200, size=20000, seed=1), effects=[0.0, 30.0], sims=4000, n=800, seed=9)
+    rep = diagnose_design(c, normal_template(sd=200, size=20000, seed=1), effects=[0.0, 30.0], sims=4000, n=800, seed=9,
+                          pay=trial_payments(c))
     zero, real = rep.effects
     expected = power(effect=30, sd=200, n=800, sidedness="one_sided", attrition=c.evaluation.expected_attrition)
     assert real.power == pytest.approx(expected, abs=0.03)
@@ -75,26 +77,30 @@ def test_simulated_power_agrees_with_analytic_power_and_zero_effect_rarely_pays(
     assert real.payment_quantiles["p95"] <= float(c.caps.total_outcome_payments)  # type: ignore[arg-type]
 
 
-def test_payment_rule_matches_settlement() -> None:
-    settlement = pytest.importorskip("temoin.settlement.payments")
-    from temoin.evaluation.diagnosis import _payments
+def test_payment_rule_is_settlements_to_the_cent() -> None:
+    """The diagnosis pays each trial by the settlement's own rule: a trial is a settlement with its
+    one result at the last wave (here below the threshold, paid, and past the 2 M€ cap)."""
     from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
+    from temoin.settlement import settle
 
     c = load_example("aemo-renforcee")
-    price = c.payments.indicators[0]
-    for lower in (5.0, 12.0, 70.0):
-        eff = EffectEstimate(-lower - 10, 5, -lower - 20, 0, 0.01, 300, 350, 350, "HC2", "ols")
-        r = ImpactResult(c.id, 1, "placement_days", "m24", eff, lower + 10, lower, 330, EvidenceGrade.MEETS)
-        ent = settlement.impact_entitlement(c, price, r, "m24")
-        ours = _payments(c, "placement_days", np.array([lower + 10]), np.array([lower]), np.array([330.0]), np.array([1.0]))
-        # before caps: 330 × 70 × 150 + 50 000 = 3 515 000 > the 2 M€ cap, which we apply too
-        assert ours[0] == pytest.approx(min(float(ent.amount.amount), 2_000_000.0,
-                                            max(lower, 0) * 330 * 170 if ent.amount.amount else 0.0))
+    pay = trial_payments(c)
+    for lower, n, grade in ((5.0, 330, EvidenceGrade.MEETS), (12.0, 330, EvidenceGrade.MEETS), (70.0, 330, EvidenceGrade.MEETS),
+                            (35.123, 401, EvidenceGrade.MEETS_WITH_RESERVATIONS), (35.0, 401, EvidenceGrade.DOES_NOT_MEET)):
+        eff = EffectEstimate(-lower - 10, 5, -lower - 20, 0, 0.01, 300, n, n, "HC2", "ols")
+        r = ImpactResult(c.id, 1, "placement_days", "m24", eff, lower + 10, lower, n, grade)
+        ours = pay(np.array([lower + 10]), np.array([lower]), np.array([float(n)]), np.array([grade.allows_payment]))
+        assert ours[0] == float(settle(c, [r], break_even=False).total_paid.amount), (lower, grade)
+    assert ours[0] == 0.0  # does not meet: nothing
+    # 70 × 330 × 150 + 50,000 = 3,515,000 before caps: cut to the investors' 5 % IRR on real dates
+    capped = pay(np.array([80.0]), np.array([70.0]), np.array([330.0]), np.array([True]))[0]
+    assert 0 < capped < 2_000_000
 
 
 def test_unsupported_design_is_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match="power"):
-        diagnose_design(load_example("cravate-solidaire"), normal_template(sd=0.5), sims=10)
+        diagnose_design(load_example("cravate-solidaire"), normal_template(sd=0.5), sims=10,
+                        pay=trial_payments(load_example("cravate-solidaire")))
 
 
 def test_batched_inverse_equals_scipys_per_trial() -> None:

@@ -127,7 +127,7 @@ def test_followed_counts_are_beta_binomial_in_total_and_hypergeometric_between_a
     the programme arm's share is Hypergeometric (scipy's betabinom and hypergeom)."""
     from scipy import stats
 
-    from temoin.settlement.risk import _followed
+    from temoin.settlement.scenarios import followed as _followed
 
     s = 400_000
     t, c = _followed(np.random.default_rng(n_t + n_c), np.full(s, float(n_t)), np.full(s, float(n_c)), mean, concentration)
@@ -142,7 +142,7 @@ def test_followed_counts_are_beta_binomial_in_total_and_hypergeometric_between_a
 
 
 def test_no_attrition_follows_everyone() -> None:
-    from temoin.settlement.risk import _followed
+    from temoin.settlement.scenarios import followed as _followed
 
     n_t, n_c = np.array([5.0, 400.0]), np.array([0.0, 399.0])
     t, c = _followed(np.random.default_rng(0), n_t, n_c, 0.0, 50.0)

@@ -22,7 +22,7 @@ from temoin.contract.model import (
 from temoin.errors import ContractValidationError, InvalidInputError
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.money import Money
-from temoin.settlement import OutcomeClaim, break_even_effect, payer_cost_at, settle
+from temoin.settlement import CapLine, OutcomeClaim, break_even_effect, payer_cost_at, settle
 
 EXAMPLES = Path(__file__).parents[1] / "src" / "temoin" / "examples" / "contracts"
 G = EvidenceGrade
@@ -77,6 +77,10 @@ def test_threshold_and_highest_bonus_tier(aemo: Contract) -> None:
     assert bonus.periods[0].cumulative_entitlement == eur("965000.00")  # 61 × 100 × 150 + 50,000
 
 
+def cap(p: object, name: str) -> CapLine:
+    return next(c for c in p.caps if c.name == name)  # type: ignore[attr-defined]
+
+
 def test_later_period_pays_the_difference_and_never_claws_back(aemo: Contract) -> None:
     s = settle(aemo, [res(aemo, "m12", 30, 20, n=100), res(aemo, "m24", 30, 15, n=100)], break_even=False)
     p1, p2 = s.periods
@@ -103,7 +107,7 @@ def test_realised_savings_cap_holds_back_then_catches_up(aemo: Contract) -> None
     s = settle(c, [res(c, "m12", 20, 20, n=100), res(c, "m24", 40, 40, n=100)], break_even=False)
     p1, p2 = s.periods
     assert p1.gross == eur("400000.00") and p1.amount_due == eur("340000.00")  # savings 20 × 100 × 170
-    assert p1.caps[0].name == "realised_savings" and p1.caps[0].reduction == eur("60000.00")
+    assert cap(p1, "realised_savings").reduction == eur("60000.00")
     assert p2.gross == eur("460000.00") and p2.amount_due == eur("340000.00")  # 680,000 saved − 340,000 paid
     assert p2.cumulative_paid == p2.realised_savings
 
@@ -113,10 +117,13 @@ def test_multiple_cap_and_cap_order(aemo: Contract) -> None:
                                              investor_return=ReturnCap(kind="multiple", value=1.05))})
     s = settle(c, [res(c, "m12", 60, 50)], as_of=dt.date(2027, 12, 31), break_even=False)
     p = s.periods[0]
-    assert [x.name for x in p.caps] == ["total_outcome_payments", "investor_return"]
+    # the payer's commitment (2,200,000) sits between the total cap and the return cap
+    assert [x.name for x in p.caps] == ["total_outcome_payments", "payer_commitment", "investor_return"]
     assert p.gross == eur("2760000.00")
-    assert p.caps[0].reduction == eur("1460000.00") and p.caps[1].limit == eur("1260000.00")
-    assert p.caps[1].reduction == eur("40000.00") and p.amount_due == eur("1260000.00")
+    assert cap(p, "total_outcome_payments").reduction == eur("1460000.00")
+    assert cap(p, "payer_commitment").limit == eur("2200000.00") and cap(p, "payer_commitment").reduction == eur("0")
+    assert cap(p, "investor_return").limit == eur("1260000.00")
+    assert cap(p, "investor_return").reduction == eur("40000.00") and p.amount_due == eur("1260000.00")
 
 
 def test_seniority_first_loss_and_guarantee(aemo: Contract) -> None:
@@ -144,7 +151,7 @@ def test_rate_card_per_participant_cap() -> None:
     s = settle(c, [], claims=claims, break_even=False)
     p = s.periods[0]
     assert p.rate_card_entitlement == eur("12300.00")  # a: 3500 + 2000 + 3300 (job_entry once), b: 3500
-    assert p.caps[0].name == "per_participant" and p.caps[0].reduction == eur("600.00")  # a capped at 8200
+    assert cap(p, "per_participant").reduction == eur("600.00")  # a capped at 8200
     assert p.amount_due == eur("11700.00")
     assert any(n.code == "rate_card_outcomes" for n in s.notices)
 

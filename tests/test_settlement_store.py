@@ -50,7 +50,8 @@ def test_settlement_is_recorded_with_inputs_outputs_and_ledger_entry(engine: Eng
     assert str(rec.total_paid.amount) == "1379672.38" and rec.final and rec.status == "current"
     assert rec.contract_version == 1 and len(rec.contract_hash) == 64
     assert [r["result_hash"] for r in rec.inputs["results"]] == [r.result_hash for r in results]
-    assert rec.outputs["periods"][1]["caps"][2]["reduction"] == "552327.62"
+    caps = {c["name"]: c for c in rec.outputs["periods"][1]["caps"]}
+    assert caps["investor_return"]["reduction"] == "552327.62"
     with session_scope(engine) as ses:
         entry = ledger.entries(ses, contract_id="aemo-renforcee", limit=1)[0]
         assert entry.event == "settlement.recorded" and entry.actor == "alice"

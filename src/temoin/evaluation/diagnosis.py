@@ -6,11 +6,10 @@ outcomes, the synthetic cohort of a bundled example, or normal outcomes with the
 ``outcome_sd``), assigned by the contract's randomisation (complete, or permuted blocks within
 strata), followed with the contract's expected attrition, analysed by the locked plan (OLS of the
 outcome on the assignment and the plan's covariates, HC2 standard errors, t with n − k degrees of
-freedom), and paid by the contract's rule (verified impact = point estimate or lower confidence
-bound; nothing below the threshold or at no improvement; impact × treated followed × price + the
-highest bonus passed; capped by the total cap, the payer's maximum commitment and, when the
-contract says so, the realised savings; nothing when attrition is past the WWC boundary unless
-the contract pays without the evidence standard).
+freedom; no estimate when the standard error is degenerate), and paid by the contract's own rule,
+the one a settlement runs (``pay``, given by the settlement layer: the verified impact, thresholds,
+tiers or grid, every cap in its order; nothing when attrition is past the WWC boundary unless the
+contract pays without the evidence standard).
 
 It reports power, bias, RMSE, coverage of the confidence interval, the probability that the payer
 pays when the true effect is zero (a wrongful payment), the probability that a real effect goes
@@ -27,7 +26,7 @@ missing completely at random. Both are stated assumptions, printed with the resu
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,7 @@ from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
 from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population
 from temoin.evaluation.diagnostics.attrition import _table
+from temoin.evaluation.estimators.degenerate import degenerate_se, outcome_scale
 
 __all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "normal_template", "template_from_frame"]
 
@@ -151,35 +151,11 @@ class DiagnosisReport:
         return d | {"effects": [e.to_dict() for e in self.effects], "wrongful_payment": self.wrongful_payment}
 
 
-def _payments(contract: Contract, indicator: str, improvement: F, lower: F, n_followed_t: F, gate_ok: F) -> F:
-    """The contract's payment rule, in floats, for one priced indicator (mirrors settlement.payments)."""
-    price = next((p for p in contract.payments.indicators if p.indicator == indicator), None)
-    if price is None:
-        return np.zeros_like(improvement)
-    verified = improvement if contract.payments.basis == "point_estimate" else lower
-    verified = np.nan_to_num(verified, nan=-np.inf)
-    due = (verified > 0) & (verified >= price.threshold)
-    units = np.where(due, verified, 0.0) * n_followed_t
-    amount = units * float(price.price_per_unit)
-    bonus = np.zeros_like(amount)
-    for tier in price.bonus_tiers:  # the highest tier passed (tiers in increasing order)
-        bonus = np.where(due & (verified > tier.above), float(tier.bonus), bonus)
-    amount = amount + bonus
-    caps = contract.caps
-    if caps.total_outcome_payments is not None:
-        amount = np.minimum(amount, float(caps.total_outcome_payments))
-    payer_max = [float(p.max_commitment) for p in contract.parties if p.max_commitment is not None
-                 and "outcome_payer" in [r.value for r in p.roles]]
-    if payer_max:
-        amount = np.minimum(amount, sum(payer_max))
-    if caps.payments_within_realised_savings:
-        item = next((s for s in contract.savings if s.indicator == indicator), None)
-        saving = (np.maximum(np.nan_to_num(verified, neginf=0.0), 0.0) * n_followed_t * float(item.unit_cost)
-                  if item else np.zeros_like(amount))
-        amount = np.minimum(amount, saving)
-    if not contract.payments.pay_without_evidence_standard:
-        amount = np.where(gate_ok > 0, amount, 0.0)
-    return np.asarray(amount, float)
+PayRule = Callable[[F, F, F, npt.NDArray[np.bool_]], F]
+"""The contract's payment rule for simulated trials: from each trial's improvement, its lower
+confidence bound, the programme participants followed and whether the evidence standard is met,
+what the payer pays. The settlement layer provides it (``settlement.scenarios.trial_payments``),
+so that the diagnosis pays exactly as a settlement would."""
 
 
 def _low_attrition(overall_pct: F, differential_pp: F, boundary: str) -> F:
@@ -200,8 +176,9 @@ def diagnose_design(
     n: int | None = None,
     seed: int = 20260101,
     chunk_cells: int = 200_000,
+    pay: PayRule,
 ) -> DiagnosisReport:
-    """Simulate the contract's evaluation and payment rule under each assumed true improvement."""
+    """Simulate the contract's evaluation and payment rule (``pay``) under each assumed true improvement."""
     ev = contract.evaluation
     plan = ev.analysis_plan
     if ev.design not in (Design.INDIVIDUAL_RCT, Design.STRATIFIED_RCT):
@@ -234,6 +211,7 @@ def diagnose_design(
     # effect and the assignment among the regressors, OLS moves by exactly the effect and the
     # residuals (hence the HC2 errors) do not change, so each trial is fitted once, at effect 0.
     pop = population(tpl.covariates, tpl.y0, tpl.strata)
+    scale = outcome_scale(np.asarray(tpl.y0, dtype=float))
     per_chunk = max(32, chunk_cells // pop.rows.shape[0])
     bounds = [*range(0, sims, per_chunk), sims]
     # one independent stream per chunk, and chunks of a size set by the problem alone: the report
@@ -244,6 +222,10 @@ def diagnose_design(
         tc = draw_counts(np.random.default_rng(streams[i]), pop, n=n, sims=bounds[i + 1] - bounds[i],
                          ratio=ev.allocation_ratio, stratified=stratified, attrition=ev.expected_attrition)
         est, se, df = fit_counts_hc2(pop, tc.counts)
+        # a degenerate standard error gives no estimate, so no payment (as in the evaluation itself)
+        flat = degenerate_se(se, scale)
+        est = np.where(flat, np.nan, est)
+        se = np.where(flat, np.nan, se)
         (rand_c, rand_t), (fol_c, fol_t) = tc.randomised.T, tc.followed.T
         overall = 100.0 * (1 - (fol_t + fol_c) / n)
         diff = 100.0 * np.abs((1 - fol_t / rand_t) - (1 - fol_c / rand_c))
@@ -273,7 +255,7 @@ def diagnose_design(
     for effect in effects:
         imp_v = imp0 + effect
         low_v = imp_v - q * se_v
-        pay_v = _payments(contract, indicator.id, imp_v, low_v, fol_t_v, gate_v)
+        pay_v = pay(imp_v, low_v, fol_t_v, gate_v > 0)
         qs = np.percentile(pay_v, [5, 25, 50, 75, 95])
         out.append(EffectDiagnosis(
             true_effect=float(effect), sims=sims,
@@ -293,14 +275,16 @@ def diagnose_design(
         f"outcomes missing completely at random, expected attrition {ev.expected_attrition:.0%}",
         f"participants resampled from: {template.source}",
         "payment gated on the WWC attrition boundary only (baseline-equivalence rescue not simulated)",
-        "one payment period (the cumulative entitlement at the wave simulated); investor-return cap not simulated",
+        "one result, at the last paid wave: earlier periods pay nothing, the last pays the cumulative entitlement "
+        "under every cap of the contract (as a settlement with that result alone)",
     )
     assumptions_fr = (
         "effet additif constant pour chaque participant du groupe programme",
         f"résultats manquants complètement au hasard, attrition attendue {ev.expected_attrition:.0%}",
         f"participants tirés de : {template.source}",
         "paiement conditionné à la seule limite d'attrition du WWC (le rattrapage par l'équivalence initiale n'est pas simulé)",
-        "une seule période de paiement (le droit cumulé à la vague simulée) ; plafond de rendement des investisseurs non simulé",
+        "un seul résultat, à la dernière vague payée : les périodes précédentes ne paient rien, la dernière paie le droit "
+        "cumulé sous tous les plafonds du contrat (comme un règlement avec ce seul résultat)",
     )
     return DiagnosisReport(contract.id, n, sims, seed, indicator.id, wave, plan.estimator or "ols",
                            tpl.covariate_names, alpha, sidedness, contract.payments.basis, template.source,

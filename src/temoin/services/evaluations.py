@@ -50,6 +50,7 @@ from temoin.evaluation.run import outcome_column, run_plan
 from temoin.governance.ledger import LedgerEvent
 from temoin.services._tables import iter_table
 from temoin.settings import Settings
+from temoin.settlement.scenarios import trial_payments
 from temoin.store import ledger, session_scope
 from temoin.store.cohorts import CohortRepository
 from temoin.store.contracts import ContractRepository, StoredContract
@@ -485,7 +486,7 @@ def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Seq
         wave = next((p.wave for p in reversed(c.payments.periods) if p.wave), None) or \
             (c.evaluation.follow_up_waves[-1].id if c.evaluation.follow_up_waves else None)
         template = _template(s, c, wave) if c.evaluation.design.randomised else normal_template(sd=c.evaluation.outcome_sd or 1.0)
-    return diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed)
+    return diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed, pay=trial_payments(c))
 
 
 def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path, *, settings: Settings,

@@ -5,8 +5,8 @@ arrays of ``Decimal`` (``dtype=object``): ``settle`` runs the rule on one scenar
 those amounts. ``FLOAT`` holds them as float64 arrays: the risk simulation and the design diagnosis
 run the same rule on many scenarios at once. Both round an amount to the cent, half away from
 zero, at the same steps (the one rounding rule of :mod:`temoin.money`); the float rounding first
-removes the binary representation error of decimal values (a guard of 1e-9 of a cent, far below
-any amount that matters), so both kinds give the same cents.
+removes the binary representation error of decimal values (a relative guard of 1e-9, far below a
+cent on any amount up to ten million), so both kinds give the same cents.
 
 >>> import numpy as np
 >>> from decimal import Decimal
@@ -130,8 +130,14 @@ class _Float(Arith):
         return np.asarray(x, dtype=np.float64)
 
     def cents(self, x: Num) -> Num:
-        a = np.abs(x) * 100.0
-        return np.copysign(np.floor(a + (0.5 + _GUARD * np.maximum(a, 1.0))), x) / 100.0
+        y = np.multiply(x, 100.0)
+        out = np.abs(y)
+        out *= 1.0 + _GUARD
+        out += 0.5
+        np.floor(out, out=out)
+        np.copysign(out, y, out=out)
+        out /= 100.0
+        return out
 
     def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:
         w = [float(v) for v in weights]

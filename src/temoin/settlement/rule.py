@@ -33,7 +33,7 @@ to the cent at the same steps in both.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -190,7 +190,8 @@ def payer_commitment(contract: Contract, a: Arith) -> Num | None:
 
 
 def _growth(a: Arith, rate: float, start: dt.date, end: dt.date) -> Decimal | float:
-    return a.const((1.0 + rate) ** ((end - start).days / 365.0))
+    growth: Decimal | float = a.const((1.0 + rate) ** ((end - start).days / 365.0))
+    return growth
 
 
 def _repayable(contract: Contract) -> list[Investment]:
@@ -210,7 +211,7 @@ def return_limit(contract: Contract, a: Arith, when: dt.date, earlier: Sequence[
         return None
     tranches = [(t.date, t.amount) for inv in _repayable(contract) for t in inv.tranches if t.date <= when]
     if cap.kind == "multiple":
-        return a.cents(a.array([a.const(cap.value) * sum((x for _, x in tranches), Decimal(0))]) + 0 * paid)
+        return a.cents(a.array([a.const(cap.value) * a.const(sum((x for _, x in tranches), Decimal(0)))]) + 0 * paid)
     balance = sum((a.const(x) * _growth(a, cap.value, d, when) for d, x in tranches), a.const(0)) + 0 * paid
     for d, p in earlier:
         balance = balance - p * _growth(a, cap.value, d, when)
@@ -274,7 +275,7 @@ def entitlement(contract: Contract, price: IndicatorPrice, r: ResultArrays, wave
         bonus, amount = zero, _grid(price, v_safe, a, s)
     else:
         bonus = _bonus(price, v_safe, a, s)
-        amount = a.cents(units * a.const(price.price_per_unit)) + bonus
+        amount = a.cents(np.where(paid, units, zero) * a.const(price.price_per_unit)) + bonus  # only what is paid
     return LineOut(price.indicator, wave, status, vf, n, units, np.where(paid, bonus, zero), np.where(paid, amount, zero),
                    r.result_hash)
 
@@ -308,11 +309,12 @@ def _savings(contract: Contract, r: ResultArrays, a: Arith) -> tuple[Num, Bools]
 
 
 def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date | None = None,
-             savings_cap: bool = True, on_period: Callable[[PeriodOut], None] | None = None) -> RuleOutput:
+             savings_cap: bool = True, investors: bool = True) -> RuleOutput:
     """The contract's payments in every scenario of ``inputs``, up to ``as_of`` (every period if None).
 
     ``savings_cap=False`` leaves out the realised-savings cap (to see what would have happened
-    without it)."""
+    without it); ``investors=False`` leaves out who receives the payments (when only the payer's
+    side is wanted)."""
     s = inputs.scenarios
     results = inputs.results
     caps = contract.caps
@@ -436,20 +438,18 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
         payments.append((period.payment_date, due))
         shares_by_payer = list(zip([pid for pid, _ in shares], a.pro_rata(due, [w for _, w in shares]), strict=True))
         above = None if caps.payments_within_realised_savings else paid > savings_total
-        result = PeriodOut(period, lines, card_total, cum_ent, sav, savings_total, paid_before, gross, cap_lines, due, paid,
-                           shares_by_payer, state.pay(due, period.payment_date), above)
-        out.append(result)
-        if on_period is not None:
-            on_period(result)
+        out.append(PeriodOut(period, lines, card_total, cum_ent, sav, savings_total, paid_before, gross, cap_lines, due, paid,
+                             shares_by_payer, state.pay(due, period.payment_date) if investors else [], above))
 
     last_period = all_periods[-1]
     final = np.zeros(s, dtype=bool)
     if out and out[-1].period.id == last_period.id:
         final = np.all([np.asarray(ln.status) != _CODE[EntitlementStatus.PENDING] for ln in out[-1].lines], axis=0) \
             if out[-1].lines else np.ones(s, dtype=bool)
-    state.call_guarantees(final)
+    if investors:
+        state.call_guarantees(final)
     savings_total = out[-1].savings_total if out else zero
-    return RuleOutput(out, state.positions(), final, paid, savings_total)
+    return RuleOutput(out, state.positions() if investors else [], final, paid, savings_total)
 
 
 class _Investors:
