@@ -7,6 +7,7 @@ These make a document *invalid* (it cannot be stored); the safeguard checks in
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from temoin.contract.model import Contract, Role
@@ -81,13 +82,57 @@ def consistency_problems(c: Contract) -> list[TemoinError]:
                      "Classez-les par months_after_enrolment croissant.", "Order them by months_after_enrolment."))
 
     for k, ip in enumerate(c.payments.indicators):
+        base = f"payments.indicators[{k}]"
         if ip.indicator not in ind_ids:
-            add(_unknown("indicator", f"payments.indicators[{k}].indicator", ip.indicator, ind_ids))
+            add(_unknown("indicator", f"{base}.indicator", ip.indicator, ind_ids))
         aboves = [t.above for t in ip.bonus_tiers]
         if aboves != sorted(aboves):
-            add(_problem("tiers_order", f"payments.indicators[{k}].bonus_tiers", "Les paliers de bonus ne sont pas croissants.",
+            add(_problem("tiers_order", f"{base}.bonus_tiers", "Les paliers de bonus ne sont pas croissants.",
                          "Bonus tiers are not in increasing order.", "Classez les paliers par seuil croissant.",
                          "Order tiers by their threshold."))
+        for j, tier in enumerate(ip.bonus_tiers):
+            if tier.above < ip.threshold:
+                add(_problem("tier_below_threshold", f"{base}.bonus_tiers[{j}].above",
+                             f"Le palier de bonus ({tier.above:g}) est sous le seuil de paiement ({ip.threshold:g}) : il ne "
+                             "serait jamais atteint seul.",
+                             f"The bonus tier ({tier.above:g}) is below the payment threshold ({ip.threshold:g}): it could never "
+                             "apply on its own.", "Placez le palier au-dessus du seuil, ou abaissez le seuil.",
+                             "Put the tier above the threshold, or lower the threshold."))
+        if ip.grid:
+            steps = [g.at_least for g in ip.grid]
+            amounts = [g.amount for g in ip.grid]
+            if any(b <= a for a, b in itertools.pairwise(steps)) or any(
+                    b < a for a, b in itertools.pairwise(amounts)):
+                add(_problem("grid_order", f"{base}.grid",
+                             "La grille n'est pas croissante : chaque palier doit avoir un seuil plus haut et un montant au "
+                             "moins égal au précédent.",
+                             "The grid is not increasing: each step needs a higher threshold and an amount at least the "
+                             "previous one's.", "Classez les paliers par seuil croissant.", "Order the steps by threshold."))
+            if ip.price_per_unit or ip.bonus_tiers:
+                add(_problem("grid_and_price", f"{base}.grid",
+                             "Une grille remplace le prix unitaire et les bonus : ne donnez pas les deux.",
+                             "A grid replaces the unit price and the bonuses: do not give both.",
+                             "Retirez price_per_unit et bonus_tiers, ou la grille.",
+                             "Remove price_per_unit and bonus_tiers, or the grid."))
+        for j, gate in enumerate(ip.requires):
+            if gate.indicator not in ind_ids:
+                add(_unknown("indicator", f"{base}.requires[{j}].indicator", gate.indicator, ind_ids))
+        if ip.pooled is not None:
+            if c.payments.accumulation != "by_cohort":
+                add(_problem("pooled_without_cohorts", f"{base}.pooled",
+                             "Un résultat groupé n'a de sens que si les paiements se font par cohorte.",
+                             "A pooled result only makes sense with payments by cohort.",
+                             "Écrivez payments.accumulation: by_cohort, ou retirez pooled.",
+                             "Write payments.accumulation: by_cohort, or remove pooled."))
+            if ip.pooled.wave not in [w.id for w in c.evaluation.follow_up_waves]:
+                add(_unknown("wave", f"{base}.pooled.wave", ip.pooled.wave, [w.id for w in c.evaluation.follow_up_waves]))
+    if c.payments.accumulation == "by_cohort":
+        cohort_waves = [p.wave for p in c.payments.periods]
+        if None in cohort_waves or len(set(cohort_waves)) != len(cohort_waves):
+            add(_problem("cohort_waves", "payments.periods",
+                         "Avec des paiements par cohorte, chaque période règle sa propre vague (sa cohorte).",
+                         "With payments by cohort, each period settles its own wave (its cohort).",
+                         "Donnez à chaque période une vague différente.", "Give each period a different wave."))
     previous = None
     for k, period in enumerate(c.payments.periods):
         base = f"payments.periods[{k}]"
@@ -116,6 +161,15 @@ def consistency_problems(c: Contract) -> list[TemoinError]:
                      "Plafond de rendement sans aucun investissement.", "A return cap with no investments.",
                      "Ajoutez les investissements ou retirez ce plafond.", "Add the investments or remove the cap."))
     payers = c.parties_with(Role.OUTCOME_PAYER)
+    shares = [p.payment_share for p in payers]
+    if len(payers) > 1 or any(x is not None for x in shares):
+        total = sum(x or 0.0 for x in shares)
+        if any(x is None for x in shares) or abs(total - 1.0) > 1e-9:
+            add(_problem("payer_shares", "parties",
+                         f"Les parts des payeurs aux résultats doivent être données pour chacun et faire 1 (elles font {total:g}).",
+                         f"The outcome payers' shares must be given for each of them and add up to 1 (they add up to {total:g}).",
+                         "Donnez payment_share à chaque payeur, par exemple 0.5 et 0.5.",
+                         "Give each payer a payment_share, for example 0.5 and 0.5."))
     payer_max = [p.max_commitment for p in payers if p.max_commitment is not None]
     if c.caps.total_outcome_payments is not None and payer_max:
         limit = sum(payer_max, Decimal(0))
@@ -136,6 +190,17 @@ def consistency_problems(c: Contract) -> list[TemoinError]:
                          "Give it the investor role."))
         if inv.guarantee and inv.guarantee.guarantor not in party_ids:
             add(_unknown("party", f"investments[{k}].guarantee.guarantor", inv.guarantee.guarantor, party_ids))
+        principal = sum((t.amount for t in inv.tranches), Decimal(0))
+        if inv.guarantee and inv.guarantee.amount is not None and inv.guarantee.amount > principal:
+            add(_problem("guarantee_above_principal", f"investments[{k}].guarantee.amount",
+                         f"La garantie ({inv.guarantee.amount}) dépasse le capital investi ({principal}).",
+                         f"The guarantee ({inv.guarantee.amount}) is above the principal invested ({principal}).",
+                         "Une garantie couvre au plus le capital : abaissez-la.", "A guarantee covers at most the principal: lower it."))
+        if inv.guarantee and inv.instrument == "grant":
+            add(_problem("guarantee_on_grant", f"investments[{k}].guarantee",
+                         "Une subvention n'est pas remboursée : elle ne peut pas être garantie.",
+                         "A grant is not repaid: it cannot be guaranteed.", "Retirez la garantie, ou changez l'instrument.",
+                         "Remove the guarantee, or change the instrument."))
         dates = [t.date for t in inv.tranches]
         if dates != sorted(dates):
             add(_problem("dates_order", f"investments[{k}].tranches", "Les tranches ne sont pas dans l'ordre.",
