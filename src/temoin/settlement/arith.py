@@ -5,8 +5,9 @@ arrays of ``Decimal`` (``dtype=object``): ``settle`` runs the rule on one scenar
 those amounts. ``FLOAT`` holds them as float64 arrays: the risk simulation and the design diagnosis
 run the same rule on many scenarios at once. Both round an amount to the cent, half away from
 zero, at the same steps (the one rounding rule of :mod:`temoin.money`); the float rounding first
-removes the binary representation error of decimal values (a relative guard of 1e-9, far below a
-cent on any amount up to ten million), so both kinds give the same cents.
+removes the binary representation error of decimal values (a relative guard of 64 units in the
+last place, about 1.4e-14: 0.014 millionths of a cent on a million euros), so both kinds give the
+same cents.
 
 >>> import numpy as np
 >>> from decimal import Decimal
@@ -34,7 +35,7 @@ Num = npt.NDArray[Any]
 
 _round = np.frompyfunc(round_cents, 1, 1)
 _to_decimal = np.frompyfunc(to_decimal, 1, 1)
-_GUARD = 1e-9
+_GUARD = 64 * float(np.finfo(np.float64).eps)  # a few units in the last place, about 1.4e-14
 
 
 class Arith:
