@@ -147,3 +147,32 @@ def test_no_attrition_follows_everyone() -> None:
     n_t, n_c = np.array([5.0, 400.0]), np.array([0.0, 399.0])
     t, c = _followed(np.random.default_rng(0), n_t, n_c, 0.0, 50.0)
     assert t.tolist() == n_t.tolist() and c.tolist() == n_c.tolist()
+
+
+def test_a_rate_card_is_simulated_from_its_success_rates() -> None:
+    """Each participant achieves each outcome independently at its rate; the expected payment per
+    participant is E[min(Σ achieved prices, cap)], written out here over the 2^3 combinations."""
+    import itertools
+    from decimal import Decimal
+
+    from temoin.contract.model import Caps, RateCardItem, Text
+
+    base = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    items = [RateCardItem(outcome=o, label=Text(fr=o, en=o), price=Decimal(p), unit_saving=Decimal(u), expected_rate=r)
+             for o, p, u, r in (("job", "3500", "4000", 0.5), ("job26", "2000", "3000", 0.3), ("nqf2", "3300", "1000", 0.4))]
+    c = base.model_copy(update={
+        "payments": base.payments.model_copy(update={"indicators": [], "rate_card": items}),
+        "caps": Caps(per_participant=Decimal("8200"), payments_within_realised_savings=False),
+        "population": base.population.model_copy(update={"expected_size": 1000}), "savings": [],
+        "parties": [pt.model_copy(update={"max_commitment": None}) for pt in base.parties]})
+    r = simulate(c, 20_000, 4, RiskAssumptions(effect_mean=0.0, effect_sd=0.0, enrolment_low=1.0,
+                                               attrition_concentration=1e6))
+    expected = 0.0
+    for bits in itertools.product((0, 1), repeat=3):
+        p = 1.0
+        for b, item in zip(bits, items, strict=True):
+            p *= item.expected_rate if b else 1 - item.expected_rate  # type: ignore[operator]
+        expected += p * min(sum(float(i.price) for b, i in zip(bits, items, strict=True) if b), 8200.0)
+    assert r.outcome_payments.mean == pytest.approx(1000 * expected, rel=0.005)
+    assert r.prob_paid_without_effect is None  # a rate card pays outcomes, not an effect
+    assert any("Grille tarifaire" in fr for fr, _ in r.notes)
