@@ -1,0 +1,181 @@
+"""One language layer: the message catalogue and the reader's formats (Babel), for every entry point.
+
+- **The catalogue** (``locales/{fr,en}/LC_MESSAGES/messages.po``, read with Babel at start-up, no
+  compile step): message identifiers are the English text with ``{named}`` placeholders, or, for
+  the label of a code, ``label:<kind>:<code>`` (``label:role:outcome_payer``). Both catalogues
+  translate every message; a test fails otherwise.
+- **Rendering** a :class:`~temoin.messages.Msg`: its identifier through the catalogue, then each
+  value the reader's way: numbers and amounts by Babel (``fr_FR``: ``1 234 567,89 €``; ``en_GB``:
+  ``€1,234,567.89``), shares as percentages (``4,8 %``), differences as points (``+3,2 points``),
+  dates and times in Europe/Paris (``3 décembre 2026 à 09:42``), codes by their label, nested
+  messages rendered in turn.
+
+>>> fr, en = Translator("fr"), Translator("en")
+>>> fr.money(Decimal("1234567.891"), "EUR"), en.money(Decimal("1234567.891"), "EUR")
+('1\\u202f234\\u202f567,89\\xa0€', '€1,234,567.89')
+>>> fr.share(0.048), en.share(0.048), fr.points(0.032), en.points(-0.032)
+('4,8\\xa0%', '4.8%', '+3,2\\xa0points', '−3.2 points')
+>>> fr.datetime(dt.datetime(2026, 12, 3, 8, 42, tzinfo=dt.UTC))
+'3 décembre 2026 à 09:42'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from temoin.messages import Amount, Msg, Points, Share
+
+__all__ = ["LANGUAGES", "LOCALES", "PARIS", "Translator", "catalogue", "label_id"]
+
+LOCALES = Path(__file__).parent / "locales"
+LANGUAGES = ("fr", "en")
+BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+PARIS = ZoneInfo("Europe/Paris")
+MINUS = "\u2212"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The translations of ``lang`` (fuzzy or empty entries left out)."""
+    path = LOCALES / lang / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def label_id(kind: str, code: str) -> str:
+    """The catalogue identifier of the label of ``code`` in the closed set ``kind``."""
+    return f"label:{kind}:{code}"
+
+
+def _kind(member: Enum) -> str:
+    name = type(member).__name__
+    return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+class Translator:
+    """Everything said to one reader, in their language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else "fr"
+        self.locale = Locale.parse(BABEL_LOCALES[self.lang])
+        self._messages = catalogue(self.lang)
+
+    # -- words ---------------------------------------------------------------------------------
+    def gettext(self, message: str) -> str:
+        return self._messages.get(message, message)
+
+    def __call__(self, message: str, **values: Any) -> str:
+        """The message in this language, its ``{named}`` values formatted for this reader."""
+        text = self.gettext(message)
+        return text.format(**{k: self.value(v) for k, v in values.items()}) if values else text
+
+    def render(self, message: Msg | str | None) -> str:
+        if message is None:
+            return ""
+        if isinstance(message, str):
+            return self(message)
+        return self(message.id, **message.params)
+
+    def label(self, kind_or_member: str | Enum, code: str | None = None) -> str:
+        """The label of a code: ``label(Role.OUTCOME_PAYER)`` or ``label("design", "stratified_rct")``."""
+        if isinstance(kind_or_member, Enum):
+            kind, value = _kind(kind_or_member), str(kind_or_member.value)
+        else:
+            kind, value = kind_or_member, str(code)
+        key = label_id(kind, value)
+        return self._messages.get(key, value)
+
+    def pick(self, fr: str, en: str) -> str:
+        """Kept for the few texts that are data rather than messages (a contract's own French and
+        English titles): the one in this language."""
+        return fr if self.lang == "fr" else en
+
+    # -- numbers and dates ------------------------------------------------------------------------
+    def value(self, v: Any) -> str:
+        if isinstance(v, Msg):
+            return self.render(v)
+        if isinstance(v, Enum):
+            return self.label(v)
+        if isinstance(v, Amount):
+            return self.money(v.value, v.currency)
+        if isinstance(v, Share):
+            return self.share(float(v))
+        if isinstance(v, Points):
+            return self.points(float(v))
+        if isinstance(v, bool):
+            return self.gettext("yes") if v else self.gettext("no")
+        if isinstance(v, int | Decimal):
+            return self.number(v)
+        if isinstance(v, float):
+            return self.number(v, 2 if v != int(v) else 0) if math.isfinite(v) else self.gettext("not estimable")
+        if isinstance(v, dt.datetime):
+            return self.datetime(v)
+        if isinstance(v, dt.date):
+            return self.date(v)
+        if isinstance(v, list | tuple):
+            return ", ".join(self.value(x) for x in v)
+        return str(v)
+
+    def number(self, x: float | int | Decimal | None, decimals: int | None = None) -> str:
+        """``1 234 567,89`` / ``1,234,567.89``; ``decimals`` fixes the digits after the point."""
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return self.gettext("not estimable")
+        fmt = None if decimals is None else ("#,##0" + ("." + "0" * decimals if decimals else ""))
+        text = format_decimal(x, format=fmt, locale=self.locale, decimal_quantization=decimals is not None)
+        return text.replace("-", MINUS)
+
+    def money(self, x: float | Decimal | None, currency: str = "EUR", *, cents: bool = True) -> str:
+        """``1 234 567,89 €`` / ``€1,234,567.89`` (without cents when ``cents`` is False)."""
+        if x is None:
+            return self.gettext("not available")
+        fmt = None if cents else ("#,##0\u00a0¤" if self.lang == "fr" else "¤#,##0")
+        text = format_currency(Decimal(str(x)), currency, format=fmt, locale=self.locale,
+                               currency_digits=cents)
+        return text.replace("-", MINUS)
+
+    def share(self, x: float | None, decimals: int = 1) -> str:
+        """A share as a percentage: ``4,8 %`` / ``4.8%``."""
+        if x is None or not math.isfinite(x):
+            return self.gettext("not estimable")
+        pattern = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * decimals if decimals else "#,##0")
+        text = format_percent(x, format=pattern, locale=self.locale)
+        return text.replace("-", MINUS)
+
+    def points(self, x: float | None, decimals: int = 1) -> str:
+        """A difference of percentages in points, signed: ``+3,2 points`` / ``−3.2 points``."""
+        if x is None or not math.isfinite(x):
+            return self.gettext("not estimable")
+        value = format_decimal(abs(x) * 100, format="#,##0." + "0" * decimals, locale=self.locale)
+        sign = "+" if x > 0 else (MINUS if x < 0 else "")
+        return f"{sign}{value}\u00a0points" if self.lang == "fr" else f"{sign}{value} points"
+
+    def date(self, d: dt.date | None) -> str:
+        """``3 décembre 2026`` / ``3 December 2026``."""
+        return "" if d is None else format_date(d, format="long", locale=self.locale)
+
+    def datetime(self, t: dt.datetime | str | None) -> str:
+        """In Europe/Paris (stored UTC): ``3 décembre 2026 à 09:42`` / ``3 December 2026 at 09:42``."""
+        if t is None:
+            return ""
+        if isinstance(t, str):
+            t = dt.datetime.fromisoformat(t)
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=dt.UTC)
+        local = t.astimezone(PARIS)
+        pattern = "d MMMM y 'à' HH:mm" if self.lang == "fr" else "d MMMM y 'at' HH:mm"
+        return format_datetime(local, pattern, tzinfo=PARIS, locale=self.locale)
