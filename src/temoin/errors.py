@@ -1,12 +1,17 @@
-"""Domain errors: typed, with a code, the path of the offending field, and words in French and English.
+"""Domain errors: typed, with a code, the path of the offending field, and what to say as messages.
 
-Every error says what is wrong, where (``path``, and the YAML ``line`` when the parser gives one)
-and what to do (``hint``). The CLI and the web render them the same way, without a traceback.
+Every error says what is wrong (``message``), where (``path``, and the YAML ``line`` when the
+parser gives one) and what to do (``hint``). Messages are :class:`~temoin.messages.Msg`: an
+identifier (the English text) and its values; the entry points render them in the reader's
+language (:meth:`temoin.i18n.Translator.error`), the CLI and the web the same way, without a
+traceback. (An error may still be made of a French and an English text, the older form.)
 """
 
 from __future__ import annotations
 
 from typing import Literal
+
+from temoin.messages import Msg
 
 Lang = Literal["fr", "en"]
 
@@ -24,24 +29,32 @@ class TemoinError(Exception):
     def __init__(
         self,
         code: str,
-        fr: str,
-        en: str,
+        fr: str | Msg,
+        en: str | None = None,
         *,
         path: str | None = None,
         line: int | None = None,
+        hint: Msg | None = None,
         hint_fr: str | None = None,
         hint_en: str | None = None,
     ) -> None:
-        super().__init__(en)
         self.code = code
-        self.fr = fr
-        self.en = en
+        if isinstance(fr, Msg):
+            self.msg: Msg | None = fr
+            self.hint_msg: Msg | None = hint
+            self.fr = self.en = str(fr)
+            self.hint_fr = self.hint_en = str(hint) if hint is not None else None
+        else:
+            self.msg = self.hint_msg = None
+            self.fr, self.en = fr, en if en is not None else fr
+            self.hint_fr, self.hint_en = hint_fr, hint_en
+        super().__init__(self.en)
         self.path = path
         self.line = line
-        self.hint_fr = hint_fr
-        self.hint_en = hint_en
 
     def message(self, lang: Lang = "fr") -> str:
+        """The message's words without the catalogue (the older French and English texts, or the
+        message's English identifier with its values); people read :meth:`temoin.i18n.Translator.error`."""
         return self.fr if lang == "fr" else self.en
 
     def hint(self, lang: Lang = "fr") -> str | None:

@@ -35,6 +35,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from temoin.errors import TemoinError
 from temoin.messages import Amount, Msg, Points, Share
 
 __all__ = ["LANGUAGES", "LOCALES", "PARIS", "Translator", "catalogue", "label_id"]
@@ -99,6 +100,40 @@ class Translator:
             kind, value = kind_or_member, str(code)
         key = label_id(kind, value)
         return self._messages.get(key, value)
+
+    # -- errors --------------------------------------------------------------------------------
+    def error_message(self, exc: TemoinError) -> str:
+        return self.render(exc.msg) if exc.msg is not None else exc.message(self.lang)  # type: ignore[arg-type]
+
+    def error_hint(self, exc: TemoinError) -> str | None:
+        if exc.msg is not None:
+            return self.render(exc.hint_msg) if exc.hint_msg is not None else None
+        return exc.hint(self.lang)  # type: ignore[arg-type]
+
+    def error(self, exc: TemoinError) -> str:
+        """The error as one text: where, what, what to do, and its code (and each problem of a
+        contract on its own line)."""
+        where = exc.path or ""
+        if exc.line is not None:
+            where += (" " if where else "") + self("(line {line})", line=exc.line)
+        text = f"{where}: {self.error_message(exc)}" if where else self.error_message(exc)
+        hint = self.error_hint(exc)
+        if hint:
+            text += f" {hint}"
+        text += f" [{exc.code}]"
+        problems = getattr(exc, "problems", None)
+        if problems:
+            text = self.error_message(exc) + "\n" + "\n".join("  - " + self.error(p) for p in problems)
+        return text
+
+    def error_dict(self, exc: TemoinError) -> dict[str, object]:
+        """The error for an API client, in this language."""
+        out: dict[str, object] = {"code": exc.code, "path": exc.path, "line": exc.line,
+                                  "message": self.error_message(exc), "hint": self.error_hint(exc)}
+        problems = getattr(exc, "problems", None)
+        if problems:
+            out["problems"] = [self.error_dict(p) for p in problems]
+        return out
 
     def pick(self, fr: str, en: str) -> str:
         """Kept for the few texts that are data rather than messages (a contract's own French and
