@@ -39,6 +39,7 @@ def estimate_effect(
     ri_permutations: int = 0,
     seed: int | None = None,
     caliper: float | None = 0.2,
+    df_method: str = "imbens_kolesar",
 ) -> EffectEstimate:
     """Average effect of ``treatment`` (0/1) on ``outcome``.
 
@@ -48,7 +49,9 @@ def estimate_effect(
     propensity score, with ``caliper`` in SDs of the logit score) or ``"ipw"`` (inverse-probability
     weighting). ``se``: classical, HC0–HC3, CR0, CR1, CR2 (with ``cluster``). ``missing="drop"``
     drops incomplete rows and reports the count in ``notes``. ``ri_permutations`` > 0 adds a
-    randomisation-inference p-value (reproducible from ``seed``).
+    randomisation-inference p-value (reproducible from ``seed``). ``df_method``: the degrees of
+    freedom of CR2's t reference, ``"imbens_kolesar"`` (cluster random-effects working model) or
+    ``"bell_mccaffrey"`` (independent errors, as R's estimatr and clubSandwich); named in the result.
     """
     from temoin.errors import InvalidInputError
 
@@ -87,7 +90,7 @@ def estimate_effect(
         if method == "matching":
             return matching_effect(p, alpha=alpha, caliper=caliper)
         return ipw_effect(p, alpha=alpha)
-    r = regression_effect(p, method, se)
+    r = regression_effect(p, method, se, df_method)
     pval, lo, hi = t_inference(r.estimate, r.std_error, r.df, alpha)
     notes = (*p.notes, *r.notes)
     ri_p: float | None = None
@@ -114,4 +117,5 @@ def estimate_effect(
         notes=notes,
         n_clusters=p.n_clusters if r.se_type.startswith("CR") else None,
         ri_p_value=ri_p,
+        df_method=r.df_method,
     )

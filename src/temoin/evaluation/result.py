@@ -32,6 +32,8 @@ class EffectEstimate:
     """Number of clusters when the standard error is clustered."""
     ri_p_value: float | None = None
     """Randomisation-inference (Fisher) p-value, when it was asked for."""
+    df_method: str | None = None
+    """CR2 only: the working model of the degrees of freedom, ``imbens_kolesar`` or ``bell_mccaffrey``."""
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
