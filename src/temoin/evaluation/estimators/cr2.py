@@ -126,8 +126,7 @@ def _gram_batches(xw: FloatArray, codes: IntArray, n_clusters: int) -> Callable[
 def _adjustment(zz: FloatArray) -> FloatArray:
     """V diag(f(λ)) V' for each k × k matrix Z_g'Z_g of the stack (see the module docstring)."""
     lam, vec = np.linalg.eigh(zz)
-    lam = np.clip(lam, 0.0, None)
-    small = lam < SMALL_EIGENVALUE
+    small = lam < SMALL_EIGENVALUE  # rounding may leave them slightly negative
     full = (1.0 - lam) < FULL_LEVERAGE
     regular = ~small & ~full
     fl = np.empty_like(lam)
