@@ -204,9 +204,9 @@ def _cr2(quick: bool) -> None:
     [(t_sub, r_sub)] = _best([sub_bm], 3)
     np.testing.assert_allclose(r_sub.std_error, se_r, rtol=1e-10, err_msg="CR2 SE differs from estimatr's")
     np.testing.assert_allclose(r_sub.df, df_r, rtol=1e-6, err_msg="Bell–McCaffrey df differs from estimatr's")
-    label = f"{len(sub):,} rows × {sub['g'].nunique():,} clusters"
-    print(f"{'R estimatr lm_robust CR2 (its own time), ' + label:<58}{t_r:>10.3f}{df_r:>10.1f}")
-    print(f"{'Témoin, the same rows, Bell–McCaffrey df':<58}{t_sub:>10.3f}{r_sub.df:>10.1f}")
+    print(f"on {len(sub):,} rows × {sub['g'].nunique():,} clusters:")
+    print(f"{'R estimatr lm_robust CR2 (its own time, system.time)':<58}{t_r:>10.3f}{df_r:>10.1f}")
+    print(f"{'Témoin estimate_effect CR2, Bell–McCaffrey df':<58}{t_sub:>10.3f}{r_sub.df:>10.1f}")
     print(f"  SE and df equal estimatr's (rtol 1e-10 and 1e-6); estimatr / Témoin = {t_r / t_sub:.1f}")
 
 

@@ -297,6 +297,10 @@ def test_refusals_name_the_field_the_value_and_what_to_do() -> None:
           "Indiquez la colonne des grappes, ou choisissez une erreur type HC.",
           "Give the cluster column, or choose an HC standard error.")),
     ]
+    for bad in (codes - 1, codes + 1):  # codes are 0..G-1; a code out of range is refused, not summed out of bounds
+        cases.append((lambda bad=bad: vcov(fit, "CR1", cluster=bad, n_clusters=g),  # type: ignore[misc]
+                      ("evaluation.bad_cluster_codes", "cluster", "Codes de grappe hors de 0..7.",
+                       "Cluster codes outside 0..7.", None, None)))
     # a block of one observation: its leverage is 1, HC2 and HC3 are undefined
     single = df.assign(b=np.where(np.arange(len(df)) == 0, 1, 0))
     fit_b, _, _, _ = _fit(single, [], block="b")

@@ -41,6 +41,9 @@ from functools import cached_property
 from typing import Literal
 
 import numpy as np
+from scipy import sparse
+
+from temoin.errors import InvalidInputError
 
 from ._design import FloatArray, IntArray
 from .ols import OLSFit
@@ -85,10 +88,24 @@ def cluster_sums(values: FloatArray, codes: IntArray, n_clusters: int) -> FloatA
 
 
 def cluster_scores(xw: FloatArray, e: FloatArray, codes: IntArray, n_clusters: int) -> FloatArray:
-    """Per-cluster score sums u_g = X_g'e_g as a (G, k) matrix: one weighted bincount per column."""
+    """Per-cluster score sums u_g = X_g'e_g as a (G, k) matrix.
+
+    The residuals form a sparse G × n matrix, e_i in row g(i) of column i; its product with each
+    column of X gives that column's cluster sums in one pass over the rows, in row order (the sums
+    of a weighted bincount, to the last bit), with no n-long product formed.
+    """
+    n = codes.shape[0]
+    if n and (int(codes.min()) < 0 or int(codes.max()) >= n_clusters):
+        raise InvalidInputError(
+            "evaluation.bad_cluster_codes",
+            f"Codes de grappe hors de 0..{n_clusters - 1}.",
+            f"Cluster codes outside 0..{n_clusters - 1}.",
+            path="cluster",
+        )
+    resid = sparse.csc_matrix((e, codes, np.arange(n + 1)), shape=(n_clusters, n))
     out = np.empty((n_clusters, xw.shape[1]))
     for j in range(xw.shape[1]):
-        out[:, j] = np.bincount(codes, weights=xw[:, j] * e, minlength=n_clusters)
+        out[:, j] = resid @ xw[:, j]
     return out
 
 
