@@ -7,9 +7,9 @@ arrays, y, X (n × 12: intercept, treatment, covariates, Fortran order) and the 
 statsmodels ``OLS(y, X).fit(cov_type="cluster")``, and a bare numpy computation of the same numbers
 (X'X solve, residuals, one weighted bincount per column for the cluster scores, sandwich times
 G/(G-1)·(n-1)/(n-k)). The treatment coefficient and its SE must equal statsmodels' (rtol 1e-8).
-On data this size Témoin shares its column loops (sums, centring, cluster scores) between two
-threads, numpy and SciPy releasing the GIL there; the bare computation's bincounts run on one
-thread; both use the same BLAS (two threads) for X'X, X'y and Xb.
+On data this size Témoin shares its column loops (sums, centring) between two
+threads, numpy releasing the GIL there; its cluster scores (a SciPy sparse product) and the bare
+computation's bincounts run on one thread; both use the same BLAS (two threads) for X'X, X'y and Xb.
 Memory: tracemalloc's peak during Témoin's call (numpy reports its buffers to tracemalloc) against
 the "input arrays", the nbytes of y, X and g as the peers receive them; the DataFrame holds the same
 numbers without the intercept column, and Témoin reads it in place (both sizes are printed), so
