@@ -6,10 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
-DEBIAN_PACKAGES := postgresql chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+DEBIAN_PACKAGES := postgresql chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+	r-cran-estimatr r-cran-clubsandwich
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test bench lint system-deps venv serve clean
+.PHONY: demo test bench lint mutation system-deps venv serve clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,24 @@ lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy src/temoin
 	PYTHONPATH=src $(VENV)/bin/lint-imports
+
+# Mutation testing (mutmut) of the modules in MUTATE, killed by the tests in MUTATION_TESTS. To cover
+# another module, add it to MUTATE and the tests that check it to MUTATION_TESTS. It runs in a copy
+# of the project under $(MUTATION_DIR) (the configuration written there from these two lists), then
+# prints the surviving mutants; `cd $(MUTATION_DIR) && ../../$(VENV)/bin/mutmut show NAME` shows one.
+MUTATE := src/temoin/evaluation/estimators/vcov.py src/temoin/evaluation/estimators/cr2.py
+MUTATION_TESTS := tests/test_estimators_cr2.py tests/test_estimators_cr2_scale.py \
+	tests/test_estimators_statsmodels.py tests/test_estimators_errors.py
+MUTATION_DIR := build/mutation
+
+mutation: venv
+	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)
+	cp -r src tests pyproject.toml $(MUTATION_DIR)/
+	{ echo "[mutmut]"; echo "source_paths = src"; echo "only_mutate ="; \
+	  for f in $(MUTATE); do echo "    $$f"; done; echo "pytest_add_cli_args_test_selection ="; \
+	  for f in $(MUTATION_TESTS); do echo "    $$f"; done; } > $(MUTATION_DIR)/setup.cfg
+	cd $(MUTATION_DIR) && env -u PYTHONPATH $(abspath $(VENV))/bin/mutmut run; \
+	  $(abspath $(VENV))/bin/mutmut results
 
 serve: venv
 	$(VENV)/bin/temoin serve

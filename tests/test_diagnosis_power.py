@@ -27,7 +27,10 @@ def test_attrition_and_clustering_shrink_the_effective_sample() -> None:
     # 1000 enrolled, 10 % attrition, clusters of 20 with ICC 0.05: DE = 1.95, effective n = 900/1.95
     assert design_effect(20, 0.05) == pytest.approx(1.95)
     eff_n = 1000 * 0.9 / 1.95
-    ref = SM.power(effect_size=0.3, nobs1=eff_n / 2, alpha=0.05, ratio=1.0)
+    # the t test of 50 cluster means (25 per arm, 48 degrees of freedom), each mean's effect size
+    # scaled so that its noncentrality is the individual one on the effective sample
+    es = 0.3 * (eff_n / 50) ** 0.5
+    ref = SM.power(effect_size=es, nobs1=25, alpha=0.05, ratio=1.0)
     assert power(effect=0.3, sd=1, n=1000, attrition=0.1, icc=0.05, cluster_size=20) == pytest.approx(ref, rel=1e-9)
 
 

@@ -234,6 +234,11 @@ class AnalysisPlan(_Strict):
     estimator: Literal["diff_in_means", "ols", "lin", "did", "twfe", "matching", "ipw", "benchmark", "target"] | None = None
     covariates: list[Identifier] = Field(default_factory=list)
     se_type: Literal["classical", "HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"] | None = None
+    df_method: Literal["imbens_kolesar", "bell_mccaffrey"] = Field(
+        "imbens_kolesar",
+        description="Degrees of freedom of CR2's t reference: Imbens-Kolesar (cluster random-effects working "
+        "model) or Bell-McCaffrey (independent errors, as R's estimatr and clubSandwich).",
+    )
     alpha: float | None = Field(None, gt=0, lt=0.5)
     sidedness: Literal["one_sided", "two_sided"] | None = None
     minimum_effect: float | None = Field(

@@ -52,6 +52,7 @@ def estimate_effect(
     seed: int | None = None,
     caliper: float | None = 0.2,
     estimand: str | None = None,
+    df_method: str = "imbens_kolesar",
 ) -> EffectEstimate:
     """Average effect of ``treatment`` (0/1) on ``outcome``.
 
@@ -63,7 +64,9 @@ def estimate_effect(
     IPW, by default) or ``"ATT"`` (matching; IPW with odds weights); the result names it.
     ``se``: classical, HC0–HC3, CR0, CR1, CR2 (with ``cluster``). ``missing="drop"`` drops
     incomplete rows and reports the count in ``notes``. ``ri_permutations`` > 0 adds a
-    randomisation-inference p-value (reproducible from ``seed``).
+    randomisation-inference p-value (reproducible from ``seed``). ``df_method``: the degrees of
+    freedom of CR2's t reference, ``"imbens_kolesar"`` (cluster random-effects working model) or
+    ``"bell_mccaffrey"`` (independent errors, as R's estimatr and clubSandwich); named in the result.
 
     A standard error that is zero up to rounding, infinite or NaN gives no p-value and no interval
     (NaN, with a note: see :mod:`temoin.evaluation.estimators.degenerate`).
@@ -130,7 +133,7 @@ def estimate_effect(
                 return matching_effect(p, alpha=alpha, caliper=caliper)
             return ipw_effect(p, alpha=alpha, estimand=chosen)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead
-        r = regression_effect(p, method, se)
+        r = regression_effect(p, method, se, df_method)
     inference = guarded_inference(r.estimate, r.std_error, r.df, alpha, outcome_scale(p.y))
     notes = (*p.notes, *r.notes, *inference.notes)
     ri_p: float | None = None
@@ -158,4 +161,5 @@ def estimate_effect(
         n_clusters=p.n_clusters if r.se_type.startswith("CR") else None,
         ri_p_value=ri_p,
         estimand=chosen,
+        df_method=r.df_method,
     )

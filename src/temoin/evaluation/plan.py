@@ -6,6 +6,10 @@ target) and the definition and direction of every indicator it names. Its canoni
 keys, no spaces) is hashed with SHA-256; locking stores that hash, the time and the plan itself
 before any outcome exists. A later change is an amendment: the old and new hashes, the fields
 that changed and the stated reason, shown wherever a result is shown.
+
+The degrees of freedom of CR2 (``analysis_plan.df_method``) are in the document, hence in the hash,
+when they are Bell–McCaffrey's; the default, Imbens–Kolesár, is left out, so that a plan locked
+before the choice existed (which used that default) keeps its hash and still matches its contract.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from temoin.contract.model import Contract
+from temoin.contract.model import AnalysisPlan, Contract
 from temoin.errors import InvalidInputError, TemoinError
 
 __all__ = ["Amendment", "PlanRecordKind", "PlanStatus", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
+
+
+_DEFAULT_DF_METHOD = AnalysisPlan.model_fields["df_method"].default
 
 
 def canonical_json(obj: Any) -> str:
@@ -30,6 +37,9 @@ def plan_document(contract: Contract) -> dict[str, Any]:
     ev = contract.evaluation
     plan = ev.analysis_plan
     named = [plan.primary_outcome, *plan.secondary_outcomes]
+    analysis = plan.model_dump(mode="json")
+    if analysis["df_method"] == _DEFAULT_DF_METHOD:
+        del analysis["df_method"]
     indicators = {}
     for ind_id in named:
         ind = contract.indicator(ind_id) if ind_id else None
@@ -46,7 +56,7 @@ def plan_document(contract: Contract) -> dict[str, Any]:
         "attrition_boundary": ev.attrition_boundary,
         "benchmark": ev.benchmark.model_dump(mode="json") if ev.benchmark else None,
         "target": ev.target.model_dump(mode="json") if ev.target else None,
-        "analysis_plan": plan.model_dump(mode="json"),
+        "analysis_plan": analysis,
         "indicators": indicators,
     }
 

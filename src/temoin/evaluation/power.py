@@ -5,7 +5,9 @@ The test is the two-sample t test on a difference in means (noncentral t, as
 
 - expected attrition: only ``n (1 - attrition)`` participants have an outcome;
 - clustering: the design effect ``1 + (m - 1) ICC`` (``m`` people per cluster) divides the
-  sample into its effective size;
+  sample into its effective size, and the t reference has ``G - 2`` degrees of freedom, ``G = n / m``
+  the number of clusters (attrition removes people, not clusters): the comparison of cluster means
+  (Donner & Klar 2000), which is what the analysis's cluster-robust t test has to go on;
 - covariate adjustment: baseline covariates explaining a share ``R²`` of the outcome variance
   shrink the residual standard deviation to ``sd √(1 - R²)``.
 
@@ -63,6 +65,18 @@ def _arms(n: float, allocation: float, attrition: float, deff: float) -> tuple[f
     return eff * allocation, eff * (1 - allocation)
 
 
+def _check_clusters(n: float, cluster_size: float) -> None:
+    if cluster_size > 1 and n / cluster_size <= 2:
+        raise InvalidInputError(
+            "power.too_few_clusters",
+            f"{n:g} personnes en grappes de {cluster_size:g} : {n / cluster_size:.3g} grappe(s), il en faut plus de 2.",
+            f"{n:g} people in clusters of {cluster_size:g}: {n / cluster_size:.3g} cluster(s), more than 2 are needed.",
+            path="cluster_size",
+            hint_fr="Augmentez n ou réduisez la taille des grappes (le test compare des grappes : G - 2 degrés de liberté).",
+            hint_en="Increase n or reduce the cluster size (the test compares clusters: G - 2 degrees of freedom).",
+        )
+
+
 def power(
     *,
     effect: float,
@@ -79,8 +93,9 @@ def power(
     """Probability of a significant improvement when the true improvement is ``effect``."""
     _check(n, sd, allocation, alpha, attrition)
     n1, n2 = _arms(n, allocation, attrition, design_effect(cluster_size, icc))
+    _check_clusters(n, cluster_size)
     d = effect / (sd * np.sqrt(1 - r2))
-    df = n1 + n2 - 2
+    df = n / cluster_size - 2 if cluster_size > 1 else n1 + n2 - 2
     nc = d * np.sqrt(n1 * n2 / (n1 + n2))
     if sidedness == "one_sided":
         return float(stats.nct.sf(stats.t.isf(alpha, df), df, nc))
@@ -109,7 +124,9 @@ def sample_size(*, effect: float, sd: float, target_power: float = 0.8, **kwargs
     if effect <= 0:
         raise InvalidInputError("power.effect", f"L'effet attendu doit être positif (reçu {effect}).",
                                 f"The expected effect must be positive (got {effect}).", path="effect")
-    lo, hi = 5, 10
+    m = float(kwargs.get("cluster_size", 1.0))
+    lo = max(5, int(2 * m))  # more than 2 clusters, and n > 4
+    hi = 2 * lo
     while power(effect=effect, sd=sd, n=hi, **kwargs) < target_power:  # type: ignore[arg-type]
         lo, hi = hi, hi * 2
         if hi > 10**9:

@@ -39,6 +39,8 @@ class EffectEstimate:
     """What is estimated: ``"ATE"`` (average effect) or ``"ATT"`` (average effect on the treated);
     None where the estimator does not name one (a record written before estimands were named keeps
     its fields, and so its hash, unchanged)."""
+    df_method: str | None = None
+    """CR2 only: the working model of the degrees of freedom, ``imbens_kolesar`` or ``bell_mccaffrey``."""
 
     @property
     def estimable(self) -> bool:
@@ -50,8 +52,9 @@ class EffectEstimate:
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
         d["notes"] = list(self.notes)
-        if self.estimand is None:
-            del d["estimand"]
+        for optional in ("estimand", "df_method"):  # absent from records written before they existed
+            if d[optional] is None:
+                del d[optional]
         return d
 
 

@@ -162,7 +162,7 @@ def run_plan(
                                 int(data.loc[data["arm"] == 0, "_cluster"].nunique()))
                 est = estimate_effect(data, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
                                       cluster="_cluster" if ev.cluster else None, se=plan.se_type or "HC2",
-                                      method=method, alpha=alpha)
+                                      method=method, alpha=alpha, df_method=plan.df_method)
                 balance = baseline_balance(sample.loc[data.index], attributes=attributes, adjusted_for=plan.covariates)
                 yt, yc = data.loc[data["arm"] == 1, "_y"].to_numpy(), data.loc[data["arm"] == 0, "_y"].to_numpy()
                 lee = lee_bounds(yt, yc, n_treated=rand[0], n_control=rand[1])

@@ -34,6 +34,7 @@ class RegressionEffect:
     se_type: str
     fit: OLSFit
     notes: tuple[str, ...]
+    df_method: str | None = None
 
 
 def _center_into(out: FloatArray, col: FloatArray, w: FloatArray | None, mean: float | None = None) -> None:
@@ -101,7 +102,7 @@ def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[
 REGRESSION_METHODS = ("diff_in_means", "ols", "lin")  # the regression estimators (alone or in batch)
 
 
-def regression_effect(p: Prepared, method: str, se_type: str) -> RegressionEffect:
+def regression_effect(p: Prepared, method: str, se_type: str, df_method: str = "imbens_kolesar") -> RegressionEffect:
     if method not in REGRESSION_METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
@@ -131,11 +132,12 @@ def regression_effect(p: Prepared, method: str, se_type: str) -> RegressionEffec
     x, names, design_notes = build_design(p, method)
     notes.extend(design_notes)
     fit = fit_ols(x, p.y, names, p.weights)
-    v = vcov(fit, se_type, cluster=p.cluster, n_clusters=p.n_clusters, coef=1)
+    v = vcov(fit, se_type, cluster=p.cluster, n_clusters=p.n_clusters, coef=1, df_method=df_method)
     se = float(np.sqrt(max(v.matrix[1, 1], 0.0)))
     if p.cluster is not None and se_type in CLUSTER_TYPES:
         # two clusters of each kind rule the single-cluster warning out: no need to look further
         notes.extend(cluster_warnings(p.n_clusters, *cluster_counts(p.cluster, p.n_clusters, p.d, enough=2)))
     return RegressionEffect(
-        estimate=float(fit.beta[1]), std_error=se, df=v.df, se_type=se_type, fit=fit, notes=tuple(notes)
+        estimate=float(fit.beta[1]), std_error=se, df=v.df, se_type=se_type, fit=fit,
+        notes=(*notes, *v.notes), df_method=v.df_method,
     )
