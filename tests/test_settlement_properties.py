@@ -32,10 +32,12 @@ impacts = st.floats(-50, 150, allow_nan=False).map(lambda x: round(x, 3))
 
 @st.composite
 def contracts(draw: st.DrawFn) -> Contract:
+    threshold = draw(st.floats(0, 40).map(lambda x: round(x, 2)))
     price = BASE.payments.indicators[0].model_copy(update={
         "price_per_unit": draw(st.integers(1, 40_000).map(lambda c: Decimal(c) / 100)),
-        "threshold": draw(st.floats(0, 40).map(lambda x: round(x, 2))),
-        "bonus_tiers": [BonusTier(above=a, bonus=b) for a, b in sorted(draw(st.lists(
+        "threshold": threshold,
+        # a tier is above the threshold (a contract with one below is refused at contract check)
+        "bonus_tiers": [BonusTier(above=round(threshold + a, 2), bonus=b) for a, b in sorted(draw(st.lists(
             st.tuples(st.floats(0, 100).map(lambda x: round(x, 1)), money), max_size=2)))],
     })
     invs = []
