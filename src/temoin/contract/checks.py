@@ -91,13 +91,17 @@ def _savings_cap(c: Contract) -> tuple[str, str, str, str] | None:
         )
     paid = {p.indicator for p in c.payments.indicators}
     costed = {s.indicator for s in c.savings}
-    if not paid or not paid <= costed:
-        missing = sorted(paid - costed) or ["(aucun indicateur payé)"]
+    # a rate-card outcome carries its own saving (unit_saving)
+    missing = sorted(paid - costed) + [i.outcome for i in c.payments.rate_card if i.unit_saving is None]
+    if missing or not (paid or c.payments.rate_card):
+        missing = missing or ["(aucun indicateur payé)"]
         return (
             f"Le plafond aux économies réalisées est demandé, mais le coût public évité manque pour : {', '.join(missing)}.",
             f"The realised-savings cap is on, but the public cost avoided is missing for: {', '.join(missing)}.",
-            "Ajoutez une entrée savings (coût unitaire et source) par indicateur payé.",
-            "Add a savings entry (unit cost and source) for each paid indicator.",
+            "Ajoutez une entrée savings (coût unitaire et source) par indicateur payé, et unit_saving à chaque "
+            "résultat de la grille tarifaire.",
+            "Add a savings entry (unit cost and source) for each paid indicator, and a unit_saving to each "
+            "rate-card outcome.",
         )
     return None
 

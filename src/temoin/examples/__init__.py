@@ -4,6 +4,14 @@
 ('aemo-renforcee', 'relais-familial', 'cravate-solidaire')
 >>> load_example("aemo-renforcee").evaluation.design.value
 'stratified_rct'
+
+The real deals, written from their public terms (each labels what is an assumption), are kept
+apart from ``EXAMPLES``, which the demonstration seeds:
+
+>>> REAL_DEALS
+('peterborough', 'rikers', 'adie', 'dwp-rate-card')
+>>> real_deal_path("rikers").name
+'rikers.yaml'
 """
 
 from __future__ import annotations
@@ -17,12 +25,17 @@ if TYPE_CHECKING:
     from temoin.contract.model import Contract
     from temoin.examples.synthetic import SyntheticCohort
 
-__all__ = ["CONTRACTS_DIR", "EXAMPLES", "EXAMPLE_BUDGET", "example_path", "load_example", "synthetic_cohort"]
+__all__ = ["CONTRACTS_DIR", "EXAMPLES", "EXAMPLE_BUDGET", "REAL_DEALS", "example_path", "load_example", "real_deal_path",
+           "synthetic_cohort"]
 
 CONTRACTS_DIR = Path(__file__).with_name("contracts")
 EXAMPLE_BUDGET = Path(__file__).with_name("budgets") / "nord.csv"
 """The Département du Nord's budget lines by year (child welfare), as its payer would import them."""
 EXAMPLES: tuple[str, ...] = ("aemo-renforcee", "relais-familial", "cravate-solidaire")
+REAL_DEALS: tuple[str, ...] = ("peterborough", "rikers", "adie", "dwp-rate-card")
+"""Four real deals as signed, from their public terms: a pooled fallback with co-payers (Peterborough),
+a stepped grid with a fixed guarantee (Rikers Island), a gated absolute target (ADIE), a rate card
+with unit savings (DWP Innovation Fund). Not seeded by the demonstration."""
 
 
 def example_path(name: str) -> Path:
@@ -31,6 +44,14 @@ def example_path(name: str) -> Path:
                             hint_fr=f"Exemples fournis : {', '.join(EXAMPLES)}.",
                             hint_en=f"Bundled examples: {', '.join(EXAMPLES)}.")
     return CONTRACTS_DIR / f"{name}.yaml"
+
+
+def real_deal_path(name: str) -> Path:
+    if name not in REAL_DEALS:
+        raise NotFoundError("example.not_found", f"Contrat réel inconnu : « {name} ».", f"Unknown real deal: '{name}'.",
+                            hint_fr=f"Contrats réels fournis : {', '.join(REAL_DEALS)}.",
+                            hint_en=f"Bundled real deals: {', '.join(REAL_DEALS)}.")
+    return CONTRACTS_DIR / "real" / f"{name}.yaml"
 
 
 def load_example(name: str) -> Contract:

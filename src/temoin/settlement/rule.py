@@ -11,7 +11,8 @@ grade allows payment) and returns, period by period, what the contract pays and 
    of a grid. With ``accumulation: cumulative`` a period's entitlement is cumulative since
    enrolment and an indicator without a result keeps its last one (*pending*); with ``by_cohort``
    each period's wave is a separate cohort, entitlements add up, and a pooled result over every
-   cohort pays its own entitlement when that is more (Peterborough's fallback).
+   cohort pays its own entitlement when that is more (Peterborough's fallback), judged at the
+   last period (before it, not every cohort has been measured).
 2. **Rate card**: each participant's outcomes at their prices (given per period, cumulative).
 3. **Realised savings**: verified units × unit cost per savings item (the pooled result when there
    is one), plus the rate card's outcomes × their unit saving.
@@ -341,6 +342,8 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
     for period in periods:
         lines: list[LineOut] = []
         cum_ent = zero
+        # a pooled result covers every cohort: it is judged (and paid) at the last period only
+        pooled_now = by_cohort and period.id == all_periods[-1].id
         for price in pay.indicators:
             r = results.get((price.indicator, period.wave)) if period.wave else None
             before = _pending(price, period.wave, None if by_cohort else last.get(price.indicator), a, s)
@@ -357,7 +360,7 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
                 ind_total = cohort_sum[price.indicator] = cohort_sum.get(price.indicator, zero) + line.amount
             np.maximum(max_n, line.participants, out=max_n)
             lines.append(line)
-            if by_cohort and price.pooled is not None:
+            if pooled_now and price.pooled is not None:
                 pr = results.get((price.indicator, price.pooled.wave))
                 if pr is not None:
                     pooled = entitlement(contract, price, pr, price.pooled.wave, a, results,
@@ -378,7 +381,7 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
             unit_cost = item.unit_cost
             r = results.get((item.indicator, period.wave)) if period.wave else None
             pooled_r = next((results.get((item.indicator, pr.pooled.wave)) for pr in pay.indicators
-                             if by_cohort and pr.indicator == item.indicator and pr.pooled is not None), None)
+                             if pooled_now and pr.indicator == item.indicator and pr.pooled is not None), None)
             if r is not None:
                 units, counted = _savings(contract, r, a)
                 amount = a.cents(units * a.const(unit_cost))
