@@ -35,5 +35,5 @@ def test_the_table_of_parts_names_every_folder_of_the_package() -> None:
     package = Path(__file__).resolve().parents[1] / "src" / "temoin"
     folders = {p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     table = README.split("## What Témoin does", 1)[1].split("\n\n", 2)[1]
-    named = set(re.findall(r"`src/temoin/([a-z_]+)/`", table))
+    named = set(re.findall(r"`src/temoin/([a-z0-9_]+)/`", table))
     assert named == folders
