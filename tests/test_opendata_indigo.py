@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import filecmp
 import json
@@ -174,33 +173,42 @@ def test_a_json_file_that_is_not_json_is_refused_with_its_line(tmp_path: Path) -
     assert "rien n'a été enregistré" in exc.value.render("fr")
 
 
-def test_one_project_without_id_refuses_the_whole_file() -> None:
+def test_a_project_without_id_is_left_out_with_a_warning_and_the_others_kept() -> None:
+    res = read_indigo(DATA / "without-id.json")
+    assert [p.id for p in res.projects] == ["INDIGO-POJ-9004"]
+    (w,) = res.warnings
+    assert (w.file, w.field, w.code) == ("without-id.json", "1", "indigo.missing_id")
+
+
+def test_a_file_without_any_identifier_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "none.json").write_text(json.dumps([{"data": {"name": {"value": "no id"}}}]))
     with pytest.raises(InvalidInputError) as exc:
-        read_indigo(DATA / "without-id.json")
-    assert exc.value.code == "indigo.missing_id"
+        read_indigo(tmp_path / "none.json")
+    assert exc.value.code == "indigo.empty"
 
 
-def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
-    one = {"id": "INDIGO-POJ-1", "data": {"name": {"value": "x"}}}
-    (tmp_path / "dup.json").write_text(json.dumps([one, copy.deepcopy(one)]))
-    with pytest.raises(InvalidInputError) as exc:
-        read_indigo(tmp_path / "dup.json")
-    assert exc.value.code == "indigo.duplicate_id"
+def test_a_second_record_with_the_same_id_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    one = {"id": "INDIGO-POJ-1", "data": {"name": {"value": "first"}}}
+    two = {"id": "INDIGO-POJ-1", "data": {"name": {"value": "second"}}}
+    (tmp_path / "dup.json").write_text(json.dumps([one, two]))
+    res = read_indigo(tmp_path / "dup.json")
+    assert [(p.id, p.name) for p in res.projects] == [("INDIGO-POJ-1", "first")]
+    assert [(w.code, w.field, w.value) for w in res.warnings] == [("indigo.duplicate_id", "1", "INDIGO-POJ-1")]
 
 
-def test_csv_folder_without_project_csv_is_refused(tmp_path: Path) -> None:
+def test_csv_folder_without_a_main_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "investments.csv").write_text("project_id,id\nX,investment1\n")
     with pytest.raises(InvalidInputError) as exc:
         read_indigo(tmp_path)
     assert exc.value.code == "indigo.no_project_csv"
 
 
-def test_sub_table_without_project_id_column_is_refused(tmp_path: Path) -> None:
+def test_sub_table_without_project_id_column_is_left_out_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "project.csv").write_text("id,name/value\nINDIGO-POJ-1,x\n")
     (tmp_path / "investments.csv").write_text("id,investment_type/value\ninvestment1,Debt\n")
-    with pytest.raises(InvalidInputError) as exc:
-        read_indigo(tmp_path)
-    assert exc.value.code == "indigo.missing_column" and exc.value.path == "investments.csv"
+    res = read_indigo(tmp_path)
+    assert [p.data for p in res.projects] == [{"name": {"value": "x"}}]
+    assert [(w.file, w.row, w.code) for w in res.warnings] == [("investments.csv", 1, "indigo.missing_column")]
 
 
 def test_values_of_the_wrong_shape_are_dropped_with_a_warning(tmp_path: Path) -> None:
