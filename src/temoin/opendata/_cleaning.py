@@ -108,7 +108,7 @@ _CEILING = re.compile(r"(max(?:imum)?|up\s+to|capped\s+at|cap\s+of|ceiling|au\s+
 
 def _fraction(value: float, raw: object) -> Reading:
     if 0 < abs(value) < 1:  # INDIGO's files mix 7 (per cent) and 0.07 (a fraction) for one field
-        pct = _tidy(value * 100)
+        pct = _tidy(round(value * 100, 9))
         return Reading(pct, "indigo.return_as_fraction", f"{raw} lu comme une fraction : {pct:g} % retenu",
                        f"{raw} read as a fraction: {pct:g}% kept")
     return Reading(_tidy(value))
