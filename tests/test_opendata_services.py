@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from temoin.errors import InvalidInputError
 from temoin.opendata.kanonymity import KAnonymityRefused
+from temoin.opendata.observatory import PeerGroup
 from temoin.services.contracts import import_contract
 from temoin.services.opendata import import_indigo, observe, registry, research_extract
 from temoin.settings import Settings
@@ -59,7 +60,7 @@ def test_reimport_replaces_instead_of_duplicating(engine: Engine) -> None:
     assert counts(engine) == (2, 2, 2)
 
 
-@pytest.mark.parametrize("name", ["truncated.json", "without-id.json", "no-such-file.json"])
+@pytest.mark.parametrize("name", ["truncated.json", "no-id-at-all.json", "no-such-file.json"])
 def test_a_malformed_file_writes_nothing(engine: Engine, name: str) -> None:
     with pytest.raises(InvalidInputError):
         import_indigo(engine, DATA / name)
@@ -98,12 +99,17 @@ def test_observatory_compares_with_the_registry(engine: Engine) -> None:
     import_indigo(engine, DATA / "csv-golab")
     cmp = observe(engine, "aemo-renforcee")
     assert cmp.registry_size == 7
-    duration = cmp.metric("duration_months")
+    # peers: the same sector and country (child and family welfare, France): relais-familial only
+    assert (cmp.peer_group, cmp.peers, cmp.group_sizes) == (PeerGroup.SECTOR_COUNTRY, ("relais-familial",),
+                                                            {"sector_country": 1, "sector": 1, "all": 7})
+    peer = cmp.metric("duration_months")
+    assert (peer.value, peer.n, peer.median, peer.share_below) == (60.0, 1, 48.0, 1.0)
+    duration = cmp.registry_metric("duration_months")
     others = [48.0, 48.0, 72.0, 36.0, 36.0, 36.0, 36.0]  # relais, cravate, Peterborough, ADIE, three CSV projects
     assert duration.value == 60.0 and duration.n == 7
     assert duration.median == statistics.median(others)
     assert duration.share_below == pytest.approx(sum(o < 60 for o in others) / 7)
-    per_head = cmp.metric("max_payment_per_beneficiary")
+    per_head = cmp.registry_metric("max_payment_per_beneficiary")
     # EUR contracts only: relais 2.5 M€ / 68, cravate 480 k€ / 900, ADIE 1,496,500 € / 500
     assert per_head.value == 2500.0 and per_head.n == 3 and per_head.excluded == 4
     assert per_head.median == pytest.approx(statistics.median([2_500_000 / 68, 480_000 / 900, 1_496_500 / 500]), abs=0.01)
@@ -111,6 +117,18 @@ def test_observatory_compares_with_the_registry(engine: Engine) -> None:
                            "Simple ex-post verification": 3}
     assert cmp.with_real_counterfactual == 2 and cmp.contract_has_real_counterfactual is True
     assert cmp.contract_capped_at_savings is True and cmp.capped_at_savings == 1  # cravate-solidaire
+    # INDIGO does not record the cap: the five projects are unknown, not "no"
+    assert cmp.cap_at_savings_unknown == 5
+    # only the Rikers Island test record publishes results (one row in results.csv)
+    assert cmp.published_results == 1
+
+
+def test_observatory_widens_to_the_sector_when_no_peer_shares_the_country(engine: Engine) -> None:
+    import_contract(engine, EXAMPLES / "relais-familial.yaml")
+    import_indigo(engine, DATA / "csv-golab")  # US, GB and IN projects, none in child and family welfare
+    cmp = observe(engine, "relais-familial")
+    assert cmp.peer_group is PeerGroup.ALL and cmp.group_sizes == {"sector_country": 0, "sector": 0, "all": 3}
+    assert cmp.metric("duration_months").n == 3
 
 
 def participants(n: int = 300, seed: int = 3) -> pd.DataFrame:

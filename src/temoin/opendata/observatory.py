@@ -124,9 +124,13 @@ class Comparison:
     country: str | None = None
     registry: SafeguardCounts | None = None  # the whole registry, this contract excluded
     published_results: int = 0
+    registry_metrics: tuple[MetricComparison, ...] = ()  # against the whole registry
 
     def metric(self, key: str) -> MetricComparison:
         return next(m for m in self.metrics if m.key == key)
+
+    def registry_metric(self, key: str) -> MetricComparison:
+        return next(m for m in self.registry_metrics if m.key == key)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +142,7 @@ class Comparison:
             "peers": list(self.peers),
             "group_sizes": dict(self.group_sizes),
             "metrics": [m.to_dict() for m in self.metrics],
+            "registry_metrics": [m.to_dict() for m in self.registry_metrics],
             "designs": dict(self.designs),
             "designs_unknown": self.designs_unknown,
             "with_real_counterfactual": self.with_real_counterfactual,
@@ -229,4 +234,5 @@ def compare(contract: RegistryEntry, registry: Sequence[RegistryEntry]) -> Compa
         country=contract.country,
         registry=counts,
         published_results=counts.published_results,
+        registry_metrics=_metrics(contract, others),
     )
