@@ -159,7 +159,7 @@ def test_the_data_package_is_valid(published: tuple[Engine, Path]) -> None:
     assert report.valid, _report_errors(report)
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert package["licenses"][0]["name"] == "etalab-2.0"
-    assert [r["path"] for r in package["resources"]][0] == "registre-contrats.csv"
+    assert package["resources"][0]["path"] == "registre-contrats.csv"
     assert package["sources"] and "Government Outcomes Lab" in package["sources"][0]["title"]
 
 
