@@ -209,3 +209,18 @@ def test_every_file_has_its_api_endpoint(published: tuple[Engine, Path]) -> None
     assert client.get("/api/v1/public/open-data/nothing.txt").status_code == 404
     assert open_data_files(engine, settings=SETTINGS).files["registre-contrats.csv"] == (out / "registre-contrats.csv").read_text(
         encoding="utf-8")
+
+
+def test_a_research_extracts_codebook_is_valid_against_its_table_schema(published: tuple[Engine, Path], tmp_path: Path) -> None:
+    fl = frictionless()
+    from temoin.opendata.codebook import CODEBOOK_SCHEMA
+    from temoin.services.opendata import research_extract
+
+    engine, _ = published
+    summary = research_extract(engine, CONTRACT, tmp_path / "extrait.csv", settings=SETTINGS, actor="test")
+    assert summary.codebook is not None
+    report = _validate(fl, tmp_path, summary.codebook.name, CODEBOOK_SCHEMA)
+    assert report.valid, _report_errors(report)
+    book = list(csv.DictReader(io.StringIO(summary.codebook.read_text(encoding="utf-8"))))
+    outcome = next(r for r in book if r["variable"] == "placement_days__m24")
+    assert (outcome["unite"], outcome["libelle_fr"]) == ("days", "Journées de placement, 24 mois après l'entrée")

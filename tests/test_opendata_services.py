@@ -161,6 +161,21 @@ def test_research_extract_is_written_k_anonymous_and_logged(engine: Engine, tmp_
     assert payload["rows"] == len(written)
 
 
+def test_codebook_labels_outcomes_with_their_unit_and_wave() -> None:
+    from temoin.contract import load_contract
+    from temoin.opendata.codebook import codebook
+    from temoin.opendata.research import build_extract
+
+    contract = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    frame = participants().rename(columns={"placement_days_m12": "placement_days__m12"}).drop(columns=["arm"])
+    rows = {r["variable"]: r for r in codebook(build_extract(frame, contract, k=5), contract)}
+    days = rows["placement_days__m12"]
+    assert (days["unite"], days["type"], days["libelle_en"]) == ("days", "integer", "Placement days, 12 months after enrolment")
+    assert days["note_en"].startswith("Days spent in placement")
+    assert rows["research_id"]["note_en"] == "Drawn at random for this extract only: it links to no other data."
+    assert rows["age"]["quasi_identifiant"] is True and rows["risk_level"]["quasi_identifiant"] is False
+
+
 def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: Path) -> None:
     import_contract(engine, EXAMPLES / "aemo-renforcee.yaml")
     with session_scope(engine) as s:
@@ -208,3 +223,18 @@ def test_research_extract_from_recorded_participants(engine: Engine, tmp_path: P
     assert "pkey" not in written.columns and not set(written["research_id"]) & stored_keys
     for column in [c for c in written.columns if c.endswith("_date")]:
         assert written[column].dropna().str.fullmatch(r"\d{4}-\d{2}").all(), column
+    # the codebook describes every column, in the file's order; the README says what to read first
+    book = pd.read_csv(summary.codebook, dtype=str, keep_default_na=False)
+    assert summary.codebook == tmp_path / "extract-dictionnaire.csv" and summary.readme == tmp_path / "extract-LISEZMOI.md"
+    assert list(book["variable"]) == list(written.columns)
+    rows = book.set_index("variable")
+    assert (rows.loc["sex", "libelle_fr"], rows.loc["sex", "libelle_en"], rows.loc["sex", "modalites"]) == ("Sexe", "Sex", "F | M")
+    assert rows.loc["arm", "note_en"].startswith("1: programme")
+    assert set(rows.index[rows["quasi_identifiant"] == "true"]) == set(qis)
+    assert set(rows.loc[[c for c in written.columns if c.endswith("_date")], "type"]) == {"yearmonth"}
+    text = summary.readme.read_text(encoding="utf-8")
+    assert "extract.csv" in text and "extract-dictionnaire.csv" in text and "5-anonymat" in text and ", ".join(qis) in text
+    with session_scope(engine) as s:
+        entry = max(ledger.entries(s, contract_id="aemo-renforcee"), key=lambda r: r.seq)
+    files = json.loads(entry.payload)["files"]
+    assert files == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, summary.codebook, summary.readme)}
