@@ -218,3 +218,25 @@ def test_values_of_the_wrong_shape_are_dropped_with_a_warning(tmp_path: Path) ->
     res = read_indigo(tmp_path / "odd.json")
     assert {w.code for w in res.warnings} == {"indigo.not_an_object", "indigo.not_a_list", "indigo.not_text"}
     assert res.projects[0].data == {"outcome_metrics": [{"id": "m1"}]}
+
+
+@pytest.mark.parametrize("kind", ["project", "organisation", "fund"])
+def test_the_fast_validator_agrees_with_the_published_schema(kind: str) -> None:
+    """Records are checked against the schema with its references inlined: the same verdicts and
+    errors as the schema as published, on valid and invalid records of every shape."""
+    from temoin.opendata.schemas import record_schema, validate_record
+
+    published = Draft7Validator(record_schema(kind))
+    samples: list[dict[str, Any]] = [
+        {}, {"status": "PUBLIC"}, {"status": "SECRET"}, {"name": {"value": 3}}, {"name": "text"},
+        {"documents": [{"title": {"value": 5}}]}, {"documents": [{"title": {"value": "ok"}, "url": {"value": "u"}}]},
+        {"description": {"value": ["x"]}}, {"sources": []}, {"sources": [{"id": 1}]},
+        {"dates": {"outcomes_contract_signed": {"value": "2018-13x"}}}, {"dates": {"launch_date": {"value": "2018"}}},
+        {"outcome_metrics": [{"outcome_validation_method": {"value": None}}]},
+        {"investments": [{"maximum_potential_return": {"value": "7%"}}]},
+        {"stage_development": {"value": "Finished"}}, {"type": {"value": "Government body"}}, {"type": {"value": "Club"}},
+    ]
+    for data in samples:
+        expected = sorted(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in published.iter_errors(data))
+        assert sorted(validate_record(kind, data)) == expected, data
+    assert any(validate_record(kind, d) for d in samples)  # some are invalid for every kind

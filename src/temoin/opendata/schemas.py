@@ -47,9 +47,29 @@ def codelist(name: str) -> tuple[str, ...]:
     return tuple(row[0].strip() for row in rows[1:] if row and row[0].strip())
 
 
+_ANNOTATIONS = frozenset({"title", "description", "priority", "patternHint", "codelistDescription"})
+
+
+def _inline(node: Any, root: dict[str, Any]) -> Any:
+    """The schema with every ``$ref`` replaced by its definition (INDIGO's are not recursive) and
+    annotations left out: the same constraints, checked without a reference lookup per value."""
+    if isinstance(node, dict):
+        if "$ref" in node:  # draft-07: a $ref's siblings are ignored
+            target: Any = root
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return _inline(target, root)
+        return {k: ({name: _inline(sub, root) for name, sub in v.items()} if k == "properties" else _inline(v, root))
+                for k, v in node.items() if k not in _ANNOTATIONS and k != "definitions"}
+    if isinstance(node, list):
+        return [_inline(v, root) for v in node]
+    return node
+
+
 @lru_cache(maxsize=3)
 def _validator(kind: str) -> Draft7Validator:
-    return Draft7Validator(record_schema(kind))
+    schema = record_schema(kind)
+    return Draft7Validator(_inline(schema, schema))
 
 
 def validate_project(data: dict[str, Any]) -> list[str]:
@@ -60,6 +80,8 @@ def validate_project(data: dict[str, Any]) -> list[str]:
 def validate_record(kind: str, data: dict[str, Any]) -> list[str]:
     """Every schema error of an INDIGO record's data (``kind``: project, organisation or fund)."""
     validator = _validator(kind)
+    if validator.is_valid(data):
+        return []
     return [
         f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
         for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
