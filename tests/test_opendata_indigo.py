@@ -240,3 +240,55 @@ def test_the_fast_validator_agrees_with_the_published_schema(kind: str) -> None:
         expected = sorted(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in published.iter_errors(data))
         assert sorted(validate_record(kind, data)) == expected, data
     assert any(validate_record(kind, d) for d in samples)  # some are invalid for every kind
+
+
+def _vocabulary() -> list[str]:
+    """Every property name of the three INDIGO schemas, so that random records hit real fields."""
+    from temoin.opendata.schemas import record_schema
+
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for kind in ("project", "organisation", "fund"):
+        walk(record_schema(kind))
+    return sorted(names)
+
+
+def test_whatever_a_record_holds_the_import_never_crashes_and_keeps_it_valid() -> None:
+    """Records made of real field names and junk values (dates like 2018-13, numbers in prose,
+    lists where objects are expected, PRIVATE flags): cleaning warns, never raises, and what it
+    keeps is valid against the schema as published."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from temoin.opendata._indigo_clean import clean_record
+    from temoin.opendata.indigo_columns import RecordKind
+    from temoin.opendata.schemas import record_schema
+
+    leaves = st.one_of(
+        st.none(), st.booleans(), st.integers(-10**6, 10**9), st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from(["2018-13", "2018-10", "13/03/2018", "£1.3m", "approx. 250", "up to 7% IRR", "0.066", "", "  ",
+                         "PRIVATE", "PUBLIC", "Complete", "complete", "UK", "FR", "Randomised Control Trial", "Debt"]),
+        st.text(max_size=12),
+    )
+    keys = st.sampled_from(_vocabulary())
+    values = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(keys, inner, max_size=4)), max_leaves=25)
+    records = st.dictionaries(keys, values, max_size=8)
+    validators = {k: Draft7Validator(record_schema(k.value)) for k in RecordKind}
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(list(RecordKind)), raw=records)
+    def check(kind: RecordKind, raw: dict[str, Any]) -> None:
+        record = clean_record(kind, "INDIGO-X-1", raw, lambda p: ("f.json", None, "/".join(map(str, p))), "f.json")
+        assert [e.message for e in validators[kind].iter_errors(record.data)] == []
+
+    check()
