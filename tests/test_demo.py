@@ -41,10 +41,12 @@ def test_the_demo_runs_every_area_end_to_end(tmp_path: Path) -> None:
     out = res.stdout
     for part in ("garde-fous des contrats fournis", "Randomisation stratified", "Diagnostic du dispositif",
                  "Règlement et risque financier", "certifié par l'évaluateur, approuvé par le payeur",
-                 "Simulation de risque", "Gouvernance", "Chaîne intègre", "Export INDIGO",
+                 "Simulation de risque", "Gouvernance", "Chaîne intègre", "Export INDIGO", "Données ouvertes : 9 fichiers",
                  "Extrait de recherche", "Rapports de transparence"):
         assert part in out, part
     assert "Traceback" not in res.stderr
+    published = sorted(p.name for p in (db.parent / "donnees-ouvertes").iterdir())
+    assert "registre-contrats.csv" in published and "data.gouv.fr.json" in published
     reports = db.parent / "reports"
     for name in ("aemo-renforcee-interne.pdf", "aemo-renforcee-public.pdf"):
         assert (reports / name).read_bytes().startswith(b"%PDF-")

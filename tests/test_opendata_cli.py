@@ -72,3 +72,51 @@ def test_research_extract_refuses_a_non_csv_output(cli_env: Engine, tmp_path: Pa
     res = runner.invoke(app, ["--lang", "en", "research-extract", "aemo-renforcee", "-o", str(tmp_path / "x.xlsx")])
     assert res.exit_code == 1 and "must end in .csv" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+EXCERPT = Path(__file__).parent / "data" / "golab-flat-excerpt"
+
+
+def test_import_of_gos_labs_published_folder_summarises_what_was_read(cli_env: Engine) -> None:
+    res = runner.invoke(app, ["--lang", "en", "import", "indigo", str(EXCERPT)])
+    assert res.exit_code == 0, res.output
+    assert "5 project(s) imported from golab-flat-excerpt (5 new, 0 updated, 0 unchanged), 45 warning(s)." in " ".join(res.output.split())
+    assert "22 file(s) read, 333 row(s)." in res.output
+    assert "indigo.blank_role 38" in res.output and "… and 15 more" in res.output
+    every = runner.invoke(app, ["--lang", "en", "import", "indigo", str(EXCERPT), "--all-warnings"])
+    assert "(0 new, 0 updated, 5 unchanged)" in " ".join(every.output.split())
+    assert " ".join(every.output.split()).count("Warning projects/") == 45
+
+
+def test_registry_shows_an_imported_projects_sheet_and_the_observatory_counts(cli_env: Engine) -> None:
+    runner.invoke(app, ["import", "indigo", str(EXCERPT)])
+    sheet = runner.invoke(app, ["--lang", "en", "registry", "INDIGO-POJ-0218"])
+    assert sheet.exit_code == 0, sheet.output
+    flat = " ".join(sheet.output.split())
+    assert "Sticking Together SIB (INDIGO-POJ-0218)" in flat and "Historical" in flat and "5,000,000 USD" in flat
+    assert "[source1] Social Ventures Australia website" in flat
+    as_json = json.loads(runner.invoke(app, ["registry", "INDIGO-POJ-0218", "--json"]).stdout)
+    assert as_json["entry"]["max_return_pct"] == 12.5 and as_json["results"][0]["positive"] == 163
+    unknown = runner.invoke(app, ["--lang", "en", "registry", "INDIGO-POJ-9999"])
+    assert unknown.exit_code == 1 and "Project not in the registry" in unknown.output
+    counts = json.loads(runner.invoke(app, ["observatory", "--json"]).stdout)
+    assert counts["indigo"] == {"entries": 5, "validation_known": 2, "real_counterfactual": 0, "cap_known": 0,
+                                "capped_at_savings": 0, "results_known": 5, "published_results": 4,
+                                "designs": {"Historical comparison": 1, "Pre-Post analysis": 1}}
+    table = runner.invoke(app, ["--lang", "en", "observatory"])
+    assert table.exit_code == 0 and "What the registry shows" in table.output
+
+
+def test_export_opendata_and_every_contract_as_indigo(cli_env: Engine, tmp_path: Path) -> None:
+    runner.invoke(app, ["contract", "import", str(EXAMPLES / "relais-familial.yaml")])
+    res = runner.invoke(app, ["--lang", "en", "export", "opendata", str(tmp_path / "pub")])
+    assert res.exit_code == 0, res.output
+    assert "7 file(s) written" in res.output
+    assert (tmp_path / "pub" / "chiffres-relais-familial.csv").read_text(encoding="utf-8").startswith("contrat,version,rubrique")
+    out = tmp_path / "all.json"
+    assert runner.invoke(app, ["export", "indigo", "--all", "-o", str(out)]).exit_code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [p["id"] for p in doc["projects"]] == ["TEMOIN-POJ-relais-familial"]
+    assert list(Draft7Validator(project_schema()).iter_errors(doc["projects"][0]["data"])) == []
+    neither = runner.invoke(app, ["export", "indigo"])
+    assert neither.exit_code == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import filecmp
 import json
@@ -174,33 +173,42 @@ def test_a_json_file_that_is_not_json_is_refused_with_its_line(tmp_path: Path) -
     assert "rien n'a été enregistré" in exc.value.render("fr")
 
 
-def test_one_project_without_id_refuses_the_whole_file() -> None:
+def test_a_project_without_id_is_left_out_with_a_warning_and_the_others_kept() -> None:
+    res = read_indigo(DATA / "without-id.json")
+    assert [p.id for p in res.projects] == ["INDIGO-POJ-9004"]
+    (w,) = res.warnings
+    assert (w.file, w.field, w.code) == ("without-id.json", "1", "indigo.missing_id")
+
+
+def test_a_file_without_any_identifier_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "none.json").write_text(json.dumps([{"data": {"name": {"value": "no id"}}}]))
     with pytest.raises(InvalidInputError) as exc:
-        read_indigo(DATA / "without-id.json")
-    assert exc.value.code == "indigo.missing_id"
+        read_indigo(tmp_path / "none.json")
+    assert exc.value.code == "indigo.empty"
 
 
-def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
-    one = {"id": "INDIGO-POJ-1", "data": {"name": {"value": "x"}}}
-    (tmp_path / "dup.json").write_text(json.dumps([one, copy.deepcopy(one)]))
-    with pytest.raises(InvalidInputError) as exc:
-        read_indigo(tmp_path / "dup.json")
-    assert exc.value.code == "indigo.duplicate_id"
+def test_a_second_record_with_the_same_id_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    one = {"id": "INDIGO-POJ-1", "data": {"name": {"value": "first"}}}
+    two = {"id": "INDIGO-POJ-1", "data": {"name": {"value": "second"}}}
+    (tmp_path / "dup.json").write_text(json.dumps([one, two]))
+    res = read_indigo(tmp_path / "dup.json")
+    assert [(p.id, p.name) for p in res.projects] == [("INDIGO-POJ-1", "first")]
+    assert [(w.code, w.field, w.value) for w in res.warnings] == [("indigo.duplicate_id", "1", "INDIGO-POJ-1")]
 
 
-def test_csv_folder_without_project_csv_is_refused(tmp_path: Path) -> None:
+def test_csv_folder_without_a_main_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "investments.csv").write_text("project_id,id\nX,investment1\n")
     with pytest.raises(InvalidInputError) as exc:
         read_indigo(tmp_path)
     assert exc.value.code == "indigo.no_project_csv"
 
 
-def test_sub_table_without_project_id_column_is_refused(tmp_path: Path) -> None:
+def test_sub_table_without_project_id_column_is_left_out_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "project.csv").write_text("id,name/value\nINDIGO-POJ-1,x\n")
     (tmp_path / "investments.csv").write_text("id,investment_type/value\ninvestment1,Debt\n")
-    with pytest.raises(InvalidInputError) as exc:
-        read_indigo(tmp_path)
-    assert exc.value.code == "indigo.missing_column" and exc.value.path == "investments.csv"
+    res = read_indigo(tmp_path)
+    assert [p.data for p in res.projects] == [{"name": {"value": "x"}}]
+    assert [(w.file, w.row, w.code) for w in res.warnings] == [("investments.csv", 1, "indigo.missing_column")]
 
 
 def test_values_of_the_wrong_shape_are_dropped_with_a_warning(tmp_path: Path) -> None:
@@ -210,3 +218,77 @@ def test_values_of_the_wrong_shape_are_dropped_with_a_warning(tmp_path: Path) ->
     res = read_indigo(tmp_path / "odd.json")
     assert {w.code for w in res.warnings} == {"indigo.not_an_object", "indigo.not_a_list", "indigo.not_text"}
     assert res.projects[0].data == {"outcome_metrics": [{"id": "m1"}]}
+
+
+@pytest.mark.parametrize("kind", ["project", "organisation", "fund"])
+def test_the_fast_validator_agrees_with_the_published_schema(kind: str) -> None:
+    """Records are checked against the schema with its references inlined: the same verdicts and
+    errors as the schema as published, on valid and invalid records of every shape."""
+    from temoin.opendata.schemas import record_schema, validate_record
+
+    published = Draft7Validator(record_schema(kind))
+    samples: list[dict[str, Any]] = [
+        {}, {"status": "PUBLIC"}, {"status": "SECRET"}, {"name": {"value": 3}}, {"name": "text"},
+        {"documents": [{"title": {"value": 5}}]}, {"documents": [{"title": {"value": "ok"}, "url": {"value": "u"}}]},
+        {"description": {"value": ["x"]}}, {"sources": []}, {"sources": [{"id": 1}]},
+        {"dates": {"outcomes_contract_signed": {"value": "2018-13x"}}}, {"dates": {"launch_date": {"value": "2018"}}},
+        {"outcome_metrics": [{"outcome_validation_method": {"value": None}}]},
+        {"investments": [{"maximum_potential_return": {"value": "7%"}}]},
+        {"stage_development": {"value": "Finished"}}, {"type": {"value": "Government body"}}, {"type": {"value": "Club"}},
+    ]
+    for data in samples:
+        expected = sorted(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in published.iter_errors(data))
+        assert sorted(validate_record(kind, data)) == expected, data
+    assert any(validate_record(kind, d) for d in samples)  # some are invalid for every kind
+
+
+def _vocabulary() -> list[str]:
+    """Every property name of the three INDIGO schemas, so that random records hit real fields."""
+    from temoin.opendata.schemas import record_schema
+
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for kind in ("project", "organisation", "fund"):
+        walk(record_schema(kind))
+    return sorted(names)
+
+
+def test_whatever_a_record_holds_the_import_never_crashes_and_keeps_it_valid() -> None:
+    """Records made of real field names and junk values (dates like 2018-13, numbers in prose,
+    lists where objects are expected, PRIVATE flags): cleaning warns, never raises, and what it
+    keeps is valid against the schema as published."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from temoin.opendata._indigo_clean import clean_record
+    from temoin.opendata.indigo_columns import RecordKind
+    from temoin.opendata.schemas import record_schema
+
+    leaves = st.one_of(
+        st.none(), st.booleans(), st.integers(-10**6, 10**9), st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from(["2018-13", "2018-10", "13/03/2018", "£1.3m", "approx. 250", "up to 7% IRR", "0.066", "", "  ",
+                         "PRIVATE", "PUBLIC", "Complete", "complete", "UK", "FR", "Randomised Control Trial", "Debt"]),
+        st.text(max_size=12),
+    )
+    keys = st.sampled_from(_vocabulary())
+    values = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(keys, inner, max_size=4)), max_leaves=25)
+    records = st.dictionaries(keys, values, max_size=8)
+    validators = {k: Draft7Validator(record_schema(k.value)) for k in RecordKind}
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(list(RecordKind)), raw=records)
+    def check(kind: RecordKind, raw: dict[str, Any]) -> None:
+        record = clean_record(kind, "INDIGO-X-1", raw, lambda p: ("f.json", None, "/".join(map(str, p))), "f.json")
+        assert [e.message for e in validators[kind].iter_errors(record.data)] == []
+
+    check()

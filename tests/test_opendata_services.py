@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from temoin.errors import InvalidInputError
 from temoin.opendata.kanonymity import KAnonymityRefused
+from temoin.opendata.observatory import PeerGroup
 from temoin.services.contracts import import_contract
 from temoin.services.opendata import import_indigo, observe, registry, research_extract
 from temoin.settings import Settings
@@ -59,7 +60,7 @@ def test_reimport_replaces_instead_of_duplicating(engine: Engine) -> None:
     assert counts(engine) == (2, 2, 2)
 
 
-@pytest.mark.parametrize("name", ["truncated.json", "without-id.json", "no-such-file.json"])
+@pytest.mark.parametrize("name", ["truncated.json", "no-id-at-all.json", "no-such-file.json"])
 def test_a_malformed_file_writes_nothing(engine: Engine, name: str) -> None:
     with pytest.raises(InvalidInputError):
         import_indigo(engine, DATA / name)
@@ -98,12 +99,17 @@ def test_observatory_compares_with_the_registry(engine: Engine) -> None:
     import_indigo(engine, DATA / "csv-golab")
     cmp = observe(engine, "aemo-renforcee")
     assert cmp.registry_size == 7
-    duration = cmp.metric("duration_months")
+    # peers: the same sector and country (child and family welfare, France): relais-familial only
+    assert (cmp.peer_group, cmp.peers, cmp.group_sizes) == (PeerGroup.SECTOR_COUNTRY, ("relais-familial",),
+                                                            {"sector_country": 1, "sector": 1, "all": 7})
+    peer = cmp.metric("duration_months")
+    assert (peer.value, peer.n, peer.median, peer.share_below) == (60.0, 1, 48.0, 1.0)
+    duration = cmp.registry_metric("duration_months")
     others = [48.0, 48.0, 72.0, 36.0, 36.0, 36.0, 36.0]  # relais, cravate, Peterborough, ADIE, three CSV projects
     assert duration.value == 60.0 and duration.n == 7
     assert duration.median == statistics.median(others)
     assert duration.share_below == pytest.approx(sum(o < 60 for o in others) / 7)
-    per_head = cmp.metric("max_payment_per_beneficiary")
+    per_head = cmp.registry_metric("max_payment_per_beneficiary")
     # EUR contracts only: relais 2.5 M€ / 68, cravate 480 k€ / 900, ADIE 1,496,500 € / 500
     assert per_head.value == 2500.0 and per_head.n == 3 and per_head.excluded == 4
     assert per_head.median == pytest.approx(statistics.median([2_500_000 / 68, 480_000 / 900, 1_496_500 / 500]), abs=0.01)
@@ -111,6 +117,18 @@ def test_observatory_compares_with_the_registry(engine: Engine) -> None:
                            "Simple ex-post verification": 3}
     assert cmp.with_real_counterfactual == 2 and cmp.contract_has_real_counterfactual is True
     assert cmp.contract_capped_at_savings is True and cmp.capped_at_savings == 1  # cravate-solidaire
+    # INDIGO does not record the cap: the five projects are unknown, not "no"
+    assert cmp.cap_at_savings_unknown == 5
+    # only the Rikers Island test record publishes results (one row in results.csv)
+    assert cmp.published_results == 1
+
+
+def test_observatory_widens_to_the_sector_when_no_peer_shares_the_country(engine: Engine) -> None:
+    import_contract(engine, EXAMPLES / "relais-familial.yaml")
+    import_indigo(engine, DATA / "csv-golab")  # US, GB and IN projects, none in child and family welfare
+    cmp = observe(engine, "relais-familial")
+    assert cmp.peer_group is PeerGroup.ALL and cmp.group_sizes == {"sector_country": 0, "sector": 0, "all": 3}
+    assert cmp.metric("duration_months").n == 3
 
 
 def participants(n: int = 300, seed: int = 3) -> pd.DataFrame:
@@ -141,6 +159,21 @@ def test_research_extract_is_written_k_anonymous_and_logged(engine: Engine, tmp_
     assert payload["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest() == summary.sha256
     assert payload["quasi_identifiers"] == qis and payload["after"]["satisfied"] is True
     assert payload["rows"] == len(written)
+
+
+def test_codebook_labels_outcomes_with_their_unit_and_wave() -> None:
+    from temoin.contract import load_contract
+    from temoin.opendata.codebook import codebook
+    from temoin.opendata.research import build_extract
+
+    contract = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    frame = participants().rename(columns={"placement_days_m12": "placement_days__m12"}).drop(columns=["arm"])
+    rows = {r["variable"]: r for r in codebook(build_extract(frame, contract, k=5), contract)}
+    days = rows["placement_days__m12"]
+    assert (days["unite"], days["type"], days["libelle_en"]) == ("days", "integer", "Placement days, 12 months after enrolment")
+    assert days["note_en"].startswith("Days spent in placement")
+    assert rows["research_id"]["note_en"] == "Drawn at random for this extract only: it links to no other data."
+    assert rows["age"]["quasi_identifiant"] is True and rows["risk_level"]["quasi_identifiant"] is False
 
 
 def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: Path) -> None:
@@ -190,3 +223,18 @@ def test_research_extract_from_recorded_participants(engine: Engine, tmp_path: P
     assert "pkey" not in written.columns and not set(written["research_id"]) & stored_keys
     for column in [c for c in written.columns if c.endswith("_date")]:
         assert written[column].dropna().str.fullmatch(r"\d{4}-\d{2}").all(), column
+    # the codebook describes every column, in the file's order; the README says what to read first
+    book = pd.read_csv(summary.codebook, dtype=str, keep_default_na=False)
+    assert summary.codebook == tmp_path / "extract-dictionnaire.csv" and summary.readme == tmp_path / "extract-LISEZMOI.md"
+    assert list(book["variable"]) == list(written.columns)
+    rows = book.set_index("variable")
+    assert (rows.loc["sex", "libelle_fr"], rows.loc["sex", "libelle_en"], rows.loc["sex", "modalites"]) == ("Sexe", "Sex", "F | M")
+    assert rows.loc["arm", "note_en"].startswith("1: programme")
+    assert set(rows.index[rows["quasi_identifiant"] == "true"]) == set(qis)
+    assert set(rows.loc[[c for c in written.columns if c.endswith("_date")], "type"]) == {"yearmonth"}
+    text = summary.readme.read_text(encoding="utf-8")
+    assert "extract.csv" in text and "extract-dictionnaire.csv" in text and "5-anonymat" in text and ", ".join(qis) in text
+    with session_scope(engine) as s:
+        entry = max(ledger.entries(s, contract_id="aemo-renforcee"), key=lambda r: r.seq)
+    files = json.loads(entry.payload)["files"]
+    assert files == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, summary.codebook, summary.readme)}

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     small_cell_threshold: int = Field(10, ge=1, description="Published counts below this are suppressed.")
     k_anonymity: int = Field(5, ge=2, description="Minimum k on quasi-identifiers in research extracts.")
     max_upload_mb: int = Field(20, ge=1, description="Largest upload accepted by the web platform, in MiB.")
+    open_data_producer: str = Field(
+        "Plateforme Témoin", min_length=1,
+        description="Producer named in the open-data files' metadata (data.gouv.fr and Data Package).",
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

@@ -1,4 +1,5 @@
-"""``temoin export indigo``, ``temoin import indigo``, ``temoin registry``, ``temoin observatory``, ``temoin research-extract``."""
+"""``temoin export indigo|opendata``, ``temoin import indigo``, ``temoin registry``, ``temoin observatory``,
+``temoin research-extract``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from temoin.cli._common import (
     console,
@@ -31,103 +31,108 @@ def register(app: typer.Typer) -> None:
     @export_app.command("indigo")
     @handle_errors
     def export_indigo(
-        contract: str = typer.Argument(..., help="Identifiant du contrat / contract id."),
+        contract: Annotated[str | None, typer.Argument(help="Identifiant du contrat / contract id.")] = None,
+        all_contracts: bool = typer.Option(False, "--all", help="Tous les contrats du registre / every contract of the registry."),
         output: Annotated[Path | None, typer.Option("-o", "--output", help="Fichier JSON à écrire / JSON file to write.")] = None,
     ) -> None:
-        """Exporter un contrat au standard INDIGO (champs publics seulement). / Export a contract as an INDIGO project (public fields only)."""
+        """Exporter un contrat (ou tous) au standard INDIGO, champs publics seulement. / Export a contract (or all) as INDIGO projects, public fields only."""
         from temoin.services.opendata import export_indigo as export
+        from temoin.services.opendata import export_indigo_all
 
-        project = export(engine(), contract)
-        text = json.dumps(project, ensure_ascii=False, indent=2) + "\n"
+        if all_contracts == (contract is not None):
+            raise typer.BadParameter(t("donnez un contrat ou --all", "give a contract or --all"))
+        doc = export_indigo_all(engine()) if all_contracts else export(engine(), str(contract))
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
         if output is None:
             typer.echo(text, nl=False)
+            return
+        output.write_text(text, encoding="utf-8")
+        if all_contracts:
+            n = len(doc["projects"])
+            console.print(t(f"{n} projet(s) INDIGO écrit(s) dans {output}.", f"{n} INDIGO project(s) written to {output}."))
         else:
-            output.write_text(text, encoding="utf-8")
-            console.print(t(f"Projet INDIGO {project['id']} écrit dans {output}.", f"INDIGO project {project['id']} written to {output}."))
+            console.print(t(f"Projet INDIGO {doc['id']} écrit dans {output}.", f"INDIGO project {doc['id']} written to {output}."))
+
+    @export_app.command("opendata")
+    @handle_errors
+    def export_opendata(
+        folder: Annotated[Path, typer.Argument(help="Dossier où écrire les fichiers / folder to write the files to.")],
+    ) -> None:
+        """Publier le registre et les chiffres publics de chaque contrat (CSV + Table Schema), le JSON INDIGO, le Data Package et les métadonnées data.gouv.fr. / Publish the registry and each contract's public figures (CSV + Table Schema), INDIGO JSON, the Data Package and data.gouv.fr metadata."""
+        from temoin.services.publication import publish_open_data
+
+        pub = publish_open_data(engine(), folder, settings=settings())
+        console.print(t(f"{len(pub.files)} fichier(s) écrit(s) dans {folder} (journal d'audit à l'entrée {pub.ledger_head}) :",
+                        f"{len(pub.files)} file(s) written to {folder} (audit ledger at entry {pub.ledger_head}):"))
+        for name in pub.files:
+            console.print(f"  {escape(name)}")
 
     @import_app.command("indigo")
     @handle_errors
     def import_indigo(
-        path: Annotated[Path, typer.Argument(help="Fichier JSON ou dossier de CSV / JSON file or folder of CSV files.")],
+        path: Annotated[Path, typer.Argument(help="Dossier ou ZIP des fichiers CSV de GO Lab, ou fichier JSON INDIGO / "
+                                                  "folder or ZIP of GO Lab's CSV files, or an INDIGO JSON file.")],
         actor: str = typer.Option("cli", help="Qui importe (journal d'audit) / who is importing (audit ledger)."),
         as_json: bool = typer.Option(False, "--json", help="Résultat en JSON / result as JSON."),
+        all_warnings: bool = typer.Option(False, "--all-warnings", help="Afficher tous les avertissements / show every warning."),
     ) -> None:
-        """Importer des projets INDIGO ; chaque défaut est signalé, rien n'est à moitié importé. / Import INDIGO projects; every defect is reported, nothing is half-imported."""
+        """Importer les données INDIGO telles que GO Lab les publie ; chaque défaut est signalé, rien n'est à moitié importé, un projet déjà connu est mis à jour. / Import INDIGO data as GO Lab publishes it; every defect is reported, nothing is half-imported, a known project is updated."""
+        from temoin.cli.opendata_view import render_import
         from temoin.services.opendata import import_indigo as do_import
 
         summary = do_import(engine(), path, actor=actor)
         if as_json:
             print_json(summary.to_dict())
             return
-        res = summary.result
-        console.print(t(f"{len(res.projects)} projet(s) importé(s) depuis {res.source} ({len(summary.added)} nouveau(x), "
-                        f"{len(summary.replaced)} remplacé(s)), {len(res.warnings)} avertissement(s).",
-                        f"{len(res.projects)} project(s) imported from {res.source} ({len(summary.added)} new, "
-                        f"{len(summary.replaced)} replaced), {len(res.warnings)} warning(s)."))
-        for w in res.warnings:
-            err_console.print(f"[yellow]{t('Avertissement', 'Warning')}[/] {escape(w.render(lang()))}", soft_wrap=True)  # type: ignore[arg-type]
+        render_import(summary, console, err_console, lang(), all_warnings=all_warnings)
 
     @app.command("registry")
     @handle_errors
-    def registry(as_json: bool = typer.Option(False, "--json", help="Registre en JSON / registry as JSON.")) -> None:
-        """Le registre public des contrats (champs publics). / The public registry of contracts (public fields)."""
+    def registry(
+        entry: Annotated[str | None, typer.Argument(help="Un projet INDIGO à détailler / an INDIGO project to show in full.")] = None,
+        as_json: bool = typer.Option(False, "--json", help="Registre en JSON / registry as JSON."),
+    ) -> None:
+        """Le registre public des contrats (champs publics), ou la fiche d'un projet importé. / The public registry of contracts (public fields), or an imported project's sheet."""
+        from temoin.cli.opendata_view import render_project, render_registry
+        from temoin.services.opendata import public_project
         from temoin.services.opendata import registry as reg
 
+        if entry is not None:
+            sheet = public_project(engine(), entry)
+            if as_json:
+                print_json(sheet.to_dict())
+            else:
+                render_project(sheet, console, lang())
+            return
         entries = reg(engine())
         if as_json:
             print_json([e.to_dict() for e in entries])
             return
-        table = Table(title=t("Registre public des contrats", "Public registry of contracts"))
-        for col in (t("Identifiant", "Id"), t("Nom", "Name"), t("Pays", "Country"), t("Secteur", "Sector"),
-                    t("Paiement max.", "Max. payment"), t("Durée (mois)", "Duration (months)"),
-                    t("Rendement max.", "Max. return"), t("Validation", "Validation")):
-            table.add_column(col)
-        for e in entries:
-            table.add_row(
-                e.id, escape(e.name), e.country or "—", e.sector or "—",
-                f"{e.max_outcome_payment:,.0f} {e.currency}" if e.max_outcome_payment is not None else "—",
-                f"{e.duration_months:g}" if e.duration_months is not None else "—",
-                f"{e.max_return_pct:g} %" if e.max_return_pct is not None else "—",
-                e.validation_method or "—",
-            )
-        console.print(table)
+        render_registry(entries, console, lang())
 
     @app.command("observatory")
     @handle_errors
     def observatory(
-        contract: str = typer.Argument(..., help="Identifiant du contrat / contract id."),
+        contract: Annotated[str | None, typer.Argument(help="Identifiant du contrat (sans : tout le registre) / "
+                                                            "contract id (none: the whole registry).")] = None,
         as_json: bool = typer.Option(False, "--json", help="Comparaison en JSON / comparison as JSON."),
     ) -> None:
-        """Comparer les termes d'un contrat avec le registre. / Compare a contract's terms with the registry."""
-        from temoin.services.opendata import observe
+        """Comparer un contrat avec ses pairs (même secteur, même pays) ; compter contrefactuels, plafonds et résultats publiés. / Compare a contract with its peers (same sector and country); count counterfactuals, caps and published results."""
+        from temoin.cli.opendata_view import render_comparison, render_counts
+        from temoin.services.opendata import observe, registry_counts
 
+        if contract is None:
+            counts = registry_counts(engine())
+            if as_json:
+                print_json({k: v.to_dict() for k, v in counts.items()})
+            else:
+                render_counts(counts, console, lang())
+            return
         cmp = observe(engine(), contract)
         if as_json:
             print_json(cmp.to_dict())
             return
-        table = Table(title=t(f"« {contract} » face au registre ({cmp.registry_size} contrats)",
-                              f"'{contract}' against the registry ({cmp.registry_size} contracts)"))
-        for col in (t("Terme", "Term"), t("Ce contrat", "This contract"), t("Médiane", "Median"), "Min", "Max",
-                    t("Part en dessous", "Share below"), "n", t("Exclus", "Excluded")):
-            table.add_column(col)
-
-        def fmt(x: float | None) -> str:
-            return "—" if x is None else f"{x:,.2f}"
-
-        for m in cmp.metrics:
-            table.add_row(f"{m.label_fr if lang() == 'fr' else m.label_en} ({m.unit})", fmt(m.value), fmt(m.median),
-                          fmt(m.minimum), fmt(m.maximum), "—" if m.share_below is None else f"{m.share_below:.0%}",
-                          str(m.n), str(m.excluded))
-        console.print(table)
-        designs = ", ".join(f"{k}: {v}" for k, v in cmp.designs.items()) or "—"
-        console.print(t(f"Méthodes de validation dans le registre : {designs} ; inconnues : {cmp.designs_unknown}. "
-                        f"Avec un vrai contrefactuel : {cmp.with_real_counterfactual}/{cmp.registry_size}.",
-                        f"Validation methods in the registry: {designs}; unknown: {cmp.designs_unknown}. "
-                        f"With a real counterfactual: {cmp.with_real_counterfactual}/{cmp.registry_size}."))
-        console.print(t(f"Ce contrat : {cmp.contract_design} ; paiements plafonnés aux économies réalisées : "
-                        f"{'oui' if cmp.contract_capped_at_savings else 'non'}.",
-                        f"This contract: {cmp.contract_design}; payments capped at realised savings: "
-                        f"{'yes' if cmp.contract_capped_at_savings else 'no'}."))
+        render_comparison(cmp, contract, console, lang())
 
     @app.command("research-extract")
     @handle_errors
@@ -157,3 +162,5 @@ def register(app: typer.Typer) -> None:
             f"Extract written: {output} ({len(res.extract.frame)} rows, {rep.after.k}-anonymous on "
             f"{', '.join(res.extract.quasi_identifiers) or 'no quasi-identifier'}); {action}"
             f"{f': {rep.generalised}' if rep.generalised else ''}; {rep.suppressed_records} left out. SHA-256 {res.sha256[:16]}…"))
+        console.print(t(f"Dictionnaire des variables : {res.codebook} ; à lire d'abord : {res.readme}.",
+                        f"Codebook: {res.codebook}; read first: {res.readme}."))

@@ -18,7 +18,14 @@ from temoin.errors import NotFoundError, TemoinError
 from temoin.opendata.schemas import validate_project
 from temoin.opendata.suppression import suppress_table
 from temoin.services.evaluations import participants_frame
-from temoin.services.opendata import export_indigo, import_indigo, observe, research_extract
+from temoin.services.opendata import (
+    export_indigo,
+    import_indigo,
+    observe,
+    registry_counts,
+    research_extract,
+)
+from temoin.services.publication import publish_open_data
 from temoin.settings import Settings
 from temoin.store import session_scope
 
@@ -39,6 +46,11 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
                   "aucun bloquant / sample import: every defect reported, none fatal")
     for w in warnings[:3]:
         console.print(f"  [yellow]⚠[/] {escape(w.render('fr'))}", soft_wrap=True)
+    reg = registry_counts(engine)["all"]
+    console.print(f"Registre : {reg.entries} contrats ; contrefactuel réel {reg.real_counterfactual}/{reg.validation_known} "
+                  f"(méthode connue) ; plafond aux économies réalisées {reg.capped_at_savings}/{reg.cap_known} "
+                  f"(non renseigné : {reg.entries - reg.cap_known}) ; résultats publiés {reg.published_results}/"
+                  f"{reg.results_known}.")
     cmp = observe(engine, contract_id)
     console.print(f"Observatoire : {cmp.registry_size} autres contrats au registre, dont {cmp.with_real_counterfactual} avec un "
                   f"vrai contrefactuel (essai randomisé ou quasi-expérimental) ; celui-ci : "
@@ -46,10 +58,15 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
     def fr(x: float) -> str:
         return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",")
 
-    for m in cmp.metrics:
+    for m in cmp.registry_metrics:
         if m.value is not None and m.n and m.median is not None:
             unit = {"months": "mois"}.get(m.unit, m.unit)
             console.print(f"  {m.label_fr} : {fr(m.value)} {unit} (médiane du registre {fr(m.median)}, n={m.n})")
+    url = engine.url
+    folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path(tempfile.gettempdir())
+    publication = publish_open_data(engine, folder / "donnees-ouvertes", settings=settings)
+    console.print(f"Données ouvertes : {len(publication.files)} fichiers (CSV + Table Schema, INDIGO, Data Package, "
+                  f"métadonnées data.gouv.fr) dans {folder / 'donnees-ouvertes'}")
     with session_scope(engine) as s:
         try:
             people = participants_frame(s, contract_id)
@@ -68,8 +85,6 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
                       f"(· = masqué) :")
         for row in table.published():
             console.print("   " + " ".join(f"{'·' if v is None else v:>5}" for v in row))
-    url = engine.url
-    folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path(tempfile.gettempdir())
     try:
         res = research_extract(engine, contract_id, folder / f"{contract_id}-extrait-recherche.csv", settings=settings,
                                actor="demo")
@@ -77,7 +92,8 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
         console.print(f"Extrait de recherche refusé / research extract refused: {escape(exc.render('fr'))}")
         return
     rep = res.extract.anonymised
-    console.print(f"Extrait de recherche : {res.output} — {len(res.extract.frame)} lignes, {rep.after.k}-anonyme sur "
+    console.print(f"Extrait de recherche : {res.output} (avec {res.codebook.name if res.codebook else '—'} et "
+                  f"{res.readme.name if res.readme else '—'}) — {len(res.extract.frame)} lignes, {rep.after.k}-anonyme sur "
                   f"{', '.join(res.extract.quasi_identifiers)} (plus petite classe {rep.after.smallest_class}) ; "
                   f"tranches : {rep.generalised or 'aucune'} ; {rep.suppressed_records} retiré(s) ; consigné au journal "
                   f"(sha256 {res.sha256[:12]}…).")

@@ -100,28 +100,54 @@ def read_months(raw: object) -> Reading:
 
 
 _PERCENT = re.compile(r"([+-]?\d+(?:[.,]\d+)?)\s*(%|per\s*cent|percent|pour\s*cent)", re.IGNORECASE)
+_ONLY_PERCENT = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(%|per\s*cent|percent|pour\s*cent)\s*$", re.IGNORECASE)
+# words that introduce the highest return among several ("Maximum 12.5% p.a. … Target 7.1%")
+_CEILING = re.compile(r"(max(?:imum)?|up\s+to|capped\s+at|cap\s+of|ceiling|au\s+plus|jusqu'?\s*à|plafonné\s+à)\W*$",
+                      re.IGNORECASE)
+
+
+def _fraction(value: float, raw: object) -> Reading:
+    if 0 < abs(value) < 1:  # INDIGO's files mix 7 (per cent) and 0.07 (a fraction) for one field
+        pct = _tidy(round(value * 100, 9))
+        return Reading(pct, "indigo.return_as_fraction", f"{raw} lu comme une fraction : {pct:g} % retenu",
+                       f"{raw} read as a fraction: {pct:g}% kept")
+    return Reading(_tidy(value))
 
 
 def read_percentage(raw: object) -> Reading:
-    """A percentage (as a number of percent, INDIGO's unit) from '7', '7%', 'up to 7% IRR' or prose."""
+    """A percentage (as a number of percent, INDIGO's unit) from '7', '7%', 'up to 7% IRR' or prose.
+
+    A bare number between 0 and 1 is a fraction (0.066 is 6.6 %), said in a warning. Among several
+    percentages, the one introduced by "maximum", "up to", "capped at"… is the maximum return.
+    """
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return Reading(_tidy(float(raw)))
+        return _fraction(float(raw), raw)
     text = str(raw).strip()
     if not text:
         return Reading(None)
     if _PLAIN.match(text):
-        return Reading(_tidy(float(text)))
-    hits = _PERCENT.findall(text)
+        return _fraction(float(text), text)
+    only = _ONLY_PERCENT.match(text)
+    if only:
+        return Reading(_tidy(float(only.group(1).replace(",", "."))))
+    hits = list(_PERCENT.finditer(text))
     if len(hits) == 1:
-        value = float(hits[0][0].replace(",", "."))
+        value = float(hits[0].group(1).replace(",", "."))
         return Reading(_tidy(value), "indigo.return_from_text", f"rendement lu dans le texte : {value:g} % retenu",
                        f"return read from prose: {value:g}% kept")
     if not hits:
         return Reading(None, "indigo.return_not_a_number", "rendement décrit sans pourcentage : ignoré",
                        "return described without a percentage: dropped")
+    ceilings = [h for h in hits if _CEILING.search(text[max(0, h.start() - 30):h.start()])]
+    if len(ceilings) == 1:
+        value = float(ceilings[0].group(1).replace(",", "."))
+        return Reading(_tidy(value), "indigo.return_stated_maximum",
+                       f"plusieurs pourcentages ; le maximum annoncé, {value:g} %, est retenu",
+                       f"several percentages; the stated maximum, {value:g}%, is kept")
+    numbers = ", ".join(h.group(1) for h in hits)
     return Reading(None, "indigo.ambiguous_return",
-                   f"plusieurs pourcentages ({', '.join(h[0] for h in hits)}) : ignoré",
-                   f"several percentages ({', '.join(h[0] for h in hits)}): dropped")
+                   f"plusieurs pourcentages ({numbers}) sans maximum annoncé : ignoré",
+                   f"several percentages ({numbers}) and no stated maximum: dropped")
 
 
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -173,7 +199,8 @@ def read_enum(raw: object, allowed: list[str], *, what: str = "value") -> Readin
     text = str(raw).strip() if raw is not None else ""
     if not text:
         if what == "role":
-            return Reading(None, "indigo.blank_role", "rôle de l'organisation vide : ignoré", "organisation role is blank: dropped")
+            return Reading(None, "indigo.blank_role", "rôle de l'organisation non renseigné : gardée sans rôle",
+                           "organisation role is blank: kept without a role")
         return Reading(None, "indigo.blank_code", "valeur de liste de codes vide : ignorée", "code-list value is blank: dropped")
     if text in allowed:
         return Reading(text)

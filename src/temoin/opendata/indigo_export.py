@@ -68,7 +68,7 @@ _COST_CLASSIFICATION = {
     # Témoin cost kind -> (INDIGO outcome-payer cost classification, phase)
     "structuring": ("Financial advice on contract design", "Contract set up and negotiation"),
     "legal": ("Legal advice on contract design", "Contract set up and negotiation"),
-    "evaluation": ("Evaluation", "Operational and management"),
+    "evaluation": ("Evaluation, learning and dissemination", "Operational and management"),
     "intermediation": ("Validation and administration of outcome achievement and related payments costs", "Operational and management"),
     "other": ("Other costs", "Operational and management"),
 }

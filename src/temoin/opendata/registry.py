@@ -4,6 +4,11 @@ A :class:`RegistryEntry` holds public fields only: terms of the contract, never 
 From a Témoin contract, parties marked ``public: false`` are not named. From an INDIGO project,
 values marked PRIVATE were already dropped at import.
 
+"Published results" means the registry holds outcomes achieved: an INDIGO project with at least
+one result (outcomes achieved, people engaged or with a positive outcome); a Témoin contract with
+a stored evaluation. "Capped at realised savings" is recorded by Témoin's contracts; the INDIGO
+standard has no such field, so an INDIGO project's cap is unknown (``None``), never "no".
+
 "Real counterfactual" means a concurrent comparison group: a randomised trial or a
 quasi-experimental design (INDIGO's "Randomised Control Trial" and "Quasi-experimental study";
 Témoin's designs with a control cohort). A benchmark or historical comparison, a pre-post
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -29,7 +35,8 @@ from temoin.opendata.indigo_export import (
     _stage,
 )
 
-__all__ = ["VALIDATION_LADDER", "RegistryEntry", "entry_from_contract", "entry_from_indigo"]
+__all__ = ["PARTY_LISTS", "VALIDATION_LADDER", "RegistryEntry", "entry_from_contract", "entry_from_indigo", "has_results",
+           "normalise_method", "project_country"]
 
 # INDIGO's validation methods, strongest first, and whether each has a real counterfactual.
 VALIDATION_LADDER: dict[str, bool] = {
@@ -62,6 +69,7 @@ class RegistryEntry:
     validation_method: str | None = None
     synthetic: bool = False
     parties: tuple[str, ...] = field(default_factory=tuple)
+    has_published_results: bool | None = None
 
     @property
     def has_real_counterfactual(self) -> bool | None:
@@ -87,7 +95,9 @@ class RegistryEntry:
         return d
 
 
-def entry_from_contract(contract: Contract, *, as_of: dt.date | None = None) -> RegistryEntry:
+def entry_from_contract(contract: Contract, *, as_of: dt.date | None = None,
+                        has_published_results: bool | None = None) -> RegistryEntry:
+    """A Témoin contract's public terms; ``has_published_results``: whether it has a stored evaluation."""
     as_of = as_of or dt.date.today()
     cap = contract.caps.investor_return
     max_return = None
@@ -115,6 +125,7 @@ def entry_from_contract(contract: Contract, *, as_of: dt.date | None = None) -> 
         synthetic=contract.synthetic,
         parties=tuple(f"{p.name} ({', '.join(r.value for r in p.roles)})" for p in contract.parties if p.public
                       and not (set(p.roles) <= {Role.BENEFICIARY_REP})),
+        has_published_results=has_published_results,
     )
 
 
@@ -148,7 +159,8 @@ def _strongest(methods: list[str]) -> str | None:
     return min(known, key=ladder.index) if known else None
 
 
-def _norm_method(text: str) -> str | None:
+def normalise_method(text: str) -> str | None:
+    """An outcome validation method as written ("Pre-post analysis", "clustered RCT") on INDIGO's ladder."""
     t = text.lower()
     if "random" in t or "rct" in t:
         return "Randomised Control Trial"
@@ -163,8 +175,45 @@ def _norm_method(text: str) -> str | None:
     return None
 
 
-def entry_from_indigo(project_id: str, data: dict[str, Any]) -> RegistryEntry:
-    """Summarise a (cleaned) INDIGO project for the registry; unknown values stay ``None``."""
+# INDIGO lists that name a party, and the role each gives it
+PARTY_LISTS: tuple[tuple[str, str, str], ...] = (
+    ("outcome_payment_commitments", "payeur aux résultats", "outcome payer"),
+    ("service_provisions", "opérateur", "service provider"),
+    ("investments", "investisseur", "investor"),
+    ("intermediary_services", "intermédiaire", "intermediary"),
+)
+
+
+def project_country(data: dict[str, Any]) -> str | None:
+    """The project's jurisdiction, else the one country of all its delivery locations (else None)."""
+    country = _get(data, "jurisdiction", "jurisdiction", "value")
+    if country:
+        return str(country)
+    places = {c for loc in data.get("delivery_locations", []) if (c := _get(loc, "location_country", "value"))}
+    return str(next(iter(places))) if len(places) == 1 else None
+
+
+def has_results(data: dict[str, Any]) -> bool:
+    """Whether an INDIGO project publishes at least one result (achieved, engaged or positive)."""
+    keys = ("outcomes_achieved", "number_engaged_in_impact_bond", "number_with_positive_social_outcomes")
+    return any(_get(r, k, "value") not in (None, "") for r in data.get("results", []) for k in keys)
+
+
+def _parties(data: dict[str, Any], organisations: Mapping[str, str]) -> tuple[str, ...]:
+    roles: dict[str, list[str]] = {}
+    for key, _, en in PARTY_LISTS:
+        for item in data.get(key, []):
+            for org in str(_get(item, "organisation_id", "value") or "").split(","):
+                if org.strip() and en not in roles.setdefault(org.strip(), []):
+                    roles[org.strip()].append(en)
+    return tuple(f"{organisations.get(org, org)} ({', '.join(r)})" for org, r in roles.items())
+
+
+def entry_from_indigo(project_id: str, data: dict[str, Any], organisations: Mapping[str, str] | None = None) -> RegistryEntry:
+    """Summarise a (cleaned) INDIGO project for the registry; unknown values stay ``None``.
+
+    ``organisations`` maps INDIGO organisation ids to names, for the parties (ids stay when unknown).
+    """
     dates = data.get("dates", {})
     start = _get(dates, "start_date_of_service_provision", "value")
     end = _get(dates, "actual_end_date_of_service_provision", "value") or _get(dates, "anticipated_end_date_of_service_provision", "value")
@@ -180,7 +229,7 @@ def entry_from_indigo(project_id: str, data: dict[str, Any]) -> RegistryEntry:
     if max_return is None:
         returns = [r for inv in data.get("investments", []) if (r := _get(inv, "maximum_potential_return", "value")) is not None]
         max_return = max(returns) if returns else None
-    methods = [_norm_method(str(_get(m, "outcome_validation_method", "value") or "")) for m in data.get("outcome_metrics", [])]
+    methods = [normalise_method(str(_get(m, "outcome_validation_method", "value") or "")) for m in data.get("outcome_metrics", [])]
     pricings = data.get("outcome_pricings", [])
     prices = tuple(p for pr in pricings if (p := _decimal(_get(pr, "price_per_unit", "amount", "value"))) is not None)
     pricing_currency = next((_get(pr, "currency", "value") for pr in pricings if _get(pr, "currency", "value")), None)
@@ -189,7 +238,7 @@ def entry_from_indigo(project_id: str, data: dict[str, Any]) -> RegistryEntry:
         id=project_id,
         source="indigo",
         name=str(_get(data, "name", "value") or project_id),
-        country=_get(data, "jurisdiction", "jurisdiction", "value"),
+        country=project_country(data),
         sector=_get(data, "purpose_and_classifications", "policy_sector", "value"),
         stage=_get(data, "stage_development", "value"),
         currency=currency or pricing_currency,
@@ -203,4 +252,6 @@ def entry_from_indigo(project_id: str, data: dict[str, Any]) -> RegistryEntry:
         max_return_pct=None if max_return is None else float(max_return),
         capped_at_savings=None,  # INDIGO does not record a cap at realised savings
         validation_method=_strongest([m for m in methods if m]),
+        parties=_parties(data, organisations or {}),
+        has_published_results=has_results(data),
     )

@@ -15,7 +15,9 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-__all__ = ["codelist", "project_schema", "validate_project"]
+__all__ = ["codelist", "project_schema", "record_schema", "validate_project", "validate_record"]
+
+_SCHEMAS = {"project": "project.json", "organisation": "organisation.json", "fund": "fund.json"}
 
 
 def _read(name: str) -> str:
@@ -33,6 +35,11 @@ def project_schema() -> dict[str, Any]:
     return _schema("project.json")
 
 
+def record_schema(kind: str) -> dict[str, Any]:
+    """The INDIGO schema of a record type: ``project``, ``organisation`` or ``fund``."""
+    return _schema(_SCHEMAS[kind])
+
+
 @lru_cache(maxsize=8)
 def codelist(name: str) -> tuple[str, ...]:
     """The first column of an INDIGO code list (``countries`` -> ('AD', 'AE', …)), stripped."""
@@ -40,14 +47,41 @@ def codelist(name: str) -> tuple[str, ...]:
     return tuple(row[0].strip() for row in rows[1:] if row and row[0].strip())
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Draft7Validator:
-    return Draft7Validator(project_schema())
+_ANNOTATIONS = frozenset({"title", "description", "priority", "patternHint", "codelistDescription"})
+
+
+def _inline(node: Any, root: dict[str, Any]) -> Any:
+    """The schema with every ``$ref`` replaced by its definition (INDIGO's are not recursive) and
+    annotations left out: the same constraints, checked without a reference lookup per value."""
+    if isinstance(node, dict):
+        if "$ref" in node:  # draft-07: a $ref's siblings are ignored
+            target: Any = root
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return _inline(target, root)
+        return {k: ({name: _inline(sub, root) for name, sub in v.items()} if k == "properties" else _inline(v, root))
+                for k, v in node.items() if k not in _ANNOTATIONS and k != "definitions"}
+    if isinstance(node, list):
+        return [_inline(v, root) for v in node]
+    return node
+
+
+@lru_cache(maxsize=3)
+def _validator(kind: str) -> Draft7Validator:
+    schema = record_schema(kind)
+    return Draft7Validator(_inline(schema, schema))
 
 
 def validate_project(data: dict[str, Any]) -> list[str]:
     """Every schema error of an INDIGO project's data, as 'path: message' (empty when valid)."""
-    validator = _validator()
+    return validate_record("project", data)
+
+
+def validate_record(kind: str, data: dict[str, Any]) -> list[str]:
+    """Every schema error of an INDIGO record's data (``kind``: project, organisation or fund)."""
+    validator = _validator(kind)
+    if validator.is_valid(data):
+        return []
     return [
         f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
         for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,24 +20,36 @@ from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, NotFoundError
 from temoin.governance.ledger import LedgerEvent
+from temoin.opendata.codebook import CODEBOOK_SCHEMA, codebook, readme
+from temoin.opendata.indigo_columns import RecordKind
 from temoin.opendata.indigo_export import export_project
 from temoin.opendata.indigo_import import ImportResult, read_indigo
-from temoin.opendata.observatory import Comparison, compare
-from temoin.opendata.registry import RegistryEntry, entry_from_contract, entry_from_indigo
+from temoin.opendata.observatory import Comparison, SafeguardCounts, compare, counts_by_source
+from temoin.opendata.project_sheet import ProjectSheet, project_sheet
+from temoin.opendata.publication import to_csv
+from temoin.opendata.registry import (
+    PARTY_LISTS,
+    RegistryEntry,
+    entry_from_contract,
+    entry_from_indigo,
+)
 from temoin.opendata.research import ResearchExtract, build_extract
-from temoin.services.evaluations import participants_frame
+from temoin.services.evaluations import latest_results, participants_frame
 from temoin.settings import Settings
 from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository
-from temoin.store.opendata import OpenDataRepository
+from temoin.store.opendata import OpenDataRepository, SavedImport
 
 __all__ = [
     "ExtractSummary",
     "IndigoImportSummary",
     "export_indigo",
+    "export_indigo_all",
     "import_indigo",
     "observe",
+    "public_project",
     "registry",
+    "registry_counts",
     "research_extract",
 ]
 
@@ -50,12 +61,43 @@ def export_indigo(engine: Engine, contract_id: str, *, as_of: dt.date | None = N
     return export_project(stored.contract, as_of=as_of)
 
 
+def export_indigo_all(engine: Engine, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Every contract of the registry (latest versions, public fields only) as INDIGO projects:
+    ``{"projects": [{"id": ..., "data": ...}, ...]}``, the shape ``temoin import indigo`` reads back."""
+    with session_scope(engine) as s:
+        contracts = ContractRepository(s).list_latest()
+    return {"projects": [export_project(c.contract, as_of=as_of) for c in contracts]}
+
+
 @dataclass(frozen=True)
 class IndigoImportSummary:
+    """What an import read and changed: new, updated and unchanged records (by INDIGO identifier)."""
+
     import_id: int
     result: ImportResult
-    added: tuple[str, ...]
-    replaced: tuple[str, ...]
+    saved: SavedImport
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return tuple(self.saved.added.get(RecordKind.PROJECT, []))
+
+    @property
+    def updated(self) -> tuple[str, ...]:
+        return tuple(self.saved.updated.get(RecordKind.PROJECT, []))
+
+    @property
+    def unchanged(self) -> tuple[str, ...]:
+        return tuple(self.saved.unchanged.get(RecordKind.PROJECT, []))
+
+    @property
+    def replaced(self) -> tuple[str, ...]:
+        """Projects already in the registry (updated or unchanged), in the import's order."""
+        known = set(self.updated) | set(self.unchanged)
+        return tuple(p.id for p in self.result.projects if p.id in known)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {k.value: {"added": len(self.saved.added.get(k, [])), "updated": len(self.saved.updated.get(k, [])),
+                          "unchanged": len(self.saved.unchanged.get(k, []))} for k in RecordKind}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,41 +105,79 @@ class IndigoImportSummary:
             "source": self.result.source,
             "format": self.result.format,
             "added": list(self.added),
+            "updated": list(self.updated),
+            "unchanged": list(self.unchanged),
             "replaced": list(self.replaced),
+            "counts": self.counts(),
+            "files": [f.to_dict() for f in self.result.files],
+            "warnings_by_code": self.result.warnings_by_code(),
             "warnings": [w.to_dict() for w in self.result.warnings],
         }
 
 
 def import_indigo(engine: Engine, path: str | Path, *, actor: str = "cli") -> IndigoImportSummary:
-    """Import every project of a JSON file or CSV folder, with its warnings, in one transaction."""
-    result = read_indigo(path)  # raises before anything is written
+    """Import every record of GO Lab's flat CSV files (folder or ZIP) or of INDIGO JSON, with its
+    warnings, in one transaction with its ledger entry. A record already in the registry (same INDIGO
+    identifier) is updated in place, never duplicated."""
+    result = read_indigo(path)  # read and cleaned whole before the transaction: a refused input writes nothing
     with session_scope(engine) as s:
-        import_id, added, replaced = OpenDataRepository(s).save_import(result, actor=actor)
+        saved = OpenDataRepository(s).save_import(result, actor=actor)
+        summary = IndigoImportSummary(saved.import_id, result, saved)
         ledger.append(s, actor=actor, event=LedgerEvent.OPENDATA_INDIGO_IMPORTED, payload={
-            "import_id": import_id,
+            "import_id": saved.import_id,
             "source": result.source,
             "format": result.format,
             "projects": [p.id for p in result.projects],
-            "added": added,
-            "replaced": replaced,
+            "added": list(summary.added),
+            "replaced": list(summary.replaced),
+            "updated": list(summary.updated),
+            "counts": summary.counts(),
+            "files": len(result.files),
+            "rows": sum(f.rows for f in result.files),
             "warnings": len(result.warnings),
-            "warnings_by_code": dict(sorted(Counter(w.code for w in result.warnings).items())),
+            "warnings_by_code": result.warnings_by_code(),
         })
-    return IndigoImportSummary(import_id, result, tuple(added), tuple(replaced))
+    return summary
 
 
 def registry(engine: Engine, *, as_of: dt.date | None = None) -> list[RegistryEntry]:
-    """The public registry: Témoin contracts (latest versions) then imported INDIGO projects."""
+    """The public registry: Témoin contracts (latest versions) then imported INDIGO projects, their
+    parties named from the imported organisations."""
     with session_scope(engine) as s:
         contracts = ContractRepository(s).list_latest()
-        projects = OpenDataRepository(s).projects(public_only=True)
-    return [entry_from_contract(c.contract, as_of=as_of) for c in contracts] + [
-        entry_from_indigo(p.id, p.data) for p in projects
+        evaluated = {c.contract.id: bool(latest_results(s, c.contract.id)) for c in contracts}
+        repo = OpenDataRepository(s)
+        projects = repo.projects(public_only=True)
+        names = repo.names(RecordKind.ORGANISATION)
+    return [entry_from_contract(c.contract, as_of=as_of, has_published_results=evaluated[c.contract.id]) for c in contracts] + [
+        entry_from_indigo(p.id, p.data, names) for p in projects
     ]
 
 
+def registry_counts(engine: Engine) -> dict[str, SafeguardCounts]:
+    """Across the registry (all, Témoin's contracts, INDIGO projects): how many have a real
+    counterfactual, a cap at realised savings, and published results."""
+    return counts_by_source(registry(engine))
+
+
+def public_project(engine: Engine, project_id: str) -> ProjectSheet:
+    """The public sheet of an imported INDIGO project (parties, metrics, prices, payments, results, sources)."""
+    with session_scope(engine) as s:
+        repo = OpenDataRepository(s)
+        project = repo.project(project_id)
+        if project is None:
+            raise NotFoundError("opendata.project_not_found", f"Projet inconnu du registre : « {project_id} ».",
+                                f"Project not in the registry: '{project_id}'.", path="project_id",
+                                hint_fr="Importez les données INDIGO avec `temoin import indigo DOSSIER`.",
+                                hint_en="Import INDIGO data with `temoin import indigo FOLDER`.")
+        orgs = {o.strip() for key, _, _ in PARTY_LISTS for item in project.data.get(key, [])
+                for o in str((item.get("organisation_id") or {}).get("value") or "").split(",") if o.strip()}
+        names = repo.names(RecordKind.ORGANISATION, orgs)
+    return project_sheet(project.id, project.data, names)
+
+
 def observe(engine: Engine, contract_id: str) -> Comparison:
-    """Compare a stored contract's terms with the rest of the registry."""
+    """Compare a stored contract's terms with its peers (same sector and country) and count the registry."""
     entries = registry(engine)
     me = next((e for e in entries if e.source == "temoin" and e.id == contract_id), None)
     if me is None:
@@ -114,10 +194,20 @@ class ExtractSummary:
     output: Path
     sha256: str
     extract: ResearchExtract
+    codebook: Path | None = None
+    readme: Path | None = None
+    sha256_by_file: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"contract_id": self.contract_id, "contract_version": self.contract_version, "output": str(self.output),
-                "sha256": self.sha256, **self.extract.report()}
+                "sha256": self.sha256, "codebook": str(self.codebook) if self.codebook else None,
+                "readme": str(self.readme) if self.readme else None, "files": dict(self.sha256_by_file or {}),
+                **self.extract.report()}
+
+
+def extract_companions(output: Path) -> tuple[Path, Path]:
+    """Where the codebook and README of an extract go: beside it, named after it."""
+    return output.with_name(f"{output.stem}-dictionnaire.csv"), output.with_name(f"{output.stem}-LISEZMOI.md")
 
 
 def research_extract(
@@ -131,7 +221,8 @@ def research_extract(
     policy: str = "generalise",
     frame: pd.DataFrame | None = None,
 ) -> ExtractSummary:
-    """Write a k-anonymous pseudonymised extract (CSV) and log it in the ledger, or refuse and write nothing.
+    """Write a k-anonymous pseudonymised extract (CSV) with its codebook (CSV) and README, and log
+    the three in the ledger with their SHA-256; or refuse and write nothing.
 
     ``k`` defaults to the settings' ``k_anonymity``. ``frame`` replaces the participants read from
     the database (used by callers that already hold them).
@@ -143,21 +234,32 @@ def research_extract(
     if not out.parent.exists():
         raise InvalidInputError("extract.folder", f"Dossier introuvable : {out.parent}.", f"No such folder: {out.parent}.", path="output")
     k = k or settings.k_anonymity
+    book_path, readme_path = extract_companions(out)
     with session_scope(engine) as s:
         stored = ContractRepository(s).latest(contract_id)
         participants = frame if frame is not None else participants_frame(s, contract_id)
         extract = build_extract(participants, stored.contract, k=k, policy=policy)  # may refuse: nothing written
-        fd, tmp_name = tempfile.mkstemp(prefix=".extract-", suffix=".csv", dir=out.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
+        texts = {
+            out: extract.frame.to_csv(index=False, lineterminator="\n"),
+            book_path: to_csv(codebook(extract, stored.contract), CODEBOOK_SCHEMA),
+            readme_path: readme(extract, stored.contract, data_file=out.name, codebook_file=book_path.name, k=k),
+        }
+        temps: dict[Path, Path] = {}
         try:
-            extract.frame.to_csv(tmp, index=False)
-            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+            for final, text in texts.items():
+                fd, tmp_name = tempfile.mkstemp(prefix=".extract-", suffix=final.suffix, dir=out.parent)
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                temps[final] = Path(tmp_name)
+            digests = {final.name: hashlib.sha256(tmp.read_bytes()).hexdigest() for final, tmp in temps.items()}
             ledger.append(s, actor=actor, event=LedgerEvent.OPENDATA_RESEARCH_EXTRACT, contract_id=contract_id, payload={
-                "contract_version": stored.version, "file": out.name, "sha256": digest, **extract.report()})
+                "contract_version": stored.version, "file": out.name, "sha256": digests[out.name], "files": digests,
+                **extract.report()})
             s.flush()
-            tmp.replace(out)
+            for final, tmp in temps.items():
+                tmp.replace(final)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
             raise
-    return ExtractSummary(contract_id, stored.version, out, digest, extract)
+    return ExtractSummary(contract_id, stored.version, out, digests[out.name], extract, book_path, readme_path, digests)

@@ -38,7 +38,7 @@ from temoin.web.context import (
 from temoin.web.errors import NotSignedIn, TooLarge, status_of
 from temoin.web.i18n import Translator
 from temoin.web.render import render
-from temoin.web.routes import api, auth, extra, pages, public, uploads
+from temoin.web.routes import api, auth, extra, open_data, pages, public, uploads
 
 log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    for module in (auth, pages, extra, public, uploads, api):
+    for module in (auth, pages, extra, public, uploads, api, open_data):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

@@ -1,4 +1,5 @@
-"""Public pages, no account needed: the registry of contracts and the observatory.
+"""Public pages, no account needed: the registry of contracts, each contract's observatory, each
+imported INDIGO project's sheet, and the open-data files.
 
 They show only public terms and, for counts of people, figures passed through small-cell
 suppression by the open-data services.
@@ -9,7 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from temoin.services import opendata
+from temoin.opendata.observatory import counts_by_source
+from temoin.services import opendata, publication
 from temoin.web.context import CtxDep
 from temoin.web.render import render
 
@@ -18,12 +20,25 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/public")
 def registry_page(ctx: CtxDep) -> Response:
-    entries = [e.to_dict() for e in opendata.registry(ctx.engine)]
-    return render(ctx, "registry.html", entries=entries)
+    entries = opendata.registry(ctx.engine)
+    counts = {k: v.to_dict() for k, v in counts_by_source(entries).items()}
+    return render(ctx, "registry.html", entries=[e.to_dict() for e in entries], counts=counts)
 
 
 @router.get("/public/contracts/{contract_id}")
 def observatory_page(ctx: CtxDep, contract_id: str) -> Response:
-    comparison = opendata.observe(ctx.engine, contract_id).to_dict()
+    comparison = opendata.observe(ctx.engine, contract_id)
     entry = next(e.to_dict() for e in opendata.registry(ctx.engine) if e.source == "temoin" and e.id == contract_id)
-    return render(ctx, "observatory.html", cmp=comparison, entry=entry)
+    return render(ctx, "observatory.html", cmp=comparison.to_dict(), entry=entry,
+                  peer_label=comparison.peer_group.label(ctx.lang), figures_file=publication.figures_file(contract_id))
+
+
+@router.get("/public/projects/{project_id}")
+def project_page(ctx: CtxDep, project_id: str) -> Response:
+    sheet = opendata.public_project(ctx.engine, project_id)
+    return render(ctx, "project.html", p=sheet.to_dict())
+
+
+@router.get("/public/open-data")
+def open_data_page(ctx: CtxDep) -> Response:
+    return render(ctx, "open_data.html", files=publication.file_names(ctx.engine))
