@@ -1,7 +1,7 @@
 """One language layer: the message catalogue and the reader's formats (Babel), for every entry point.
 
-- **The catalogue** (``locales/{fr,en}/LC_MESSAGES/messages.po``, read with Babel at start-up, no
-  compile step): message identifiers are the English text with ``{named}`` placeholders, or, for
+- **The catalogue** (``locales/{fr,en}/LC_MESSAGES/*.po``, one file per area, read together with
+  Babel at start-up, no compile step): message identifiers are the English text with ``{named}`` placeholders, or, for
   the label of a code, ``label:<kind>:<code>`` (``label:role:outcome_payer``). Both catalogues
   translate every message; a test fails otherwise.
 - **Rendering** a :class:`~temoin.messages.Msg`: its identifier through the catalogue, then each
@@ -49,13 +49,21 @@ MINUS = "\u2212"
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The translations of ``lang`` (fuzzy or empty entries left out)."""
-    path = LOCALES / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        cat = read_po(fh, locale=lang)
-    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+    """The translations of ``lang``: every ``.po`` file of its folder (one per area), read together
+    (fuzzy or empty entries left out)."""
+    out: dict[str, str] = {}
+    for path in sorted((LOCALES / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            cat = read_po(fh, locale=lang)
+        out.update({str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy})
+    return out
+
+
+class _Values(dict[str, str]):
+    """A value missing from a message shows as its placeholder rather than failing the page."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def label_id(kind: str, code: str) -> str:
@@ -83,7 +91,9 @@ class Translator:
     def __call__(self, message: str, **values: Any) -> str:
         """The message in this language, its ``{named}`` values formatted for this reader."""
         text = self.gettext(message)
-        return text.format(**{k: self.value(v) for k, v in values.items()}) if values else text
+        if not values and "{" not in text:
+            return text
+        return text.format_map(_Values({k: self.value(v) for k, v in values.items()}))
 
     def render(self, message: Msg | str | None) -> str:
         if message is None:
