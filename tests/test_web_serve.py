@@ -31,7 +31,7 @@ def _start(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[str], int]:
 
 def _wait_until_up(proc: subprocess.Popen[str], port: int, workers: int) -> httpx.Response:
     """The first answer; with several workers, once every worker answers (each has its own socket)."""
-    deadline = time.time() + 60
+    deadline = time.time() + 180  # a liveness wait, not a timing: a loaded machine starts slowly
     while True:
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/api/v1/public/registry", timeout=2)
