@@ -47,11 +47,11 @@ from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
-from temoin.governance.ledger import LedgerEvent
+from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.services._tables import iter_table
 from temoin.settings import Settings
 from temoin.store import ledger, session_scope
-from temoin.store.cohorts import CohortRepository
+from temoin.store.cohorts import CohortRepository, participant_lines, wave_lines
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.models.cohorts import (
     EvaluationResultRow,
@@ -122,7 +122,8 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
                       payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
-                               "synthetic": any(r.synthetic for r in rows), "file": Path(path).name})
+                               "synthetic": any(r.synthetic for r in rows), "file": Path(path).name,
+                               "cohort_sha256": rows_digest(participant_lines(s, contract_id))})
     return summary
 
 
@@ -199,7 +200,8 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
         if file_errors or errors:
             raise CohortFileError(file_errors or errors)
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_OUTCOMES_IMPORTED, contract_id=contract_id,
-                      payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name})
+                      payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name,
+                               "wave_sha256": rows_digest(wave_lines(s, contract_id, wave))})
     return ImportSummary(contract_id, saved, blanks=blanks)
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from temoin.governance.ledger import (
@@ -28,10 +28,15 @@ def append(session: Session, *, actor: str, event: LedgerEvent, payload: Mapping
 
     ``event`` is one of the closed set :class:`LedgerEvent` (an unknown kind is a programming error).
 
-    Two writers racing for the same sequence number collide on the primary key (and on the unique
+    Appends are serialised: on PostgreSQL the transaction first takes an advisory lock held until
+    it commits, so a concurrent writer waits and then reads the new head (READ COMMITTED reads
+    what committed before each statement); SQLite lets one writer at a time anyway. Should two
+    writers still race for a number, they collide on the primary key (and on the unique
     ``prev_hash``), so the chain can never fork: the loser's whole transaction rolls back.
     """
     kind = LedgerEvent(event).value
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK, {"key": LEDGER_LOCK_KEY})
     last = session.execute(select(LedgerRow).order_by(LedgerRow.seq.desc()).limit(1)).scalar_one_or_none()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
@@ -44,6 +49,10 @@ def append(session: Session, *, actor: str, event: LedgerEvent, payload: Mapping
     session.add(row)
     session.flush()
     return row
+
+
+LEDGER_LOCK_KEY = 0x7465_6D6F_696E  # "temoin": the advisory lock that serialises appends on PostgreSQL
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _views(session: Session) -> Iterator[EntryView]:

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
 from temoin.services import governance, opendata
-from temoin.services.accounts import create_api_token
+from temoin.services.accounts import create_api_token, list_api_tokens, revoke_api_token
 from temoin.services.contracts import list_contracts
-from temoin.web.access import READ
+from temoin.web.access import READ, Permission
 from temoin.web.context import CSRF_HEADER, CtxDep
 from temoin.web.views import contract_ledger, key_figures, overview
 
@@ -29,6 +29,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="What the token is for.")
+    scopes: list[Permission] = Field(default_factory=list, description="Actions the token may take besides reading "
+                                     "(within what the account's roles allow); none: read only.")
+    days: int | None = Field(None, ge=1, le=3650, description="Lifetime in days (default: the platform's setting).")
 
 
 @router.get("/me", responses=ERRORS)
@@ -41,11 +44,29 @@ def me(ctx: CtxDep) -> dict[str, Any]:
 
 @router.post("/tokens", responses=ERRORS, status_code=201)
 def new_token(ctx: CtxDep, body: TokenRequest,
-              x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, str]:
-    """Create an API token for the signed-in account (shown once)."""
-    a = ctx.signed_in()
+              x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, Any]:
+    """Create an API token for the account signed in through the browser (shown once). A token
+    cannot make tokens."""
+    a = ctx.require_session()
     ctx.check_csrf(x_csrf_token)
-    return {"token": create_api_token(ctx.engine, a.id, body.name, actor=ctx.actor), "name": body.name}
+    token = create_api_token(ctx.engine, a.id, body.name, actor=ctx.actor, scopes=[s.value for s in body.scopes],
+                             days=body.days or ctx.settings.api_token_days)
+    return {"token": token, "name": body.name, "scopes": sorted({READ.value, *(s.value for s in body.scopes)})}
+
+
+@router.get("/tokens", responses=ERRORS)
+def tokens(ctx: CtxDep) -> list[dict[str, Any]]:
+    """The signed-in account's tokens (never the tokens themselves): scopes, expiry, whether revoked."""
+    a = ctx.require_session()
+    return [t.to_dict() for t in list_api_tokens(ctx.engine, a.id)]
+
+
+@router.delete("/tokens/{token_id}", responses=ERRORS)
+def revoke(ctx: CtxDep, token_id: int, x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, Any]:
+    """Revoke one of the signed-in account's tokens."""
+    a = ctx.require_session()
+    ctx.check_csrf(x_csrf_token)
+    return revoke_api_token(ctx.engine, a.id, token_id, actor=ctx.actor).to_dict()
 
 
 @router.get("/contracts", responses=ERRORS)
