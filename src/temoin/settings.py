@@ -26,7 +26,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from temoin.errors import InvalidInputError
 
 DEV_SECRET = "dev-secret-change-me"
-DEV_PSEUDONYM_SECRET = "dev-pseudonym-secret-change-me"
+DEV_PSEUDONYM_SECRET = DEV_SECRET
+"""The development default of the pseudonym secret: the value earlier releases derived it from, so a
+development database keeps its pseudonyms. It is a setting of its own (changing the secret key no
+longer changes it), and production refuses both defaults."""
 MIN_SECRET_BYTES = 32
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _B64 = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")

@@ -188,6 +188,16 @@ class Indicator(_Strict):
     measured_at: str = Field(min_length=1, description="When it is measured, e.g. '24 months after enrolment'.")
     method: str = Field(min_length=1, description="How it is measured.")
     data_source: Literal["administrative", "survey", "operator_records", "evaluator_collection"]
+    minimum: float | None = Field(
+        0.0, description="Smallest value a measurement may take: 0 by default (a count, a duration, a share); "
+        "null for an indicator that may be negative (a change, a balance). Wave files with a smaller value are refused.")
+    maximum: float | None = Field(None, description="Largest value a measurement may take (e.g. 1 for a 0/1 indicator).")
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Indicator:
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        return self
 
 
 # --- evaluation --------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                     raise
                 file_errors += sorted(duplicates + _shifted(exc.errors, start), key=lambda e: e.row)
                 continue
-            file_errors += duplicates
+            file_errors += duplicates + _out_of_range(parsed, stored.contract, start)
             for k, v in chunk_blanks.items():
                 blanks[k] = blanks.get(k, 0) + v
             if file_errors:  # nothing more is saved; the rest of the file is still checked
@@ -203,6 +203,30 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                       payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name,
                                "wave_sha256": rows_digest(wave_lines(s, contract_id, wave))})
     return ImportSummary(contract_id, saved, blanks=blanks)
+
+
+def _out_of_range(parsed: list[tuple[int, str, dict[str, float | None]]], contract: Contract,
+                  offset: int) -> list[RowError]:
+    """Values below an indicator's ``minimum`` (0 unless the contract says otherwise) or above its
+    ``maximum``: a negative count of days is a typing error, never an outcome."""
+    bounds = {i.id: (i.minimum, i.maximum) for i in contract.indicators}
+    errors: list[RowError] = []
+    for line, _, values in parsed:
+        for ind, x in values.items():
+            low, high = bounds.get(ind, (None, None))
+            if x is None or x != x:
+                continue
+            if low is not None and x < low:
+                errors.append(RowError(line + offset, ind, _num(x), f"valeur inférieure au minimum de l'indicateur ({_num(low)})",
+                                       f"value below the indicator's minimum ({_num(low)})"))
+            elif high is not None and x > high:
+                errors.append(RowError(line + offset, ind, _num(x), f"valeur supérieure au maximum de l'indicateur ({_num(high)})",
+                                       f"value above the indicator's maximum ({_num(high)})"))
+    return errors
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:

@@ -22,6 +22,20 @@ from temoin.governance.ledger import (
 from temoin.store.models.ledger import LedgerRow
 
 
+def serialise(session: Session) -> None:
+    """Make the calling transaction the only writer until it ends, before it checks anything it
+    will then write (an approval not yet given, a settlement not yet recorded): a concurrent one
+    waits, then sees what this one wrote. PostgreSQL: the ledger's advisory lock; SQLite: the
+    database's write lock, taken now (``BEGIN IMMEDIATE``) rather than at the first write."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        session.execute(_LOCK, {"key": LEDGER_LOCK_KEY})
+    elif name == "sqlite":
+        raw = session.connection().connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            session.execute(text("BEGIN IMMEDIATE"))
+
+
 def append(session: Session, *, actor: str, event: LedgerEvent, payload: Mapping[str, Any],
            contract_id: str | None = None) -> LedgerRow:
     """Add one entry chained to the current head. Saved with the caller's transaction, or not at all.

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from temoin.services import governance, opendata
 from temoin.services.accounts import create_api_token, list_api_tokens, revoke_api_token
-from temoin.services.contracts import list_contracts
+from temoin.services.contracts import get_contract, list_contracts
 from temoin.web.access import READ, Permission
 from temoin.web.context import CSRF_HEADER, CtxDep
 from temoin.web.views import contract_ledger, key_figures, overview
@@ -96,6 +96,7 @@ def ledger(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
 def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """The budget watch: mandatory social spending next to the contract's money."""
     ctx.require(READ, contract_id)
+    get_contract(ctx.engine, contract_id)
     return governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang)
 
 
@@ -103,6 +104,7 @@ def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
 def committee(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """People and roles, and the record of each call for projects."""
     ctx.require(READ, contract_id)
+    get_contract(ctx.engine, contract_id)  # unknown contract: 404, for an administrator too
     calls = [c for c in governance.list_calls(ctx.engine) if c["contract"] == contract_id]
     return {"roles": governance.list_roles(ctx.engine, contract_id=contract_id),
             "calls": [governance.call_record(ctx.engine, str(c["id"])) for c in calls]}
