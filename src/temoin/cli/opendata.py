@@ -157,3 +157,9 @@ def register(app: typer.Typer) -> None:
             f"Extract written: {output} ({len(res.extract.frame)} rows, {rep.after.k}-anonymous on "
             f"{', '.join(res.extract.quasi_identifiers) or 'no quasi-identifier'}); {action}"
             f"{f': {rep.generalised}' if rep.generalised else ''}; {rep.suppressed_records} left out. SHA-256 {res.sha256[:16]}…"))
+        every = res.extract.all_columns
+        declared = ", ".join(res.extract.not_quasi_identifiers or {}) or "—"
+        console.print(t(f"Non quasi-identifiants selon le contrat : {declared} ; k sur toutes les colonnes publiées : "
+                        f"{every.smallest_class if every else '—'}.",
+                        f"Not quasi-identifiers per the contract: {declared}; k on all released columns: "
+                        f"{every.smallest_class if every else '—'}."))

@@ -430,6 +430,18 @@ class Governance(_Strict):
 # --- the contract ------------------------------------------------------------------------------
 
 
+class ResearchRelease(_Strict):
+    """What a research extract releases. Every column it releases counts as a quasi-identifier
+    (k-anonymity is reached on all of them) unless named here with the reason an outsider could not
+    know it; ``withheld`` columns are never released."""
+
+    withheld: list[Identifier] = Field(default_factory=list, description="Columns never released (e.g. enrolment_date).")
+    not_quasi_identifiers: dict[Identifier, Text] = Field(
+        default_factory=dict,
+        description="Released columns (or indicators: every wave of them) that are not quasi-identifiers, each with the "
+        "reason no outsider could know them (e.g. an outcome measured only in case records).")
+
+
 class Contract(_Strict):
     """A social impact contract (contrat à impact social)."""
 
@@ -456,6 +468,7 @@ class Contract(_Strict):
         None, description="What the programme would cost the payer if funded directly (for the public-cost comparison)."
     )
     governance: Governance = Field(default_factory=Governance)
+    research_extract: ResearchRelease = Field(default_factory=ResearchRelease)
 
     # -- helpers used across the core --
     def parties_with(self, role: Role) -> list[Party]:
