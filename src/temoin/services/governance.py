@@ -22,7 +22,7 @@ from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetBasis, BudgetWatch, budget_watch, parse_budget_csv
 from temoin.governance.calls_io import parse_call
 from temoin.governance.decision import decide
-from temoin.governance.ledger import AuditStatus, ChainStatus, LedgerEvent
+from temoin.governance.ledger import GENESIS, AuditStatus, ChainStatus, LedgerEvent
 from temoin.governance.record import progress, public_record
 from temoin.governance.roles import (
     RoleAssignment,
@@ -254,6 +254,16 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
 def verify_ledger(engine: Engine) -> ChainStatus:
     with session_scope(engine) as s:
         return ledger.verify(s)
+
+
+def ledger_head(engine: Engine) -> dict[str, Any]:
+    """The ledger's last entry (number and hash), to publish: anyone who kept an earlier head can
+    check later that the ledger still contains it (``temoin audit verify``), so a truncated or
+    rewritten ledger shows. Read in one look-up, without walking the chain."""
+    with session_scope(engine) as s:
+        last = ledger.entries(s, limit=1)
+    return {"entries": last[0].seq if last else 0, "head": last[0].hash if last else GENESIS,
+            "at": last[0].at if last else None}
 
 
 def verify_audit(engine: Engine) -> AuditStatus:

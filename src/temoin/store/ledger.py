@@ -31,6 +31,7 @@ def serialise(session: Session) -> None:
     if name == "postgresql":
         session.execute(_LOCK, {"key": LEDGER_LOCK_KEY})
     elif name == "sqlite":
+        session.flush()  # pending writes first: they open the transaction and take the lock themselves
         raw = session.connection().connection.dbapi_connection
         if raw is not None and not raw.in_transaction:
             session.execute(text("BEGIN IMMEDIATE"))
@@ -42,15 +43,15 @@ def append(session: Session, *, actor: str, event: LedgerEvent, payload: Mapping
 
     ``event`` is one of the closed set :class:`LedgerEvent` (an unknown kind is a programming error).
 
-    Appends are serialised: on PostgreSQL the transaction first takes an advisory lock held until
-    it commits, so a concurrent writer waits and then reads the new head (READ COMMITTED reads
-    what committed before each statement); SQLite lets one writer at a time anyway. Should two
-    writers still race for a number, they collide on the primary key (and on the unique
-    ``prev_hash``), so the chain can never fork: the loser's whole transaction rolls back.
+    Appends are serialised (:func:`serialise`): on PostgreSQL the transaction first takes an
+    advisory lock held until it commits, so a concurrent writer waits and then reads the new head
+    (READ COMMITTED reads what committed before each statement); on SQLite it holds the database's
+    write lock before reading the head. Should two writers still race for a number, they collide
+    on the primary key (and on the unique ``prev_hash``), so the chain can never fork: the loser's
+    whole transaction rolls back.
     """
     kind = LedgerEvent(event).value
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK, {"key": LEDGER_LOCK_KEY})
+    serialise(session)
     last = session.execute(select(LedgerRow).order_by(LedgerRow.seq.desc()).limit(1)).scalar_one_or_none()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash

@@ -118,7 +118,7 @@ def registry(ctx: CtxDep) -> list[dict[str, Any]]:
 
 @router.get("/public/contracts/{contract_id}/observatory", responses={404: ERRORS[404]})
 def observatory(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
-    """How a contract's terms compare with the registry (no account needed)."""
-    return opendata.observe(ctx.engine, contract_id).to_dict()
+    """How a contract's terms compare with the registry, and the audit ledger's head (no account needed)."""
+    return opendata.observe(ctx.engine, contract_id).to_dict() | {"ledger": governance.ledger_head(ctx.engine)}
 
 
