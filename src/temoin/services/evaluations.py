@@ -119,6 +119,9 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
             raise CohortFileError(errors)
         s.add_all(rows)
         s.flush()
+        # the digest covers every participant, those of an import that committed meanwhile too:
+        # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
+        ledger.serialise(s)
         summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
                       payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
@@ -199,6 +202,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 saved += len(rows)
         if file_errors or errors:
             raise CohortFileError(file_errors or errors)
+        ledger.serialise(s)  # the wave's digest, once this transaction is the only writer (see import_participants)
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_OUTCOMES_IMPORTED, contract_id=contract_id,
                       payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name,
                                "wave_sha256": rows_digest(wave_lines(s, contract_id, wave))})
