@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from tests.conftest import EXAMPLES
 from typer.testing import CliRunner
 
 from temoin.cli import app
 from temoin.settings import Settings
-from tests.conftest import EXAMPLES
 
 C = "aemo-renforcee"
 SETTINGS = Settings()

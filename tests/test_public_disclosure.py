@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -111,7 +112,7 @@ def attack(public: ReportData, internal: ReportData, unit_cost: Decimal, price: 
               *[["rand:" + a] + [f"{w['wave']}:{a}" for w in truth["waves"]] for a in ("treated", "control")]]
     for chain in chains:
         known = [c for c in chain if c in pinned]
-        for x, y in zip(known, known[1:], strict=False):
+        for x, y in pairwise(known):
             gap = abs(pinned[x] - pinned[y])
             if 0 < gap < threshold:
                 found.append(f"{x} − {y} = {gap}")

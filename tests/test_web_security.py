@@ -196,11 +196,12 @@ def test_a_refused_file_lists_the_first_problems_and_counts_the_rest(site: Site,
 
 
 def test_a_negative_count_of_days_is_refused(engine: Engine, tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLES
+
     from temoin.errors import InvalidInputError
     from temoin.evaluation.cohort_file import CohortFileError
     from temoin.services import evaluations as ev
     from temoin.services.contracts import import_contract
-    from tests.conftest import EXAMPLES
 
     settings = Settings()
     import_contract(engine, EXAMPLES / f"{C}.yaml", actor="test")

@@ -223,8 +223,8 @@ def test_two_workers_on_postgresql_take_concurrent_uploads(pg_url: str, tmp_path
             answers: list[httpx.Response] = []
             barrier = threading.Barrier(2)
 
-            def send(i: int, clients: list[httpx.Client] = clients, tokens: list[str] = tokens,
-                     files: list[bytes] = files, answers: list[httpx.Response] = answers) -> None:
+            def send(i: int, clients: list[httpx.Client] = clients, tokens: list[str] = tokens, files: list[bytes] = files,
+                     answers: list[httpx.Response] = answers, barrier: threading.Barrier = barrier) -> None:
                 barrier.wait()
                 answers.append(clients[i].post(f"/contracts/{C}/data/participants", data={"csrf_token": tokens[i]},
                                                files={"file": ("p.csv", files[i], "text/csv")}))

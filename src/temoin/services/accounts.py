@@ -20,9 +20,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
-
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from argon2 import PasswordHasher

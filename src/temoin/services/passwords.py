@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 import string
+from itertools import pairwise
 
 __all__ = ["MAX_PASSWORD", "MIN_BITS", "MIN_DISTINCT", "MIN_PASSWORD", "problem"]
 
@@ -38,18 +39,7 @@ MIN_BITS = 40.0
 
 # Passwords and words at the top of every published list of leaked passwords (English and French),
 # and the words people build passwords on. Compared after step 1 above.
-COMMON = frozenset("""
-password passwords passw0rd motdepasse motdepass mdp secret secrets letmein welcome welcome1 bienvenue
-admin administrator administrateur root toor user utilisateur login connexion guest invite test testing
-qwerty qwertyuiop qwertz azerty azertyuiop azertyui asdfgh asdfghjkl qsdfgh qsdfghjklm zxcvbn wxcvbn
-iloveyou jetaime jetaimeplus teamo loveyou amour monamour lovely princess princesse prince
-dragon monkey football soccer baseball basketball hockey tennis rugby marseille paris lyon lille
-nicolas thomas julien camille chocolat soleil bonjour bonsoir doudou chouchou loulou coucou nounours
-sunshine shadow master superman batman starwars pokemon naruto matrix trustno1 freedom whatever
-abc abcd abcdef abcdefg abcdefgh azertyqsdf changeme changeit default temoin temoins contrat impact
-social sociale hello helloworld bonjour123 pass pass123 passe passer service public mairie
-departement region nord france europe
-""".split())
+COMMON = frozenset(["password", "passwords", "passw0rd", "motdepasse", "motdepass", "mdp", "secret", "secrets", "letmein", "welcome", "welcome1", "bienvenue", "admin", "administrator", "administrateur", "root", "toor", "user", "utilisateur", "login", "connexion", "guest", "invite", "test", "testing", "qwerty", "qwertyuiop", "qwertz", "azerty", "azertyuiop", "azertyui", "asdfgh", "asdfghjkl", "qsdfgh", "qsdfghjklm", "zxcvbn", "wxcvbn", "iloveyou", "jetaime", "jetaimeplus", "teamo", "loveyou", "amour", "monamour", "lovely", "princess", "princesse", "prince", "dragon", "monkey", "football", "soccer", "baseball", "basketball", "hockey", "tennis", "rugby", "marseille", "paris", "lyon", "lille", "nicolas", "thomas", "julien", "camille", "chocolat", "soleil", "bonjour", "bonsoir", "doudou", "chouchou", "loulou", "coucou", "nounours", "sunshine", "shadow", "master", "superman", "batman", "starwars", "pokemon", "naruto", "matrix", "trustno1", "freedom", "whatever", "abc", "abcd", "abcdef", "abcdefg", "abcdefgh", "azertyqsdf", "changeme", "changeit", "default", "temoin", "temoins", "contrat", "impact", "social", "sociale", "hello", "helloworld", "bonjour123", "pass", "pass123", "passe", "passer", "service", "public", "mairie", "departement", "region", "nord", "france", "europe"])
 _SUBSTITUTIONS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
                                 "!": "i", "€": "e"})
 _EDGES = string.digits + string.punctuation + " "
@@ -70,7 +60,7 @@ def _is_walk(text: str) -> bool:
         for seq in (row, row[::-1]):
             if text in seq or text in seq * 2:
                 return True
-    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in pairwise(text)}
     return len(steps) == 1 and abs(next(iter(steps))) <= 1
 
 
@@ -98,7 +88,7 @@ def problem(password: str, *, username: str = "") -> str | None:
         return "long"
     core = _core(password)
     name = _core(username) if username else ""
-    if not core or core in COMMON or (name and (core == name or name in core and len(core) - len(name) < 4)):
+    if not core or core in COMMON or (name and (core == name or (name in core and len(core) - len(name) < 4))):
         return "common"
     squeezed = core.replace(" ", "")
     if _is_walk(squeezed) or _is_repeat(squeezed) or _is_walk(password.lower()):

@@ -7,6 +7,7 @@ the audit-ledger head it was made at, so a reader can check later that nothing c
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
         report.add_absent(data, "Règlement", "Settlement", exc.render(lang))  # type: ignore[arg-type]
     # public: the amounts give counts back, so the flow's suppression takes them into account
     exposure = exposed_by_amounts(st["data"] if st else None, {(r.indicator, r.wave): r.n_treated_followed for r in results},
-                                  rate_card_prices=[i.price.amount for i in c.payments.rate_card],
+                                  rate_card_prices=[Decimal(i.price) for i in c.payments.rate_card],
                                   threshold=threshold) if public else None
     section = evaluation_section(c, flow=flow, results=results, diagnostics=diagnostics, status=status, lang=lang,
                                  public=public, threshold=threshold, exposure=exposure)

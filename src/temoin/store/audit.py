@@ -24,9 +24,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from temoin.evaluation.randomisation import assignment_hash
-from temoin.governance.ledger import LedgerEvent, RecordKind, RecordProblem, RecordProblemKind, rows_digest
+from temoin.governance.ledger import (
+    LedgerEvent,
+    RecordKind,
+    RecordProblem,
+    RecordProblemKind,
+    rows_digest,
+)
 from temoin.store.cohorts import assignment, participant_lines, wave_lines
-from temoin.store.models.cohorts import EvaluationResultRow, OutcomeRow, ParticipantRow, PlanLockRow, RandomisationRow
+from temoin.store.models.cohorts import (
+    EvaluationResultRow,
+    OutcomeRow,
+    ParticipantRow,
+    PlanLockRow,
+    RandomisationRow,
+)
 from temoin.store.models.contracts import ContractRow, ContractVersionRow
 from temoin.store.models.ledger import LedgerRow
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
@@ -238,11 +250,11 @@ def _evaluations(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
             key = (str(res.get("indicator")), str(res.get("wave")))
             ref = f"{e.contract_id} {key[0]}/{key[1]} ({run[:8]})"
             out.checked += 1
-            r = stored.pop(key, None)
-            if r is None:
+            found = stored.pop(key) if key in stored else None
+            if found is None:
                 out.missing(K, ref, e.seq)
-            elif out.compare(K, ref, e.seq, "result_hash", r.result_hash, res.get("result_hash")):
-                out.compare(K, ref, e.seq, "SHA-256(result)", _result_hash(r.result), r.result_hash)
+            elif out.compare(K, ref, e.seq, "result_hash", found.result_hash, res.get("result_hash")):
+                out.compare(K, ref, e.seq, "SHA-256(result)", _result_hash(found.result), found.result_hash)
         for ind, wave in sorted(stored):
             out.unrecorded(K, f"{e.contract_id} {ind}/{wave} ({run[:8]})")
     for run, left in sorted(rows.items()):

@@ -161,4 +161,4 @@ def assignment(session: Session, contract_id: str) -> tuple[list[str], list[int]
     q = select(ParticipantRow.pkey, ParticipantRow.arm).where(ParticipantRow.contract_id == contract_id,
                                                                ParticipantRow.arm.is_not(None))
     rows = list(session.execute(q))
-    return [k for k, _ in rows], [int(a) for _, a in rows]
+    return [k for k, _ in rows], [int(a or 0) for _, a in rows]  # arm is not NULL here

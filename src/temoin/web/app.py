@@ -39,7 +39,6 @@ from temoin.store import make_engine, migrate
 from temoin.web.context import (
     ANON_COOKIE,
     LANG_COOKIE,
-    SESSION_COOKIE,
     Ctx,
     context_of,
     negotiate_language,
@@ -274,7 +273,7 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
         body = exc.to_dict(lang)  # type: ignore[arg-type]
         if isinstance(exc, CohortFileError):  # the first problems, and how many more
             listed = request.app.state.settings.max_listed_errors
-            body["rows"] = body["rows"][:listed]
+            body["rows"] = [e.to_dict(lang) for e in exc.errors[:listed]]  # type: ignore[arg-type]
             body["more"] = max(0, len(exc.errors) - listed)
         return JSONResponse({"error": body}, status_code=status)
     if isinstance(exc, NotSignedIn) and request.method == "GET":
