@@ -106,3 +106,16 @@ def test_concurrent_services_approvals_on_both_databases(engine: Engine) -> None
                                                person=f"Évaluatrice {i}", actor="test"))
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all(isinstance(o, ConflictError) for o in outcomes if isinstance(o, Exception)), outcomes
+
+
+@pytest.mark.postgres
+def test_the_postgresql_pool_is_sized_from_the_settings(pg_url: str) -> None:
+    from temoin.settings import Settings
+    from temoin.web import create_app
+
+    engine = make_engine(pg_url, pool_size=20)
+    assert engine.pool.size() == 20  # type: ignore[attr-defined]
+    engine.dispose()
+    app = create_app(Settings(database_url=pg_url, db_pool_size=12))
+    assert app.state.engine.pool.size() == 12
+    app.state.engine.dispose()

@@ -5,6 +5,7 @@ threads that serve pages (nor the event loop that serves static files)."""
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,8 +15,9 @@ from fastapi import Request
 
 T = TypeVar("T")
 
-HASH_WORKERS = 2
-"""Password hashes computed at once per process (argon2id takes a core for tens of milliseconds)."""
+HASH_WORKERS = max(1, (os.cpu_count() or 2) // 2)
+"""Password hashes computed at once per process: argon2id takes a core for tens of milliseconds (a
+quarter of a second on a slow one), so at most half the cores hash and the rest serve the pages."""
 
 
 def _limiter(request: Request, name: str, size: int) -> anyio.CapacityLimiter:
