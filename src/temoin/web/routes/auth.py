@@ -58,10 +58,11 @@ def login_form(ctx: CtxDep, request: Request, next: str | None = None) -> Respon
     return response
 
 
-def _sign_in(ctx: Ctx, username: str, password: str, client: str) -> str:
-    """Check the password and open a session (a worker thread: argon2 takes tens of milliseconds)."""
+def _sign_in(ctx: Ctx, username: str, password: str, client: str) -> tuple[str, str]:
+    """Check the password and open a session (a worker thread: argon2 takes tens of milliseconds):
+    the session token and the account's language."""
     account = authenticate(ctx.engine, username, password, client=client)
-    return open_session(ctx.engine, account.id) + "|" + account.language
+    return open_session(ctx.engine, account.id), account.language
 
 
 @router.post("/login")
@@ -71,11 +72,10 @@ async def login(ctx: CtxDep, request: Request) -> Response:
     username = str(form.get("username") or "")
     target = _safe_next(str(form.get("next") or ""))
     try:
-        opened = await hashing(request, _sign_in, ctx, username, str(form.get("password") or ""), _client(request))
+        token, language = await hashing(request, _sign_in, ctx, username, str(form.get("password") or ""), _client(request))
     except (AuthenticationError, RateLimitedError) as exc:
         message = exc.message(ctx.lang) + " " + (exc.hint(ctx.lang) or "")  # type: ignore[arg-type]
         return render(ctx, "login.html", status=status_of(exc), next=target, username=username, error=message)
-    token, language = opened.rsplit("|", 1)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=int(SESSION_LIFETIME.total_seconds()))
