@@ -37,3 +37,10 @@ def test_the_table_of_parts_names_every_folder_of_the_package() -> None:
     table = README.split("## What Témoin does", 1)[1].split("\n\n", 2)[1]
     named = set(re.findall(r"`src/temoin/([a-z0-9_]+)/`", table))
     assert named == folders
+
+
+def test_the_security_section_states_the_threat_model() -> None:
+    section = README.split("## Security", 1)[1].split("\n## ", 1)[0]
+    for words in ("What Témoin promises", "What Témoin does not promise", "reversible by whoever holds the pseudonym secret",
+                  "TEMOIN_SECRET_KEY", "TEMOIN_PSEUDONYM_SECRET", "audit verify", "differencing attack"):
+        assert words in section, words

@@ -27,7 +27,7 @@ def people(n: int = 400, seed: int = 7) -> pd.DataFrame:
         "territory": rng.choice(["lille", "roubaix-tourcoing", "dunkerque", "valenciennes"], n, p=[0.4, 0.3, 0.2, 0.1]),
         "risk_level": rng.choice(["high", "very_high"], n),
         "arm": rng.choice(["programme", "control"], n),
-        "placement_days_m12": rng.integers(0, 200, n),
+        "placement_days__m12": rng.integers(0, 200, n),
     })
 
 
@@ -97,15 +97,45 @@ def test_research_extract_uses_the_contract_quasi_identifiers_and_new_pseudonyms
     df["consent"] = [i % 40 != 0 for i in range(len(df))]  # 10 people did not consent
     df["enrolment_date"] = pd.Timestamp("2025-03-14") + pd.to_timedelta(np.arange(len(df)) % 60, unit="D")
     ex = build_extract(df, contract, k=5, rng=np.random.default_rng(1))
-    assert ex.quasi_identifiers == ("age", "age_band", "sex", "territory")
+    # every released column is a quasi-identifier, but those the contract says no outsider could know
+    # (risk level, arm, outcomes); age and the enrolment date are withheld by the contract
+    assert ex.quasi_identifiers == ("age_band", "sex", "territory", "consent")
+    assert set(ex.not_quasi_identifiers or {}) == {"risk_level", "arm", "placement_days__m12"}
+    assert {"age", "enrolment_date"}.isdisjoint(ex.frame.columns) and set(ex.withheld) == {"age", "enrolment_date"}
     assert "first_name" not in ex.frame.columns and "pseudonym" not in ex.frame.columns
     assert ex.frame["research_id"].is_unique
     assert not set(ex.frame["research_id"]) & set(df["pseudonym"])
     assert smallest_class_by_hand(ex.frame, list(ex.quasi_identifiers)) >= 5
     # outcomes and arms are kept, so the extract is useful to researchers
-    assert {"arm", "placement_days_m12", "risk_level"} <= set(ex.frame.columns)
+    assert {"arm", "placement_days__m12", "risk_level"} <= set(ex.frame.columns)
     report = ex.report()
     assert report["dropped_columns"] == ["first_name"] and report["pseudonym_replaced"] == "pseudonym"
     assert report["left_out_without_consent"] == 10
     assert len(ex.frame) + ex.anonymised.suppressed_records == len(df) - 10
-    assert set(ex.frame["enrolment_date"]) <= {"2025-03", "2025-04", "2025-05"}
+    # and it says what k the released columns have all together (the outcomes make most rows unique)
+    released = [c for c in ex.frame.columns if c != "research_id"]
+    assert report["k_on_all_columns"] == smallest_class_by_hand(ex.frame, released)
+
+
+def test_every_released_column_is_a_quasi_identifier_unless_the_contract_says_why_not() -> None:
+    """Issue 14, finding 7: k on the declared quasi-identifiers only left rows unique once the
+    enrolment month or the number of siblings was added. Now those columns count."""
+    from temoin.contract.model import ResearchRelease
+
+    contract = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    df = people()[["pseudonym", "age_band", "sex", "territory"]].copy()
+    rng = np.random.default_rng(3)
+    df["enrolment_date"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, len(df)), unit="D")
+    df["siblings"] = rng.integers(0, 8, len(df))
+    # the contract releases both (it withholds neither): both are quasi-identifiers
+    open_contract = contract.model_copy(update={"research_extract": ResearchRelease()})
+    months_and_siblings = df[["age_band", "sex", "territory"]].assign(
+        month=df["enrolment_date"].dt.strftime("%Y-%m"), siblings=df["siblings"])
+    assert smallest_class_by_hand(months_and_siblings, list(months_and_siblings.columns)) < 5, "unique rows before"
+    with pytest.raises(KAnonymityRefused):
+        build_extract(df, open_contract, k=5)
+    # withheld by the contract: the extract is k-anonymous on what it releases
+    closed = contract.model_copy(update={"research_extract": ResearchRelease(withheld=["enrolment_date", "siblings"])})
+    ex = build_extract(df, closed, k=5)
+    assert ex.quasi_identifiers == ("age_band", "sex", "territory")
+    assert ex.report()["k_on_all_columns"] >= 5

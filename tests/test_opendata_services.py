@@ -140,7 +140,7 @@ def participants(n: int = 300, seed: int = 3) -> pd.DataFrame:
         "territory": rng.choice(["lille", "roubaix-tourcoing", "dunkerque", "valenciennes"], n),
         "risk_level": rng.choice(["high", "very_high"], n),
         "arm": rng.choice(["programme", "control"], n),
-        "placement_days_m12": rng.integers(0, 200, n),
+        "placement_days__m12": rng.integers(0, 200, n),
     })
 
 
@@ -149,7 +149,8 @@ def test_research_extract_is_written_k_anonymous_and_logged(engine: Engine, tmp_
     out = tmp_path / "extract.csv"
     summary = research_extract(engine, "aemo-renforcee", out, actor="chercheuse", k=5, frame=participants(), settings=SETTINGS)
     written = pd.read_csv(out, dtype=str)
-    qis = ["age", "sex", "territory"]
+    qis = ["sex", "territory"]  # the contract withholds age; risk level, arm and outcomes are declared not identifying
+    assert "age" not in written.columns
     assert written.groupby(qis).size().min() >= 5
     assert "pseudonym" not in written.columns and written["research_id"].is_unique
     with session_scope(engine) as s:
@@ -183,8 +184,10 @@ def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: P
     folder = tmp_path / "extracts"
     folder.mkdir()
     out = folder / "extract.csv"
+    frame = participants()
+    frame["commune"] = [f"c{i % 40}" for i in range(len(frame))]  # released, undeclared: a quasi-identifier
     with pytest.raises(KAnonymityRefused):
-        research_extract(engine, "aemo-renforcee", out, k=5, policy="refuse", frame=participants(), settings=SETTINGS)
+        research_extract(engine, "aemo-renforcee", out, k=5, policy="refuse", frame=frame, settings=SETTINGS)
     assert list(folder.iterdir()) == []  # no file, no temporary file
     with session_scope(engine) as s:
         assert len(ledger.entries(s)) == before

@@ -83,3 +83,59 @@ def test_creaming_verdict_is_withheld_when_it_rests_on_a_small_cell() -> None:
     assert public == {"verdict": "Creaming: verdict suppressed (small cells).", "level": "warning"}
     big = {**cream, "rows": [{**row, "n_not_enrolled": 200}]}
     assert _creaming(big, lang="en", public=True, threshold=10) == {"verdict": "No creaming.", "level": "ok"}
+
+
+def test_a_count_the_amounts_give_back_stays_published_and_its_neighbours_are_hidden() -> None:
+    flow = {"referred": 1150, "eligible": 908, "consented": 826, "randomised": {"treated": 391, "control": 393},
+            "waves": [{"wave": "m12", "treated": 383, "control": 370}, {"wave": "m24", "treated": 360, "control": 356}]}
+    public, _ = suppress_flow(flow, 10, forced_waves=["m12"])
+    assert public["waves"][0]["treated"] == 383  # given back by the savings anyway
+    assert public["randomised"] == {"treated": None, "control": None}  # 391 − 383 = 8, and 784 − 393 = 391
+    assert public["waves"][1] == {"wave": "m24", "treated": 360, "control": 356}
+    # the chain with a forced count: the count before it goes instead
+    assert suppress_chain([400, 391, 383], 10, [False, False, True]) == [400, None, 383]
+
+
+def test_two_kept_counts_a_small_gap_apart_cannot_both_stay() -> None:
+    import pytest
+
+    from temoin.opendata.suppression import SuppressionConflict
+
+    flow = {"referred": 1150, "eligible": 908, "consented": 826, "randomised": {"treated": 391, "control": 393},
+            "waves": [{"wave": "m12", "treated": 383, "control": 370}, {"wave": "m24", "treated": 380, "control": 356}]}
+    with pytest.raises(SuppressionConflict):
+        suppress_flow(flow, 10, forced_waves=["m12", "m24"])
+    with pytest.raises(SuppressionConflict):
+        suppress_chain([400, 7], 10, [False, True])  # a kept count that is itself small
+
+
+def test_amounts_that_would_give_a_small_gap_back_are_withheld_and_said_so() -> None:
+    import datetime as dt
+
+    from tests.conftest import EXAMPLES
+
+    from temoin.contract import load_contract
+    from temoin.evaluation.plan import PlanStatus
+    from temoin.reports._evaluation import evaluation_section
+    from temoin.reports._public import Exposure
+    from temoin.reports.report import ReportData, add_settlement, render_html
+
+    contract = load_contract(EXAMPLES / "aemo-renforcee.yaml")
+    flow = {"referred": 1150, "eligible": 908, "consented": 826, "randomised": {"treated": 391, "control": 393},
+            "waves": [{"wave": "m12", "treated": 383, "control": 370}, {"wave": "m24", "treated": 380, "control": 356}]}
+    status = PlanStatus(False, None, None, (), "h", None)
+    exposure = Exposure({("placement_days", "m12"): 383, ("placement_days", "m24"): 380})
+    section = evaluation_section(contract, flow=flow, results=[], diagnostics={}, status=status, lang="en", public=True,
+                                 threshold=10, exposure=exposure)
+    assert section["amounts_withheld"] is True
+    assert section["flow"]["waves"][0]["treated"] is None  # suppressed as if no amount were published (391 − 383 = 8)
+    data = ReportData(lang="en", public=True, generated_at=dt.datetime.now(dt.UTC).isoformat(), contract={"title": "T", "id": "x",
+                      "version": 1, "content_hash": "h", "currency": "EUR", "parties": [], "caps": {}, "basis": "x",
+                      "invested": None, "summary": "", "jurisdiction": "FR", "sector": "x", "synthetic": True, "start": "",
+                      "end": "", "expected_size": 1}, period=None, safeguards=[], evaluation=None, settlement=None, budget=None,
+                      ledger={"head": "0" * 64, "whole": True, "describe": ""}, threshold=10)
+    add_settlement(data, {"data": {"periods": [], "total_paid": "12345.00"}, "recorded_id": 3, "recorded_at": "t",
+                          "approvals": [], "outputs_hash": "f" * 64}, withheld=True)
+    html = render_html(data)
+    assert "amounts withheld (statistical confidentiality)" in html.lower() and "12,345" not in html and "12345" not in html
+    assert "Recorded settlement #" in html and "f" * 64 in html

@@ -88,10 +88,10 @@ def test_wrong_password_then_rate_limited(sqlite_site: Site) -> None:
         assert "Identifiant ou mot de passe incorrect." in r.text
     good = sqlite_site.accounts["payeur"].password
     r = login(c, "payeur", good)
-    assert r.status_code == 429 and "Trop d&#39;essais de connexion infructueux." in r.text
+    assert r.status_code == 429 and "Trop d&#39;essais de connexion infructueux depuis cette adresse." in r.text
     c.cookies.set("temoin_lang", "en")
     r = login(c, "payeur", good)
-    assert r.status_code == 429 and "Too many failed sign-in attempts." in r.text
+    assert r.status_code == 429 and "Too many failed sign-in attempts from this address." in r.text
     # another user is not locked out by someone else's failures
     assert login(c, "operateur", sqlite_site.accounts["operateur"].password).status_code == 303
 
@@ -116,8 +116,9 @@ def test_csrf_missing_or_forged_is_refused(sqlite_site: Site) -> None:
     program = sqlite_site.client()
     me = program.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["roles"] == {"aemo-renforcee": ["outcome_payer"]}
-    # an API token needs no CSRF token; a wrong one signs nobody in
-    assert program.post("/api/v1/tokens", json={"name": "b"}, headers={"Authorization": f"Bearer {token}"}).status_code == 201
+    # an API token needs no CSRF token, but cannot mint tokens; a wrong one signs nobody in
+    minted = program.post("/api/v1/tokens", json={"name": "b"}, headers={"Authorization": f"Bearer {token}"})
+    assert minted.status_code == 403 and minted.json()["error"]["code"] == "access.session"
     assert program.get("/api/v1/me", headers={"Authorization": "Bearer tmn_wrong"}).status_code == 401
 
 

@@ -27,7 +27,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from temoin.services.accounts import list_accounts
 
     evaluator = next(a for a in list_accounts(engine) if a.username == "evaluateur")
-    _state["token"] = create_api_token(engine, evaluator.id, "schemathesis", actor="test")
+    _state["token"] = create_api_token(engine, evaluator.id, "schemathesis", actor="test", scopes=["data.waves"])
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", site.app)
     engine.dispose()
 

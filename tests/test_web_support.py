@@ -27,11 +27,11 @@ class Site:
     app: object
     accounts: dict[str, DemoAccount]
 
-    def client(self, *, base_url: str = "http://testserver") -> TestClient:
-        return TestClient(self.app, base_url=base_url, raise_server_exceptions=False)  # type: ignore[arg-type]
+    def client(self, *, base_url: str = "http://testserver", peer: str = "testclient") -> TestClient:
+        return TestClient(self.app, base_url=base_url, raise_server_exceptions=False, client=(peer, 50000))  # type: ignore[arg-type]
 
-    def signed_in(self, role: str, *, lang: str | None = None) -> TestClient:
-        c = self.client()
+    def signed_in(self, role: str, *, lang: str | None = None, peer: str = "testclient") -> TestClient:
+        c = self.client(peer=peer)
         if lang:
             c.cookies.set("temoin_lang", lang)
         username = ROLE_USERS.get(role, role)

@@ -63,14 +63,20 @@ def settings() -> Settings:
     """The invocation's settings, read from the environment the first time a command needs them."""
     state = _state()
     if state.settings is None:
-        from temoin.settings import Settings
+        from temoin.settings import load_settings
 
-        state.settings = Settings()
+        state.settings = load_settings()  # refused settings: a SettingsError, printed without a traceback
     return state.settings
 
 
 def lang() -> str:
-    return _state().lang or settings().language
+    state = _state()
+    if state.lang:
+        return state.lang
+    try:
+        return settings().language
+    except TemoinError:  # the settings themselves are refused: say so in French, the default
+        return "fr"
 
 
 def t(fr: str, en: str) -> str:
@@ -82,7 +88,7 @@ def engine() -> Engine:
     """The configured database, migrated to the latest schema."""
     from temoin.store import make_engine, migrate
 
-    eng = make_engine(settings().database_url)
+    eng = make_engine(settings().database_url, pool_size=settings().db_pool_size)
     migrate(eng)
     return eng
 

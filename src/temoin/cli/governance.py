@@ -204,17 +204,24 @@ def _register_audit(app: typer.Typer) -> None:
     @sub.command("verify")
     @handle_errors
     def verify(as_json: AsJson = False) -> None:
-        """Check the whole chain; name the first altered, deleted or reordered entry (exit 1 if broken)."""
-        from temoin.cli.governance_view import print_ledger_status
-        from temoin.services.governance import verify_ledger
+        """Check the whole chain, then every stored record the ledger vouches for (contract versions,
+        participants, outcomes, assignment, plan, evaluation results, settlements, sign-offs); name
+        the first altered, deleted or reordered entry and the first record that differs (exit 1)."""
+        from temoin.cli.governance_view import print_audit_status
+        from temoin.services.governance import verify_audit
 
-        status = verify_ledger(engine())
+        status = verify_audit(engine())
+        chain = status.chain
         if as_json:
-            print_json({"whole": status.whole, "entries": status.entries, "head": status.head,
-                        "first_bad_seq": status.first_bad_seq, "problem": status.problem,
+            first = status.first_problem
+            print_json({"whole": status.whole, "chain_whole": chain.whole, "entries": chain.entries, "head": chain.head,
+                        "first_bad_seq": chain.first_bad_seq, "problem": chain.problem,
+                        "records_checked": status.records_checked, "records_counted_only": status.counted_only,
+                        "first_record": first.to_dict(lang()) if first else None,
+                        "records": [p.to_dict(lang()) for p in status.problems],
                         "message": status.describe(lang())})
         else:
-            print_ledger_status(console, status, lang())
+            print_audit_status(console, status, lang())
         if not status.whole:
             raise typer.Exit(1)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from temoin.governance.budget import BudgetWatch
-from temoin.governance.ledger import ChainStatus
+from temoin.governance.ledger import AuditStatus, ChainStatus
 
 SEATS = {"civil_society": ("société civile", "civil society"), "beneficiary": ("personnes accompagnées", "beneficiaries"),
          "payer": ("payeur", "payer"), "operator": ("opérateur", "operator"), "investor": ("investisseur", "investor"),
@@ -98,6 +99,18 @@ def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> No
 def print_ledger_status(console: Any, status: ChainStatus, lang: str = "fr") -> None:
     colour = "green" if status.whole else "red"
     console.print(f"[{colour}]{status.describe(lang)}[/]", soft_wrap=True)
+
+
+def print_audit_status(console: Any, status: AuditStatus, lang: str = "fr") -> None:
+    """The chain's status, then the records': the first that differs, and each other one."""
+    print_ledger_status(console, status.chain, lang)
+    if not status.problems:
+        console.print(f"[green]{escape(status.describe(lang).splitlines()[1])}[/]", soft_wrap=True)
+    for k, p in enumerate(status.problems):
+        head = _t(lang, "Premier enregistrement qui diffère : ", "First record that differs: ") if k == 0 else "  "
+        console.print(f"[red]{escape(head + p.describe(lang))}[/]", soft_wrap=True)
+    if status.counted_only:
+        console.print(escape(status.describe(lang).splitlines()[-1]), style="dim", soft_wrap=True)
 
 
 def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> None:

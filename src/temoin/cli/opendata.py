@@ -164,3 +164,9 @@ def register(app: typer.Typer) -> None:
             f"{f': {rep.generalised}' if rep.generalised else ''}; {rep.suppressed_records} left out. SHA-256 {res.sha256[:16]}…"))
         console.print(t(f"Dictionnaire des variables : {res.codebook} ; à lire d'abord : {res.readme}.",
                         f"Codebook: {res.codebook}; read first: {res.readme}."))
+        every = res.extract.all_columns
+        declared = ", ".join(res.extract.not_quasi_identifiers or {}) or "—"
+        console.print(t(f"Non quasi-identifiants selon le contrat : {declared} ; k sur toutes les colonnes publiées : "
+                        f"{every.smallest_class if every else '—'}.",
+                        f"Not quasi-identifiers per the contract: {declared}; k on all released columns: "
+                        f"{every.smallest_class if every else '—'}."))

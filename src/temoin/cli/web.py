@@ -31,7 +31,8 @@ def serve(host: Annotated[str, typer.Option("--host", help="Adresse d'écoute / 
         eng.dispose()
         raise typer.Exit(serve_workers(host, port, workers))
     else:
-        uvicorn.run(create_app(settings(), engine=eng), host=host, port=port, proxy_headers=True, log_level="warning")
+        # proxy headers are read by the application, from the settings' trusted proxies only
+        uvicorn.run(create_app(settings(), engine=eng), host=host, port=port, proxy_headers=False, log_level="warning")
 
 
 @user_app.command("add")
@@ -49,13 +50,26 @@ def user_add(
 
     if password is None:
         password = typer.prompt(t("Mot de passe", "Password"), hide_input=True, confirmation_prompt=True)
-    try:
-        actor = f"cli:{getpass.getuser()}"
-    except Exception:
-        actor = "cli"
-    acct = create_account(engine(), username, password, actor=actor, display_name=name, person_id=person,
+    acct = create_account(engine(), username, password, actor=_actor(), display_name=name, person_id=person,
                           is_admin=admin, language=language)
     console.print(t(f"Compte créé : {acct.username}", f"Account created: {acct.username}"))
+
+
+@user_app.command("disable")
+@handle_errors
+def user_disable(username: str) -> None:
+    """Désactiver un compte (ses sessions et jetons d'API cessent) / disable an account (its sessions and API tokens end)."""
+    from temoin.services.accounts import disable_account
+
+    acct = disable_account(engine(), username, actor=_actor())
+    console.print(t(f"Compte désactivé : {acct.username}", f"Account disabled: {acct.username}"))
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
 
 
 @user_app.command("list")
@@ -64,13 +78,14 @@ def user_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Lister les comptes / list accounts."""
     from temoin.services.accounts import list_accounts
 
-    rows = [{"username": a.username, "name": a.display_name, "person": a.person_id, "admin": a.is_admin}
-            for a in list_accounts(engine())]
+    rows = [{"username": a.username, "name": a.display_name, "person": a.person_id, "admin": a.is_admin,
+             "disabled": a.disabled} for a in list_accounts(engine())]
     if as_json:
         print_json(rows)
         return
     for r in rows:
-        console.print(f"{r['username']}\t{r['name']}\t{r['person'] or '-'}\t{'admin' if r['admin'] else ''}")
+        state = t("désactivé", "disabled") if r["disabled"] else ""
+        console.print(f"{r['username']}\t{r['name']}\t{r['person'] or '-'}\t{'admin' if r['admin'] else ''}\t{state}")
 
 
 def register(app: typer.Typer) -> None:

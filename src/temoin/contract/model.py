@@ -199,6 +199,16 @@ class Indicator(_Strict):
     measured_at: str = Field(min_length=1, description="When it is measured, e.g. '24 months after enrolment'.")
     method: str = Field(min_length=1, description="How it is measured.")
     data_source: Literal["administrative", "survey", "operator_records", "evaluator_collection"]
+    minimum: float | None = Field(
+        0.0, description="Smallest value a measurement may take: 0 by default (a count, a duration, a share); "
+        "null for an indicator that may be negative (a change, a balance). Wave files with a smaller value are refused.")
+    maximum: float | None = Field(None, description="Largest value a measurement may take (e.g. 1 for a 0/1 indicator).")
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Indicator:
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        return self
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -478,6 +488,18 @@ class Governance(_Strict):
 # --- the contract ------------------------------------------------------------------------------
 
 
+class ResearchRelease(_Strict):
+    """What a research extract releases. Every column it releases counts as a quasi-identifier
+    (k-anonymity is reached on all of them) unless named here with the reason an outsider could not
+    know it; ``withheld`` columns are never released."""
+
+    withheld: list[Identifier] = Field(default_factory=list, description="Columns never released (e.g. enrolment_date).")
+    not_quasi_identifiers: dict[Identifier, Text] = Field(
+        default_factory=dict,
+        description="Released columns (or indicators: every wave of them) that are not quasi-identifiers, each with the "
+        "reason no outsider could know them (e.g. an outcome measured only in case records).")
+
+
 class Contract(_Strict):
     """A social impact contract (contrat à impact social)."""
 
@@ -505,6 +527,7 @@ class Contract(_Strict):
         None, description="What the programme would cost the payer if funded directly (for the public-cost comparison)."
     )
     governance: Governance = Field(default_factory=Governance)
+    research_extract: ResearchRelease = Field(default_factory=ResearchRelease)
 
     # -- helpers used across the core --
     def parties_with(self, role: Role) -> list[Party]:

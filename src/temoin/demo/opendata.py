@@ -97,3 +97,7 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
                   f"{', '.join(res.extract.quasi_identifiers)} (plus petite classe {rep.after.smallest_class}) ; "
                   f"tranches : {rep.generalised or 'aucune'} ; {rep.suppressed_records} retiré(s) ; consigné au journal "
                   f"(sha256 {res.sha256[:12]}…).")
+    every = res.extract.all_columns
+    console.print(f"  Non quasi-identifiants selon le contrat (raison donnée) : {', '.join(res.extract.not_quasi_identifiers or {})} ; "
+                  f"non publiés : {', '.join(res.extract.withheld)} ; k sur toutes les colonnes publiées : "
+                  f"{every.smallest_class if every else '—'}.")

@@ -15,7 +15,8 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from temoin.demo import accounts, contracts, evaluation, governance, opendata, reports, settlement
-from temoin.settings import Settings
+from temoin.errors import TemoinError
+from temoin.settings import Settings, load_settings
 from temoin.store import make_engine, migrate
 
 
@@ -30,7 +31,7 @@ def fresh_database(db: Path) -> None:
 def run(db: Path, console: Console, settings: Settings) -> Engine:
     """Recreate the demo database and walk the examples through every area; the engine."""
     fresh_database(db)
-    engine = make_engine(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{db}", pool_size=settings.db_pool_size)
     migrate(engine)
     language = settings.language
     contracts.show(engine, console, language)
@@ -54,7 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     console = Console(highlight=False)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except TemoinError as exc:
+        console.print(f"[bold red]Erreur / Error[/] {exc.render('fr')}", soft_wrap=True)
+        raise SystemExit(1) from None
     engine = run(args.db, console, settings)
     if not args.no_serve:
         accounts.serve(engine, console, settings, port=args.port)

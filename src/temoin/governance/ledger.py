@@ -45,6 +45,8 @@ class LedgerEvent(StrEnum):
     ACCOUNT_CREATED = "account.created"
     ACCOUNT_PASSWORD_SET = "account.password_set"
     ACCOUNT_API_TOKEN_CREATED = "account.api_token_created"
+    ACCOUNT_API_TOKEN_REVOKED = "account.api_token_revoked"
+    ACCOUNT_DISABLED = "account.disabled"
 
 
 def canonical_json(value: Any) -> str:
@@ -114,3 +116,126 @@ def verify_entries(entries: Iterable[EntryView]) -> ChainStatus:
         prev = e.hash
         expected_seq += 1
     return ChainStatus(True, count, prev)
+
+
+# --- records the ledger vouches for ---------------------------------------------------------------
+
+
+class RecordKind(StrEnum):
+    """The stored records whose content a ledger entry fixes (by a hash or by their values)."""
+
+    CONTRACT_VERSION = "contract_version"
+    PARTICIPANTS = "participants"
+    OUTCOMES = "outcomes"
+    ASSIGNMENT = "assignment"
+    PLAN = "plan"
+    EVALUATION = "evaluation"
+    SETTLEMENT = "settlement"
+    APPROVAL = "approval"
+
+    def label(self, lang: str) -> str:
+        fr, en = _RECORD_LABELS[self]
+        return fr if lang == "fr" else en
+
+
+_RECORD_LABELS = {
+    RecordKind.CONTRACT_VERSION: ("version de contrat", "contract version"),
+    RecordKind.PARTICIPANTS: ("participants", "participants"),
+    RecordKind.OUTCOMES: ("résultats de suivi", "follow-up outcomes"),
+    RecordKind.ASSIGNMENT: ("affectation randomisée", "random assignment"),
+    RecordKind.PLAN: ("plan d'analyse", "analysis plan"),
+    RecordKind.EVALUATION: ("résultats d'évaluation", "evaluation results"),
+    RecordKind.SETTLEMENT: ("règlement", "settlement"),
+    RecordKind.APPROVAL: ("visa de règlement", "settlement sign-off"),
+}
+
+
+class RecordProblemKind(StrEnum):
+    DIFFERS = "differs"
+    """The stored record no longer matches what its ledger entry fixed."""
+    MISSING = "missing"
+    """The ledger entry names a record that is no longer stored."""
+    UNRECORDED = "unrecorded"
+    """A stored record that no ledger entry vouches for."""
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One stored record that does not match the ledger. ``seq`` is the entry it was checked against
+    (None for a record no entry vouches for); ``detail`` names the field in words (both languages)."""
+
+    kind: RecordKind
+    ref: str
+    problem: RecordProblemKind
+    seq: int | None
+    detail_fr: str
+    detail_en: str
+
+    def describe(self, lang: str = "fr") -> str:
+        what = f"{self.kind.label(lang)} {self.ref}"
+        if lang == "fr":
+            where = f" (entrée n° {self.seq})" if self.seq is not None else ""
+            verb = {RecordProblemKind.DIFFERS: "diffère de son entrée du journal",
+                    RecordProblemKind.MISSING: "a disparu de la base",
+                    RecordProblemKind.UNRECORDED: "n'est inscrit(e) dans aucune entrée du journal"}[self.problem]
+            return f"{what}{where} {verb} : {self.detail_fr}"
+        where = f" (entry #{self.seq})" if self.seq is not None else ""
+        verb = {RecordProblemKind.DIFFERS: "differs from its ledger entry",
+                RecordProblemKind.MISSING: "is gone from the database",
+                RecordProblemKind.UNRECORDED: "is in no ledger entry"}[self.problem]
+        return f"{what}{where} {verb}: {self.detail_en}"
+
+    def to_dict(self, lang: str = "fr") -> dict[str, object]:
+        return {"kind": self.kind.value, "ref": self.ref, "problem": self.problem.value, "seq": self.seq,
+                "message": self.describe(lang)}
+
+
+@dataclass(frozen=True)
+class AuditStatus:
+    """The chain, and the stored records checked against it: whole only when both are."""
+
+    chain: ChainStatus
+    records_checked: int
+    problems: tuple[RecordProblem, ...]
+    counted_only: int = 0
+    """Imports recorded before the ledger kept a digest of their rows: their row counts are checked."""
+
+    @property
+    def whole(self) -> bool:
+        return self.chain.whole and not self.problems
+
+    @property
+    def first_problem(self) -> RecordProblem | None:
+        return self.problems[0] if self.problems else None
+
+    def describe(self, lang: str = "fr") -> str:
+        lines = [self.chain.describe(lang)]
+        if self.problems:
+            first = self.problems[0]
+            more = len(self.problems) - 1
+            lines.append((f"Premier enregistrement qui ne correspond plus au journal : {first.describe(lang)}"
+                          + (f" (et {more} autre(s))." if more else ".")) if lang == "fr" else
+                         (f"First record that no longer matches the ledger: {first.describe(lang)}"
+                          + (f" (and {more} more)." if more else ".")))
+        else:
+            lines.append(f"Enregistrements conformes au journal : {self.records_checked} vérifié(s)." if lang == "fr"
+                         else f"Records match the ledger: {self.records_checked} checked.")
+        if self.counted_only:
+            lines.append(f"{self.counted_only} import(s) antérieur(s) aux empreintes de lignes : nombre de lignes vérifié."
+                         if lang == "fr" else
+                         f"{self.counted_only} import(s) made before row digests: their row counts are checked.")
+        return "\n".join(lines)
+
+
+def rows_digest(lines: Iterable[str]) -> str:
+    """SHA-256 of a record set written one line per record, in the order given (callers sort them):
+    what the ledger keeps of a cohort or a wave, so that a changed, added or removed row shows.
+
+    >>> rows_digest(["a|1", "b|2"]) == hashlib.sha256(b"a|1\\nb|2\\n").hexdigest()
+    True
+    """
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()

@@ -19,6 +19,12 @@ hidden cell down from the published figures.
 
 A one-dimensional table (a vector and its total) needs zero or at least two hidden entries.
 
+A caller that publishes other figures alongside the table may say which entries must stay shown
+(``keep``: a count that another published figure gives back anyway), which must be hidden whatever
+their size (``hide``: a count hidden elsewhere), and which margins it does not show at all
+(``free``: hiding them costs nothing). When a hidden entry cannot be protected without hiding a
+kept one, :class:`SuppressionConflict` says so: the caller must then withhold the other figure.
+
 >>> t = suppress_table([[12, 3, 20], [15, 25, 30]], threshold=10)
 >>> t.published()[0]       # 3 is primary; 12 hidden so the first row's total cannot give 3 back
 [None, None, 20, 35]
@@ -35,12 +41,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from temoin.errors import InvalidInputError
+from temoin.errors import InvalidInputError, TemoinError
 
-__all__ = ["SuppressedTable", "suppress_counts", "suppress_table"]
+__all__ = ["SuppressedTable", "SuppressionConflict", "suppress_counts", "suppress_table"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+class SuppressionConflict(TemoinError):
+    """A count that must stay published (another published figure gives it back) is itself a
+    small cell, or cannot be kept while protecting the small cells around it."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__("suppression.conflict",
+                         f"Secret statistique : un effectif qui doit rester publié ({where}) laisserait retrouver un petit effectif.",
+                         f"Statistical confidentiality: a count that must stay published ({where}) would give a small cell back.",
+                         hint_fr="Les chiffres qui en découlent sont masqués à leur tour.",
+                         hint_en="The figures derived from it are withheld in turn.")
 
 
 @dataclass(frozen=True)
@@ -183,8 +201,10 @@ def _bridges(hidden: BoolArray) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def _close_cycle(values: IntArray, hidden: BoolArray, r: int, c: int) -> list[tuple[int, int]]:
-    """The cheapest rectangle (r, c), (r, c2), (r2, c), (r2, c2) to hide so (r, c) lies on a cycle."""
+def _close_cycle(values: IntArray, hidden: BoolArray, r: int, c: int, keep: BoolArray,
+                 free: BoolArray) -> list[tuple[int, int]] | None:
+    """The cheapest rectangle (r, c), (r, c2), (r2, c), (r2, c2) to hide so (r, c) lies on a cycle
+    (None when every rectangle would hide a kept entry). Hiding a free entry costs nothing."""
     n_rows, n_cols = values.shape
     best: tuple[tuple[int, int], list[tuple[int, int]]] | None = None
     for r2 in range(n_rows):
@@ -195,18 +215,24 @@ def _close_cycle(values: IntArray, hidden: BoolArray, r: int, c: int) -> list[tu
                 continue
             corners = [(r, c2), (r2, c), (r2, c2)]
             new = [p for p in corners if not hidden[p]]
-            zeros = sum(1 for p in new if values[p] == 0)
-            cost = (zeros, int(sum(int(values[p]) for p in new)))
+            if any(keep[p] for p in new):
+                continue
+            paid = [p for p in new if not free[p]]
+            zeros = sum(1 for p in paid if values[p] == 0)
+            cost = (zeros, int(sum(int(values[p]) for p in paid)))
             if best is None or cost < best[0]:
                 best = (cost, new)
-    return best[1] if best is not None else []
+    return best[1] if best is not None else None
 
 
-def suppress_table(counts: Sequence[Any] | npt.ArrayLike, threshold: int = 10) -> SuppressedTable:
+def suppress_table(counts: Sequence[Any] | npt.ArrayLike, threshold: int = 10, *, keep: npt.ArrayLike | None = None,
+                   hide: npt.ArrayLike | None = None, free: npt.ArrayLike | None = None) -> SuppressedTable:
     """Primary and secondary suppression of a count table published with its row, column and grand totals.
 
     A 1-D input is treated by :func:`suppress_counts`; a table with a single row or column is
-    treated as a vector too (its other margin would repeat the cells).
+    treated as a vector too (its other margin would repeat the cells), unless ``keep``, ``hide`` or
+    ``free`` is given. Those are boolean masks of the table *with its margins*, shape (R+1, C+1):
+    entries never hidden, entries hidden whatever their size, and margins the caller does not show.
     """
     _check_threshold(threshold)
     cells = _as_counts(counts)
@@ -218,7 +244,14 @@ def suppress_table(counts: Sequence[Any] | npt.ArrayLike, threshold: int = 10) -
     values[:n_rows, n_cols] = cells.sum(axis=1)
     values[n_rows, :n_cols] = cells.sum(axis=0)
     values[n_rows, n_cols] = cells.sum()
-    if n_rows == 1 or n_cols == 1:
+    constrained = keep is not None or hide is not None or free is not None
+    keep_m = np.zeros(values.shape, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    hide_m = np.zeros(values.shape, dtype=bool) if hide is None else np.asarray(hide, dtype=bool)
+    free_m = np.zeros(values.shape, dtype=bool) if free is None else np.asarray(free, dtype=bool)
+    if not (keep_m.shape == hide_m.shape == free_m.shape == values.shape):
+        raise InvalidInputError("suppression.shape", f"Les masques doivent avoir la forme {values.shape} (marges comprises).",
+                                f"The masks must have shape {values.shape} (margins included).")
+    if (n_rows == 1 or n_cols == 1) and not constrained:
         flat = suppress_counts(cells.ravel(), threshold)
         primary = np.zeros(values.shape, dtype=bool)
         secondary = np.zeros(values.shape, dtype=bool)
@@ -235,16 +268,22 @@ def suppress_table(counts: Sequence[Any] | npt.ArrayLike, threshold: int = 10) -
             secondary[line, 0] = flat.secondary
             secondary[line, 1] = flat.secondary
         return SuppressedTable(values, primary, secondary, int(threshold))
-    primary = _sensitive(values, threshold)
+    primary = _sensitive(values, threshold) | hide_m
     if primary[n_rows, n_cols]:  # a small grand total: hide everything that is not zero
         primary = primary | (values > 0)
+    if (primary & keep_m).any():
+        r, c = (int(i) for i in np.argwhere(primary & keep_m)[0])
+        raise SuppressionConflict(f"{r}, {c}")
     hidden = primary.copy()
     while True:
         bridges = _bridges(hidden)
         if not bridges:
             break
         r, c = bridges[0]
-        for p in _close_cycle(values, hidden, r, c):
+        corners = _close_cycle(values, hidden, r, c, keep_m, free_m)
+        if corners is None:
+            raise SuppressionConflict(f"{r}, {c}")
+        for p in corners:
             hidden[p] = True
     secondary = hidden & ~primary
     return SuppressedTable(values, primary, secondary, int(threshold))

@@ -14,7 +14,8 @@ from typing import Any
 from temoin.contract.model import Contract
 from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
-from temoin.reports._public import suppress_flow, suppress_pair
+from temoin.opendata.suppression import SuppressionConflict
+from temoin.reports._public import Exposure, small, suppress_flow, suppress_pair
 
 __all__ = ["DESIGN_LABELS", "evaluation_section"]
 
@@ -77,11 +78,38 @@ def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshol
     return {"verdict": cream["verdict"]["fr" if lang == "fr" else "en"], "level": cream["verdict"]["level"]}
 
 
+def _public_flow(flow: dict[str, Any], contract: Contract, exposure: Exposure | None,
+                 threshold: int) -> tuple[dict[str, Any], int, bool]:
+    """The suppressed flow, its hidden counts, and whether the amounts must be withheld: the counts
+    the amounts give back are kept published when the flow can stay safe around them, else the
+    amounts go (and the flow is suppressed as if they were not published)."""
+    if exposure is None or (not exposure.counts and not exposure.rate_card):
+        return (*suppress_flow(flow, threshold), False)
+    primary = contract.evaluation.analysis_plan.primary_outcome or ""
+    programme = {str(w["wave"]): int(w["treated"]) for w in flow.get("waves") or []}
+    forced: set[str] = set()
+    withhold = exposure.rate_card
+    for (indicator, wave), n in exposure.counts.items():
+        shown = programme.get(wave)
+        if indicator == primary or shown == n:
+            forced.add(wave)  # the flow's own count, given back: keep it published
+        elif small(n, threshold) or shown is None or small(abs(n - shown), threshold):
+            withhold = True  # another count, a small gap away from the flow's (or not comparable with it)
+    if not withhold:
+        try:
+            return (*suppress_flow(flow, threshold, forced_waves=forced), False)
+        except SuppressionConflict:
+            pass
+    return (*suppress_flow(flow, threshold), True)
+
+
 def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, results: Sequence[ImpactResult],
                        diagnostics: dict[str, dict[str, Any]], status: PlanStatus, lang: str, public: bool,
-                       threshold: int) -> dict[str, Any]:
+                       threshold: int, exposure: Exposure | None = None) -> dict[str, Any]:
     """Everything the report says about the evaluation, from what the evaluation service stored:
-    the cohort flow, the latest run's results and diagnostics, and the plan's status."""
+    the cohort flow, the latest run's results and diagnostics, and the plan's status. In the public
+    version, ``exposure`` names the counts the published amounts give back (see
+    :mod:`temoin.reports._public`); ``amounts_withheld`` says when the amounts must go instead."""
     fr = lang == "fr"
     plan = contract.evaluation.analysis_plan
     section: dict[str, Any] = {
@@ -92,19 +120,29 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                  "covariates": list(plan.covariates), "minimum_effect": plan.minimum_effect,
                  "amendments": [{"at": a.at, "reason": a.reason, "from": a.from_hash, "to": a.to_hash,
                                  "changes": list(a.changes)} for a in status.amendments]},
-        "hidden": 0,
+        "hidden": 0, "amounts_withheld": False,
     }
+    raw = flow
     if flow is not None and public:
-        flow, section["hidden"] = suppress_flow(flow, threshold)
+        flow, section["hidden"], section["amounts_withheld"] = _public_flow(flow, contract, exposure, threshold)
+    elif public and exposure is not None and (exposure.counts or exposure.rate_card):
+        section["amounts_withheld"] = True  # no flow to compare the counts with: the amounts go
     section["flow"] = flow
     hidden_waves = _hidden_waves(flow) if (flow is not None and public) else set()
+    programme = {str(w["wave"]): (w.get("treated"), w.get("control")) for w in (raw or {}).get("waves") or []}
     rows = []
     for r in results:
         n_t: int | None = r.effect.n_treated
         n_c: int | None = r.effect.n_control
         if public:
-            # the same people as the wave's flow: hidden there, hidden here
+            # the same people as the wave's flow: hidden there, hidden here; and a count a small gap
+            # away from the flow's (another indicator measured for a few people fewer) is hidden too
             n_t, n_c = (None, None) if r.wave in hidden_waves else suppress_pair(r.effect.n_treated, r.effect.n_control, threshold)
+            flow_t, flow_c = programme.get(r.wave, (None, None))
+            if n_t is not None and flow_t is not None and small(abs(n_t - int(flow_t)), threshold):
+                n_t = None
+            if n_c is not None and flow_c is not None and small(abs(n_c - int(flow_c)), threshold):
+                n_c = None
             section["hidden"] += (n_t is None) + (n_c is None)
         ind = contract.indicator(r.indicator)
         # the interval of the raw estimate, turned the way the improvement is (> 0 is better)

@@ -29,7 +29,7 @@ from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
 from temoin.store.contracts import StoredContract
 
 __all__ = ["ReportData", "add_absent", "add_budget", "add_evaluation", "add_ledger", "add_settlement", "check_language",
-           "new_report", "payment_period", "render_html", "render_pdf"]
+           "new_report", "payment_period", "render_html", "render_pdf", "withheld_reason"]
 
 HERE = Path(__file__).resolve().parent
 
@@ -138,8 +138,21 @@ def add_evaluation(data: ReportData, contract: Contract, ev: dict[str, Any]) -> 
         add_absent(data, "Impact", "Impact", _t(lang, "aucune évaluation enregistrée", "no evaluation recorded"))
 
 
-def add_settlement(data: ReportData, settlement: dict[str, Any]) -> None:
-    """The settlement section: a recorded settlement's outputs, or a preview (said so), and its charts."""
+def withheld_reason(lang: str) -> str:
+    return _t(lang, "montants masqués (secret statistique) : avec l'impact vérifié publié, ils redonneraient un "
+                    "effectif de personnes masqué ou trop petit pour être publié",
+              "amounts withheld (statistical confidentiality): with the published verified impact, they would give back "
+              "a count of people that is hidden or too small to publish")
+
+
+def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bool = False) -> None:
+    """The settlement section: a recorded settlement's outputs, or a preview (said so), and its
+    charts; ``withheld`` (public version): its amounts would give a hidden count back, so only the
+    record (number, sign-offs, fingerprint) is shown."""
+    if withheld:
+        data.settlement = {**{k: v for k, v in settlement.items() if k != "data"}, "data": None,
+                           "withheld": withheld_reason(data.lang)}
+        return
     data.settlement = settlement
     sd = settlement["data"]
     if sd["periods"]:

@@ -47,12 +47,12 @@ from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
-from temoin.governance.ledger import LedgerEvent
+from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.services._tables import iter_table
 from temoin.settings import Settings
 from temoin.settlement.scenarios import trial_payments
 from temoin.store import ledger, session_scope
-from temoin.store.cohorts import CohortRepository
+from temoin.store.cohorts import CohortRepository, participant_lines, wave_lines
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.models.cohorts import (
     EvaluationResultRow,
@@ -120,10 +120,14 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
             raise CohortFileError(errors)
         s.add_all(rows)
         s.flush()
+        # the digest covers every participant, those of an import that committed meanwhile too:
+        # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
+        ledger.serialise(s)
         summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
                       payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
-                               "synthetic": any(r.synthetic for r in rows), "file": Path(path).name})
+                               "synthetic": any(r.synthetic for r in rows), "file": Path(path).name,
+                               "cohort_sha256": rows_digest(participant_lines(s, contract_id))})
     return summary
 
 
@@ -169,7 +173,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                     raise
                 file_errors += sorted(duplicates + _shifted(exc.errors, start), key=lambda e: e.row)
                 continue
-            file_errors += duplicates
+            file_errors += duplicates + _out_of_range(parsed, stored.contract, start)
             for k, v in chunk_blanks.items():
                 blanks[k] = blanks.get(k, 0) + v
             if file_errors:  # nothing more is saved; the rest of the file is still checked
@@ -199,9 +203,35 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 saved += len(rows)
         if file_errors or errors:
             raise CohortFileError(file_errors or errors)
+        ledger.serialise(s)  # the wave's digest, once this transaction is the only writer (see import_participants)
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_OUTCOMES_IMPORTED, contract_id=contract_id,
-                      payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name})
+                      payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name,
+                               "wave_sha256": rows_digest(wave_lines(s, contract_id, wave))})
     return ImportSummary(contract_id, saved, blanks=blanks)
+
+
+def _out_of_range(parsed: list[tuple[int, str, dict[str, float | None]]], contract: Contract,
+                  offset: int) -> list[RowError]:
+    """Values below an indicator's ``minimum`` (0 unless the contract says otherwise) or above its
+    ``maximum``: a negative count of days is a typing error, never an outcome."""
+    bounds = {i.id: (i.minimum, i.maximum) for i in contract.indicators}
+    errors: list[RowError] = []
+    for line, _, values in parsed:
+        for ind, x in values.items():
+            low, high = bounds.get(ind, (None, None))
+            if x is None or x != x:
+                continue
+            if low is not None and x < low:
+                errors.append(RowError(line + offset, ind, _num(x), f"valeur inférieure au minimum de l'indicateur ({_num(low)})",
+                                       f"value below the indicator's minimum ({_num(low)})"))
+            elif high is not None and x > high:
+                errors.append(RowError(line + offset, ind, _num(x), f"valeur supérieure au maximum de l'indicateur ({_num(high)})",
+                                       f"value above the indicator's maximum ({_num(high)})"))
+    return errors
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:

@@ -22,7 +22,7 @@ from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetBasis, BudgetWatch, budget_watch, parse_budget_csv
 from temoin.governance.calls_io import parse_call
 from temoin.governance.decision import decide
-from temoin.governance.ledger import ChainStatus, LedgerEvent
+from temoin.governance.ledger import GENESIS, AuditStatus, ChainStatus, LedgerEvent
 from temoin.governance.record import progress, public_record
 from temoin.governance.roles import (
     RoleAssignment,
@@ -43,6 +43,7 @@ from temoin.governance.selection import (
     validate_call,
 )
 from temoin.store import ledger, session_scope
+from temoin.store.audit import verify_records
 from temoin.store.contracts import ContractRepository
 from temoin.store.governance import BudgetRepository, CallRepository, RoleRepository
 from temoin.store.settlements import payments_by_year
@@ -253,3 +254,22 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
 def verify_ledger(engine: Engine) -> ChainStatus:
     with session_scope(engine) as s:
         return ledger.verify(s)
+
+
+def ledger_head(engine: Engine) -> dict[str, Any]:
+    """The ledger's last entry (number and hash), to publish: anyone who kept an earlier head can
+    check later that the ledger still contains it (``temoin audit verify``), so a truncated or
+    rewritten ledger shows. Read in one look-up, without walking the chain."""
+    with session_scope(engine) as s:
+        last = ledger.entries(s, limit=1)
+    return {"entries": last[0].seq if last else 0, "head": last[0].hash if last else GENESIS,
+            "at": last[0].at if last else None}
+
+
+def verify_audit(engine: Engine) -> AuditStatus:
+    """The chain, and every stored record the ledger vouches for against its entry (contract
+    versions, participants, outcomes, assignment, plan, evaluation results, settlements, sign-offs)."""
+    with session_scope(engine) as s:
+        chain = ledger.verify(s)
+        records = verify_records(s)
+    return AuditStatus(chain, records.checked, tuple(records.problems), records.counted_only)

@@ -7,6 +7,7 @@ the audit-ledger head it was made at, so a reader can check later that nothing c
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from temoin.errors import InvalidInputError, TemoinError
 from temoin.reports import report
 from temoin.reports._evaluation import evaluation_section
+from temoin.reports._public import exposed_by_amounts
 from temoin.reports.report import ReportData, render_html, render_pdf
 from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
@@ -54,20 +56,30 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
         results = evaluations.latest_results(s, c.id)
         diagnostics = evaluations.latest_diagnostics(s, c.id)
     status = evaluations.plan_status(engine, c.id)
-    report.add_evaluation(data, c, evaluation_section(c, flow=flow, results=results, diagnostics=diagnostics,
-                                                      status=status, lang=lang, public=public, threshold=threshold))
+    st: dict[str, Any] | None = None
     try:
         st = _settlement(engine, contract_id, p.payment_date if p else None)
     except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
         report.add_absent(data, "Règlement", "Settlement", exc.render(lang))  # type: ignore[arg-type]
-    else:
-        report.add_settlement(data, st)
+    # public: the amounts give counts back, so the flow's suppression takes them into account
+    exposure = exposed_by_amounts(st["data"] if st else None, {(r.indicator, r.wave): r.n_treated_followed for r in results},
+                                  rate_card_prices=[Decimal(i.price) for i in c.payments.rate_card],
+                                  threshold=threshold) if public else None
+    section = evaluation_section(c, flow=flow, results=results, diagnostics=diagnostics, status=status, lang=lang,
+                                 public=public, threshold=threshold, exposure=exposure)
+    report.add_evaluation(data, c, section)
+    withheld = bool(section["amounts_withheld"])
+    if st is not None:
+        report.add_settlement(data, st, withheld=withheld)
     try:
         watch = check_budget(engine, contract_id)
     except TemoinError as exc:
         report.add_absent(data, "Veille budgétaire", "Budget watch", exc.render(lang))  # type: ignore[arg-type]
     else:
-        report.add_budget(data, watch)
+        if withheld and any(y.cis_payments for y in watch.years):  # the payments by year are the withheld amounts
+            report.add_absent(data, "Veille budgétaire", "Budget watch", report.withheld_reason(lang))
+        else:
+            report.add_budget(data, watch)
     report.add_ledger(data, verify_ledger(engine))
     return data
 

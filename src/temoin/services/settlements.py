@@ -28,7 +28,7 @@ from temoin.settlement import OutcomeClaim, Settlement, settle
 from temoin.settlement.approvals import ApprovalKind
 from temoin.store import ledger, session_scope
 from temoin.store.contracts import ContractRepository, StoredContract
-from temoin.store.settlements import SettlementRecord, SettlementRepository
+from temoin.store.settlements import SettlementRecord, SettlementRepository, digest
 
 __all__ = ["approve", "compute", "get_settlement", "list_settlements", "run_settlement", "supersede"]
 
@@ -90,6 +90,7 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
     settlement replaces that one (a ``reason`` is required).
     """
     with session_scope(engine) as s:
+        ledger.serialise(s)  # one recorder at a time: the duplicate check below sees the other's record
         repo = SettlementRepository(s)
         if supersedes is not None:
             old = repo.get(supersedes)
@@ -107,6 +108,8 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
                                     hint_fr=f"Corrigez le n° {old.superseded_by}.", hint_en=f"Correct #{old.superseded_by} instead.")
         c = _compute(s, contract_id, as_of=as_of, version=version, results=results, claims=claims)
         st = c.settlement
+        if supersedes is None:
+            _refuse_duplicate(repo, contract_id, digest(_inputs(c, as_of, claims)), digest(st.to_dict()))
         record = repo.add(contract_id=contract_id, contract_version=c.stored.version, contract_hash=c.stored.content_hash,
                           as_of=as_of, currency=st.currency, total_paid=st.total_paid.amount, final=st.final,
                           inputs=_inputs(c, as_of, claims), outputs=st.to_dict(), actor=actor,
@@ -119,6 +122,19 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
                           "total_paid": str(st.total_paid.amount), "currency": st.currency,
                           "supersedes": supersedes, "reason": record.reason})
         return record, st
+
+
+def _refuse_duplicate(repo: SettlementRepository, contract_id: str, inputs_hash: str, outputs_hash: str) -> None:
+    """A current settlement with the same inputs and outputs is already recorded: a second one
+    would count the same payment twice."""
+    for rec in repo.list(contract_id):
+        if rec.superseded_by is None and rec.inputs_hash == inputs_hash and rec.outputs_hash == outputs_hash:
+            raise ConflictError("settlement.duplicate",
+                                f"Ce règlement est déjà enregistré (n° {rec.id}, mêmes entrées et mêmes montants).",
+                                f"This settlement is already recorded (#{rec.id}, same inputs and same amounts).",
+                                path="contract_id",
+                                hint_fr=f"Consultez le n° {rec.id} ; pour le corriger, remplacez-le (supersede) avec une raison.",
+                                hint_en=f"See #{rec.id}; to correct it, supersede it with a reason.")
 
 
 def supersede(engine: Engine, settlement_id: int, *, reason: str, actor: str, as_of: dt.date | None = None,
@@ -141,6 +157,7 @@ def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, par
     kind = ApprovalKind(kind)
     role = kind.role
     with session_scope(engine) as s:
+        ledger.serialise(s)  # one approval at a time: a second, concurrent one sees the first and is refused
         repo = SettlementRepository(s)
         rec = repo.get(settlement_id)
         if rec.superseded_by is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, or_, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from temoin.store.models.accounts import AccountRow, ApiTokenRow, LoginFailureRow, SessionRow
@@ -18,7 +18,8 @@ AccountColumns = Row[*tuple[Any, ...]]  # id, username, …, disabled_at (and ex
 # Statements built once (every signed-in request runs one): no statement building per request.
 _SESSION_ACCOUNT = (select(*ACCOUNT_COLUMNS, SessionRow.expires_at).join(SessionRow, SessionRow.account_id == AccountRow.id)
                     .where(SessionRow.token_sha256 == bindparam("digest")))
-_TOKEN_ACCOUNT = (select(*ACCOUNT_COLUMNS).join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
+_TOKEN_ACCOUNT = (select(*ACCOUNT_COLUMNS, ApiTokenRow.expires_at, ApiTokenRow.scopes)
+                  .join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
                   .where(ApiTokenRow.token_sha256 == bindparam("digest"), ApiTokenRow.revoked_at.is_(None)))
 
 
@@ -30,9 +31,13 @@ def session_account(db: Connection | Session, digest: str, now: dt.datetime) -> 
     return row
 
 
-def token_account(db: Connection | Session, digest: str) -> AccountColumns | None:
-    """The account behind an API token that is not revoked, as a plain row."""
-    return db.execute(_TOKEN_ACCOUNT, {"digest": digest}).one_or_none()
+def token_account(db: Connection | Session, digest: str, now: dt.datetime) -> AccountColumns | None:
+    """The account behind an API token that is neither revoked nor expired, as a plain row (with the
+    token's ``scopes``)."""
+    row = db.execute(_TOKEN_ACCOUNT, {"digest": digest}).one_or_none()
+    if row is None or _aware(row.expires_at) <= now:
+        return None
+    return row
 
 
 class AccountRepository:
@@ -64,31 +69,51 @@ class AccountRepository:
     def drop_expired_sessions(self, now: dt.datetime) -> None:
         self.session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
 
+    def drop_sessions_of(self, account_id: int) -> None:
+        self.session.execute(delete(SessionRow).where(SessionRow.account_id == account_id))
+
     # API tokens
-    def add_token(self, account_id: int, name: str, digest: str) -> ApiTokenRow:
-        row = ApiTokenRow(account_id=account_id, name=name, token_sha256=digest)
+    def add_token(self, account_id: int, name: str, digest: str, *, expires_at: dt.datetime, scopes: str) -> ApiTokenRow:
+        row = ApiTokenRow(account_id=account_id, name=name, token_sha256=digest, expires_at=expires_at, scopes=scopes)
         self.session.add(row)
         self.session.flush()
         return row
+
+    def tokens_of(self, account_id: int) -> list[ApiTokenRow]:
+        q = select(ApiTokenRow).where(ApiTokenRow.account_id == account_id).order_by(ApiTokenRow.id)
+        return list(self.session.execute(q).scalars())
+
+    def token(self, account_id: int, token_id: int) -> ApiTokenRow | None:
+        row = self.session.get(ApiTokenRow, token_id)
+        return row if row is not None and row.account_id == account_id else None
+
+    def revoke_tokens_of(self, account_id: int, now: dt.datetime) -> int:
+        rows = [r for r in self.tokens_of(account_id) if r.revoked_at is None]
+        for r in rows:
+            r.revoked_at = now
+        self.session.flush()
+        return len(rows)
 
     # failed sign-ins
     def add_failure(self, username: str, client: str) -> None:
         self.session.add(LoginFailureRow(username=username[:80], client=client[:64]))
         self.session.flush()
 
-    def failures_since(self, since: dt.datetime, *, username: str | None = None, client: str | None = None) -> int:
-        conds = []
+    def failures_since(self, since: dt.datetime, *, username: str | None = None,
+                       client: str | None = None) -> tuple[int, dt.datetime | None]:
+        """How many failed sign-ins since ``since`` for this user name *and* this client (either may
+        be left out), and when the oldest of them was."""
+        q = select(func.count(), func.min(LoginFailureRow.at)).where(LoginFailureRow.at >= since)
         if username is not None:
-            conds.append(LoginFailureRow.username == username[:80])
+            q = q.where(LoginFailureRow.username == username[:80])
         if client is not None:
-            conds.append(LoginFailureRow.client == client[:64])
-        q = select(func.count()).select_from(LoginFailureRow).where(LoginFailureRow.at >= since)
-        if conds:
-            q = q.where(or_(*conds))
-        return int(self.session.execute(q).scalar_one())
+            q = q.where(LoginFailureRow.client == client[:64])
+        n, oldest = self.session.execute(q).one()
+        return int(n), None if oldest is None else _aware(oldest)
 
-    def clear_failures(self, username: str) -> None:
-        self.session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username[:80]))
+    def clear_failures(self, username: str, client: str) -> None:
+        self.session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username[:80],
+                                                           LoginFailureRow.client == client[:64]))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

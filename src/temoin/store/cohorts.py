@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from temoin.governance.ledger import canonical_json
 from temoin.store.models.cohorts import (
     EvaluationResultRow,
     OutcomeRow,
@@ -16,7 +17,7 @@ from temoin.store.models.cohorts import (
     PlanLockRow,
 )
 
-__all__ = ["CohortRepository"]
+__all__ = ["CohortRepository", "assignment", "participant_lines", "wave_lines"]
 
 IN_BATCH = 1_000
 """Keys per ``IN (…)`` query (well below SQLite's and PostgreSQL's limits on parameters)."""
@@ -131,3 +132,33 @@ class CohortRepository:
 
     def add(self, row: object) -> None:
         self.session.add(row)
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def participant_lines(session: Session, contract_id: str) -> list[str]:
+    """One line per participant of the contract (every stored column but the arm, which the
+    randomisation's ``list_hash`` covers), sorted: what the ledger's ``cohort_sha256`` is taken over."""
+    P = ParticipantRow
+    q = (select(P.pkey, P.referral_date, P.referral_source, P.attributes, P.eligible, P.consent, P.enrolled,
+                P.enrolment_date, P.synthetic).where(P.contract_id == contract_id))
+    return sorted(canonical_json([pkey, _iso(rd), src, attrs, bool(el), bool(co), bool(en), _iso(ed), bool(sy)])
+                  for pkey, rd, src, attrs, el, co, en, ed, sy in session.execute(q))
+
+
+def wave_lines(session: Session, contract_id: str, wave: str) -> list[str]:
+    """One line per outcome recorded at ``wave`` (participant key and values), sorted: what the
+    ledger's ``wave_sha256`` is taken over."""
+    q = (select(ParticipantRow.pkey, OutcomeRow.values).join(ParticipantRow, ParticipantRow.id == OutcomeRow.participant_id)
+         .where(OutcomeRow.contract_id == contract_id, OutcomeRow.wave == wave))
+    return sorted(f"{pkey}|{values}" for pkey, values in session.execute(q))
+
+
+def assignment(session: Session, contract_id: str) -> tuple[list[str], list[int]]:
+    """The participants' keys and arms, for those who have one."""
+    q = select(ParticipantRow.pkey, ParticipantRow.arm).where(ParticipantRow.contract_id == contract_id,
+                                                               ParticipantRow.arm.is_not(None))
+    rows = list(session.execute(q))
+    return [k for k, _ in rows], [int(a or 0) for _, a in rows]  # arm is not NULL here

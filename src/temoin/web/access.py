@@ -1,22 +1,36 @@
 """Who may do what: a role in a contract grants permissions in that contract only.
 
 The same table is written out in ``docs/access-matrix.md`` and a test checks every entry there
-against the running application.
+against the running application. An API token narrows its account's permissions to its scopes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """What a role (or an API token's scope) allows in a contract."""
+
+    READ = "contract.read"
+    UPLOAD_PARTICIPANTS = "data.participants"
+    UPLOAD_WAVES = "data.waves"
+    CERTIFY = "evaluation.certify"
+    RUN_EVALUATION = "evaluation.run"
+    RUN_SETTLEMENT = "settlement.run"
+    APPROVE_PAYMENT = "payment.approve"
+
+
+READ = Permission.READ
+UPLOAD_PARTICIPANTS = Permission.UPLOAD_PARTICIPANTS
+UPLOAD_WAVES = Permission.UPLOAD_WAVES
+CERTIFY = Permission.CERTIFY
+RUN_EVALUATION = Permission.RUN_EVALUATION
+RUN_SETTLEMENT = Permission.RUN_SETTLEMENT
+APPROVE_PAYMENT = Permission.APPROVE_PAYMENT
 
 # Contract roles (governance store) -> permissions in that contract.
-READ = "contract.read"
-UPLOAD_PARTICIPANTS = "data.participants"
-UPLOAD_WAVES = "data.waves"
-CERTIFY = "evaluation.certify"
-RUN_EVALUATION = "evaluation.run"
-RUN_SETTLEMENT = "settlement.run"
-APPROVE_PAYMENT = "payment.approve"
-
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT}),
     "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
@@ -27,12 +41,15 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "beneficiary_representative": frozenset({READ}),
     "guarantor": frozenset({READ}),
 }
-# A platform administrator manages accounts and reads every contract, but never acts for a party.
+# A platform administrator manages accounts and reads every contract, but never acts for a party
+# (and cannot link an account to a party's person: that is done on the server, `temoin user add --person`).
 ADMIN_PERMISSIONS = frozenset({READ})
 
 
-def permissions(roles: frozenset[str], *, is_admin: bool) -> frozenset[str]:
+def permissions(roles: frozenset[str], *, is_admin: bool, scopes: frozenset[str] | None = None) -> frozenset[str]:
     out: set[str] = set(ADMIN_PERMISSIONS) if is_admin else set()
     for role in roles:
         out |= ROLE_PERMISSIONS.get(role, frozenset())
+    if scopes is not None:  # an API token: what its account may do, within the token's scopes
+        out &= scopes
     return frozenset(out)

@@ -3,20 +3,29 @@
 Pages (Jinja2, htmx served from the package) and the JSON API under ``/api/v1`` call the same
 service functions. Every error is answered in the user's language: JSON for the API, a page for
 people, never a traceback.
+
+Every request first goes through :class:`SiteMiddleware`: the client's address (from
+``X-Forwarded-For`` only when the peer is one of the settings' trusted proxies), the language, the
+anonymous cookie that binds the CSRF token before sign-in, the body size limit (a body is refused
+with 413 as soon as it passes the limit, chunked or not, before the route or any sign-in check
+runs), and the security headers.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.datastructures import MutableHeaders
@@ -24,18 +33,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.errors import TemoinError
-from temoin.settings import Settings
+from temoin.evaluation.cohort_file import CohortFileError
+from temoin.settings import Settings, load_settings
 from temoin.store import make_engine, migrate
-from temoin.store.db import POOL_SIZE
 from temoin.web.context import (
     ANON_COOKIE,
     LANG_COOKIE,
-    SESSION_COOKIE,
     Ctx,
     context_of,
     negotiate_language,
 )
-from temoin.web.errors import NotSignedIn, TooLarge, status_of
+from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
 from temoin.web.i18n import Translator
 from temoin.web.render import render
 from temoin.web.routes import api, auth, extra, open_data, pages, public, uploads
@@ -44,33 +52,58 @@ log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
-                    ("Referrer-Policy", "same-origin"))
+# The API's browsable description: Swagger UI from its CDN, started by a script of ours (no inline script).
+SWAGGER = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+DOCS_CSP = (f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline' {SWAGGER}/; "
+            f"script-src 'self' {SWAGGER}/; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+DOCS_PATH = "/api/docs"
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
+SMALL_BODY = 256 * 1024
+"""Largest body of a request that carries no file (a form, JSON): 256 KiB."""
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _settings_from_environment() -> Settings:
+    """The settings of an application started as ``uvicorn temoin.web:create_app --factory``: refused
+    settings are said in words on standard error, and the process stops (never a traceback)."""
+    try:
+        return load_settings()
+    except TemoinError as exc:
+        print(f"Témoin : {exc.render('fr')}\nTémoin: {exc.render('en')}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """The web application on ``engine`` (else the settings' database, migrated). Without
     ``settings``, they are read from the environment: the web application is an entry point, as
     for ``uvicorn temoin.web:create_app --factory``."""
-    settings = settings or Settings()
+    settings = settings or _settings_from_environment()
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         migrate(engine)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Route functions run on a thread pool (40 threads by default). On a process that has one
         # core, more threads than pooled database connections only queue for a connection or open
-        # new ones: at most POOL_SIZE requests run at once, the others wait their turn.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+        # new ones: at most db_pool_size requests run at once, the others wait their turn.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         yield
 
     app = FastAPI(title="Témoin", version="0.1.0", lifespan=lifespan,
                   description="Contrats à impact social avec garde-fous / Social impact contracts with safeguards. "
                               "API: /api/v1 (Authorization: Bearer <token>).",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.engine = engine
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    def api_docs() -> Response:
+        return HTMLResponse(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Témoin API</title>"
+            f"<link rel=\"stylesheet\" href=\"{SWAGGER}/swagger-ui.css\"></head><body><div id=\"swagger-ui\"></div>"
+            f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
+            "</body></html>")
 
     for module in (auth, pages, extra, public, uploads, api, open_data):
         app.include_router(module.router)
@@ -111,30 +144,40 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 class SiteMiddleware:
-    """Every HTTP request: the language, an anonymous cookie (it binds the CSRF token before sign-in),
-    the upload size limit, and the security headers. A plain ASGI middleware: it adds headers as
-    the response starts, without buffering the response or spawning a task per request."""
+    """Every HTTP request: the client's address and scheme (through trusted proxies only), the
+    language, an anonymous cookie (it binds the CSRF token before sign-in), the body size limit,
+    and the security headers. A plain ASGI middleware: it adds headers as the response starts,
+    without buffering the response or spawning a task per request."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.proxies = settings.proxy_networks()
+        self.upload_limit = settings.max_upload_mb * 1024 * 1024 + 65536
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.proxies:
+            forwarded(scope, self.proxies)
         request = Request(scope)
         lang = negotiate_language(request, self.settings.language)
         request.state.lang = lang
         new_anon = None
-        if not request.cookies.get(SESSION_COOKIE) and not request.cookies.get(ANON_COOKIE):
+        if not request.cookies.get(ANON_COOKIE):
+            # also beside a session cookie: a stale session must not leave the sign-in form without a token
             new_anon = secrets.token_urlsafe(24)
             request.state.anon = new_anon
         secure = scope.get("scheme") == "https"
         asked = request.query_params.get("lang")
         set_lang = asked if asked in ("fr", "en") and request.cookies.get(LANG_COOKIE) != asked else None
+        csp = DOCS_CSP if scope["path"] == DOCS_PATH else CSP
+        refused = False  # set once the body passed the limit: whatever the route answers is replaced
 
         async def send_with_headers(message: Message) -> None:
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if new_anon or set_lang:  # Starlette's cookie formatting, through an empty response
@@ -146,27 +189,98 @@ class SiteMiddleware:
                     for raw_name, raw_value in cookies.raw_headers:
                         if raw_name == b"set-cookie":
                             headers.append("set-cookie", raw_value.decode("latin-1"))
+                headers.setdefault("Content-Security-Policy", csp)
                 for name, value in SECURITY_HEADERS:
                     headers.setdefault(name, value)
                 headers["Content-Language"] = lang
             await send(message)
 
-        length = request.headers.get("content-length")
-        limit = self.settings.max_upload_mb * 1024 * 1024
-        if request.method in ("POST", "PUT", "PATCH") and length and length.isdigit() and int(length) > limit + 65536:
-            await _error_response(request, TooLarge(self.settings.max_upload_mb))(scope, receive, send_with_headers)
+        if request.method not in BODY_METHODS:
+            await self.app(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        multipart = request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+        limit = self.upload_limit if multipart else SMALL_BODY
+        too_large: TemoinError = TooLarge(self.settings.max_upload_mb) if multipart else BodyTooLarge(SMALL_BODY // 1024)
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _refuse(request, too_large, scope, receive, send_with_headers)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not refused:
+                    # answer now, before the route or a sign-in check reads further; the route's
+                    # own answer to the exception below is dropped by send_with_headers
+                    await _refuse(request, too_large, scope, receive, send_with_headers)
+                    refused = True
+                    raise too_large
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except TemoinError:
+            if not refused:
+                raise
 
 
-def _error_response(request: Request, exc: TemoinError, *, status: int | None = None) -> Response:
+async def _refuse(request: Request, exc: TemoinError, scope: Scope, receive: Receive, send: Send) -> None:
+    response = _error_response(request, exc, status=413, anonymous=True)
+    response.headers["Connection"] = "close"  # the rest of the body is not read
+    await response(scope, receive, send)
+
+
+def forwarded(scope: Scope, proxies: tuple[Any, ...]) -> None:
+    """Through a trusted proxy, the client is the right-most address of ``X-Forwarded-For`` that is
+    not itself a trusted proxy, and the scheme is ``X-Forwarded-Proto``; from any other peer, both
+    headers are ignored (anyone can send them)."""
+    peer = (scope.get("client") or ("", 0))[0]
+    if not _trusted(peer, proxies):
+        return
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
+    chain = [a.strip() for a in headers.get("x-forwarded-for", "").split(",") if a.strip()]
+    client = peer
+    for address in reversed(chain):
+        client = address
+        if not _trusted(address, proxies):
+            break
+    if client != peer:
+        scope["client"] = (client, 0)
+    proto = headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    if proto in ("http", "https"):
+        scope["scheme"] = proto
+
+
+def _trusted(address: str, proxies: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
+
+
+def _error_response(request: Request, exc: TemoinError, *, status: int | None = None,
+                    anonymous: bool = False) -> Response:
+    """The error in the user's language: JSON under /api/, else a page (``anonymous``: without
+    looking up who is signed in, for refusals that must cost nothing)."""
     status = status or status_of(exc)
     ctx: Ctx | None = getattr(request.state, "ctx", None)
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": exc.to_dict(lang)}, status_code=status)  # type: ignore[arg-type]
+        body = exc.to_dict(lang)  # type: ignore[arg-type]
+        if isinstance(exc, CohortFileError):  # the first problems, and how many more
+            listed = request.app.state.settings.max_listed_errors
+            body["rows"] = [e.to_dict(lang) for e in exc.errors[:listed]]  # type: ignore[arg-type]
+            body["more"] = max(0, len(exc.errors) - listed)
+        return JSONResponse({"error": body}, status_code=status)
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if ctx is None and anonymous:
+        state: Any = request.app.state
+        ctx = Ctx(request, state.engine, state.settings, lang, Translator(lang))
     if ctx is None:
         try:
             ctx = context_of(request)

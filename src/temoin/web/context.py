@@ -39,12 +39,13 @@ class Ctx:
     via_token: bool = False
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     csrf: str = ""
-
+    scopes: frozenset[str] | None = None
+    """An API token's scopes (None for a browser session)."""
 
     def contract_permissions(self, contract_id: str) -> frozenset[str]:
         if self.account is None:
             return frozenset()
-        return permissions(self.roles.get(contract_id, frozenset()), is_admin=self.account.is_admin)
+        return permissions(self.roles.get(contract_id, frozenset()), is_admin=self.account.is_admin, scopes=self.scopes)
 
     def can(self, permission: str, contract_id: str) -> bool:
         return permission in self.contract_permissions(contract_id)
@@ -72,9 +73,18 @@ class Ctx:
 
     def require_admin(self) -> AccountView:
         account = self.signed_in()
-        if not account.is_admin:
-            raise AccessDenied("access.admin", "Réservé à l'administration de la plateforme.",
-                               "For platform administrators only.")
+        if not account.is_admin or self.via_token:
+            raise AccessDenied("access.admin", "Réservé à l'administration de la plateforme, connectée par le navigateur.",
+                               "For platform administrators only, signed in through the browser.")
+        return account
+
+    def require_session(self) -> AccountView:
+        """A signed-in browser session, not an API token (a token cannot mint, list or revoke tokens)."""
+        account = self.signed_in()
+        if self.via_token:
+            raise AccessDenied("access.session", "Un jeton d'API ne peut pas gérer les jetons : connectez-vous par le navigateur.",
+                               "An API token cannot manage tokens: sign in through the browser.",
+                               hint_fr="Page « Mon compte ».", hint_en="'My account' page.")
         return account
 
     @property
@@ -118,12 +128,12 @@ def context_of(request: Request) -> Ctx:
     auth = request.headers.get("authorization", "")
     binding = ""
     if auth.lower().startswith("bearer "):
-        ctx.account, ctx.roles = signed_in(engine, api_token=auth[7:].strip())
+        ctx.account, ctx.roles, ctx.scopes = signed_in(engine, api_token=auth[7:].strip())
         ctx.via_token = ctx.account is not None
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            ctx.account, ctx.roles = signed_in(engine, session_token=token)
+            ctx.account, ctx.roles, _ = signed_in(engine, session_token=token)
             if ctx.account is not None:
                 binding = "s:" + token
     if not binding:

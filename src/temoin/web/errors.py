@@ -32,6 +32,20 @@ class TooLarge(TemoinError):
                          hint_en="Split the file or contact the administrator.")
 
 
+class BodyTooLarge(TooLarge):
+    """A request body past the limit, refused as it arrives (before the route or any sign-in check)."""
+
+    def __init__(self, limit_kib: int) -> None:
+        TemoinError.__init__(self, "request.too_large", f"Requête trop volumineuse (au plus {limit_kib:,} Kio).".replace(",", " "),
+                             f"Request too large (at most {limit_kib:,} KiB).",
+                             hint_fr="Un fichier s'envoie par le formulaire de saisie des données, sous la taille permise.",
+                             hint_en="Files are sent through the data-entry form, within the size allowed.")
+
+
+class UploadTooBig(TemoinError):
+    """An upload whose shape passes a limit: rows, columns, unpacked size."""
+
+
 def status_of(exc: TemoinError) -> int:
     if isinstance(exc, NotSignedIn | AuthenticationError):
         return 401
@@ -41,7 +55,7 @@ def status_of(exc: TemoinError) -> int:
         return 404
     if isinstance(exc, ConflictError):
         return 409
-    if isinstance(exc, TooLarge):
+    if isinstance(exc, TooLarge | UploadTooBig):
         return 413
     if isinstance(exc, RateLimitedError):
         return 429

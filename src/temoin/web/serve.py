@@ -22,7 +22,9 @@ from types import FrameType
 
 from temoin.errors import InvalidInputError
 
-UVICORN = {"factory": True, "proxy_headers": True, "log_level": "warning", "access_log": False}
+# uvicorn's proxy headers are off: X-Forwarded-For and X-Forwarded-Proto are read by the application
+# itself, from the settings' trusted proxies only (uvicorn would believe any peer on 127.0.0.1).
+UVICORN = {"factory": True, "proxy_headers": False, "log_level": "warning", "access_log": False}
 
 
 def _tcp_socket(host: str) -> socket.socket:

@@ -1,44 +1,77 @@
-"""Checks on an uploaded file before the evaluation service parses it: size, type, formulas.
+"""Checks on an uploaded file before the evaluation service parses it: size, type, shape, formulas.
 
 The service (``temoin.services.evaluations``) does the row-by-row checks and the all-or-nothing
-save; this module only refuses what must never reach it: files too large, files that are neither
-CSV nor XLSX, and spreadsheet formulas (a formula in a cell is refused, never evaluated).
+save; this module only refuses what must never reach it, cheaply and before any parsing that
+grows with the file: files too large, files that are neither CSV nor XLSX, workbooks that unpack
+to more than the limit or compress suspiciously well (a decompression bomb), more rows or columns
+than the limits (counted on the raw bytes, never by building a table), and spreadsheet formulas (a
+formula in a cell is refused, never evaluated). It runs in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
+import csv
+import re
 import shutil
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.cohort_file import CohortFileError, RowError
-from temoin.web.errors import TooLarge
+from temoin.settings import Settings
+from temoin.web.errors import TooLarge, UploadTooBig
 
-FORMULA_START = ("=", "@", "+")
+# A cell whose text starts with one of these becomes a formula in a spreadsheet (CSV injection):
+# refused unless it is a plain number ("-3", "+33 6…" is not one) or a lone dash.
+FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
+PLAIN = re.compile(r"^[+-]?\d+([.,]\d+)?$|^-$")
 MAX_FORMULAS_LISTED = 50
 CHUNK_ROWS = 20_000
+BLOCK = 1 << 20
+MAX_HEADER_BYTES = 1 << 20
+"""The header line of a CSV must end within the first MiB."""
+MAX_XLSX_RATIO = 100
+"""A workbook part that unpacks to more than 100 times its packed size (and over a MiB) is a
+decompression bomb: spreadsheets written by Excel, LibreOffice or openpyxl unpack 5 to 20 times."""
+MAX_XLSX_PARTS = 1_000
+_XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?(row|c)[\s/>]")
 
 
-def save_upload(stream: BinaryIO, filename: str, limit_mb: int) -> Path:
-    """Copy the upload to a temporary file (chunk by chunk, stopping past the limit)."""
+@dataclass(frozen=True)
+class UploadLimits:
+    """What an upload may hold, from the settings."""
+
+    max_mb: int
+    max_unpacked_mb: int
+    max_rows: int
+    max_columns: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> UploadLimits:
+        return cls(settings.max_upload_mb, settings.max_upload_unpacked_mb, settings.max_upload_rows,
+                   settings.max_upload_columns)
+
+
+def save_upload(stream: BinaryIO, filename: str, limits: UploadLimits) -> Path:
+    """Copy the upload to a temporary file (chunk by chunk, stopping past the limit), then check it."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx"):
         raise _not_table(filename)
-    limit = limit_mb * 1024 * 1024
+    limit = limits.max_mb * 1024 * 1024
     tmp = tempfile.NamedTemporaryFile(prefix="temoin-upload-", suffix=suffix, delete=False)  # noqa: SIM115
     written = 0
     try:
         with tmp:
-            while chunk := stream.read(1024 * 1024):
+            while chunk := stream.read(BLOCK):
                 written += len(chunk)
                 if written > limit:
-                    raise TooLarge(limit_mb)
+                    raise TooLarge(limits.max_mb)
                 tmp.write(chunk)
         path = Path(tmp.name)
-        _check_content(path, filename)
+        check_content(path, filename, limits)
         return path
     except BaseException:
         Path(tmp.name).unlink(missing_ok=True)
@@ -52,17 +85,131 @@ def _not_table(filename: str) -> InvalidInputError:
                              hint_en="Download the template, fill it in and save it as CSV or XLSX.")
 
 
-def _check_content(path: Path, filename: str) -> None:
+def check_content(path: Path, filename: str, limits: UploadLimits) -> None:
+    """Type, shape (rows, columns, unpacked size) and formulas of a saved upload."""
     if path.suffix == ".xlsx":
         if not zipfile.is_zipfile(path):
             raise _not_table(filename)
+        _xlsx_shape(path, filename, limits)
         _xlsx_formulas(path)
         return
     with path.open("rb") as f:
         head = f.read(65536)
     if b"\x00" in head or head.startswith(b"PK\x03\x04") or head.startswith(b"%PDF"):
         raise _not_table(filename)
+    _csv_shape(path, limits)
     _csv_formulas(path)
+
+
+# --- shape ----------------------------------------------------------------------------------------
+
+
+def _rows_refused(rows: int, limit: int) -> UploadTooBig:
+    return UploadTooBig("upload.too_many_rows", f"Trop de lignes : plus de {limit:,} lignes de données.".replace(",", "\u202f"),
+                        f"Too many rows: more than {limit:,} data rows.", path="file",
+                        hint_fr="Découpez le fichier en plusieurs envois (une vague peut arriver en plusieurs fichiers).",
+                        hint_en="Split the file into several uploads (a wave may come in several files).")
+
+
+def _columns_refused(columns: int, limit: int) -> UploadTooBig:
+    return UploadTooBig("upload.too_many_columns", f"Trop de colonnes : {columns:,} (au plus {limit}).".replace(",", "\u202f"),
+                        f"Too many columns: {columns:,} (at most {limit}).", path="file",
+                        hint_fr="Gardez les seules colonnes du modèle.", hint_en="Keep only the template's columns.")
+
+
+def _csv_shape(path: Path, limits: UploadLimits) -> None:
+    """Columns of the header and lines of the file, counted on the bytes (a line break inside a
+    quoted cell counts as a line: the count can only be too high, never too low)."""
+    lines = 0
+    header = b""
+    with path.open("rb") as f:
+        while block := f.read(BLOCK):
+            if not header:
+                header = block
+            elif b"\n" not in header and len(header) <= MAX_HEADER_BYTES:
+                header += block
+            lines += block.count(b"\n")
+            if lines > limits.max_rows + 1:
+                raise _rows_refused(lines - 1, limits.max_rows)
+    first = header.split(b"\n", 1)[0]
+    if len(first) > MAX_HEADER_BYTES:
+        raise _columns_refused(first.count(b",") + first.count(b";") + first.count(b"\t") + 1, limits.max_columns)
+    text = first.decode("latin-1")
+    try:
+        sep = csv.Sniffer().sniff(text, delimiters=",;\t").delimiter
+    except csv.Error:
+        sep = ","
+    columns = max((len(row) for row in csv.reader([text], delimiter=sep)), default=0)
+    if columns > limits.max_columns:
+        raise _columns_refused(columns, limits.max_columns)
+
+
+def _xlsx_shape(path: Path, filename: str, limits: UploadLimits) -> None:
+    """Unpacked size and packing ratio of every part (from the zip directory, before unpacking
+    anything), then rows and cells per row of each worksheet, counted on its XML as it unpacks."""
+    budget = limits.max_unpacked_mb * 1024 * 1024
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+            if len(parts) > MAX_XLSX_PARTS:
+                raise _not_table(filename)
+            unpacked = sum(p.file_size for p in parts)
+            if unpacked > budget:
+                raise _unpacked_refused(limits.max_unpacked_mb)
+            for p in parts:
+                if p.file_size > BLOCK and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1):
+                    raise UploadTooBig(
+                        "upload.xlsx_bomb", f"Classeur refusé : la partie {p.filename} se décompresse {p.file_size // max(p.compress_size, 1)} fois.",
+                        f"Workbook refused: part {p.filename} unpacks {p.file_size // max(p.compress_size, 1)} times over.",
+                        path="file", hint_fr="Enregistrez le classeur depuis un tableur, ou envoyez un CSV.",
+                        hint_en="Save the workbook from a spreadsheet program, or send a CSV.")
+            for p in parts:
+                if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml"):
+                    _sheet_shape(z, p, limits)
+    except zipfile.BadZipFile:
+        raise _not_table(filename) from None
+
+
+def _unpacked_refused(limit_mb: int) -> UploadTooBig:
+    return UploadTooBig("upload.xlsx_unpacked", f"Classeur trop volumineux une fois décompressé (au plus {limit_mb} Mio).",
+                        f"Workbook too large once unpacked (at most {limit_mb} MiB).", path="file",
+                        hint_fr="Découpez le fichier ou envoyez un CSV.", hint_en="Split the file or send a CSV.")
+
+
+def _sheet_shape(z: zipfile.ZipFile, part: zipfile.ZipInfo, limits: UploadLimits) -> None:
+    rows = cells = 0
+
+    def count(tag: bytes) -> None:
+        nonlocal rows, cells
+        if tag == b"row":
+            rows += 1
+            cells = 0
+            if rows > limits.max_rows + 1:
+                raise _rows_refused(rows - 1, limits.max_rows)
+        else:
+            cells += 1
+            if cells > limits.max_columns:
+                raise _columns_refused(cells, limits.max_columns)
+
+    tail = b""
+    with z.open(part) as f:  # unpacks at most the size in the directory (checked above), or fails its CRC
+        while block := f.read(BLOCK):
+            data = tail + block
+            cut = max(0, len(data) - 64)  # a tag that may go on in the next block is read with it
+            for m in _XLSX_TAG.finditer(data):
+                if m.start() >= cut:
+                    break
+                count(m.group(1))
+            tail = data[cut:]
+    for m in _XLSX_TAG.finditer(tail):
+        count(m.group(1))
+
+
+# --- formulas -------------------------------------------------------------------------------------
+
+
+def _is_formula(value: str) -> bool:
+    return value.startswith(FORMULA_START) and not PLAIN.match(value)
 
 
 def _csv_formulas(path: Path) -> None:
@@ -76,7 +223,7 @@ def _csv_formulas(path: Path) -> None:
             if len(found) >= MAX_FORMULAS_LISTED:
                 continue
             values = frame[col]
-            mask = (values.str.startswith(FORMULA_START) & ~values.str.match(r"^\+?\d+([.,]\d+)?$")).to_numpy(dtype=bool)
+            mask = (values.str.startswith(FORMULA_START) & ~values.str.match(PLAIN.pattern)).to_numpy(dtype=bool)
             found += [(start + int(i) + 2, str(values.iat[i])) for i in mask.nonzero()[0][:MAX_FORMULAS_LISTED]]
     errors: list[RowError] = []
     for col, found in hits.items():
@@ -103,7 +250,7 @@ def _xlsx_formulas(path: Path) -> None:
             if r == 1:
                 header = [str(c.value or "").strip().lower() for c in row]
             for i, cell in enumerate(row):
-                if getattr(cell, "data_type", None) == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                if getattr(cell, "data_type", None) == "f" or (isinstance(cell.value, str) and _is_formula(cell.value)):
                     col = header[i] if i < len(header) else str(i + 1)
                     errors.append(_formula_error(r, col, str(cell.value)))
             if len(errors) >= MAX_FORMULAS_LISTED:

@@ -2,7 +2,8 @@
 
 An account may be linked to a person of the governance store (``person_id``): that person's roles
 in each contract decide what the account may see and do. Secrets are never stored in clear: the
-password as an argon2id hash, session and API tokens as SHA-256 digests.
+password as an argon2id hash, session and API tokens as SHA-256 digests. An API token expires, may be revoked, and carries
+scopes (read only, or named actions); disabling an account revokes its tokens and closes its sessions.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class ApiTokenRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[dt.datetime] = mapped_column(doc="After this time the token opens nothing.")
+    scopes: Mapped[str] = mapped_column(String(300), doc="What the token may do: permissions, space-separated.")
 
 
 class LoginFailureRow(Base):

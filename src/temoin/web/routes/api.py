@@ -12,9 +12,9 @@ from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
 from temoin.services import governance, opendata
-from temoin.services.accounts import create_api_token
-from temoin.services.contracts import list_contracts
-from temoin.web.access import READ
+from temoin.services.accounts import create_api_token, list_api_tokens, revoke_api_token
+from temoin.services.contracts import get_contract, list_contracts
+from temoin.web.access import READ, Permission
 from temoin.web.context import CSRF_HEADER, CtxDep
 from temoin.web.views import contract_ledger, key_figures, overview
 
@@ -29,6 +29,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="What the token is for.")
+    scopes: list[Permission] = Field(default_factory=list, description="Actions the token may take besides reading "
+                                     "(within what the account's roles allow); none: read only.")
+    days: int | None = Field(None, ge=1, le=3650, description="Lifetime in days (default: the platform's setting).")
 
 
 @router.get("/me", responses=ERRORS)
@@ -41,11 +44,29 @@ def me(ctx: CtxDep) -> dict[str, Any]:
 
 @router.post("/tokens", responses=ERRORS, status_code=201)
 def new_token(ctx: CtxDep, body: TokenRequest,
-              x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, str]:
-    """Create an API token for the signed-in account (shown once)."""
-    a = ctx.signed_in()
+              x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, Any]:
+    """Create an API token for the account signed in through the browser (shown once). A token
+    cannot make tokens."""
+    a = ctx.require_session()
     ctx.check_csrf(x_csrf_token)
-    return {"token": create_api_token(ctx.engine, a.id, body.name, actor=ctx.actor), "name": body.name}
+    token = create_api_token(ctx.engine, a.id, body.name, actor=ctx.actor, scopes=[s.value for s in body.scopes],
+                             days=body.days or ctx.settings.api_token_days)
+    return {"token": token, "name": body.name, "scopes": sorted({READ.value, *(s.value for s in body.scopes)})}
+
+
+@router.get("/tokens", responses=ERRORS)
+def tokens(ctx: CtxDep) -> list[dict[str, Any]]:
+    """The signed-in account's tokens (never the tokens themselves): scopes, expiry, whether revoked."""
+    a = ctx.require_session()
+    return [t.to_dict() for t in list_api_tokens(ctx.engine, a.id)]
+
+
+@router.delete("/tokens/{token_id}", responses=ERRORS)
+def revoke(ctx: CtxDep, token_id: int, x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, Any]:
+    """Revoke one of the signed-in account's tokens."""
+    a = ctx.require_session()
+    ctx.check_csrf(x_csrf_token)
+    return revoke_api_token(ctx.engine, a.id, token_id, actor=ctx.actor).to_dict()
 
 
 @router.get("/contracts", responses=ERRORS)
@@ -75,6 +96,7 @@ def ledger(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
 def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """The budget watch: mandatory social spending next to the contract's money."""
     ctx.require(READ, contract_id)
+    get_contract(ctx.engine, contract_id)
     return governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang)
 
 
@@ -82,6 +104,7 @@ def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
 def committee(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """People and roles, and the record of each call for projects."""
     ctx.require(READ, contract_id)
+    get_contract(ctx.engine, contract_id)  # unknown contract: 404, for an administrator too
     calls = [c for c in governance.list_calls(ctx.engine) if c["contract"] == contract_id]
     return {"roles": governance.list_roles(ctx.engine, contract_id=contract_id),
             "calls": [governance.call_record(ctx.engine, str(c["id"])) for c in calls]}
@@ -95,7 +118,7 @@ def registry(ctx: CtxDep) -> list[dict[str, Any]]:
 
 @router.get("/public/contracts/{contract_id}/observatory", responses={404: ERRORS[404]})
 def observatory(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
-    """How a contract's terms compare with the registry (no account needed)."""
-    return opendata.observe(ctx.engine, contract_id).to_dict()
+    """How a contract's terms compare with the registry, and the audit ledger's head (no account needed)."""
+    return opendata.observe(ctx.engine, contract_id).to_dict() | {"ledger": governance.ledger_head(ctx.engine)}
 
 

@@ -1,4 +1,10 @@
-"""Sign in and out, the account page (API tokens), and account administration."""
+"""Sign in and out, the account page (API tokens), and account administration.
+
+Password hashing (sign-in, new accounts) runs in worker threads, a few at a time, never on the
+event loop. An administrator creates and disables accounts but never links one to a party's
+person (that would give the administrator the party's role): accounts for parties are made on
+the server, ``temoin user add --person``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from temoin.errors import TemoinError
+from temoin.errors import InvalidInputError, TemoinError
 from temoin.services.accounts import (
     SESSION_LIFETIME,
     AuthenticationError,
@@ -16,14 +22,20 @@ from temoin.services.accounts import (
     close_session,
     create_account,
     create_api_token,
+    disable_account,
     list_accounts,
+    list_api_tokens,
     open_session,
+    revoke_api_token,
 )
-from temoin.web.context import SESSION_COOKIE, CtxDep
-from temoin.web.errors import status_of
+from temoin.web.access import Permission
+from temoin.web.context import SESSION_COOKIE, Ctx, CtxDep
+from temoin.web.errors import AccessDenied, status_of
 from temoin.web.render import render
+from temoin.web.workers import hashing
 
 router = APIRouter(include_in_schema=False)
+TOKEN_DAYS = (7, 30, 90, 365)
 
 
 def _safe_next(value: str | None) -> str:
@@ -34,12 +46,23 @@ def _safe_next(value: str | None) -> str:
 
 
 def _client(request: Request) -> str:
+    """The client's address: the connection's peer, or what a trusted proxy said (see SiteMiddleware)."""
     return request.client.host if request.client else "unknown"
 
 
 @router.get("/login")
-def login_form(ctx: CtxDep, next: str | None = None) -> Response:
-    return render(ctx, "login.html", next=_safe_next(next), username="", error=None)
+def login_form(ctx: CtxDep, request: Request, next: str | None = None) -> Response:
+    response = render(ctx, "login.html", next=_safe_next(next), username="", error=None)
+    if ctx.account is None and request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE)  # a stale session: the form's token is bound to the anonymous cookie
+    return response
+
+
+def _sign_in(ctx: Ctx, username: str, password: str, client: str) -> tuple[str, str]:
+    """Check the password and open a session (a worker thread: argon2 takes tens of milliseconds):
+    the session token and the account's language."""
+    account = authenticate(ctx.engine, username, password, client=client)
+    return open_session(ctx.engine, account.id), account.language
 
 
 @router.post("/login")
@@ -49,16 +72,15 @@ async def login(ctx: CtxDep, request: Request) -> Response:
     username = str(form.get("username") or "")
     target = _safe_next(str(form.get("next") or ""))
     try:
-        account = authenticate(ctx.engine, username, str(form.get("password") or ""), client=_client(request))
+        token, language = await hashing(request, _sign_in, ctx, username, str(form.get("password") or ""), _client(request))
     except (AuthenticationError, RateLimitedError) as exc:
         message = exc.message(ctx.lang) + " " + (exc.hint(ctx.lang) or "")  # type: ignore[arg-type]
         return render(ctx, "login.html", status=status_of(exc), next=target, username=username, error=message)
-    token = open_session(ctx.engine, account.id)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=int(SESSION_LIFETIME.total_seconds()))
-    if account.language in ("fr", "en") and "temoin_lang" not in request.cookies:
-        response.set_cookie("temoin_lang", account.language, samesite="lax", secure=request.url.scheme == "https")
+    if language in ("fr", "en") and "temoin_lang" not in request.cookies:
+        response.set_cookie("temoin_lang", language, samesite="lax", secure=request.url.scheme == "https")
     return response
 
 
@@ -74,25 +96,69 @@ async def logout(ctx: CtxDep, request: Request) -> Response:
     return response
 
 
+def _account_page(ctx: Ctx, *, new_token: str | None = None, status: int = 200, error: str | None = None) -> Response:
+    account = ctx.require_session()
+    return render(ctx, "account.html", status=status, new_token=new_token, error=error,
+                  tokens=list_api_tokens(ctx.engine, account.id), scopes=[p for p in Permission if p != Permission.READ],
+                  days=TOKEN_DAYS, default_days=ctx.settings.api_token_days)
+
+
 @router.get("/account")
 def account_page(ctx: CtxDep) -> Response:
-    ctx.signed_in()
-    return render(ctx, "account.html", new_token=None)
+    return _account_page(ctx)
+
+
+def token_scopes(values: list[str]) -> list[str]:
+    """The actions asked for a token, each a known permission."""
+    known = {p.value for p in Permission}
+    for v in values:
+        if v not in known:
+            raise InvalidInputError("token.scope", f"Portée inconnue : « {v} ».", f"Unknown scope: '{v}'.", path="scopes",
+                                    hint_fr=f"Choisissez parmi {sorted(known)}.", hint_en=f"Choose among {sorted(known)}.")
+    return values
+
+
+def token_days(ctx: Ctx, raw: object) -> int:
+    text = str(raw or "").strip()
+    if not text:
+        return ctx.settings.api_token_days
+    if not text.isdigit():
+        raise InvalidInputError("token.days", f"Durée de validité refusée : « {text} ».", f"Lifetime refused: '{text}'.",
+                                path="days", hint_fr="Un nombre de jours.", hint_en="A number of days.")
+    return int(text)
 
 
 @router.post("/account/tokens")
 async def new_token(ctx: CtxDep, request: Request) -> Response:
-    account = ctx.signed_in()
+    account = ctx.require_session()
     form = await request.form()
     ctx.check_csrf(str(form.get("csrf_token") or ""))
-    token = create_api_token(ctx.engine, account.id, str(form.get("name") or ""), actor=ctx.actor)
-    return render(ctx, "account.html", new_token=token)
+    try:
+        token = create_api_token(ctx.engine, account.id, str(form.get("name") or ""), actor=ctx.actor,
+                                 scopes=token_scopes([str(v) for v in form.getlist("scopes")]),
+                                 days=token_days(ctx, form.get("days")))
+    except InvalidInputError as exc:
+        return _account_page(ctx, status=422, error=exc.render(ctx.lang))  # type: ignore[arg-type]
+    return _account_page(ctx, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(ctx: CtxDep, token_id: int, request: Request) -> Response:
+    account = ctx.require_session()
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or ""))
+    revoke_api_token(ctx.engine, account.id, token_id, actor=ctx.actor)
+    return RedirectResponse("/account", status_code=303)
+
+
+def _accounts_page(ctx: Ctx, *, status: int = 200, error: str | None = None, created: object = None) -> Response:
+    return render(ctx, "accounts.html", status=status, accounts=list_accounts(ctx.engine), error=error, created=created)
 
 
 @router.get("/admin/accounts")
 def accounts_page(ctx: CtxDep) -> Response:
     ctx.require_admin()
-    return render(ctx, "accounts.html", accounts=list_accounts(ctx.engine), error=None, created=None)
+    return _accounts_page(ctx)
 
 
 @router.post("/admin/accounts")
@@ -100,13 +166,28 @@ async def add_account(ctx: CtxDep, request: Request) -> Response:
     ctx.require_admin()
     form = await request.form()
     ctx.check_csrf(str(form.get("csrf_token") or ""))
-    error = created = None
-    status = 200
+    if str(form.get("person_id") or "").strip():
+        raise AccessDenied("admin.person", "L'administration ne relie pas un compte à une personne : ce serait lui donner les "
+                           "rôles de cette partie.", "Administrators do not link an account to a person: that would give "
+                           "them that party's roles.", path="person_id",
+                           hint_fr="Le compte d'une partie se crée sur le serveur : `temoin user add --person …`.",
+                           hint_en="A party's account is made on the server: `temoin user add --person …`.")
     try:
-        created = create_account(ctx.engine, str(form.get("username") or ""), str(form.get("password") or ""),
-                                 actor=ctx.actor, display_name=str(form.get("display_name") or "") or None,
-                                 person_id=str(form.get("person_id") or "") or None)
+        created = await hashing(request, create_account, ctx.engine, str(form.get("username") or ""),
+                                str(form.get("password") or ""), actor=ctx.actor,
+                                display_name=str(form.get("display_name") or "") or None)
     except TemoinError as exc:
-        error, status = exc.render(ctx.lang), status_of(exc)  # type: ignore[arg-type]
-    return render(ctx, "accounts.html", status=status, accounts=list_accounts(ctx.engine), error=error,
-                  created=created)
+        return _accounts_page(ctx, status=status_of(exc), error=exc.render(ctx.lang))  # type: ignore[arg-type]
+    return _accounts_page(ctx, created=created)
+
+
+@router.post("/admin/accounts/{username}/disable")
+async def disable(ctx: CtxDep, username: str, request: Request) -> Response:
+    admin = ctx.require_admin()
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or ""))
+    if username.strip().lower() == admin.username:
+        return _accounts_page(ctx, status=409, error=ctx.t.pick(
+            "Vous ne pouvez pas désactiver votre propre compte.", "You cannot disable your own account."))
+    disable_account(ctx.engine, username, actor=ctx.actor)
+    return RedirectResponse("/admin/accounts", status_code=303)

@@ -5,10 +5,12 @@ The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
@@ -55,14 +57,12 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
 async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request: Request) -> Response:
     ctx.require(RUN_EVALUATION, contract_id)
     await _checked_form(ctx, request)
-    if action == "randomise":
-        evaluations.randomise_cohort(ctx.engine, contract_id, actor=ctx.actor)
-    elif action == "lock-plan":
-        evaluations.lock_plan(ctx.engine, contract_id, actor=ctx.actor)
-    elif action == "evaluate":
-        evaluations.evaluate_contract(ctx.engine, contract_id, actor=ctx.actor)
-    else:
+    steps: dict[str, Callable[..., object]] = {"randomise": evaluations.randomise_cohort, "lock-plan": evaluations.lock_plan,
+                                               "evaluate": evaluations.evaluate_contract}
+    if action not in steps:
         raise _unknown_action(action)
+    # an evaluation reads the whole cohort and fits every model: a worker thread, never the event loop
+    await run_in_threadpool(steps[action], ctx.engine, contract_id, actor=ctx.actor)
     return _back(f"/contracts/{contract_id}/evaluation")
 
 
@@ -113,6 +113,12 @@ async def settlement_action(ctx: CtxDep, contract_id: str, action: str, request:
         raise _unknown_action(action)
     account = ctx.require(needs[action], contract_id)
     form = await _checked_form(ctx, request)
+    await run_in_threadpool(_settlement_step, ctx, contract_id, action, account, form)
+    return _back(f"/contracts/{contract_id}/settlement")
+
+
+def _settlement_step(ctx: Ctx, contract_id: str, action: str, account: Any, form: Any) -> None:
+    """Record a settlement or a sign-off (in a worker thread: a settlement computes every period)."""
     if action == "run":
         settlements.run_settlement(ctx.engine, contract_id, actor=ctx.actor)
     else:
@@ -129,7 +135,6 @@ async def settlement_action(ctx: CtxDep, contract_id: str, action: str, request:
         settlements.approve(ctx.engine, record.id, kind=kind, party_id=_organisation(ctx, contract_id, kind.role),
                             person=account.display_name, actor=ctx.actor,
                             comment=str(form.get("comment") or "") or None)
-    return _back(f"/contracts/{contract_id}/settlement")
 
 
 def _pdf(ctx: Ctx, contract_id: str, public: bool) -> Response:

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from temoin.errors import NotFoundError
 from temoin.reports import charts
 from temoin.services import governance
-from temoin.services.contracts import list_contracts
+from temoin.services.contracts import get_contract, list_contracts
 from temoin.web.access import READ
 from temoin.web.context import CtxDep
 from temoin.web.layout import contract_page, tabs
@@ -49,6 +49,7 @@ def ledger_page(ctx: CtxDep, contract_id: str) -> Response:
 @router.get("/contracts/{contract_id}/committee")
 def committee_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
+    get_contract(ctx.engine, contract_id)  # an administrator reads every contract, but an unknown one is a 404
     calls = [c for c in governance.list_calls(ctx.engine) if c["contract"] == contract_id]
     records = [(c, governance.call_record(ctx.engine, str(c["id"]))) for c in calls]
     roles = governance.list_roles(ctx.engine, contract_id=contract_id)

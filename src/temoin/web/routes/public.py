@@ -2,7 +2,8 @@
 imported INDIGO project's sheet, and the open-data files.
 
 They show only public terms and, for counts of people, figures passed through small-cell
-suppression by the open-data services.
+suppression by the open-data services; and the audit ledger's head, so that anyone can keep it and
+check later that the ledger was not truncated or rewritten.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 
 from temoin.opendata.observatory import counts_by_source
 from temoin.services import opendata, publication
+from temoin.services.governance import ledger_head
 from temoin.web.context import CtxDep
 from temoin.web.render import render
 
@@ -30,7 +32,8 @@ def observatory_page(ctx: CtxDep, contract_id: str) -> Response:
     comparison = opendata.observe(ctx.engine, contract_id)
     entry = next(e.to_dict() for e in opendata.registry(ctx.engine) if e.source == "temoin" and e.id == contract_id)
     return render(ctx, "observatory.html", cmp=comparison.to_dict(), entry=entry,
-                  peer_label=comparison.peer_group.label(ctx.lang), figures_file=publication.figures_file(contract_id))
+                  peer_label=comparison.peer_group.label(ctx.lang), figures_file=publication.figures_file(contract_id),
+                  ledger=ledger_head(ctx.engine))
 
 
 @router.get("/public/projects/{project_id}")

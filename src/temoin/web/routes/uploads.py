@@ -1,8 +1,10 @@
 """Data entry: participants (the operator) and follow-up waves (the evaluator), CSV or XLSX.
 
-The file is checked first (size, type, formulas), then handed to the evaluation service, which
-checks every row and saves all rows or none. Refused files come back with the row-level report
-(row, column, value, message) and nothing saved.
+The file is checked first (size, type, rows, columns, unpacked size, formulas), then handed to
+the evaluation service, which checks every row and saves all rows or none. Both run in a worker
+thread (at most the settings' ``upload_workers`` at once), never on the event loop. Refused files
+come back with the row-level report (row, column, value, message: the first ``max_listed_errors``,
+and how many more) and nothing saved.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
 from temoin.web.render import render
-from temoin.web.upload_checks import discard, save_upload
+from temoin.web.upload_checks import UploadLimits, discard, save_upload
+from temoin.web.workers import uploading
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,7 +48,7 @@ def _present(upload: object) -> FormFile:
 
 
 def _import(ctx: Ctx, contract_id: str, upload: FormFile, wave: str | None) -> dict[str, Any]:
-    path = save_upload(upload.file, upload.filename or "", ctx.settings.max_upload_mb)
+    path = save_upload(upload.file, upload.filename or "", UploadLimits.of(ctx.settings))
     try:
         if wave is None:
             summary = evaluations.import_participants(ctx.engine, contract_id, path, settings=ctx.settings, actor=ctx.actor)
@@ -78,17 +81,24 @@ def data_page(ctx: CtxDep, contract_id: str) -> Response:
 async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request) -> Response:
     permission = UPLOAD_PARTICIPANTS if kind == "participants" else UPLOAD_WAVES
     ctx.require(permission, contract_id)
-    form = await request.form()
+    form = await request.form()  # the file is spooled to disk as it arrives, within the body limit
     ctx.check_csrf(str(form.get("csrf_token") or request.headers.get(CSRF_HEADER) or ""))
     upload = form.get("file")
     wave = None if kind == "participants" else str(form.get("wave") or "")
     if kind not in ("participants", "wave"):
         raise NotFoundError("data.kind", f"Type de données inconnu : « {kind} ».", f"Unknown data kind: '{kind}'.")
+    return await uploading(request, _upload_answer, ctx, contract_id, kind, _present(upload), wave)
+
+
+def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave: str | None) -> Response:
+    """Check and import the file, and the page that says how it went (in a worker thread)."""
     try:
-        result = _import(ctx, contract_id, _present(upload), wave)
+        result = _import(ctx, contract_id, upload, wave)
     except CohortFileError as exc:
-        return _data_page(ctx, contract_id, status=422, error=exc, rows=[e.to_dict(ctx.lang) for e in exc.errors],  # type: ignore[arg-type]
-                          kind=kind)
+        listed = ctx.settings.max_listed_errors
+        return _data_page(ctx, contract_id, status=422, error=exc,
+                          rows=[e.to_dict(ctx.lang) for e in exc.errors[:listed]],  # type: ignore[arg-type]
+                          more=max(0, len(exc.errors) - listed), kind=kind)
     return _data_page(ctx, contract_id, result=result, kind=kind)
 
 
@@ -126,16 +136,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS, status_code=201)
-def api_participants(ctx: CtxDep, contract_id: str, file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
-    """Import referred people (CSV or XLSX): all rows or none; refused rows are listed."""
+async def api_participants(ctx: CtxDep, contract_id: str,
+                           file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
+    """Import referred people (CSV or XLSX): all rows or none; refused rows are listed (the first
+    ones, with how many more)."""
     ctx.require(UPLOAD_PARTICIPANTS, contract_id)
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
-    return _import(ctx, contract_id, _present(file), None)
+    return await uploading(ctx.request, _import, ctx, contract_id, _present(file), None)
 
 
 @router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS, status_code=201)
-def api_wave(ctx: CtxDep, contract_id: str, wave: str, file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
-    """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed."""
+async def api_wave(ctx: CtxDep, contract_id: str, wave: str,
+                   file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
+    """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed (the first
+    ones, with how many more)."""
     ctx.require(UPLOAD_WAVES, contract_id)
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
-    return _import(ctx, contract_id, _present(file), wave)
+    return await uploading(ctx.request, _import, ctx, contract_id, _present(file), wave)

@@ -2,14 +2,14 @@
 what each import read (organisation and fund counts, the files and their rows).
 
 Revision ID: 0009_opendata_real_data
-Revises: 0007_one_history
+Revises: 0008_records_guarded
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_opendata_real_data"
-down_revision = "0007_one_history"
+down_revision = "0008_records_guarded"
 branch_labels = None
 depends_on = None
 
