@@ -812,3 +812,180 @@ def test_a_contract_that_cannot_be_settled_is_refused_before_anything_is_paid() 
     with pytest.raises(ContractValidationError) as e:
         run(c, [res(c, "w1", 10)])
     assert [p.code for p in e.value.problems] == ["contract.tier_below_threshold"]
+
+
+# --- the rule on many scenarios: a result in some scenarios only, exact and in floats ---------------
+
+
+def _rule_contract() -> Contract:
+    return contract(payments__indicators=[{"indicator": "outcome", "price_per_unit": "100.00",
+                                           "bonus_tiers": [{"above": 1, "bonus": "10.00"}]}],
+                    savings=[{"indicator": "outcome", "unit_cost": "150.00", "unit": "point", "source": "a tariff"}])
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_a_result_present_in_some_scenarios_only(kind: str) -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    a = EXACT if kind == "exact" else FLOAT
+    yes = np.array([True, True])
+    # scenario 0 has the w1 result only, scenario 1 the w2 result only
+    w1 = ResultArrays(np.array([2.0, 3.0]), np.array([2.0, 4.0]), yes, present=np.array([True, False]))
+    w2 = ResultArrays(np.array([5.0, 7.0]), np.array([3.0, 5.0]), yes, present=np.array([False, True]))
+    out = run_rule(_rule_contract(), RuleInputs(2, {("outcome", "w1"): w1, ("outcome", "w2"): w2}), a)
+    p1, p2 = out.periods
+
+    def money(x: Any) -> list[Decimal]:
+        return [Decimal(str(v)).quantize(Decimal("0.01")) for v in np.asarray(x).tolist()]
+
+    # scenario 0: p1 2 × 2 × 100 + 10 = 410, p2 pending (keeps 410); savings 2 × 2 × 150 = 600 kept
+    # scenario 1: p1 pending with nothing before (0), p2 7 × 5 × 100 + 10 = 3,510; savings 7 × 5 × 150 = 5,250
+    l1, l2 = p1.lines[0], p2.lines[0]
+    assert [l1.statuses(k) for k in (0, 1)] == [S.PAID, S.PENDING]
+    assert [l2.statuses(k) for k in (0, 1)] == [S.PENDING, S.PAID]
+    assert money(l1.amount) == [Decimal("410.00"), Decimal("0.00")] and money(l2.amount) == [Decimal("410.00"), Decimal("3510.00")]
+    assert money(l2.bonus) == [Decimal("10.00"), Decimal("10.00")] and money(l1.bonus) == [Decimal("10.00"), Decimal("0.00")]
+    assert money(l2.units) == [Decimal(4), Decimal(35)] and np.asarray(l2.participants).tolist() == [2.0, 5.0]
+    assert np.asarray(l2.verified).tolist() == [2.0, 7.0] and np.isnan(np.asarray(l1.verified)[1])
+    assert money(p1.due) == [Decimal("410.00"), Decimal("0.00")] and money(p2.due) == [Decimal("0.00"), Decimal("3510.00")]
+    sv1, sv2 = p1.savings[0], p2.savings[0]
+    assert money(sv1.amount) == [Decimal("600.00"), Decimal("0.00")] and np.asarray(sv1.counted).tolist() == [True, False]
+    assert money(sv2.amount) == [Decimal("600.00"), Decimal("5250.00")] and np.asarray(sv2.counted).tolist() == [True, True]
+    assert money(sv2.avoided_units) == [Decimal(4), Decimal(35)]
+    assert money(out.savings_total) == [Decimal("600.00"), Decimal("5250.00")]
+    assert np.asarray(out.final).tolist() == [False, True] and money(out.paid) == [Decimal("410.00"), Decimal("3510.00")]
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_a_savings_result_missing_in_a_later_scenario_keeps_the_earlier_saving(kind: str) -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    a = EXACT if kind == "exact" else FLOAT
+    yes = np.array([True, True])
+    w1 = ResultArrays(np.array([2.0, 3.0]), np.array([1.0, 1.0]), np.array([True, False]))
+    w2 = ResultArrays(np.array([5.0, 7.0]), np.array([1.0, 1.0]), yes, present=np.array([False, True]))
+    out = run_rule(_rule_contract(), RuleInputs(2, {("outcome", "w1"): w1, ("outcome", "w2"): w2}), a,
+                   savings_cap=False, investors=False)
+    p1, p2 = out.periods
+    # scenario 1's w1 grade does not allow payment: no saving counted, nothing paid
+    assert np.asarray(p1.savings[0].counted).tolist() == [True, False]
+    assert [float(x) for x in p1.savings[0].amount] == [300.0, 0.0]  # 2 × 1 × 150
+    assert [float(x) for x in p2.savings[0].amount] == [300.0, 1050.0]  # kept; 7 × 1 × 150
+    assert np.asarray(p2.savings[0].counted).tolist() == [True, True]
+    assert [float(x) for x in p2.savings_total] == [300.0, 1050.0]
+    assert p1.investor_shares == [] and out.investors == []
+
+
+def test_without_the_savings_cap_the_rule_says_what_would_have_been_paid() -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    c = contract(savings=[{"indicator": "outcome", "unit_cost": "50.00", "unit": "point", "source": "a tariff"}],
+                 caps={"payments_within_realised_savings": True})
+    w1 = ResultArrays(np.array([2.0]), np.array([1.0]), np.array([True]))
+    capped = run_rule(c, RuleInputs(1, {("outcome", "w1"): w1}), EXACT).periods[0]
+    assert capped.due[0] == Decimal("100.00") and [x.name for x in capped.caps] == ["realised_savings"]  # 2 × 50 saved
+    free = run_rule(c, RuleInputs(1, {("outcome", "w1"): w1}), EXACT, savings_cap=False).periods[0]
+    assert free.due[0] == Decimal("200.00") and free.caps == []  # 2 × 100, the savings cap left out
+    assert free.above_savings is None  # the contract caps payments at savings: no "above savings" flag
+
+
+def test_payments_above_savings_are_flagged_when_the_contract_does_not_cap_them() -> None:
+    c = contract(savings=[{"indicator": "outcome", "unit_cost": "50.00", "unit": "point", "source": "a tariff"}])
+    s = run(c, [res(c, "w1", 2), res(c, "w2", 1)])
+    # p1 pays 200 for 100 saved: flagged. p2: the saving falls to 50, nothing more is paid, still above.
+    assert [p.realised_savings for p in s.periods] == [eur("100.00"), eur("50.00")]
+    assert [n.code for n in s.notices].count("payments_above_savings") == 2
+    s = run(c, [res(c, "w1", 0.5), res(c, "w2", 0.5)])  # 50 paid for 25 saved, then the same
+    assert [n.code for n in s.notices].count("payments_above_savings") == 2
+    c = contract(savings=[{"indicator": "outcome", "unit_cost": "100.00", "unit": "point", "source": "a tariff"}])
+    s = run(c, [res(c, "w1", 2), res(c, "w2", 3)])  # paid exactly what is saved: not above
+    assert "payments_above_savings" not in [n.code for n in s.notices]
+
+
+def test_a_saving_is_counted_without_the_evidence_standard_only_when_the_contract_pays_so() -> None:
+    c = contract(savings=[{"indicator": "outcome", "unit_cost": "50.00", "unit": "point", "source": "a tariff"}],
+                 payments__pay_without_evidence_standard=True)
+    s = run(c, [res(c, "w1", 2, n=3, grade=G.DOES_NOT_MEET)], as_of=D(2026, 6, 30))
+    line = s.periods[0].savings[0]
+    assert line.counted and line.amount == eur("300.00") and line.avoided_units == Decimal(6)  # 2 × 3 × 50
+    c = contract(savings=[{"indicator": "outcome", "unit_cost": "50.00", "unit": "point", "source": "a tariff"}])
+    line = run(c, [res(c, "w1", 2, n=3, grade=G.DOES_NOT_MEET)], as_of=D(2026, 6, 30)).periods[0].savings[0]
+    assert not line.counted and line.amount == eur("0.00") and line.avoided_units == Decimal(0)
+    line = run(c, [res(c, "w1", -2, n=3)], as_of=D(2026, 6, 30)).periods[0].savings[0]
+    assert line.counted and line.amount == eur("0.00")  # a worse outcome saves nothing, never a negative saving
+
+
+def test_an_absolute_target_prices_the_count_itself() -> None:
+    c = contract(evaluation={"design": "absolute_target", "target": {"successes": 320, "out_of": 500},
+                             "follow_up_waves": [{"id": "w1", "months_after_enrolment": 12},
+                                                 {"id": "w2", "months_after_enrolment": 24}]},
+                 payments__pay_without_evidence_standard=True,
+                 payments__indicators=[{"indicator": "outcome", "price_per_unit": "10.00", "threshold": 320}],
+                 savings=[{"indicator": "outcome", "unit_cost": "4.00", "unit": "person", "source": "a tariff"}])
+    s = run(c, [res(c, "w1", 330, n=500, grade=G.MEETS)], as_of=D(2026, 6, 30))
+    p = s.periods[0]
+    # 330 people × 10 (not × the 500 followed); the grade can be no better than "does not meet" here
+    assert p.entitlements[0].status is S.PAID_WITHOUT_EVIDENCE_STANDARD and p.amount_due == eur("3300.00")
+    assert p.realised_savings == eur("1320.00") and p.savings[0].avoided_units == Decimal(330)  # 330 × 4
+
+
+def test_the_per_participant_cap_counts_the_most_participants_followed() -> None:
+    c = contract(caps={"per_participant": "150.00"})
+    s = run(c, [res(c, "w1", 5, n=4), res(c, "w2", 6, n=3)])
+    p1, p2 = s.periods
+    # p1: 5 × 4 × 100 = 2,000 against 4 × 150 = 600; p2: 6 × 3 × 100 = 1,800, the cap still 4 × 150
+    assert cap(p1, "per_participant").limit == eur("600.00") and p1.amount_due == eur("600.00")
+    assert cap(p2, "per_participant").limit == eur("600.00") and p2.amount_due == eur("0.00")
+
+
+# --- the two kinds of numbers the rule runs on --------------------------------------------------------
+
+
+def test_float_cents_round_half_away_from_zero_like_decimal() -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+
+    written = ["0.005", "-0.005", "0.015", "1.005", "2.675", "-2.675", "0.004", "0.3", "1234567.125", "0"]
+    want = [0.01, -0.01, 0.02, 1.01, 2.68, -2.68, 0.0, 0.3, 1234567.13, 0.0]
+    assert FLOAT.cents(np.array([float(x) for x in written])).tolist() == want
+    assert EXACT.cents(EXACT.array(written)).tolist() == [Decimal(str(w)).quantize(Decimal("0.01")) for w in want]
+    assert FLOAT.cents(np.array([0.1 * 3])).tolist() == [0.3]  # 0.30000000000000004 → 0.3
+    assert FLOAT.cents(np.array([0.0049999])).tolist() == [0.0]
+
+
+def test_the_arithmetic_of_each_kind() -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+
+    assert EXACT.exact and not FLOAT.exact
+    assert EXACT.const(0.1) == Decimal("0.1") and EXACT.const(3) == Decimal(3) and isinstance(EXACT.const(3), Decimal)
+    assert EXACT.const(Decimal("1.50")) == Decimal("1.50") and FLOAT.const(Decimal("1.50")) == 1.5
+    assert EXACT.zeros(2).tolist() == [Decimal(0), Decimal(0)] and FLOAT.zeros(2).tolist() == [0.0, 0.0]
+    assert EXACT.array([1, "0.1"]).tolist() == [Decimal(1), Decimal("0.1")] and EXACT.array([1]).dtype == object
+    assert FLOAT.array(["0.1", Decimal("2")]).tolist() == [0.1, 2.0]
+    assert EXACT.of_floats(np.array([0.1, 2.5])).tolist() == [Decimal("0.1"), Decimal("2.5")]
+    assert EXACT.of_floats(np.float64(2.5)).tolist() == Decimal("2.5")
+    assert EXACT.of_floats(np.array([1, 2])).tolist() == [Decimal("1.0"), Decimal("2.0")]
+    obj = EXACT.array(["1.25"])
+    assert EXACT.of_floats(obj) is obj
+    assert FLOAT.of_floats([1, 2]).dtype == np.float64 and FLOAT.of_counts([3]).tolist() == [3.0]
+    assert EXACT.of_counts(np.array([3.0, 4.0])).tolist() == [Decimal(3), Decimal(4)]
+    assert EXACT.of_counts(np.float64(5.0)).tolist() == Decimal(5) and EXACT.of_counts(np.float64(5.0)).dtype == object
+    assert EXACT.to_float(EXACT.array(["0.25"])).tolist() == [0.25]
+    # pro rata: exact, to the cent and adding up per scenario; floats, the plain proportion
+    shares = EXACT.pro_rata(EXACT.array(["0.07", "1.00"]), [Decimal("0.6"), Decimal("0.4")])
+    assert [x.tolist() for x in shares] == [[Decimal("0.04"), Decimal("0.60")], [Decimal("0.03"), Decimal("0.40")]]
+    assert [x.tolist() for x in FLOAT.pro_rata(np.array([10.0, 1.0]), [3, 1])] == [[7.5, 0.75], [2.5, 0.25]]
+    assert [x.tolist() for x in FLOAT.pro_rata(np.array([10.0]), [0, 0])] == [[0.0], [0.0]]
+    assert FLOAT.pro_rata(np.array([10.0]), []) == []
