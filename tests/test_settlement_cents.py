@@ -273,6 +273,7 @@ def test_a_cent_paid_to_the_investor_then_the_rest() -> None:
     assert p2.amount_due == eur("1.00")  # 101 × 0.01 − 0.01 already paid
     a = investor(s, "inv-a")
     assert a.repaid_principal == eur("1.00") and a.returns == eur("0.01") and a.received == eur("1.01")
+    assert a.multiple == pytest.approx(1.01) and a.loss == eur("0.00")
     assert a.flows == ((D(2025, 1, 1), eur("-1.00")), (D(2026, 1, 1), eur("0.01")), (D(2027, 1, 1), eur("1.00")))
 
 
@@ -354,7 +355,7 @@ def test_a_settlement_in_pounds_or_dollars_says_so_on_every_amount(currency: str
                        "per_participant": "1000.00", "investor_return": {"kind": "multiple", "value": 1.5}},
                  investments=[debt("inv-a", (D(2025, 1, 1), "2000.00"),
                                    guarantee={"guarantor": "guarantor", "share_of_principal": 0.5})])
-    s = run(c, [res(c, "w1", 3, n=4)])  # w2 never comes: pending, so the settlement is not final
+    s = run(c, [res(c, "w1", 3, n=4), res(c, "w2", 3, n=4)])
     p1 = s.periods[0]
     # 3 × 4 × 250 + 100 = 3,100; savings 3 × 4 × 300 = 3,600; per participant 4 × 1,000 = 4,000;
     # the multiple 1.5 × 2,000 = 3,000 binds: 2,000 principal and 1,000 return.
@@ -366,6 +367,7 @@ def test_a_settlement_in_pounds_or_dollars_says_so_on_every_amount(currency: str
     amounts = _all_money(s)
     assert len(amounts) > 25 and {m.currency for m in amounts} == {currency}
     assert s.currency == currency and str(s.total_paid) == f"3\u202f000.00 {currency}"
+    assert s.final and s.investors[0].loss == Money(Decimal("0.00"), currency)  # repaid: nothing lost, in {currency}
 
 
 @pytest.mark.parametrize("code", ["eur", "EURO", "XYZ", "Eur", ""])
@@ -456,6 +458,45 @@ def test_a_required_indicator_without_a_result_blocks_the_payment() -> None:
     assert line.status is S.REQUIREMENT_NOT_MET and line.amount == eur("0.00")
 
 
+def test_every_required_indicator_must_be_reached() -> None:
+    c = contract(payments__indicators=[{"indicator": "outcome", "price_per_unit": "100.00", "threshold": 2, "requires": [
+        {"indicator": "gate", "at_least": 50}, {"indicator": "outcome", "at_least": 3}]}])
+
+    def status(impact: float, gate: float) -> S:
+        s = run(c, [res(c, "w1", impact), res(c, "w1", gate, indicator="gate")], as_of=D(2026, 6, 30))
+        return s.periods[0].entitlements[0].status
+
+    assert status(3, 50) is S.PAID
+    assert status(3, 49) is S.REQUIREMENT_NOT_MET  # the first fails, the second holds
+    assert status(2.5, 50) is S.REQUIREMENT_NOT_MET  # the first holds, the second fails
+
+
+def test_a_not_estimable_result_prices_no_units() -> None:
+    c = contract()
+    line = run(c, [res(c, "w1", float("nan"), n=3)], as_of=D(2026, 6, 30)).periods[0].entitlements[0]
+    assert line.status is S.NOT_ESTIMABLE and line.priced_units == 0 and line.verified_impact is None
+    assert line.participants == 3 and line.amount == eur("0.00")
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_a_required_indicator_counts_only_where_its_result_exists(kind: str) -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    a = EXACT if kind == "exact" else FLOAT
+    c = _status_contract()
+    yes = np.array([True, True, True])
+    outcome = ResultArrays(np.array([3.0, 3.0, 3.0]), np.array([1.0, 1.0, 1.0]), yes)
+    # the gate (at least 50): reached where present (scenario 1), not reached (0), missing (2)
+    gate = ResultArrays(np.array([40.0, 60.0, 60.0]), np.array([1.0, 1.0, 1.0]), yes, present=np.array([True, True, False]))
+    out = run_rule(c, RuleInputs(3, {("outcome", "w1"): outcome, ("gate", "w1"): gate}), a, as_of=D(2026, 6, 30))
+    line = out.periods[0].lines[0]
+    assert [line.statuses(k) for k in range(3)] == [S.REQUIREMENT_NOT_MET, S.PAID, S.REQUIREMENT_NOT_MET]
+    assert [float(x) for x in out.periods[0].due] == [0.0, 300.0, 0.0]  # 3 × 1 × 100
+
+
 def test_pending_keeps_the_last_entitlement_and_the_settlement_is_not_final() -> None:
     c = contract()
     s = run(c, [res(c, "w1", 4, n=2)])  # 4 × 2 × 100 = 800 at p1; no w2 result
@@ -463,11 +504,14 @@ def test_pending_keeps_the_last_entitlement_and_the_settlement_is_not_final() ->
     assert p1.entitlements[0].status is S.PAID and p1.amount_due == eur("800.00")
     assert p2.entitlements[0].status is S.PENDING and p2.entitlements[0].amount == eur("800.00")
     assert p2.entitlements[0].verified_impact == 4 and p2.entitlements[0].participants == 2
+    assert (p2.entitlements[0].indicator, p2.entitlements[0].wave) == ("outcome", "w2")
+    assert p2.entitlements[0].result_hash == p1.entitlements[0].result_hash != None  # noqa: E711
     assert p2.amount_due == eur("0.00") and not s.final
     assert any(n.code == "pending_result" for n in s.notices)
     nothing = run(c, [])  # no result at all: pending everywhere, nothing known
     assert [e.status for p in nothing.periods for e in p.entitlements] == [S.PENDING, S.PENDING]
     assert nothing.periods[0].entitlements[0].verified_impact is None and nothing.total_paid == eur("0.00")
+    assert [(e.indicator, e.wave) for p in nothing.periods for e in p.entitlements] == [("outcome", "w1"), ("outcome", "w2")]
     assert EntitlementStatus("paid") is S.PAID and len(S) == 8
 
 
@@ -518,6 +562,7 @@ def test_a_co_payer_without_a_commitment_does_not_cap() -> None:
     ({"guarantor": "guarantor", "amount": "30000.00"}, "30000.00", "50000.00"),  # fixed: 30,000 of the 80,000 shortfall
     ({"guarantor": "guarantor", "share_of_principal": 0.25}, "25000.00", "55000.00"),  # 0.25 × 100,000
     ({"guarantor": "guarantor", "amount": "95000.00"}, "80000.00", "0.00"),  # at most the shortfall
+    ({"guarantor": "guarantor", "amount": "0.50"}, "0.50", "79999.50"),  # fifty cents, a flow like any other
 ])
 def test_a_guarantee_of_a_fixed_amount_or_a_share(guarantee: dict[str, Any], called: str, loss: str) -> None:
     c = contract(investments=[debt("inv-a", (D(2025, 1, 1), "100000.00"), guarantee=guarantee)])
@@ -606,7 +651,7 @@ def test_a_settlement_as_stored_hand_worked() -> None:
                  savings=[{"indicator": "outcome", "unit_cost": "120.00", "unit": "point", "source": "a tariff"}],
                  caps={"total_outcome_payments": "600.00"},
                  investments=[debt("inv-a", (D(2025, 1, 1), "1000.00"), instrument="equity", seniority="junior",
-                                   guarantee={"guarantor": "guarantor", "amount": "100.00"})])
+                                   guarantee={"guarantor": "guarantor", "amount": "30.00"})])
     s = run(c, [res(c, "w1", 2.5, n=2), res(c, "w2", 3, n=2)])
     p1, p2 = (p.to_dict() for p in s.periods)
     # p1: 2.5 × 2 × 100 + 50 = 550 (under the 600 cap); savings 2.5 × 2 × 120 = 600
@@ -624,16 +669,17 @@ def test_a_settlement_as_stored_hand_worked() -> None:
         "name": "total_outcome_payments", "label_fr": None, "label_en": None, "limit": "600.00", "room": "50.00",
         "reduction": "50.00"}
     assert (p2["gross"], p2["amount_due"], p2["cumulative_paid"]) == ("100.00", "50.00", "600.00")
-    # the equity investor: 600 of its 1,000 back, the guarantee pays 100 of the 400 missing
+    # the equity investor: 600 of its 1,000 back, the guarantee pays 30 of the 400 missing, dated after
+    # the last payment on the same day
     assert s.investors[0].to_dict() == {
         "investor": "inv-a", "instrument": "equity", "seniority": "junior", "invested": "1000.00",
-        "repaid_principal": "600.00", "returns": "0.00", "guarantee": "100.00", "guarantor": "guarantor",
-        "received": "700.00", "loss": "300.00", "multiple": 0.7, "irr": s.investors[0].irr, "final": True,
+        "repaid_principal": "600.00", "returns": "0.00", "guarantee": "30.00", "guarantor": "guarantor",
+        "received": "630.00", "loss": "370.00", "multiple": 0.63, "irr": s.investors[0].irr, "final": True,
         "flows": [{"date": "2025-01-01", "amount": "-1000.00"}, {"date": "2026-01-01", "amount": "550.00"},
-                  {"date": "2027-01-01", "amount": "50.00"}, {"date": "2027-01-01", "amount": "100.00"}]}
-    # IRR: −1,000 + 550 / (1 + r) + 150 / (1 + r)² = 0 over whole years
+                  {"date": "2027-01-01", "amount": "50.00"}, {"date": "2027-01-01", "amount": "30.00"}]}
+    # IRR: −1,000 + 550 / (1 + r) + 80 / (1 + r)² = 0 over whole years: 1 + r = (550 + √(550² + 320,000)) / 2,000
     r = s.investors[0].irr
-    assert r is not None and -1000 + 550 / (1 + r) + 150 / (1 + r) ** 2 == pytest.approx(0, abs=1e-6)
+    assert r == pytest.approx((550 + (550**2 + 4 * 1000 * 80) ** 0.5) / 2000 - 1, abs=1e-9)
     cap_line = s.periods[1].caps[0]
     assert (cap_line.label_fr, cap_line.label_en) == ("Plafond total des paiements aux résultats", "Total outcome-payment cap")
 
@@ -787,6 +833,8 @@ def test_results_of_another_contract_or_version_and_dates_before_the_start() -> 
     with pytest.raises(InvalidInputError) as e:
         run(c, [v2], contract_version=1)
     assert (e.value.code, e.value.path) == ("settlement.result_other_version", "results[0].contract_version")
+    assert e.value.en == "Result outcome/w1 was evaluated on contract version 2, not version 1."
+    assert e.value.fr == "Le résultat outcome/w1 a été évalué sur la version 2 du contrat, pas sur la version 1."
     assert e.value.hint_en == "Re-run the evaluation on the current version, or settle the version evaluated."
     assert e.value.hint_fr == "Relancez l'évaluation sur la version en vigueur, ou réglez la version évaluée."
     assert run(c, [v2]).total_paid == eur("100.00")  # without a version to check, any version is settled
@@ -799,6 +847,7 @@ def test_results_of_another_contract_or_version_and_dates_before_the_start() -> 
         run(c, [], as_of=D(2024, 12, 31))
     assert (e.value.code, e.value.path) == ("settlement.as_of_before_start", "as_of")
     assert e.value.en == "The settlement date (2024-12-31) is before the contract starts (2025-01-01)."
+    assert e.value.fr == "La date de règlement (2024-12-31) précède le début du contrat (2025-01-01)."
     assert (e.value.hint_en, e.value.hint_fr) == ("Choose a date after start_date.", "Choisissez une date après start_date.")
     on_start = run(c, [], as_of=D(2025, 1, 1))  # the first day is allowed: nothing is due yet
     assert on_start.periods == () and on_start.total_paid == eur("0.00") and not on_start.final
@@ -834,7 +883,7 @@ def test_a_result_present_in_some_scenarios_only(kind: str) -> None:
     yes = np.array([True, True])
     # scenario 0 has the w1 result only, scenario 1 the w2 result only
     w1 = ResultArrays(np.array([2.0, 3.0]), np.array([2.0, 4.0]), yes, present=np.array([True, False]))
-    w2 = ResultArrays(np.array([5.0, 7.0]), np.array([3.0, 5.0]), yes, present=np.array([False, True]))
+    w2 = ResultArrays(np.array([5.0, 7.0]), np.array([3.0, 5.0]), yes, present=np.array([False, True]), result_hash="h2")
     out = run_rule(_rule_contract(), RuleInputs(2, {("outcome", "w1"): w1, ("outcome", "w2"): w2}), a)
     p1, p2 = out.periods
 
@@ -846,6 +895,7 @@ def test_a_result_present_in_some_scenarios_only(kind: str) -> None:
     l1, l2 = p1.lines[0], p2.lines[0]
     assert [l1.statuses(k) for k in (0, 1)] == [S.PAID, S.PENDING]
     assert [l2.statuses(k) for k in (0, 1)] == [S.PENDING, S.PAID]
+    assert (l2.indicator, l2.wave, l2.result_hash) == ("outcome", "w2", "h2") and (l1.indicator, l1.wave) == ("outcome", "w1")
     assert money(l1.amount) == [Decimal("410.00"), Decimal("0.00")] and money(l2.amount) == [Decimal("410.00"), Decimal("3510.00")]
     assert money(l2.bonus) == [Decimal("10.00"), Decimal("10.00")] and money(l1.bonus) == [Decimal("10.00"), Decimal("0.00")]
     assert money(l2.units) == [Decimal(4), Decimal(35)] and np.asarray(l2.participants).tolist() == [2.0, 5.0]
@@ -982,10 +1032,106 @@ def test_the_arithmetic_of_each_kind() -> None:
     assert FLOAT.of_floats([1, 2]).dtype == np.float64 and FLOAT.of_counts([3]).tolist() == [3.0]
     assert EXACT.of_counts(np.array([3.0, 4.0])).tolist() == [Decimal(3), Decimal(4)]
     assert EXACT.of_counts(np.float64(5.0)).tolist() == Decimal(5) and EXACT.of_counts(np.float64(5.0)).dtype == object
-    assert EXACT.to_float(EXACT.array(["0.25"])).tolist() == [0.25]
+    assert EXACT.to_float(EXACT.array(["0.25"])).tolist() == [0.25] and EXACT.to_float(EXACT.array(["1"])).dtype == np.float64
+    assert FLOAT.array([1, 2]).dtype == np.float64 and FLOAT.of_counts([3]).dtype == np.float64
     # pro rata: exact, to the cent and adding up per scenario; floats, the plain proportion
     shares = EXACT.pro_rata(EXACT.array(["0.07", "1.00"]), [Decimal("0.6"), Decimal("0.4")])
     assert [x.tolist() for x in shares] == [[Decimal("0.04"), Decimal("0.60")], [Decimal("0.03"), Decimal("0.40")]]
     assert [x.tolist() for x in FLOAT.pro_rata(np.array([10.0, 1.0]), [3, 1])] == [[7.5, 0.75], [2.5, 0.25]]
     assert [x.tolist() for x in FLOAT.pro_rata(np.array([10.0]), [0, 0])] == [[0.0], [0.0]]
     assert FLOAT.pro_rata(np.array([10.0]), []) == []
+
+
+def _three_periods(**changes: Any) -> Contract:
+    return contract(evaluation={"design": "individual_rct",
+                                "follow_up_waves": [{"id": f"w{k}", "months_after_enrolment": 12 * k} for k in (1, 2, 3)]},
+                    payments__periods=[_period(f"p{k}", f"w{k}", D(2024 + k, 12, 31), D(2025 + k, 1, 1)) for k in (1, 2, 3)],
+                    **changes)
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_the_rule_shares_each_payment_between_payers_and_investors(kind: str) -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    a = EXACT if kind == "exact" else FLOAT
+    parties = copy.deepcopy(BASE["parties"])
+    parties[0]["payment_share"] = 0.6
+    parties.append({"id": "fund", "name": "Fund", "roles": ["outcome_payer"], "payment_share": 0.4})
+    c = _three_periods(parties=parties, investments=[debt("inv-a", (D(2025, 1, 1), "600000.00")),
+                                                     debt("inv-b", (D(2025, 1, 1), "400000.00"))])
+    one = np.array([True])
+
+    def r(v: float) -> ResultArrays:
+        return ResultArrays(np.array([v]), np.array([1.0]), one)
+
+    out = run_rule(c, RuleInputs(1, {("outcome", "w1"): r(5000), ("outcome", "w2"): r(12000),
+                                     ("outcome", "w3"): r(13000)}), a)
+    # p1 500,000: principal by what is outstanding (600,000 / 400,000). p2 700,000: the 300,000 and
+    # 200,000 left, then 200,000 of returns by capital. p3 100,000: no principal left, all returns.
+    want = [(500000, 300000, 200000), (700000, 420000, 280000), (100000, 60000, 40000)]
+    for p, (due, ia, ib) in zip(out.periods, want, strict=True):
+        assert float(p.due[0]) == due
+        assert [float(x[0]) for _, x in p.payer_shares] == [0.6 * due, 0.4 * due]
+        assert [pid for pid, _ in p.payer_shares] == ["payer", "fund"]
+        assert [float(x[0]) for x in p.investor_shares] == [ia, ib]
+    inv_a, inv_b = out.investors
+    assert [float(inv_a.repaid_principal[0]), float(inv_a.returns[0])] == [600000, 180000]
+    assert [float(inv_b.repaid_principal[0]), float(inv_b.returns[0])] == [400000, 120000]
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_the_rule_repays_principal_of_a_euro_in_both_arithmetics(kind: str) -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    a = EXACT if kind == "exact" else FLOAT
+    c = contract(payments__indicators=[{"indicator": "outcome", "price_per_unit": "0.01"}],
+                 investments=[debt("inv-a", (D(2025, 1, 1), "0.60")), debt("inv-b", (D(2025, 1, 1), "0.40"))])
+    # 50 × 1 × 0.01 = 0.50 against 1.00 of principal: 0.30 and 0.20
+    w1 = ResultArrays(np.array([50.0]), np.array([1.0]), np.array([True]))
+    out = run_rule(c, RuleInputs(1, {("outcome", "w1"): w1}), a, as_of=D(2026, 6, 30))
+    assert [round(float(x[0]), 2) for x in out.periods[0].investor_shares] == [0.30, 0.20]
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_a_grid_in_scenarios_below_and_above_its_first_step(kind: str) -> None:
+    import numpy as np
+
+    from temoin.settlement.arith import EXACT, FLOAT
+    from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
+
+    a = EXACT if kind == "exact" else FLOAT
+    c = contract(payments__indicators=[{"indicator": "outcome", "grid": GRID}])
+    w1 = ResultArrays(np.array([8.0, 10.0, 8.5]), np.array([1.0, 1.0, 1.0]), np.array([True, True, True]))
+    out = run_rule(c, RuleInputs(3, {("outcome", "w1"): w1}), a, as_of=D(2026, 6, 30))
+    line = out.periods[0].lines[0]
+    assert [float(x) for x in line.amount] == [0.0, 9600000.0, 4800000.0]
+    assert [line.statuses(k) for k in range(3)] == [S.BELOW_THRESHOLD, S.PAID, S.PAID]
+    assert [float(x) for x in out.periods[0].due] == [0.0, 9600000.0, 4800000.0]
+
+
+def test_rate_card_entitlements_are_cumulative_in_the_contracts_currency() -> None:
+    from temoin.settlement.payments import rate_card_entitlements
+
+    card = [{"outcome": "job", "label": _text("Job"), "price": "1500.00"},
+            {"outcome": "training", "label": _text("Training"), "price": "400.00"}]
+    c = contract(currency="GBP", payments__indicators=[], payments__rate_card=card)
+    got = rate_card_entitlements(c, [OutcomeClaim("bob", "job", "p2"), OutcomeClaim("ann", "training", "p1"),
+                                     OutcomeClaim("ann", "training", "p2")], ["p1", "p2"])
+    gbp = Decimal
+    assert got == {"p1": {"ann": Money(gbp("400.00"), "GBP")},
+                   "p2": {"ann": Money(gbp("400.00"), "GBP"), "bob": Money(gbp("1500.00"), "GBP")}}
+
+
+def test_an_investment_of_nothing_receives_nothing_and_has_no_multiple() -> None:
+    c = contract(investments=[debt("inv-a", (D(2025, 1, 1), "0.00")), debt("inv-b", (D(2025, 1, 1), "100.00"))])
+    s = run(c, [res(c, "w1", 2), res(c, "w2", 2)])  # 200: 100 of principal to B, then 100 of returns, all to B
+    a, b = investor(s, "inv-a"), investor(s, "inv-b")
+    assert a.received == eur("0.00") and a.multiple is None and a.irr is None and a.loss == eur("0.00")
+    assert (b.repaid_principal, b.returns, b.multiple) == (eur("100.00"), eur("100.00"), 2.0)
+    assert b.irr == pytest.approx(1.0)  # −100 then +200 a year later
