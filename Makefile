@@ -50,9 +50,14 @@ lint: venv
 # another module, add it to MUTATE and the tests that check it to MUTATION_TESTS. It runs in a copy
 # of the project under $(MUTATION_DIR) (the configuration written there from these two lists), then
 # prints the surviving mutants; `cd $(MUTATION_DIR) && ../../$(VENV)/bin/mutmut show NAME` shows one.
-MUTATE := src/temoin/evaluation/estimators/vcov.py src/temoin/evaluation/estimators/cr2.py
+MUTATE := src/temoin/evaluation/estimators/vcov.py src/temoin/evaluation/estimators/cr2.py \
+	src/temoin/money.py src/temoin/settlement/rule.py src/temoin/settlement/arith.py \
+	src/temoin/settlement/caps.py src/temoin/settlement/payments.py src/temoin/settlement/investors.py \
+	src/temoin/settlement/savings.py src/temoin/settlement/inputs.py
 MUTATION_TESTS := tests/test_estimators_cr2.py tests/test_estimators_cr2_scale.py \
-	tests/test_estimators_statsmodels.py tests/test_estimators_errors.py
+	tests/test_estimators_statsmodels.py tests/test_estimators_errors.py \
+	tests/test_money.py tests/test_settlement_cents.py tests/test_settlement_rules.py \
+	tests/test_settlement_golden.py tests/test_settlement_previous_release.py tests/test_real_deals.py
 MUTATION_DIR := build/mutation
 
 mutation: venv
