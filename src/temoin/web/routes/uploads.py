@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from temoin.errors import InvalidInputError, NotFoundError
 from temoin.evaluation.cohort_file import OPTIONAL, CohortFileError
+from temoin.i18n import Translator
 from temoin.services import evaluations
 from temoin.services.contracts import get_contract
 from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
@@ -87,8 +88,10 @@ async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request
     try:
         result = _import(ctx, contract_id, _present(upload), wave)
     except CohortFileError as exc:
-        return _data_page(ctx, contract_id, status=422, error=exc, rows=[e.to_dict(ctx.lang) for e in exc.errors],  # type: ignore[arg-type]
-                          kind=kind)
+        words = Translator(ctx.lang)
+        rows = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)} for e in exc.errors]
+        return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
+                          hint=words.error_hint(exc), rows=rows, kind=kind)
     return _data_page(ctx, contract_id, result=result, kind=kind)
 
 
