@@ -248,3 +248,12 @@ def test_the_command_line_shows_labels_and_french_notes(tmp_path: Path) -> None:
     assert "2 ligne(s) exclue(s) pour valeurs manquantes" in out.output
     assert not RAW_CODES.search(out.output) and not ENGLISH_CODES.search(out.output)
     assert "row(s) dropped" not in out.output  # a note shows the reader's language only
+
+
+def test_the_docstring_examples_of_the_words_module_run() -> None:
+    import doctest
+
+    import temoin.evaluation.text as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
