@@ -14,10 +14,13 @@ from temoin.errors import ConflictError
 from temoin.evaluation.cohort_file import CohortFileError
 from temoin.evaluation.result import EvidenceGrade
 from temoin.examples import example_path
+from temoin.i18n import Translator
 from temoin.services import evaluations as ev
 from temoin.services.contracts import import_contract
 from temoin.settings import Settings
 from temoin.store import downgrade, ledger, migrate, session_scope
+
+FR, EN = Translator("fr"), Translator("en")
 
 SETTINGS = Settings()  # as an entry point would pass them
 
@@ -76,7 +79,8 @@ def test_end_to_end_with_audit_trail(engine: Engine, tmp_path: Path) -> None:
     from statsmodels.stats.multitest import multipletests
 
     holm = multipletests([r.effect.p_value, other.effect.p_value], method="holm")[1]
-    assert f"adjusted p (holm, 2 outcomes) = {holm[0]:.4g}" in r.effect.notes[-1]
+    assert EN.render(r.effect.notes[-1]) == f"Adjusted p (Holm adjustment, 2 outcomes) = {holm[0]:.4g}"
+    assert FR.render(r.effect.notes[-1]).startswith("p ajustée (correction de Holm, 2 résultats) = ")
     # nothing stored identifies anyone: no operator identifier in any table
     with engine.connect() as conn:
         dump = " ".join(str(row) for t in ("cohort_participants", "cohort_outcomes", "audit_ledger")
@@ -94,7 +98,9 @@ def test_import_is_all_or_nothing_with_a_row_report(sqlite_engine: Engine, tmp_p
         ev.import_participants(sqlite_engine, C, path, settings=SETTINGS)
     rows = {(e.row, e.column) for e in exc.value.errors}
     assert rows == {(5, "risk_level"), (9, "age")}
-    assert "ligne 5" in exc.value.render("fr") and "row 9" in exc.value.render("en")
+    said_fr, said_en = FR.error(exc.value), EN.error(exc.value)
+    assert "risk_level (ligne 5): 'extreme' : valeur hors liste" in said_fr and "age (ligne 9): valeur manquante" in said_fr
+    assert "age (line 9): missing value" in said_en and "rien n'a été enregistré" in said_fr
     with session_scope(sqlite_engine) as s:
         assert ev.participants_frame(s, C).empty
     assert _events(sqlite_engine) == ["contract.version_created"]

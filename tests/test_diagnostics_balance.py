@@ -9,6 +9,9 @@ import statsmodels.api as sm
 from statsmodels.stats.meta_analysis import effectsize_smd
 
 from temoin.evaluation.diagnostics import baseline_balance, cox_index, hedges_g, wwc_band
+from temoin.i18n import Translator
+
+EN = Translator("en")
 
 
 def test_hedges_g_matches_statsmodels_bias_corrected_smd() -> None:
@@ -55,7 +58,7 @@ def test_joint_test_matches_statsmodels_f_test() -> None:
 
 def test_clear_imbalance_fails_and_adjustment_is_recognised() -> None:
     bad = baseline_balance(_frame(0.5), attributes=ATTRS)
-    assert not bad.equivalent and bad.verdict.level == "fail" and "age" in bad.verdict.en
+    assert not bad.equivalent and bad.verdict.level == "fail" and "age" in EN.render(bad.verdict.message)
     row = next(r for r in baseline_balance(_frame(0.1), attributes=ATTRS, adjusted_for=["age"]).rows if r.variable == "age")
     assert row.band == "needs_adjustment" and row.ok
 
@@ -64,7 +67,7 @@ def test_missing_values_are_reported_not_hidden() -> None:
     df = _frame(0.0)
     df.loc[:4, "age"] = np.nan
     rep = baseline_balance(df, attributes=ATTRS)
-    assert rep.dropped_missing == 5 and any("missing" in n for n in rep.notes)
+    assert rep.dropped_missing == 5 and any("missing" in EN.render(n) for n in rep.notes)
 
 
 def test_missing_column_is_a_clear_error() -> None:

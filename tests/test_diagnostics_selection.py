@@ -25,7 +25,7 @@ def test_synthetic_aemo_cohort_is_representative() -> None:
     coh = synthetic_cohort("aemo-renforcee", seed=5)
     margins = [(m.attribute, m.source, m.shares) for m in c.population.reference_margins]
     for r in representativeness(coh.enrolled, margins):
-        assert r.verdict.level == "ok", r.verdict.en
+        assert r.verdict.level == "ok", r.verdict.message
 
 
 def _difficulty(name: str) -> dict[str, list[str]]:

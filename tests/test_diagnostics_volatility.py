@@ -14,6 +14,9 @@ from temoin.evaluation.diagnostics import (
     volatility,
 )
 from temoin.evaluation.result import EvidenceGrade
+from temoin.i18n import Translator
+
+FR, EN = Translator("fr"), Translator("en")
 
 
 def test_lee_bounds_hand_worked() -> None:
@@ -44,8 +47,9 @@ def test_sensitivity_tipping_point() -> None:
 def test_volatility_proposes_alternatives_only_when_needed() -> None:
     assert not volatility([], data_source="survey").too_volatile
     v = volatility(["m24"], data_source="survey")
-    assert v.too_volatile and "administrative" in v.alternatives_en[0] and len(v.alternatives_en) == 3
-    assert len(volatility(["m24"], data_source="administrative").alternatives_en) == 2
+    assert v.too_volatile and "administrative" in EN.render(v.alternatives[0]) and len(v.alternatives) == 3
+    assert "administratives" in FR.render(v.alternatives[0])
+    assert len(volatility(["m24"], data_source="administrative").alternatives) == 2
 
 
 LOW = attrition(wave="m12", indicator="x", randomised=(400, 400), followed=(380, 378), boundary="cautious")
@@ -55,9 +59,9 @@ HIGH = attrition(wave="m24", indicator="x", randomised=(400, 400), followed=(360
 def test_grade_rules() -> None:
     assert evidence_grade(design=Design.STRATIFIED_RCT, attrition=LOW).grade is EvidenceGrade.MEETS
     g = evidence_grade(design=Design.STRATIFIED_RCT, attrition=HIGH)
-    assert g.grade is EvidenceGrade.DOES_NOT_MEET and any("attrition" in r for r in g.reasons_en)
+    assert g.grade is EvidenceGrade.DOES_NOT_MEET and any("attrition" in EN.render(r) for r in g.reasons)
     assert evidence_grade(design=Design.ABSOLUTE_TARGET, attrition=None).grade is EvidenceGrade.DOES_NOT_MEET
     assert evidence_grade(design=Design.BENCHMARK, attrition=None).grade is EvidenceGrade.MEETS_WITH_RESERVATIONS
     amended = evidence_grade(design=Design.INDIVIDUAL_RCT, attrition=LOW, amended=True)
-    assert amended.grade is EvidenceGrade.MEETS_WITH_RESERVATIONS and "amended" in " ".join(amended.reasons_en)
-    assert all(" / " in r for r in amended.reasons())
+    assert amended.grade is EvidenceGrade.MEETS_WITH_RESERVATIONS and "amended" in " ".join(map(EN.render, amended.reasons))
+    assert "modifié après son verrouillage" in " ".join(map(FR.render, amended.reasons))

@@ -15,6 +15,9 @@ from temoin.evaluation.estimators._design import prepare
 from temoin.evaluation.estimators.linear import build_design
 from temoin.evaluation.estimators.ols import fit_ols
 from temoin.evaluation.estimators.vcov import _cr2, bell_mccaffrey_df
+from temoin.i18n import Translator
+
+EN = Translator("en")
 
 
 def _direct_cr2(
@@ -102,5 +105,5 @@ def test_cluster_given_with_hc_type_switches_to_cluster_type_and_says_so() -> No
     df = _data(5, g=12, n=200)
     r = estimate_effect(df, "y", "t", cluster="c")  # default se="HC2"
     assert r.se_type == "CR2"
-    assert any("CR2" in note for note in r.notes)
+    assert any("CR2" in EN.render(note) for note in r.notes)
     assert r.n_clusters == 12

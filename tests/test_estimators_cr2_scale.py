@@ -25,6 +25,18 @@ from temoin.evaluation.estimators.batch import batch_effects
 from temoin.evaluation.estimators.linear import build_design
 from temoin.evaluation.estimators.ols import OLSFit, fit_ols
 from temoin.evaluation.estimators.vcov import cr2_parts, vcov
+from temoin.i18n import Translator
+
+FR, EN = Translator("fr"), Translator("en")
+
+
+def _fr_number(x: float) -> str:
+    """``x`` to three significant digits, written as in French (decimal comma, minus sign)."""
+    return f"{x:.3g}".replace(".", ",").replace("-", "\u2212")
+
+
+def _en_number(x: float) -> str:
+    return f"{x:.3g}".replace("-", "\u2212")
 
 Arr = np.ndarray
 
@@ -237,12 +249,12 @@ def test_negative_intra_cluster_correlation_is_set_to_zero_and_said() -> None:
     _, df_bm, _ = _dense(x, df["y"].to_numpy(), cl, None, 1, "independent")
     r = estimate_effect(df, "y", "t", ["x1"], cluster="c", se="CR2")
     assert r.df == pytest.approx(df_bm, rel=1e-9) and r.df_method == "imbens_kolesar"
-    assert (
-        f"Corrélation intra-grappe des résidus estimée négative ({icc:.3g}) : le modèle de travail "
-        "d'Imbens–Kolesár la fixe à 0, ses degrés de liberté sont ceux de Bell–McCaffrey. / "
-        f"The residuals' estimated intra-cluster correlation is negative ({icc:.3g}): the "
-        "Imbens–Kolesár working model sets it to 0, so its degrees of freedom are Bell–McCaffrey's."
-    ) in r.notes
+    assert [FR.render(n) for n in r.notes] == [
+        f"Corrélation intra-grappe des résidus estimée négative ({_fr_number(icc)}) : le modèle de travail "
+        "d'Imbens–Kolesár la fixe à 0, ses degrés de liberté sont ceux de Bell–McCaffrey."]
+    assert [EN.render(n) for n in r.notes] == [
+        f"The residuals' estimated intra-cluster correlation is negative ({_en_number(icc)}): the "
+        "Imbens–Kolesár working model sets it to 0, so its degrees of freedom are Bell–McCaffrey's."]
 
 
 def test_correlation_of_one_or_more_takes_errors_fully_correlated_within_clusters() -> None:
@@ -258,12 +270,12 @@ def test_correlation_of_one_or_more_takes_errors_fully_correlated_within_cluster
     _, df_full, _ = _dense(x, df["y"].to_numpy(), cl, None, 1, "fully")
     got = vcov(fit, "CR2", cluster=codes, n_clusters=g)
     assert got.df == pytest.approx(df_full, rel=1e-8)
-    assert got.notes == (
-        f"Corrélation intra-grappe des résidus estimée à {icc:.3g} (1 ou plus) : le modèle de travail "
-        "d'Imbens–Kolesár prend des erreurs entièrement corrélées dans chaque grappe. / "
-        f"The residuals' estimated intra-cluster correlation is {icc:.3g} (1 or more): the "
-        "Imbens–Kolesár working model takes errors fully correlated within each cluster.",
-    )
+    assert [FR.render(n) for n in got.notes] == [
+        f"Corrélation intra-grappe des résidus estimée à {_fr_number(icc)} (1 ou plus) : le modèle de travail "
+        "d'Imbens–Kolesár prend des erreurs entièrement corrélées dans chaque grappe."]
+    assert [EN.render(n) for n in got.notes] == [
+        f"The residuals' estimated intra-cluster correlation is {_en_number(icc)} (1 or more): the "
+        "Imbens–Kolesár working model takes errors fully correlated within each cluster."]
     # the limit of the finite-ρ formula
     parts = cr2_parts(fit, codes, g, 1)
     assert float(cr2_module.bell_mccaffrey_df(parts, 1e9)) == pytest.approx(df_full, rel=1e-6)
@@ -292,8 +304,8 @@ def test_refusals_name_the_field_the_value_and_what_to_do() -> None:
           "Choisissez parmi classical, HC0, HC1, HC2, HC3, CR0, CR1, CR2.",
           "Choose among classical, HC0, HC1, HC2, HC3, CR0, CR1, CR2.")),
         (lambda: vcov(fit, "CR1"),
-         ("evaluation.cluster_needed", "cluster", "L'erreur type CR1 demande une colonne de grappes.",
-          "Standard error CR1 needs a cluster column.",
+         ("evaluation.cluster_needed", "cluster", "L'erreur type par grappe CR1 demande une colonne de grappes.",
+          "The cluster-robust standard error CR1 needs a cluster column.",
           "Indiquez la colonne des grappes, ou choisissez une erreur type HC.",
           "Give the cluster column, or choose an HC standard error.")),
     ]
@@ -307,15 +319,16 @@ def test_refusals_name_the_field_the_value_and_what_to_do() -> None:
     for se in ("HC2", "HC3"):
         cases.append((lambda se=se: vcov(fit_b, se),  # type: ignore[misc]
                       ("evaluation.leverage_one", "se",
-                       f"Une observation a un levier de 1 : l'erreur type {se} n'est pas définie.",
-                       f"An observation has leverage 1: standard error {se} is undefined.",
+                       f"Une observation a un levier de 1 : l'erreur type robuste {se} n'est pas définie.",
+                       f"An observation has leverage 1: the robust standard error {se} is undefined.",
                        "Une strate ou une covariable isole une seule observation ; regroupez les strates ou utilisez HC1.",
                        "A block or covariate isolates a single observation; merge blocks or use HC1.")))
     for call, expected in cases:
         with pytest.raises(InvalidInputError) as err:
             call()
         e = err.value
-        assert (e.code, e.path, e.fr, e.en, e.hint_fr, e.hint_en) == expected
+        said = (FR.error_message(e), EN.error_message(e), FR.error_hint(e), EN.error_hint(e))
+        assert (e.code, e.path, *said) == expected
     assert np.isfinite(vcov(fit_b, "HC1").matrix).all()  # HC1 needs no leverage
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation import estimate_effect
+from temoin.i18n import Translator
+
+FR, EN = Translator("fr"), Translator("en")
 
 
 @pytest.fixture
@@ -25,10 +30,23 @@ def df() -> pd.DataFrame:
     )
 
 
-def _err(excinfo: pytest.ExceptionInfo[InvalidInputError]) -> InvalidInputError:
+@dataclass(frozen=True)
+class Said:
+    """An error as each reader reads it."""
+
+    code: str
+    fr: str
+    en: str
+    hint_fr: str | None
+    hint_en: str | None
+
+
+def _err(excinfo: pytest.ExceptionInfo[InvalidInputError]) -> Said:
     e = excinfo.value
-    assert e.fr and e.en and e.fr != e.en
-    return e
+    said = Said(e.code, FR.error_message(e), EN.error_message(e), FR.error_hint(e), EN.error_hint(e))
+    assert said.fr and said.en and said.fr != said.en
+    assert "label:" not in said.fr + said.en  # every code is shown by its label
+    return said
 
 
 def test_missing_column_is_named_with_the_available_ones(df: pd.DataFrame) -> None:
@@ -44,7 +62,7 @@ def test_non_binary_treatment_lists_values(df: pd.DataFrame) -> None:
     with pytest.raises(InvalidInputError) as ei:
         estimate_effect(df, "y", "t")
     assert _err(ei).code == "evaluation.treatment_not_binary"
-    assert "2" in ei.value.en
+    assert "2" in _err(ei).en
 
 
 def test_text_treatment_is_refused_by_name(df: pd.DataFrame) -> None:
@@ -78,7 +96,8 @@ def test_missing_values_refused_by_default_and_dropped_only_when_asked(df: pd.Da
     assert "x (3)" in e.en and "y (1)" in e.en
     r = estimate_effect(df, "y", "t", ["x"], missing="drop")
     assert r.n_treated + r.n_control == 116
-    assert any("4 row(s) dropped" in n for n in r.notes)
+    assert any("4 row(s) dropped" in EN.render(n) for n in r.notes)
+    assert any("4 ligne(s) exclue(s)" in FR.render(n) for n in r.notes)
     ref = estimate_effect(df.dropna(), "y", "t", ["x"])
     assert r.estimate == pytest.approx(ref.estimate, rel=1e-12)
 
@@ -137,4 +156,4 @@ def test_text_covariate_says_how_to_code_it(df: pd.DataFrame) -> None:
 def test_error_renders_in_french(df: pd.DataFrame) -> None:
     with pytest.raises(InvalidInputError) as ei:
         estimate_effect(df, "y", "traitement")
-    assert "Colonne(s) absente(s)" in ei.value.render("fr")
+    assert "Colonne(s) absente(s)" in FR.error(ei.value)

@@ -13,6 +13,9 @@ from temoin.errors import InvalidInputError
 from temoin.evaluation import estimate_effect
 from temoin.evaluation.estimators._subsets import SubsetSampler, _direct
 from temoin.evaluation.estimators.ri import randomization_inference
+from temoin.i18n import Translator
+
+EN = Translator("en")
 
 
 def test_p_value_converges_to_the_exact_enumerated_p_value() -> None:
@@ -112,7 +115,7 @@ def test_a_real_effect_gives_the_smallest_p_value_and_is_reported_by_estimate_ef
     df = pd.DataFrame({"y": rng.normal(size=n) + 1.0 * t, "t": t, "x": rng.normal(size=n)})
     r = estimate_effect(df, "y", "t", ["x"], ri_permutations=999, seed=3)
     assert r.ri_p_value == pytest.approx(1 / 1000)
-    assert any("Randomisation inference" in note for note in r.notes)
+    assert any("Randomisation inference" in EN.render(note) for note in r.notes)
 
 
 def test_cluster_ri_refuses_individual_assignment() -> None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-__all__ = ["Amount", "Msg", "Points", "Share"]
+__all__ = ["Amount", "Msg", "Number", "Points", "Share"]
 
 
 class Amount:
@@ -46,6 +46,11 @@ class Amount:
 
     def __str__(self) -> str:
         return f"{self.value} {self.currency}"
+
+
+class Number(Decimal):
+    """A number shown with the digits it holds, the reader's way (``Number("0.0123")``: 0,0123 in
+    French): a rounded statistic (a p-value to four significant digits), kept exact through storage."""
 
 
 class Share(float):
@@ -98,6 +103,8 @@ def _restore(value: Any) -> Any:
             return Share(value["$share"])
         if "$points" in value:
             return Points(value["$points"])
+        if "$number" in value:
+            return Number(value["$number"])
     if isinstance(value, list):
         return [_restore(v) for v in value]
     return value
@@ -112,6 +119,8 @@ def _jsonable(value: Any) -> Any:
         return {"$share": float(value)}
     if isinstance(value, Points):
         return {"$points": float(value)}
+    if isinstance(value, Number):
+        return {"$number": str(value)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from temoin.cli._common import console, engine, handle_errors, print_json, settings, t
+from temoin.cli._common import console, engine, handle_errors, lang, print_json, settings, t
+
+if TYPE_CHECKING:
+    from temoin.i18n import Translator
+
+
+def _words() -> Translator:
+    """The reader's translator (imported when a command runs: ``temoin --help`` stays fast)."""
+    from temoin.i18n import Translator
+
+    return Translator(lang())
 
 
 def register(app: typer.Typer) -> None:
@@ -51,8 +62,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(res)
             return
-        console.print(t(f"Randomisation {res['method']} : {res['n_treated']} sur {res['n']} dans le programme.",
-                        f"{res['method']} randomisation: {res['n_treated']} of {res['n']} in the programme."))
+        method = _words().label("randomisation_method", res["method"])
+        console.print(t(f"{method.capitalize()} : {res['n_treated']} sur {res['n']} dans le programme.",
+                        f"{method.capitalize()}: {res['n_treated']} of {res['n']} in the programme."))
         console.print(t(f"Graine {res['seed']} · liste sha256 {res['list_hash']}", f"Seed {res['seed']} · list sha256 {res['list_hash']}"))
 
     @cohort.command("generate")
@@ -100,10 +112,12 @@ def register(app: typer.Typer) -> None:
         if not st.locked:
             console.print(t("Plan non verrouillé.", "Plan not locked."))
             return
-        console.print(t(f"Plan verrouillé le {st.locked_at} ; en vigueur : {st.plan_hash}",
-                        f"Plan locked on {st.locked_at}; in force: {st.plan_hash}"))
+        words = _words()
+        locked = words.datetime(st.locked_at)
+        console.print(t(f"Plan verrouillé le {locked} ; en vigueur : {st.plan_hash}",
+                        f"Plan locked on {locked}; in force: {st.plan_hash}"))
         for a in st.amendments:
-            console.print(f"  {t('amendement', 'amendment')} {a.label()}")
+            console.print(f"  {words.label('plan_record_kind', 'amendment')} {words.render(a.label())}")
 
     @app.command("diagnose")
     @handle_errors
@@ -119,20 +133,26 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(rep.to_dict())
             return
-        table = Table(title=t(f"Diagnostic : {rep.sims} essais simulés de {rep.n} personnes ({rep.indicator})",
-                              f"Diagnosis: {rep.sims} simulated trials of {rep.n} people ({rep.indicator})"))
+        from temoin.evaluation.text import significant
+
+        words = _words()
+        trials, people = words.number(rep.sims), words.number(rep.n)
+        table = Table(title=t(f"Diagnostic : {trials} essais simulés de {people} personnes ({rep.indicator})",
+                              f"Diagnosis: {trials} simulated trials of {people} people ({rep.indicator})"))
         for col in (t("effet vrai", "true effect"), t("puissance", "power"), t("biais", "bias"), t("couverture IC", "CI coverage"),
                     t("payé", "paid"), t("non payé", "unpaid"), t("paiement moyen", "mean payment"), "p5–p95"):
             table.add_column(col)
         for e in rep.effects:
             q = e.payment_quantiles
-            table.add_row(f"{e.true_effect:g}", f"{e.power:.1%}", f"{e.bias:+.3g}", f"{e.coverage:.1%}", f"{e.p_paid:.1%}",
-                          f"{e.p_unpaid:.1%}", f"{e.payment_mean:,.0f}", f"{q['p5']:,.0f} – {q['p95']:,.0f}")
+            table.add_row(words.number(significant(e.true_effect, 6)), words.share(e.power), words.number(significant(e.bias, 3)),
+                          words.share(e.coverage), words.share(e.p_paid), words.share(e.p_unpaid),
+                          words.number(e.payment_mean, 0), f"{words.number(q['p5'], 0)} – {words.number(q['p95'], 0)}")
         console.print(table)
         if rep.wrongful_payment is not None:
-            console.print(t(f"Probabilité de payer alors que l'effet vrai est nul : {rep.wrongful_payment:.2%}.",
-                            f"Probability of paying when the true effect is zero: {rep.wrongful_payment:.2%}."))
-        console.print(t("Hypothèses : ", "Assumptions: ") + "; ".join(rep.assumptions))
+            wrongful = words.share(rep.wrongful_payment, 2)
+            console.print(t(f"Probabilité de payer alors que l'effet vrai est nul : {wrongful}.",
+                            f"Probability of paying when the true effect is zero: {wrongful}."))
+        console.print(t("Hypothèses : ", "Assumptions: ") + "; ".join(words.render(a) for a in rep.assumptions))
 
     @app.command("power")
     @handle_errors
@@ -179,7 +199,7 @@ def register(app: typer.Typer) -> None:
                     hint_en=f"For other assumptions, without the contract: {command}{allocation_en}; "
                     "or change the contract (temoin plan amend).",
                 )
-            d = rep.to_dict()
+            d: dict[str, Any] = rep.to_dict()
             expected = rep.effect
         else:
             if n is None or effect is None or sd is None:
@@ -197,11 +217,18 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(d)
             return
-        console.print(t(f"Puissance pour un effet de {d['effect']:g} avec {d['n']} personnes : {d['power']:.1%}",
-                        f"Power for an effect of {d['effect']:g} with {d['n']} people: {d['power']:.1%}"))
-        console.print(t(f"Effet minimal détectable (80 %) : {d['mde']:.4g}", f"Minimum detectable effect (80%): {d['mde']:.4g}"))
+        from temoin.evaluation.text import significant
+
+        words = _words()
+        eff, people = words.number(significant(float(d["effect"]), 6)), words.number(int(d["n"]))
+        pw = words.share(float(d["power"]))
+        console.print(t(f"Puissance pour un effet de {eff} avec {people} personnes : {pw}",
+                        f"Power for an effect of {eff} with {people} people: {pw}"))
+        mde_text = words.number(significant(float(d["mde"]), 4))
+        console.print(t(f"Effet minimal détectable (80 %) : {mde_text}", f"Minimum detectable effect (80%): {mde_text}"))
         if d.get("n_for_80"):
-            console.print(t(f"Effectif pour 80 % de puissance : {d['n_for_80']}", f"Sample size for 80% power: {d['n_for_80']}"))
+            n80 = words.number(int(d["n_for_80"]))
+            console.print(t(f"Effectif pour 80 % de puissance : {n80}", f"Sample size for 80% power: {n80}"))
         elif expected <= 0:
             console.print(t("Effectif pour 80 % de puissance : sans objet (effet attendu nul ou négatif)",
                             "Sample size for 80% power: not applicable (expected effect zero or negative)"))

@@ -61,41 +61,45 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _num(value: Any, spec: str) -> str:
-    """A number, or "non estimable" / "not estimable" where it is NaN or missing (never an empty cell)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("non estimable", "not estimable")
-    return format(value, spec)
+def _num(words: Any, value: Any, digits: int = 6) -> str:
+    """A number to ``digits`` significant digits in the reader's format, or "not estimable" where it
+    is NaN or missing (never an empty cell)."""
+    from temoin.evaluation.text import significant
+
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return str(words("not estimable"))
+    return str(words.number(significant(float(value), digits)))
 
 
 def _print_estimate(d: dict[str, Any]) -> None:
+    from temoin.evaluation.text import say, text_from_stored
+    from temoin.i18n import Translator
+
+    words = Translator(lang())
     table = Table(title=t("Estimation de l'effet", "Effect estimate"), show_header=False)
-    missing = _num(None, "")
-    low, high = _num(d["ci_low"], ".6g"), _num(d["ci_high"], ".6g")
+    missing = _num(words, None)
+    low, high = _num(words, d["ci_low"]), _num(words, d["ci_high"])
     interval = missing if missing in (low, high) else f"[{low} ; {high}]"
-    method = d["method"] + (f" ({d['estimand']})" if d.get("estimand") else "")
+    method = words.label("estimator", d["method"]) + (f" ({words.label('estimand', d['estimand'])})" if d.get("estimand") else "")
+    level = words.share(1 - d["alpha"], 0)
     rows = [
         (t("Méthode", "Method"), method),
-        (t("Effet estimé", "Estimated effect"), _num(d["estimate"], ".6g")),
-        (t("Erreur type", "Standard error"), f"{_num(d['std_error'], '.6g')} ({d['se_type']})"),
-        (
-            t(f"Intervalle de confiance à {1 - d['alpha']:.0%}", f"{1 - d['alpha']:.0%} confidence interval"),
-            interval,
-        ),
-        (t("p-valeur", "p-value"), _num(d["p_value"], ".4g")),
-        (t("Degrés de liberté", "Degrees of freedom"), _num(d["df"], ".4g")),
-        (t("Programme / témoin", "Programme / control"), f"{d['n_treated']} / {d['n_control']}"),
+        (t("Effet estimé", "Estimated effect"), _num(words, d["estimate"])),
+        (t("Erreur type", "Standard error"), f"{_num(words, d['std_error'])} ({words.label('se_type', d['se_type'])})"),
+        (t(f"Intervalle de confiance à {level}", f"{level} confidence interval"), interval),
+        (t("p-valeur", "p-value"), _num(words, d["p_value"], 4)),
+        (t("Degrés de liberté", "Degrees of freedom"), _num(words, d["df"], 4)),
+        (t("Programme / témoin", "Programme / control"), f"{words.number(d['n_treated'])} / {words.number(d['n_control'])}"),
     ]
     if d.get("n_clusters"):
-        rows.append((t("Grappes", "Clusters"), str(d["n_clusters"])))
+        rows.append((t("Grappes", "Clusters"), words.number(d["n_clusters"])))
     if d.get("ri_p_value") is not None:
-        rows.append((t("p-valeur par randomisation", "Randomisation p-value"), _num(d["ri_p_value"], ".4g")))
+        rows.append((t("p-valeur par randomisation", "Randomisation p-value"), _num(words, d["ri_p_value"], 4)))
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
     for note in d["notes"]:
-        fr, _, en = note.partition(" / ")
-        console.print("• " + (fr if lang() == "fr" or not en else en))
+        console.print("• " + say(words, text_from_stored(note)))
 
 
 def register(app: typer.Typer) -> None:
@@ -141,11 +145,14 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 print_json(_clean([r.to_dict() for r in results]))
                 return
+            from temoin.i18n import Translator
+
+            words = Translator(lang())
             for r in results:
+                imp, low = _num(words, r.improvement, 4), _num(words, r.improvement_lower, 4)
                 console.print(
                     f"[bold]{r.indicator}[/] — {r.wave} : "
-                    + t(f"amélioration {_num(r.improvement, '.4g')} (borne basse {_num(r.improvement_lower, '.4g')}), ",
-                        f"improvement {_num(r.improvement, '.4g')} (lower bound {_num(r.improvement_lower, '.4g')}), ")
+                    + t(f"amélioration {imp} (borne basse {low}), ", f"improvement {imp} (lower bound {low}), ")
                     + (r.grade.label_fr if lang() == "fr" else r.grade.label_en)
                 )
                 _print_estimate(r.effect.to_dict())

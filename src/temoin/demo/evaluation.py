@@ -11,9 +11,12 @@ from rich.rule import Rule
 from rich.table import Table
 from sqlalchemy import Engine
 
+from temoin.evaluation.diagnostics import Verdict
 from temoin.evaluation.pseudonym import contract_key, pseudonymise
+from temoin.evaluation.text import say
 from temoin.examples import synthetic_cohort
 from temoin.examples.synthetic import SyntheticCohort
+from temoin.i18n import Translator
 from temoin.services import evaluations as ev
 from temoin.settings import Settings
 from temoin.store import session_scope
@@ -75,10 +78,11 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
     console.print("Amélioration > 0 = mieux ; borne basse : ce que paie le contrat. / Improvement > 0 is better; "
                   "the lower bound is what the contract pays on.")
     first = diags[f"{results[0].indicator}__{results[0].wave}"]
-    console.print(f"Équilibre initial : {first['balance']['verdict']['fr']}")
+    words = Translator("fr")  # the lines around are French
+    console.print(f"Équilibre initial : {say(words, Verdict.from_dict(first['balance']['verdict']).message)}")
     if results[0].grade.value == "meets_without_reservations":
         console.print("  (essai randomisé à attrition faible : ces écarts relèvent du hasard et ne changent pas la note)")
-    console.print(f"Écrémage : {first['creaming']['verdict']['fr']}")
+    console.print(f"Écrémage : {say(words, Verdict.from_dict(first['creaming']['verdict']).message)}")
     rep = ev.diagnose(engine, CONTRACT, sims=2000)
     table = Table(title=f"Diagnostic du dispositif / design diagnosis : {rep.sims} essais simulés, n = {rep.n}")
     for col in ("effet vrai", "puissance", "biais", "couverture IC", "payé", "paiement médian"):

@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from temoin.contract.model import Attribute, Contract
-from temoin.errors import InvalidInputError, Lang
+from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["CohortFileError", "ParticipantRecord", "RowError", "parse_outcomes", "parse_participants", "read_table"]
 
@@ -40,39 +41,42 @@ class RowError:
     """Line number in the file (the header is line 1)."""
     column: str
     value: str
-    fr: str
-    en: str
+    message: Msg
 
-    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "value": self.value, "message": self.fr if lang == "fr" else self.en}
+    def to_dict(self) -> dict[str, object]:
+        """The problem as data (its message as a message's dict)."""
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message.to_dict()}
+
+    def as_error(self) -> InvalidInputError:
+        """The problem as an error of its own (the column as its path, the row as its line, the value
+        in its message), as :meth:`temoin.i18n.Translator.error` lists the problems of an error."""
+        message = Msg("{value}: {problem}", value=repr(self.value), problem=self.message) if self.value else self.message
+        return InvalidInputError("cohort.row", message, path=self.column, line=self.row)
 
 
 class CohortFileError(InvalidInputError):
-    """A cohort file refused as a whole, with every row-level problem found."""
+    """A cohort file refused as a whole, with every row-level problem found (``problems``: the
+    first ``MAX_ROWS_SHOWN`` of them, each as an error, for the renderers)."""
 
-    def __init__(self, errors: list[RowError], *, what_fr: str = "Fichier refusé", what_en: str = "File refused") -> None:
+    def __init__(self, errors: list[RowError], *, what: Msg | None = None) -> None:
         n = len(errors)
         first = errors[0]
         super().__init__(
             "cohort.file_refused",
-            f"{what_fr} : {n} problème(s) ; rien n'a été enregistré.",
-            f"{what_en}: {n} problem(s); nothing was saved.",
-            path=f"{first.column} (ligne/row {first.row})",
-            hint_fr="Corrigez les lignes listées puis importez de nouveau le fichier entier.",
-            hint_en="Fix the rows listed, then import the whole file again.",
+            Msg("{what}: {n} problem(s); nothing was saved.", what=what or Msg("File refused"), n=n),
+            path=first.column,
+            line=first.row,
+            hint=Msg("Fix the rows listed, then import the whole file again."),
         )
         self.errors = errors
 
-    def render(self, lang: Lang = "fr") -> str:
-        head = super().render(lang)
-        lines = [f"  - ligne {e.row}, {e.column} = {e.value!r} : {e.fr}" if lang == "fr"
-                 else f"  - row {e.row}, {e.column} = {e.value!r}: {e.en}" for e in self.errors[:MAX_ROWS_SHOWN]]
+    @property
+    def problems(self) -> list[InvalidInputError]:
+        shown = [e.as_error() for e in self.errors[:MAX_ROWS_SHOWN]]
         if len(self.errors) > MAX_ROWS_SHOWN:
-            lines.append(f"  … (+{len(self.errors) - MAX_ROWS_SHOWN})")
-        return head + "\n" + "\n".join(lines)
-
-    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
-        return super().to_dict(lang) | {"rows": [e.to_dict(lang) for e in self.errors]}
+            shown.append(InvalidInputError("cohort.more_rows", Msg("… and {n} more problem(s).",
+                                                                   n=len(self.errors) - MAX_ROWS_SHOWN)))
+        return shown
 
 
 def _decode(raw: bytes) -> str:
@@ -88,7 +92,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """A CSV or XLSX file as strings, with normalised (stripped, lower-case) column names."""
     p = Path(path)
     if not p.exists():
-        raise InvalidInputError("cohort.file_not_found", f"Fichier introuvable : {p}.", f"File not found: {p}.", path=str(p))
+        raise InvalidInputError("cohort.file_not_found", Msg("File not found: {path}.", path=str(p)), path=str(p))
     try:
         if p.suffix.lower() in (".xlsx", ".xlsm"):
             frame = pd.read_excel(p, dtype=str, engine="openpyxl").fillna("")
@@ -101,9 +105,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
                 sep = ","
             frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InvalidInputError("cohort.unreadable", f"Fichier illisible ({exc}).", f"Unreadable file ({exc}).", path=str(p),
-                                hint_fr="Fournissez un CSV (UTF-8 ou Latin-1) ou un classeur XLSX.",
-                                hint_en="Provide a CSV (UTF-8 or Latin-1) or an XLSX workbook.") from None
+        raise InvalidInputError("cohort.unreadable", Msg("Unreadable file ({reason}).", reason=str(exc)), path=str(p),
+                                hint=Msg("Provide a CSV (UTF-8 or Latin-1) or an XLSX workbook.")) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return frame.map(lambda v: str(v).strip())
 
@@ -133,23 +136,23 @@ def _number(v: str) -> float | None:
         return None
 
 
-def _attribute(attr: Attribute, v: str) -> tuple[Any, str | None, str | None]:
-    """Parsed value, or an error in (fr, en)."""
+def _attribute(attr: Attribute, v: str) -> tuple[Any, Msg | None]:
+    """Parsed value, or what is wrong with it."""
     if v == "":
-        return None, "valeur manquante", "missing value"
+        return None, Msg("missing value")
     if attr.type == "numeric":
         x = _number(v)
         if x is None:
-            return None, "nombre attendu", "a number was expected"
-        return (int(x) if x.is_integer() else x), None, None
+            return None, Msg("a number was expected")
+        return (int(x) if x.is_integer() else x), None
     if attr.type == "boolean":
         b = _bool(v)
         if b is None:
-            return None, "oui/non attendu", "yes/no expected"
-        return b, None, None
+            return None, Msg("yes/no expected")
+        return b, None
     if attr.categories and v not in attr.categories:
-        return None, f"valeur hors liste ({', '.join(attr.categories)})", f"value not in the list ({', '.join(attr.categories)})"
-    return v, None, None
+        return None, Msg("value not in the list ({values})", values=", ".join(attr.categories))
+    return v, None
 
 
 @dataclass(frozen=True)
@@ -164,11 +167,11 @@ class ParticipantRecord:
     enrolment_date: dt.date | None = None
     referral_source: str | None = None
     synthetic: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Msg, ...] = field(default_factory=tuple)
 
 
 def _missing_columns(frame: pd.DataFrame, required: list[str]) -> list[RowError]:
-    return [RowError(1, c, "", "colonne obligatoire absente", "required column missing") for c in required if c not in frame.columns]
+    return [RowError(1, c, "", Msg("required column missing")) for c in required if c not in frame.columns]
 
 
 def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[ParticipantRecord]:
@@ -177,12 +180,11 @@ def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[Particip
     required = ["participant_id", "consent", "enrolled", *attrs]
     errors = _missing_columns(frame, required)
     unknown = [c for c in frame.columns if c not in required and c not in OPTIONAL]
-    errors += [RowError(1, c, "", "colonne inattendue (Témoin ne stocke ni nom ni identifiant direct)",
-                        "unexpected column (Témoin stores no name and no direct identifier)") for c in unknown]
+    errors += [RowError(1, c, "", Msg("unexpected column (Témoin stores no name and no direct identifier)")) for c in unknown]
     if errors:
         raise CohortFileError(errors)
     if frame.empty:
-        raise CohortFileError([RowError(2, "participant_id", "", "fichier sans ligne", "file without rows")])
+        raise CohortFileError([RowError(2, "participant_id", "", Msg("file without rows"))])
     out: list[ParticipantRecord] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(frame.to_dict("records")):
@@ -190,42 +192,41 @@ def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[Particip
         rec: dict[str, str] = {str(k): str(v) for k, v in raw.items()}
         row_errors: list[RowError] = []
 
-        def bad(col: str, fr: str, en: str, rec: dict[str, str] = rec, line: int = line, errs: list[RowError] = row_errors) -> None:
-            errs.append(RowError(line, col, rec.get(col, ""), fr, en))
+        def bad(col: str, message: Msg, rec: dict[str, str] = rec, line: int = line, errs: list[RowError] = row_errors) -> None:
+            errs.append(RowError(line, col, rec.get(col, ""), message))
 
         ident = rec["participant_id"]
         if not ident:
-            bad("participant_id", "identifiant manquant", "missing identifier")
+            bad("participant_id", Msg("missing identifier"))
         elif ident in seen:
-            bad("participant_id", f"identifiant en double (déjà ligne {seen[ident]})", f"duplicate identifier (already row {seen[ident]})")
+            bad("participant_id", Msg("duplicate identifier (already row {row})", row=seen[ident]))
         else:
             seen[ident] = line
         values: dict[str, Any] = {}
         for name, attr in attrs.items():
-            val, fr, en = _attribute(attr, rec[name])
-            if fr:
-                bad(name, fr, en or fr)
+            val, problem = _attribute(attr, rec[name])
+            if problem is not None:
+                bad(name, problem)
             values[name] = val
         consent, enrolled = _bool(rec["consent"]), _bool(rec["enrolled"])
         if consent is None:
-            bad("consent", "oui/non attendu", "yes/no expected")
+            bad("consent", Msg("yes/no expected"))
         if enrolled is None:
-            bad("enrolled", "oui/non attendu", "yes/no expected")
+            bad("enrolled", Msg("yes/no expected"))
         dates: dict[str, dt.date | None] = {}
         for col in ("referral_date", "enrolment_date"):
             v = rec.get(col, "")
             dates[col] = _date(v) if v else None
             if v and dates[col] is None:
-                bad(col, "date attendue (AAAA-MM-JJ ou JJ/MM/AAAA)", "date expected (YYYY-MM-DD or DD/MM/YYYY)")
+                bad(col, Msg("date expected (YYYY-MM-DD or DD/MM/YYYY)"))
         eligible = not any(values[r.attribute] is None for r in contract.population.eligibility) and \
             contract.population.is_eligible(values)
         if enrolled and consent is False:
-            bad("enrolled", "inscrit sans consentement", "enrolled without consent")
+            bad("enrolled", Msg("enrolled without consent"))
         if enrolled and not eligible and not row_errors:
-            bad("enrolled", "inscrit alors que non éligible selon les règles du contrat",
-                "enrolled although not eligible under the contract's rules")
+            bad("enrolled", Msg("enrolled although not eligible under the contract's rules"))
         if (d0 := dates.get("referral_date")) and (d1 := dates.get("enrolment_date")) and d1 < d0:
-            bad("enrolment_date", "inscription avant l'orientation", "enrolment before referral")
+            bad("enrolment_date", Msg("enrolment before referral"))
         errors += row_errors
         if not row_errors:
             synthetic = _bool(rec.get("synthetic", "")) is True
@@ -241,17 +242,17 @@ def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[
     """Rows of a wave file: (line, identifier, {indicator: value or None}) and blanks per indicator."""
     waves = [w.id for w in contract.evaluation.follow_up_waves]
     if wave not in waves:
-        raise InvalidInputError("cohort.unknown_wave", f"Vague inconnue : « {wave} ».", f"Unknown wave: '{wave}'.",
-                                path="wave", hint_fr=f"Vagues du contrat : {', '.join(waves) or '(aucune)'}.",
-                                hint_en=f"Contract waves: {', '.join(waves) or '(none)'}.")
+        raise InvalidInputError("cohort.unknown_wave", Msg("Unknown wave: '{wave}'.", wave=wave), path="wave",
+                                hint=Msg("Contract waves: {waves}.", waves=", ".join(waves)) if waves
+                                else Msg("The contract plans no follow-up wave."))
     indicators = [i.id for i in contract.indicators]
     errors = _missing_columns(frame, ["participant_id"])
     present = [c for c in frame.columns if c in indicators]
     unknown = [c for c in frame.columns if c not in indicators and c != "participant_id"]
-    errors += [RowError(1, c, "", f"colonne inconnue (indicateurs : {', '.join(indicators)})",
-                        f"unknown column (indicators: {', '.join(indicators)})") for c in unknown]
+    errors += [RowError(1, c, "", Msg("unknown column (indicators: {indicators})", indicators=", ".join(indicators)))
+               for c in unknown]
     if not present and not errors:
-        errors.append(RowError(1, "?", "", "aucune colonne d'indicateur", "no indicator column"))
+        errors.append(RowError(1, "?", "", Msg("no indicator column")))
     if errors:
         raise CohortFileError(errors)
     out: list[tuple[int, str, dict[str, float | None]]] = []
@@ -262,10 +263,10 @@ def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[
         rec = {str(k): str(v) for k, v in raw.items()}
         ident = rec["participant_id"]
         if not ident:
-            errors.append(RowError(line, "participant_id", "", "identifiant manquant", "missing identifier"))
+            errors.append(RowError(line, "participant_id", "", Msg("missing identifier")))
             continue
         if ident in seen:
-            errors.append(RowError(line, "participant_id", ident, "identifiant en double", "duplicate identifier"))
+            errors.append(RowError(line, "participant_id", ident, Msg("duplicate identifier")))
         seen.add(ident)
         vals: dict[str, float | None] = {}
         for ind in present:
@@ -276,7 +277,7 @@ def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[
                 continue
             x = _number(v)
             if x is None:
-                errors.append(RowError(line, ind, v, "nombre attendu", "a number was expected"))
+                errors.append(RowError(line, ind, v, Msg("a number was expected")))
             vals[ind] = x
         out.append((line, ident, vals))
     if errors:

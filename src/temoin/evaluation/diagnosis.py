@@ -42,6 +42,8 @@ from temoin.errors import InvalidInputError
 from temoin.evaluation._trials import draw_counts, fit_counts_hc2, population
 from temoin.evaluation.diagnostics.attrition import _table
 from temoin.evaluation.estimators.degenerate import degenerate_se, outcome_scale
+from temoin.evaluation.text import significant
+from temoin.messages import Msg, Share
 
 __all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "normal_template", "template_from_frame"]
 
@@ -56,13 +58,14 @@ class Template:
     y0: F  # (N,)
     strata: npt.NDArray[np.int64]  # (N,) codes 0..K-1 (all 0 when not stratified)
     covariate_names: tuple[str, ...]
-    source: str
+    source: Msg
+    """Where the population comes from, in words."""
 
 
 def normal_template(*, sd: float, size: int = 5000, seed: int = 0) -> Template:
     rng = np.random.default_rng(seed)
     return Template(np.zeros((size, 0)), rng.normal(0.0, sd, size), np.zeros(size, dtype=np.int64), (),
-                    f"normal outcomes, sd {sd:g} (contract's outcome_sd)")
+                    Msg("normal outcomes, standard deviation {sd} (the contract's outcome_sd)", sd=significant(sd, 6)))
 
 
 def _numeric(series: pd.Series) -> pd.DataFrame:
@@ -78,25 +81,22 @@ def _numeric(series: pd.Series) -> pd.DataFrame:
 
 
 def template_from_frame(frame: pd.DataFrame, *, outcome: str, covariates: Sequence[str] = (),
-                        strata: Sequence[str] = (), source: str = "cohort") -> Template:
+                        strata: Sequence[str] = (), source: Msg | None = None) -> Template:
     """A template from one row per person: the outcome without the programme, covariates, strata."""
     missing = [c for c in [outcome, *covariates, *strata] if c not in frame.columns]
     if missing:
-        raise InvalidInputError("diagnosis.missing_column", f"Colonnes absentes du modèle de population : {', '.join(missing)}.",
-                                f"Columns missing from the template population: {', '.join(missing)}.", path=missing[0],
-                                hint_fr="Vérifiez le plan d'analyse et la cohorte.", hint_en="Check the analysis plan and the cohort.")
+        raise InvalidInputError("diagnosis.missing_column", Msg("Columns missing from the template population: {columns}.", columns=", ".join(missing)), path=missing[0],
+                                hint=Msg('Check the analysis plan and the cohort.'))
     data = frame.dropna(subset=[outcome, *covariates, *strata])
     if len(data) < 10:
-        raise InvalidInputError("diagnosis.too_small", f"Population modèle trop petite ({len(data)} personnes complètes).",
-                                f"Template population too small ({len(data)} complete rows).", path=outcome,
-                                hint_fr="Il faut au moins 10 personnes avec résultat et covariables.",
-                                hint_en="At least 10 people with an outcome and covariates are needed.")
+        raise InvalidInputError("diagnosis.too_small", Msg("Template population too small ({rows} complete rows).", rows=len(data)), path=outcome,
+                                hint=Msg('At least 10 people with an outcome and covariates are needed.'))
     parts = [_numeric(data[c]) for c in covariates]
     cov = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
     codes = (data[list(strata)].astype(str).agg("|".join, axis=1).astype("category").cat.codes.to_numpy()
              if strata else np.zeros(len(data), dtype=np.int64))
     return Template(cov.to_numpy(float), pd.to_numeric(data[outcome]).to_numpy(float), codes.astype(np.int64),
-                    tuple(cov.columns), source)
+                    tuple(cov.columns), source or Msg("a cohort of {n} people", n=len(data)))
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,10 @@ class DiagnosisReport:
     alpha: float
     sidedness: str
     basis: str
-    template: str
+    template: Msg
     effects: tuple[EffectDiagnosis, ...]
-    assumptions: tuple[str, ...] = field(default_factory=tuple)
-    assumptions_fr: tuple[str, ...] = field(default_factory=tuple)
+    assumptions: tuple[Msg, ...] = field(default_factory=tuple)
+    """What the simulation takes for granted, as messages."""
 
     @property
     def wrongful_payment(self) -> float | None:
@@ -147,8 +147,9 @@ class DiagnosisReport:
         return zero[0].p_paid if zero else None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "effects"}
-        return d | {"effects": [e.to_dict() for e in self.effects], "wrongful_payment": self.wrongful_payment}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("effects", "template", "assumptions")}
+        return d | {"template": self.template.to_dict(), "assumptions": [a.to_dict() for a in self.assumptions],
+                    "effects": [e.to_dict() for e in self.effects], "wrongful_payment": self.wrongful_payment}
 
 
 PayRule = Callable[[F, F, F, npt.NDArray[np.bool_]], F]
@@ -184,18 +185,15 @@ def diagnose_design(
     if ev.design not in (Design.INDIVIDUAL_RCT, Design.STRATIFIED_RCT):
         raise InvalidInputError(
             "diagnosis.design_not_supported",
-            f"Le diagnostic par simulation couvre les essais randomisés individuels et stratifiés, pas « {ev.design.value} ».",
-            f"Design diagnosis covers individual and stratified randomised trials, not '{ev.design.value}'.",
+            Msg("Design diagnosis covers individual and stratified randomised trials, not {design}.", design=ev.design),
             path="evaluation.design",
-            hint_fr="Pour ce dispositif, utilisez `temoin power` (puissance analytique).",
-            hint_en="For this design use `temoin power` (analytical power).")
+            hint=Msg('For this design use `temoin power` (analytical power).'))
     indicator_id = plan.primary_outcome
     indicator = contract.indicator(indicator_id) if indicator_id else None
     if indicator is None:
-        raise InvalidInputError("diagnosis.no_primary", "Le plan n'a pas de résultat principal connu.",
-                                "The plan has no known primary outcome.", path="evaluation.analysis_plan.primary_outcome")
+        raise InvalidInputError("diagnosis.no_primary", Msg('The plan has no known primary outcome.'), path="evaluation.analysis_plan.primary_outcome")
     if sims < 1:
-        raise InvalidInputError("diagnosis.sims", f"Nombre de simulations invalide : {sims}.", f"Invalid number of simulations: {sims}.",
+        raise InvalidInputError("diagnosis.sims", Msg('Invalid number of simulations: {sims}.', sims=sims),
                                 path="sims")
     sign = 1 if indicator.direction == "increase" else -1
     n = n or contract.population.expected_size
@@ -271,21 +269,13 @@ def diagnose_design(
         ))
     wave = next((p.wave for p in reversed(contract.payments.periods) if p.wave), None)
     assumptions = (
-        "constant additive effect on every treated participant",
-        f"outcomes missing completely at random, expected attrition {ev.expected_attrition:.0%}",
-        f"participants resampled from: {template.source}",
-        "payment gated on the WWC attrition boundary only (baseline-equivalence rescue not simulated)",
-        "one result, at the last paid wave: earlier periods pay nothing, the last pays the cumulative entitlement "
-        "under every cap of the contract (as a settlement with that result alone)",
-    )
-    assumptions_fr = (
-        "effet additif constant pour chaque participant du groupe programme",
-        f"résultats manquants complètement au hasard, attrition attendue {ev.expected_attrition:.0%}",
-        f"participants tirés de : {template.source}",
-        "paiement conditionné à la seule limite d'attrition du WWC (le rattrapage par l'équivalence initiale n'est pas simulé)",
-        "un seul résultat, à la dernière vague payée : les périodes précédentes ne paient rien, la dernière paie le droit "
-        "cumulé sous tous les plafonds du contrat (comme un règlement avec ce seul résultat)",
+        Msg("constant additive effect on every treated participant"),
+        Msg("outcomes missing completely at random, expected attrition {attrition}", attrition=Share(ev.expected_attrition)),
+        Msg("participants resampled from: {source}", source=template.source),
+        Msg("payment gated on the WWC attrition boundary only (baseline-equivalence rescue not simulated)"),
+        Msg("one result, at the last paid wave: earlier periods pay nothing, the last pays the cumulative entitlement "
+            "under every cap of the contract (as a settlement with that result alone)"),
     )
     return DiagnosisReport(contract.id, n, sims, seed, indicator.id, wave, plan.estimator or "ols",
                            tpl.covariate_names, alpha, sidedness, contract.payments.basis, template.source,
-                           tuple(out), assumptions, assumptions_fr)
+                           tuple(out), assumptions)

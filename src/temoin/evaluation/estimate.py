@@ -16,6 +16,7 @@ import pandas as pd
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
+from temoin.messages import Msg
 
 from .estimators._design import Missing, check_alpha, prepare
 from .estimators.degenerate import guarded_inference, outcome_scale
@@ -75,42 +76,34 @@ def estimate_effect(
     if method not in METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
-            f"Méthode inconnue : {method!r}.",
-            f"Unknown method: {method!r}.",
+            Msg('Unknown method: {method}.', method=repr(method)),
             path="method",
-            hint_fr=f"Choisissez parmi {', '.join(METHODS)}.",
-            hint_en=f"Choose among {', '.join(METHODS)}.",
+            hint=Msg("Choose among {choices}.", choices=", ".join(METHODS)),
         )
     if se not in SE_TYPES:
         raise InvalidInputError(
             "evaluation.bad_se_type",
-            f"Type d'erreur type inconnu : {se!r}.",
-            f"Unknown standard-error type: {se!r}.",
+            Msg("Unknown standard-error type: {se_type}.", se_type=repr(se)),
             path="se",
-            hint_fr=f"Choisissez parmi {', '.join(SE_TYPES)}.",
-            hint_en=f"Choose among {', '.join(SE_TYPES)}.",
+            hint=Msg("Choose among {choices}.", choices=", ".join(SE_TYPES)),
         )
     offered = ESTIMANDS[method]
     chosen = offered[0] if estimand is None else str(estimand).upper()
     if chosen not in offered:
         raise InvalidInputError(
             "evaluation.bad_estimand",
-            f"La méthode {method!r} n'estime pas {estimand!r} ; elle estime : {', '.join(offered)}.",
-            f"Method {method!r} does not estimate {estimand!r}; it estimates: {', '.join(offered)}.",
+            Msg("Method {method} does not estimate {estimand}; it estimates: {offered}.", method=repr(method),
+                estimand=repr(estimand), offered=", ".join(offered)),
             path="estimand",
-            hint_fr="ATE : effet moyen sur tous ; ATT : effet moyen sur les participants du programme. "
-            "Pour l'ATT hors appariement, prenez method='ipw'.",
-            hint_en="ATE: average effect on everyone; ATT: average effect on the programme's participants. "
-            "For the ATT without matching, use method='ipw'.",
+            hint=Msg("ATE: average effect on everyone; ATT: average effect on the programme's participants. "
+                     "For the ATT without matching, use method='ipw'."),
         )
     if method == "matching" and weights is not None:
         raise InvalidInputError(
             "evaluation.matching_weights",
-            f"L'appariement ne prend pas de poids (colonne {weights!r}) : ils seraient ignorés.",
-            f"Matching takes no weights (column {weights!r}): they would be ignored.",
+            Msg('Matching takes no weights (column {weights}): they would be ignored.', weights=repr(weights)),
             path="weights",
-            hint_fr="Retirez les poids, ou prenez method='ipw' (les poids multiplient alors ceux de la propension).",
-            hint_en="Remove the weights, or use method='ipw' (the weights then multiply the propensity weights).",
+            hint=Msg("Remove the weights, or use method='ipw' (the weights then multiply the propensity weights)."),
         )
     p = prepare(
         data, outcome, treatment, covariates, cluster=cluster, block=block, weights=weights, missing=missing
@@ -121,11 +114,9 @@ def estimate_effect(
         if cluster is not None or block is not None or ri_permutations:
             raise InvalidInputError(
                 "evaluation.option_not_supported",
-                f"La méthode {method!r} ne prend ni grappes, ni blocs, ni inférence par randomisation.",
-                f"Method {method!r} takes no clusters, blocks or randomisation inference.",
+                Msg('Method {method} takes no clusters, blocks or randomisation inference.', method=repr(method)),
                 path="method",
-                hint_fr="Utilisez 'ols' ou 'lin' pour un essai randomisé.",
-                hint_en="Use 'ols' or 'lin' for a randomised trial.",
+                hint=Msg("Use 'ols' or 'lin' for a randomised trial."),
             )
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow gets a note instead

@@ -14,6 +14,7 @@ before the choice existed (which used that default) keeps its hash and still mat
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 
 from temoin.contract.model import AnalysisPlan, Contract
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.messages import Msg
 
 __all__ = ["Amendment", "PlanRecordKind", "PlanStatus", "canonical_json", "check_plan", "diff_plans", "plan_document", "plan_hash", "plan_problems"]
 
@@ -72,36 +74,34 @@ def plan_problems(contract: Contract) -> list[TemoinError]:
     attrs = {a.name for a in contract.population.attributes}
     inds = {i.id for i in contract.indicators}
 
-    def add(path: str, fr: str, en: str, hint_fr: str, hint_en: str) -> None:
-        problems.append(InvalidInputError("plan.invalid", fr, en, path=path, hint_fr=hint_fr, hint_en=hint_en))
+    def add(path: str, message: Msg, hint: Msg) -> None:
+        problems.append(InvalidInputError("plan.invalid", message, path=path, hint=hint))
 
     if plan.primary_outcome is None:
-        add("evaluation.analysis_plan.primary_outcome", "Le plan ne désigne pas de résultat principal.",
-            "The plan names no primary outcome.", "Choisissez un indicateur du contrat.", "Choose one of the contract's indicators.")
+        add("evaluation.analysis_plan.primary_outcome", Msg("The plan names no primary outcome."),
+            Msg("Choose one of the contract's indicators."))
     for i, name in enumerate([plan.primary_outcome, *plan.secondary_outcomes]):
         if name is not None and name not in inds:
             path = "evaluation.analysis_plan." + ("primary_outcome" if i == 0 else f"secondary_outcomes[{i - 1}]")
-            add(path, f"Le plan nomme un indicateur inconnu : « {name} ».", f"The plan names an unknown indicator: '{name}'.",
-                f"Indicateurs du contrat : {', '.join(sorted(inds))}.", f"Contract indicators: {', '.join(sorted(inds))}.")
+            add(path, Msg("The plan names an unknown indicator: '{name}'.", name=name),
+                Msg("Contract indicators: {indicators}.", indicators=", ".join(sorted(inds))))
     for i, cov in enumerate(plan.covariates):
         if cov not in attrs:
-            add(f"evaluation.analysis_plan.covariates[{i}]", f"Le plan nomme une variable inconnue : « {cov} ».",
-                f"The plan names an unknown variable: '{cov}'.",
-                f"Attributs de la population : {', '.join(sorted(attrs))}.", f"Population attributes: {', '.join(sorted(attrs))}.")
+            add(f"evaluation.analysis_plan.covariates[{i}]", Msg("The plan names an unknown variable: '{name}'.", name=cov),
+                Msg("Population attributes: {attributes}.", attributes=", ".join(sorted(attrs))))
     for i, s in enumerate(contract.evaluation.strata):
         if s not in attrs:
-            add(f"evaluation.strata[{i}]", f"Strate inconnue : « {s} ».", f"Unknown stratum variable: '{s}'.",
-                "Les strates doivent être des attributs de la population.", "Strata must be population attributes.")
+            add(f"evaluation.strata[{i}]", Msg("Unknown stratum variable: '{name}'.", name=s),
+                Msg("Strata must be population attributes."))
     cl = contract.evaluation.cluster
     if cl and cl not in attrs:
-        add("evaluation.cluster", f"Variable de grappe inconnue : « {cl} ».", f"Unknown cluster variable: '{cl}'.",
-            "La grappe doit être un attribut de la population.", "The cluster must be a population attribute.")
+        add("evaluation.cluster", Msg("Unknown cluster variable: '{name}'.", name=cl),
+            Msg("The cluster must be a population attribute."))
     if plan.estimator is None:
-        add("evaluation.analysis_plan.estimator", "Le plan ne choisit pas d'estimateur.", "The plan chooses no estimator.",
-            "Par exemple : ols, diff_in_means.", "For example: ols, diff_in_means.")
+        add("evaluation.analysis_plan.estimator", Msg("The plan chooses no estimator."),
+            Msg("For example: {examples}.", examples="ols, diff_in_means"))
     if not contract.evaluation.follow_up_waves:
-        add("evaluation.follow_up_waves", "Aucune vague de suivi n'est prévue.", "No follow-up wave is planned.",
-            "Ajoutez au moins une vague.", "Add at least one wave.")
+        add("evaluation.follow_up_waves", Msg("No follow-up wave is planned."), Msg("Add at least one wave."))
     return problems
 
 
@@ -110,10 +110,9 @@ def check_plan(contract: Contract) -> None:
     problems = plan_problems(contract)
     if problems:
         first = problems[0]
-        more_fr = f" (et {len(problems) - 1} autre(s) problème(s))" if len(problems) > 1 else ""
-        more_en = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise InvalidInputError(first.code, first.fr + more_fr, first.en + more_en, path=first.path,
-                                hint_fr=first.hint_fr, hint_en=first.hint_en)
+        head = first.msg if first.msg is not None else Msg(first.en)
+        message = head if len(problems) == 1 else Msg("{problem} (and {n} more problem(s))", problem=head, n=len(problems) - 1)
+        raise InvalidInputError(first.code, message, path=first.path, hint=first.hint_msg)
 
 
 def diff_plans(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[dict[str, Any]]:
@@ -137,9 +136,12 @@ class Amendment:
     to_hash: str
     changes: tuple[str, ...]
 
-    def label(self) -> str:
-        """One line, as carried by ``ImpactResult.amendments``."""
-        return f"{self.at[:10]} {self.from_hash[:12]}→{self.to_hash[:12]}: {self.reason} [{', '.join(self.changes)}]"
+    def label(self) -> Msg:
+        """One line, as carried by ``ImpactResult.amendments``: the day, the two plans' fingerprints,
+        the stated reason and the fields changed."""
+        return Msg("{day} {from_hash}→{to_hash}: {reason} [{changes}]", day=dt.date.fromisoformat(self.at[:10]),
+                   from_hash=self.from_hash[:12], to_hash=self.to_hash[:12], reason=self.reason,
+                   changes=", ".join(self.changes))
 
 
 class PlanRecordKind(StrEnum):

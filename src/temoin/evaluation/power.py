@@ -25,6 +25,8 @@ from scipy import optimize, stats
 
 from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError
+from temoin.evaluation.text import significant
+from temoin.messages import Msg
 
 __all__ = ["PowerReport", "design_effect", "mde", "power", "power_for_contract", "sample_size"]
 
@@ -34,9 +36,8 @@ Sidedness = Literal["one_sided", "two_sided"]
 def design_effect(cluster_size: float = 1.0, icc: float = 0.0) -> float:
     """Variance inflation of a cluster design: 1 + (m − 1) × ICC."""
     if cluster_size < 1 or not 0 <= icc < 1:
-        raise InvalidInputError("power.design_effect", f"Taille de grappe {cluster_size} ou ICC {icc} invalide.",
-                                f"Invalid cluster size {cluster_size} or ICC {icc}.",
-                                hint_fr="Taille de grappe ≥ 1, 0 ≤ ICC < 1.", hint_en="Cluster size ≥ 1, 0 ≤ ICC < 1.")
+        raise InvalidInputError("power.design_effect", Msg('Invalid cluster size {cluster_size} or ICC {icc}.', cluster_size=cluster_size, icc=icc),
+                                hint=Msg('Cluster size ≥ 1, 0 ≤ ICC < 1.'))
     return 1.0 + (cluster_size - 1.0) * icc
 
 
@@ -54,10 +55,8 @@ def _check(n: float, sd: float, allocation: float, alpha: float, attrition: floa
         problems.append(("attrition", attrition))
     if problems:
         name, value = problems[0]
-        raise InvalidInputError("power.invalid", f"Paramètre de puissance invalide : {name} = {value}.",
-                                f"Invalid power parameter: {name} = {value}.", path=name,
-                                hint_fr="n > 4, sd > 0, 0 < allocation < 1, 0 < alpha < 0,5, 0 ≤ attrition < 1.",
-                                hint_en="n > 4, sd > 0, 0 < allocation < 1, 0 < alpha < 0.5, 0 ≤ attrition < 1.")
+        raise InvalidInputError("power.invalid", Msg('Invalid power parameter: {name} = {value}.', name=name, value=value), path=name,
+                                hint=Msg('n > 4, sd > 0, 0 < allocation < 1, 0 < alpha < 0.5, 0 ≤ attrition < 1.'))
 
 
 def _arms(n: float, allocation: float, attrition: float, deff: float) -> tuple[float, float]:
@@ -69,11 +68,10 @@ def _check_clusters(n: float, cluster_size: float) -> None:
     if cluster_size > 1 and n / cluster_size <= 2:
         raise InvalidInputError(
             "power.too_few_clusters",
-            f"{n:g} personnes en grappes de {cluster_size:g} : {n / cluster_size:.3g} grappe(s), il en faut plus de 2.",
-            f"{n:g} people in clusters of {cluster_size:g}: {n / cluster_size:.3g} cluster(s), more than 2 are needed.",
+            Msg("{n} people in clusters of {cluster_size}: {clusters} cluster(s), more than 2 are needed.",
+                n=significant(n, 6), cluster_size=significant(cluster_size, 6), clusters=significant(n / cluster_size, 3)),
             path="cluster_size",
-            hint_fr="Augmentez n ou réduisez la taille des grappes (le test compare des grappes : G - 2 degrés de liberté).",
-            hint_en="Increase n or reduce the cluster size (the test compares clusters: G - 2 degrees of freedom).",
+            hint=Msg('Increase n or reduce the cluster size (the test compares clusters: G - 2 degrees of freedom).'),
         )
 
 
@@ -114,23 +112,21 @@ def mde(*, sd: float, n: float, target_power: float = 0.8, **kwargs: float | str
     while gap(hi) < 0:
         hi *= 2
         if hi > 1e6 * sd:
-            raise InvalidInputError("power.no_mde", "Aucun effet détectable avec cet échantillon.",
-                                    "No detectable effect with this sample.", path="n")
+            raise InvalidInputError("power.no_mde", Msg('No detectable effect with this sample.'), path="n")
     return float(optimize.brentq(gap, 1e-12 * sd, hi, xtol=1e-10 * sd))
 
 
 def sample_size(*, effect: float, sd: float, target_power: float = 0.8, **kwargs: float | str) -> int:
     """Smallest number of people to enrol (before attrition) for ``target_power``."""
     if effect <= 0:
-        raise InvalidInputError("power.effect", f"L'effet attendu doit être positif (reçu {effect}).",
-                                f"The expected effect must be positive (got {effect}).", path="effect")
+        raise InvalidInputError("power.effect", Msg('The expected effect must be positive (got {effect}).', effect=effect), path="effect")
     m = float(kwargs.get("cluster_size", 1.0))
     lo = max(5, int(2 * m))  # more than 2 clusters, and n > 4
     hi = 2 * lo
     while power(effect=effect, sd=sd, n=hi, **kwargs) < target_power:  # type: ignore[arg-type]
         lo, hi = hi, hi * 2
         if hi > 10**9:
-            raise InvalidInputError("power.too_large", "Échantillon irréaliste.", "Unrealistic sample size.", path="effect")
+            raise InvalidInputError("power.too_large", Msg('Unrealistic sample size.'), path="effect")
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if power(effect=effect, sd=sd, n=mid, **kwargs) >= target_power:  # type: ignore[arg-type]
@@ -169,11 +165,9 @@ def power_for_contract(contract: Contract, *, n: int | None = None, effect: floa
     sd = sd if sd is not None else ev.outcome_sd
     if effect is None or sd is None:
         raise InvalidInputError(
-            "power.missing_assumption", "Le contrat ne donne pas l'effet attendu ou l'écart-type du résultat.",
-            "The contract gives no expected effect or outcome standard deviation.",
+            "power.missing_assumption", Msg('The contract gives no expected effect or outcome standard deviation.'),
             path="evaluation.expected_effect" if effect is None else "evaluation.outcome_sd",
-            hint_fr="Renseignez evaluation.expected_effect et evaluation.outcome_sd, ou passez --effect et --sd.",
-            hint_en="Fill in evaluation.expected_effect and evaluation.outcome_sd, or pass --effect and --sd.")
+            hint=Msg('Fill in evaluation.expected_effect and evaluation.outcome_sd, or pass --effect and --sd.'))
     kw: dict[str, float | str] = {
         "allocation": ev.allocation_ratio, "alpha": plan.alpha or 0.05, "sidedness": plan.sidedness or "two_sided",
         "attrition": ev.expected_attrition, "icc": ev.icc or 0.0, "cluster_size": cluster_size,

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["contract_key", "pseudonymise"]
 
@@ -30,10 +31,8 @@ def contract_key(contract_id: str, *, master: str) -> bytes:
     if not master:
         raise InvalidInputError(
             "pseudonym.no_secret",
-            "Aucun secret de pseudonymisation n'est configuré.",
-            "No pseudonymisation secret is configured.",
-            hint_fr="Définissez TEMOIN_PSEUDONYM_SECRET (ou TEMOIN_SECRET_KEY).",
-            hint_en="Set TEMOIN_PSEUDONYM_SECRET (or TEMOIN_SECRET_KEY).",
+            Msg('No pseudonymisation secret is configured.'),
+            hint=Msg('Set TEMOIN_PSEUDONYM_SECRET (or TEMOIN_SECRET_KEY).'),
         )
     return hmac.new(master.encode("utf-8"), _DOMAIN + contract_id.encode("utf-8"), hashlib.sha256).digest()
 
@@ -46,10 +45,8 @@ def pseudonymise(identifier: str, contract_id: str, *, master: str | None = None
     if not text:
         raise InvalidInputError(
             "pseudonym.empty_identifier",
-            "Identifiant de participant vide.",
-            "Empty participant identifier.",
-            hint_fr="Chaque ligne doit porter l'identifiant du dossier chez l'opérateur.",
-            hint_en="Each row needs the operator's case identifier.",
+            Msg('Empty participant identifier.'),
+            hint=Msg("Each row needs the operator's case identifier."),
         )
     if key is None and master is None:
         raise TypeError("pseudonymise needs the contract's key or the master secret")

@@ -26,10 +26,13 @@ from typing import Literal
 import numpy as np
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["ALGORITHM_VERSION", "Assignment", "Method", "assignment_hash", "randomise"]
 
-Method = Literal["simple", "stratified", "cluster"]
+RandomisationMethod = Literal["simple", "stratified", "cluster"]
+"""How people are assigned (``label:randomisation_method:*``)."""
+Method = RandomisationMethod
 ALGORITHM_VERSION = "v1"
 
 
@@ -59,10 +62,8 @@ def assignment_hash(keys: Sequence[str], arms: Sequence[int]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _bad(code: str, fr: str, en: str, path: str | None = None) -> InvalidInputError:
-    return InvalidInputError(code, fr, en, path=path,
-                             hint_fr="Vérifiez la cohorte et le plan de randomisation du contrat.",
-                             hint_en="Check the cohort and the contract's randomisation plan.")
+def _bad(code: str, message: Msg, path: str | None = None) -> InvalidInputError:
+    return InvalidInputError(code, message, path=path, hint=Msg("Check the cohort and the contract's randomisation plan."))
 
 
 def _complete(rng: np.random.Generator, n: int, ratio: float, *, fractional: bool) -> np.ndarray:
@@ -94,14 +95,11 @@ def randomise(
     fresh entropy from the operating system (and records it).
     """
     if not 0 < ratio < 1:
-        raise _bad("randomisation.ratio", f"Ratio d'allocation invalide : {ratio}.",
-                   f"Invalid allocation ratio: {ratio}.", "evaluation.allocation_ratio")
+        raise _bad("randomisation.ratio", Msg("Invalid allocation ratio: {ratio}.", ratio=ratio), "evaluation.allocation_ratio")
     if len(set(keys)) != len(keys):
-        raise _bad("randomisation.duplicate_keys", "Des participants apparaissent deux fois.",
-                   "Some participants appear twice.")
+        raise _bad("randomisation.duplicate_keys", Msg("Some participants appear twice."))
     if len(keys) < 2:
-        raise _bad("randomisation.too_few", f"Trop peu de participants à randomiser ({len(keys)}).",
-                   f"Too few participants to randomise ({len(keys)}).")
+        raise _bad("randomisation.too_few", Msg("Too few participants to randomise ({n}).", n=len(keys)))
     ss = np.random.SeedSequence(seed)
     entropy = int(ss.entropy)  # type: ignore[arg-type]
     rng = np.random.default_rng(ss)
@@ -113,32 +111,29 @@ def randomise(
         arms = _complete(rng, n, ratio, fractional=False)
     elif method == "stratified":
         if strata is None:
-            raise _bad("randomisation.no_strata", "Randomisation stratifiée sans strates.",
-                       "Stratified randomisation without strata.", "evaluation.strata")
+            raise _bad("randomisation.no_strata", Msg("Stratified randomisation without strata."), "evaluation.strata")
         missing = [k for k in ordered if k not in strata]
         if missing:
-            raise _bad("randomisation.missing_stratum", f"{len(missing)} participant(s) sans strate.",
-                       f"{len(missing)} participant(s) without a stratum.", "evaluation.strata")
+            raise _bad("randomisation.missing_stratum", Msg("{n} participant(s) without a stratum.", n=len(missing)),
+                       "evaluation.strata")
         labels = np.array([strata[k] for k in ordered], dtype=object)
         for label in sorted(set(labels.tolist())):
             idx = np.flatnonzero(labels == label)
             arms[idx] = _complete(rng, len(idx), ratio, fractional=True)
     elif method == "cluster":
         if clusters is None:
-            raise _bad("randomisation.no_clusters", "Randomisation par grappes sans grappes.",
-                       "Cluster randomisation without clusters.", "evaluation.cluster")
+            raise _bad("randomisation.no_clusters", Msg("Cluster randomisation without clusters."), "evaluation.cluster")
         missing = [k for k in ordered if k not in clusters]
         if missing:
-            raise _bad("randomisation.missing_cluster", f"{len(missing)} participant(s) sans grappe.",
-                       f"{len(missing)} participant(s) without a cluster.", "evaluation.cluster")
+            raise _bad("randomisation.missing_cluster", Msg("{n} participant(s) without a cluster.", n=len(missing)),
+                       "evaluation.cluster")
         names = sorted({clusters[k] for k in ordered})
         if len(names) < 2:
-            raise _bad("randomisation.too_few_clusters", "Il faut au moins deux grappes.",
-                       "At least two clusters are needed.", "evaluation.cluster")
+            raise _bad("randomisation.too_few_clusters", Msg("At least two clusters are needed."), "evaluation.cluster")
         cluster_arm = dict(zip(names, _complete(rng, len(names), ratio, fractional=False).tolist(), strict=True))
         arms = np.array([cluster_arm[clusters[k]] for k in ordered], dtype=np.int8)
     else:
-        raise _bad("randomisation.method", f"Méthode inconnue : {method}.", f"Unknown method: {method}.")
+        raise _bad("randomisation.method", Msg("Unknown method: {method}.", method=repr(method)))
 
     arm_list = tuple(int(a) for a in arms)
     algorithm = f"temoin.{method}/{ALGORITHM_VERSION} numpy {np.__version__} PCG64 SeedSequence, sorted keys"

@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 from temoin.contract.model import Design
+from temoin.evaluation.text import Text, text_to_stored, texts_from_stored
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,9 @@ class EffectEstimate:
     se_type: str
     method: str
     alpha: float = 0.05
-    notes: tuple[str, ...] = ()
+    notes: tuple[Text, ...] = ()
+    """What the reader should know about the estimate, as messages (a record written before messages
+    holds "français / English" texts: read back as they were stored)."""
     n_clusters: int | None = None
     """Number of clusters when the standard error is clustered."""
     ri_p_value: float | None = None
@@ -51,11 +56,23 @@ class EffectEstimate:
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
-        d["notes"] = list(self.notes)
+        d["notes"] = [text_to_stored(n) for n in self.notes]
         for optional in ("estimand", "df_method"):  # absent from records written before they existed
             if d[optional] is None:
                 del d[optional]
         return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EffectEstimate:
+        """A stored estimate (JSON: a number that was NaN comes back as null, and is NaN again)."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: (float("nan") if v is None and k in _NAN_FIELDS else v)
+                                  for k, v in data.items() if k in known}
+        values["notes"] = texts_from_stored(values.get("notes") or ())
+        return cls(**values)
+
+
+_NAN_FIELDS = ("p_value", "df", "std_error", "estimate", "ci_low", "ci_high")
 
 
 class EvidenceGrade(StrEnum):
@@ -114,9 +131,10 @@ class ImpactResult:
     """Lower confidence bound of the improvement, at the plan's alpha and sidedness."""
     n_treated_followed: int
     grade: EvidenceGrade
-    grade_reasons: tuple[str, ...] = ()
+    grade_reasons: tuple[Text, ...] = ()
     plan_hash: str = ""
-    amendments: tuple[str, ...] = field(default_factory=tuple)
+    amendments: tuple[Text, ...] = field(default_factory=tuple)
+    """The plan's amendments since it was locked (``Amendment.label()``)."""
 
     def __post_init__(self) -> None:
         # a stored result comes back from JSON, which has no NaN: a bound that was not estimable
@@ -137,10 +155,21 @@ class ImpactResult:
             "improvement_lower": self.improvement_lower,
             "n_treated_followed": self.n_treated_followed,
             "grade": self.grade.value,
-            "grade_reasons": list(self.grade_reasons),
+            "grade_reasons": [text_to_stored(r) for r in self.grade_reasons],
             "plan_hash": self.plan_hash,
-            "amendments": list(self.amendments),
+            "amendments": [text_to_stored(a) for a in self.amendments],
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ImpactResult:
+        """A stored result, as :meth:`to_dict` wrote it (or an older record: its texts are kept as
+        stored, so that its ``result_hash`` is the one recorded)."""
+        return cls(
+            contract_id=d["contract_id"], contract_version=d["contract_version"], indicator=d["indicator"], wave=d["wave"],
+            effect=EffectEstimate.from_dict(d["effect"]), improvement=d["improvement"],
+            improvement_lower=d["improvement_lower"], n_treated_followed=d["n_treated_followed"],
+            grade=EvidenceGrade(d["grade"]), grade_reasons=texts_from_stored(d.get("grade_reasons") or ()),
+            plan_hash=d.get("plan_hash", ""), amendments=texts_from_stored(d.get("amendments") or (), pair=False))
 
     @property
     def result_hash(self) -> str:

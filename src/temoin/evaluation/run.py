@@ -45,6 +45,8 @@ from temoin.evaluation.diagnostics._common import as_bool
 from temoin.evaluation.estimators.degenerate import guarded_inference, outcome_scale
 from temoin.evaluation.estimators.multiplicity import adjust_pvalues
 from temoin.evaluation.result import EffectEstimate, ImpactResult
+from temoin.evaluation.text import label, significant
+from temoin.messages import Msg
 
 __all__ = ["RunOutput", "outcome_column", "run_plan"]
 
@@ -93,7 +95,7 @@ def _benchmark(y: np.ndarray, ref: float, ref_se: float, alpha: float) -> Effect
     inf = guarded_inference(diff, se, float("inf"), alpha, max(outcome_scale(y), abs(ref)))
     return EffectEstimate(diff, inf.std_error, inf.ci_low, inf.ci_high, inf.p_value, float("inf"),
                           n, 0, "normal", "benchmark", alpha,
-                          ("Comparaison au taux de référence / Comparison with the reference rate", *inf.notes))
+                          (Msg("Comparison with the reference rate"), *inf.notes))
 
 
 def run_plan(
@@ -102,7 +104,7 @@ def run_plan(
     frame: pd.DataFrame,
     *,
     plan_hash: str,
-    amendments: Sequence[str] = (),
+    amendments: Sequence[Msg] = (),
 ) -> RunOutput:
     from temoin.evaluation.estimate import estimate_effect
 
@@ -115,17 +117,16 @@ def run_plan(
     if design.randomised:
         arms = pd.to_numeric(enrolled["arm"], errors="coerce")
         if arms.isna().all():
-            raise InvalidInputError("evaluation.not_randomised", "La cohorte n'a pas été randomisée.",
-                                    "The cohort has not been randomised.", path="arm",
-                                    hint_fr="Lancez `temoin cohort randomise CONTRAT`.", hint_en="Run `temoin cohort randomise CONTRACT`.")
+            raise InvalidInputError("evaluation.not_randomised", Msg('The cohort has not been randomised.'), path="arm",
+                                    hint=Msg('Run `temoin cohort randomise CONTRACT`.'))
         sample = enrolled[arms.notna()].copy()
         sample["arm"] = arms[arms.notna()].astype(int)
     else:
         sample = enrolled.copy()
         sample["arm"] = 1
     if sample.empty:
-        raise InvalidInputError("evaluation.empty_cohort", "Aucun participant inscrit.", "No enrolled participant.",
-                                path="enrolled", hint_fr="Importez la cohorte d'abord.", hint_en="Import the cohort first.")
+        raise InvalidInputError("evaluation.empty_cohort", Msg('No enrolled participant.'),
+                                path="enrolled", hint=Msg('Import the cohort first.'))
 
     attributes = [(a.name, a.type) for a in contract.population.attributes]
     difficulty = {a.name: a.difficulty_when for a in contract.population.attributes if a.difficulty_when}
@@ -179,21 +180,20 @@ def run_plan(
             elif design == Design.ABSOLUTE_TARGET:
                 count = float(data["_y"].sum()) if indicator.direction == "increase" else float(len(data) - data["_y"].sum())
                 est = EffectEstimate(count, 0.0, count, count, float("nan"), float("nan"), len(data), 0, "none", "target", alpha,
-                                     ("Cible absolue : un décompte, pas un effet / Absolute target: a count, not an effect",))
+                                     (Msg("Absolute target: a count, not an effect"),))
                 improvement, lower = count, count
             else:
                 raise InvalidInputError(
                     "evaluation.design_not_supported",
-                    f"L'évaluation automatique ne couvre pas encore le dispositif « {design.value} ».",
-                    f"Automatic evaluation does not cover the '{design.value}' design yet.", path="evaluation.design",
-                    hint_fr="Faites estimer l'effet par l'évaluateur et enregistrez-le.", hint_en="Have the evaluator estimate the effect.")
+                    Msg("Automatic evaluation does not cover this design yet: {design}.", design=design), path="evaluation.design",
+                    hint=Msg('Have the evaluator estimate the effect.'))
             grade = evidence_grade(design=design, attrition=att, balance=balance, creaming=cream,
                                    representativeness=margins, amended=bool(amendments),
                                    estimable=est.estimable or design == Design.ABSOLUTE_TARGET, clusters=clusters)
             out.results.append(ImpactResult(
                 contract_id=contract.id, contract_version=contract_version, indicator=indicator.id, wave=wave.id,
                 effect=est, improvement=float(improvement), improvement_lower=float(lower),
-                n_treated_followed=fol[0], grade=grade.grade, grade_reasons=grade.reasons(), plan_hash=plan_hash,
+                n_treated_followed=fol[0], grade=grade.grade, grade_reasons=grade.reasons, plan_hash=plan_hash,
                 amendments=tuple(amendments)))
             out.diagnostics[col] = {
                 "attrition": att.to_dict(),
@@ -206,9 +206,8 @@ def run_plan(
     if out.results:
         _adjust_for_multiplicity(out, plan.multiplicity)
     if not out.results:
-        raise InvalidInputError("evaluation.no_outcomes", "Aucun résultat de suivi à évaluer.", "No follow-up outcome to evaluate.",
-                                path="outcomes", hint_fr="Importez une vague : `temoin cohort outcomes CONTRAT VAGUE FICHIER`.",
-                                hint_en="Import a wave: `temoin cohort outcomes CONTRACT WAVE FILE`.")
+        raise InvalidInputError("evaluation.no_outcomes", Msg('No follow-up outcome to evaluate.'),
+                                path="outcomes", hint=Msg('Import a wave: `temoin cohort outcomes CONTRACT WAVE FILE`.'))
     return out
 
 
@@ -223,6 +222,7 @@ def _adjust_for_multiplicity(out: RunOutput, method: str) -> None:
         adjusted = adjust_pvalues([out.results[i].effect.p_value for i in idx], method)
         for i, p_adj in zip(idx, adjusted, strict=True):
             r = out.results[i]
-            note = f"p ajustée ({method}, {len(idx)} résultats) = {p_adj:.4g} / adjusted p ({method}, {len(idx)} outcomes) = {p_adj:.4g}"
+            note = Msg("Adjusted p ({method}, {count} outcomes) = {p}", method=label("multiplicity", method), count=len(idx),
+                       p=significant(p_adj, 4))
             out.results[i] = replace(r, effect=replace(r.effect, notes=(*r.effect.notes, note)))
             out.diagnostics[outcome_column(r.indicator, r.wave)]["adjusted_p_value"] = {"method": method, "p": p_adj}

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, format_scientific
 
 from temoin.errors import TemoinError
 from temoin.messages import Amount, Msg, Points, Share
@@ -181,7 +181,10 @@ class Translator:
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
             return self.gettext("not estimable")
         fmt = None if decimals is None else ("#,##0" + ("." + "0" * decimals if decimals else ""))
-        text = format_decimal(x, format=fmt, locale=self.locale, decimal_quantization=decimals is not None)
+        try:
+            text = format_decimal(x, format=fmt, locale=self.locale, decimal_quantization=decimals is not None)
+        except InvalidOperation:  # beyond 28 digits (an overflowing estimate, 1e300): in scientific notation
+            text = format_scientific(x, format="0.#####E0", locale=self.locale)
         return text.replace("-", MINUS)
 
     def money(self, x: float | Decimal | None, currency: str = "EUR", *, cents: bool = True) -> str:

@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from temoin.contract.model import Contract
+from temoin.evaluation.diagnostics import Verdict
 from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
+from temoin.evaluation.text import say
+from temoin.i18n import Translator
 from temoin.opendata.suppression import SuppressionConflict
 from temoin.reports._public import Exposure, small, suppress_flow, suppress_pair
 
@@ -47,6 +50,11 @@ def _small(n: float, threshold: int) -> bool:
     return 0 < round(n) < threshold
 
 
+def _verdict(stored: dict[str, Any], words: Translator) -> str:
+    """A stored verdict (a message, or the older French and English texts) in the reader's language."""
+    return say(words, Verdict.from_dict(stored).message)
+
+
 def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int) -> dict[str, Any]:
     """One reference margin. Public: a category with few enrolled people is hidden (its standardised
     difference gives its share back exactly, since the reference share is public), and so is the
@@ -54,7 +62,7 @@ def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int) -> di
     n = int(m.get("n") or 0)
     hidden = sorted(c for c, share in (m.get("enrolled_shares") or {}).items() if public and _small(share * n, threshold))
     shown = {c: d for c, d in (m.get("std_differences") or {}).items() if c not in hidden}
-    verdict = m["verdict"]["fr" if lang == "fr" else "en"]
+    verdict = _verdict(m["verdict"], Translator(lang))
     if hidden:
         verdict = (f"{m['attribute']} : comparaison masquée en partie (petits effectifs : {', '.join(hidden)})." if lang == "fr"
                    else f"{m['attribute']}: comparison partly suppressed (small cells: {', '.join(hidden)}).")
@@ -75,7 +83,7 @@ def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshol
                 text = ("Écrémage : verdict masqué (petits effectifs)." if lang == "fr"
                         else "Creaming: verdict suppressed (small cells).")
                 return {"verdict": text, "level": "warning"}
-    return {"verdict": cream["verdict"]["fr" if lang == "fr" else "en"], "level": cream["verdict"]["level"]}
+    return {"verdict": _verdict(cream["verdict"], Translator(lang)), "level": cream["verdict"]["level"]}
 
 
 def _public_flow(flow: dict[str, Any], contract: Contract, exposure: Exposure | None,
@@ -111,12 +119,16 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
     version, ``exposure`` names the counts the published amounts give back (see
     :mod:`temoin.reports._public`); ``amounts_withheld`` says when the amounts must go instead."""
     fr = lang == "fr"
+    words = Translator(lang)
     plan = contract.evaluation.analysis_plan
     section: dict[str, Any] = {
         "design": DESIGN_LABELS.get(contract.evaluation.design.value, (contract.evaluation.design.value,) * 2)[0 if fr else 1],
         "plan": {"locked": status.locked, "hash": status.plan_hash, "locked_at": status.locked_at,
                  "current_hash": status.current_hash, "estimator": plan.estimator, "se_type": plan.se_type,
                  "alpha": plan.alpha, "sidedness": plan.sidedness, "primary": plan.primary_outcome,
+                 "estimator_label": words.label("estimator", plan.estimator) if plan.estimator else None,
+                 "se_type_label": words.label("se_type", plan.se_type) if plan.se_type else None,
+                 "sidedness_label": words.label("sidedness", plan.sidedness) if plan.sidedness else None,
                  "covariates": list(plan.covariates), "minimum_effect": plan.minimum_effect,
                  "amendments": [{"at": a.at, "reason": a.reason, "from": a.from_hash, "to": a.to_hash,
                                  "changes": list(a.changes)} for a in status.amendments]},
@@ -153,7 +165,8 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                      "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
                      "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,
                      "grade": r.grade.value, "grade_label": r.grade.label_fr if fr else r.grade.label_en,
-                     "reasons": list(r.grade_reasons), "plan_hash": r.plan_hash, "amendments": list(r.amendments),
+                     "reasons": [say(words, x) for x in r.grade_reasons], "plan_hash": r.plan_hash,
+                     "amendments": [say(words, x) for x in r.amendments], "notes": [say(words, x) for x in r.effect.notes],
                      "result_hash": r.result_hash})
     section["results"] = rows
     attrition, quality = [], []
@@ -165,16 +178,17 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
             else:
                 attrition.append({"wave": att["wave"], "overall_pct": att["overall_pct"], "differential_pp": att["differential_pp"],
                                   "limit_pp": att["limit_pp"], "low": att["low"], "hidden": False,
-                                  "verdict": att["verdict"]["fr" if fr else "en"]})
+                                  "verdict": _verdict(att["verdict"], words)})
         quality.append((key, diag))
     section["attrition"] = sorted(attrition, key=lambda a: str(a["wave"]))
     section["boundary"] = contract.evaluation.attrition_boundary
     first = quality[0][1] if quality else {}
     bal = first.get("balance")
     section["balance"] = None if not bal else {
-        "verdict": bal["verdict"]["fr" if fr else "en"], "level": bal["verdict"]["level"],
+        "verdict": _verdict(bal["verdict"], words), "level": bal["verdict"]["level"],
         "joint_p": bal["joint_test"]["p_value"],
         "rows": [{"label": row["variable"], "effect_size": row["effect_size"], "band": row["band"],
+                  "band_label": words.label("balance_band", row["band"]),
                   "mean_treated": None if public else row["mean_treated"],
                   "mean_control": None if public else row["mean_control"]} for row in bal["rows"]]}
     section["representativeness"] = [_margin(m, lang=lang, public=public, threshold=threshold)
@@ -182,5 +196,5 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
     section["hidden"] += sum(len(m["hidden_categories"]) for m in section["representativeness"])
     section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold)
     vol = first.get("volatility")
-    section["volatility"] = None if not vol else {"verdict": vol["verdict"]["fr" if fr else "en"], "level": vol["verdict"]["level"]}
+    section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words), "level": vol["verdict"]["level"]}
     return section

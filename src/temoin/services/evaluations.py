@@ -45,9 +45,10 @@ from temoin.evaluation.plan import (
 )
 from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import randomise
-from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
+from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
 from temoin.governance.ledger import LedgerEvent, rows_digest
+from temoin.messages import Msg
 from temoin.services._tables import iter_table
 from temoin.settings import Settings
 from temoin.settlement.scenarios import trial_payments
@@ -109,8 +110,8 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         for rec in records:
             pkey = pseudonymise(rec.identifier, contract_id, key=key)
             if pkey in existing:
-                errors.append(RowError(rec.row, "participant_id", rec.identifier, "participant déjà enregistré pour ce contrat",
-                                       "participant already registered for this contract"))
+                errors.append(RowError(rec.row, "participant_id", rec.identifier,
+                                       Msg("participant already registered for this contract")))
                 continue
             rows.append(ParticipantRow(
                 contract_id=contract_id, pkey=pkey, referral_date=rec.referral_date, referral_source=rec.referral_source,
@@ -163,7 +164,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
             duplicates: list[RowError] = []  # an identifier already met in an earlier chunk
             for i, ident in enumerate(frame["participant_id"] if "participant_id" in frame.columns else ()):
                 if ident and ident in seen and ident not in here:
-                    duplicates.append(RowError(start + i + 2, "participant_id", ident, "identifiant en double", "duplicate identifier"))
+                    duplicates.append(RowError(start + i + 2, "participant_id", ident, Msg("duplicate identifier")))
                 here.add(ident)
             seen |= here - {""}
             try:
@@ -186,15 +187,14 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 p = people.get(pkey)
                 line += start
                 if p is None:
-                    errors.append(RowError(line, "participant_id", ident, "participant inconnu (importez d'abord la cohorte)",
-                                           "unknown participant (import the cohort first)"))
+                    errors.append(RowError(line, "participant_id", ident, Msg("unknown participant (import the cohort first)")))
                 elif not p.enrolled:
-                    errors.append(RowError(line, "participant_id", ident, "participant non inscrit", "participant not enrolled"))
+                    errors.append(RowError(line, "participant_id", ident, Msg("participant not enrolled")))
                 elif randomised and p.arm is None:
-                    errors.append(RowError(line, "participant_id", ident, "participant non randomisé", "participant not randomised"))
+                    errors.append(RowError(line, "participant_id", ident, Msg("participant not randomised")))
                 elif p.id in already:
-                    errors.append(RowError(line, "participant_id", ident, f"résultat de la vague {wave} déjà enregistré",
-                                           f"outcome for wave {wave} already recorded"))
+                    errors.append(RowError(line, "participant_id", ident,
+                                           Msg("outcome for wave {wave} already recorded", wave=wave)))
                 else:
                     rows.append({"contract_id": contract_id, "participant_id": p.id, "wave": wave,
                                  "values": canonical_json(values)})
@@ -222,11 +222,11 @@ def _out_of_range(parsed: list[tuple[int, str, dict[str, float | None]]], contra
             if x is None or x != x:
                 continue
             if low is not None and x < low:
-                errors.append(RowError(line + offset, ind, _num(x), f"valeur inférieure au minimum de l'indicateur ({_num(low)})",
-                                       f"value below the indicator's minimum ({_num(low)})"))
+                errors.append(RowError(line + offset, ind, _num(x),
+                                       Msg("value below the indicator's minimum ({bound})", bound=_num(low))))
             elif high is not None and x > high:
-                errors.append(RowError(line + offset, ind, _num(x), f"valeur supérieure au maximum de l'indicateur ({_num(high)})",
-                                       f"value above the indicator's maximum ({_num(high)})"))
+                errors.append(RowError(line + offset, ind, _num(x),
+                                       Msg("value above the indicator's maximum ({bound})", bound=_num(high))))
     return errors
 
 
@@ -241,22 +241,18 @@ def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = Non
         ev = stored.contract.evaluation
         if not ev.design.randomised:
             raise InvalidInputError("cohort.not_randomised_design",
-                                    f"Le dispositif « {ev.design.value} » ne prévoit pas de randomisation.",
-                                    f"The '{ev.design.value}' design has no randomisation.", path="evaluation.design")
+                                    Msg("This design has no randomisation: {design}.", design=ev.design), path="evaluation.design")
         repo = CohortRepository(s)
         n_out = repo.outcome_count(contract_id)
         if n_out:
             raise ConflictError("cohort.rerandomise_refused",
-                                f"Randomisation refusée : {n_out} résultat(s) de suivi sont déjà enregistrés.",
-                                f"Randomisation refused: {n_out} follow-up outcome(s) are already recorded.",
+                                Msg("Randomisation refused: {n} follow-up outcome(s) are already recorded.", n=n_out),
                                 path="contract_id",
-                                hint_fr="Une cohorte suivie ne se re-randomise pas ; l'affectation enregistrée fait foi.",
-                                hint_en="A cohort with outcomes cannot be re-randomised; the recorded assignment stands.")
+                                hint=Msg('A cohort with outcomes cannot be re-randomised; the recorded assignment stands.'))
         people = [p for p in repo.participants(contract_id) if p.enrolled]
         if len(people) < 2:
-            raise InvalidInputError("cohort.too_few", f"Trop peu de participants inscrits ({len(people)}).",
-                                    f"Too few enrolled participants ({len(people)}).", path="enrolled",
-                                    hint_fr="Importez la cohorte d'abord.", hint_en="Import the cohort first.")
+            raise InvalidInputError("cohort.too_few", Msg("Too few enrolled participants ({n}).", n=len(people)), path="enrolled",
+                                    hint=Msg('Import the cohort first.'))
         attrs = {p.pkey: json.loads(p.attributes) for p in people}
         method = {Design.INDIVIDUAL_RCT: "simple", Design.STRATIFIED_RCT: "stratified", Design.CLUSTER_RCT: "cluster"}[ev.design]
         strata = {k: "|".join(str(a.get(v)) for v in ev.strata) for k, a in attrs.items()} if method == "stratified" else None
@@ -298,16 +294,12 @@ def lock_plan(engine: Engine, contract_id: str, *, actor: str = "cli") -> PlanSt
         check_plan(stored.contract)
         status = _status(s, contract_id)
         if status.locked:
-            raise ConflictError("plan.already_locked", f"Le plan est déjà verrouillé ({status.plan_hash}).",
-                                f"The plan is already locked ({status.plan_hash}).", path="analysis_plan",
-                                hint_fr="Pour le changer : `temoin plan amend CONTRAT --reason …`.",
-                                hint_en="To change it: `temoin plan amend CONTRACT --reason …`.")
+            raise ConflictError("plan.already_locked", Msg('The plan is already locked ({plan_hash}).', plan_hash=status.plan_hash), path="analysis_plan",
+                                hint=Msg('To change it: `temoin plan amend CONTRACT --reason …`.'))
         n_out = CohortRepository(s).outcome_count(contract_id)
         if n_out:
-            raise ConflictError("plan.outcomes_exist", f"Verrouillage refusé : {n_out} résultat(s) existent déjà.",
-                                f"Lock refused: {n_out} outcome(s) already exist.", path="analysis_plan",
-                                hint_fr="Un plan pré-enregistré se verrouille avant les premiers résultats.",
-                                hint_en="A pre-registered plan is locked before the first outcomes.")
+            raise ConflictError("plan.outcomes_exist", Msg("Lock refused: {n} outcome(s) already exist.", n=n_out), path="analysis_plan",
+                                hint=Msg('A pre-registered plan is locked before the first outcomes.'))
         doc = plan_document(stored.contract)
         h = plan_hash(doc)
         s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind=PlanRecordKind.LOCK.value, plan_hash=h,
@@ -322,24 +314,20 @@ def lock_plan(engine: Engine, contract_id: str, *, actor: str = "cli") -> PlanSt
 def amend_plan(engine: Engine, contract_id: str, *, reason: str, actor: str = "cli") -> PlanStatus:
     """Record the latest contract version's plan as an amendment of the locked plan, with its reason."""
     if not reason or not reason.strip():
-        raise InvalidInputError("plan.amend_reason", "Un amendement doit donner sa raison.", "An amendment must state its reason.",
-                                path="reason", hint_fr="Ajoutez --reason \"…\".", hint_en="Add --reason \"…\".")
+        raise InvalidInputError("plan.amend_reason", Msg('An amendment must state its reason.'),
+                                path="reason", hint=Msg('Add --reason "…".'))
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         check_plan(stored.contract)
         status = _status(s, contract_id)
         if not status.locked or status.in_force is None or status.plan_hash is None:
-            raise ConflictError("plan.not_locked", "Le plan n'est pas verrouillé : rien à amender.",
-                                "The plan is not locked: nothing to amend.", path="analysis_plan",
-                                hint_fr="Verrouillez-le d'abord : `temoin plan lock CONTRAT`.",
-                                hint_en="Lock it first: `temoin plan lock CONTRACT`.")
+            raise ConflictError("plan.not_locked", Msg('The plan is not locked: nothing to amend.'), path="analysis_plan",
+                                hint=Msg('Lock it first: `temoin plan lock CONTRACT`.'))
         doc = plan_document(stored.contract)
         h = plan_hash(doc)
         if h == status.plan_hash:
-            raise ConflictError("plan.unchanged", "Le plan du contrat est identique au plan en vigueur.",
-                                "The contract's plan is the same as the plan in force.", path="analysis_plan",
-                                hint_fr="Importez d'abord la nouvelle version du contrat.",
-                                hint_en="Import the new version of the contract first.")
+            raise ConflictError("plan.unchanged", Msg("The contract's plan is the same as the plan in force."), path="analysis_plan",
+                                hint=Msg('Import the new version of the contract first.'))
         changes = diff_plans(status.in_force, doc)
         s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind=PlanRecordKind.AMENDMENT.value, plan_hash=h,
                           previous_hash=status.plan_hash, plan=canonical_json(doc), reason=reason.strip(),
@@ -383,22 +371,17 @@ def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli") -
         stored = _contract(s, contract_id)
         status = _status(s, contract_id)
         if not status.locked:
-            raise ConflictError("plan.not_locked", "Évaluation refusée : le plan d'analyse n'est pas verrouillé.",
-                                "Evaluation refused: the analysis plan is not locked.", path="analysis_plan",
-                                hint_fr="Verrouillez-le avant les résultats : `temoin plan lock CONTRAT`.",
-                                hint_en="Lock it before the outcomes: `temoin plan lock CONTRACT`.")
+            raise ConflictError("plan.not_locked", Msg('Evaluation refused: the analysis plan is not locked.'), path="analysis_plan",
+                                hint=Msg('Lock it before the outcomes: `temoin plan lock CONTRACT`.'))
         if not status.matches_contract:
             raise ConflictError("plan.changed_without_amendment",
-                                "Le plan du contrat diffère du plan verrouillé sans amendement enregistré.",
-                                "The contract's plan differs from the locked plan and no amendment was recorded.",
+                                Msg("The contract's plan differs from the locked plan and no amendment was recorded."),
                                 path="analysis_plan",
-                                hint_fr="Enregistrez l'amendement et sa raison : `temoin plan amend CONTRAT --reason …`.",
-                                hint_en="Record the amendment and its reason: `temoin plan amend CONTRACT --reason …`.")
+                                hint=Msg('Record the amendment and its reason: `temoin plan amend CONTRACT --reason …`.'))
         frame = participants_frame(s, contract_id)
         if frame.empty:
-            raise InvalidInputError("evaluation.empty_cohort", "Aucun participant enregistré.", "No participant recorded.",
-                                    path="contract_id", hint_fr="Importez la cohorte : `temoin cohort import`.",
-                                    hint_en="Import the cohort: `temoin cohort import`.")
+            raise InvalidInputError("evaluation.empty_cohort", Msg('No participant recorded.'),
+                                    path="contract_id", hint=Msg('Import the cohort: `temoin cohort import`.'))
         out = run_plan(stored.contract, stored.version, frame, plan_hash=status.plan_hash or "",
                        amendments=[a.label() for a in status.amendments])
         run_id = uuid.uuid4().hex
@@ -430,19 +413,8 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-_EFFECT_FIELDS = {f.name for f in fields(EffectEstimate)}
-
-
 def _result_from_json(text: str) -> ImpactResult:
-    d = json.loads(text)
-    e: dict[str, Any] = {k: (float("nan") if v is None and k in ("p_value", "df", "std_error", "estimate", "ci_low", "ci_high") else v)
-         for k, v in d["effect"].items() if k in _EFFECT_FIELDS}
-    e["notes"] = tuple(e.get("notes", ()))
-    return ImpactResult(
-        contract_id=d["contract_id"], contract_version=d["contract_version"], indicator=d["indicator"], wave=d["wave"],
-        effect=EffectEstimate(**e), improvement=d["improvement"], improvement_lower=d["improvement_lower"],
-        n_treated_followed=d["n_treated_followed"], grade=EvidenceGrade(d["grade"]),
-        grade_reasons=tuple(d["grade_reasons"]), plan_hash=d["plan_hash"], amendments=tuple(d["amendments"]))
+    return ImpactResult.from_dict(json.loads(text))
 
 
 def stored_cohort_flow(session: Session, contract: Contract) -> dict[str, Any] | None:
@@ -490,19 +462,19 @@ def _template(session: Session, contract: Contract, wave: str | None) -> Any:
         control = frame[(frame["arm"] == 0) & frame[col].notna()]
         if len(control) >= 30:
             return template_from_frame(control, outcome=col, covariates=plan.covariates, strata=contract.evaluation.strata,
-                                       source=f"stored control cohort, wave {wave} ({len(control)} people)")
+                                       source=Msg("stored control cohort, wave {wave} ({n} people)", wave=wave, n=len(control)))
     from temoin.examples import EXAMPLES, synthetic_cohort
 
     if contract.id in EXAMPLES and wave:
         synth = synthetic_cohort(contract.id).control_outcomes(wave)
         return template_from_frame(synth, outcome=plan.primary_outcome or "", covariates=plan.covariates,
-                                   strata=contract.evaluation.strata, source=f"synthetic {contract.id} cohort (no outcome without the programme stored yet)")
+                                   strata=contract.evaluation.strata,
+                                   source=Msg("synthetic cohort of {contract} (no outcome without the programme stored yet)",
+                                              contract=contract.id))
     if contract.evaluation.outcome_sd:
         return normal_template(sd=contract.evaluation.outcome_sd)
-    raise InvalidInputError("diagnosis.no_template", "Ni cohorte témoin enregistrée ni écart-type du résultat dans le contrat.",
-                            "Neither a stored control cohort nor an outcome standard deviation in the contract.",
-                            path="evaluation.outcome_sd", hint_fr="Renseignez evaluation.outcome_sd.",
-                            hint_en="Fill in evaluation.outcome_sd.")
+    raise InvalidInputError("diagnosis.no_template", Msg('Neither a stored control cohort nor an outcome standard deviation in the contract.'),
+                            path="evaluation.outcome_sd", hint=Msg('Fill in evaluation.outcome_sd.'))
 
 
 def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Sequence[float] | None = None,
@@ -532,9 +504,8 @@ def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path
         frame["synthetic"] = "oui"
     else:
         if wave not in cohort.potential:
-            raise InvalidInputError("synthetic.unknown_wave", f"Vague inconnue : « {wave} ».", f"Unknown wave: '{wave}'.",
-                                    path="wave", hint_fr=f"Vagues : {', '.join(cohort.potential)}.",
-                                    hint_en=f"Waves: {', '.join(cohort.potential)}.")
+            raise InvalidInputError("synthetic.unknown_wave", Msg("Unknown wave: '{wave}'.", wave=wave),
+                                    path="wave", hint=Msg("Waves: {waves}.", waves=", ".join(cohort.potential)))
         arms: dict[str, int] | None = None
         if engine is not None:
             with session_scope(engine) as s:
@@ -542,10 +513,8 @@ def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path
                 stored = participants_frame(s, contract_id)
             if randomised:
                 if stored.empty or stored["arm"].isna().all():
-                    raise ConflictError("synthetic.not_randomised", "La cohorte enregistrée n'est pas randomisée.",
-                                        "The stored cohort is not randomised.", path="contract_id",
-                                        hint_fr="Importez puis randomisez la cohorte synthétique d'abord.",
-                                        hint_en="Import then randomise the synthetic cohort first.")
+                    raise ConflictError("synthetic.not_randomised", Msg('The stored cohort is not randomised.'), path="contract_id",
+                                        hint=Msg('Import then randomise the synthetic cohort first.'))
                 key = contract_key(contract_id, master=settings.pseudonym_master)
                 by_key = dict(zip(stored["pkey"], stored["arm"], strict=True))
                 arms = {}
@@ -555,10 +524,8 @@ def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path
                         arms[pid] = int(a)
                 if not arms:
                     raise ConflictError("synthetic.cohort_mismatch",
-                                        "La cohorte enregistrée n'est pas la cohorte synthétique de cette graine.",
-                                        "The stored cohort is not the synthetic cohort of this seed.", path="seed",
-                                        hint_fr="Utilisez la même --seed qu'à la génération des participants.",
-                                        hint_en="Use the same --seed as when generating the participants.")
+                                        Msg('The stored cohort is not the synthetic cohort of this seed.'), path="seed",
+                                        hint=Msg('Use the same --seed as when generating the participants.'))
         frame = cohort.outcomes(wave, arms)
     if out.suffix.lower() == ".xlsx":
         frame.to_excel(out, index=False)

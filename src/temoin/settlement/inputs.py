@@ -22,6 +22,7 @@ from temoin.contract._consistency import consistency_problems
 from temoin.contract.model import Contract
 from temoin.errors import ContractValidationError, InvalidInputError
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
+from temoin.evaluation.text import texts_from_stored
 from temoin.settlement.payments import OutcomeClaim
 
 __all__ = ["check_inputs", "claims_from_data", "results_from_data"]
@@ -62,7 +63,7 @@ def results_from_data(contract: Contract, version: int, rows: Sequence[Mapping[s
                              int(row.get("n_control", n)), str(row.get("se_type", "reported")), "reported")
         out.append(ImpactResult(str(row.get("contract_id", contract.id)), int(row.get("contract_version", version)),
                                 str(row["indicator"]), str(row["wave"]), est, imp, low, n, grade,
-                                tuple(str(x) for x in row.get("grade_reasons", ()))))
+                                texts_from_stored(row.get("grade_reasons") or ())))
     return out
 
 

@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.errors import TemoinError
 from temoin.evaluation.cohort_file import CohortFileError
+from temoin.i18n import Translator as Words
 from temoin.settings import Settings, load_settings
 from temoin.store import make_engine, migrate
 from temoin.web.context import (
@@ -269,13 +270,15 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
     status = status or status_of(exc)
     ctx: Ctx | None = getattr(request.state, "ctx", None)
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
+    words = Words(lang)
     if request.url.path.startswith("/api/"):
-        body = exc.to_dict(lang)  # type: ignore[arg-type]
-        if isinstance(exc, CohortFileError):  # the first problems, and how many more
+        payload = words.error_dict(exc)
+        if isinstance(exc, CohortFileError):  # the first problems, row by row, and how many more
             listed = request.app.state.settings.max_listed_errors
-            body["rows"] = [e.to_dict(lang) for e in exc.errors[:listed]]  # type: ignore[arg-type]
-            body["more"] = max(0, len(exc.errors) - listed)
-        return JSONResponse({"error": body}, status_code=status)
+            payload["rows"] = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
+                               for e in exc.errors[:listed]]
+            payload["more"] = max(0, len(exc.errors) - listed)
+        return JSONResponse({"error": payload}, status_code=status)
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if ctx is None and anonymous:
@@ -285,6 +288,6 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
         try:
             ctx = context_of(request)
         except Exception:  # the database itself may be the problem
-            return Response(exc.render(lang), status_code=status, media_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
-    return render(ctx, "error.html", status=status, error=exc, message=exc.message(ctx.lang),  # type: ignore[arg-type]
-                  hint=exc.hint(ctx.lang), t=Translator(ctx.lang))  # type: ignore[arg-type]
+            return Response(words.error(exc), status_code=status, media_type="text/plain; charset=utf-8")
+    return render(ctx, "error.html", status=status, error=exc, message=words.error_message(exc),
+                  hint=words.error_hint(exc), t=Translator(ctx.lang))

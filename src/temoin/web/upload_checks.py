@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.cohort_file import CohortFileError, RowError
+from temoin.messages import Msg
 from temoin.settings import Settings
 from temoin.web.errors import TooLarge, UploadTooBig
 
@@ -232,7 +233,7 @@ def _csv_formulas(path: Path) -> None:
             if len(errors) >= MAX_FORMULAS_LISTED:
                 break
     if errors:
-        raise CohortFileError(errors, what_fr="Formules refusées", what_en="Formulas refused")
+        raise CohortFileError(errors, what=Msg("Formulas refused"))
 
 
 def _xlsx_formulas(path: Path) -> None:
@@ -258,12 +259,11 @@ def _xlsx_formulas(path: Path) -> None:
     finally:
         wb.close()
     if errors:
-        raise CohortFileError(errors, what_fr="Formules refusées", what_en="Formulas refused")
+        raise CohortFileError(errors, what=Msg("Formulas refused"))
 
 
 def _formula_error(row: int, column: str, value: str) -> RowError:
-    return RowError(row, column, value[:80], "formule refusée : saisissez la valeur elle-même",
-                    "formula refused: enter the value itself")
+    return RowError(row, column, value[:80], Msg("formula refused: enter the value itself"))
 
 
 def discard(path: Path) -> None:

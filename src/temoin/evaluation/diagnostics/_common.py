@@ -2,43 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from temoin.errors import InvalidInputError
+from temoin.evaluation.text import Text, text_from_stored, text_to_stored
+from temoin.messages import Msg
 
-Level = Literal["ok", "warning", "fail"]
+VerdictLevel = Literal["ok", "warning", "fail"]
+"""How a verdict reads: satisfactory, a reservation, a failure (``label:verdict_level:*``)."""
+Level = VerdictLevel
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A verdict a non-statistician can read, in French and English."""
+    """A verdict a non-statistician can read: its level and its message."""
 
-    level: Level
-    fr: str
-    en: str
+    level: VerdictLevel
+    message: Text
 
-    def text(self, lang: str = "fr") -> str:
-        return self.fr if lang == "fr" else self.en
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "message": text_to_stored(self.message)}
 
-    def to_dict(self) -> dict[str, str]:
-        return {"level": self.level, "fr": self.fr, "en": self.en}
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
+        """A stored verdict: ``{"level", "message"}``, or the older ``{"level", "fr", "en"}``."""
+        level = cast(VerdictLevel, str(data.get("level", "warning")))
+        if "message" in data:
+            return cls(level, text_from_stored(data["message"]))
+        return cls(level, text_from_stored({"fr": data.get("fr", ""), "en": data.get("en", "")}))
 
 
-def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, what: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, what: Msg) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InvalidInputError(
             "diagnostics.missing_column",
-            f"{what} : colonne(s) absente(s) : {', '.join(missing)}.",
-            f"{what}: missing column(s): {', '.join(missing)}.",
+            Msg("{what}: missing column(s): {columns}.", what=what, columns=", ".join(missing)),
             path=missing[0],
-            hint_fr="Ajoutez ces colonnes aux données ou corrigez le contrat.",
-            hint_en="Add these columns to the data or correct the contract.",
+            hint=Msg('Add these columns to the data or correct the contract.'),
         )
 
 

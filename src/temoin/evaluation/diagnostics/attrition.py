@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 
 from temoin.evaluation.diagnostics._common import Verdict
+from temoin.evaluation.text import label, rounded
+from temoin.messages import Msg, Share
 
 __all__ = ["BOUNDARIES_CSV", "AttritionReport", "Boundary", "attrition", "max_differential"]
 
@@ -86,18 +88,17 @@ def attrition(
     differential = abs(att_t - att_c) if rc else 0.0
     limit = max_differential(overall, boundary)
     low = limit is not None and round(differential, 1) <= limit
+    values = {"wave": wave, "overall": Share(overall / 100), "gap": rounded(differential, 1),
+              "boundary": label("attrition_boundary", boundary)}
     if low:
-        verdict = Verdict(
-            "ok",
-            f"Vague {wave} : {overall:.1f} % de perdus de vue, écart de {differential:.1f} points entre groupes : attrition faible (limite {limit:.1f}).",
-            f"Wave {wave}: {overall:.1f}% lost to follow-up, a {differential:.1f}-point gap between groups: low attrition (limit {limit:.1f}).",
-        )
+        verdict = Verdict("ok", Msg("Wave {wave}: {overall} lost to follow-up, a gap of {gap} points between groups: "
+                                    "low attrition (limit {limit} points, {boundary}).",
+                                    limit=rounded(limit or 0.0, 1), **values))
+    elif limit is not None:
+        verdict = Verdict("fail", Msg("Wave {wave}: {overall} lost to follow-up, a gap of {gap} points between groups: "
+                                      "high attrition (limit {limit} points, {boundary}).",
+                                      limit=rounded(limit, 1), **values))
     else:
-        lim_fr = f"limite {limit:.1f} points" if limit is not None else "au-delà de toute limite"
-        lim_en = f"limit {limit:.1f} points" if limit is not None else "beyond every limit"
-        verdict = Verdict(
-            "fail",
-            f"Vague {wave} : {overall:.1f} % de perdus de vue, écart de {differential:.1f} points entre groupes : attrition élevée ({lim_fr}, seuil {boundary}).",
-            f"Wave {wave}: {overall:.1f}% lost to follow-up, a {differential:.1f}-point gap between groups: high attrition ({lim_en}, {boundary} boundary).",
-        )
+        verdict = Verdict("fail", Msg("Wave {wave}: {overall} lost to follow-up, a gap of {gap} points between groups: "
+                                      "high attrition (beyond every limit, {boundary}).", **values))
     return AttritionReport(wave, indicator, rt, rc, ft, fc, boundary, overall, differential, limit, low, verdict)

@@ -24,10 +24,14 @@ import pandas as pd
 from scipy import stats
 
 from temoin.evaluation.diagnostics._common import Verdict, as_bool, require_columns
+from temoin.evaluation.text import Text, significant, text_to_stored
+from temoin.messages import Msg
 
-__all__ = ["BalanceReport", "BalanceRow", "Band", "baseline_balance", "cox_index", "hedges_g", "wwc_band"]
+__all__ = ["BalanceBand", "BalanceReport", "BalanceRow", "Band", "baseline_balance", "cox_index", "hedges_g", "wwc_band"]
 
-Band = Literal["satisfies", "needs_adjustment", "fails"]
+BalanceBand = Literal["satisfies", "needs_adjustment", "fails"]
+"""The WWC band of a baseline difference (``label:balance_band:*``)."""
+Band = BalanceBand
 
 
 def _omega(n: int) -> float:
@@ -94,7 +98,7 @@ class BalanceReport:
     n_control: int
     verdict: Verdict
     dropped_missing: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Text, ...] = field(default_factory=tuple)
 
     @property
     def equivalent(self) -> bool:
@@ -107,7 +111,7 @@ class BalanceReport:
             "joint_test": {"f": self.joint_f, "df": list(self.joint_df), "p_value": self.joint_p},
             "n_treated": self.n_treated, "n_control": self.n_control,
             "equivalent": self.equivalent, "verdict": self.verdict.to_dict(),
-            "dropped_missing": self.dropped_missing, "notes": list(self.notes),
+            "dropped_missing": self.dropped_missing, "notes": [text_to_stored(n) for n in self.notes],
         }
 
 
@@ -164,7 +168,7 @@ def baseline_balance(
     Rows with a missing value of an attribute are left out of that attribute's comparison and of
     the joint test; how many is reported (never silently).
     """
-    require_columns(frame, [arm, *[a for a, _ in attributes]], what="Équilibre initial / baseline balance")
+    require_columns(frame, [arm, *[a for a, _ in attributes]], what=Msg("Baseline balance"))
     data = frame[frame[arm].notna()]
     d = pd.to_numeric(data[arm]).astype(int).to_numpy()
     cols, meta = _design_columns(data, attributes)
@@ -193,20 +197,19 @@ def baseline_balance(
     unadjusted = [r.variable for r in rows if r.band == "needs_adjustment" and not r.adjusted]
     adjusted = [r.variable for r in rows if r.band == "needs_adjustment" and r.adjusted]
     if fails:
-        verdict = Verdict("fail", f"Les groupes diffèrent nettement au départ sur : {', '.join(fails)} (écart > 0,25).",
-                          f"The groups differ clearly at baseline on: {', '.join(fails)} (difference > 0.25).")
+        verdict = Verdict("fail", Msg("The groups differ clearly at baseline on: {variables} (difference > {limit}).",
+                                      variables=", ".join(fails), limit=0.25))
     elif unadjusted:
-        verdict = Verdict("fail", f"Écart entre 0,05 et 0,25 non corrigé par le plan d'analyse : {', '.join(unadjusted)}.",
-                          f"Difference between 0.05 and 0.25 not adjusted for in the analysis plan: {', '.join(unadjusted)}.")
+        verdict = Verdict("fail", Msg("Difference between {low} and {high} not adjusted for in the analysis plan: {variables}.",
+                                      variables=", ".join(unadjusted), low=0.05, high=0.25))
     elif adjusted:
-        verdict = Verdict("warning", f"Groupes comparables après ajustement sur : {', '.join(adjusted)}.",
-                          f"Groups comparable after adjusting for: {', '.join(adjusted)}.")
+        verdict = Verdict("warning", Msg("Groups comparable after adjusting for: {variables}.", variables=", ".join(adjusted)))
     else:
-        verdict = Verdict("ok", "Les deux groupes sont comparables au départ (tous les écarts ≤ 0,05).",
-                          "The two groups are comparable at baseline (every difference ≤ 0.05).")
-    notes = []
+        verdict = Verdict("ok", Msg("The two groups are comparable at baseline (every difference ≤ {limit}).", limit=0.05))
+    notes: list[Text] = []
     if not np.isnan(p) and p < 0.05:
-        notes.append(f"joint test p = {p:.3f} < 0.05: the arms differ more than chance would make them")
+        notes.append(Msg("Joint test p = {p} < {alpha}: the arms differ more than chance would make them.",
+                         p=significant(p, 3), alpha=0.05))
     if dropped:
-        notes.append(f"{dropped} row(s) with a missing baseline value left out of the joint test")
+        notes.append(Msg("{count} row(s) with a missing baseline value left out of the joint test.", count=dropped))
     return BalanceReport(tuple(rows), f, (k, df2), p, n_t, n_c, verdict, dropped, tuple(notes))

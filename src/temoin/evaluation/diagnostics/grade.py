@@ -23,8 +23,9 @@ Rules (after the What Works Clearinghouse Standards Handbook v4.1, adapted to CI
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from temoin.contract.model import Design
 from temoin.evaluation.diagnostics.attrition import AttritionReport
@@ -32,6 +33,8 @@ from temoin.evaluation.diagnostics.balance import BalanceReport
 from temoin.evaluation.diagnostics.representativeness import CreamingReport, MarginReport
 from temoin.evaluation.estimators.degenerate import FEW_CLUSTERS
 from temoin.evaluation.result import EvidenceGrade
+from temoin.evaluation.text import Bilingual, Text, text_from_stored, text_to_stored
+from temoin.messages import Msg
 
 __all__ = ["Grade", "evidence_grade"]
 
@@ -41,16 +44,19 @@ _ORDER = [EvidenceGrade.DOES_NOT_MEET, EvidenceGrade.MEETS_WITH_RESERVATIONS, Ev
 @dataclass(frozen=True)
 class Grade:
     grade: EvidenceGrade
-    reasons_fr: tuple[str, ...]
-    reasons_en: tuple[str, ...]
-
-    def reasons(self) -> tuple[str, ...]:
-        """Each reason as 'français / English' (what ``ImpactResult.grade_reasons`` carries)."""
-        return tuple(f"{fr} / {en}" for fr, en in zip(self.reasons_fr, self.reasons_en, strict=True))
+    reasons: tuple[Text, ...]
+    """Why, as messages (what ``ImpactResult.grade_reasons`` carries)."""
 
     def to_dict(self) -> dict[str, object]:
-        return {"grade": self.grade.value, "label_fr": self.grade.label_fr, "label_en": self.grade.label_en,
-                "reasons_fr": list(self.reasons_fr), "reasons_en": list(self.reasons_en)}
+        return {"grade": self.grade.value, "reasons": [text_to_stored(r) for r in self.reasons]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Grade:
+        """A stored grade: ``{"grade", "reasons"}``, or the older form with ``reasons_fr`` and ``reasons_en``."""
+        if "reasons" in data:
+            return cls(EvidenceGrade(data["grade"]), tuple(text_from_stored(r) for r in data["reasons"]))
+        pairs = zip(data.get("reasons_fr") or [], data.get("reasons_en") or [], strict=False)
+        return cls(EvidenceGrade(data["grade"]), tuple(Bilingual(fr, en, {"fr": fr, "en": en}) for fr, en in pairs))
 
 
 def evidence_grade(
@@ -67,81 +73,65 @@ def evidence_grade(
     """The grade and its reasons. ``estimable``: False when the effect's standard error is
     degenerate. ``clusters``: for a clustered analysis, the number of clusters, of clusters holding
     programme participants and of clusters holding controls."""
-    fr: list[str] = []
-    en: list[str] = []
+    reasons: list[Text] = []
     ceiling = EvidenceGrade.MEETS
 
-    def cap(grade: EvidenceGrade, why_fr: str, why_en: str) -> None:
+    def cap(grade: EvidenceGrade, why: Text) -> None:
         nonlocal ceiling
-        fr.append(why_fr)
-        en.append(why_en)
+        reasons.append(why)
         if _ORDER.index(grade) < _ORDER.index(ceiling):
             ceiling = grade
 
     if not design.has_counterfactual:
-        cap(EvidenceGrade.DOES_NOT_MEET,
-            "Sans groupe de comparaison, ce dispositif ne peut pas montrer d'impact (seulement un résultat brut).",
-            "Without a comparison group this design cannot show impact (only a raw outcome).")
+        cap(EvidenceGrade.DOES_NOT_MEET, Msg("Without a comparison group this design cannot show impact (only a raw outcome)."))
     if attrition is not None:
-        fr.append(attrition.verdict.fr)
-        en.append(attrition.verdict.en)
+        reasons.append(attrition.verdict.message)
     if design.randomised:
         if attrition is None:
-            cap(EvidenceGrade.DOES_NOT_MEET, "Attrition inconnue : aucune donnée de suivi.", "Attrition unknown: no follow-up data.")
+            cap(EvidenceGrade.DOES_NOT_MEET, Msg("Attrition unknown: no follow-up data."))
         elif not attrition.low:
             if balance is not None and balance.equivalent:
                 cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
-                    "Attrition élevée, mais les personnes suivies restent comparables au départ.",
-                    "High attrition, but the people still followed remain comparable at baseline.")
+                    Msg("High attrition, but the people still followed remain comparable at baseline."))
             else:
                 cap(EvidenceGrade.DOES_NOT_MEET,
-                    "Attrition élevée et équivalence initiale non établie : l'essai ne permet plus une comparaison fiable.",
-                    "High attrition and baseline equivalence not established: the trial no longer gives a reliable comparison.")
+                    Msg("High attrition and baseline equivalence not established: the trial no longer gives a reliable "
+                        "comparison."))
     elif design in (Design.MATCHED_COMPARISON, Design.DIFF_IN_DIFF):
         if balance is not None and balance.equivalent:
             cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
-                "Comparaison non randomisée : groupes comparables au départ, mais des différences non observées restent possibles.",
-                "Non-randomised comparison: groups comparable at baseline, but unobserved differences remain possible.")
+                Msg("Non-randomised comparison: groups comparable at baseline, but unobserved differences remain possible."))
         else:
-            cap(EvidenceGrade.DOES_NOT_MEET,
-                "Comparaison non randomisée sans équivalence initiale établie.",
-                "Non-randomised comparison without established baseline equivalence.")
+            cap(EvidenceGrade.DOES_NOT_MEET, Msg("Non-randomised comparison without established baseline equivalence."))
     elif design in (Design.BENCHMARK, Design.HISTORICAL):
         cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
-            "Comparaison à une référence externe : pas de groupe témoin suivi en même temps ; l'équivalence ne peut être vérifiée.",
-            "Comparison with an external reference: no control cohort followed at the same time; equivalence cannot be checked.")
+            Msg("Comparison with an external reference: no control cohort followed at the same time; equivalence cannot "
+                "be checked."))
         if attrition is not None and not attrition.low:
-            cap(EvidenceGrade.DOES_NOT_MEET, "Trop de participants sans résultat pour comparer à la référence.",
-                "Too many participants without an outcome to compare with the reference.")
+            cap(EvidenceGrade.DOES_NOT_MEET, Msg("Too many participants without an outcome to compare with the reference."))
         if creaming is not None and creaming.flagged:
-            cap(EvidenceGrade.DOES_NOT_MEET,
-                "Écrémage : des profils plus faciles gonflent la comparaison avec la référence.",
-                "Creaming: easier profiles inflate the comparison with the reference.")
+            cap(EvidenceGrade.DOES_NOT_MEET, Msg("Creaming: easier profiles inflate the comparison with the reference."))
     if creaming is not None and creaming.flagged and design not in (Design.BENCHMARK, Design.HISTORICAL):
-        cap(EvidenceGrade.MEETS_WITH_RESERVATIONS, creaming.verdict.fr, creaming.verdict.en)
+        cap(EvidenceGrade.MEETS_WITH_RESERVATIONS, creaming.verdict.message)
     for margin in representativeness:
         if margin.verdict.level == "fail":
-            cap(EvidenceGrade.MEETS_WITH_RESERVATIONS, margin.verdict.fr, margin.verdict.en)
+            cap(EvidenceGrade.MEETS_WITH_RESERVATIONS, margin.verdict.message)
     if not estimable:
         cap(EvidenceGrade.DOES_NOT_MEET,
-            "Effet non estimable : son erreur type est nulle aux arrondis près, infinie ou indéfinie ; "
-            "aucune preuve d'impact ne peut en être tirée.",
-            "Effect not estimable: its standard error is zero up to rounding, infinite or undefined; "
-            "no evidence of impact can be drawn from it.")
+            Msg("Effect not estimable: its standard error is zero up to rounding, infinite or undefined; no evidence of "
+                "impact can be drawn from it."))
     if clusters is not None:
         total, treated, control = clusters
         if min(treated, control) <= 1:
             cap(EvidenceGrade.DOES_NOT_MEET,
-                f"Une seule grappe dans le groupe {'programme' if treated <= 1 else 'témoin'} : l'effet se confond "
-                "avec cette grappe (règle « n = 1 » du WWC).",
-                f"A single cluster in the {'programme' if treated <= 1 else 'control'} group: the effect is "
-                "confounded with that cluster (the WWC's 'n = 1' rule).")
+                Msg("A single cluster in the programme group: the effect is confounded with that cluster (the WWC's "
+                    "'n = 1' rule).") if treated <= 1 else
+                Msg("A single cluster in the control group: the effect is confounded with that cluster (the WWC's "
+                    "'n = 1' rule)."))
         elif total < FEW_CLUSTERS:
             cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
-                f"Seulement {total} grappes (moins d'une dizaine) : l'inférence par grappe est fragile.",
-                f"Only {total} clusters (fewer than about ten): clustered inference is fragile.")
+                Msg("Only {total} clusters (fewer than about ten): clustered inference is fragile.", total=total))
     if amended:
         cap(EvidenceGrade.MEETS_WITH_RESERVATIONS,
-            "Le plan d'analyse a été modifié après son verrouillage (amendement publié).",
-            "The analysis plan was amended after it was locked (amendment published).")
-    return Grade(ceiling, tuple(fr), tuple(en))
+            Msg("The analysis plan was amended after it was locked (amendment published)."))
+    return Grade(ceiling, tuple(reasons))

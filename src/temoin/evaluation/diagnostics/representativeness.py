@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from temoin.evaluation.diagnostics._common import Verdict, as_bool, require_columns
+from temoin.messages import Msg, Share
 
 __all__ = [
     "CreamingReport",
@@ -60,7 +61,7 @@ def representativeness(
     enrolled: pd.DataFrame, margins: Sequence[tuple[str, str, Mapping[str, float]]]
 ) -> list[MarginReport]:
     """Compare the enrolled with each reference margin ``(attribute, source, shares)``."""
-    require_columns(enrolled, [m[0] for m in margins], what="Représentativité / representativeness")
+    require_columns(enrolled, [m[0] for m in margins], what=Msg("Representativeness"))
     out: list[MarginReport] = []
     for attribute, source, shares in margins:
         values = enrolled[attribute].dropna().map(_label)
@@ -78,20 +79,21 @@ def representativeness(
         else:
             chi2, p = float("nan"), float("nan")
         worst = max((abs(v) for v in std.values() if not np.isnan(v)), default=float("nan"))
+        gap = round(float(worst), 2)
         if n == 0:
-            verdict = Verdict("warning", f"{attribute} : aucun inscrit à comparer.", f"{attribute}: no enrolled person to compare.")
+            verdict = Verdict("warning", Msg("{attribute}: no enrolled person to compare.", attribute=attribute))
         elif other:
-            verdict = Verdict("warning", f"{attribute} : {other} inscrit(s) ont une valeur absente de la référence.",
-                              f"{attribute}: {other} enrolled person(s) have a value absent from the reference.")
+            verdict = Verdict("warning", Msg("{attribute}: {other} enrolled person(s) have a value absent from the reference.",
+                                             attribute=attribute, other=other))
         elif worst <= 0.1:
-            verdict = Verdict("ok", f"{attribute} : les inscrits ressemblent à la population de référence (écart max {worst:.2f}).",
-                              f"{attribute}: the enrolled resemble the reference population (largest gap {worst:.2f}).")
+            verdict = Verdict("ok", Msg("{attribute}: the enrolled resemble the reference population (largest gap {gap}).",
+                                        attribute=attribute, gap=gap))
         elif worst <= 0.25:
-            verdict = Verdict("warning", f"{attribute} : écart notable avec la population de référence (écart max {worst:.2f}).",
-                              f"{attribute}: a noticeable gap with the reference population (largest gap {worst:.2f}).")
+            verdict = Verdict("warning", Msg("{attribute}: a noticeable gap with the reference population (largest gap {gap}).",
+                                             attribute=attribute, gap=gap))
         else:
-            verdict = Verdict("fail", f"{attribute} : les inscrits ne représentent pas la population de référence (écart max {worst:.2f}).",
-                              f"{attribute}: the enrolled do not represent the reference population (largest gap {worst:.2f}).")
+            verdict = Verdict("fail", Msg("{attribute}: the enrolled do not represent the reference population "
+                                          "(largest gap {gap}).", attribute=attribute, gap=gap))
         out.append(MarginReport(attribute, source, n, observed_shares, dict(shares), std, chi2, len(cats) - 1, p, verdict))
     return out
 
@@ -146,7 +148,7 @@ def creaming(
     alpha: float = 0.05,
 ) -> CreamingReport:
     """Are harder profiles under-represented among the enrolled, compared with eligible non-enrolled?"""
-    require_columns(referred, [enrolled, eligible, *difficulty], what="Écrémage / creaming")
+    require_columns(referred, [enrolled, eligible, *difficulty], what=Msg("Creaming"))
     elig = referred[as_bool(referred[eligible]).fillna(False).to_numpy(dtype=bool)]
     enr = as_bool(elig[enrolled]).fillna(False).to_numpy(dtype=bool)
     rows: list[CreamingRow] = []
@@ -164,16 +166,13 @@ def creaming(
                                 diff <= -min_gap_pp and p < alpha))
     flagged = [r for r in rows if r.flagged]
     if not rows:
-        verdict = Verdict("warning", "Écrémage non mesurable : pas de personnes orientées non inscrites à comparer.",
-                          "Creaming cannot be measured: no referred-but-not-enrolled people to compare with.")
+        verdict = Verdict("warning", Msg("Creaming cannot be measured: no referred-but-not-enrolled people to compare with."))
     elif flagged:
-        what = "; ".join(f"{r.attribute} = {'/'.join(r.harder_values)} : {100 * r.share_harder_enrolled:.0f} % des inscrits "
-                         f"contre {100 * r.share_harder_not_enrolled:.0f} % des non-inscrits" for r in flagged)
-        what_en = "; ".join(f"{r.attribute} = {'/'.join(r.harder_values)}: {100 * r.share_harder_enrolled:.0f}% of the enrolled "
-                            f"against {100 * r.share_harder_not_enrolled:.0f}% of those not enrolled" for r in flagged)
-        verdict = Verdict("fail", f"Écrémage probable : les profils les plus difficiles sont moins inscrits ({what}).",
-                          f"Likely creaming: the hardest profiles are enrolled less often ({what_en}).")
+        what = [Msg("{attribute} = {values}: {enrolled} of the enrolled against {not_enrolled} of those not enrolled",
+                    attribute=r.attribute, values="/".join(r.harder_values), enrolled=Share(r.share_harder_enrolled),
+                    not_enrolled=Share(r.share_harder_not_enrolled)) for r in flagged]
+        verdict = Verdict("fail", Msg("Likely creaming: the hardest profiles are enrolled less often ({details}).",
+                                      details=what))
     else:
-        verdict = Verdict("ok", "Pas d'écrémage détecté : les profils difficiles sont inscrits autant que les autres.",
-                          "No creaming detected: harder profiles are enrolled as often as others.")
+        verdict = Verdict("ok", Msg("No creaming detected: harder profiles are enrolled as often as others."))
     return CreamingReport(tuple(rows), verdict)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from temoin.evaluation.diagnostics._common import Verdict
+from temoin.messages import Msg
 
 __all__ = ["LeeBounds", "Sensitivity", "VolatilityReport", "lee_bounds", "missing_outcome_sensitivity", "volatility"]
 
@@ -107,15 +108,14 @@ class VolatilityReport:
     too_volatile: bool
     waves: tuple[str, ...]
     verdict: Verdict
-    alternatives_fr: tuple[str, ...]
-    alternatives_en: tuple[str, ...]
+    alternatives: tuple[Msg, ...]
     lee: LeeBounds | None = None
     sensitivity: Sensitivity | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
             "too_volatile": self.too_volatile, "waves": list(self.waves), "verdict": self.verdict.to_dict(),
-            "alternatives_fr": list(self.alternatives_fr), "alternatives_en": list(self.alternatives_en),
+            "alternatives": [a.to_dict() for a in self.alternatives],
             "lee_bounds": self.lee.to_dict() if self.lee else None,
             "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
         }
@@ -130,17 +130,17 @@ def volatility(
 ) -> VolatilityReport:
     """Plain-words verdict on the volatility of the public, with alternatives when it is too volatile."""
     if not high_attrition_waves:
-        return VolatilityReport(False, (), Verdict("ok", "Le suivi des mêmes personnes dans le temps tient : attrition faible.",
-                                                   "Following the same people over time holds: attrition is low."), (), ())
-    waves = ", ".join(high_attrition_waves)
-    fr = ["Bornes de Lee : l'effet le plus faible et le plus fort compatibles avec les données, en égalisant la part de répondants des deux groupes.",
-          "Sensibilité aux réponses manquantes : de combien les absents du programme devraient avoir fait pire pour effacer l'amélioration."]
-    en = ["Lee bounds: the smallest and largest effect compatible with the data, equalising the share of respondents in both groups.",
-          "Sensitivity to missing outcomes: how much worse the missing programme participants would have to have done to erase the improvement."]
+        return VolatilityReport(False, (), Verdict("ok", Msg("Following the same people over time holds: attrition is low.")),
+                                ())
+    alternatives = [
+        Msg("Lee bounds: the smallest and largest effect compatible with the data, equalising the share of respondents "
+            "in both groups."),
+        Msg("Sensitivity to missing outcomes: how much worse the missing programme participants would have to have done "
+            "to erase the improvement."),
+    ]
     if data_source != "administrative":
-        fr.insert(0, "Mesurer le résultat à partir de données administratives, qui suivent aussi les personnes qui ne répondent plus.")
-        en.insert(0, "Measure the outcome from administrative records, which also follow people who stop answering.")
-    verdict = Verdict("fail",
-                      f"Public trop mobile pour ce dispositif (vague(s) {waves}) : trop de personnes perdues de vue pour comparer les groupes de façon fiable.",
-                      f"The public is too volatile for this design (wave(s) {waves}): too many people lost to follow-up to compare the groups reliably.")
-    return VolatilityReport(True, tuple(high_attrition_waves), verdict, tuple(fr), tuple(en), lee, sensitivity)
+        alternatives.insert(0, Msg("Measure the outcome from administrative records, which also follow people who stop "
+                                   "answering."))
+    verdict = Verdict("fail", Msg("The public is too volatile for this design (wave(s) {waves}): too many people lost to "
+                                  "follow-up to compare the groups reliably.", waves=", ".join(high_attrition_waves)))
+    return VolatilityReport(True, tuple(high_attrition_waves), verdict, tuple(alternatives), lee, sensitivity)

@@ -19,6 +19,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from temoin.errors import InvalidInputError
+from temoin.evaluation.text import label, significant
+from temoin.messages import Msg
 
 Missing = Literal["error", "drop"]
 FloatArray = NDArray[np.float64]
@@ -31,7 +33,6 @@ __all__ = [
     "Missing",
     "Prepared",
     "all_equal",
-    "bilingual",
     "check_alpha",
     "check_columns",
     "codes_of",
@@ -41,11 +42,6 @@ __all__ = [
     "prepare",
     "run_split",
 ]
-
-
-def bilingual(fr: str, en: str) -> str:
-    """A note for ``EffectEstimate.notes``: French first, then English."""
-    return f"{fr} / {en}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ class Prepared:
     block_labels: tuple[str, ...]
     weights: FloatArray | None
     n_dropped: int
-    notes: tuple[str, ...]
+    notes: tuple[Msg, ...]
     n_treated: int
 
     @cached_property
@@ -119,8 +115,7 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str], *, path: str = "da
     if not isinstance(data, pd.DataFrame):
         raise InvalidInputError(
             "evaluation.not_a_table",
-            "Les données doivent être un tableau (pandas DataFrame).",
-            "The data must be a table (pandas DataFrame).",
+            Msg('The data must be a table (pandas DataFrame).'),
             path=path,
         )
     unknown = [c for c in columns if c not in data.columns]
@@ -131,22 +126,18 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str], *, path: str = "da
             names = ", ".join(repr(c) for c in twice)
             raise InvalidInputError(
                 "evaluation.duplicate_column_name",
-                f"Plusieurs colonnes des données portent le même nom : {names}.",
-                f"Several columns of the data have the same name: {names}.",
+                Msg('Several columns of the data have the same name: {names}.', names=names),
                 path=twice[0],
-                hint_fr="Renommez ou supprimez les doublons avant l'estimation.",
-                hint_en="Rename or remove the duplicates before estimating.",
+                hint=Msg('Rename or remove the duplicates before estimating.'),
             )
     if unknown:
         available = ", ".join(map(str, data.columns[:30]))
         names = ", ".join(repr(c) for c in unknown)
         raise InvalidInputError(
             "evaluation.unknown_column",
-            f"Colonne(s) absente(s) des données : {names}.",
-            f"Column(s) not in the data: {names}.",
+            Msg('Column(s) not in the data: {names}.', names=names),
             path=path,
-            hint_fr=f"Colonnes disponibles : {available}. Vérifiez l'orthographe ou le plan d'analyse.",
-            hint_en=f"Available columns: {available}. Check the spelling or the analysis plan.",
+            hint=Msg('Available columns: {available}. Check the spelling or the analysis plan.', available=available),
         )
 
 
@@ -155,16 +146,15 @@ def check_alpha(alpha: float, *, path: str = "alpha") -> None:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 < alpha < 1:
         raise InvalidInputError(
             "evaluation.bad_alpha",
-            f"Seuil alpha={alpha!r} hors de ]0, 1[.",
-            f"Level alpha={alpha!r} outside (0, 1).",
+            Msg('Level alpha={alpha} outside (0, 1).', alpha=repr(alpha)),
             path=path,
-            hint_fr="Donnez un seuil entre 0 et 1 exclus, par exemple 0,05.",
-            hint_en="Give a level strictly between 0 and 1, for example 0.05.",
+            hint=Msg('Give a level strictly between 0 and 1, for example 0.05.'),
         )
 
 
-def numeric_column(data: pd.DataFrame, name: str, role_fr: str, role_en: str) -> FloatArray:
-    """A column as float64; refuses text and dates with a message naming the column."""
+def numeric_column(data: pd.DataFrame, name: str, role: str) -> FloatArray:
+    """A column as float64; refuses text and dates with a message naming the column and its
+    ``role`` (a code of ``label:column_role:*``: outcome, treatment, covariate, weights, …)."""
     col = data[name]
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         return np.asarray(col.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
@@ -173,13 +163,10 @@ def numeric_column(data: pd.DataFrame, name: str, role_fr: str, role_en: str) ->
     if len(bad):
         raise InvalidInputError(
             "evaluation.not_numeric",
-            f"La colonne {name!r} ({role_fr}) n'est pas numérique : valeur {bad.iloc[0]!r} "
-            f"({len(bad)} valeur(s) non numérique(s)).",
-            f"Column {name!r} ({role_en}) is not numeric: value {bad.iloc[0]!r} "
-            f"({len(bad)} non-numeric value(s)).",
+            Msg("Column {name} ({role}) is not numeric: value {value} ({count} non-numeric value(s)).", name=repr(name),
+                role=label("column_role", role), value=repr(bad.iloc[0]), count=len(bad)),
             path=name,
-            hint_fr="Codez-la en nombres (par exemple des indicatrices 0/1 pour une variable catégorielle).",
-            hint_en="Code it as numbers (e.g. 0/1 indicators for a categorical variable).",
+            hint=Msg('Code it as numbers (e.g. 0/1 indicators for a categorical variable).'),
         )
     return np.asarray(converted.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
 
@@ -270,7 +257,7 @@ def _missing_report(data: pd.DataFrame, columns: Sequence[str], sums: ColumnSums
 
 def complete_rows(
     data: pd.DataFrame, used: Sequence[str], missing: Missing, *, sums: ColumnSums | None = None
-) -> tuple[pd.DataFrame, int, list[str]]:
+) -> tuple[pd.DataFrame, int, list[Msg]]:
     """Rows complete on ``used``: refuse missing values, or drop them and say how many (``missing="drop"``).
 
     ``sums``, when given, receives the column sums the check took (emptied when rows are dropped).
@@ -284,20 +271,13 @@ def complete_rows(
     if missing == "error":
         raise InvalidInputError(
             "evaluation.missing_values",
-            f"Valeurs manquantes dans : {detail}.",
-            f"Missing values in: {detail}.",
+            Msg('Missing values in: {detail}.', detail=detail),
             path=next(iter(report)),
-            hint_fr="Complétez les données, ou demandez explicitement missing='drop' "
-            "(lignes incomplètes exclues et comptées dans le résultat).",
-            hint_en="Complete the data, or ask explicitly for missing='drop' "
-            "(incomplete rows are dropped and counted in the result).",
+            hint=Msg("Complete the data, or ask explicitly for missing='drop' (incomplete rows are dropped and counted in the result)."),
         )
     keep = data[list(used)].notna().all(axis=1)
     n_dropped = int((~keep).sum())
-    note = bilingual(
-        f"{n_dropped} ligne(s) exclue(s) pour valeurs manquantes ({detail}).",
-        f"{n_dropped} row(s) dropped for missing values ({detail}).",
-    )
+    note = Msg('{n_dropped} row(s) dropped for missing values ({detail}).', n_dropped=n_dropped, detail=detail)
     return data.loc[keep], n_dropped, [note]
 
 
@@ -326,75 +306,63 @@ def prepare(
         clash = dup or [c for c in (outcome, treatment) if c in covariates]
         raise InvalidInputError(
             "evaluation.duplicate_column",
-            f"Colonne utilisée deux fois : {', '.join(clash)}.",
-            f"Column used twice: {', '.join(clash)}.",
+            Msg("Column used twice: {columns}.", columns=', '.join(clash)),
             path="covariates",
-            hint_fr="Une covariable ne peut pas être aussi le résultat ou le traitement.",
-            hint_en="A covariate cannot also be the outcome or the treatment.",
+            hint=Msg('A covariate cannot also be the outcome or the treatment.'),
         )
     if missing not in ("error", "drop"):
         raise InvalidInputError(
             "evaluation.bad_option",
-            f"Option missing={missing!r} inconnue.",
-            f"Unknown option missing={missing!r}.",
+            Msg('Unknown option missing={missing}.', missing=repr(missing)),
             path="missing",
-            hint_fr="Choisissez 'error' (refuser) ou 'drop' (exclure les lignes incomplètes, signalé).",
-            hint_en="Choose 'error' (refuse) or 'drop' (drop incomplete rows, reported).",
+            hint=Msg("Choose 'error' (refuse) or 'drop' (drop incomplete rows, reported)."),
         )
 
     sums: ColumnSums = {}
     frame, n_dropped, notes = complete_rows(data, list(dict.fromkeys(roles)), missing, sums=sums)
 
-    y = numeric_column(frame, outcome, "résultat", "outcome")
+    y = numeric_column(frame, outcome, "outcome")
     t_raw = frame[treatment]
-    d = numeric_column(frame, treatment, "traitement", "treatment")
+    d = numeric_column(frame, treatment, "treatment")
     if not np.all((d == 0.0) | (d == 1.0)):
         shown = ", ".join(repr(v) for v in pd.unique(t_raw)[:6])
         raise InvalidInputError(
             "evaluation.treatment_not_binary",
-            f"Le traitement {treatment!r} doit valoir 0 (témoin) ou 1 (programme) ; valeurs trouvées : {shown}.",
-            f"Treatment {treatment!r} must be 0 (control) or 1 (programme); values found: {shown}.",
+            Msg('Treatment {treatment} must be 0 (control) or 1 (programme); values found: {shown}.', treatment=repr(treatment), shown=shown),
             path=treatment,
-            hint_fr="Recodez le bras d'affectation en 0/1.",
-            hint_en="Recode the assigned arm as 0/1.",
+            hint=Msg('Recode the assigned arm as 0/1.'),
         )
     n1 = int(column_sum(sums, treatment, d))  # 0s and 1s: the sum is the count, exactly
     n0 = int(d.shape[0]) - n1
     if n1 == 0 or n0 == 0:
-        empty_fr, empty_en = ("programme (1)", "programme (1)") if n1 == 0 else ("témoin (0)", "control (0)")
         raise InvalidInputError(
             "evaluation.empty_arm",
-            f"Le groupe {empty_fr} est vide : aucun effet ne peut être estimé ({n1} traités, {n0} témoins).",
-            f"The {empty_en} arm is empty: no effect can be estimated ({n1} treated, {n0} controls).",
+            Msg("The programme (1) arm is empty: no effect can be estimated ({n1} treated, {n0} controls)."
+                if n1 == 0 else "The control (0) arm is empty: no effect can be estimated ({n1} treated, {n0} controls).",
+                n1=n1, n0=n0),
             path=treatment,
-            hint_fr="Vérifiez l'affectation et les filtres appliqués aux données.",
-            hint_en="Check the assignment and any filter applied to the data.",
+            hint=Msg('Check the assignment and any filter applied to the data.'),
         )
     if min(n1, n0) == 1:
-        one_fr, one_en = ("programme", "programme") if n1 == 1 else ("témoin", "control")
         notes.append(
-            bilingual(
-                f"Une seule personne dans le groupe {one_fr} : la variance de ce groupe n'est pas estimée "
-                "(l'erreur type repose sur l'autre groupe) ; p-valeur et intervalle très fragiles.",
-                f"A single person in the {one_en} group: that group's variance is not estimated (the standard "
-                "error rests on the other group); p-value and interval very fragile.",
-            )
+            Msg("A single person in the programme group: that group's variance is not estimated (the standard error "
+                "rests on the other group); p-value and interval very fragile." if n1 == 1 else
+                "A single person in the control group: that group's variance is not estimated (the standard error "
+                "rests on the other group); p-value and interval very fragile.")
         )
     if all_equal(y):
         raise InvalidInputError(
             "evaluation.constant_outcome",
-            f"Le résultat {outcome!r} est constant (toujours {y[0]:g}) : aucun effet ne peut être estimé.",
-            f"Outcome {outcome!r} is constant (always {y[0]:g}): no effect can be estimated.",
+            Msg("Outcome {outcome} is constant (always {value}): no effect can be estimated.", outcome=repr(outcome),
+                value=significant(float(y[0]), 6)),
             path=outcome,
-            hint_fr="Vérifiez la colonne du résultat et la vague de suivi choisie.",
-            hint_en="Check the outcome column and the follow-up wave chosen.",
+            hint=Msg('Check the outcome column and the follow-up wave chosen.'),
         )
     # a finite sum means every value is finite; otherwise look
     if not np.isfinite(column_sum(sums, outcome, y)) and not np.all(np.isfinite(y)):
         raise InvalidInputError(
             "evaluation.not_finite",
-            f"Le résultat {outcome!r} contient une valeur infinie.",
-            f"Outcome {outcome!r} contains an infinite value.",
+            Msg('Outcome {outcome} contains an infinite value.', outcome=repr(outcome)),
             path=outcome,
         )
 
@@ -402,13 +370,12 @@ def prepare(
     cov: list[FloatArray] = []
     means: list[float] = []
     for name in covariates:
-        col = numeric_column(frame, name, "covariable", "covariate")
+        col = numeric_column(frame, name, "covariate")
         total = column_sum(sums, name, col)
         if not np.isfinite(total) and not np.all(np.isfinite(col)):
             raise InvalidInputError(
                 "evaluation.not_finite",
-                f"La covariable {name!r} contient une valeur infinie.",
-                f"Covariate {name!r} contains an infinite value.",
+                Msg('Covariate {name} contains an infinite value.', name=repr(name)),
                 path=name,
             )
         cov.append(col)
@@ -422,11 +389,9 @@ def prepare(
         if n_clusters < 2:
             raise InvalidInputError(
                 "evaluation.too_few_clusters",
-                f"Il faut au moins deux grappes (colonne {cluster!r}) ; trouvé : {n_clusters}.",
-                f"At least two clusters are needed (column {cluster!r}); found: {n_clusters}.",
+                Msg('At least two clusters are needed (column {cluster}); found: {n_clusters}.', cluster=repr(cluster), n_clusters=n_clusters),
                 path=cluster,
-                hint_fr="Sans grappes multiples, une erreur type par grappe n'a pas de sens : retirez 'cluster'.",
-                hint_en="Without several clusters a clustered standard error is meaningless: remove 'cluster'.",
+                hint=Msg("Without several clusters a clustered standard error is meaningless: remove 'cluster'."),
             )
 
     bl_codes: IntArray | None = None
@@ -436,13 +401,13 @@ def prepare(
 
     w: FloatArray | None = None
     if weights is not None:
-        w = numeric_column(frame, weights, "poids", "weights")
+        w = numeric_column(frame, weights, "weights")
         if not np.all(np.isfinite(w)) or np.any(w <= 0):
             bad = w[~(np.isfinite(w) & (w > 0))][0]
             raise InvalidInputError(
                 "evaluation.bad_weights",
-                f"Les poids {weights!r} doivent être strictement positifs et finis ; valeur trouvée : {bad:g}.",
-                f"Weights {weights!r} must be strictly positive and finite; value found: {bad:g}.",
+                Msg("Weights {weights} must be strictly positive and finite; value found: {bad}.", weights=repr(weights),
+                    bad=significant(float(bad), 6)),
                 path=weights,
             )
 

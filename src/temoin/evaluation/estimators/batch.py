@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 from ._design import FloatArray, check_alpha, prepare
 from .degenerate import degenerate_se
@@ -60,15 +61,13 @@ def batch_effects(
     if y.ndim != 2 or y.shape[0] != len(data):
         raise InvalidInputError(
             "evaluation.batch_shape",
-            f"Les résultats simulés doivent former une matrice ({len(data)}, R) ; reçu {y.shape}.",
-            f"Simulated outcomes must be an ({len(data)}, R) matrix; got {y.shape}.",
+            Msg("Simulated outcomes must be an ({rows}, R) matrix; got {shape}.", rows=len(data), shape=str(y.shape)),
             path="outcomes",
         )
     if method not in REGRESSION_METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
-            f"Méthode {method!r} non disponible en lot.",
-            f"Method {method!r} is not available in batch.",
+            Msg('Method {method} is not available in batch.', method=repr(method)),
             path="method",
         )
     frame = data.assign(_batch_y=y[:, 0])
@@ -101,7 +100,7 @@ def batch_effects(
     else:
         codes = p.cluster
         if codes is None:  # vcov() above refused this already; kept for the type checker
-            raise InvalidInputError("evaluation.cluster_needed", "Grappes requises.", "Clusters needed.")
+            raise InvalidInputError("evaluation.cluster_needed", Msg('Clusters needed.'))
         parts = _cr2(fit, codes, p.n_clusters, 1) if se == "CR2" else None
         pvec = parts.pvec if parts is not None else a
         order = np.argsort(codes, kind="stable")

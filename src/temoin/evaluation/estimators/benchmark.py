@@ -13,8 +13,9 @@ import numpy as np
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
+from temoin.messages import Msg
 
-from ._design import bilingual, check_alpha
+from ._design import check_alpha
 from .degenerate import guarded_inference
 
 __all__ = ["benchmark_compare"]
@@ -33,27 +34,21 @@ def benchmark_compare(
     if n <= 0 or not 0 <= successes <= n:
         raise InvalidInputError(
             "evaluation.bad_counts",
-            f"Effectifs invalides : {successes} succès sur {n}.",
-            f"Invalid counts: {successes} successes out of {n}.",
+            Msg('Invalid counts: {successes} successes out of {n}.', successes=successes, n=n),
             path="successes",
-            hint_fr="Le nombre de succès doit être entre 0 et l'effectif (> 0).",
-            hint_en="Successes must be between 0 and the number of people (> 0).",
+            hint=Msg('Successes must be between 0 and the number of people (> 0).'),
         )
     if not 0 <= reference_rate <= 1 or reference_std_error < 0 or not np.isfinite(reference_std_error):
         raise InvalidInputError(
             "evaluation.bad_reference",
-            f"Taux de référence {reference_rate} ou erreur type {reference_std_error} invalide.",
-            f"Invalid reference rate {reference_rate} or standard error {reference_std_error}.",
+            Msg('Invalid reference rate {reference_rate} or standard error {reference_std_error}.', reference_rate=reference_rate, reference_std_error=reference_std_error),
             path="benchmark",
         )
     rate = successes / n
     se = float(np.sqrt(rate * (1 - rate) / n + reference_std_error**2))
     est = rate - reference_rate
     notes = [
-        bilingual(
-            "Comparaison à une référence externe : sans cohorte témoin, l'impact n'est pas démontré.",
-            "Comparison with an external benchmark: without a control cohort, impact is not proven.",
-        )
+        Msg('Comparison with an external benchmark: without a control cohort, impact is not proven.')
     ]
     inference = guarded_inference(est, se, float("inf"), alpha, 1.0)
     notes.extend(inference.notes)

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg, Share
 
-from ._design import FloatArray, bilingual, check_alpha, check_columns, numeric_column
+from ._design import FloatArray, check_alpha, check_columns, numeric_column
 from .degenerate import degenerate_se, not_estimable_note, outcome_scale
 
 __all__ = ["MAX_BOOTSTRAP", "LeeBounds", "lee_bounds", "min_bootstrap", "trimmed_mean"]
@@ -42,7 +43,7 @@ class LeeBounds:
     n_treated: int
     n_control: int
     alpha: float
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -96,8 +97,7 @@ def lee_bounds(
     if covariates:
         raise InvalidInputError(
             "evaluation.lee_covariates",
-            "Les bornes de Lee sont calculées sans covariables.",
-            "Lee bounds are computed without covariates.",
+            Msg('Lee bounds are computed without covariates.'),
             path="covariates",
         )
     check_alpha(alpha)
@@ -109,35 +109,29 @@ def lee_bounds(
     ):
         raise InvalidInputError(
             "evaluation.bad_bootstrap",
-            f"Nombre de tirages bootstrap {bootstrap!r} invalide : 0 (bornes sans intervalle) ou un entier "
-            f"entre {low_b} et {MAX_BOOTSTRAP}.",
-            f"Invalid number of bootstrap draws {bootstrap!r}: 0 (bounds without an interval) or a whole "
-            f"number between {low_b} and {MAX_BOOTSTRAP}.",
+            Msg("Invalid number of bootstrap draws {bootstrap}: 0 (bounds without an interval) or a whole number between "
+                "{least} and {most}.", bootstrap=repr(bootstrap), least=low_b, most=MAX_BOOTSTRAP),
             path="bootstrap",
-            hint_fr=f"Avec alpha = {alpha}, il faut au moins {low_b} tirages pour que le quantile alpha/2 ne "
-            "soit pas simplement le plus petit tirage. 500 convient d'ordinaire.",
-            hint_en=f"With alpha = {alpha}, at least {low_b} draws are needed for the alpha/2 quantile not to be "
-            "just the smallest draw. 500 is usually fine.",
+            hint=Msg("With alpha = {alpha}, at least {least} draws are needed for the alpha/2 quantile not to be just the "
+                     "smallest draw. 500 is usually fine.", alpha=alpha, least=low_b),
         )
     bootstrap = int(bootstrap)
     check_columns(data, [outcome, treatment])
-    d = numeric_column(data, treatment, "traitement", "treatment")
+    d = numeric_column(data, treatment, "treatment")
     if np.any(np.isnan(d)) or not np.all(np.isin(d, (0.0, 1.0))):
         raise InvalidInputError(
             "evaluation.treatment_not_binary",
-            f"Le traitement {treatment!r} doit valoir 0 ou 1 pour chaque personne affectée.",
-            f"Treatment {treatment!r} must be 0 or 1 for every assigned person.",
+            Msg('Treatment {treatment} must be 0 or 1 for every assigned person.', treatment=repr(treatment)),
             path=treatment,
         )
-    y = numeric_column(data, outcome, "résultat", "outcome")
+    y = numeric_column(data, outcome, "outcome")
     seen = ~np.isnan(y)
     t = d == 1
     n1, n0 = int(t.sum()), int((~t).sum())
     if min(int((seen & t).sum()), int((seen & ~t).sum())) < 2:
         raise InvalidInputError(
             "evaluation.lee_too_few",
-            "Moins de deux résultats observés dans un bras : pas de bornes possibles.",
-            "Fewer than two observed outcomes in one arm: no bounds possible.",
+            Msg('Fewer than two observed outcomes in one arm: no bounds possible.'),
             path=outcome,
         )
     q1, q0 = float(seen[t].mean()), float(seen[~t].mean())
@@ -158,12 +152,11 @@ def lee_bounds(
             lo_b[b], hi_b[b] = np.nan, np.nan
             continue
         lo_b[b], hi_b[b], _ = _bounds(y[s1][ok1], y[s0][ok0], float(ok1.mean()), float(ok0.mean()))
-    notes: list[str] = []
+    notes: list[Msg] = []
     nan = float("nan")
     if not bootstrap:
         ci_low = ci_high = nan
-        notes.append(bilingual("Bornes sans intervalle de confiance (bootstrap=0).",
-                               "Bounds without a confidence interval (bootstrap=0)."))
+        notes.append(Msg('Bounds without a confidence interval (bootstrap=0).'))
     else:
         finite = np.isfinite(lo_b) & np.isfinite(hi_b)
         spread = max(float(np.std(lo_b[finite])), float(np.std(hi_b[finite]))) if finite.sum() > 1 else nan
@@ -175,16 +168,11 @@ def lee_bounds(
             ci_low = float(np.quantile(lo_b[finite], alpha / 2))
             ci_high = float(np.quantile(hi_b[finite], 1 - alpha / 2))
             if not finite.all():
-                notes.append(bilingual(
-                    f"{int((~finite).sum())} tirage(s) bootstrap sans deux résultats observés par bras écarté(s).",
-                    f"{int((~finite).sum())} bootstrap draw(s) without two observed outcomes per arm left out."))
+                notes.append(Msg("{count} bootstrap draw(s) without two observed outcomes per arm left out.",
+                                 count=int((~finite).sum())))
     arm = "treated" if q1 >= q0 else "control"
-    note = bilingual(
-        f"Bornes de Lee : {share:.1%} des résultats observés du bras le mieux suivi retirés "
-        f"(observés : programme {q1:.1%}, témoin {q0:.1%}).",
-        f"Lee bounds: {share:.1%} of the observed outcomes of the better-followed arm trimmed "
-        f"(observed: programme {q1:.1%}, control {q0:.1%}).",
-    )
+    note = Msg("Lee bounds: {share} of the observed outcomes of the better-followed arm trimmed (observed: programme {q1}, "
+               "control {q0}).", share=Share(share), q1=Share(q1), q0=Share(q0))
     return LeeBounds(
         lower=lower,
         upper=upper,

@@ -44,6 +44,7 @@ import numpy as np
 from scipy import sparse
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 from ._design import FloatArray, IntArray
 from .ols import OLSFit
@@ -98,8 +99,7 @@ def cluster_scores(xw: FloatArray, e: FloatArray, codes: IntArray, n_clusters: i
     if n and (int(codes.min()) < 0 or int(codes.max()) >= n_clusters):
         raise InvalidInputError(
             "evaluation.bad_cluster_codes",
-            f"Codes de grappe hors de 0..{n_clusters - 1}.",
-            f"Cluster codes outside 0..{n_clusters - 1}.",
+            Msg("Cluster codes outside 0..{last}.", last=n_clusters - 1),
             path="cluster",
         )
     resid = sparse.csc_matrix((e, codes, np.arange(n + 1)), shape=(n_clusters, n))

@@ -26,7 +26,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from ._design import FloatArray, IntArray, bilingual
+from temoin.evaluation.text import significant
+from temoin.messages import Msg
+
+from ._design import FloatArray, IntArray
 
 __all__ = [
     "DEGENERATE_RTOL",
@@ -75,37 +78,21 @@ def _word(value: float) -> str:
     return "NaN" if math.isnan(value) else ("+∞" if value > 0 else "-∞")
 
 
-def not_estimable_note(std_error: float, estimate: float = 0.0) -> str:
-    """The note of a degenerate result, saying which case it is (bilingual, stable wording)."""
+def not_estimable_note(std_error: float, estimate: float = 0.0) -> Msg:
+    """The note of a degenerate result, saying which case it is (a stable message)."""
     if not math.isfinite(estimate):
-        return bilingual(
-            f"Effet non estimable : l'estimation n'est pas finie ({_word(estimate)}) — dépassement numérique, "
-            "valeurs trop grandes ? Exprimez-les dans une autre unité. Ni p-valeur ni intervalle.",
-            f"Effect not estimable: the estimate is not finite ({_word(estimate)}) — numerical overflow, "
-            "values too large? Express them in another unit. No p-value or interval.",
-        )
+        return Msg("Effect not estimable: the estimate is not finite ({value}) — numerical overflow, values too large? "
+                   "Express them in another unit. No p-value or interval.", value=_word(estimate))
     if math.isinf(std_error):
-        return bilingual(
-            f"Effet non estimable : erreur type non finie ({_word(std_error)}) — dépassement numérique, "
-            "valeurs trop grandes ? Exprimez-les dans une autre unité. Ni p-valeur ni intervalle.",
-            f"Effect not estimable: the standard error is not finite ({_word(std_error)}) — numerical overflow, "
-            "values too large? Express them in another unit. No p-value or interval.",
-        )
+        return Msg("Effect not estimable: the standard error is not finite ({value}) — numerical overflow, values too large? "
+                   "Express them in another unit. No p-value or interval.", value=_word(std_error))
     if math.isnan(std_error):
-        return bilingual(
-            "Effet non estimable : erreur type indéfinie (NaN) — dépassement numérique (valeurs trop grandes ? "
-            "exprimez-les dans une autre unité), ou variance que les données ne permettent pas d'estimer "
-            "(un seul témoin, par exemple). Ni p-valeur ni intervalle.",
-            "Effect not estimable: the standard error is undefined (NaN) — numerical overflow (values too large? "
-            "express them in another unit), or a variance the data cannot estimate (a single control, for "
-            "example). No p-value or interval.",
-        )
-    return bilingual(
-        f"Effet non estimable : erreur type nulle aux arrondis près ({std_error:.3g}) — ajustement exact, "
-        "résultat constant dans chaque groupe, ou une seule grappe par bras. Ni p-valeur ni intervalle.",
-        f"Effect not estimable: the standard error is zero up to rounding ({std_error:.3g}) — an exact fit, "
-        "an outcome constant within each group, or one cluster per arm. No p-value or interval.",
-    )
+        return Msg("Effect not estimable: the standard error is undefined (NaN) — numerical overflow (values too large? "
+                   "express them in another unit), or a variance the data cannot estimate (a single control, for "
+                   "example). No p-value or interval.")
+    return Msg("Effect not estimable: the standard error is zero up to rounding ({std_error}) — an exact fit, an outcome "
+               "constant within each group, or one cluster per arm. No p-value or interval.",
+               std_error=significant(std_error, 3))
 
 
 @dataclass(frozen=True)
@@ -116,7 +103,7 @@ class Inference:
     p_value: float
     ci_low: float
     ci_high: float
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
 
     @property
     def estimable(self) -> bool:
@@ -157,30 +144,22 @@ def cluster_counts(cluster: IntArray, n_clusters: int, d: FloatArray, *, enough:
     return counts
 
 
-def cluster_warnings(n_clusters: int, treated: int, control: int) -> tuple[str, ...]:
+def cluster_warnings(n_clusters: int, treated: int, control: int) -> tuple[Msg, ...]:
     """Warning notes for clustered inference on few clusters or a single treated (control) cluster."""
-    notes: list[str] = []
+    notes: list[Msg] = []
     if treated == 1 or control == 1:
-        fr_arm, en_arm = ("traitée", "treated") if treated == 1 else ("témoin", "control")
         notes.append(
-            bilingual(
-                f"Une seule grappe {fr_arm} : l'effet ne se distingue pas d'un choc propre à cette grappe, et "
-                "l'erreur type par grappe est fortement sous-estimée (MacKinnon & Webb 2017) ; p-valeur et "
-                "intervalle peu fiables.",
-                f"A single {en_arm} cluster: the effect cannot be told apart from a shock specific to that "
-                "cluster, and the clustered standard error is badly underestimated (MacKinnon & Webb 2017); "
-                "p-value and interval unreliable.",
-            )
+            Msg("A single treated cluster: the effect cannot be told apart from a shock specific to that cluster, and the "
+                "clustered standard error is badly underestimated (MacKinnon & Webb 2017); p-value and interval "
+                "unreliable." if treated == 1 else
+                "A single control cluster: the effect cannot be told apart from a shock specific to that cluster, and the "
+                "clustered standard error is badly underestimated (MacKinnon & Webb 2017); p-value and interval "
+                "unreliable.")
         )
     if n_clusters < FEW_CLUSTERS:
         notes.append(
-            bilingual(
-                f"Seulement {n_clusters} grappes (moins d'une dizaine) : les erreurs types par grappe sont peu "
-                "fiables et les p-valeurs trop petites (Cameron & Miller 2015) ; préférez CR2 et ses degrés de "
-                "liberté, ou l'inférence par randomisation.",
-                f"Only {n_clusters} clusters (fewer than about ten): clustered standard errors are unreliable "
-                "and p-values too small (Cameron & Miller 2015); prefer CR2 with its degrees of freedom, or "
-                "randomisation inference.",
-            )
+            Msg("Only {n_clusters} clusters (fewer than about ten): clustered standard errors are unreliable and p-values "
+                "too small (Cameron & Miller 2015); prefer CR2 with its degrees of freedom, or randomisation inference.",
+                n_clusters=n_clusters)
         )
     return tuple(notes)

@@ -23,11 +23,12 @@ import pandas as pd
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
+from temoin.evaluation.text import label, significant
+from temoin.messages import Msg
 
 from ._design import (
     Missing,
     all_equal,
-    bilingual,
     check_alpha,
     check_columns,
     codes_of,
@@ -44,13 +45,12 @@ __all__ = ["MAX_FIXED_EFFECTS", "did_effect"]
 MAX_FIXED_EFFECTS = 3000
 
 
-def _binary(frame: pd.DataFrame, name: str, fr: str, en: str) -> np.ndarray:
-    v = numeric_column(frame, name, fr, en)
+def _binary(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
+    v = numeric_column(frame, name, role)
     if not np.all(np.isin(v, (0.0, 1.0))):
         raise InvalidInputError(
             "evaluation.treatment_not_binary",
-            f"La colonne {name!r} ({fr}) doit valoir 0 ou 1.",
-            f"Column {name!r} ({en}) must be 0 or 1.",
+            Msg("Column {name} ({role}) must be 0 or 1.", name=repr(name), role=label("column_role", role)),
             path=name,
         )
     return v
@@ -74,11 +74,9 @@ def did_effect(
     if method not in ("did", "twfe"):
         raise InvalidInputError(
             "evaluation.bad_method",
-            f"Méthode de double différence inconnue : {method!r}.",
-            f"Unknown difference-in-differences method: {method!r}.",
+            Msg('Unknown difference-in-differences method: {method}.', method=repr(method)),
             path="method",
-            hint_fr="Choisissez 'did' (deux périodes) ou 'twfe' (plusieurs périodes).",
-            hint_en="Choose 'did' (two periods) or 'twfe' (several periods).",
+            hint=Msg("Choose 'did' (two periods) or 'twfe' (several periods)."),
         )
     check_alpha(alpha)
     covariates = tuple(covariates)
@@ -88,21 +86,19 @@ def did_effect(
     if method == "twfe" and unit is None:
         raise InvalidInputError(
             "evaluation.unit_needed",
-            "Les effets fixes bidirectionnels demandent la colonne des unités suivies.",
-            "Two-way fixed effects need the column of the units followed.",
+            Msg('Two-way fixed effects need the column of the units followed.'),
             path="unit",
         )
-    y = numeric_column(frame, outcome, "résultat", "outcome")
+    y = numeric_column(frame, outcome, "outcome")
     if y.size and all_equal(y):
         raise InvalidInputError(
             "evaluation.constant_outcome",
-            f"Le résultat {outcome!r} est constant (toujours {y[0]:g}) : aucun effet ne peut être estimé.",
-            f"Outcome {outcome!r} is constant (always {y[0]:g}): no effect can be estimated.",
+            Msg("Outcome {outcome} is constant (always {value}): no effect can be estimated.", outcome=repr(outcome),
+                value=significant(float(y[0]), 6)),
             path=outcome,
-            hint_fr="Vérifiez la colonne du résultat et les périodes choisies.",
-            hint_en="Check the outcome column and the periods chosen.",
+            hint=Msg('Check the outcome column and the periods chosen.'),
         )
-    d = _binary(frame, treatment, "traitement", "treatment")
+    d = _binary(frame, treatment, "treatment")
     t_codes, t_labels = codes_of(frame[time])
     n = y.size
     columns: list[tuple[str, np.ndarray]] = []
@@ -110,11 +106,10 @@ def did_effect(
         if len(t_labels) != 2:
             raise InvalidInputError(
                 "evaluation.did_two_periods",
-                f"La double différence simple demande exactement deux périodes ; {time!r} en a {len(t_labels)}.",
-                f"The two-period difference-in-differences needs exactly two periods; {time!r} has {len(t_labels)}.",
+                Msg("The two-period difference-in-differences needs exactly two periods; {time} has {count}.", time=repr(time),
+                    count=len(t_labels)),
                 path=time,
-                hint_fr="Utilisez method='twfe' pour plusieurs périodes.",
-                hint_en="Use method='twfe' for several periods.",
+                hint=Msg("Use method='twfe' for several periods."),
             )
         post = (t_codes == 1).astype(float)
         columns = [("groupe×après", d * post), ("groupe", d), ("après", post)]
@@ -123,8 +118,8 @@ def did_effect(
         if len(u_labels) + len(t_labels) > MAX_FIXED_EFFECTS:
             raise InvalidInputError(
                 "evaluation.too_many_fixed_effects",
-                f"Trop d'effets fixes ({len(u_labels)} unités + {len(t_labels)} périodes > {MAX_FIXED_EFFECTS}).",
-                f"Too many fixed effects ({len(u_labels)} units + {len(t_labels)} periods > {MAX_FIXED_EFFECTS}).",
+                Msg("Too many fixed effects ({units} units + {periods} periods > {most}).", units=len(u_labels),
+                    periods=len(t_labels), most=MAX_FIXED_EFFECTS),
                 path="unit",
             )
         columns = [("traitement", d)]
@@ -135,13 +130,10 @@ def did_effect(
         np.minimum.at(first, u_codes[d == 1], t_codes[d == 1])
         if np.unique(first[first < len(t_labels)]).size > 1:
             notes.append(
-                bilingual(
-                    "Entrées échelonnées dans le programme : l'estimateur à effets fixes peut être biaisé si l'effet varie dans le temps.",
-                    "Staggered entry into the programme: the fixed-effects estimator can be biased if the effect changes over time.",
-                )
+                Msg('Staggered entry into the programme: the fixed-effects estimator can be biased if the effect changes over time.')
             )
     for name in covariates:
-        columns.append((name, numeric_column(frame, name, "covariable", "covariate")))
+        columns.append((name, numeric_column(frame, name, "covariate")))
     x = np.empty((n, 1 + len(columns)), order="F")
     x[:, 0] = 1.0
     for j, (_, col) in enumerate(columns):
@@ -159,8 +151,7 @@ def did_effect(
         if cl_name is None:
             raise InvalidInputError(
                 "evaluation.cluster_needed",
-                f"L'erreur type {se} demande une colonne d'unités ou de grappes.",
-                f"Standard error {se} needs a unit or cluster column.",
+                Msg("The {se} needs a unit or cluster column.", se=label("se_type", se)),
                 path="cluster",
             )
         cl_codes, labels = codes_of(frame[cl_name])
@@ -168,8 +159,7 @@ def did_effect(
         if n_cl < 2:
             raise InvalidInputError(
                 "evaluation.too_few_clusters",
-                f"Il faut au moins deux grappes (colonne {cl_name!r}).",
-                f"At least two clusters are needed (column {cl_name!r}).",
+                Msg("At least two clusters are needed (column {column}).", column=repr(cl_name)),
                 path=cl_name,
             )
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -15,8 +15,10 @@ from functools import partial
 import numpy as np
 
 from temoin.errors import InvalidInputError
+from temoin.evaluation.text import label
+from temoin.messages import Msg
 
-from ._design import FloatArray, IntArray, Prepared, all_equal, bilingual, run_split
+from ._design import FloatArray, IntArray, Prepared, all_equal, run_split
 from .degenerate import cluster_counts, cluster_warnings
 from .ols import OLSFit, fit_ols
 from .vcov import CLUSTER_TYPES, vcov
@@ -33,7 +35,7 @@ class RegressionEffect:
     df: float
     se_type: str
     fit: OLSFit
-    notes: tuple[str, ...]
+    notes: tuple[Msg, ...]
     df_method: str | None = None
 
 
@@ -58,14 +60,14 @@ def _center_interaction(x: FloatArray, d: FloatArray, j: int, n_cols: int, w: Fl
     _center_into(x[:, 2 + n_cols + j], d * x[:, 2 + j], w)
 
 
-def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[str]]:
+def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[Msg]]:
     """Design matrix (Fortran order), its column names, and notes on decisions taken.
 
     Columns: intercept, treatment, covariates, block indicators, then (Lin's form, or a blocked
     difference in means) the treatment × each of those, all centred. Each column is centred
     straight into the design, with no intermediate copies.
     """
-    notes: list[str] = []
+    notes: list[Msg] = []
     n = p.n
     w = p.weights
     names = [INTERCEPT, "traitement", *p.covariate_names]
@@ -74,10 +76,7 @@ def build_design(p: Prepared, method: str) -> tuple[FloatArray, list[str], list[
     interact = method == "lin" or (method == "diff_in_means" and p.block is not None)
     if method == "diff_in_means" and p.block is not None:
         notes.append(
-            bilingual(
-                "Différence de moyennes par bloc, pondérée par la taille des blocs (forme de Lin).",
-                "Difference in means within blocks, weighted by block size (Lin's form).",
-            )
+            Msg("Difference in means within blocks, weighted by block size (Lin's form).")
         )
     n_cols = len(names) - 2
     k = 2 + n_cols * (2 if interact else 1)
@@ -106,27 +105,22 @@ def regression_effect(p: Prepared, method: str, se_type: str, df_method: str = "
     if method not in REGRESSION_METHODS:
         raise InvalidInputError(
             "evaluation.bad_method",
-            f"Méthode inconnue : {method!r}.",
-            f"Unknown method: {method!r}.",
+            Msg('Unknown method: {method}.', method=repr(method)),
             path="method",
         )
     if method == "diff_in_means" and p.covariate_names:
         raise InvalidInputError(
             "evaluation.covariates_in_diff",
-            "La différence de moyennes ne prend pas de covariables.",
-            "The difference in means takes no covariates.",
+            Msg('The difference in means takes no covariates.'),
             path="covariates",
-            hint_fr="Utilisez method='ols' ou 'lin' pour un ajustement sur covariables.",
-            hint_en="Use method='ols' or 'lin' for covariate adjustment.",
+            hint=Msg("Use method='ols' or 'lin' for covariate adjustment."),
         )
-    notes: list[str] = []
+    notes: list[Msg] = []
     if p.cluster is not None and se_type not in CLUSTER_TYPES:
         mapped = {"HC0": "CR0", "HC1": "CR1"}.get(se_type, "CR2")
         notes.append(
-            bilingual(
-                f"Données en grappes : erreur type {mapped} au lieu de {se_type}.",
-                f"Clustered data: {mapped} standard error used instead of {se_type}.",
-            )
+            Msg("Clustered data: {used} used instead of {asked}.", used=label("se_type", mapped),
+                asked=label("se_type", se_type))
         )
         se_type = mapped
     x, names, design_notes = build_design(p, method)

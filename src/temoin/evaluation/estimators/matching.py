@@ -26,8 +26,9 @@ from scipy import special
 
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import EffectEstimate
+from temoin.messages import Msg
 
-from ._design import FloatArray, IntArray, Prepared, bilingual
+from ._design import FloatArray, IntArray, Prepared
 from .degenerate import guarded_inference, outcome_scale
 from .linear import INTERCEPT
 from .ols import collinear_groups, fit_ols
@@ -40,11 +41,9 @@ def _covariate_matrix(p: Prepared) -> tuple[FloatArray, list[str]]:
     if not p.covariate_names:
         raise InvalidInputError(
             "evaluation.covariates_needed",
-            "Le score de propension demande au moins une covariable.",
-            "The propensity score needs at least one covariate.",
+            Msg('The propensity score needs at least one covariate.'),
             path="covariates",
-            hint_fr="Indiquez les caractéristiques de départ qui expliquent l'entrée dans le programme.",
-            hint_en="Give the baseline characteristics that explain entry into the programme.",
+            hint=Msg('Give the baseline characteristics that explain entry into the programme.'),
         )
     z = p.covariates
     with np.errstate(over="ignore", invalid="ignore"):
@@ -66,8 +65,7 @@ def logit_propensity(p: Prepared, max_iter: int = 100) -> FloatArray:
         shown = "; ".join(" ~ ".join(g) for g in groups)
         raise InvalidInputError(
             "evaluation.collinear",
-            f"Covariables colinéaires ou constantes dans le score de propension : {shown}.",
-            f"Collinear or constant covariates in the propensity score: {shown}.",
+            Msg('Collinear or constant covariates in the propensity score: {shown}.', shown=shown),
             path="covariates",
         )
     beta = np.zeros(x.shape[1])
@@ -88,11 +86,9 @@ def logit_propensity(p: Prepared, max_iter: int = 100) -> FloatArray:
     if np.max(np.abs(beta)) > 30 or np.min(np.minimum(e, 1 - e)) < 1e-10:
         raise InvalidInputError(
             "evaluation.separation",
-            "Les covariables prédisent parfaitement l'entrée dans le programme : pas de groupes comparables.",
-            "The covariates predict entry into the programme perfectly: no comparable groups.",
+            Msg('The covariates predict entry into the programme perfectly: no comparable groups.'),
             path="covariates",
-            hint_fr="Retirez la covariable qui sépare les groupes, ou restreignez l'échantillon au support commun.",
-            hint_en="Remove the covariate that separates the groups, or restrict the sample to common support.",
+            hint=Msg('Remove the covariate that separates the groups, or restrict the sample to common support.'),
         )
     out: FloatArray = e
     return out
@@ -159,20 +155,16 @@ def matching_effect(p: Prepared, *, alpha: float = 0.05, caliper: float | None =
     if caliper is not None and not (np.isfinite(caliper) and caliper > 0):
         raise InvalidInputError(
             "evaluation.bad_caliper",
-            f"Caliper {caliper!r} invalide : il faut un nombre d'écarts-types strictement positif.",
-            f"Invalid caliper {caliper!r}: it must be a strictly positive number of standard deviations.",
+            Msg('Invalid caliper {caliper}: it must be a strictly positive number of standard deviations.', caliper=repr(caliper)),
             path="caliper",
-            hint_fr="Par exemple 0,2 ; ou None pour apparier sans marge.",
-            hint_en="For example 0.2; or None to match without a margin.",
+            hint=Msg('For example 0.2; or None to match without a margin.'),
         )
     if p.weights is not None:
         raise InvalidInputError(
             "evaluation.matching_weights",
-            "L'appariement ne prend pas de poids : ils seraient ignorés.",
-            "Matching takes no weights: they would be ignored.",
+            Msg('Matching takes no weights: they would be ignored.'),
             path="weights",
-            hint_fr="Retirez les poids, ou prenez method='ipw'.",
-            hint_en="Remove the weights, or use method='ipw'.",
+            hint=Msg("Remove the weights, or use method='ipw'."),
         )
     e = logit_propensity(p)
     score = special.logit(e)
@@ -184,28 +176,24 @@ def matching_effect(p: Prepared, *, alpha: float = 0.05, caliper: float | None =
     y_sorted = y[c_sorted]
     starts, low, high, size = _tie_groups(s_sorted)
     li, ri, take_l, take_r, dist = _nearest_groups(low, high, score[treated])
-    notes: list[str] = []
+    notes: list[Msg] = []
     if caliper is not None:
         width = caliper * float(np.std(score, ddof=1))
         ok = dist <= width
         dropped = int((~ok).sum())
         if dropped:
             notes.append(
-                bilingual(
-                    f"{dropped} participant(s) sans témoin comparable (écart > {caliper} écart-type du score) exclu(s).",
-                    f"{dropped} participant(s) with no comparable control (gap > {caliper} SD of the score) left out.",
-                )
+                Msg("{dropped} participant(s) with no comparable control (gap > {caliper} SD of the score) left out.",
+                    dropped=dropped, caliper=caliper)
             )
         treated, li, ri, take_l, take_r = treated[ok], li[ok], ri[ok], take_l[ok], take_r[ok]
     n1 = treated.size
     if n1 == 0:
         raise InvalidInputError(
             "evaluation.no_match",
-            "Aucun participant n'a de témoin comparable dans la marge (caliper).",
-            "No participant has a comparable control within the caliper.",
+            Msg('No participant has a comparable control within the caliper.'),
             path="caliper",
-            hint_fr="Élargissez le caliper ou revoyez les covariables.",
-            hint_en="Widen the caliper or revisit the covariates.",
+            hint=Msg('Widen the caliper or revisit the covariates.'),
         )
     sums = np.add.reduceat(y_sorted, starts)
     m = np.where(take_l, size[li], 0) + np.where(take_r, size[ri], 0)
@@ -231,12 +219,8 @@ def matching_effect(p: Prepared, *, alpha: float = 0.05, caliper: float | None =
     used = int(np.count_nonzero(k))
     inference = guarded_inference(att, se, float("inf"), alpha, outcome_scale(y))
     notes.append(
-        bilingual(
-            f"Effet sur les participants appariés ({n1}) ; {used} témoins distincts utilisés (ex æquo moyennés) ; "
-            "variance d'Abadie-Imbens sans correction pour l'estimation du score.",
-            f"Effect on the matched participants ({n1}); {used} distinct controls used (ties averaged); "
-            "Abadie-Imbens variance without correction for the estimated score.",
-        )
+        Msg("Effect on the matched participants ({n1}); {used} distinct controls used (ties averaged); Abadie-Imbens "
+            "variance without correction for the estimated score.", n1=n1, used=used)
     )
     return EffectEstimate(
         estimate=att,
@@ -261,8 +245,7 @@ def ipw_effect(p: Prepared, *, alpha: float = 0.05, estimand: str = "ATE") -> Ef
     if estimand not in ("ATE", "ATT"):
         raise InvalidInputError(
             "evaluation.bad_estimand",
-            f"Estimande {estimand!r} inconnue pour la pondération : ATE ou ATT.",
-            f"Unknown estimand {estimand!r} for weighting: ATE or ATT.",
+            Msg('Unknown estimand {estimand} for weighting: ATE or ATT.', estimand=repr(estimand)),
             path="estimand",
         )
     e = logit_propensity(p)
@@ -270,14 +253,11 @@ def ipw_effect(p: Prepared, *, alpha: float = 0.05, estimand: str = "ATE") -> Ef
         w = np.where(p.d == 1, 1 / e, 1 / (1 - e))
     else:
         w = np.where(p.d == 1, 1.0, e / (1 - e))
-    notes: list[str] = []
+    notes: list[Msg] = []
     extreme = int(np.count_nonzero((e < 0.01) | (e > 0.99)))
     if extreme:
         notes.append(
-            bilingual(
-                f"{extreme} propension(s) hors de [0,01 ; 0,99] : recouvrement faible, poids extrêmes.",
-                f"{extreme} propensity score(s) outside [0.01, 0.99]: weak overlap, extreme weights.",
-            )
+            Msg("{extreme} propensity score(s) outside [0.01, 0.99]: weak overlap, extreme weights.", extreme=extreme)
         )
     if p.weights is not None:
         w = w * p.weights
@@ -289,19 +269,12 @@ def ipw_effect(p: Prepared, *, alpha: float = 0.05, estimand: str = "ATE") -> Ef
     inference = guarded_inference(est, se, v.df, alpha, outcome_scale(p.y))
     if estimand == "ATE":
         notes.append(
-            bilingual(
-                "Pondération par l'inverse de la propension (poids normalisés) ; erreur type HC1 conservatrice.",
-                "Inverse-probability weighting (normalised weights); conservative HC1 standard error.",
-            )
+            Msg('Inverse-probability weighting (normalised weights); conservative HC1 standard error.')
         )
     else:
         notes.append(
-            bilingual(
-                "Effet sur les participants (ATT) : témoins pondérés par la cote de la propension e/(1-e) "
-                "(poids normalisés) ; erreur type HC1 qui ignore l'estimation du score.",
-                "Effect on the participants (ATT): controls weighted by the propensity odds e/(1-e) "
-                "(normalised weights); HC1 standard error that ignores the estimation of the score.",
-            )
+            Msg("Effect on the participants (ATT): controls weighted by the propensity odds e/(1-e) (normalised weights); "
+                "HC1 standard error that ignores the estimation of the score.")
         )
     return EffectEstimate(
         estimate=est,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["MULTIPLICITY_METHODS", "adjust_pvalues"]
 
@@ -24,11 +25,9 @@ def adjust_pvalues(pvalues: Sequence[float], method: str = "holm") -> list[float
     if method not in MULTIPLICITY_METHODS:
         raise InvalidInputError(
             "evaluation.bad_multiplicity",
-            f"Correction de multiplicité inconnue : {method!r}.",
-            f"Unknown multiplicity adjustment: {method!r}.",
+            Msg('Unknown multiplicity adjustment: {method}.', method=repr(method)),
             path="multiplicity",
-            hint_fr="Choisissez 'holm', 'bh' ou 'none'.",
-            hint_en="Choose 'holm', 'bh' or 'none'.",
+            hint=Msg("Choose 'holm', 'bh' or 'none'."),
         )
     p = np.asarray(pvalues, dtype=np.float64)
     bad = ~np.isfinite(p) | (p < 0) | (p > 1)
@@ -36,8 +35,7 @@ def adjust_pvalues(pvalues: Sequence[float], method: str = "holm") -> list[float
         i = int(np.flatnonzero(bad)[0])
         raise InvalidInputError(
             "evaluation.bad_pvalue",
-            f"p-valeur n° {i + 1} invalide : {p[i]!r} (attendu entre 0 et 1).",
-            f"p-value no. {i + 1} is invalid: {p[i]!r} (expected between 0 and 1).",
+            Msg("p-value no. {position} is invalid: {value} (expected between 0 and 1).", position=i + 1, value=repr(p[i])),
             path=f"pvalues[{i}]",
         )
     m = p.size

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 from ._design import FloatArray
 
@@ -79,10 +80,8 @@ def fit_ols(x: FloatArray, y: FloatArray, names: Sequence[str], weights: FloatAr
     if n <= k:
         raise InvalidInputError(
             "evaluation.too_few_rows",
-            f"Trop peu d'observations ({n}) pour {k} paramètres.",
-            f"Too few observations ({n}) for {k} parameters.",
-            hint_fr="Retirez des covariables ou réunissez plus de données.",
-            hint_en="Remove covariates or gather more data.",
+            Msg('Too few observations ({n}) for {k} parameters.', n=n, k=k),
+            hint=Msg('Remove covariates or gather more data.'),
         )
     xtx = xw.T @ xw
     groups = collinear_groups(xtx, names)
@@ -90,11 +89,9 @@ def fit_ols(x: FloatArray, y: FloatArray, names: Sequence[str], weights: FloatAr
         shown = "; ".join(" ~ ".join(g) for g in groups)
         raise InvalidInputError(
             "evaluation.collinear",
-            f"Variables colinéaires (l'une est une combinaison des autres ou constante) : {shown}.",
-            f"Collinear variables (one is a combination of the others, or constant): {shown}.",
+            Msg('Collinear variables (one is a combination of the others, or constant): {shown}.', shown=shown),
             path="covariates",
-            hint_fr="Retirez l'une des variables de chaque groupe du plan d'analyse.",
-            hint_en="Remove one variable of each group from the analysis plan.",
+            hint=Msg('Remove one variable of each group from the analysis plan.'),
         )
     cho = sla.cho_factor(xtx, lower=False, check_finite=False)
     beta = sla.cho_solve(cho, xw.T @ yw, check_finite=False)

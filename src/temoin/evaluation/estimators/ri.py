@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 
 from temoin.errors import InvalidInputError
+from temoin.evaluation.text import significant
+from temoin.messages import Msg
 
-from ._design import FloatArray, Missing, Prepared, bilingual, prepare
+from ._design import FloatArray, Missing, Prepared, prepare
 from ._subsets import SubsetSampler
 from .degenerate import degenerate_se, outcome_scale
 
@@ -46,20 +48,16 @@ class RIResult:
     seed: int
     """The entropy of the SeedSequence: passing it back as ``seed`` reproduces the result."""
     null_distribution: FloatArray | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
     """Why the p-value is NaN, when it is."""
 
     @property
-    def note(self) -> str:
+    def note(self) -> Msg:
         if np.isnan(self.p_value):
-            return bilingual(
-                f"Inférence par randomisation : p-valeur non estimable ({self.permutations} tirages, graine {self.seed}).",
-                f"Randomisation inference: p-value not estimable ({self.permutations} draws, seed {self.seed}).",
-            )
-        return bilingual(
-            f"Inférence par randomisation : p = {self.p_value:.4g} ({self.permutations} tirages, graine {self.seed}).",
-            f"Randomisation inference: p = {self.p_value:.4g} ({self.permutations} draws, seed {self.seed}).",
-        )
+            return Msg("Randomisation inference: p-value not estimable ({permutations} draws, seed {seed}).",
+                       permutations=self.permutations, seed=str(self.seed))
+        return Msg("Randomisation inference: p = {p_value} ({permutations} draws, seed {seed}).",
+                   p_value=significant(self.p_value, 4), permutations=self.permutations, seed=str(self.seed))
 
 
 @dataclass(frozen=True)
@@ -90,11 +88,9 @@ def _strata(p: Prepared, y: FloatArray) -> list[_Stratum]:
         if mixed.size:
             raise InvalidInputError(
                 "evaluation.ri_mixed_cluster",
-                f"{mixed.size} grappe(s) mêlent traités et témoins : l'affectation n'est pas par grappe.",
-                f"{mixed.size} cluster(s) mix treated and control units: assignment is not by cluster.",
+                Msg("{count} cluster(s) mix treated and control units: assignment is not by cluster.", count=int(mixed.size)),
                 path="cluster",
-                hint_fr="Pour une affectation individuelle, retirez 'cluster' de l'inférence par randomisation.",
-                hint_en="For individual assignment, remove 'cluster' from randomisation inference.",
+                hint=Msg("For individual assignment, remove 'cluster' from randomisation inference."),
             )
         unit_y = np.bincount(p.cluster, weights=y, minlength=g).astype(np.float64)
         unit_n = size
@@ -108,8 +104,7 @@ def _strata(p: Prepared, y: FloatArray) -> list[_Stratum]:
             if np.any(lo != hi):
                 raise InvalidInputError(
                     "evaluation.cluster_across_blocks",
-                    "Une grappe appartient à plusieurs blocs.",
-                    "A cluster belongs to several blocks.",
+                    Msg('A cluster belongs to several blocks.'),
                     path="block",
                 )
             unit_block = lo
@@ -131,11 +126,9 @@ def _strata(p: Prepared, y: FloatArray) -> list[_Stratum]:
         if n1 == 0 or n1 == idx.size:
             raise InvalidInputError(
                 "evaluation.ri_block_single_arm",
-                "Un bloc n'a qu'un seul bras : aucune comparaison interne possible.",
-                "A block has only one arm: no within-block comparison is possible.",
+                Msg('A block has only one arm: no within-block comparison is possible.'),
                 path="block",
-                hint_fr="Regroupez ce bloc avec un bloc voisin.",
-                hint_en="Merge this block with a neighbouring one.",
+                hint=Msg('Merge this block with a neighbouring one.'),
             )
         # observed treated first, so the observed statistic uses the same code path
         order = np.concatenate([idx[unit_d[idx]], idx[~unit_d[idx]]])
@@ -169,15 +162,13 @@ def randomization_test(
     if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or not 1 <= permutations <= MAX_PERMUTATIONS:
         raise InvalidInputError(
             "evaluation.ri_permutations",
-            f"Nombre de tirages {permutations} hors de [1, {MAX_PERMUTATIONS}].",
-            f"Number of draws {permutations} outside [1, {MAX_PERMUTATIONS}].",
+            Msg("Number of draws {permutations} outside [1, {most}].", permutations=permutations, most=MAX_PERMUTATIONS),
             path="ri",
         )
     if p.weights is not None:
         raise InvalidInputError(
             "evaluation.ri_weights",
-            "L'inférence par randomisation ne prend pas de poids.",
-            "Randomisation inference takes no weights.",
+            Msg('Randomisation inference takes no weights.'),
             path="weights",
         )
     y = _residualise(p) if (p.covariate_names and method != "diff_in_means") else p.y
@@ -202,18 +193,14 @@ def randomization_test(
     else:
         parts = [run(c) for c in range(n_chunks)]
     null = np.concatenate(parts)
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
     with np.errstate(invalid="ignore", over="ignore"):
         spread = float(np.std(null)) if permutations > 1 else float(abs(observed))
     if not np.isfinite(observed) or bool(degenerate_se(spread, outcome_scale(p.y))):
         p_value = float("nan")
         notes = (
-            bilingual(
-                f"p-valeur par randomisation non estimable : la statistique ne varie pas d'un tirage à l'autre "
-                f"(écart-type {spread:.3g}) — résultat expliqué exactement par les covariables, ou valeurs trop grandes.",
-                f"Randomisation p-value not estimable: the statistic does not vary between draws "
-                f"(standard deviation {spread:.3g}) — outcome fitted exactly by the covariates, or values too large.",
-            ),
+            Msg("Randomisation p-value not estimable: the statistic does not vary between draws (standard deviation "
+                "{spread}) — outcome fitted exactly by the covariates, or values too large.", spread=significant(spread, 3)),
         )
     else:
         tol = 1e-12 * max(abs(observed), 1e-300) + 1e-14 * float(np.abs(y).max())

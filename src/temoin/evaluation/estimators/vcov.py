@@ -23,8 +23,10 @@ from typing import Literal
 import numpy as np
 
 from temoin.errors import InvalidInputError
+from temoin.evaluation.text import label, significant
+from temoin.messages import Msg
 
-from ._design import FloatArray, IntArray, bilingual
+from ._design import FloatArray, IntArray
 from .cr2 import (
     DF_METHODS,
     CR2Parts,
@@ -68,7 +70,7 @@ class Vcov:
     """Degrees of freedom of the t reference for the coefficient of interest."""
     df_method: str | None = None
     """CR2 only: the working model of its degrees of freedom, one of ``DF_METHODS``."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
 
 
 def leverages(fit: OLSFit) -> FloatArray:
@@ -109,30 +111,24 @@ def vcov(
     if df_method not in DF_METHODS:
         raise InvalidInputError(
             "evaluation.bad_df_method",
-            f"Degrés de liberté inconnus : {df_method!r}.",
-            f"Unknown degrees of freedom: {df_method!r}.",
+            Msg('Unknown degrees of freedom: {df_method}.', df_method=repr(df_method)),
             path="df_method",
-            hint_fr=f"Choisissez parmi {', '.join(DF_METHODS)}.",
-            hint_en=f"Choose among {', '.join(DF_METHODS)}.",
+            hint=Msg("Choose among {choices}.", choices=", ".join(DF_METHODS)),
         )
     if se_type not in SE_TYPES:
         raise InvalidInputError(
             "evaluation.bad_se_type",
-            f"Type d'erreur type inconnu : {se_type!r}.",
-            f"Unknown standard-error type: {se_type!r}.",
+            Msg('Unknown standard-error type: {se_type}.', se_type=repr(se_type)),
             path="se",
-            hint_fr=f"Choisissez parmi {', '.join(SE_TYPES)}.",
-            hint_en=f"Choose among {', '.join(SE_TYPES)}.",
+            hint=Msg("Choose among {choices}.", choices=", ".join(SE_TYPES)),
         )
     if se_type in CLUSTER_TYPES:
         if cluster is None:
             raise InvalidInputError(
                 "evaluation.cluster_needed",
-                f"L'erreur type {se_type} demande une colonne de grappes.",
-                f"Standard error {se_type} needs a cluster column.",
+                Msg("The {se_type} needs a cluster column.", se_type=label("se_type", se_type)),
                 path="cluster",
-                hint_fr="Indiquez la colonne des grappes, ou choisissez une erreur type HC.",
-                hint_en="Give the cluster column, or choose an HC standard error.",
+                hint=Msg('Give the cluster column, or choose an HC standard error.'),
             )
         if se_type == "CR2":
             return _cr2_vcov(fit, cluster, n_clusters, coef, df_method)
@@ -152,11 +148,9 @@ def vcov(
     if np.any(h > 1 - 1e-10):
         raise InvalidInputError(
             "evaluation.leverage_one",
-            f"Une observation a un levier de 1 : l'erreur type {se_type} n'est pas définie.",
-            f"An observation has leverage 1: standard error {se_type} is undefined.",
+            Msg("An observation has leverage 1: the {se_type} is undefined.", se_type=label("se_type", se_type)),
             path="se",
-            hint_fr="Une strate ou une covariable isole une seule observation ; regroupez les strates ou utilisez HC1.",
-            hint_en="A block or covariate isolates a single observation; merge blocks or use HC1.",
+            hint=Msg('A block or covariate isolates a single observation; merge blocks or use HC1.'),
         )
     omega = e * e / (1 - h) if se_type == "HC2" else e * e / (1 - h) ** 2
     return Vcov(b @ _weighted_meat(fit.xw, omega) @ b, float(n - k))
@@ -168,23 +162,15 @@ def _cr2_vcov(fit: OLSFit, codes: IntArray, n_clusters: int, coef: int, df_metho
         return Vcov(parts.v, float(bell_mccaffrey_df(parts, 0.0)), df_method)
     model = working_model(parts, fit.resid_w / fit.xw[:, 0], fit.n, fit.k)
     icc = float(model.icc)
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
     if icc < 0:
         notes = (
-            bilingual(
-                f"Corrélation intra-grappe des résidus estimée négative ({icc:.3g}) : le modèle de travail "
-                "d'Imbens–Kolesár la fixe à 0, ses degrés de liberté sont ceux de Bell–McCaffrey.",
-                f"The residuals' estimated intra-cluster correlation is negative ({icc:.3g}): the "
-                "Imbens–Kolesár working model sets it to 0, so its degrees of freedom are Bell–McCaffrey's.",
-            ),
+            Msg("The residuals' estimated intra-cluster correlation is negative ({icc}): the Imbens–Kolesár working "
+                "model sets it to 0, so its degrees of freedom are Bell–McCaffrey's.", icc=significant(icc, 3)),
         )
     elif np.isinf(model.rho):
         notes = (
-            bilingual(
-                f"Corrélation intra-grappe des résidus estimée à {icc:.3g} (1 ou plus) : le modèle de travail "
-                "d'Imbens–Kolesár prend des erreurs entièrement corrélées dans chaque grappe.",
-                f"The residuals' estimated intra-cluster correlation is {icc:.3g} (1 or more): the "
-                "Imbens–Kolesár working model takes errors fully correlated within each cluster.",
-            ),
+            Msg("The residuals' estimated intra-cluster correlation is {icc} (1 or more): the Imbens–Kolesár working "
+                "model takes errors fully correlated within each cluster.", icc=significant(icc, 3)),
         )
     return Vcov(parts.v, float(bell_mccaffrey_df(parts, model.rho)), df_method, notes)

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
+from temoin.i18n import Translator
 from temoin.reports.charts import power_curve
 from temoin.reports.report import ReportData, render_pdf
 from temoin.services import evaluations, settlements
@@ -77,8 +78,10 @@ def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = 
                                 hint_en=f"Choose one of {list(DIAGNOSIS_SIMS)}.")
     report = evaluations.diagnose(ctx.engine, contract_id, sims=sims)
     chart = power_curve(report.effects, lang=ctx.lang, unit=report.indicator)
+    words = Translator(ctx.lang)
     values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS,
-                              "assumptions": report.assumptions_fr if ctx.lang == "fr" else report.assumptions}
+                              "assumptions": [words.render(a) for a in report.assumptions],
+                              "estimator": words.label("estimator", report.estimator)}
     if request.headers.get("HX-Request"):
         return render(ctx, "diagnosis_result.html", **values)
     return contract_page(ctx, contract_id, "diagnosis.html", **values)

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from temoin.errors import InvalidInputError, NotFoundError
 from temoin.evaluation.cohort_file import OPTIONAL, CohortFileError
+from temoin.i18n import Translator
 from temoin.services import evaluations
 from temoin.services.contracts import get_contract
 from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
@@ -95,10 +96,12 @@ def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave
     try:
         result = _import(ctx, contract_id, upload, wave)
     except CohortFileError as exc:
+        words = Translator(ctx.lang)
         listed = ctx.settings.max_listed_errors
-        return _data_page(ctx, contract_id, status=422, error=exc,
-                          rows=[e.to_dict(ctx.lang) for e in exc.errors[:listed]],  # type: ignore[arg-type]
-                          more=max(0, len(exc.errors) - listed), kind=kind)
+        rows = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
+                for e in exc.errors[:listed]]
+        return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
+                          hint=words.error_hint(exc), rows=rows, more=max(0, len(exc.errors) - listed), kind=kind)
     return _data_page(ctx, contract_id, result=result, kind=kind)
 
 
