@@ -97,7 +97,9 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except TemoinError as exc:
-        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {escape(exc.render(lang()))}", soft_wrap=True)  # type: ignore[arg-type]
+        from temoin.i18n import Translator
+
+        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {escape(Translator(lang()).error(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.i18n import Translator
 from temoin.reports import report
 from temoin.reports._evaluation import evaluation_section
 from temoin.reports.report import ReportData, render_html, render_pdf
@@ -59,13 +60,13 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     try:
         st = _settlement(engine, contract_id, p.payment_date if p else None)
     except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
-        report.add_absent(data, "Règlement", "Settlement", exc.render(lang))  # type: ignore[arg-type]
+        report.add_absent(data, "Règlement", "Settlement", Translator(lang).error(exc))
     else:
         report.add_settlement(data, st)
     try:
         watch = check_budget(engine, contract_id)
     except TemoinError as exc:
-        report.add_absent(data, "Veille budgétaire", "Budget watch", exc.render(lang))  # type: ignore[arg-type]
+        report.add_absent(data, "Veille budgétaire", "Budget watch", Translator(lang).error(exc))
     else:
         report.add_budget(data, watch)
     report.add_ledger(data, verify_ledger(engine))

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.errors import TemoinError
+from temoin.i18n import Translator as Catalogue
 from temoin.settings import Settings
 from temoin.store import make_engine, migrate
 from temoin.store.db import POOL_SIZE
@@ -163,14 +164,16 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
     status = status or status_of(exc)
     ctx: Ctx | None = getattr(request.state, "ctx", None)
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
+    words = Catalogue(lang)
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": exc.to_dict(lang)}, status_code=status)  # type: ignore[arg-type]
+        return JSONResponse({"error": words.error_dict(exc)}, status_code=status)
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if ctx is None:
         try:
             ctx = context_of(request)
         except Exception:  # the database itself may be the problem
-            return Response(exc.render(lang), status_code=status, media_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
-    return render(ctx, "error.html", status=status, error=exc, message=exc.message(ctx.lang),  # type: ignore[arg-type]
-                  hint=exc.hint(ctx.lang), t=Translator(ctx.lang))  # type: ignore[arg-type]
+            return Response(words.error(exc), status_code=status, media_type="text/plain; charset=utf-8")
+    words = Catalogue(ctx.lang)
+    return render(ctx, "error.html", status=status, error=exc, message=words.error_message(exc),
+                  hint=words.error_hint(exc), t=Translator(ctx.lang))

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from temoin.contract import Contract, check_contract
 from temoin.evaluation.result import EvidenceGrade
+from temoin.i18n import Translator
 from temoin.services.contracts import get_contract
 from temoin.services.evaluations import latest_results, stored_cohort_flow
 from temoin.services.settlements import list_settlements
@@ -39,9 +40,9 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     stored = get_contract(engine, contract_id)
     c = stored.contract
     fr = lang == "fr"
-    findings = [{"code": o.code, "severity": str(o.severity),
-                 "passed": o.passed, "title": o.title_fr if fr else o.title_en,
-                 "message": o.message_fr if fr else o.message_en, "fix": o.fix_fr if fr else o.fix_en}
+    words = Translator(lang)
+    findings = [{"code": o.code, "severity": str(o.severity), "passed": o.passed, "title": words.render(o.title),
+                 "message": words.render(o.message), "fix": words.render(o.fix)}
                 for o in _checks(stored.content_hash, c)]
     invested = sum((t.amount for i in c.investments for t in getattr(i, "tranches", [])), Decimal(0))
     return {
