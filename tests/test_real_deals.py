@@ -15,8 +15,8 @@ from temoin.contract import check_contract, has_blocking, load_contract
 from temoin.contract._consistency import consistency_problems
 from temoin.contract.model import SavingsItem
 from temoin.errors import NotFoundError
-from temoin.i18n import Translator
 from temoin.examples import EXAMPLES, REAL_DEALS, real_deal_path
+from temoin.i18n import Translator
 from temoin.settlement import settle
 from temoin.settlement.inputs import results_from_data
 from temoin.settlement.risk import simulate

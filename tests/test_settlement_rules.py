@@ -20,8 +20,8 @@ from temoin.contract.model import (
     Tranche,
 )
 from temoin.errors import ContractValidationError, InvalidInputError
-from temoin.i18n import Translator
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
+from temoin.i18n import Translator
 from temoin.money import Money
 from temoin.settlement import CapLine, OutcomeClaim, break_even_effect, payer_cost_at, settle
 

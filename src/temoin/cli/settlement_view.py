@@ -86,9 +86,9 @@ def render_settlement(s: Settlement, out: Console, language: str = "fr") -> None
     out.print("  " + escape(t("Outcome payments {payments} + transaction costs ({costs}) = CIS cost {total}",
                               payments=money(pc.outcome_payments), costs=costs, total=money(pc.cis_total))))
     if pc.direct_cost is not None and pc.extra_cost is not None:
-        share = "—" if pc.extra_cost_share is None else t.share(pc.extra_cost_share, 2)
+        extra_share = "—" if pc.extra_cost_share is None else t.share(pc.extra_cost_share, 2)
         out.print("  " + escape(t("Direct funding {direct}; extra cost of the CIS {extra} ({share})",
-                                  direct=money(pc.direct_cost), extra=money(pc.extra_cost), share=share)))
+                                  direct=money(pc.direct_cost), extra=money(pc.extra_cost), share=extra_share)))
     if pc.cost_per_verified_outcome is not None:
         out.print("  " + escape(t("Cost per verified outcome unit ({units} {unit}): {cost}", units=pc.verified_units,
                                   unit=pc.break_even_unit or "", cost=money(pc.cost_per_verified_outcome))))

@@ -39,6 +39,11 @@ _UNKNOWN = {
 }
 
 
+def _exact(x: float) -> Decimal:
+    """A float to six significant digits as an exact number, for a message (``0.5`` reads ``0,5``, not ``0,50``)."""
+    return Decimal(f"{x:g}")
+
+
 def _unknown(kind: str, path: str, value: str, known: list[str]) -> TemoinError:
     """A reference to something the contract does not declare, with the nearest name if one is close."""
     value, known = str(value), [str(k) for k in known]  # a part that did not validate stops here
@@ -148,7 +153,7 @@ def _tiers(c: Contract) -> Found:
             if tier.above < ip.threshold:
                 yield _problem("tier_below_threshold", f"{base}.bonus_tiers[{j}].above",
                                Msg("The bonus tier ({tier}) is below the payment threshold ({threshold}): it could never "
-                                   "apply on its own.", tier=tier.above, threshold=ip.threshold),
+                                   "apply on its own.", tier=_exact(tier.above), threshold=_exact(ip.threshold)),
                                Msg("Put the tier above the threshold, or lower the threshold."))
 
 
@@ -236,7 +241,7 @@ def _payer_shares(c: Contract) -> Found:
         if any(x is None for x in shares) or abs(total - 1.0) > 1e-9:
             yield _problem("payer_shares", "parties",
                            Msg("The outcome payers' shares must be given for each of them and add up to 1 (they add up "
-                               "to {total}).", total=total),
+                               "to {total}).", total=_exact(total)),
                            Msg("Give each payer a payment_share, for example 0.5 and 0.5."))
 
 

@@ -186,7 +186,7 @@ class ReferenceMargin(_Strict):
         total = sum(self.shares.values())
         if any(s < 0 for s in self.shares.values()) or abs(total - 1.0) > 1e-6:
             raise InvalidValue(Msg("The shares must be non-negative and add up to 1; they add up to {total}.",
-                                   total=total),
+                                   total=Decimal(f"{total:g}")),
                                Msg("Give each category its share of the reference population, for example 0.4 and 0.6."))
         return self
 

@@ -172,8 +172,8 @@ def _check(contract: Contract, scenarios: int, seed: int, a: RiskAssumptions) ->
 
 
 def _exact(x: float) -> Decimal:
-    """A float as the number it was written as (``0.5``, not ``0.50``), for a message."""
-    return Decimal(repr(x))
+    """A float to six significant digits as an exact number, for a message (``0.5`` reads ``0,5``, not ``0,50``)."""
+    return Decimal(f"{x:g}")
 
 
 @dataclass(frozen=True)
