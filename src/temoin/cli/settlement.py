@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
                 record_id = rec.id
         if as_json:
             from temoin.i18n import Translator
-            from temoin.reports.report import notice_text
+            from temoin.reports.notices import notice_text
 
             words = Translator(lang())
             print_json({**s.to_dict(), "settlement_id": record_id,

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from temoin.i18n import Translator
-from temoin.reports.report import notice_text
+from temoin.reports.notices import notice_text
 
 if TYPE_CHECKING:
     from temoin.money import Money

@@ -27,6 +27,7 @@ from temoin.governance.ledger import ChainStatus
 from temoin.i18n import Translator
 from temoin.reports import charts
 from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
+from temoin.reports.notices import notice_text
 from temoin.settlement import Notice
 from temoin.store.contracts import StoredContract
 
@@ -62,15 +63,6 @@ class ReportData:
 
 def _t(lang: str, fr: str, en: str) -> str:
     return fr if lang == "fr" else en
-
-
-def notice_text(t: Translator, n: Notice) -> str:
-    """A settlement's notice in the reader's language (one recorded before notices were messages
-    keeps its French and English texts)."""
-    if n.message is not None:
-        return t.render(n.message)
-    fr, en = n.texts or ("", "")
-    return t.pick(fr, en)
 
 
 def payment_period(contract: Any, period: str | None) -> Any:

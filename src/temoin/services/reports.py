@@ -38,6 +38,11 @@ def _settlement(engine: Engine, contract_id: str, as_of: dt.date | None) -> dict
     return {"data": s.to_dict(), "recorded_id": None, "recorded_at": None, "approvals": [], "outputs_hash": None}
 
 
+def _said(exc: TemoinError, lang: str) -> str:
+    """The error in the report's language (one of the older French and English form by itself)."""
+    return Translator(lang).error(exc) if exc.msg is not None else exc.render(lang)  # type: ignore[arg-type]
+
+
 def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: str = "fr", public: bool = False,
                  period: str | None = None) -> ReportData:
     """Gather the report of ``contract_id`` (latest version) up to ``period`` (a payment period id;
@@ -60,13 +65,13 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     try:
         st = _settlement(engine, contract_id, p.payment_date if p else None)
     except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
-        report.add_absent(data, "Règlement", "Settlement", Translator(lang).error(exc))
+        report.add_absent(data, "Règlement", "Settlement", _said(exc, lang))
     else:
         report.add_settlement(data, st)
     try:
         watch = check_budget(engine, contract_id)
     except TemoinError as exc:
-        report.add_absent(data, "Veille budgétaire", "Budget watch", Translator(lang).error(exc))
+        report.add_absent(data, "Veille budgétaire", "Budget watch", _said(exc, lang))
     else:
         report.add_budget(data, watch)
     report.add_ledger(data, verify_ledger(engine))

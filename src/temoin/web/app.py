@@ -165,15 +165,18 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
     ctx: Ctx | None = getattr(request.state, "ctx", None)
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
     words = Catalogue(lang)
+    legacy = exc.msg is None  # an error of the older French and English form keeps its own rendering
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": words.error_dict(exc)}, status_code=status)
+        body = exc.to_dict(lang) if legacy else words.error_dict(exc)  # type: ignore[arg-type]
+        return JSONResponse({"error": body}, status_code=status)
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if ctx is None:
         try:
             ctx = context_of(request)
         except Exception:  # the database itself may be the problem
-            return Response(words.error(exc), status_code=status, media_type="text/plain; charset=utf-8")
+            text = exc.render(lang) if legacy else words.error(exc)  # type: ignore[arg-type]
+            return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
     words = Catalogue(ctx.lang)
     return render(ctx, "error.html", status=status, error=exc, message=words.error_message(exc),
                   hint=words.error_hint(exc), t=Translator(ctx.lang))
