@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_check_exit_status_and_json() -> None:
     ok = runner.invoke(app, ["contract", "check", str(EXAMPLES / "aemo-renforcee.yaml")])
     assert ok.exit_code == 0, ok.output
-    assert "0 erreur(s)" in ok.output
+    assert "Erreurs : 0 ; avertissements : 0." in ok.output
     bad = runner.invoke(app, ["--lang", "en", "contract", "check", str(EXAMPLES / "relais-familial.yaml"), "--json"])
     assert bad.exit_code == 1
     findings = json.loads(bad.stdout)

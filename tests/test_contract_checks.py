@@ -11,6 +11,8 @@ import pytest
 
 from temoin.contract import RULES, check_contract, contract_to_data, load_contract, parse_contract
 from temoin.contract.model import Contract
+from temoin.i18n import Translator, catalogue
+from temoin.messages import Msg
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "temoin" / "examples" / "contracts"
 
@@ -150,6 +152,31 @@ def test_examples_are_judged_as_expected() -> None:
 
 def test_findings_speak_french_and_english() -> None:
     o = next(o for o in check_contract(load_contract(EXAMPLES / "relais-familial.yaml")) if o.code == "S01")
-    assert "ne peut pas prouver un impact" in o.to_dict("fr")["message"]
-    assert "cannot prove impact" in o.to_dict("en")["message"]
-    assert o.fix_fr and o.fix_en
+    fr, en = Translator("fr"), Translator("en")
+    assert fr.render(o.title) == "Contrefactuel" and en.render(o.title) == "Counterfactual"
+    assert fr.render(o.message).startswith("Le contrat est évalué sans groupe de comparaison (cible absolue) : il ne peut "
+                                           "pas prouver un impact.")
+    assert "(absolute target): it cannot prove impact" in en.render(o.message)
+    assert "absolute_target" not in fr.render(o.message) + en.render(o.message)  # the design by its label
+    assert fr.render(o.fix).startswith("Adoptez un essai randomisé") and en.render(o.fix).startswith("Use a randomised")
+    # stored as data: codes and message identifiers, which read back to the same messages
+    d = o.to_dict()
+    assert d["code"] == "S01" and Msg.from_dict(d["message"]) == o.message  # type: ignore[arg-type]
+    assert d["message"]["params"] == {"design": "absolute_target"}  # type: ignore[index]
+
+
+def test_every_finding_has_words_in_both_languages_and_no_raw_code() -> None:
+    """Every rule's title, message and fix is in the catalogue in both languages; a list of
+    committee kinds reads as words (S06), the missing plan items too (S08)."""
+    outcomes = [o for name in ("aemo-renforcee", "relais-familial", "cravate-solidaire")
+                for o in check_contract(load_contract(EXAMPLES / f"{name}.yaml"))]
+    outcomes += check_contract(load_contract(Path(EXAMPLES, "real", "peterborough.yaml")))
+    for lang in ("fr", "en"):
+        words = catalogue(lang)
+        for o in outcomes:
+            for m in (o.title, o.message, o.fix):
+                if m is not None:
+                    assert m.id in words, (lang, m.id)
+    s06 = next(o for o in check_contract(load_contract(Path(EXAMPLES, "real", "peterborough.yaml"))) if o.code == "S06")
+    assert Translator("fr").render(s06.message).endswith("dans : comité de sélection, comité de suivi.")
+    assert Translator("en").render(s06.message).endswith("seats on: selection committee, monitoring committee.")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from temoin.contract.loading import load_contract
+from temoin.i18n import Translator
 from temoin.reports import charts
 from temoin.settlement import settle
 from temoin.settlement.inputs import results_from_data
@@ -138,7 +139,7 @@ def test_settlement_waterfall_shows_the_cap_that_binds() -> None:
         reductions = [c for c in last.caps if c.reduction.amount > 0]
         for c in reductions:
             assert "−" + euros(c.reduction.amount) in shown
-            assert any(c.label_fr.split()[0] in t for t in texts(root))
+            assert any(Translator("fr").label("cap", c.name).split()[-1] in t for t in texts(root))
 
 
 def test_investor_flows_and_public_cost_read_domain_records_and_dicts_alike() -> None:

@@ -137,7 +137,7 @@ def test_the_simulation_pays_what_settle_pays_to_the_cent(contract: Contract, re
         assert [STATUSES[int(ln.status[0])] for ln in got.lines] == [e.status for e in want.entitlements]
         for gl, wl in zip(got.lines, want.entitlements, strict=True):
             assert _same_cents(gl.amount, wl.amount.amount) and _same_cents(gl.bonus, wl.bonus.amount)
-        notice = any(n.code == "payments_above_savings" and n.fr.startswith(want.period) for n in s.notices)
+        notice = any(n.code == "payments_above_savings" and n.message is not None and n.message.params["period"] == want.period for n in s.notices)
         assert (got.above_savings is not None and bool(got.above_savings[0])) == notice
         for (pid, share), (wid, wshare) in zip(got.payer_shares, want.payer_shares, strict=True):
             assert pid == wid and abs(float(share[0]) - float(wshare.amount)) < 0.0051 * len(want.payer_shares)

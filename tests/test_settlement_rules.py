@@ -21,6 +21,7 @@ from temoin.contract.model import (
 )
 from temoin.errors import ContractValidationError, InvalidInputError
 from temoin.evaluation.result import EffectEstimate, EvidenceGrade, ImpactResult
+from temoin.i18n import Translator
 from temoin.money import Money
 from temoin.settlement import CapLine, OutcomeClaim, break_even_effect, payer_cost_at, settle
 
@@ -65,7 +66,9 @@ def test_paying_without_evidence_standard_is_said_loudly(aemo: Contract) -> None
     assert s.total_paid == eur("993600.00")
     assert s.paid_without_evidence_standard
     alert = next(n for n in s.notices if n.code == "paid_without_evidence_standard")
-    assert alert.level == "alert" and "NE SATISFAIT PAS" in alert.fr and "DOES NOT MEET" in alert.en
+    assert alert.level == "alert" and alert.message is not None
+    assert "NE SATISFAIT PAS" in Translator("fr").render(alert.message)
+    assert "DOES NOT MEET" in Translator("en").render(alert.message)
 
 
 def test_threshold_and_highest_bonus_tier(aemo: Contract) -> None:

@@ -95,13 +95,9 @@ class ContractValidationError(TemoinError):
     def __init__(self, problems: list[TemoinError]) -> None:
         first = problems[0]
         n = len(problems)
-        super().__init__(
-            "contract.invalid",
-            f"Le contrat n'est pas valide ({n} problème{'s' if n > 1 else ''}).",
-            f"The contract is not valid ({n} problem{'s' if n > 1 else ''}).",
-            path=first.path,
-            line=first.line,
-        )
+        head = (Msg("The contract is not valid (1 problem).") if n == 1
+                else Msg("The contract is not valid ({n} problems).", n=n))
+        super().__init__("contract.invalid", head, path=first.path, line=first.line)
         self.problems = problems
 
     def render(self, lang: Lang = "fr") -> str:
@@ -120,11 +116,9 @@ class CurrencyMismatchError(TemoinError):
     def __init__(self, left: str, right: str, *, path: str | None = None) -> None:
         super().__init__(
             "money.currency_mismatch",
-            f"Devises mélangées : {left} et {right}.",
-            f"Mixed currencies: {left} and {right}.",
+            Msg("Mixed currencies: {left} and {right}.", left=left, right=right),
             path=path,
-            hint_fr="Exprimez tous les montants d'un contrat dans sa devise.",
-            hint_en="Express every amount of a contract in its currency.",
+            hint=Msg("Express every amount of a contract in its currency."),
         )
 
 

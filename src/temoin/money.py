@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from temoin.errors import CurrencyMismatchError, InvalidInputError
+from temoin.messages import Msg
 
 CENT = Decimal("0.01")
 DEFAULT_CURRENCY = "EUR"
@@ -42,37 +43,27 @@ ISO_4217: frozenset[str] = frozenset({
 def to_decimal(value: object, *, path: str | None = None) -> Decimal:
     """Read a number written as int, str or Decimal (floats go through ``str`` so 0.1 stays 0.1)."""
     if isinstance(value, bool):
-        raise InvalidInputError("money.not_a_number", f"« {value} » n'est pas un montant.", f"'{value}' is not an amount.", path=path)
+        raise InvalidInputError("money.not_a_number", Msg("'{value}' is not an amount.", value=str(value).lower()), path=path,
+                                hint=Msg("Write a number, for example 1500000.00."))
     if isinstance(value, Decimal):
         d = value
     else:
         try:
             d = Decimal(str(value).replace("_", "").replace(" ", "").replace("\u202f", ""))
         except InvalidOperation:
-            raise InvalidInputError(
-                "money.not_a_number",
-                f"« {value} » n'est pas un montant.",
-                f"'{value}' is not an amount.",
-                path=path,
-                hint_fr="Écrivez un nombre, par exemple 1500000.00.",
-                hint_en="Write a number, for example 1500000.00.",
-            ) from None
+            raise InvalidInputError("money.not_a_number", Msg("'{value}' is not an amount.", value=str(value)), path=path,
+                                    hint=Msg("Write a number, for example 1500000.00.")) from None
     if not d.is_finite():
-        raise InvalidInputError("money.not_finite", f"Montant non fini : {value}.", f"Amount is not finite: {value}.", path=path)
+        raise InvalidInputError("money.not_finite", Msg("Amount is not finite: {value}.", value=str(value)), path=path,
+                                hint=Msg("Write a number, for example 1500000.00."))
     return d
 
 
 def check_currency(code: str, *, path: str | None = None) -> str:
     """``code`` if it is an ISO 4217 currency in use (upper case, e.g. EUR, GBP, USD), else a clear error."""
     if code not in ISO_4217:
-        raise InvalidInputError(
-            "money.currency",
-            f"Code de devise inconnu : « {code} ».",
-            f"Unknown currency code: '{code}'.",
-            path=path,
-            hint_fr="Utilisez un code ISO 4217 en majuscules, comme EUR, GBP ou USD.",
-            hint_en="Use an upper-case ISO 4217 code such as EUR, GBP or USD.",
-        )
+        raise InvalidInputError("money.currency", Msg("Unknown currency code: '{code}'.", code=code), path=path,
+                                hint=Msg("Use an upper-case ISO 4217 code such as EUR, GBP or USD."))
     return code
 
 

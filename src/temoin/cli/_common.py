@@ -105,7 +105,10 @@ def cli_errors() -> Iterator[None]:
     except TemoinError as exc:
         from temoin.i18n import Translator
 
-        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {escape(Translator(lang()).error(exc))}", soft_wrap=True)
+        # an error made of messages is rendered through the catalogue; one of the older French and
+        # English form keeps its own rendering (some list their rows) until it is converted
+        text = Translator(lang()).error(exc) if exc.msg is not None else exc.render(lang())  # type: ignore[arg-type]
+        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {escape(text)}", soft_wrap=True)
         raise typer.Exit(1) from None
 
 

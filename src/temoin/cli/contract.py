@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         contract = load_contract(file)
         outcomes = check_contract(contract)
         if as_json:
-            print_json([o.to_dict(lang()) for o in outcomes])
+            print_json(safeguard_rows(outcomes, lang()))
         else:
             print_safeguard_report(contract, outcomes, console, lang())
         if has_blocking(outcomes):
@@ -90,18 +90,28 @@ def register(app: typer.Typer) -> None:
                 console.print(f"{r['id']}  v{r['version']}  {r['design']}  {r['title']}")
 
 
+def safeguard_rows(outcomes: list[Outcome], language: str) -> list[dict[str, object]]:
+    """Each safeguard rule's outcome with its title, message and fix in the reader's language."""
+    from temoin.i18n import Translator
+
+    tr = Translator(language)
+    return [{"code": o.code, "severity": o.severity, "passed": o.passed, "title": tr.render(o.title),
+             "message": tr.render(o.message), "fix": tr.render(o.fix)} for o in outcomes]
+
+
 def print_safeguard_report(contract: Contract, outcomes: list[Outcome], out: Console, language: str) -> None:
     """The safeguard report as a person reads it: each rule, passed or not, with how to fix it."""
+    from temoin.i18n import Translator
+
+    tr = Translator(language)
     out.print(f"[bold]{escape(contract.title.get(language))}[/]")
     marks = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
-    for o in outcomes:
-        d = o.to_dict(language)
+    for o, d in zip(outcomes, safeguard_rows(outcomes, language), strict=True):
         if o.passed:
-            out.print(f"  [green]✓[/] {o.code} {d['title']}")
+            out.print(f"  [green]✓[/] {o.code} {escape(str(d['title']))}")
         else:
-            out.print(f"  {marks[o.severity]} {o.code} {d['title']} — {escape(str(d['message']))}")
+            out.print(f"  {marks[o.severity]} {o.code} {escape(str(d['title']))} — {escape(str(d['message']))}")
             out.print(f"      → {escape(str(d['fix']))}", style="dim")
     errors = sum(1 for o in outcomes if o.blocking)
     warnings = sum(1 for o in outcomes if not o.passed and o.severity == "warning")
-    out.print(f"  {errors} erreur(s), {warnings} avertissement(s)." if language == "fr"
-              else f"  {errors} error(s), {warnings} warning(s).")
+    out.print("  " + escape(tr("Errors: {errors}; warnings: {warnings}.", errors=errors, warnings=warnings)))

@@ -92,7 +92,12 @@ def register(app: typer.Typer) -> None:
                 rec, s = svc.run_settlement(eng, contract, actor=actor, as_of=when, version=version, results=res, claims=claim_list)
                 record_id = rec.id
         if as_json:
-            print_json({**s.to_dict(), "settlement_id": record_id})
+            from temoin.i18n import Translator
+            from temoin.reports.notices import notice_text
+
+            words = Translator(lang())
+            print_json({**s.to_dict(), "settlement_id": record_id,
+                        "notices": [{**n.to_dict(), "text": notice_text(words, n)} for n in s.notices]})
             return
         from temoin.cli.settlement_view import render_settlement
 
@@ -136,7 +141,10 @@ def register(app: typer.Typer) -> None:
             a = dataclasses.replace(base, **{k: v for k, v in (("effect_mean", effect_mean), ("effect_sd", effect_sd)) if v is not None})
         r = simulate(c, scenarios, seed, a)
         if as_json:
-            print_json(r.to_dict())
+            from temoin.i18n import Translator
+
+            words = Translator(lang())
+            print_json({**r.to_dict(), "notes": [{**n.to_dict(), "text": words.render(n)} for n in r.notes]})
         else:
             from temoin.cli.settlement_view import render_risk
 
@@ -155,16 +163,19 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([{k: v for k, v in r.to_dict().items() if k not in ("inputs", "outputs")} for r in recs])
             return
+        from temoin.i18n import Translator
+
+        words = Translator(lang())
         table = Table()
         for col in ("n°", t("contrat", "contract"), "version", t("au", "as of"), t("payé", "paid"), t("statut", "status"),
                     t("validations", "approvals")):
             table.add_column(col)
         for r in recs:
-            status = r.status if r.superseded_by is None else f"{r.status} → {r.superseded_by}"
+            status = words.label(r.status) + ("" if r.superseded_by is None else f" → {r.superseded_by}")
             if r.supersedes_id:
                 status += f" ({t('remplace', 'replaces')} {r.supersedes_id} : {r.reason})"
             table.add_row(str(r.id), r.contract_id, str(r.contract_version), str(r.as_of or "—"), str(r.total_paid),
-                          escape(status), ", ".join(a.kind for a in r.approvals) or "—")
+                          escape(status), ", ".join(words.label("approval_kind", a.kind) for a in r.approvals) or "—")
         console.print(table)
 
     @sub.command("show")

@@ -10,20 +10,11 @@ import yaml
 from pydantic import ValidationError
 
 from temoin.contract._consistency import consistency_problems
+from temoin.contract._lenient import lenient
+from temoin.contract._pydantic import problem_of
 from temoin.contract.model import Contract
 from temoin.errors import ContractValidationError, TemoinError
-
-
-def _loc_to_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-", "tagged-union")):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+from temoin.messages import Msg
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -55,51 +46,57 @@ def _path_to_loc(path: str) -> tuple[Any, ...]:
     return tuple(loc)
 
 
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed here", Msg("a ':' where none can be (a missing quote, or a wrong indentation?)")),
+    ("could not find expected ':'", Msg("a ':' is missing")),
+    ("found character '\\t' that cannot start any token", Msg("a tab character (indent with spaces)")),
+    ("expected ',' or '}'", Msg("a ',' or a closing brace is missing")),
+    ("expected ',' or ']'", Msg("a ',' or a closing bracket is missing")),
+    ("expected <block end>", Msg("the indentation does not match the lines above")),
+    ("found unexpected end of stream", Msg("the file ends inside a quoted text")),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> Msg | str:
+    """PyYAML's problem in the catalogue's words when it is a common one, else as PyYAML says it."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    return next((msg for start, msg in _YAML_PROBLEMS if problem.startswith(start)), problem)
+
+
 def parse_contract(text: str, *, source: str = "<contract>") -> Contract:
-    """Parse and validate a contract from YAML (or JSON) text; every problem is reported at once."""
+    """Parse and validate a contract from YAML (or JSON) text.
+
+    Every problem is reported at once, in the order of the document: pydantic's (an unknown key
+    with the nearest known one, a wrong value with what is allowed) and the cross-field ones of
+    :mod:`temoin.contract._consistency`, which run on the parts that did validate."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise TemoinError(
-            "contract.yaml_syntax",
-            f"YAML illisible dans {source} : {getattr(exc, 'problem', exc)}.",
-            f"Unreadable YAML in {source}: {getattr(exc, 'problem', exc)}.",
-            line=mark.line + 1 if mark else None,
-            hint_fr="Vérifiez l'indentation et les deux-points à cette ligne.",
-            hint_en="Check the indentation and colons on that line.",
+            "contract.yaml_syntax", Msg("Unreadable YAML in {source}: {problem}.", source=source, problem=_yaml_problem(exc)),
+            line=mark.line + 1 if mark else None, hint=Msg("Check the indentation and colons on that line."),
         ) from None
     if not isinstance(data, dict):
-        raise TemoinError("contract.not_a_mapping", f"{source} ne décrit pas un contrat (un dictionnaire YAML est attendu).",
-                          f"{source} does not describe a contract (a YAML mapping is expected).")
+        raise TemoinError("contract.not_a_mapping",
+                          Msg("{source} does not describe a contract (a YAML mapping is expected).", source=source),
+                          hint=Msg("Start from an example: `temoin contract schema` describes every key."))
+    context = {"currency": data.get("currency", "EUR")}
+    problems: list[TemoinError] = []
     try:
-        currency = data.get("currency", "EUR")
-        contract = Contract.model_validate(data, context={"currency": currency})
+        contract = Contract.model_validate(data, context=context)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
-            path = _loc_to_path(loc)
-            kind = err["type"]
-            msg = err["msg"].removeprefix("Value error, ")
-            if kind == "extra_forbidden":
-                fr, en = "Clé inconnue.", "Unknown key."
-                hint_fr, hint_en = "Retirez-la ou corrigez son orthographe (voir `temoin contract schema`).", \
-                    "Remove it or fix its spelling (see `temoin contract schema`)."
-            elif kind == "missing":
-                fr, en = "Champ obligatoire manquant.", "Required field missing."
-                hint_fr, hint_en = "Ajoutez-le.", "Add it."
-            else:
-                fr, en = f"Valeur refusée ({msg}) : {err.get('input')!r}.", f"Value refused ({msg}): {err.get('input')!r}."
-                hint_fr, hint_en = "Corrigez la valeur.", "Fix the value."
-            problems.append(TemoinError(f"contract.{kind}", fr, en, path=path, line=_line_of(root, loc),
-                                        hint_fr=hint_fr, hint_en=hint_en))
-        raise ContractValidationError(problems) from None
-    problems = consistency_problems(contract)
+            problem, loc = problem_of(err)
+            problem.line = _line_of(root, loc)
+            problems.append(problem)
+        contract = lenient(Contract, data, context)
+    for p in consistency_problems(contract):
+        p.line = _line_of(root, _path_to_loc(p.path or ""))
+        problems.append(p)
     if problems:
-        for p in problems:
-            p.line = _line_of(root, _path_to_loc(p.path or ""))
+        problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
         raise ContractValidationError(problems)
     return contract
 
@@ -109,11 +106,11 @@ def load_contract(path: str | Path) -> Contract:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TemoinError("contract.file_not_found", f"Fichier introuvable : {p}.", f"File not found: {p}.",
-                          hint_fr="Vérifiez le chemin.", hint_en="Check the path.") from None
+        raise TemoinError("contract.file_not_found", Msg("File not found: {path}.", path=str(p)),
+                          hint=Msg("Check the path.")) from None
     except UnicodeDecodeError:
-        raise TemoinError("contract.encoding", f"{p} n'est pas en UTF-8.", f"{p} is not UTF-8.",
-                          hint_fr="Enregistrez le fichier en UTF-8.", hint_en="Save the file as UTF-8.") from None
+        raise TemoinError("contract.encoding", Msg("{path} is not UTF-8.", path=str(p)),
+                          hint=Msg("Save the file as UTF-8.")) from None
     return parse_contract(text, source=str(p))
 
 

@@ -24,7 +24,18 @@ from pydantic import (
 )
 
 from temoin.errors import TemoinError
+from temoin.messages import Msg
 from temoin.money import ISO_4217, Money, to_decimal
+
+
+class InvalidValue(ValueError):
+    """A validator's refusal as messages: pydantic keeps the exception in the error's context, and
+    :func:`temoin.contract.loading.parse_contract` reports its message and hint."""
+
+    def __init__(self, msg: Msg, hint: Msg | None = None) -> None:
+        super().__init__(str(msg))
+        self.msg = msg
+        self.hint = hint
 
 
 class _Strict(BaseModel):
@@ -38,19 +49,22 @@ def _parse_amount(value: Any, info: ValidationInfo) -> Any:
         if len(parts) == 2 and parts[1].isalpha() and len(parts[1]) == 3:
             expected = (info.context or {}).get("currency", "EUR")
             if parts[1].upper() != expected:
-                raise ValueError(f"amount in {parts[1].upper()} in a contract in {expected}: mixed currencies")
+                raise InvalidValue(Msg("An amount in {written} in a contract in {expected}: mixed currencies.",
+                                       written=parts[1].upper(), expected=expected),
+                                   Msg("Write the amount in {expected}, or without a currency.", expected=expected))
             value = parts[0]
     if isinstance(value, (int, float, str, Decimal)) and not isinstance(value, bool):
         try:
             return to_decimal(value)
         except TemoinError as exc:
-            raise ValueError(exc.en) from None
+            raise InvalidValue(exc.msg or Msg(exc.en), exc.hint_msg) from None
     return value
 
 
 def _iso_currency(code: str) -> str:
     if code not in ISO_4217:
-        raise ValueError(f"'{code}' is not an ISO 4217 currency code in use (write it in capitals, e.g. EUR, GBP, USD)")
+        raise InvalidValue(Msg("'{code}' is not an ISO 4217 currency code in use.", code=code),
+                           Msg("Write it in capitals, for example EUR, GBP or USD."))
     return code
 
 
@@ -135,9 +149,11 @@ class EligibilityRule(_Strict):
     @model_validator(mode="after")
     def _value_fits_op(self) -> EligibilityRule:
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
-            raise ValueError(f"op '{self.op}' needs a list of values")
+            raise InvalidValue(Msg("The operator '{op}' needs a list of values.", op=self.op),
+                               Msg("Write the values as a list, for example [a, b]."))
         if self.op == "between" and not (isinstance(self.value, list) and len(self.value) == 2):
-            raise ValueError("op 'between' needs [low, high]")
+            raise InvalidValue(Msg("The operator 'between' needs two values."),
+                               Msg("Write them as [low, high], for example [0, 17]."))
         return self
 
     def admits(self, participant: dict[str, Any]) -> bool:
@@ -169,7 +185,9 @@ class ReferenceMargin(_Strict):
     def _shares_sum_to_one(self) -> ReferenceMargin:
         total = sum(self.shares.values())
         if any(s < 0 for s in self.shares.values()) or abs(total - 1.0) > 1e-6:
-            raise ValueError(f"shares must be non-negative and add up to 1 (they add up to {total:g})")
+            raise InvalidValue(Msg("The shares must be non-negative and add up to 1; they add up to {total}.",
+                                   total=Decimal(f"{total:g}")),
+                               Msg("Give each category its share of the reference population, for example 0.4 and 0.6."))
         return self
 
 
@@ -297,14 +315,18 @@ class Evaluation(_Strict):
 
     @model_validator(mode="after")
     def _design_needs(self) -> Evaluation:
-        if self.design == Design.CLUSTER_RCT and not self.cluster:
-            raise ValueError("a cluster_rct needs 'cluster' (the attribute that names each cluster)")
-        if self.design == Design.STRATIFIED_RCT and not self.strata:
-            raise ValueError("a stratified_rct needs 'strata'")
-        if self.design == Design.BENCHMARK and self.benchmark is None:
-            raise ValueError("a benchmark_comparison needs 'benchmark' (reference rate and source)")
-        if self.design == Design.ABSOLUTE_TARGET and self.target is None:
-            raise ValueError("an absolute_target design needs 'target'")
+        needs = {Design.CLUSTER_RCT: ("cluster", not self.cluster,
+                                      Msg("Add 'cluster': the attribute that names each cluster.")),
+                 Design.STRATIFIED_RCT: ("strata", not self.strata,
+                                         Msg("Add 'strata': the attributes randomisation is stratified on.")),
+                 Design.BENCHMARK: ("benchmark", self.benchmark is None,
+                                    Msg("Add 'benchmark': the reference rate, its standard error and its source.")),
+                 Design.ABSOLUTE_TARGET: ("target", self.target is None,
+                                          Msg("Add 'target': the successes expected out of how many."))}
+        if self.design in needs:
+            key, missing, hint = needs[self.design]
+            if missing:
+                raise InvalidValue(Msg("The design {design} needs '{key}'.", design=self.design, key=key), hint)
         return self
 
 
@@ -417,7 +439,8 @@ class Guarantee(_Strict):
     @model_validator(mode="after")
     def _one_form(self) -> Guarantee:
         if (self.share_of_principal is None) == (self.amount is None):
-            raise ValueError("a guarantee is either share_of_principal or amount (exactly one of them)")
+            raise InvalidValue(Msg("A guarantee is either a share of the principal or an amount."),
+                               Msg("Give exactly one of share_of_principal and amount."))
         return self
 
 

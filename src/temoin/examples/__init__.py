@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from temoin.errors import NotFoundError
+from temoin.messages import Msg
 
 if TYPE_CHECKING:
     from temoin.contract.model import Contract
@@ -40,17 +41,15 @@ with unit savings (DWP Innovation Fund). Not seeded by the demonstration."""
 
 def example_path(name: str) -> Path:
     if name not in EXAMPLES:
-        raise NotFoundError("example.not_found", f"Exemple inconnu : « {name} ».", f"Unknown example: '{name}'.",
-                            hint_fr=f"Exemples fournis : {', '.join(EXAMPLES)}.",
-                            hint_en=f"Bundled examples: {', '.join(EXAMPLES)}.")
+        raise NotFoundError("example.not_found", Msg("Unknown example: '{name}'.", name=name),
+                            hint=Msg("Bundled examples: {names}.", names=list(EXAMPLES)))
     return CONTRACTS_DIR / f"{name}.yaml"
 
 
 def real_deal_path(name: str) -> Path:
     if name not in REAL_DEALS:
-        raise NotFoundError("example.not_found", f"Contrat réel inconnu : « {name} ».", f"Unknown real deal: '{name}'.",
-                            hint_fr=f"Contrats réels fournis : {', '.join(REAL_DEALS)}.",
-                            hint_en=f"Bundled real deals: {', '.join(REAL_DEALS)}.")
+        raise NotFoundError("example.not_found", Msg("Unknown real deal: '{name}'.", name=name),
+                            hint=Msg("Bundled real deals: {names}.", names=list(REAL_DEALS)))
     return CONTRACTS_DIR / "real" / f"{name}.yaml"
 
 

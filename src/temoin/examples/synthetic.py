@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from temoin.errors import NotFoundError
+from temoin.messages import Msg
 
 __all__ = ["GENERATORS", "SyntheticCohort", "generate"]
 
@@ -217,7 +218,6 @@ GENERATORS: dict[str, Callable[..., SyntheticCohort]] = {
 
 def generate(name: str, *, seed: int = 2026, **kwargs: float) -> SyntheticCohort:
     if name not in GENERATORS:
-        raise NotFoundError("synthetic.unknown", f"Pas de générateur synthétique pour « {name} ».",
-                            f"No synthetic generator for '{name}'.",
-                            hint_fr=f"Disponibles : {', '.join(GENERATORS)}.", hint_en=f"Available: {', '.join(GENERATORS)}.")
+        raise NotFoundError("synthetic.unknown", Msg("No synthetic generator for '{name}'.", name=name),
+                            hint=Msg("Available: {names}.", names=list(GENERATORS)))
     return GENERATORS[name](seed, **kwargs)

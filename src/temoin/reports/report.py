@@ -24,8 +24,11 @@ from temoin.contract import Contract, check_contract
 from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetWatch
 from temoin.governance.ledger import ChainStatus
+from temoin.i18n import Translator
 from temoin.reports import charts
 from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
+from temoin.reports.notices import notice_text
+from temoin.settlement import Notice
 from temoin.store.contracts import StoredContract
 
 __all__ = ["ReportData", "add_absent", "add_budget", "add_evaluation", "add_ledger", "add_settlement", "check_language",
@@ -97,8 +100,13 @@ def new_report(stored: StoredContract, *, lang: str, public: bool, period: Any, 
         lang=lang, public=public, generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         contract=contract, period=None if period is None else {"id": period.id, "label": period.label.get(lang),
                                                                "payment_date": period.payment_date.isoformat()},
-        safeguards=[o.to_dict(lang) for o in check_contract(c)], evaluation=None, settlement=None, budget=None,
+        safeguards=_safeguards(c, Translator(lang)), evaluation=None, settlement=None, budget=None,
         ledger={}, threshold=threshold)
+
+
+def _safeguards(c: Contract, t: Translator) -> list[dict[str, Any]]:
+    return [{"code": o.code, "severity": o.severity, "passed": o.passed, "title": t.render(o.title),
+             "message": t.render(o.message), "fix": t.render(o.fix)} for o in check_contract(c)]
 
 
 def add_absent(data: ReportData, section_fr: str, section_en: str, reason: str) -> None:
@@ -148,13 +156,18 @@ def withheld_reason(lang: str) -> str:
 def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bool = False) -> None:
     """The settlement section: a recorded settlement's outputs, or a preview (said so), and its
     charts; ``withheld`` (public version): its amounts would give a hidden count back, so only the
-    record (number, sign-offs, fingerprint) is shown."""
+    record (number, sign-offs, fingerprint) is shown.
+
+    Its notices are rendered here in the report's language (``notices``), from the recorded form
+    (a message, or the French and English texts of a settlement recorded before)."""
     if withheld:
         data.settlement = {**{k: v for k, v in settlement.items() if k != "data"}, "data": None,
                            "withheld": withheld_reason(data.lang)}
         return
-    data.settlement = settlement
+    t = Translator(data.lang)
     sd = settlement["data"]
+    notices = [Notice.from_dict(n) for n in sd.get("notices", [])]
+    data.settlement = {**settlement, "notices": [{"level": n.level, "text": notice_text(t, n)} for n in notices]}
     if sd["periods"]:
         data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=data.lang)
     if sd["investors"]:
@@ -192,6 +205,7 @@ def render_html(data: ReportData) -> str:
         r=data, lang=lang, css=Markup((HERE / "templates" / "report.css").read_text(encoding="utf-8")),
         svg=lambda name: Markup(data.charts[name]) if name in data.charts else "",
         t=lambda fr, en: fr if lang == "fr" else en,
+        label=Translator(lang).label,
         money=lambda v: fmt_money(v, lang, cur) if v is not None else _t(lang, "n.d.", "n/a"),
         num=lambda v, d=0: fmt_num(v, lang, d) if v is not None else _t(lang, "masqué", "suppressed"),
         pct=lambda v, d=1: fmt_pct(v, lang, d),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.i18n import Translator
 from temoin.reports import report
 from temoin.reports._evaluation import evaluation_section
 from temoin.reports._public import exposed_by_amounts
@@ -39,6 +40,11 @@ def _settlement(engine: Engine, contract_id: str, as_of: dt.date | None) -> dict
     return {"data": s.to_dict(), "recorded_id": None, "recorded_at": None, "approvals": [], "outputs_hash": None}
 
 
+def _said(exc: TemoinError, lang: str) -> str:
+    """The error in the report's language (one of the older French and English form by itself)."""
+    return Translator(lang).error(exc) if exc.msg is not None else exc.render(lang)  # type: ignore[arg-type]
+
+
 def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: str = "fr", public: bool = False,
                  period: str | None = None) -> ReportData:
     """Gather the report of ``contract_id`` (latest version) up to ``period`` (a payment period id;
@@ -60,7 +66,7 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     try:
         st = _settlement(engine, contract_id, p.payment_date if p else None)
     except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
-        report.add_absent(data, "Règlement", "Settlement", exc.render(lang))  # type: ignore[arg-type]
+        report.add_absent(data, "Règlement", "Settlement", _said(exc, lang))
     # public: the amounts give counts back, so the flow's suppression takes them into account
     exposure = exposed_by_amounts(st["data"] if st else None, {(r.indicator, r.wave): r.n_treated_followed for r in results},
                                   rate_card_prices=[Decimal(i.price) for i in c.payments.rate_card],
@@ -74,7 +80,7 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     try:
         watch = check_budget(engine, contract_id)
     except TemoinError as exc:
-        report.add_absent(data, "Veille budgétaire", "Budget watch", exc.render(lang))  # type: ignore[arg-type]
+        report.add_absent(data, "Veille budgétaire", "Budget watch", _said(exc, lang))
     else:
         if withheld and any(y.cis_payments for y in watch.years):  # the payments by year are the withheld amounts
             report.add_absent(data, "Veille budgétaire", "Budget watch", report.withheld_reason(lang))

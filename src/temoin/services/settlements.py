@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
 from temoin.evaluation.result import ImpactResult
 from temoin.governance.ledger import LedgerEvent
+from temoin.messages import Msg
 from temoin.settlement import OutcomeClaim, Settlement, settle
 from temoin.settlement.approvals import ApprovalKind
 from temoin.store import ledger, session_scope
@@ -49,10 +50,9 @@ def _stored_results(session: Session, contract_id: str) -> list[ImpactResult]:
 
     results = latest_results(session, contract_id)
     if not results:
-        raise NotFoundError("settlement.no_results", f"Aucun résultat d'évaluation pour « {contract_id} ».",
-                            f"No evaluation results for '{contract_id}'.", path="contract_id",
-                            hint_fr="Lancez l'évaluation, ou donnez des résultats certifiés avec --results FICHIER.",
-                            hint_en="Run the evaluation, or pass certified results with --results FILE.")
+        raise NotFoundError("settlement.no_results", Msg("No evaluation results for '{contract_id}'.", contract_id=contract_id),
+                            path="contract_id",
+                            hint=Msg('Run the evaluation, or pass certified results with --results FILE.'))
     return results
 
 
@@ -95,17 +95,16 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
         if supersedes is not None:
             old = repo.get(supersedes)
             if not reason or not reason.strip():
-                raise InvalidInputError("settlement.reason_required", "Une correction doit donner sa raison.",
-                                        "A correction must give its reason.", path="reason",
-                                        hint_fr="Ajoutez --reason « … ».", hint_en="Add --reason '…'.")
+                raise InvalidInputError("settlement.reason_required", Msg('A correction must give its reason.'), path="reason",
+                                        hint=Msg("Add --reason '…'."))
             if old.contract_id != contract_id:
-                raise InvalidInputError("settlement.other_contract", f"Le règlement n° {old.id} concerne « {old.contract_id} ».",
-                                        f"Settlement #{old.id} is for '{old.contract_id}'.", path="supersedes")
+                raise InvalidInputError("settlement.other_contract", Msg("Settlement #{number} is for '{contract_id}'.", number=str(old.id),
+                                                            contract_id=old.contract_id), path="supersedes")
             if old.superseded_by is not None:
                 raise ConflictError("settlement.already_superseded",
-                                    f"Le règlement n° {old.id} est déjà remplacé par le n° {old.superseded_by}.",
-                                    f"Settlement #{old.id} is already superseded by #{old.superseded_by}.",
-                                    hint_fr=f"Corrigez le n° {old.superseded_by}.", hint_en=f"Correct #{old.superseded_by} instead.")
+                                    Msg("Settlement #{number} is already superseded by #{newer}.", number=str(old.id),
+                                        newer=str(old.superseded_by)),
+                                    hint=Msg("Correct #{newer} instead.", newer=str(old.superseded_by)))
         c = _compute(s, contract_id, as_of=as_of, version=version, results=results, claims=claims)
         st = c.settlement
         if supersedes is None:
@@ -151,9 +150,8 @@ def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, par
     """Record the evaluator's certification, the payer's approval or the observer's acknowledgement."""
     kinds = [k.value for k in ApprovalKind]
     if kind not in kinds:
-        raise InvalidInputError("settlement.approval_kind", f"Type de validation inconnu : « {kind} ».",
-                                f"Unknown approval kind: '{kind}'.", path="kind",
-                                hint_fr=f"Choisissez parmi {kinds}.", hint_en=f"Choose one of {kinds}.")
+        raise InvalidInputError("settlement.approval_kind", Msg("Unknown approval kind: '{kind}'.", kind=kind), path="kind",
+                                hint=Msg("Choose one of {choices}.", choices=kinds))
     kind = ApprovalKind(kind)
     role = kind.role
     with session_scope(engine) as s:
@@ -161,26 +159,23 @@ def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, par
         repo = SettlementRepository(s)
         rec = repo.get(settlement_id)
         if rec.superseded_by is not None:
-            raise ConflictError("settlement.superseded", f"Le règlement n° {rec.id} est remplacé par le n° {rec.superseded_by}.",
-                                f"Settlement #{rec.id} is superseded by #{rec.superseded_by}.",
-                                hint_fr=f"Validez le n° {rec.superseded_by}.", hint_en=f"Approve #{rec.superseded_by} instead.")
+            raise ConflictError("settlement.superseded", Msg("Settlement #{number} is superseded by #{newer}.", number=str(rec.id),
+                                    newer=str(rec.superseded_by)),
+                                hint=Msg("Approve #{newer} instead.", newer=str(rec.superseded_by)))
         contract = ContractRepository(s).get(rec.contract_id, rec.contract_version).contract
         party = contract.party(party_id)
         if party is None or role not in party.roles:
             holders = [p.id for p in contract.parties_with(role)]
-            raise InvalidInputError("settlement.approval_role", f"« {party_id} » n'a pas le rôle {role.value} dans ce contrat.",
-                                    f"'{party_id}' does not hold the {role.value} role in this contract.", path="party",
-                                    hint_fr=f"Parties habilitées : {holders}.", hint_en=f"Parties allowed: {holders}.")
+            raise InvalidInputError("settlement.approval_role", Msg("'{party}' does not hold the role {role} in this contract.", party=party_id, role=role),
+                                    path="party", hint=Msg("Parties allowed: {holders}.", holders=holders))
         if rec.approval(kind) is not None:
-            raise ConflictError("settlement.already_approved", f"{kind.label_fr.capitalize()} déjà enregistrée.",
-                                f"{kind.label_en.capitalize()} already recorded.")
+            raise ConflictError("settlement.already_approved", Msg("Already recorded for this settlement: {kind}.", kind=kind))
         if kind.requires is not None and rec.approval(kind.requires) is None:
-            raise ConflictError("settlement.not_certified", "Le payeur ne peut approuver avant la certification de l'évaluateur.",
-                                "The payer cannot approve before the evaluator certifies.",
-                                hint_fr="L'évaluateur certifie d'abord (kind evaluator_certification).",
-                                hint_en="The evaluator certifies first (kind evaluator_certification).")
+            raise ConflictError("settlement.not_certified", Msg('The payer cannot approve before the evaluator certifies.'),
+                                hint=Msg('The evaluator certifies first (kind evaluator_certification).'))
         if not person.strip():
-            raise InvalidInputError("settlement.approval_person", "Nom de la personne manquant.", "Person's name missing.", path="person")
+            raise InvalidInputError("settlement.approval_person", Msg("Person's name missing."), path="person",
+                                    hint=Msg("Write the person's name."))
         repo.add_approval(settlement_id, kind=kind, party_id=party_id, person=person.strip(), comment=comment)
         ledger.append(s, actor=actor, event=APPROVAL_EVENTS[kind], contract_id=rec.contract_id,
                       payload={"settlement_id": rec.id, "party": party_id, "person": person.strip(),

@@ -3,7 +3,8 @@
 The evaluator *certifies* the results used, then the payer *approves* the amounts, and a
 civil-society observer *acknowledges* it (at any time). Each is given once per settlement, by a
 party holding the matching role in the contract. A correction is a new settlement that
-*supersedes* the old one: the old record stays, no longer in force.
+*supersedes* the old one: the old record stays, no longer in force. Each kind and status is shown
+by its label (``label:approval_kind:…``, ``label:settlement_status:…`` in the catalogue).
 """
 
 from __future__ import annotations
@@ -35,15 +36,3 @@ class ApprovalKind(StrEnum):
     def requires(self) -> ApprovalKind | None:
         """The approval that must come first (the payer approves only certified results)."""
         return ApprovalKind.EVALUATOR_CERTIFICATION if self is ApprovalKind.PAYER_APPROVAL else None
-
-    @property
-    def label_fr(self) -> str:
-        return {ApprovalKind.EVALUATOR_CERTIFICATION: "certification par l'évaluateur",
-                ApprovalKind.PAYER_APPROVAL: "approbation du payeur",
-                ApprovalKind.OBSERVER_ACKNOWLEDGEMENT: "prise de connaissance de l'observateur"}[self]
-
-    @property
-    def label_en(self) -> str:
-        return {ApprovalKind.EVALUATOR_CERTIFICATION: "evaluator certification",
-                ApprovalKind.PAYER_APPROVAL: "payer approval",
-                ApprovalKind.OBSERVER_ACKNOWLEDGEMENT: "observer acknowledgement"}[self]

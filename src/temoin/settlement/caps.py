@@ -1,5 +1,5 @@
 """The caps waterfall: how a period's gross amount becomes the amount due (computed by the
-payment rule, :mod:`temoin.settlement.rule`; this module holds its record and its labels).
+payment rule, :mod:`temoin.settlement.rule`; this module holds its record).
 
 Every cap is a limit on *cumulative* payments to date. For a period, with ``paid`` the total
 already paid in earlier periods, the room left under a cap is ``max(limit − paid, 0)``. Caps
@@ -27,36 +27,22 @@ from dataclasses import dataclass
 
 from temoin.money import Money
 
-__all__ = ["CAP_LABELS", "CAP_ORDER", "CapLine"]
+__all__ = ["CAP_ORDER", "CapLine"]
 
 CAP_ORDER = ("total_outcome_payments", "payer_commitment", "realised_savings", "investor_return", "per_participant")
-CAP_LABELS = {
-    "total_outcome_payments": ("Plafond total des paiements aux résultats", "Total outcome-payment cap"),
-    "payer_commitment": ("Engagement maximal du payeur", "Payer's maximum commitment"),
-    "realised_savings": ("Économies publiques réalisées", "Realised public savings"),
-    "investor_return": ("Plafond de rendement des investisseurs", "Investor return cap"),
-    "per_participant": ("Plafond par participant", "Per-participant cap"),
-}
+"""The caps in the order they apply; each is shown by its label (``label:cap:<name>`` in the catalogue)."""
 
 
 @dataclass(frozen=True)
 class CapLine:
     name: str
+    """One of :data:`CAP_ORDER`."""
     limit: Money
     """The cap's limit on cumulative payments, as of this period."""
     room: Money
     """What the cap still allowed this period: max(limit − paid before, 0)."""
     reduction: Money
 
-    @property
-    def label_fr(self) -> str:
-        return CAP_LABELS[self.name][0]
-
-    @property
-    def label_en(self) -> str:
-        return CAP_LABELS[self.name][1]
-
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "label_fr": self.label_fr, "label_en": self.label_en,
-                "limit": str(self.limit.amount), "room": str(self.room.amount),
+        return {"name": self.name, "limit": str(self.limit.amount), "room": str(self.room.amount),
                 "reduction": str(self.reduction.amount)}

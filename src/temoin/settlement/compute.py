@@ -17,14 +17,16 @@ inputs always give the same settlement.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
 from temoin.contract.model import Contract
 from temoin.evaluation.result import EvidenceGrade, ImpactResult, design_ceiling
+from temoin.messages import Amount, Msg
 from temoin.money import Money
 from temoin.settlement.arith import EXACT
 from temoin.settlement.caps import CapLine
@@ -60,15 +62,28 @@ __all__ = ["Notice", "PeriodSettlement", "Settlement", "exact_inputs", "payer_co
 
 @dataclass(frozen=True)
 class Notice:
-    """A message the settlement must show (``level`` "alert" is shown loudly)."""
+    """A message the settlement must show (``level`` "alert" is shown loudly).
+
+    Stored as ``{"code", "level", "message"}`` with the message as data (:meth:`Msg.to_dict`);
+    settlements recorded before kept ``"fr"`` and ``"en"`` texts instead: :meth:`from_dict` reads
+    both, and :attr:`texts` keeps the older pair for the entry points to pick from."""
 
     code: str
     level: str
-    fr: str
-    en: str
+    message: Msg | None
+    texts: tuple[str, str] | None = None
+    """The French and English texts of a notice recorded before notices were messages."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "level": self.level, "fr": self.fr, "en": self.en}
+    def to_dict(self) -> dict[str, object]:
+        if self.message is None and self.texts is not None:
+            return {"code": self.code, "level": self.level, "fr": self.texts[0], "en": self.texts[1]}
+        return {"code": self.code, "level": self.level, "message": None if self.message is None else self.message.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Notice:
+        if "message" in data:
+            return cls(str(data["code"]), str(data["level"]), Msg.from_dict(data["message"]))
+        return cls(str(data["code"]), str(data["level"]), None, (str(data.get("fr", "")), str(data.get("en", ""))))
 
 
 @dataclass(frozen=True)
@@ -251,25 +266,20 @@ def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, 
     for p, raw in zip(periods, out.periods, strict=True):
         notices.extend(_period_notices(p.period, p.entitlements))
         if raw.above_savings is not None and bool(raw.above_savings[0]):
-            notices.append(Notice("payments_above_savings", "alert",
-                                  f"{p.period} : les paiements cumulés ({p.cumulative_paid}) dépassent les économies publiques "
-                                  f"réalisées ({p.realised_savings}) ; le contrat ne les plafonne pas.",
-                                  f"{p.period}: cumulative payments ({p.cumulative_paid}) exceed realised public savings "
-                                  f"({p.realised_savings}); the contract does not cap them."))
+            notices.append(Notice("payments_above_savings", "alert", Msg(
+                "{period}: cumulative payments ({paid}) exceed realised public savings ({savings}); the contract does not "
+                "cap them.", period=p.period, paid=_amount(p.cumulative_paid), savings=_amount(p.realised_savings))))
     if contract.payments.rate_card:
         notices.append(Notice("rate_card_outcomes", "info",
-                              "La grille tarifaire paie des résultats individuels, pas un impact mesuré contre un groupe témoin.",
-                              "The rate card pays individual outcomes, not impact measured against a control group."))
+                              Msg("The rate card pays individual outcomes, not impact measured against a control group.")))
     for pos in positions:
         if pos.guarantee.amount > 0:
-            notices.append(Notice("guarantee_called", "alert",
-                                  f"Garantie appelée : {pos.guarantor} verse {pos.guarantee} à {pos.investor}.",
-                                  f"Guarantee called: {pos.guarantor} pays {pos.guarantee} to {pos.investor}."))
+            notices.append(Notice("guarantee_called", "alert", Msg(
+                "Guarantee called: {guarantor} pays {amount} to {investor}.", guarantor=pos.guarantor,
+                amount=_amount(pos.guarantee), investor=pos.investor)))
     if not final and contract.investments:
         notices.append(Notice("figures_to_date", "info",
-                              "Règlement non définitif : les montants des investisseurs sont à date ; aucune perte ni aucun TRI "
-                              "n'est encore arrêté.",
-                              "Not a final settlement: the investors' figures are to date; no loss or IRR is final yet."))
+                              Msg("Not a final settlement: the investors' figures are to date; no loss or IRR is final yet.")))
     paid = Money(out.paid[0], cur)
     savings_total = Money(out.savings_total[0], cur)
     paid_without = any(e.status is EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD for p in periods for e in p.entitlements)
@@ -286,41 +296,41 @@ def _settle(contract: Contract, by_key: dict[tuple[str, str], ImpactResult], *, 
                       tuple(dict.fromkeys(used)))
 
 
+_PERIOD_NOTICES: dict[EntitlementStatus, tuple[str, str, Msg]] = {
+    EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD: ("paid_without_evidence_standard", "alert", Msg(
+        "WARNING — {period}/{indicator}: paid although the evaluation DOES NOT MEET evidence standards, because the "
+        "contract says so (pay_without_evidence_standard). This payment proves no impact.")),
+    EntitlementStatus.EVIDENCE_INSUFFICIENT: ("evidence_insufficient", "alert", Msg(
+        "{period}/{indicator}: no payment, the evaluation does not meet evidence standards.")),
+    EntitlementStatus.NOT_ESTIMABLE: ("not_estimable", "alert", Msg(
+        "{period}/{indicator}: no payment, the effect could not be estimated (degenerate variance).")),
+    EntitlementStatus.REQUIREMENT_NOT_MET: ("requirement_not_met", "info", Msg(
+        "{period}/{indicator}: no payment, a required indicator does not reach its value.")),
+    EntitlementStatus.PENDING: ("pending_result", "info", Msg("{period}/{indicator}: no result yet for wave {wave}.")),
+}
+
+
 def _period_notices(period_id: str, lines: Sequence[IndicatorEntitlement]) -> list[Notice]:
     out = []
     for e in lines:
-        if e.status is EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD:
-            out.append(Notice("paid_without_evidence_standard", "alert",
-                              f"ATTENTION — {period_id}/{e.indicator} : payé alors que l'évaluation NE SATISFAIT PAS aux "
-                              "standards de preuve, parce que le contrat le prévoit (pay_without_evidence_standard). "
-                              "Ce paiement ne prouve aucun impact.",
-                              f"WARNING — {period_id}/{e.indicator}: paid although the evaluation DOES NOT MEET evidence "
-                              "standards, because the contract says so (pay_without_evidence_standard). "
-                              "This payment proves no impact."))
-        elif e.status is EntitlementStatus.EVIDENCE_INSUFFICIENT:
-            out.append(Notice("evidence_insufficient", "alert",
-                              f"{period_id}/{e.indicator} : aucun paiement, l'évaluation ne satisfait pas aux standards de preuve.",
-                              f"{period_id}/{e.indicator}: no payment, the evaluation does not meet evidence standards."))
-        elif e.status is EntitlementStatus.NOT_ESTIMABLE:
-            out.append(Notice("not_estimable", "alert",
-                              f"{period_id}/{e.indicator} : aucun paiement, l'effet n'a pas pu être estimé (variance dégénérée).",
-                              f"{period_id}/{e.indicator}: no payment, the effect could not be estimated (degenerate variance)."))
-        elif e.status is EntitlementStatus.REQUIREMENT_NOT_MET:
-            out.append(Notice("requirement_not_met", "info",
-                              f"{period_id}/{e.indicator} : aucun paiement, un indicateur requis n'atteint pas sa valeur.",
-                              f"{period_id}/{e.indicator}: no payment, a required indicator does not reach its value."))
-        elif e.status is EntitlementStatus.PENDING:
-            out.append(Notice("pending_result", "info",
-                              f"{period_id}/{e.indicator} : pas encore de résultat pour la vague {e.wave}.",
-                              f"{period_id}/{e.indicator}: no result yet for wave {e.wave}."))
+        if e.status in _PERIOD_NOTICES:
+            code, level, template = _PERIOD_NOTICES[e.status]
+            values: dict[str, Any] = {"period": period_id, "indicator": e.indicator}
+            if e.status is EntitlementStatus.PENDING:
+                values["wave"] = e.wave
+            out.append(Notice(code, level, Msg(template.id, **values)))
     return out
 
 
+def _amount(m: Money) -> Amount:
+    return Amount(m.amount, m.currency)
+
+
 def _dedupe(notices: list[Notice]) -> list[Notice]:
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, Msg | None]] = set()
     out = []
     for n in notices:
-        if (n.code, n.en) not in seen:
-            seen.add((n.code, n.en))
+        if (n.code, n.message) not in seen:
+            seen.add((n.code, n.message))
             out.append(n)
     return out

@@ -24,12 +24,14 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 from temoin.contract.model import Contract, Period
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 from temoin.money import Money, to_decimal
 from temoin.settlement.arith import FLOAT
 from temoin.settlement.public_cost import payer_transaction_costs
@@ -86,7 +88,8 @@ class RiskReport:
     for, or meaningless for a rate card, which pays outcomes rather than an effect)."""
     direct_cost: float | None = None
     """What funding the programme directly would cost the payer (the contract's figure)."""
-    notes: tuple[tuple[str, str], ...] = ()
+    notes: tuple[Msg, ...] = ()
+    """What the simulation assumed or left out, as messages."""
 
     @property
     def expected_extra_cost(self) -> float | None:
@@ -111,12 +114,12 @@ class RiskReport:
             "prob_no_payment": self.prob_no_payment,
             "prob_payments_exceed_savings_without_cap": self.prob_payments_exceed_savings_without_cap,
             "prob_cis_costs_more_than_direct": self.prob_cis_costs_more_than_direct,
-            "notes": [{"fr": fr, "en": en} for fr, en in self.notes],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
-def _err(code: str, fr: str, en: str, path: str, hint_fr: str, hint_en: str) -> InvalidInputError:
-    return InvalidInputError(f"simulation.{code}", fr, en, path=path, hint_fr=hint_fr, hint_en=hint_en)
+def _err(code: str, message: Msg, path: str, hint: Msg) -> InvalidInputError:
+    return InvalidInputError(f"simulation.{code}", message, path=path, hint=hint)
 
 
 def default_assumptions(contract: Contract) -> RiskAssumptions:
@@ -125,61 +128,52 @@ def default_assumptions(contract: Contract) -> RiskAssumptions:
         return RiskAssumptions(effect_mean=0.0, effect_sd=0.0, attrition_mean=ev.expected_attrition)
     mean = ev.expected_effect if ev.expected_effect is not None else ev.analysis_plan.minimum_effect
     if mean is None:
-        raise _err("no_expected_effect", "Le contrat ne donne pas d'effet attendu.", "The contract gives no expected effect.",
-                   "evaluation.expected_effect", "Renseignez evaluation.expected_effect ou donnez l'effet supposé.",
-                   "Fill in evaluation.expected_effect or pass the assumed effect.")
+        raise _err("no_expected_effect", Msg("The contract gives no expected effect."), "evaluation.expected_effect",
+                   Msg("Fill in evaluation.expected_effect or pass the assumed effect."))
     return RiskAssumptions(effect_mean=float(mean), effect_sd=abs(float(mean)) / 2.0, attrition_mean=ev.expected_attrition)
 
 
-def _check(contract: Contract, scenarios: int, seed: int, a: RiskAssumptions) -> list[tuple[str, str]]:
+def _check(contract: Contract, scenarios: int, seed: int, a: RiskAssumptions) -> list[Msg]:
     if scenarios < 1 or scenarios > 20_000_000:
-        raise _err("scenarios", f"Nombre de scénarios hors limites : {scenarios}.", f"Number of scenarios out of range: {scenarios}.",
-                   "scenarios", "Entre 1 et 20 000 000.", "Between 1 and 20,000,000.")
+        raise _err("scenarios", Msg("Number of scenarios out of range: {scenarios}.", scenarios=scenarios), "scenarios",
+                   Msg("Between {low} and {high}.", low=1, high=20_000_000))
     if seed < 0:
-        raise _err("seed", f"Graine négative : {seed}.", f"Negative seed: {seed}.", "seed", "Une graine est un entier ≥ 0.",
-                   "A seed is an integer ≥ 0.")
+        raise _err("seed", Msg("Negative seed: {seed}.", seed=seed), "seed", Msg("A seed is an integer ≥ 0."))
     if not (0 < a.enrolment_low <= 1 and 0 <= a.attrition_mean < 1 and a.attrition_concentration > 0):
-        raise _err("assumptions", "Hypothèses hors limites : inscription minimale dans ]0 ; 1], attrition moyenne dans [0 ; 1[, "
-                   f"concentration > 0 (reçu : {a.enrolment_low:g}, {a.attrition_mean:g}, {a.attrition_concentration:g}).",
-                   "Assumptions out of range: lowest enrolment in (0, 1], mean attrition in [0, 1), concentration > 0 "
-                   f"(got {a.enrolment_low:g}, {a.attrition_mean:g}, {a.attrition_concentration:g}).", "assumptions",
-                   "Ce sont des parts de la taille attendue et du public suivi.",
-                   "They are shares of the expected size and of the people followed.")
-    notes: list[tuple[str, str]] = []
+        raise _err("assumptions", Msg(
+            "Assumptions out of range: lowest enrolment in (0, 1], mean attrition in [0, 1), concentration > 0 (got "
+            "{enrolment_low}, {attrition_mean}, {concentration}).", enrolment_low=_exact(a.enrolment_low),
+            attrition_mean=_exact(a.attrition_mean), concentration=_exact(a.attrition_concentration)), "assumptions",
+            Msg("They are shares of the expected size and of the people followed."))
     if contract.payments.rate_card:
         if contract.payments.indicators:
-            raise _err("unsupported_pricing", "La simulation couvre une grille tarifaire ou un seul indicateur d'impact, pas les deux.",
-                       "The simulation covers a rate card or one impact indicator, not both.", "payments",
-                       "Réglez ce contrat avec `temoin settle`.", "Settle this contract with `temoin settle`.")
-        notes.append(("Grille tarifaire : chaque participant atteint chaque résultat indépendamment, au taux attendu du contrat.",
-                      "Rate card: each participant achieves each outcome independently, at the contract's expected rate."))
-        return notes
+            raise _err("unsupported_pricing", Msg("The simulation covers a rate card or one impact indicator, not both."),
+                       "payments", Msg("Settle this contract with `temoin settle`."))
+        return [Msg("Rate card: each participant achieves each outcome independently, at the contract's expected rate.")]
     if len(contract.payments.indicators) != 1 or any(p.requires for p in contract.payments.indicators) \
             or contract.payments.accumulation != "cumulative":
-        raise _err("unsupported_pricing", "La simulation couvre les contrats payés sur un seul indicateur d'impact, cumulé dans le temps.",
-                   "The simulation covers contracts paid on one impact indicator, cumulative over time.", "payments",
-                   "Réglez ce contrat avec `temoin settle`.", "Settle this contract with `temoin settle`.")
+        raise _err("unsupported_pricing",
+                   Msg("The simulation covers contracts paid on one impact indicator, cumulative over time."), "payments",
+                   Msg("Settle this contract with `temoin settle`."))
     ev = contract.evaluation
     if not ev.design.has_counterfactual:
         if contract.payments.pay_without_evidence_standard:
-            raise _err("unsupported_design", "Ce plan d'évaluation ne peut pas satisfaire aux standards et le contrat paie quand même : "
-                       "la simulation ne sait pas modéliser ce cas.",
-                       "This design cannot meet evidence standards and the contract pays anyway: the simulation does not model it.",
-                       "evaluation.design", "Utilisez `temoin settle` avec des résultats observés.",
-                       "Use `temoin settle` with observed results.")
-        notes.append(("Plan sans contrefactuel : l'évaluation ne peut pas satisfaire aux standards, aucun paiement.",
-                      "Design without a counterfactual: the evaluation cannot meet standards, no payment."))
-        return notes
+            raise _err("unsupported_design", Msg(
+                "This design cannot meet evidence standards and the contract pays anyway: the simulation does not model it."),
+                "evaluation.design", Msg("Use `temoin settle` with observed results."))
+        return [Msg("Design without a counterfactual: the evaluation cannot meet standards, no payment.")]
     if ev.benchmark is None and ev.outcome_sd is None:
-        raise _err("no_outcome_sd", "Le contrat ne donne pas l'écart-type du critère principal.",
-                   "The contract gives no standard deviation for the primary outcome.", "evaluation.outcome_sd",
-                   "Renseignez evaluation.outcome_sd.", "Fill in evaluation.outcome_sd.")
+        raise _err("no_outcome_sd", Msg("The contract gives no standard deviation for the primary outcome."),
+                   "evaluation.outcome_sd", Msg("Fill in evaluation.outcome_sd."))
     if ev.design.value == "historical_comparison":
-        notes.append(("Comparaison historique : une cohorte passée de même taille, suivie de la même façon (son incertitude "
-                      "s'ajoute à celle du programme).",
-                      "Historical comparison: a past cohort of the same size, followed the same way (its uncertainty adds to "
-                      "the programme's)."))
-    return notes
+        return [Msg("Historical comparison: a past cohort of the same size, followed the same way (its uncertainty adds to "
+                    "the programme's).")]
+    return []
+
+
+def _exact(x: float) -> Decimal:
+    """A float to six significant digits as an exact number, for a message (``0.5`` reads ``0,5``, not ``0,50``)."""
+    return Decimal(f"{x:g}")
 
 
 @dataclass(frozen=True)

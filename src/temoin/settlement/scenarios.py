@@ -37,6 +37,7 @@ from scipy.stats import norm
 from temoin.contract.model import Contract, Design, Evaluation
 from temoin.errors import InvalidInputError
 from temoin.evaluation.result import design_ceiling
+from temoin.messages import Msg
 from temoin.settlement.arith import FLOAT
 from temoin.settlement.rule import CardArrays, ResultArrays, RuleInputs, run_rule
 
@@ -123,10 +124,8 @@ def _rate_card(contract: Contract, a: RiskAssumptions, rng: np.random.Generator,
     missing = [i.outcome for i in items if i.expected_rate is None]
     if missing:
         raise InvalidInputError(
-            "simulation.no_expected_rate", f"Taux de réussite attendu manquant pour : {missing}.",
-            f"Expected success rate missing for: {missing}.", path="payments.rate_card",
-            hint_fr="Renseignez expected_rate (part des participants qui atteignent ce résultat) pour chaque résultat.",
-            hint_en="Fill in expected_rate (the share of participants who achieve it) for each outcome.")
+            "simulation.no_expected_rate", Msg('Expected success rate missing for: {missing}.', missing=missing), path="payments.rate_card",
+            hint=Msg('Fill in expected_rate (the share of participants who achieve it) for each outcome.'))
     n = np.rint(contract.population.expected_size * rng.uniform(a.enrolment_low, 1.0, s)).astype(np.int64)
     c = a.attrition_concentration
     rates = np.column_stack([rng.beta(max(i.expected_rate or 0.0, 1e-9) * c, max(1 - (i.expected_rate or 0.0), 1e-9) * c, s)

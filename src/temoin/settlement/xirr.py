@@ -22,6 +22,7 @@ import numpy.typing as npt
 from scipy.optimize import brentq
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["TOTAL_LOSS", "xirr", "xirr_columns", "xirr_times", "xirr_vec", "year_fractions"]
 
@@ -43,8 +44,7 @@ def xirr_times(times: Sequence[float], amounts: Sequence[float | Decimal]) -> fl
     t = np.asarray(times, dtype=np.float64)
     c = np.asarray([float(a) for a in amounts], dtype=np.float64)
     if t.shape != c.shape:
-        raise InvalidInputError("xirr.shape", "Autant de dates que de montants sont attendus.",
-                                "As many dates as amounts are expected.")
+        raise InvalidInputError("xirr.shape", Msg('As many dates as amounts are expected.'))
     if not np.any(c < 0):
         return None
     if not np.any(c > 0):
@@ -101,8 +101,7 @@ def xirr_columns(times: npt.ArrayLike, amounts: npt.ArrayLike, *, tol: float = 1
     t = np.asarray(times, dtype=np.float64)
     c = np.atleast_2d(np.asarray(amounts, dtype=np.float64))
     if c.shape[0] != t.shape[0]:
-        raise InvalidInputError("xirr.shape", "Autant de dates que de lignes de montants sont attendues.",
-                                "As many dates as amount rows are expected.")
+        raise InvalidInputError("xirr.shape", Msg('As many dates as amount rows are expected.'))
     t = t - t.min() if t.size else t
     out = np.full(c.shape[1], np.nan)
     has_out = (c < 0).any(axis=0)

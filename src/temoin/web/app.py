@@ -271,8 +271,9 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
     ctx: Ctx | None = getattr(request.state, "ctx", None)
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
     words = Words(lang)
+    legacy = exc.msg is None  # an error of the older French and English form keeps its own rendering
     if request.url.path.startswith("/api/"):
-        payload = words.error_dict(exc)
+        payload = exc.to_dict(lang) if legacy else words.error_dict(exc)  # type: ignore[arg-type]
         if isinstance(exc, CohortFileError):  # the first problems, row by row, and how many more
             listed = request.app.state.settings.max_listed_errors
             payload["rows"] = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
@@ -288,6 +289,8 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
         try:
             ctx = context_of(request)
         except Exception:  # the database itself may be the problem
-            return Response(words.error(exc), status_code=status, media_type="text/plain; charset=utf-8")
+            text = exc.render(lang) if legacy else words.error(exc)  # type: ignore[arg-type]
+            return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
+    words = Words(ctx.lang)
     return render(ctx, "error.html", status=status, error=exc, message=words.error_message(exc),
                   hint=words.error_hint(exc), t=Translator(ctx.lang))

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from temoin.contract import Contract, check_contract
 from temoin.evaluation.result import EvidenceGrade
+from temoin.i18n import Translator
 from temoin.services.contracts import get_contract
 from temoin.services.evaluations import latest_results, stored_cohort_flow
 from temoin.services.settlements import list_settlements
@@ -20,6 +21,13 @@ from temoin.store import ledger, read_scope, session_scope
 
 def _s(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
+
+
+def _return_cap(cap: Any, words: Translator) -> dict[str, Any]:
+    """The cap on investors' return as data, and as the reader reads it (``TRI : 5,0 %``)."""
+    value = words.share(cap.value) if cap.kind == "irr" else words.number(Decimal(f"{cap.value:g}"))
+    return {"kind": cap.kind, "value": cap.value,
+            "text": words("{kind}: {value}", kind=words.label("return_cap_kind", cap.kind), value=value)}
 
 
 _CHECKS: dict[str, list[Any]] = {}
@@ -39,9 +47,9 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     stored = get_contract(engine, contract_id)
     c = stored.contract
     fr = lang == "fr"
-    findings = [{"code": o.code, "severity": str(o.severity),
-                 "passed": o.passed, "title": o.title_fr if fr else o.title_en,
-                 "message": o.message_fr if fr else o.message_en, "fix": o.fix_fr if fr else o.fix_en}
+    words = Translator(lang)
+    findings = [{"code": o.code, "severity": str(o.severity), "passed": o.passed, "title": words.render(o.title),
+                 "message": words.render(o.message), "fix": words.render(o.fix)}
                 for o in _checks(stored.content_hash, c)]
     invested = sum((t.amount for i in c.investments for t in getattr(i, "tranches", [])), Decimal(0))
     return {
@@ -49,15 +57,15 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
         "title": c.title.fr if fr else c.title.en, "summary": c.summary.fr if fr else c.summary.en,
         "sector": c.policy_sector, "jurisdiction": c.jurisdiction, "currency": c.currency,
         "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(), "synthetic": c.synthetic,
-        "design": c.evaluation.design.value, "expected_size": c.population.expected_size,
-        "parties": [{"id": p.id, "name": p.name, "kind": p.kind, "roles": [r.value for r in p.roles]}
-                    for p in c.parties],
+        "design": c.evaluation.design.value, "design_label": words.label(c.evaluation.design),
+        "expected_size": c.population.expected_size,
+        "parties": [{"id": p.id, "name": p.name, "kind": p.kind, "roles": [r.value for r in p.roles],
+                     "role_labels": [words.label(r) for r in p.roles]} for p in c.parties],
         "terms": {
             "payment_basis": c.payments.basis,
             "total_outcome_payments_cap": _s(c.caps.total_outcome_payments),
             "payments_within_realised_savings": c.caps.payments_within_realised_savings,
-            "investor_return_cap": (None if c.caps.investor_return is None else
-                                    {"kind": c.caps.investor_return.kind, "value": c.caps.investor_return.value}),
+            "investor_return_cap": None if c.caps.investor_return is None else _return_cap(c.caps.investor_return, words),
             "per_participant_cap": _s(c.caps.per_participant),
             "prices": [{"indicator": p.indicator, "price_per_unit": _s(p.price_per_unit), "threshold": p.threshold}
                        for p in c.payments.indicators],

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from temoin.i18n import Translator
 from temoin.reports.charts._svg import (
     BLUE,
     GREEN,
@@ -140,7 +141,7 @@ def settlement_waterfall(settlement: Any, *, lang: str = "fr", title: str | None
     for cap in get(last, "caps") or []:
         red = _dec(get(cap, "reduction"))
         if red:
-            label = get(cap, "label_fr" if lang == "fr" else "label_en")
+            label = Translator(lang).label("cap", str(get(cap, "name")))
             steps.append((T(lang, f"Plafond : {label}", f"Cap: {label}"), -red))
     paid = _dec(get(last, "cumulative_paid"))
     residual = paid - (cum_ent + sum((v for _, v in steps), Decimal(0)))

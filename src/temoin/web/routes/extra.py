@@ -98,7 +98,7 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
-                         charts=report.charts, kinds=ApprovalKind)
+                         charts=report.charts, kinds=ApprovalKind, label=Translator(ctx.lang).label)
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:
