@@ -174,7 +174,13 @@ def test_codebook_labels_outcomes_with_their_unit_and_wave() -> None:
     assert (days["unite"], days["type"], days["libelle_en"]) == ("days", "integer", "Placement days, 12 months after enrolment")
     assert days["note_en"].startswith("Days spent in placement")
     assert rows["research_id"]["note_en"] == "Drawn at random for this extract only: it links to no other data."
-    assert rows["age"]["quasi_identifiant"] is True and rows["risk_level"]["quasi_identifiant"] is False
+    assert rows["sex"]["quasi_identifiant"] is True and rows["risk_level"]["quasi_identifiant"] is False
+    assert "age" not in rows  # withheld by the contract
+    # released, a date is coarsened to its month and described as such
+    released = contract.model_copy(update={"research_extract": contract.research_extract.model_copy(update={"withheld": []})})
+    dated = frame.assign(referral_date=pd.to_datetime("2025-03-14"))
+    rows = {r["variable"]: r for r in codebook(build_extract(dated, released, k=5), released)}
+    assert rows["referral_date"]["type"] == "yearmonth" and rows["age"]["quasi_identifiant"] is True
 
 
 def test_refused_extract_writes_no_file_and_no_entry(engine: Engine, tmp_path: Path) -> None:
@@ -224,8 +230,8 @@ def test_research_extract_from_recorded_participants(engine: Engine, tmp_path: P
     qis = list(summary.extract.quasi_identifiers)
     assert qis and written.groupby(qis, dropna=False).size().min() >= 5
     assert "pkey" not in written.columns and not set(written["research_id"]) & stored_keys
-    for column in [c for c in written.columns if c.endswith("_date")]:
-        assert written[column].dropna().str.fullmatch(r"\d{4}-\d{2}").all(), column
+    withheld = {"referral_date", "enrolment_date", "age", "siblings", "single_parent", "prior_placement"}
+    assert not withheld & set(written.columns)  # the contract withholds them
     # the codebook describes every column, in the file's order; the README says what to read first
     book = pd.read_csv(summary.codebook, dtype=str, keep_default_na=False)
     assert summary.codebook == tmp_path / "extract-dictionnaire.csv" and summary.readme == tmp_path / "extract-LISEZMOI.md"
@@ -234,7 +240,6 @@ def test_research_extract_from_recorded_participants(engine: Engine, tmp_path: P
     assert (rows.loc["sex", "libelle_fr"], rows.loc["sex", "libelle_en"], rows.loc["sex", "modalites"]) == ("Sexe", "Sex", "F | M")
     assert rows.loc["arm", "note_en"].startswith("1: programme")
     assert set(rows.index[rows["quasi_identifiant"] == "true"]) == set(qis)
-    assert set(rows.loc[[c for c in written.columns if c.endswith("_date")], "type"]) == {"yearmonth"}
     text = summary.readme.read_text(encoding="utf-8")
     assert "extract.csv" in text and "extract-dictionnaire.csv" in text and "5-anonymat" in text and ", ".join(qis) in text
     with session_scope(engine) as s:

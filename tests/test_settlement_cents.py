@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+import temoin.errors
 from temoin.contract import parse_contract
 from temoin.contract.model import Contract
 from temoin.errors import ContractValidationError, InvalidInputError
@@ -26,6 +27,31 @@ from temoin.money import Money
 from temoin.settlement import OutcomeClaim, settle
 from temoin.settlement.compute import PeriodSettlement, Settlement
 from temoin.settlement.payments import EntitlementStatus
+
+
+def in_fr(item: object) -> str:
+    """What a French reader sees of an error (or a cap line): through the catalogue."""
+    return _words(item, "fr")
+
+
+def in_en(item: object) -> str:
+    return _words(item, "en")
+
+
+def hint_in(error: InvalidInputError, lang: str) -> str | None:
+    from temoin.i18n import Translator
+
+    return Translator(lang).error_hint(error)
+
+
+def _words(item: object, lang: str) -> str:
+    from temoin.i18n import Translator
+    from temoin.settlement.caps import CapLine
+
+    if isinstance(item, CapLine):
+        return Translator(lang).label("cap", item.name)
+    assert isinstance(item, temoin.errors.TemoinError)
+    return Translator(lang).error_message(item)
 
 G = EvidenceGrade
 S = EntitlementStatus
@@ -633,13 +659,13 @@ def test_a_result_for_an_unknown_indicator_or_wave_is_refused_with_the_valid_one
     with pytest.raises(InvalidInputError) as e:
         run(c, [res(c, "w1", 1, indicator="nope")])
     assert e.value.code == "settlement.unknown_indicator" and e.value.path == "results[0].indicator"
-    assert "'nope'" in e.value.en and "« nope »" in e.value.fr
-    assert "['outcome', 'gate']" in e.value.hint_en and "['outcome', 'gate']" in e.value.hint_fr
+    assert "'nope'" in in_en(e.value) and "« nope »" in in_fr(e.value)
+    assert "outcome, gate" in hint_in(e.value, "en") and "outcome, gate" in hint_in(e.value, "fr")
     with pytest.raises(InvalidInputError) as e:
         run(c, [res(c, "w1", 1), res(c, "w3", 1)])
     assert e.value.code == "settlement.unknown_wave" and e.value.path == "results[1].wave"
-    assert "'w3'" in e.value.en and "« w3 »" in e.value.fr
-    assert "['w1', 'w2']" in e.value.hint_en and "['w1', 'w2']" in e.value.hint_fr
+    assert "'w3'" in in_en(e.value) and "« w3 »" in in_fr(e.value)
+    assert "w1, w2" in hint_in(e.value, "en") and "w1, w2" in hint_in(e.value, "fr")
 
 
 # --- what is stored and reported: the records' plain data ----------------------------------------
@@ -661,13 +687,9 @@ def test_a_settlement_as_stored_hand_worked() -> None:
         "grade": "meets_without_reservations", "result_hash": s.periods[0].entitlements[0].result_hash}]
     assert p1["savings"] == [{"indicator": "outcome", "wave": "w1", "avoided_units": "5.0", "unit": "point",
                               "unit_cost": "120.00", "amount": "600.00", "counted": True, "source": "a tariff"}]
-    assert p1["caps"] == [{"name": "total_outcome_payments", "label_fr": "Plafond total des paiements aux résultats",
-                           "label_en": "Total outcome-payment cap", "limit": "600.00", "room": "600.00",
-                           "reduction": "0.00"}]
+    assert p1["caps"] == [{"name": "total_outcome_payments", "limit": "600.00", "room": "600.00", "reduction": "0.00"}]
     # p2: 3 × 2 × 100 + 50 = 650, gross 650 − 550 = 100, the cap's room 600 − 550 = 50
-    assert p2["caps"][0] | {"label_fr": None, "label_en": None} == {
-        "name": "total_outcome_payments", "label_fr": None, "label_en": None, "limit": "600.00", "room": "50.00",
-        "reduction": "50.00"}
+    assert p2["caps"][0] == {"name": "total_outcome_payments", "limit": "600.00", "room": "50.00", "reduction": "50.00"}
     assert (p2["gross"], p2["amount_due"], p2["cumulative_paid"]) == ("100.00", "50.00", "600.00")
     # the equity investor: 600 of its 1,000 back, the guarantee pays 30 of the 400 missing, dated after
     # the last payment on the same day
@@ -681,18 +703,18 @@ def test_a_settlement_as_stored_hand_worked() -> None:
     r = s.investors[0].irr
     assert r == pytest.approx((550 + (550**2 + 4 * 1000 * 80) ** 0.5) / 2000 - 1, abs=1e-9)
     cap_line = s.periods[1].caps[0]
-    assert (cap_line.label_fr, cap_line.label_en) == ("Plafond total des paiements aux résultats", "Total outcome-payment cap")
+    assert (in_fr(cap_line), in_en(cap_line)) == ("plafond total des paiements aux résultats", "total outcome-payment cap")
 
 
 def test_every_cap_has_its_label_in_both_languages() -> None:
-    from temoin.settlement.caps import CAP_LABELS, CAP_ORDER, CapLine
+    from temoin.settlement.caps import CAP_ORDER, CapLine
 
-    assert tuple(CAP_LABELS) == CAP_ORDER
+    for name in CAP_ORDER:  # a label of its own in both languages, never the code
+        line = CapLine(name, eur("1"), eur("2"), eur("3"))
+        assert in_fr(line) != name and in_en(line) != name and in_fr(line) != in_en(line)
     line = CapLine("payer_commitment", eur("1"), eur("2"), eur("3"))
-    assert (line.label_fr, line.label_en) == ("Engagement maximal du payeur", "Payer's maximum commitment")
-    assert line.to_dict() == {"name": "payer_commitment", "label_fr": "Engagement maximal du payeur",
-                              "label_en": "Payer's maximum commitment", "limit": "1.00", "room": "2.00",
-                              "reduction": "3.00"}
+    assert (in_fr(line), in_en(line)) == ("engagement maximal du payeur", "payer's maximum commitment")
+    assert line.to_dict() == {"name": "payer_commitment", "limit": "1.00", "room": "2.00", "reduction": "3.00"}
 
 
 def test_before_the_end_an_investor_position_states_no_loss() -> None:
@@ -723,7 +745,8 @@ def test_results_written_as_data_with_their_defaults() -> None:
                                      "n_treated_followed": 1, "grade": "does_not_meet", "std_error": 1.5,
                                      "ci_high": 7, "p_value": 0.2, "df": 30, "n_control": 9, "se_type": "HC2",
                                      "contract_id": "other", "contract_version": 2, "grade_reasons": ["attrition"]}])
-    assert (r.contract_id, r.contract_version, r.improvement_lower, r.grade_reasons) == ("other", 2, 1.0, ("attrition",))
+    assert (r.contract_id, r.contract_version, r.improvement_lower) == ("other", 2, 1.0)
+    assert [reason.stored for reason in r.grade_reasons] == ["attrition"]
     assert (r.effect.std_error, r.effect.ci_high, r.effect.p_value, r.effect.df, r.effect.n_control, r.effect.se_type) == (
         1.5, 7.0, 0.2, 30.0, 9, "HC2")
     (r,) = results_from_data(c, 1, [{"indicator": "outcome", "wave": "w1", "improvement": 1, "n_treated_followed": 0,
@@ -734,7 +757,7 @@ def test_results_written_as_data_with_their_defaults() -> None:
 @pytest.mark.parametrize(("row", "code", "path", "en"), [
     ("not a mapping", "settlement.result_format", "results[0]", "A result is a mapping."),
     ({"indicator": "outcome", "wave": "w1", "improvement": 1}, "settlement.result_format", "results[0]",
-     "Missing fields: ['n_treated_followed', 'grade']."),
+     "Missing fields: n_treated_followed, grade."),
     ({"indicator": "outcome", "wave": "w1", "improvement": 1, "n_treated_followed": 1, "grade": "excellent"},
      "settlement.result_grade", "results[0].grade", "Unknown evidence grade: 'excellent'."),
     ({"indicator": "outcome", "wave": "w1", "improvement": "much", "n_treated_followed": 1, "grade": "does_not_meet"},
@@ -745,7 +768,7 @@ def test_results_written_as_data_with_their_defaults() -> None:
     ({"indicator": "outcome", "wave": "w1", "improvement": 1, "n_treated_followed": "x", "grade": "does_not_meet"},
      "settlement.result_number", "results[0]", "improvement, improvement_lower and n_treated_followed are numbers."),
     ({"indicator": "outcome", "wave": "w1", "improvement": 1, "n_treated_followed": -1, "grade": "does_not_meet"},
-     "settlement.result_number", "results[0].n_treated_followed", "Negative count: -1."),
+     "settlement.result_number", "results[0].n_treated_followed", "Negative count: −1."),
 ])
 def test_results_that_cannot_be_read_are_refused(row: Any, code: str, path: str, en: str) -> None:
     from temoin.settlement.inputs import results_from_data
@@ -753,11 +776,11 @@ def test_results_that_cannot_be_read_are_refused(row: Any, code: str, path: str,
     ok = {"indicator": "outcome", "wave": "w1", "improvement": 1, "n_treated_followed": 0, "grade": "does_not_meet"}
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [ok, row][1:])
-    assert (e.value.code, e.value.path, e.value.en) == (code, path, en)
+    assert (e.value.code, e.value.path, in_en(e.value)) == (code, path, en)
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [ok, row])
     assert e.value.path == path.replace("results[0]", "results[1]")
-    assert e.value.fr and e.value.fr != e.value.en
+    assert in_fr(e.value) and in_fr(e.value) != in_en(e.value)
 
 
 def test_refused_results_say_what_to_write_in_both_languages() -> None:
@@ -765,26 +788,26 @@ def test_refused_results_say_what_to_write_in_both_languages() -> None:
 
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [{"wave": "w1"}])
-    assert e.value.fr == "Champs manquants : ['indicator', 'improvement', 'n_treated_followed', 'grade']."
-    fields = "['indicator', 'wave', 'improvement', 'n_treated_followed', 'grade']"
-    assert e.value.hint_en == f"A result has {fields}." and e.value.hint_fr == f"Un résultat a {fields}."
+    assert in_fr(e.value) == "Champs manquants : indicator, improvement, n_treated_followed, grade."
+    fields = "indicator, wave, improvement, n_treated_followed, grade"
+    assert hint_in(e.value, "en") == f"A result has {fields}." and hint_in(e.value, "fr") == f"Un résultat a {fields}."
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [{"indicator": "outcome", "wave": "w1", "improvement": 1,
                                            "n_treated_followed": 1, "grade": "A+"}])
-    grades = "['meets_without_reservations', 'meets_with_reservations', 'does_not_meet']"
-    assert e.value.fr == "Niveau de preuve inconnu : « A+ »."
-    assert e.value.hint_en == f"Choose one of {grades}." and e.value.hint_fr == f"Choisissez parmi {grades}."
+    grades = "meets_without_reservations, meets_with_reservations, does_not_meet"
+    assert in_fr(e.value) == "Niveau de preuve inconnu : « A+ »."
+    assert hint_in(e.value, "en") == f"Choose one of {grades}." and hint_in(e.value, "fr") == f"Choisissez parmi {grades}."
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [3])
-    assert e.value.fr == "Un résultat est un dictionnaire."
+    assert in_fr(e.value) == "Un résultat est un dictionnaire."
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [{"indicator": "outcome", "wave": "w1", "improvement": [], "n_treated_followed": 1,
                                            "grade": "does_not_meet"}])
-    assert e.value.fr == "improvement, improvement_lower et n_treated_followed sont des nombres."
+    assert in_fr(e.value) == "improvement, improvement_lower et n_treated_followed sont des nombres."
     with pytest.raises(InvalidInputError) as e:
         results_from_data(contract(), 1, [{"indicator": "outcome", "wave": "w1", "improvement": 1, "n_treated_followed": -3,
                                            "grade": "does_not_meet"}])
-    assert e.value.fr == "Effectif négatif : -3."
+    assert in_fr(e.value) == "Effectif négatif : −3."
 
 
 def test_claims_written_as_data() -> None:
@@ -796,8 +819,8 @@ def test_claims_written_as_data() -> None:
         with pytest.raises(InvalidInputError) as e:
             claims_from_data(rows)
         assert (e.value.code, e.value.path) == ("settlement.claim_format", f"claims[{k}]")
-        assert e.value.en == "A claim has participant, outcome and period."
-        assert e.value.fr == "Une réclamation a participant, outcome et period."
+        assert in_en(e.value) == "A claim has participant, outcome and period."
+        assert in_fr(e.value) == "Une réclamation a participant, outcome et period."
 
 
 def _card_contract() -> Contract:
@@ -811,13 +834,13 @@ def test_claims_of_an_unknown_outcome_or_period_are_refused_with_the_valid_ones(
     with pytest.raises(InvalidInputError) as e:
         run(c, [], claims=[OutcomeClaim("a", "job", "p1"), OutcomeClaim("a", "degree", "p1")])
     assert (e.value.code, e.value.path) == ("settlement.unknown_outcome", "claims[1].outcome")
-    assert (e.value.en, e.value.fr) == ("Unknown individual outcome: 'degree'.", "Résultat individuel inconnu : « degree ».")
-    assert (e.value.hint_en, e.value.hint_fr) == ("Choose one of ['job', 'training'].", "Choisissez parmi ['job', 'training'].")
+    assert (in_en(e.value), in_fr(e.value)) == ("Unknown individual outcome: 'degree'.", "Résultat individuel inconnu : « degree ».")
+    assert (hint_in(e.value, "en"), hint_in(e.value, "fr")) == ("Choose one of job, training.", "Choisissez parmi job, training.")
     with pytest.raises(InvalidInputError) as e:
         run(c, [], claims=[OutcomeClaim("a", "job", "p3")])
     assert (e.value.code, e.value.path) == ("settlement.unknown_period", "claims[0].period")
-    assert (e.value.en, e.value.fr) == ("Unknown period: 'p3'.", "Période inconnue : « p3 ».")
-    assert (e.value.hint_en, e.value.hint_fr) == ("Choose one of ['p1', 'p2'].", "Choisissez parmi ['p1', 'p2'].")
+    assert (in_en(e.value), in_fr(e.value)) == ("Unknown period: 'p3'.", "Période inconnue : « p3 ».")
+    assert (hint_in(e.value, "en"), hint_in(e.value, "fr")) == ("Choose one of p1, p2.", "Choisissez parmi p1, p2.")
 
 
 def test_results_of_another_contract_or_version_and_dates_before_the_start() -> None:
@@ -826,29 +849,29 @@ def test_results_of_another_contract_or_version_and_dates_before_the_start() -> 
     with pytest.raises(InvalidInputError) as e:
         run(c, [res(c, "w1", 1), other])
     assert (e.value.code, e.value.path) == ("settlement.result_other_contract", "results[1]")
-    assert e.value.en == "Result outcome/w1 comes from contract 'autre', not 'cents'."
-    assert e.value.fr == "Le résultat outcome/w1 vient du contrat « autre », pas de « cents »."
-    assert (e.value.hint_en, e.value.hint_fr) == ("Settle with this contract's results.", "Réglez avec les résultats de ce contrat.")
+    assert in_en(e.value) == "Result outcome/w1 comes from contract 'autre', not 'cents'."
+    assert in_fr(e.value) == "Le résultat outcome/w1 vient du contrat « autre », pas de « cents »."
+    assert (hint_in(e.value, "en"), hint_in(e.value, "fr")) == ("Settle with this contract's results.", "Réglez avec les résultats de ce contrat.")
     v2 = ImpactResult("cents", 2, "outcome", "w1", res(c, "w1", 1).effect, 1, 1, 1, G.MEETS)
     with pytest.raises(InvalidInputError) as e:
         run(c, [v2], contract_version=1)
     assert (e.value.code, e.value.path) == ("settlement.result_other_version", "results[0].contract_version")
-    assert e.value.en == "Result outcome/w1 was evaluated on contract version 2, not version 1."
-    assert e.value.fr == "Le résultat outcome/w1 a été évalué sur la version 2 du contrat, pas sur la version 1."
-    assert e.value.hint_en == "Re-run the evaluation on the current version, or settle the version evaluated."
-    assert e.value.hint_fr == "Relancez l'évaluation sur la version en vigueur, ou réglez la version évaluée."
+    assert in_en(e.value) == "Result outcome/w1 was evaluated on contract version 2, not version 1."
+    assert in_fr(e.value) == "Le résultat outcome/w1 a été évalué sur la version 2 du contrat, pas sur la version 1."
+    assert hint_in(e.value, "en") == "Re-run the evaluation on the current version, or settle the version evaluated."
+    assert hint_in(e.value, "fr") == "Relancez l'évaluation sur la version en vigueur, ou réglez la version évaluée."
     assert run(c, [v2]).total_paid == eur("100.00")  # without a version to check, any version is settled
     with pytest.raises(InvalidInputError) as e:
         run(c, [res(c, "w1", 1), res(c, "w1", 2)])
     assert (e.value.code, e.value.path) == ("settlement.duplicate_result", "results[1]")
-    assert (e.value.en, e.value.fr) == ("Two results for outcome at wave w1.", "Deux résultats pour outcome à la vague w1.")
-    assert (e.value.hint_en, e.value.hint_fr) == ("Keep only the certified result.", "Ne gardez que le résultat certifié.")
+    assert (in_en(e.value), in_fr(e.value)) == ("Two results for outcome at wave w1.", "Deux résultats pour outcome à la vague w1.")
+    assert (hint_in(e.value, "en"), hint_in(e.value, "fr")) == ("Keep only the certified result.", "Ne gardez que le résultat certifié.")
     with pytest.raises(InvalidInputError) as e:
         run(c, [], as_of=D(2024, 12, 31))
     assert (e.value.code, e.value.path) == ("settlement.as_of_before_start", "as_of")
-    assert e.value.en == "The settlement date (2024-12-31) is before the contract starts (2025-01-01)."
-    assert e.value.fr == "La date de règlement (2024-12-31) précède le début du contrat (2025-01-01)."
-    assert (e.value.hint_en, e.value.hint_fr) == ("Choose a date after start_date.", "Choisissez une date après start_date.")
+    assert in_en(e.value) == "The settlement date (31 December 2024) is before the contract starts (1 January 2025)."
+    assert in_fr(e.value) == "La date de règlement (31 décembre 2024) précède le début du contrat (1 janvier 2025)."
+    assert (hint_in(e.value, "en"), hint_in(e.value, "fr")) == ("Choose a date after start_date.", "Choisissez une date après start_date.")
     on_start = run(c, [], as_of=D(2025, 1, 1))  # the first day is allowed: nothing is due yet
     assert on_start.periods == () and on_start.total_paid == eur("0.00") and not on_start.final
 
