@@ -31,8 +31,19 @@ def build_app(lang: str) -> typer.Typer:
     """The command line with every help text in ``lang`` (built once per language)."""
     if lang in _built:
         return _built[lang]
-    from temoin.cli import _typer
-    from temoin.cli import cohorts, contract, evaluate, governance, opendata, reports, settlement, web
+    import typer
+
+    from temoin.cli import (
+        _typer,
+        cohorts,
+        contract,
+        evaluate,
+        governance,
+        opendata,
+        reports,
+        settlement,
+        web,
+    )
     from temoin.cli._common import start_invocation
 
     _typer.set_help_language(lang)
@@ -46,7 +57,7 @@ def build_app(lang: str) -> typer.Typer:
     )
 
     @app.callback()
-    def _root(lang: str = _typer.typer.Option(None, "--lang", help=tr("Language: fr (default) or en."))) -> None:
+    def _root(lang: str = typer.Option(None, "--lang", help=tr("Language: fr (default) or en."))) -> None:
         start_invocation(lang)
 
     for area in (contract, governance, opendata, cohorts, evaluate, settlement, reports, web):

@@ -51,11 +51,12 @@ class TranslatedUsageError(typer.BadParameter):
 
 
 _REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"Input should be a valid integer.*"), "a whole number is expected"),
-    (re.compile(r"Input should be a valid number.*"), "a number is expected"),
-    (re.compile(r"Input should be a valid boolean.*"), "yes or no is expected"),
-    (re.compile(r"Value (?P<value>.+) is not a valid (?P<kind>.+)\."), "{value} is not a valid {kind}"),
+    (re.compile(r"Input should be a valid integer.*"), "a whole number is expected."),
+    (re.compile(r"Input should be a valid number.*"), "a number is expected."),
+    (re.compile(r"Input should be a valid boolean.*"), "yes or no is expected."),
+    (re.compile(r"Value (?P<value>.+) is not a valid (?P<kind>.+)\."), "{value} is not a valid {kind}."),
 )
+_SUGGESTION = re.compile(r" Did you mean (?P<names>.+)\?$")
 _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Missing argument (?P<name>.+)\.(?: .*)?"), "Missing argument {name}."),
     (re.compile(r"Missing option (?P<name>.+)\.(?: .*)?"), "Missing option {name}."),
@@ -63,7 +64,7 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<choices>.*)\))?"), "No such option: {name}."),
     (re.compile(r"No such command '(?P<name>.+)'\."), "No such command '{name}'."),
     (re.compile(r"Missing command\."), "Missing command."),
-    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)"), "Unexpected extra argument(s): {args}."),
+    (re.compile(r"Got unexpected extra argument\(s\) \((?P<args>.*)\)"), "Unexpected extra argument(s): {args}."),
     (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|\d+ arguments)\."), "Option '{name}' requires a value."),
     (re.compile(r"Option '(?P<name>.+)' does not take a value\."), "Option '{name}' does not take a value."),
 )
@@ -82,25 +83,31 @@ def translate_usage_error(exc: Any) -> str:
     the reader's words."""
     if isinstance(exc, typer.BadParameter) and type(exc).__name__ in ("BadParameter", "TranslatedUsageError"):
         param = getattr(exc, "param", None)
-        hint = exc.param_hint or (param.get_error_hint(exc.ctx) if isinstance(param, TyperOption) else
-                                  param.get_error_hint() if isinstance(param, TyperArgument) else None)
+        hint = exc.param_hint or (param.get_error_hint() if isinstance(param, TyperOption | TyperArgument) else None)
         if isinstance(hint, list | tuple):
             hint = " / ".join(repr(h) for h in hint)
         if hint:
             return tr("Invalid value for {name}: {reason}", name=str(hint), reason=_reason(exc.message))
         return tr("Invalid value: {reason}", reason=_reason(exc.message))
     text = exc.format_message()
+    suggestion = _SUGGESTION.search(text)
+    if suggestion:
+        text = text[:suggestion.start()]
+        if not text.endswith("."):
+            text += "."
+    return _translated_message(text) + (" " + tr("Did you mean {names}?", names=suggestion.group("names"))
+                                        if suggestion else "")
+
+
+def _translated_message(text: str) -> str:
     for pattern, message in _MESSAGES:
         m = pattern.fullmatch(text)
         if m:
-            extra = m.groupdict().pop("choices", None) if "choices" in pattern.groupindex else None
-            out = tr(message, **{k: v for k, v in m.groupdict().items() if k != "choices"})
-            if extra:
-                out += " " + tr("Possible options: {choices}.", choices=extra)
-            return out
-    if type(exc).__name__ == "BadParameter" or "Invalid value" in text:
-        return _reason(text)
-    return text
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            choices = groups.pop("choices", None)
+            out = tr(message, **groups)
+            return out + (" " + tr("Possible options: {choices}.", choices=choices) if choices else "")
+    return _reason(text)
 
 
 def _is_usage_error(exc: BaseException) -> bool:

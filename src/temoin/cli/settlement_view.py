@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from temoin.i18n import Translator
 from temoin.reports.notices import notice_text
 
 if TYPE_CHECKING:
+    from temoin.i18n import Translator
     from temoin.money import Money
     from temoin.settlement import RiskReport, Settlement
 
@@ -33,9 +33,9 @@ def _figure(x: float, digits: int = 4) -> Decimal:
     return Decimal(f"{x:.{digits}g}")
 
 
-def render_settlement(s: Settlement, out: Console, language: str = "fr") -> None:
+def render_settlement(s: Settlement, out: Console, reader: Translator) -> None:
     """The waterfall per period, the investors, the comparison with direct funding, the notices."""
-    t = Translator(language)
+    t = reader
 
     def money(m: Money | None) -> str:
         return "—" if m is None else t.money(m.amount, m.currency)
@@ -100,10 +100,10 @@ def render_settlement(s: Settlement, out: Console, language: str = "fr") -> None
         out.print("  " + escape(t("No effect makes the CIS cost more than direct funding (caps).")))
 
 
-def render_risk(r: RiskReport, out: Console, language: str = "fr") -> None:
+def render_risk(r: RiskReport, out: Console, reader: Translator) -> None:
     """The payer's questions first (paying for no real effect, the cost against direct funding,
     its percentiles), then the investor's (median IRR, probability of a loss), then the details."""
-    t = Translator(language)
+    t = reader
     cur = r.currency
 
     def pct(x: float | None) -> str:
