@@ -39,7 +39,7 @@ def test_the_demo_runs_every_area_end_to_end(tmp_path: Path) -> None:
                                                                             "PYTHONPATH": str(REPO / "src")})
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout
-    for part in ("garde-fous des contrats fournis", "Randomisation stratified", "Diagnostic du dispositif",
+    for part in ("garde-fous des contrats fournis", "Randomisation stratifiée", "Diagnostic du dispositif",
                  "Règlement et risque financier", "certifié par l'évaluateur, approuvé par le payeur",
                  "Simulation de risque", "Gouvernance", "Chaîne intègre", "Export INDIGO", "Données ouvertes : 9 fichiers",
                  "Extrait de recherche", "Rapports de transparence"):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from temoin.opendata.registry import RegistryEntry
     from temoin.services.opendata import IndigoImportSummary
 
-__all__ = ["render_comparison", "render_counts", "render_import", "render_project", "render_registry"]
+__all__ = ["metric_value", "render_comparison", "render_counts", "render_import", "render_project", "render_registry"]
 
 SHOWN_WARNINGS = 30
 
@@ -30,6 +30,19 @@ def _money(reader: Translator, amount: str | float | None, currency: str | None)
     if amount is None:
         return "—"
     return reader.money(Decimal(str(amount)), currency or "EUR", cents=False)
+
+
+def metric_value(reader: Translator, x: float | None, unit: str) -> str:
+    """A figure of the observatory in the reader's format: an amount in its currency, a percentage, months."""
+    if x is None:
+        return "—"
+    if unit == "%":
+        return reader.share(x / 100)
+    if unit == "months":
+        return reader("{n} months", n=round(x, 1))
+    if len(unit) == 3 and unit.isalpha() and unit.isupper():
+        return reader.money(Decimal(str(round(x, 2))), unit, cents=False)
+    return f"{reader.number(x, 2)} {unit}"
 
 
 def _yes_no(reader: Translator, value: bool | None) -> str:
@@ -154,12 +167,13 @@ def render_comparison(cmp: Comparison, contract: str, out: Console, reader: Tran
     for col in (t("Term"), t("This contract"), t("Median"), t("Min."), t("Max."), t("Share below"), "n", t("Excluded")):
         table.add_column(col)
 
-    def fmt(x: float | None) -> str:
-        return "—" if x is None else reader.number(x, 2)
-
     for m in cmp.metrics:
         label = m.label_fr if reader.lang == "fr" else m.label_en
-        table.add_row(escape(f"{label} ({m.unit})"), fmt(m.value), fmt(m.median), fmt(m.minimum), fmt(m.maximum),
+
+        def fmt(x: float | None, unit: str = m.unit) -> str:
+            return metric_value(reader, x, unit)
+
+        table.add_row(escape(label), fmt(m.value), fmt(m.median), fmt(m.minimum), fmt(m.maximum),
                       "—" if m.share_below is None else reader.share(m.share_below, 0), reader.number(m.n),
                       reader.number(m.excluded))
     out.print(table)

@@ -98,7 +98,14 @@ def register(app: typer.Typer) -> None:
             return
         from temoin.cli.settlement_view import render_settlement
 
-        render_settlement(s, console, words())
+        reader = words()
+        if path is not None:
+            shown = c
+        else:
+            from temoin.services.contracts import get_contract
+
+            shown = get_contract(engine(), contract, version).contract
+        render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in shown.indicators})
         if record_id is not None:
             console.print(t("Settlement recorded: #{id}.", id=str(record_id)))
         else:

@@ -7,6 +7,7 @@ Used by ``temoin settle``, ``temoin simulate`` and the demo.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -33,8 +34,10 @@ def _figure(x: float, digits: int = 4) -> Decimal:
     return Decimal(f"{x:.{digits}g}")
 
 
-def render_settlement(s: Settlement, out: Console, reader: Translator) -> None:
-    """The waterfall per period, the investors, the comparison with direct funding, the notices."""
+def render_settlement(s: Settlement, out: Console, reader: Translator,
+                      indicators: Mapping[str, str] | None = None) -> None:
+    """The waterfall per period, the investors, the comparison with direct funding, the notices
+    (``indicators``: the label of each indicator id, in the reader's language)."""
     t = reader
 
     def money(m: Money | None) -> str:
@@ -53,7 +56,7 @@ def render_settlement(s: Settlement, out: Console, reader: Translator) -> None:
         for e in p.entitlements:
             impact = t("not estimable") if e.verified_impact is None else t.number(_figure(e.verified_impact, 6))
             table.add_row(escape(t("Cumulative entitlement {indicator} (verified impact {impact} × {participants}, {status})",
-                                   indicator=e.indicator, impact=impact, participants=e.participants, status=e.status)),
+                                   indicator=(indicators or {}).get(e.indicator, e.indicator), impact=impact, participants=e.participants, status=e.status)),
                           "", money(e.amount))
         if p.rate_card_entitlement.amount:
             table.add_row(t("Rate card (cumulative)"), "", money(p.rate_card_entitlement))
