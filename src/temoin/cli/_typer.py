@@ -136,9 +136,9 @@ def _translate_params(params: list[Any], ctx: Any) -> None:
             if word != key:
                 p.metavar = word
         elif isinstance(p, TyperOption) and p.metavar is None:
-            word = _type_word(p, ctx)
-            if word is not None:
-                p.metavar = word
+            type_word = _type_word(p, ctx)
+            if type_word is not None:
+                p.metavar = type_word
 
 
 class _Words:
@@ -193,11 +193,11 @@ class TemoinTyper(typer.Typer):
         kwargs.setdefault("subcommand_metavar", tr("COMMAND [ARGS]..."))
         super().__init__(**kwargs)
 
-    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[override]
+    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[Any], Any]:
         kwargs.setdefault("cls", TemoinCommand)
         kwargs.setdefault("options_metavar", tr("[OPTIONS]"))
         return super().command(name, **kwargs)
 
-    def callback(self, **kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[override]
+    def callback(self, **kwargs: Any) -> Callable[[Any], Any]:
         kwargs.setdefault("cls", TemoinGroup)
         return super().callback(**kwargs)

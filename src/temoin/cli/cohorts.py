@@ -62,7 +62,9 @@ def register(app: typer.Typer) -> None:
     def cohort_generate(contract: str, output: Path = typer.Option(..., "-o", "--output", help=tr("Write to this file.")),
                         wave: str = typer.Option(None, "--wave", help=tr("Outcomes of the stored cohort at this wave.")),
                         seed: int = typer.Option(2026, "--seed", help=tr("Seed (random if omitted).")),
-                        creaming: float = typer.Option(0.0, "--creaming", help=tr("Creaming: how much enrolment favours the easiest cases (0 = none)."))) -> None:
+                        creaming: float = typer.Option(
+                            0.0, "--creaming", show_default=tr("0"),
+                            help=tr("Creaming: how much enrolment favours the easiest cases (0 = none)."))) -> None:
         from temoin.services.evaluations import generate_synthetic
 
         n = generate_synthetic(engine() if wave else None, contract, output, settings=settings(), wave=wave, seed=seed,
@@ -146,7 +148,8 @@ def register(app: typer.Typer) -> None:
                   n: int = typer.Option(None, "--n", help=tr("Participants.")),
                   effect: float = typer.Option(None, "--effect", help=tr("Expected improvement.")),
                   sd: float = typer.Option(None, "--sd", help=tr("Standard deviation of the outcome.")),
-                  cluster_size: float = typer.Option(1.0, "--cluster-size", help=tr("Mean cluster size (1: no clusters).")),
+                  cluster_size: float = typer.Option(1.0, "--cluster-size", show_default=tr("1"),
+                                                     help=tr("Mean cluster size (1: no clusters).")),
                   alpha: float = typer.Option(None, "--alpha", help=tr("Without a contract: 0.05 by default.")),
                   one_sided: bool = typer.Option(False, "--one-sided", help=tr("One-sided test.")),
                   attrition: float = typer.Option(None, "--attrition", help=without_contract),

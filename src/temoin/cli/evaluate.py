@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("ols", "--method", help=tr(
             "Estimator: ols (regression), diff_in_means (difference in means), lin (Lin's regression), "
             "matching, ipw (inverse probability weighting).")),
-        alpha: float = typer.Option(0.05, "--alpha", help=tr("Significance level.")),
+        alpha: float = typer.Option(0.05, "--alpha", help=tr("Significance level."), show_default=tr("0.05")),
         missing: str = typer.Option("error", "--missing", help=tr("Missing values: error (refuse) or drop (leave out, reported).")),
         ri: int = typer.Option(0, "--ri", help=tr("Randomisation inference draws.")),
         seed: int = typer.Option(None, "--seed", help=tr("Seed (random if omitted).")),

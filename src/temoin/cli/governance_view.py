@@ -25,7 +25,7 @@ def _decimal(reader: Translator, value: str | None) -> str:
     if value is None:
         return "—"
     d = Decimal(value)
-    return reader.number(d, max(0, -int(d.as_tuple().exponent)))  # type: ignore[operator]
+    return reader.number(d, max(0, -int(d.as_tuple().exponent)))
 
 
 def print_call_record(console: Any, rec: dict[str, Any], reader: Translator) -> None:

@@ -26,7 +26,7 @@ __all__ = ["metric_value", "render_comparison", "render_counts", "render_import"
 SHOWN_WARNINGS = 30
 
 
-def _money(reader: Translator, amount: str | float | None, currency: str | None) -> str:
+def _money(reader: Translator, amount: str | float | Decimal | None, currency: str | None) -> str:
     if amount is None:
         return "—"
     return reader.money(Decimal(str(amount)), currency or "EUR", cents=False)
@@ -73,7 +73,7 @@ def render_import(summary: IndigoImportSummary, out: Console, err: Console, read
         err.print(escape(t("Warnings by kind: {kinds}", kinds=kinds_seen)), soft_wrap=True)
     shown = res.warnings if all_warnings else res.warnings[:SHOWN_WARNINGS]
     for w in shown:
-        err.print(f"[yellow]{escape(t('Warning'))}[/] {escape(w.render(reader.lang))}", soft_wrap=True)
+        err.print(f"[yellow]{escape(t('Warning'))}[/] {escape(w.render('en' if reader.lang == 'en' else 'fr'))}", soft_wrap=True)
     if len(shown) < len(res.warnings):
         err.print(escape(t("… and {n} more: --all-warnings to see them all, --json to process them.",
                            n=len(res.warnings) - len(shown))))

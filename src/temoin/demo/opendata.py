@@ -47,7 +47,7 @@ def show(engine: Engine, console: Console, settings: Settings, reader: Translato
     console.print(t("INDIGO import (sample): {projects} projects, {warnings} defects reported, none fatal",
                     projects=len(summary.result.projects), warnings=len(warnings)))
     for w in warnings[:3]:
-        console.print(f"  [yellow]⚠[/] {escape(w.render(t.lang))}", soft_wrap=True)
+        console.print(f"  [yellow]⚠[/] {escape(w.render('en' if t.lang == 'en' else 'fr'))}", soft_wrap=True)
     reg = registry_counts(engine)["all"]
     console.print(t("Registry: {entries} contracts; real counterfactual {real}/{known} (method known); capped at realised "
                     "savings {capped}/{cap_known} (not recorded: {unknown}); published results {published}/{results_known}.",
