@@ -221,3 +221,21 @@ def test_the_compiled_catalogue_follows_the_po_file(tmp_path: Path, monkeypatch:
 
     words = gettext.translation("temoin_cli", localedir=str(folder), languages=["fr"])
     assert words.gettext("Show this message and exit.") == "Afficher cette aide et quitter."
+
+
+def test_the_parsed_catalogue_kept_in_the_cache_is_the_po_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalogue read back from the cache is what Babel reads from the ``.po`` files."""
+    from babel.messages.pofile import read_po
+
+    from temoin.i18n import LOCALES, catalogue
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parsed: dict[str, str] = {}
+    for path in sorted((LOCALES / "fr" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            parsed.update({str(m.id): str(m.string) for m in read_po(fh, locale="fr") if m.id and m.string})
+    first = catalogue.__wrapped__("fr")  # parses, then keeps it
+    kept = list((tmp_path / "temoin").glob("catalogue-fr-*.json"))
+    assert len(kept) == 1 and first == parsed
+    kept[0].write_text(json.dumps({**parsed, "Error": "read from the cache"}), encoding="utf-8")
+    assert catalogue.__wrapped__("fr")["Error"] == "read from the cache"  # the second reading is the cache's

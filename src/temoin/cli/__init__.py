@@ -71,7 +71,11 @@ def main(argv: Sequence[str] | None = None) -> Any:
     args = list(sys.argv[1:] if argv is None else argv)
     lang = choose_language(args, os.environ)
     use_language(lang)  # Typer's own words, read through gettext
-    return build_app(lang)(args=args, prog_name="temoin")
+    app = build_app(lang)
+    from temoin.cli._common import use_chosen_language
+
+    use_chosen_language(lang)
+    return app(args=args, prog_name="temoin")
 
 
 def __getattr__(name: str) -> Any:

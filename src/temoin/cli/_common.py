@@ -45,6 +45,14 @@ class CliState:
 
 
 _current = CliState()
+_chosen: str | None = None  # the language ``temoin.cli.main`` decided from argv and the environment
+
+
+def use_chosen_language(lang: str) -> None:
+    """The language ``temoin.cli.main`` decided (``--lang``, else ``TEMOIN_LANGUAGE``, else French): what
+    the invocation speaks without reading the settings (the same rule as the ``language`` setting's)."""
+    global _chosen
+    _chosen = lang
 
 
 def _state() -> CliState:
@@ -77,6 +85,8 @@ def lang() -> str:
     state = _state()
     if state.lang:
         return state.lang
+    if _chosen is not None:
+        return _chosen
     try:
         return settings().language
     except TemoinError:  # the settings themselves are refused: say so in French, the default

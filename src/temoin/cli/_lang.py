@@ -20,10 +20,11 @@ from __future__ import annotations
 import gettext
 import hashlib
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
+
+from temoin.cache import cache_folders, write_atomically
 
 __all__ = ["DOMAIN", "LANGUAGES", "choose_language", "compiled_catalogue", "help_words", "use_language"]
 
@@ -61,18 +62,14 @@ def choose_language(argv: Sequence[str], environ: Mapping[str, str]) -> str:
     return chosen if chosen in LANGUAGES else "fr"
 
 
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "temoin"
-
-
 def compiled_catalogue(lang: str) -> Path:
     """The folder holding ``<lang>/LC_MESSAGES/temoin_cli.mo``, compiled from ``cli.po`` by Babel
     if the cache has no copy of this exact ``.po`` file yet (a folder per content digest)."""
     po = _LOCALES / lang / "LC_MESSAGES" / "cli.po"
     data = po.read_bytes()
     digest = hashlib.sha256(data).hexdigest()[:16]
-    for root in (_cache_root(), Path(tempfile.gettempdir()) / f"temoin-{os.getuid() if hasattr(os, 'getuid') else 0}"):
+    folders = cache_folders()
+    for root in folders:
         folder = root / f"locale-{digest}"
         mo = folder / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
         if mo.is_file():
@@ -82,7 +79,7 @@ def compiled_catalogue(lang: str) -> Path:
         except OSError:  # a cache folder we may not write: try the next one
             continue
         return folder
-    raise OSError(f"no writable cache folder for the command line's catalogue ({_cache_root()})")
+    raise OSError(f"no writable cache folder for the command line's catalogue ({folders[0]})")
 
 
 def _compile(po_bytes: bytes, lang: str, mo: Path) -> None:
@@ -92,16 +89,9 @@ def _compile(po_bytes: bytes, lang: str, mo: Path) -> None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    catalog = read_po(io.BytesIO(po_bytes), locale=lang)
-    mo.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write_mo(fh, catalog)
-        os.replace(tmp, mo)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buf = io.BytesIO()
+    write_mo(buf, read_po(io.BytesIO(po_bytes), locale=lang))
+    write_atomically(mo, buf.getvalue())
 
 
 @cache
