@@ -97,13 +97,19 @@ def _compile(po_bytes: bytes, lang: str, mo: Path) -> None:
 @cache
 def help_words(lang: str) -> gettext.NullTranslations:
     """The command line's words in ``lang`` (help, options, Typer's own), read from the compiled file."""
-    folder = compiled_catalogue(lang)
+    try:
+        folder = compiled_catalogue(lang)
+    except OSError:  # no cache folder can be written: the identifiers, which are the English words
+        return gettext.NullTranslations()
     return gettext.translation(DOMAIN, localedir=str(folder), languages=[lang])
 
 
 def use_language(lang: str) -> None:
     """Make Typer's own words (read with :func:`gettext.gettext`) speak ``lang`` in this process."""
-    folder = compiled_catalogue(lang)
+    try:
+        folder = compiled_catalogue(lang)
+    except OSError:  # no cache folder can be written: Typer keeps its English words
+        return
     os.environ["LANGUAGE"] = lang
     gettext.bindtextdomain(DOMAIN, str(folder))
     gettext.textdomain(DOMAIN)
