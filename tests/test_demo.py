@@ -49,7 +49,7 @@ def test_the_demo_runs_every_area_end_to_end(tmp_path: Path) -> None:
     # code, no Python repr, no amount written the English way
     for leftover in (" / Evaluation", " / Governance", "/ open data", "below_threshold", "{'", ".00 EUR", "Erreur / Error"):
         assert leftover not in out, leftover
-    assert "Randomisation stratifiée (territory, risk_level) : 391 sur 784 dans le programme" in out
+    assert "Randomisation stratifiée (Territoire, Niveau de risque) : 391 sur 784 dans le programme" in out
     published = sorted(p.name for p in (db.parent / "donnees-ouvertes").iterdir())
     assert "registre-contrats.csv" in published and "data.gouv.fr.json" in published
     reports = db.parent / "reports"

@@ -59,8 +59,10 @@ def show(engine: Engine, console: Console, settings: Settings, reader: Translato
         console.print(t("Plan locked: sha256 {digest}", digest=status.plan_hash))
         rnd = ev.randomise_cohort(engine, CONTRACT, seed=20250115, actor="demo")
         method = t.label("randomisation_method", rnd["method"])
+        population = get_contract(engine, CONTRACT).contract.population
+        strata = ", ".join(a.label.get(t.lang) if (a := population.attribute(name)) else name for name in rnd["strata"])
         console.print(escape(t("{method} ({strata}): {treated} of {n} in the programme · seed {seed} · list {digest}…",
-                               method=method[:1].upper() + method[1:], strata=", ".join(rnd["strata"]),
+                               method=method[:1].upper() + method[1:], strata=strata,
                                treated=rnd["n_treated"], n=rnd["n"], seed=str(rnd["seed"]), digest=rnd["list_hash"][:16])))
         arms = arms_by_identifier(engine, cohort, settings)
         for wave in ("m12", "m24"):
