@@ -39,12 +39,17 @@ def test_the_demo_runs_every_area_end_to_end(tmp_path: Path) -> None:
                                                                             "PYTHONPATH": str(REPO / "src")})
     assert res.returncode == 0, res.stderr[-3000:]
     out = res.stdout
-    for part in ("garde-fous des contrats fournis", "Randomisation stratified", "Diagnostic du dispositif",
+    for part in ("garde-fous des contrats fournis", "Randomisation stratifiée", "Diagnostic du dispositif",
                  "Règlement et risque financier", "certifié par l'évaluateur, approuvé par le payeur",
                  "Simulation de risque", "Gouvernance", "Chaîne intègre", "Export INDIGO", "Données ouvertes : 9 fichiers",
                  "Extrait de recherche", "Rapports de transparence"):
         assert part in out, part
     assert "Traceback" not in res.stderr
+    # one language, the reader's formats, labels (issue 15): no line in both languages, no raw status
+    # code, no Python repr, no amount written the English way
+    for leftover in (" / Evaluation", " / Governance", "/ open data", "below_threshold", "{'", ".00 EUR", "Erreur / Error"):
+        assert leftover not in out, leftover
+    assert "Randomisation stratifiée (Territoire, Niveau de risque) : 391 sur 784 dans le programme" in out
     published = sorted(p.name for p in (db.parent / "donnees-ouvertes").iterdir())
     assert "registre-contrats.csv" in published and "data.gouv.fr.json" in published
     reports = db.parent / "reports"

@@ -9,14 +9,15 @@ from sqlalchemy import Engine
 
 from temoin.demo.governance import show
 from temoin.examples import EXAMPLE_BUDGET
+from temoin.i18n import Translator
 from temoin.services.contracts import import_contract
 from temoin.services.governance import check_budget, import_budget, verify_ledger
 
 
 def test_demo_shows_committee_record_ledger_and_budget_watch(sqlite_engine: Engine) -> None:
     console = Console(record=True, width=160)
-    show(sqlite_engine, console, "fr")
-    show(sqlite_engine, console, "fr")  # idempotent: a second run adds nothing and still works
+    show(sqlite_engine, console, Translator("fr"))
+    show(sqlite_engine, console, Translator("fr"))  # idempotent: a second run adds nothing and still works
     out = console.export_text()
     assert "Karim Benali / horizon" in out  # his declared interest in the applicant recuses him
     assert "7,90" in out  # Horizon's weighted total: (3*25/3 + 3*26/3 + 2*20/3 + 2*22/3) / 10

@@ -197,7 +197,7 @@ def test_a_french_settlement_shows_labels_french_numbers_and_no_code() -> None:
     rows = copy.deepcopy(ROWS)
     rows[0]["improvement_lower"] = 5  # below the threshold at the first wave
     s = settle(c, results_from_data(c, 1, rows), contract_version=1)
-    text = _printed(lambda out: render_settlement(s, out, "fr"))
+    text = _printed(lambda out: render_settlement(s, out, Translator("fr")))
     assert "sous le seuil" in text and "Plafond de rendement des investisseurs" in text and "Montant dû" in text
     assert "30 septembre 2027" in text and "premières pertes" not in text
     assert FR.money(s.total_paid.amount) in text and re.fullmatch(r"1\u202f\d{3}\u202f\d{3},\d\d\u00a0€",
@@ -205,7 +205,7 @@ def test_a_french_settlement_shows_labels_french_numbers_and_no_code() -> None:
     assert not RAW.search(text), RAW.search(text)
     assert not ENGLISH.search(text), ENGLISH.search(text)
     assert not re.search(r"\d\.\d\d\b", text)  # no number written the English way
-    english = _printed(lambda out: render_settlement(s, out, "en"))
+    english = _printed(lambda out: render_settlement(s, out, Translator("en")))
     assert "below the threshold" in english and "Investor return cap" in english
     assert EN.money(s.total_paid.amount) in english and EN.money(s.total_paid.amount).startswith("€1,")
     assert not RAW.search(english)
@@ -214,7 +214,7 @@ def test_a_french_settlement_shows_labels_french_numbers_and_no_code() -> None:
 def test_a_french_risk_simulation_reads_in_french() -> None:
     c = load_contract(EXAMPLES / "aemo-renforcee.yaml")
     r = simulate(c, 2_000, 7)
-    text = _printed(lambda out: render_risk(r, out, "fr"))
+    text = _printed(lambda out: render_risk(r, out, Translator("fr")))
     assert "Probabilité de payer alors que le programme n'a aucun effet réel" in text
     assert re.search(r"\d,\d\d\u00a0%", text) and "2\u202f000 scénarios, graine 7" in text
     assert not [w for w in ("Probability", "Risk simulation", "median", "EUR") if w in text]

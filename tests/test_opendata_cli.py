@@ -93,7 +93,7 @@ def test_registry_shows_an_imported_projects_sheet_and_the_observatory_counts(cl
     sheet = runner.invoke(app, ["--lang", "en", "registry", "INDIGO-POJ-0218"])
     assert sheet.exit_code == 0, sheet.output
     flat = " ".join(sheet.output.split())
-    assert "Sticking Together SIB (INDIGO-POJ-0218)" in flat and "Historical" in flat and "5,000,000 USD" in flat
+    assert "Sticking Together SIB (INDIGO-POJ-0218)" in flat and "Historical" in flat and "US$5,000,000" in flat  # en_GB: Babel's format
     assert "[source1] Social Ventures Australia website" in flat
     as_json = json.loads(runner.invoke(app, ["registry", "INDIGO-POJ-0218", "--json"]).stdout)
     assert as_json["entry"]["max_return_pct"] == 12.5 and as_json["results"][0]["positive"] == 163

@@ -28,6 +28,7 @@ from temoin.errors import TemoinError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from temoin.i18n import Translator
     from temoin.settings import Settings
 
 console = Console(highlight=False)
@@ -44,6 +45,14 @@ class CliState:
 
 
 _current = CliState()
+_chosen: str | None = None  # the language ``temoin.cli.main`` decided from argv and the environment
+
+
+def use_chosen_language(lang: str) -> None:
+    """The language ``temoin.cli.main`` decided (``--lang``, else ``TEMOIN_LANGUAGE``, else French): what
+    the invocation speaks without reading the settings (the same rule as the ``language`` setting's)."""
+    global _chosen
+    _chosen = lang
 
 
 def _state() -> CliState:
@@ -55,7 +64,10 @@ def start_invocation(lang: str | None) -> None:
     keeps the configured default)."""
     global _current
     if lang is not None and lang not in ("fr", "en"):
-        raise typer.BadParameter("--lang: fr ou/or en")
+        from temoin.cli._typer import tr
+
+        raise typer.BadParameter(tr("{value} is not a known language: choose fr or en.", value=repr(lang)),
+                                 param_hint="'--lang'")
     _current = CliState(lang=lang)
 
 
@@ -73,15 +85,29 @@ def lang() -> str:
     state = _state()
     if state.lang:
         return state.lang
+    if _chosen is not None:
+        return _chosen
     try:
         return settings().language
     except TemoinError:  # the settings themselves are refused: say so in French, the default
         return "fr"
 
 
-def t(fr: str, en: str) -> str:
-    """Pick the text in the user's language."""
-    return fr if lang() == "fr" else en
+def words() -> Translator:
+    """The reader's translator (the catalogue and Babel are loaded when a command first speaks)."""
+    return _translator(lang())
+
+
+@functools.cache
+def _translator(language: str) -> Translator:
+    from temoin.i18n import Translator
+
+    return Translator(language)
+
+
+def t(message: str, **values: Any) -> str:
+    """A message of the catalogue in the reader's language, its values in the reader's formats."""
+    return words()(message, **values)
 
 
 def engine() -> Engine:
@@ -103,12 +129,11 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except TemoinError as exc:
-        from temoin.i18n import Translator
-
         # an error made of messages is rendered through the catalogue; one of the older French and
         # English form keeps its own rendering (some list their rows) until it is converted
-        text = Translator(lang()).error(exc) if exc.msg is not None else exc.render(lang())  # type: ignore[arg-type]
-        err_console.print(f"[bold red]{t('Erreur', 'Error')}[/] {escape(text)}", soft_wrap=True)
+        reader = words()
+        text = reader.error(exc) if exc.msg is not None else exc.render(reader.lang)  # type: ignore[arg-type]
+        err_console.print(f"[bold red]{escape(reader('Error'))}[/] {escape(text)}", soft_wrap=True)
         raise typer.Exit(1) from None
 
 

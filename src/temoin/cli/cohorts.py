@@ -3,106 +3,96 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from temoin.cli._common import console, engine, handle_errors, lang, print_json, settings, t
-
-if TYPE_CHECKING:
-    from temoin.i18n import Translator
-
-
-def _words() -> Translator:
-    """The reader's translator (imported when a command runs: ``temoin --help`` stays fast)."""
-    from temoin.i18n import Translator
-
-    return Translator(lang())
+from temoin.cli._common import console, engine, handle_errors, print_json, settings, t, words
+from temoin.cli._typer import TemoinTyper, tr
+from temoin.messages import Msg
 
 
 def register(app: typer.Typer) -> None:
-    cohort = typer.Typer(help="Cohortes : importer, randomiser, suivre. / Cohorts: import, randomise, follow up.",
-                         no_args_is_help=True)
-    plan = typer.Typer(help="Plan d'analyse pré-enregistré. / Pre-registered analysis plan.", no_args_is_help=True)
+    cohort = TemoinTyper(help=tr("Cohorts: import, randomise, follow up."), no_args_is_help=True)
+    plan = TemoinTyper(help=tr("Pre-registered analysis plan."), no_args_is_help=True)
     app.add_typer(cohort, name="cohort")
     app.add_typer(plan, name="plan")
+    actor_help = tr("Who acts (audit ledger).")
 
-    @cohort.command("import")
+    @cohort.command("import", help=tr("Import referred participants (CSV or XLSX): all rows or none."))
     @handle_errors
-    def cohort_import(contract: str, file: Path, actor: str = typer.Option("cli", help="Qui importe / who imports.")) -> None:
-        """Import referred participants (CSV or XLSX): all rows or none."""
+    def cohort_import(contract: str, file: Path, actor: str = typer.Option("cli", help=actor_help)) -> None:
         from temoin.services.evaluations import import_participants
 
         res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
-        console.print(t(f"{res.rows} personnes orientées importées ({res.eligible} éligibles, {res.enrolled} inscrites).",
-                        f"{res.rows} referred people imported ({res.eligible} eligible, {res.enrolled} enrolled)."))
+        console.print(t("{rows} referred people imported ({eligible} eligible, {enrolled} enrolled).", rows=res.rows,
+                        eligible=res.eligible, enrolled=res.enrolled))
 
-    @cohort.command("outcomes")
+    @cohort.command("outcomes", help=tr("Import one follow-up wave's outcomes (CSV or XLSX): all rows or none."))
     @handle_errors
-    def cohort_outcomes(contract: str, wave: str, file: Path, actor: str = typer.Option("cli")) -> None:
-        """Import one follow-up wave's outcomes (CSV or XLSX): all rows or none."""
+    def cohort_outcomes(contract: str, wave: str, file: Path, actor: str = typer.Option("cli", help=actor_help)) -> None:
         from temoin.services.evaluations import import_outcomes
 
         res = import_outcomes(engine(), contract, wave, file, settings=settings(), actor=actor)
-        console.print(t(f"Vague {wave} : {res.rows} résultats importés.", f"Wave {wave}: {res.rows} outcomes imported."))
-        for ind, n in (res.blanks or {}).items():
+        console.print(t("Wave {wave}: {rows} outcomes imported.", wave=wave, rows=res.rows))
+        for indicator, n in (res.blanks or {}).items():
             if n:
-                console.print(t(f"  {ind} : {n} valeur(s) vide(s), comptées comme non mesurées.",
-                                f"  {ind}: {n} blank value(s), counted as not measured."))
+                console.print("  " + t("{indicator}: {n} blank value(s), counted as not measured.", indicator=indicator, n=n))
 
-    @cohort.command("randomise")
+    @cohort.command("randomise", help=tr("Randomise the enrolled participants (refused once outcomes exist)."))
     @handle_errors
-    def cohort_randomise(contract: str, seed: int = typer.Option(None, "--seed", help="Graine / seed (random if omitted)."),
-                         actor: str = typer.Option("cli"), as_json: bool = typer.Option(False, "--json")) -> None:
-        """Randomise the enrolled participants (refused once outcomes exist)."""
+    def cohort_randomise(contract: str, seed: int = typer.Option(None, "--seed", help=tr("Seed (random if omitted).")),
+                         actor: str = typer.Option("cli", help=actor_help),
+                         as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.services.evaluations import randomise_cohort
 
         res = randomise_cohort(engine(), contract, seed=seed, actor=actor)
         if as_json:
             print_json(res)
             return
-        method = _words().label("randomisation_method", res["method"])
-        console.print(t(f"{method.capitalize()} : {res['n_treated']} sur {res['n']} dans le programme.",
-                        f"{method.capitalize()}: {res['n_treated']} of {res['n']} in the programme."))
-        console.print(t(f"Graine {res['seed']} · liste sha256 {res['list_hash']}", f"Seed {res['seed']} · list sha256 {res['list_hash']}"))
+        method = words().label("randomisation_method", res["method"])
+        console.print(t("{method}: {treated} of {n} in the programme.", method=method[:1].upper() + method[1:],
+                        treated=res["n_treated"], n=res["n"]))
+        console.print(t("Seed {seed} · list sha256 {digest}", seed=str(res["seed"]), digest=res["list_hash"]))
 
-    @cohort.command("generate")
+    @cohort.command("generate", help=tr("Write SYNTHETIC participants (or, with --wave, their outcomes) for a bundled example."))
     @handle_errors
-    def cohort_generate(contract: str, output: Path = typer.Option(..., "-o", "--output"),
-                        wave: str = typer.Option(None, "--wave", help="Outcomes of the stored cohort at this wave."),
-                        seed: int = typer.Option(2026, "--seed"), creaming: float = typer.Option(0.0, "--creaming")) -> None:
-        """Write SYNTHETIC participants (or, with --wave, their outcomes) for a bundled example."""
+    def cohort_generate(contract: str, output: Path = typer.Option(..., "-o", "--output", help=tr("Write to this file.")),
+                        wave: str = typer.Option(None, "--wave", help=tr("Outcomes of the stored cohort at this wave.")),
+                        seed: int = typer.Option(2026, "--seed", help=tr("Seed (random if omitted).")),
+                        creaming: float = typer.Option(
+                            0.0, "--creaming", show_default=tr("0"),
+                            help=tr("Creaming: how much enrolment favours the easiest cases (0 = none)."))) -> None:
         from temoin.services.evaluations import generate_synthetic
 
         n = generate_synthetic(engine() if wave else None, contract, output, settings=settings(), wave=wave, seed=seed,
                                creaming=creaming)
-        console.print(t(f"{n} lignes SYNTHÉTIQUES écrites dans {output}.", f"{n} SYNTHETIC rows written to {output}."))
+        console.print(t("{n} SYNTHETIC rows written to {output}.", n=n, output=str(output)))
 
-    @plan.command("lock")
+    @plan.command("lock", help=tr("Lock the analysis plan (SHA-256 and time in the audit ledger), before any outcome."))
     @handle_errors
-    def plan_lock(contract: str, actor: str = typer.Option("cli")) -> None:
-        """Lock the analysis plan (SHA-256 and time in the audit ledger), before any outcome."""
+    def plan_lock(contract: str, actor: str = typer.Option("cli", help=actor_help)) -> None:
         from temoin.services.evaluations import lock_plan
 
         st = lock_plan(engine(), contract, actor=actor)
-        console.print(t(f"Plan verrouillé : sha256 {st.plan_hash}", f"Plan locked: sha256 {st.plan_hash}"))
+        console.print(t("Plan locked: sha256 {digest}", digest=st.plan_hash))
 
-    @plan.command("amend")
+    @plan.command("amend", help=tr("Record the latest contract version's plan as a public amendment, with its reason."))
     @handle_errors
-    def plan_amend(contract: str, reason: str = typer.Option(..., "--reason"), actor: str = typer.Option("cli")) -> None:
-        """Record the latest contract version's plan as a public amendment, with its reason."""
+    def plan_amend(contract: str, reason: str = typer.Option(..., "--reason", help=tr("Why the plan changes (public).")),
+                   actor: str = typer.Option("cli", help=actor_help)) -> None:
         from temoin.services.evaluations import amend_plan
 
         st = amend_plan(engine(), contract, reason=reason, actor=actor)
         a = st.amendments[-1]
-        console.print(t(f"Amendement enregistré : {a.from_hash[:12]} → {a.to_hash[:12]} ({', '.join(a.changes)}).",
-                        f"Amendment recorded: {a.from_hash[:12]} → {a.to_hash[:12]} ({', '.join(a.changes)})."))
+        console.print(t("Amendment recorded: {before} → {after} ({changes}).", before=a.from_hash[:12], after=a.to_hash[:12],
+                        changes=", ".join(a.changes)))
 
-    @plan.command("status")
+    @plan.command("status", help=tr("Show whether the plan is locked, its hash and its amendments."))
     @handle_errors
-    def plan_show(contract: str, as_json: bool = typer.Option(False, "--json")) -> None:
-        """Show whether the plan is locked, its hash and its amendments."""
+    def plan_show(contract: str, as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.services.evaluations import plan_status
 
         st = plan_status(engine(), contract)
@@ -110,22 +100,20 @@ def register(app: typer.Typer) -> None:
             print_json(st.to_dict())
             return
         if not st.locked:
-            console.print(t("Plan non verrouillé.", "Plan not locked."))
+            console.print(t("Plan not locked."))
             return
-        words = _words()
-        locked = words.datetime(st.locked_at)
-        console.print(t(f"Plan verrouillé le {locked} ; en vigueur : {st.plan_hash}",
-                        f"Plan locked on {locked}; in force: {st.plan_hash}"))
+        reader = words()
+        console.print(t("Plan locked on {locked}; in force: {digest}", locked=reader.datetime(st.locked_at), digest=st.plan_hash))
         for a in st.amendments:
-            console.print(f"  {words.label('plan_record_kind', 'amendment')} {words.render(a.label())}")
+            console.print(f"  {reader.label('plan_record_kind', 'amendment')} {escape(reader.render(a.label()))}")
 
-    @app.command("diagnose")
+    @app.command("diagnose", help=tr("Simulate the contract's evaluation and payment rule: power, bias, coverage, wrongful payments."))
     @handle_errors
-    def diagnose_cmd(contract: str, sims: int = typer.Option(1000, "--sims"),
-                     effect: list[float] = typer.Option(None, "--effect", help="True improvement(s) to simulate; repeatable."),
-                     n: int = typer.Option(None, "--n", help="Participants (default: the contract's expected size)."),
-                     seed: int = typer.Option(20260101, "--seed"), as_json: bool = typer.Option(False, "--json")) -> None:
-        """Simulate the contract's evaluation and payment rule: power, bias, coverage, wrongful payments."""
+    def diagnose_cmd(contract: str, sims: int = typer.Option(1000, "--sims", help=tr("Number of simulated trials.")),
+                     effect: list[float] = typer.Option(None, "--effect", help=tr("True improvement(s) to simulate; repeatable.")),
+                     n: int = typer.Option(None, "--n", help=tr("Participants (default: the contract's expected size).")),
+                     seed: int = typer.Option(20260101, "--seed", help=tr("Seed (random if omitted).")),
+                     as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.services.evaluations import diagnose
 
         effects = sorted({0.0, *effect}) if effect else None
@@ -135,36 +123,38 @@ def register(app: typer.Typer) -> None:
             return
         from temoin.evaluation.text import significant
 
-        words = _words()
-        trials, people = words.number(rep.sims), words.number(rep.n)
-        table = Table(title=t(f"Diagnostic : {trials} essais simulés de {people} personnes ({rep.indicator})",
-                              f"Diagnosis: {trials} simulated trials of {people} people ({rep.indicator})"))
-        for col in (t("effet vrai", "true effect"), t("puissance", "power"), t("biais", "bias"), t("couverture IC", "CI coverage"),
-                    t("payé", "paid"), t("non payé", "unpaid"), t("paiement moyen", "mean payment"), "p5–p95"):
+        reader = words()
+        table = Table(title=t("Diagnosis: {trials} simulated trials of {people} people ({indicator})", trials=rep.sims,
+                              people=rep.n, indicator=rep.indicator))
+        for col in (t("true effect"), t("power"), t("bias"), t("CI coverage"),
+                    t("paid"), t("unpaid"), t("mean payment"), t("5th–95th percentile")):
             table.add_column(col)
         for e in rep.effects:
             q = e.payment_quantiles
-            table.add_row(words.number(significant(e.true_effect, 6)), words.share(e.power), words.number(significant(e.bias, 3)),
-                          words.share(e.coverage), words.share(e.p_paid), words.share(e.p_unpaid),
-                          words.number(e.payment_mean, 0), f"{words.number(q['p5'], 0)} – {words.number(q['p95'], 0)}")
+            table.add_row(reader.number(significant(e.true_effect, 6)), reader.share(e.power), reader.number(significant(e.bias, 3)),
+                          reader.share(e.coverage), reader.share(e.p_paid), reader.share(e.p_unpaid),
+                          reader.number(e.payment_mean, 0), f"{reader.number(q['p5'], 0)} – {reader.number(q['p95'], 0)}")
         console.print(table)
         if rep.wrongful_payment is not None:
-            wrongful = words.share(rep.wrongful_payment, 2)
-            console.print(t(f"Probabilité de payer alors que l'effet vrai est nul : {wrongful}.",
-                            f"Probability of paying when the true effect is zero: {wrongful}."))
-        console.print(t("Hypothèses : ", "Assumptions: ") + "; ".join(words.render(a) for a in rep.assumptions))
+            wrongful = reader.share(rep.wrongful_payment, 2)
+            console.print(t("Probability of paying when the true effect is zero: {wrongful}.", wrongful=wrongful))
+        console.print(escape(t("Assumptions: {assumptions}", assumptions="; ".join(reader.render(a) for a in rep.assumptions))))
 
-    @app.command("power")
+    without_contract = tr("Without a contract: 0 by default.")
+
+    @app.command("power", help=tr("Analytical power and minimum detectable effect (for a stored contract, or from options)."))
     @handle_errors
-    def power_cmd(contract: str = typer.Argument(None, help="A stored contract (its design and assumptions)."),
-                  n: int = typer.Option(None, "--n"), effect: float = typer.Option(None, "--effect"),
-                  sd: float = typer.Option(None, "--sd"), cluster_size: float = typer.Option(1.0, "--cluster-size"),
-                  alpha: float = typer.Option(None, "--alpha", help="Sans contrat : 0,05 par défaut. / Without a contract: 0.05 by default."),
-                  one_sided: bool = typer.Option(False, "--one-sided"),
-                  attrition: float = typer.Option(None, "--attrition", help="Sans contrat : 0 par défaut. / Without a contract: 0 by default."),
-                  icc: float = typer.Option(None, "--icc", help="Sans contrat : 0 par défaut. / Without a contract: 0 by default."),
-                  as_json: bool = typer.Option(False, "--json")) -> None:
-        """Analytical power and minimum detectable effect (for a stored contract, or from options)."""
+    def power_cmd(contract: str = typer.Argument(None, help=tr("A stored contract (its design and assumptions).")),
+                  n: int = typer.Option(None, "--n", help=tr("Participants.")),
+                  effect: float = typer.Option(None, "--effect", help=tr("Expected improvement.")),
+                  sd: float = typer.Option(None, "--sd", help=tr("Standard deviation of the outcome.")),
+                  cluster_size: float = typer.Option(1.0, "--cluster-size", show_default=tr("1"),
+                                                     help=tr("Mean cluster size (1: no clusters).")),
+                  alpha: float = typer.Option(None, "--alpha", help=tr("Without a contract: 0.05 by default.")),
+                  one_sided: bool = typer.Option(False, "--one-sided", help=tr("One-sided test.")),
+                  attrition: float = typer.Option(None, "--attrition", help=without_contract),
+                  icc: float = typer.Option(None, "--icc", help=without_contract),
+                  as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.errors import InvalidInputError
         from temoin.evaluation.power import mde, power, power_for_contract, sample_size
 
@@ -183,27 +173,22 @@ def register(app: typer.Typer) -> None:
                            f"--alpha {alpha if alpha is not None else rep.alpha:g} "
                            f"--attrition {attrition if attrition is not None else rep.attrition:g} "
                            f"--icc {icc_value:g} --cluster-size {cluster_size:g}" + (" --one-sided" if sided else ""))
-                allocation_fr = (f" (l'allocation {rep.allocation:g} du contrat n'est pas une option : 0,5 sans contrat)"
-                                 if rep.allocation != 0.5 else "")
-                allocation_en = (f" (the contract's allocation {rep.allocation:g} is not an option: 0.5 without a contract)"
-                                 if rep.allocation != 0.5 else "")
+                hint = (Msg("For other assumptions, without the contract: {command} (the contract's allocation {allocation} "
+                            "is not an option: 0.5 without a contract); or change the contract (temoin plan amend).",
+                            command=command, allocation=rep.allocation) if rep.allocation != 0.5 else
+                        Msg("For other assumptions, without the contract: {command}; or change the contract "
+                            "(temoin plan amend).", command=command))
                 raise InvalidInputError(
                     "cli.power_contract_options",
-                    f"Avec un contrat, {', '.join(given)} ne s'applique(nt) pas : le seuil et la latéralité viennent de son "
-                    "plan d'analyse, l'attrition et l'ICC de sa section évaluation.",
-                    f"With a contract, {', '.join(given)} cannot apply: the level and sidedness come from its analysis "
-                    "plan, attrition and ICC from its evaluation section.",
-                    path=given[0],
-                    hint_fr=f"Pour d'autres hypothèses, sans le contrat : {command}{allocation_fr} ; "
-                    "ou modifiez le contrat (temoin plan amend).",
-                    hint_en=f"For other assumptions, without the contract: {command}{allocation_en}; "
-                    "or change the contract (temoin plan amend).",
-                )
+                    Msg("With a contract, {options} cannot apply: the level and sidedness come from its analysis plan, "
+                        "attrition and ICC from its evaluation section.", options=", ".join(given)),
+                    path=given[0], hint=hint)
             d: dict[str, Any] = rep.to_dict()
             expected = rep.effect
         else:
             if n is None or effect is None or sd is None:
-                raise typer.BadParameter(t("sans contrat, donnez --n, --effect et --sd", "without a contract, give --n, --effect and --sd"))
+                raise InvalidInputError("cli.power_options", Msg("Without a contract, give --n, --effect and --sd."),
+                                        hint=Msg("Example: temoin power --n 400 --effect 0.2 --sd 1"))
             expected = effect
             kw = {"alpha": 0.05 if alpha is None else alpha, "sidedness": "one_sided" if one_sided else "two_sided",
                   "attrition": 0.0 if attrition is None else attrition, "icc": 0.0 if icc is None else icc,
@@ -219,19 +204,14 @@ def register(app: typer.Typer) -> None:
             return
         from temoin.evaluation.text import significant
 
-        words = _words()
-        eff, people = words.number(significant(float(d["effect"]), 6)), words.number(int(d["n"]))
-        pw = words.share(float(d["power"]))
-        console.print(t(f"Puissance pour un effet de {eff} avec {people} personnes : {pw}",
-                        f"Power for an effect of {eff} with {people} people: {pw}"))
-        mde_text = words.number(significant(float(d["mde"]), 4))
-        console.print(t(f"Effet minimal détectable (80 %) : {mde_text}", f"Minimum detectable effect (80%): {mde_text}"))
+        reader = words()
+        eff, people = reader.number(significant(float(d["effect"]), 6)), reader.number(int(d["n"]))
+        console.print(t("Power for an effect of {effect} with {people} people: {power}", effect=eff, people=people,
+                        power=reader.share(float(d["power"]))))
+        console.print(t("Minimum detectable effect (80% power): {mde}", mde=reader.number(significant(float(d["mde"]), 4))))
         if d.get("n_for_80"):
-            n80 = words.number(int(d["n_for_80"]))
-            console.print(t(f"Effectif pour 80 % de puissance : {n80}", f"Sample size for 80% power: {n80}"))
+            console.print(t("Sample size for 80% power: {n}", n=int(d["n_for_80"])))
         elif expected <= 0:
-            console.print(t("Effectif pour 80 % de puissance : sans objet (effet attendu nul ou négatif)",
-                            "Sample size for 80% power: not applicable (expected effect zero or negative)"))
+            console.print(t("Sample size for 80% power: not applicable (expected effect zero or negative)"))
         else:
-            console.print(t("Effectif pour 80 % de puissance : plus d'un milliard de personnes",
-                            "Sample size for 80% power: more than a billion people"))
+            console.print(t("Sample size for 80% power: more than a billion people"))

@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from temoin.cli._common import console, engine, handle_errors, lang, print_json, t
+from temoin.cli._common import console, engine, handle_errors, print_json, t
+from temoin.cli._common import words as words_
+from temoin.cli._typer import tr
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["read_table", "register"]
 
@@ -22,8 +26,7 @@ def read_table(path: Path) -> Any:
     if not path.is_file():
         raise InvalidInputError(
             "cli.file_not_found",
-            f"Fichier introuvable : {path}.",
-            f"File not found: {path}.",
+            Msg("File not found: {path}.", path=str(path)),
             path=str(path),
         )
     raw = path.read_bytes()
@@ -45,8 +48,7 @@ def read_table(path: Path) -> Any:
     except (ValueError, pd.errors.ParserError) as exc:
         raise InvalidInputError(
             "cli.bad_csv",
-            f"Lecture du CSV impossible : {exc}.",
-            f"Cannot read the CSV: {exc}.",
+            Msg("Cannot read the CSV: {reason}.", reason=str(exc)),
             path=str(path),
         ) from None
 
@@ -73,101 +75,89 @@ def _num(words: Any, value: Any, digits: int = 6) -> str:
 
 def _print_estimate(d: dict[str, Any]) -> None:
     from temoin.evaluation.text import say, text_from_stored
-    from temoin.i18n import Translator
 
-    words = Translator(lang())
-    table = Table(title=t("Estimation de l'effet", "Effect estimate"), show_header=False)
+    words = words_()
+    table = Table(title=t("Effect estimate"), show_header=False)
     missing = _num(words, None)
     low, high = _num(words, d["ci_low"]), _num(words, d["ci_high"])
     interval = missing if missing in (low, high) else f"[{low} ; {high}]"
     method = words.label("estimator", d["method"]) + (f" ({words.label('estimand', d['estimand'])})" if d.get("estimand") else "")
     level = words.share(1 - d["alpha"], 0)
     rows = [
-        (t("Méthode", "Method"), method),
-        (t("Effet estimé", "Estimated effect"), _num(words, d["estimate"])),
-        (t("Erreur type", "Standard error"), f"{_num(words, d['std_error'])} ({words.label('se_type', d['se_type'])})"),
-        (t(f"Intervalle de confiance à {level}", f"{level} confidence interval"), interval),
-        (t("p-valeur", "p-value"), _num(words, d["p_value"], 4)),
-        (t("Degrés de liberté", "Degrees of freedom"), _num(words, d["df"], 4)),
-        (t("Programme / témoin", "Programme / control"), f"{words.number(d['n_treated'])} / {words.number(d['n_control'])}"),
+        (t('Method'), method),
+        (t('Estimated effect'), _num(words, d["estimate"])),
+        (t('Standard error'), f"{_num(words, d['std_error'])} ({words.label('se_type', d['se_type'])})"),
+        (t('{level} confidence interval', level=level), interval),
+        (t('p-value'), _num(words, d["p_value"], 4)),
+        (t('Degrees of freedom'), _num(words, d["df"], 4)),
+        (t('Programme / control'), f"{words.number(d['n_treated'])} / {words.number(d['n_control'])}"),
     ]
     if d.get("n_clusters"):
-        rows.append((t("Grappes", "Clusters"), words.number(d["n_clusters"])))
+        rows.append((t('Clusters'), words.number(d["n_clusters"])))
     if d.get("ri_p_value") is not None:
-        rows.append((t("p-valeur par randomisation", "Randomisation p-value"), _num(words, d["ri_p_value"], 4)))
+        rows.append((t('Randomisation p-value'), _num(words, d["ri_p_value"], 4)))
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)
     for note in d["notes"]:
-        console.print("• " + say(words, text_from_stored(note)))
+        console.print("• " + escape(say(words, text_from_stored(note))))
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("evaluate")
+    @app.command("evaluate", help=tr("Estimate an effect (CSV file) or evaluate a stored contract."))
     @handle_errors
     def evaluate(
-        contract: str = typer.Argument(
-            None, help="Contrat stocké : applique le plan verrouillé. / Stored contract: runs the locked plan."
-        ),
-        data: Path = typer.Option(None, "--data", help="Fichier CSV. / CSV file."),
-        outcome: str = typer.Option(None, "--outcome", help="Colonne du résultat. / Outcome column."),
-        treatment: str = typer.Option(None, "--treatment", help="Colonne 0/1 du bras. / 0/1 arm column."),
-        covariates: str = typer.Option("", "--covariates", help="a,b,c"),
-        cluster: str = typer.Option(None, "--cluster", help="Colonne des grappes. / Cluster column."),
-        block: str = typer.Option(None, "--block", help="Colonne des blocs (strates). / Block (stratum) column."),
-        weights: str = typer.Option(None, "--weights", help="Colonne des poids. / Weights column."),
-        se: str = typer.Option("HC2", "--se", help="classical, HC0-HC3, CR0, CR1, CR2"),
-        method: str = typer.Option("ols", "--method", help="ols | diff_in_means | lin | matching | ipw"),
-        alpha: float = typer.Option(0.05, "--alpha"),
-        missing: str = typer.Option(
-            "error", "--missing", help="error (refuser) | drop (exclure, signalé). / error | drop (reported)."
-        ),
-        ri: int = typer.Option(0, "--ri", help="Tirages d'inférence par randomisation. / Randomisation draws."),
-        seed: int = typer.Option(None, "--seed", help="Graine. / Seed."),
-        estimand: str = typer.Option(
-            None, "--estimand", help="ATE | ATT (ipw : l'un ou l'autre ; matching : ATT). / ATE | ATT (ipw: either; matching: ATT)."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Un objet JSON. / One JSON object."),
+        contract: str = typer.Argument(None, help=tr("Stored contract: runs its locked plan.")),
+        data: Path = typer.Option(None, "--data", help=tr("CSV file.")),
+        outcome: str = typer.Option(None, "--outcome", help=tr("Outcome column.")),
+        treatment: str = typer.Option(None, "--treatment", help=tr("0/1 arm column.")),
+        covariates: str = typer.Option("", "--covariates", help=tr("Covariate columns, separated by commas (a,b,c).")),
+        cluster: str = typer.Option(None, "--cluster", help=tr("Cluster column.")),
+        block: str = typer.Option(None, "--block", help=tr("Block (stratum) column.")),
+        weights: str = typer.Option(None, "--weights", help=tr("Weights column.")),
+        se: str = typer.Option("HC2", "--se", help=tr("Standard errors: classical, HC0 to HC3, CR0, CR1, CR2.")),
+        method: str = typer.Option("ols", "--method", help=tr(
+            "Estimator: ols (regression), diff_in_means (difference in means), lin (Lin's regression), "
+            "matching, ipw (inverse probability weighting).")),
+        alpha: float = typer.Option(0.05, "--alpha", help=tr("Significance level."), show_default=tr("0.05")),
+        missing: str = typer.Option("error", "--missing", help=tr("Missing values: error (refuse) or drop (leave out, reported).")),
+        ri: int = typer.Option(0, "--ri", help=tr("Randomisation inference draws.")),
+        seed: int = typer.Option(None, "--seed", help=tr("Seed (random if omitted).")),
+        estimand: str = typer.Option(None, "--estimand", help=tr("ATE or ATT (ipw: either; matching: ATT).")),
+        as_json: bool = typer.Option(False, "--json", help=tr("As JSON.")),
     ) -> None:
-        """Estimer un effet (fichier CSV) ou évaluer un contrat. / Estimate an effect (CSV) or evaluate a contract."""
         if (contract is None) == (data is None):
             raise InvalidInputError(
                 "cli.evaluate_usage",
-                "Donnez soit un identifiant de contrat, soit --data FICHIER.csv (pas les deux).",
-                "Give either a contract id or --data FILE.csv (not both).",
-                hint_fr="Exemple : temoin evaluate --data essai.csv --outcome y --treatment t",
-                hint_en="Example: temoin evaluate --data trial.csv --outcome y --treatment t",
+                Msg("Give either a contract id or --data FILE.csv (not both)."),
+                hint=Msg("Example: temoin evaluate --data trial.csv --outcome y --treatment t"),
             )
         if contract is not None:
+            from temoin.services.contracts import get_contract
             from temoin.services.evaluations import evaluate_contract
 
             results = evaluate_contract(engine(), contract, actor="cli")
             if as_json:
                 print_json(_clean([r.to_dict() for r in results]))
                 return
-            from temoin.i18n import Translator
-
-            words = Translator(lang())
+            reader = words_()
+            indicators = {i.id: i.label.get(reader.lang) for i in get_contract(engine(), contract).contract.indicators}
             for r in results:
-                imp, low = _num(words, r.improvement, 4), _num(words, r.improvement_lower, 4)
-                console.print(
-                    f"[bold]{r.indicator}[/] — {r.wave} : "
-                    + t(f"amélioration {imp} (borne basse {low}), ", f"improvement {imp} (lower bound {low}), ")
-                    + (r.grade.label_fr if lang() == "fr" else r.grade.label_en)
-                )
+                console.print(escape(t("{indicator}, wave {wave}: improvement {improvement} (lower bound {lower}), {grade}",
+                                       indicator=indicators.get(r.indicator, r.indicator), wave=r.wave,
+                                       improvement=_num(reader, r.improvement, 4), lower=_num(reader, r.improvement_lower, 4),
+                                       grade=r.grade)))
                 _print_estimate(r.effect.to_dict())
             return
         if not outcome or not treatment:
             raise InvalidInputError(
                 "cli.evaluate_columns",
-                "Avec --data, indiquez --outcome et --treatment.",
-                "With --data, give --outcome and --treatment.",
+                Msg("With --data, give --outcome and --treatment."),
             )
         if missing not in ("error", "drop"):
             raise InvalidInputError(
                 "cli.bad_missing",
-                f"--missing {missing!r} : choisissez error ou drop.",
-                f"--missing {missing!r}: choose error or drop.",
+                Msg("--missing {value}: choose error or drop.", value=repr(missing)),
             )
         from temoin.evaluation import estimate_effect
 

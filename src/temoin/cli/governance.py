@@ -5,11 +5,23 @@ from __future__ import annotations
 import getpass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
 import typer
+from rich.markup import escape
 
-from temoin.cli._common import console, engine, err_console, handle_errors, lang, print_json, t
+from temoin.cli._common import (
+    console,
+    engine,
+    err_console,
+    handle_errors,
+    lang,
+    print_json,
+    t,
+    words,
+)
+from temoin.cli._typer import TemoinTyper, tr
+from temoin.messages import Msg
 
 
 def _actor() -> str:
@@ -19,8 +31,12 @@ def _actor() -> str:
         return "cli"
 
 
-Actor = Annotated[str | None, typer.Option("--actor", help="Qui agit (journal d'audit) / who acts (audit ledger).")]
-AsJson = Annotated[bool, typer.Option("--json", help="JSON output.")]
+def _actor_option() -> Any:
+    return typer.Option(None, "--actor", help=tr("Who acts (audit ledger)."))
+
+
+def _json_option() -> Any:
+    return typer.Option(False, "--json", help=tr("As JSON."))
 
 
 def _parse_scores(pairs: list[str]) -> dict[str, Decimal]:
@@ -30,9 +46,8 @@ def _parse_scores(pairs: list[str]) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for p in pairs:
         if "=" not in p:
-            raise InvalidInputError("call.score_syntax", f"« {p} » : écrivez critère=note.", f"'{p}': write criterion=score.",
-                                    path="--score", hint_fr="Par exemple --score besoins=8.",
-                                    hint_en="For example --score needs=8.")
+            raise InvalidInputError("call.score_syntax", Msg("'{pair}': write criterion=score.", pair=p),
+                                    path="--score", hint=Msg("For example --score needs=8."))
         k, v = p.split("=", 1)
         out[k.strip()] = to_decimal(v.strip(), path=f"--score {k.strip()}")
     return out
@@ -46,104 +61,95 @@ def register(app: typer.Typer) -> None:
 
 
 def _register_calls(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Appels à projets : critères, comité, déclarations, notes, décision. / Calls for projects.",
+    sub = TemoinTyper(help=tr("Calls for projects: criteria, committee, declarations, scores, decision."),
                       no_args_is_help=True)
     app.add_typer(sub, name="call")
 
-    @sub.command("create")
+    @sub.command("create", help=tr('Create a call from a YAML file (criteria with weights, committee and its composition rule).'))
     @handle_errors
-    def create(file: Path, actor: Actor = None) -> None:
-        """Create a call from a YAML file (criteria with weights, committee and its composition rule)."""
+    def create(file: Path, actor: str | None = _actor_option()) -> None:
         from temoin.services.governance import create_call
 
         call = create_call(engine(), file, actor=actor or _actor())
-        console.print(t(f"Appel « {call.id} » créé : {len(call.criteria)} critère(s), comité de {len(call.committee)}.",
-                        f"Call '{call.id}' created: {len(call.criteria)} criterion(s), committee of {len(call.committee)}."))
+        console.print(t("Call '{call}' created: {criteria} criterion(s), committee of {members}.", call=call.id,
+                        criteria=len(call.criteria), members=len(call.committee)))
 
-    @sub.command("list")
+    @sub.command("list", help=tr('List the calls for projects.'))
     @handle_errors
-    def list_(as_json: AsJson = False) -> None:
-        """List the calls for projects."""
+    def list_(as_json: bool = _json_option()) -> None:
         from temoin.services.governance import list_calls
 
         rows = list_calls(engine())
         if as_json:
             print_json(rows)
             return
+        reader = words()
         for r in rows:
-            console.print(f"{r['id']}  {r['status']}  {r['contract'] or '—'}  {r['title'][lang()]}")
+            console.print(f"{r['id']}  {reader.label('call_status', str(r['status']))}  {r['contract'] or '—'}  "
+                          f"{escape(r['title'][reader.lang])}")
 
-    @sub.command("apply")
+    @sub.command("apply", help=tr('Add an application to an open call.'))
     @handle_errors
-    def apply(call: str, application: Annotated[str, typer.Option("--id", help="Application id.")],
-              organisation: Annotated[str, typer.Option("--org", help="Applicant organisation id.")],
-              title: Annotated[str, typer.Option("--title")], actor: Actor = None) -> None:
-        """Add an application to an open call."""
+    def apply(call: str, application: str = typer.Option(..., "--id", help=tr("Application id.")),
+              organisation: str = typer.Option(..., "--org", help=tr("Applicant organisation id.")),
+              title: str = typer.Option(..., "--title"), actor: str | None = _actor_option()) -> None:
         from temoin.governance.selection import Application
         from temoin.services.governance import apply_to_call
 
         apply_to_call(engine(), call, Application(application, organisation, title), actor=actor or _actor())
-        console.print(t(f"Candidature « {application} » enregistrée.", f"Application '{application}' recorded."))
+        console.print(t("Application '{application}' recorded.", application=application))
 
-    @sub.command("declare")
+    @sub.command("declare", help=tr("Record a member's conflict-of-interest declaration for one application (--none or --conflict TEXT)."))
     @handle_errors
-    def declare(call: str, member: Annotated[str, typer.Option("--member", help="Committee member (name as on the call).")],
-                application: Annotated[str, typer.Option("--application")],
-                conflict: Annotated[str | None, typer.Option("--conflict", help="Nature of the conflict of interest, if any.")] = None,
-                none: Annotated[bool, typer.Option("--none", help="Declare no conflict of interest.")] = False,
-                actor: Actor = None) -> None:
-        """Record a member's conflict-of-interest declaration for one application (--none or --conflict TEXT)."""
+    def declare(call: str, member: str = typer.Option(..., "--member", help=tr("Committee member (name as on the call).")),
+                application: str = typer.Option(..., "--application"),
+                conflict: str | None = typer.Option(None, "--conflict", help=tr("Nature of the conflict of interest, if any.")),
+                none: bool = typer.Option(False, "--none", help=tr("Declare no conflict of interest.")),
+                actor: str | None = _actor_option()) -> None:
         from temoin.errors import InvalidInputError
         from temoin.governance.selection import Declaration
         from temoin.services.governance import call_record, declare_interests
 
         if none == (conflict is not None):
-            raise InvalidInputError("call.declare_syntax", "Indiquez soit --none, soit --conflict « nature ».",
-                                    "Give either --none or --conflict 'nature'.", path="--conflict")
+            raise InvalidInputError("call.declare_syntax", Msg("Give either --none or --conflict 'nature'."), path="--conflict")
         eng = engine()
         voided = declare_interests(eng, call, Declaration(member, application, conflict is not None, conflict or ""),
                                    actor=actor or member)
         rec = call_record(eng, call)
         recused = any(r["person"] == member and r["application"] == application for r in rec.get("recusals", []))
-        console.print(t(f"Déclaration de {member} pour « {application} » enregistrée.",
-                        f"Declaration by {member} for '{application}' recorded."))
+        console.print(t("Declaration by {member} for '{application}' recorded.", member=member, application=application))
         if conflict is not None or recused:
-            console.print(t(f"{member} est récusé(e) pour « {application} » et ne la notera pas.",
-                            f"{member} is recused from '{application}' and will not score it."))
+            console.print(t("{member} is recused from '{application}' and will not score it.", member=member, application=application))
         if voided:
-            console.print(t(f"{len(voided)} note(s) annulée(s).", f"{len(voided)} score(s) voided."))
+            console.print(t("{n} score(s) voided.", n=len(voided)))
 
-    @sub.command("score")
+    @sub.command("score", help=tr("Record a member's scores for one application (all criteria given are accepted, or none)."))
     @handle_errors
-    def score(call: str, member: Annotated[str, typer.Option("--member")],
-              application: Annotated[str, typer.Option("--application")],
-              scores: Annotated[list[str], typer.Option("--score", help="criterion=value, repeatable.")],
-              actor: Actor = None) -> None:
-        """Record a member's scores for one application (all criteria given are accepted, or none)."""
+    def score(call: str, member: str = typer.Option(..., "--member"),
+              application: str = typer.Option(..., "--application"),
+              scores: list[str] = typer.Option(..., "--score", help=tr("criterion=value, repeatable.")),
+              actor: str | None = _actor_option()) -> None:
         from temoin.services.governance import record_scores
 
         record_scores(engine(), call, member, application, _parse_scores(scores), actor=actor or member)
-        console.print(t(f"{len(scores)} note(s) de {member} enregistrée(s).", f"{len(scores)} score(s) by {member} recorded."))
+        console.print(t("{n} score(s) by {member} recorded.", n=len(scores), member=member))
 
-    @sub.command("decide")
+    @sub.command("decide", help=tr("Record the decision with its reasons; the call's record then becomes public."))
     @handle_errors
     def decide(call: str,
-               reasons_fr: Annotated[str, typer.Option("--reasons-fr", help="Motifs de la décision.")],
-               select: Annotated[list[str] | None, typer.Option("--select", help="Selected application (repeatable).")] = None,
-               reasons_en: Annotated[str, typer.Option("--reasons-en", help="Reasons (default: the French text).")] = "",
-               actor: Actor = None) -> None:
-        """Record the decision with its reasons; the call's record then becomes public."""
+               reasons_fr: str = typer.Option(..., "--reasons-fr", help=tr("Reasons for the decision, in French.")),
+               select: list[str] | None = typer.Option(None, "--select", help=tr("Selected application (repeatable).")),
+               reasons_en: str = typer.Option("", "--reasons-en", help=tr("Reasons (default: the French text).")),
+               actor: str | None = _actor_option()) -> None:
         from temoin.cli.governance_view import print_call_record
         from temoin.services.governance import decide_call
 
         rec = decide_call(engine(), call, select or [], reasons_fr, reasons_en, actor=actor or _actor())
-        print_call_record(console, rec, lang())
+        print_call_record(console, rec, words())
 
-    @sub.command("show")
+    @sub.command("show", help=tr('Show a call: its full public record once decided (exit 1 if it no longer matches the ledger), its progress while open.'))
     @handle_errors
-    def show(call: str, as_json: AsJson = False) -> None:
-        """Show a call: its full public record once decided (exit 1 if it no longer matches the ledger), its
-        progress while open."""
+    def show(call: str, as_json: bool = _json_option()) -> None:
         from temoin.cli.governance_view import print_call_record
         from temoin.services.governance import call_record
 
@@ -151,62 +157,58 @@ def _register_calls(app: typer.Typer) -> None:
         if as_json:
             print_json(rec)
         else:
-            print_call_record(console, rec, lang())
+            print_call_record(console, rec, words())
         if rec.get("integrity", {}).get("matches_ledger") is False:
             raise typer.Exit(1)  # the decided record was altered after the decision
 
 
 def _register_roles(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Personnes et rôles par contrat. / People and roles per contract.", no_args_is_help=True)
+    sub = TemoinTyper(help=tr("People and roles per contract."), no_args_is_help=True)
     app.add_typer(sub, name="role")
 
-    @sub.command("assign")
+    @sub.command("assign", help=tr('Give a person a role in a contract.'))
     @handle_errors
-    def assign(contract: str, person: str, role: Annotated[str, typer.Option("--role")],
-               organisation: Annotated[str, typer.Option("--org", help="Organisation (party id) the person acts for.")],
-               name: Annotated[str | None, typer.Option("--name", help="Full name (first time).")] = None, actor: Actor = None) -> None:
-        """Give a person a role in a contract."""
+    def assign(contract: str, person: str, role: str = typer.Option(..., "--role"),
+               organisation: str = typer.Option(..., "--org", help=tr("Organisation (party id) the person acts for.")),
+               name: str | None = typer.Option(None, "--name", help=tr("Full name (first time).")), actor: str | None = _actor_option()) -> None:
         from temoin.services.governance import assign_role
 
         assign_role(engine(), contract, person, organisation, role, actor=actor or _actor(), name=name)
-        console.print(t(f"{person} : {role} dans {contract}.", f"{person}: {role} in {contract}."))
+        console.print(t("{person}: {role} in {contract}.", person=person, role=words().label('role', role), contract=contract))
 
-    @sub.command("revoke")
+    @sub.command("revoke", help=tr("End a person's role in a contract (the history stays)."))
     @handle_errors
-    def revoke(contract: str, person: str, role: Annotated[str, typer.Option("--role")], actor: Actor = None) -> None:
-        """End a person's role in a contract (the history stays)."""
+    def revoke(contract: str, person: str, role: str = typer.Option(..., "--role"), actor: str | None = _actor_option()) -> None:
         from temoin.services.governance import revoke_role
 
         revoke_role(engine(), contract, person, role, actor=actor or _actor())
-        console.print(t(f"Rôle {role} de {person} retiré dans {contract}.", f"Role {role} of {person} ended in {contract}."))
+        console.print(t("Role {role} of {person} ended in {contract}.", role=words().label('role', role), person=person,
+                        contract=contract))
 
-    @sub.command("list")
+    @sub.command("list", help=tr('List roles, by contract or by person.'))
     @handle_errors
-    def list_(contract: Annotated[str | None, typer.Option("--contract")] = None, person: Annotated[str | None, typer.Option("--person")] = None,
-              history: Annotated[bool, typer.Option("--history", help="Include ended roles.")] = False,
-              as_json: AsJson = False) -> None:
-        """List roles, by contract or by person."""
+    def list_(contract: str | None = typer.Option(None, "--contract"), person: str | None = typer.Option(None, "--person"),
+              history: bool = typer.Option(False, "--history", help=tr("Include ended roles.")),
+              as_json: bool = _json_option()) -> None:
         from temoin.services.governance import list_roles
 
         rows = list_roles(engine(), contract_id=contract, person=person, include_revoked=history)
         if as_json:
             print_json(rows)
             return
+        reader = words()
         for r in rows:
-            ended = t(" (terminé)", " (ended)") if r["revoked_at"] else ""
-            console.print(f"{r['contract']}  {r['person']}  {r['role']}  {r['organisation']}{ended}")
+            ended = " " + t("(ended)") if r["revoked_at"] else ""
+            console.print(f"{r['contract']}  {r['person']}  {reader.label('role', str(r['role']))}  {r['organisation']}{ended}")
 
 
 def _register_audit(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Journal d'audit chaîné. / Hash-chained audit ledger.", no_args_is_help=True)
+    sub = TemoinTyper(help=tr("Hash-chained audit ledger."), no_args_is_help=True)
     app.add_typer(sub, name="audit")
 
-    @sub.command("verify")
+    @sub.command("verify", help=tr('Check the whole chain, then every stored record the ledger vouches for (contract versions, participants, outcomes, assignment, plan, evaluation results, settlements, sign-offs); name the first altered, deleted or reordered entry and the first record that differs (exit 1).'))
     @handle_errors
-    def verify(as_json: AsJson = False) -> None:
-        """Check the whole chain, then every stored record the ledger vouches for (contract versions,
-        participants, outcomes, assignment, plan, evaluation results, settlements, sign-offs); name
-        the first altered, deleted or reordered entry and the first record that differs (exit 1)."""
+    def verify(as_json: bool = _json_option()) -> None:
         from temoin.cli.governance_view import print_audit_status
         from temoin.services.governance import verify_audit
 
@@ -221,14 +223,13 @@ def _register_audit(app: typer.Typer) -> None:
                         "records": [p.to_dict(lang()) for p in status.problems],
                         "message": status.describe(lang())})
         else:
-            print_audit_status(console, status, lang())
+            print_audit_status(console, status, words())
         if not status.whole:
             raise typer.Exit(1)
 
-    @sub.command("head")
+    @sub.command("head", help=tr('Print the head hash, to publish elsewhere (exit 1 if the chain is broken).'))
     @handle_errors
     def head() -> None:
-        """Print the head hash, to publish elsewhere (exit 1 if the chain is broken)."""
         from temoin.services.governance import verify_ledger
 
         status = verify_ledger(engine())
@@ -239,26 +240,22 @@ def _register_audit(app: typer.Typer) -> None:
 
 
 def _register_budget(app: typer.Typer) -> None:
-    sub = typer.Typer(help="Veille budgétaire : éviction des dépenses obligatoires. / Budget watch.",
-                      no_args_is_help=True)
+    sub = TemoinTyper(help=tr("Budget watch: displacement of mandatory spending."), no_args_is_help=True)
     app.add_typer(sub, name="budget")
 
-    @sub.command("import")
+    @sub.command("import", help=tr("Import the payer's budget lines by year from a CSV (all rows checked first; nothing half-written)."))
     @handle_errors
-    def import_(file: Path, actor: Actor = None) -> None:
-        """Import the payer's budget lines by year from a CSV (all rows checked first; nothing half-written)."""
+    def import_(file: Path, actor: str | None = _actor_option()) -> None:
         from temoin.services.governance import import_budget
 
         s = import_budget(engine(), file, actor=actor or _actor())
-        console.print(t(f"{s['rows']} ligne(s) importée(s) ({s['added']} nouvelle(s), {s['replaced']} remplacée(s)), "
-                        f"{s['years'][0]}–{s['years'][1]}, payeur(s) {', '.join(s['payers'])}.",
-                        f"{s['rows']} row(s) imported ({s['added']} new, {s['replaced']} replaced), "
-                        f"{s['years'][0]}–{s['years'][1]}, payer(s) {', '.join(s['payers'])}."))
+        console.print(t("{rows} row(s) imported ({added} new, {replaced} replaced), {first}–{last}, payer(s) {payers}.", rows=s["rows"],
+                        added=s["added"], replaced=s["replaced"], first=str(s["years"][0]), last=str(s["years"][1]),
+                        payers=", ".join(s["payers"])))
 
-    @sub.command("check")
+    @sub.command("check", help=tr('Flag mandatory lines falling in real terms while the CIS money rises; CIS share of the budget.'))
     @handle_errors
-    def check(contract: str, as_json: AsJson = False) -> None:
-        """Flag mandatory lines falling in real terms while the CIS money rises; CIS share of the budget."""
+    def check(contract: str, as_json: bool = _json_option()) -> None:
         from temoin.cli.governance_view import print_budget_watch
         from temoin.services.governance import check_budget
 
@@ -266,4 +263,4 @@ def _register_budget(app: typer.Typer) -> None:
         if as_json:
             print_json(watch.to_dict(lang()))
         else:
-            print_budget_watch(console, watch, lang())
+            print_budget_watch(console, watch, words())

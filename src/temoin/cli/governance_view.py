@@ -13,127 +13,108 @@ from rich.table import Table
 
 from temoin.governance.budget import BudgetWatch
 from temoin.governance.ledger import AuditStatus, ChainStatus
-
-SEATS = {"civil_society": ("société civile", "civil society"), "beneficiary": ("personnes accompagnées", "beneficiaries"),
-         "payer": ("payeur", "payer"), "operator": ("opérateur", "operator"), "investor": ("investisseur", "investor"),
-         "evaluator": ("évaluateur", "evaluator"), "expert": ("expert", "expert")}
+from temoin.i18n import Translator
 
 
-def _t(lang: str, fr: str, en: str) -> str:
-    return fr if lang == "fr" else en
+def _amount(reader: Translator, value: str | Decimal | None) -> str:
+    return "—" if value is None else reader.money(Decimal(value), "EUR", cents=False)
 
 
-def _eur(value: str | Decimal | None) -> str:
+def _decimal(reader: Translator, value: str | None) -> str:
+    """A stored decimal (a score, a weighted total) in the reader's format, its digits kept."""
     if value is None:
         return "—"
-    return f"{Decimal(value):,.0f}".replace(",", "\u202f") + " €"
+    d = Decimal(value)
+    return reader.number(d, max(0, -int(d.as_tuple().exponent)))
 
 
-def _dec(value: str | None, lang: str) -> str:
-    if value is None:
-        return "—"
-    return value.replace(".", ",") if lang == "fr" else value
-
-
-def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> None:
-    i = 0 if lang == "fr" else 1
-    status = {"open": _t(lang, "ouvert", "open"), "decided": _t(lang, "décidé", "decided")}[rec["status"]]
-    console.print(f"[bold]{rec['title'][lang]}[/] ({rec['call']}, {status})")
-    crit = ", ".join(f"{c['label'][lang]} ×{c['weight']}" for c in rec["criteria"])
-    console.print(_t(lang, "  Critères pondérés : ", "  Weighted criteria: ") + crit)
-    members = ", ".join(f"{m['person']} ({SEATS.get(m['seat'], (m['seat'], m['seat']))[i]})" for m in rec["committee"])
-    console.print(_t(lang, "  Comité : ", "  Committee: ") + members
-                  + _t(lang, f" — au moins {rec['min_civil_society_seats']} sièges société civile",
-                       f" — at least {rec['min_civil_society_seats']} civil-society seats"))
+def print_call_record(console: Any, rec: dict[str, Any], reader: Translator) -> None:
+    t, lang = reader, reader.lang
+    status = {"open": t("open"), "decided": t("decided")}[rec["status"]]
+    console.print(f"[bold]{escape(rec['title'][lang])}[/] ({rec['call']}, {status})")
+    crit = ", ".join(f"{c['label'][lang]} ×{reader.number(c['weight'])}" for c in rec["criteria"])
+    console.print("  " + escape(t("Weighted criteria: {criteria}", criteria=crit)))
+    members = ", ".join(f"{m['person']} ({reader.label('seat', m['seat'])})" for m in rec["committee"])
+    console.print("  " + escape(t("Committee: {members} — at least {seats} civil-society seats", members=members,
+                                  seats=rec["min_civil_society_seats"])))
     if rec["status"] != "decided":
-        console.print(_t(lang, f"  {rec['declarations_recorded']} déclaration(s), {rec['scores_recorded']} note(s) ; "
-                               "le dossier complet sera public après la décision.",
-                         f"  {rec['declarations_recorded']} declaration(s), {rec['scores_recorded']} score(s); "
-                         "the full record becomes public after the decision."))
+        console.print("  " + escape(t("{declarations} declaration(s), {scores} score(s); the full record becomes public "
+                                      "after the decision.", declarations=rec["declarations_recorded"],
+                                      scores=rec["scores_recorded"])))
         for m in rec["missing"][:10]:
-            console.print(f"    - {m[lang]}", style="dim")
+            console.print(f"    - {escape(m[lang])}", style="dim")
         return
     apps = "; ".join(f"{r['application']} = {r['title']} ({r['organisation']})" for r in rec["results"])
-    console.print(_t(lang, "  Candidatures : ", "  Applications: ") + apps)
+    console.print("  " + escape(t("Applications: {applications}", applications=apps)))
     for r in rec["recusals"]:
-        console.print(_t(lang, "  Récusation : ", "  Recusal: ") + f"{r['person']} / {r['application']} — "
-                      + r["explanation"][lang])
+        console.print("  " + escape(t("Recusal: {person} / {application} — {explanation}", person=r["person"],
+                                      application=r["application"], explanation=r["explanation"][lang])))
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
-    table.add_column(_t(lang, "Rang", "Rank"))
-    table.add_column(_t(lang, "Candidature", "Application"))
+    table.add_column(t("Rank"))
+    table.add_column(t("Application"))
     for c in rec["criteria"]:
         table.add_column(c["id"], justify="right")
-    table.add_column(_t(lang, "Total pondéré", "Weighted total"), justify="right")
-    table.add_column(_t(lang, "Notateurs", "Scorers"), justify="right")
+    table.add_column(t("Weighted total"), justify="right")
+    table.add_column(t("Scorers"), justify="right")
     selected = set(rec["decision"]["selected"])
     for r in rec["results"]:
         mark = " ✓" if r["application"] in selected else ""
         table.add_row(str(r["rank"] or "—"), f"{r['application']}{mark}",
-                      *[_dec(r["criterion_means"][c["id"]], lang) for c in rec["criteria"]],
-                      _dec(r["total"], lang), f"{len(r['scorers'])}")
+                      *[_decimal(reader, r["criterion_means"][c["id"]]) for c in rec["criteria"]],
+                      _decimal(reader, r["total"]), reader.number(len(r["scorers"])))
     console.print(table)
     d = rec["decision"]
-    console.print(_t(lang, "  Décision : ", "  Decision: ") + (", ".join(d["selected"]) or "—")
-                  + " — " + d["reasons"][lang])
+    console.print("  " + escape(t("Decision: {selected} — {reasons}", selected=", ".join(d["selected"]) or "—",
+                                  reasons=d["reasons"][lang])))
     if d["departs_from_ranking"]:
-        console.print(_t(lang, "  [yellow]La sélection s'écarte du classement pondéré.[/]",
-                         "  [yellow]The selection departs from the weighted ranking.[/]"))
+        console.print(f"  [yellow]{escape(t('The selection departs from the weighted ranking.'))}[/]")
     integrity = rec.get("integrity")
     if integrity is not None:
         if integrity["matches_ledger"]:
-            console.print(_t(lang, f"  [green]Dossier conforme à l'empreinte inscrite au journal (entrée n° {integrity['ledger_seq']}).[/]",
-                             f"  [green]Record matches the digest written in the ledger (entry #{integrity['ledger_seq']}).[/]"))
+            console.print(f"  [green]{escape(t('Record matches the digest written in the ledger (entry #{entry}).', entry=str(integrity['ledger_seq'])))}[/]")
         else:
-            console.print(_t(lang, "  [red]Le dossier ne correspond plus à l'empreinte inscrite au journal lors de la décision : "
-                                   "il a été modifié.[/]",
-                             "  [red]The record no longer matches the digest written in the ledger at the decision: "
-                             "it has been altered.[/]"))
+            console.print(f"  [red]{escape(t('The record no longer matches the digest written in the ledger at the decision: it has been altered.'))}[/]")
     for r in rec["results"]:
         if r["below_composition_rule"]:
-            console.print(_t(lang, f"  [yellow]Après récusations, « {r['application']} » n'a été notée que par "
-                                   f"{r['civil_society_scorers']} membre(s) de la société civile.[/]",
-                             f"  [yellow]After recusals, '{r['application']}' was scored by only "
-                             f"{r['civil_society_scorers']} civil-society member(s).[/]"))
+            console.print(f"  [yellow]{escape(t('After recusals, {application} was scored by only {n} civil-society member(s).', application=repr(r['application']), n=r['civil_society_scorers']))}[/]")
 
 
-def print_ledger_status(console: Any, status: ChainStatus, lang: str = "fr") -> None:
+def print_ledger_status(console: Any, status: ChainStatus, reader: Translator) -> None:
     colour = "green" if status.whole else "red"
-    console.print(f"[{colour}]{status.describe(lang)}[/]", soft_wrap=True)
+    console.print(f"[{colour}]{escape(status.describe(reader.lang))}[/]", soft_wrap=True)
 
 
-def print_audit_status(console: Any, status: AuditStatus, lang: str = "fr") -> None:
+def print_audit_status(console: Any, status: AuditStatus, reader: Translator) -> None:
     """The chain's status, then the records': the first that differs, and each other one."""
-    print_ledger_status(console, status.chain, lang)
+    lang = reader.lang
+    print_ledger_status(console, status.chain, reader)
     if not status.problems:
         console.print(f"[green]{escape(status.describe(lang).splitlines()[1])}[/]", soft_wrap=True)
     for k, p in enumerate(status.problems):
-        head = _t(lang, "Premier enregistrement qui diffère : ", "First record that differs: ") if k == 0 else "  "
-        console.print(f"[red]{escape(head + p.describe(lang))}[/]", soft_wrap=True)
+        text = reader("First record that differs: {record}", record=p.describe(lang)) if k == 0 else "  " + p.describe(lang)
+        console.print(f"[red]{escape(text)}[/]", soft_wrap=True)
     if status.counted_only:
         console.print(escape(status.describe(lang).splitlines()[-1]), style="dim", soft_wrap=True)
 
 
-def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> None:
+def print_budget_watch(console: Any, watch: BudgetWatch, reader: Translator) -> None:
+    t, lang = reader, reader.lang
     flags = [f.message(lang) for f in watch.flags]
-    notes = [n[0] if lang == "fr" else n[1] for n in watch.notes]
-    console.print(_t(lang, f"[bold]Veille budgétaire[/] — payeur {watch.payer}, fonction {', '.join(watch.functions)}, "
-                           f"euros constants {watch.base_year}",
-                     f"[bold]Budget watch[/] — payer {watch.payer}, function {', '.join(watch.functions)}, "
-                     f"{watch.base_year} euros"))
+    notes = [n[0] if lang == "fr" else n[1] for n in watch.notes]  # the budget watch's notes are still French/English pairs
+    console.print(f"[bold]{escape(t('Budget watch'))}[/] — " + escape(t(
+        "payer {payer}, function {functions}, {year} euros", payer=watch.payer, functions=", ".join(watch.functions),
+        year=str(watch.base_year))))
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
-    for head in (_t(lang, "Année", "Year"), _t(lang, "Budget fonction", "Function budget"),
-                 _t(lang, "Obligatoire (constant)", "Mandatory (real)"),
-                 _t(lang, "CIS engagé", "CIS committed"), _t(lang, "CIS payé", "CIS paid"),
-                 _t(lang, "Part CIS", "CIS share")):
+    for head in (t("Year"), t("Function budget"), t("Mandatory (real)"), t("CIS committed"), t("CIS paid"), t("CIS share")):
         table.add_column(head, justify="right")
     for y in watch.years:
-        share = "—" if y.cis_share is None else _dec(f"{(y.cis_share * 100):.2f}", lang) + " %"
-        table.add_row(str(y.year), _eur(y.function_total), _eur(y.mandatory_total_real), _eur(y.cis_commitments),
-                      _eur(y.cis_payments), share)
+        share = "—" if y.cis_share is None else reader.share(float(y.cis_share), 2)
+        table.add_row(str(y.year), _amount(reader, y.function_total), _amount(reader, y.mandatory_total_real),
+                      _amount(reader, y.cis_commitments), _amount(reader, y.cis_payments), share)
     console.print(table)
     if not flags:
-        console.print(_t(lang, "  [green]Aucune éviction détectée.[/]", "  [green]No displacement detected.[/]"))
+        console.print(f"  [green]{escape(t('No displacement detected.'))}[/]")
     for f in flags:
-        console.print(f"  [yellow]⚑ {f}[/]", soft_wrap=True)
+        console.print(f"  [yellow]⚑ {escape(f)}[/]", soft_wrap=True)
     for n in notes:
-        console.print(f"  {n}", style="dim", soft_wrap=True)
+        console.print(f"  {escape(n)}", style="dim", soft_wrap=True)

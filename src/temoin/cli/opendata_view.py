@@ -7,6 +7,7 @@ Used by ``temoin import indigo``, ``temoin registry`` and ``temoin observatory``
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -14,170 +15,177 @@ from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from temoin.i18n import Translator
     from temoin.opendata.observatory import Comparison, SafeguardCounts
     from temoin.opendata.project_sheet import ProjectSheet
     from temoin.opendata.registry import RegistryEntry
     from temoin.services.opendata import IndigoImportSummary
 
-__all__ = ["render_comparison", "render_counts", "render_import", "render_project", "render_registry"]
+__all__ = ["metric_value", "render_comparison", "render_counts", "render_import", "render_project", "render_registry"]
 
 SHOWN_WARNINGS = 30
 
 
-def _tr(fr: bool, a: str, b: str) -> str:
-    return a if fr else b
+def _money(reader: Translator, amount: str | float | Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return "—"
+    return reader.money(Decimal(str(amount)), currency or "EUR", cents=False)
 
 
-def render_import(summary: IndigoImportSummary, out: Console, err: Console, language: str, *, all_warnings: bool) -> None:
+def metric_value(reader: Translator, x: float | None, unit: str) -> str:
+    """A figure of the observatory in the reader's format: an amount in its currency, a percentage, months."""
+    if x is None:
+        return "—"
+    if unit == "%":
+        return reader.share(x / 100)
+    if unit == "months":
+        return reader("{n} months", n=round(x, 1))
+    if len(unit) == 3 and unit.isalpha() and unit.isupper():
+        return reader.money(Decimal(str(round(x, 2))), unit, cents=False)
+    return f"{reader.number(x, 2)} {unit}"
+
+
+def _yes_no(reader: Translator, value: bool | None) -> str:
+    return "—" if value is None else reader.value(value)
+
+
+def render_import(summary: IndigoImportSummary, out: Console, err: Console, reader: Translator, *,
+                  all_warnings: bool) -> None:
     """What was read (files, rows), what changed (new, updated, unchanged), and the warnings."""
-    fr = language == "fr"
+    t = reader
     res = summary.result
     counts = summary.counts()
-    out.print(_tr(fr, f"{len(res.projects)} projet(s) importé(s) depuis {res.source} ({len(summary.added)} nouveau(x), "
-                      f"{len(summary.updated)} mis à jour, {len(summary.unchanged)} inchangé(s)), "
-                      f"{len(res.warnings)} avertissement(s).",
-                  f"{len(res.projects)} project(s) imported from {res.source} ({len(summary.added)} new, "
-                  f"{len(summary.updated)} updated, {len(summary.unchanged)} unchanged), {len(res.warnings)} warning(s)."))
-    for kind, label_fr, label_en in (("organisation", "organisation(s)", "organisation(s)"), ("fund", "fonds", "fund(s)")):
+    out.print(escape(t("{projects} project(s) imported from {source} ({added} new, {updated} updated, {unchanged} "
+                       "unchanged), {warnings} warning(s).", projects=len(res.projects), source=str(res.source),
+                       added=len(summary.added), updated=len(summary.updated), unchanged=len(summary.unchanged),
+                       warnings=len(res.warnings))))
+    kinds = {"organisation": "{n} organisation(s): {added} new, {updated} updated.",
+             "fund": "{n} fund(s): {added} new, {updated} updated."}
+    for kind, message in kinds.items():
         n = sum(counts[kind].values())
         if n:
-            out.print(_tr(fr, f"{n} {label_fr} : {counts[kind]['added']} nouvelle(s), {counts[kind]['updated']} mise(s) à jour.",
-                          f"{n} {label_en}: {counts[kind]['added']} new, {counts[kind]['updated']} updated."))
+            out.print(t(message, n=n, added=counts[kind]["added"], updated=counts[kind]["updated"]))
     if res.files:
-        rows = sum(f.rows for f in res.files)
-        out.print(_tr(fr, f"{len(res.files)} fichier(s) lu(s), {rows} ligne(s).", f"{len(res.files)} file(s) read, {rows} row(s)."))
+        out.print(t("{files} file(s) read, {rows} row(s).", files=len(res.files), rows=sum(f.rows for f in res.files)))
     by_code = Counter(w.code for w in res.warnings)
     if len(res.warnings) > SHOWN_WARNINGS and not all_warnings:
-        err.print(_tr(fr, "Avertissements par type : ", "Warnings by kind: ")
-                  + ", ".join(f"{code} {n}" for code, n in by_code.most_common()), soft_wrap=True)
+        kinds_seen = ", ".join(f"{code} {reader.number(n)}" for code, n in by_code.most_common())
+        err.print(escape(t("Warnings by kind: {kinds}", kinds=kinds_seen)), soft_wrap=True)
     shown = res.warnings if all_warnings else res.warnings[:SHOWN_WARNINGS]
     for w in shown:
-        err.print(f"[yellow]{_tr(fr, 'Avertissement', 'Warning')}[/] {escape(w.render('fr' if fr else 'en'))}", soft_wrap=True)
+        err.print(f"[yellow]{escape(t('Warning'))}[/] {escape(w.render('en' if reader.lang == 'en' else 'fr'))}", soft_wrap=True)
     if len(shown) < len(res.warnings):
-        err.print(_tr(fr, f"… et {len(res.warnings) - len(shown)} autre(s) : --all-warnings pour tout voir, --json pour les traiter.",
-                      f"… and {len(res.warnings) - len(shown)} more: --all-warnings to see them all, --json to process them."))
+        err.print(escape(t("… and {n} more: --all-warnings to see them all, --json to process them.",
+                           n=len(res.warnings) - len(shown))))
 
 
-def render_registry(entries: list[RegistryEntry], out: Console, language: str) -> None:
-    fr = language == "fr"
-    table = Table(title=_tr(fr, "Registre public des contrats", "Public registry of contracts"))
-    for col in (_tr(fr, "Identifiant", "Id"), _tr(fr, "Nom", "Name"), _tr(fr, "Pays", "Country"), _tr(fr, "Secteur", "Sector"),
-                _tr(fr, "Paiement max.", "Max. payment"), _tr(fr, "Durée (mois)", "Duration (months)"),
-                _tr(fr, "Rendement max.", "Max. return"), _tr(fr, "Validation", "Validation"), _tr(fr, "Résultats", "Results")):
+def render_registry(entries: list[RegistryEntry], out: Console, reader: Translator) -> None:
+    t = reader
+    table = Table(title=t("Public registry of contracts"))
+    for col in (t("Id"), t("Name"), t("Country"), t("Sector"), t("Max. payment"), t("Duration (months)"),
+                t("Max. return"), t("Validation"), t("Results")):
         table.add_column(col)
     for e in entries:
         table.add_row(
-            e.id, escape(e.name), e.country or "—", e.sector or "—",
-            f"{e.max_outcome_payment:,.0f} {e.currency}" if e.max_outcome_payment is not None else "—",
-            f"{e.duration_months:g}" if e.duration_months is not None else "—",
-            f"{e.max_return_pct:g} %" if e.max_return_pct is not None else "—",
-            e.validation_method or "—",
-            "—" if e.has_published_results is None else _tr(fr, "oui", "yes") if e.has_published_results else _tr(fr, "non", "no"),
+            e.id, escape(e.name), e.country or "—", escape(e.sector or "—"),
+            _money(reader, e.max_outcome_payment, e.currency),
+            reader.number(e.duration_months) if e.duration_months is not None else "—",
+            reader.share(e.max_return_pct / 100) if e.max_return_pct is not None else "—",
+            escape(e.validation_method or "—"), _yes_no(reader, e.has_published_results),
         )
     out.print(table)
 
 
-def _money(amount: str | None, currency: str | None) -> str:
-    return "—" if amount is None else f"{float(amount):,.0f} {currency or ''}".strip()
-
-
-def render_project(sheet: ProjectSheet, out: Console, language: str) -> None:
+def render_project(sheet: ProjectSheet, out: Console, reader: Translator) -> None:
     """An INDIGO project's sheet: summary, parties, outcome metrics, prices, payments, results, sources."""
-    fr = language == "fr"
+    t = reader
     e = sheet.entry
     out.print(f"[bold]{escape(e.name)}[/] ({e.id})")
-    out.print(_tr(fr, f"Pays : {e.country or '—'} · secteur : {e.sector or '—'} · stade : {sheet.stage or '—'} · "
-                      f"signé : {sheet.signed or '—'} · accompagnement : {e.start or '—'} → {e.end or '—'}",
-                  f"Country: {e.country or '—'} · sector: {e.sector or '—'} · stage: {sheet.stage or '—'} · "
-                  f"signed: {sheet.signed or '—'} · service: {e.start or '—'} → {e.end or '—'}"))
-    parties = Table(title=_tr(fr, "Parties", "Parties"), title_justify="left")
-    for col in (_tr(fr, "Organisation", "Organisation"), _tr(fr, "Rôle", "Role"), _tr(fr, "Catégorie", "Category"),
-                _tr(fr, "Montant", "Amount")):
+    out.print(escape(t("Country: {country} · sector: {sector} · stage: {stage} · signed: {signed} · service: {start} → {end}",
+                       country=e.country or "—", sector=e.sector or "—", stage=sheet.stage or "—",
+                       signed=str(sheet.signed or "—"), start=str(e.start or "—"), end=str(e.end or "—"))))
+    parties = Table(title=t("Parties"), title_justify="left")
+    for col in (t("Organisation"), t("Role"), t("Category"), t("Amount")):
         parties.add_column(col)
     for p in sheet.parties:
-        parties.add_row(escape(p.name), p.role_fr if fr else p.role_en, p.category or "—", _money(p.amount, p.currency))
+        parties.add_row(escape(p.name), p.role_fr if reader.lang == "fr" else p.role_en, escape(p.category or "—"),
+                        _money(reader, p.amount, p.currency))
     out.print(parties)
-    metrics = Table(title=_tr(fr, "Indicateurs de résultat", "Outcome metrics"), title_justify="left")
-    for col in ("Id", _tr(fr, "Définition", "Definition"), _tr(fr, "Méthode de validation", "Validation method"),
-                _tr(fr, "Contrefactuel réel", "Real counterfactual")):
+    metrics = Table(title=t("Outcome metrics"), title_justify="left")
+    for col in (t("Id"), t("Definition"), t("Validation method"), t("Real counterfactual")):
         metrics.add_column(col)
     for m in sheet.metrics:
-        real = "—" if m.real_counterfactual is None else _tr(fr, "oui", "yes") if m.real_counterfactual else _tr(fr, "non", "no")
-        metrics.add_row(m.id, escape((m.definition or "—").splitlines()[0]), escape(m.validation_method or "—"), real)
+        metrics.add_row(m.id, escape((m.definition or "—").splitlines()[0]), escape(m.validation_method or "—"),
+                        _yes_no(reader, m.real_counterfactual))
     out.print(metrics)
-    prices = Table(title=_tr(fr, "Prix", "Prices"), title_justify="left")
-    for col in (_tr(fr, "Indicateur", "Metric"), _tr(fr, "Prix par unité", "Price per unit"),
-                _tr(fr, "Maximum si tout est atteint", "Maximum if all targets met")):
+    prices = Table(title=t("Prices"), title_justify="left")
+    for col in (t("Metric"), t("Price per unit"), t("Maximum if all targets met")):
         prices.add_column(col)
     for pr in sheet.prices:
-        prices.add_row(pr.metric_id or "—", _money(pr.price_per_unit, pr.currency), _money(pr.maximum_if_all_targets, pr.currency))
+        prices.add_row(pr.metric_id or "—", _money(reader, pr.price_per_unit, pr.currency),
+                       _money(reader, pr.maximum_if_all_targets, pr.currency))
     out.print(prices)
     for kind, by in sheet.payments_total.items():
-        label = {"Actual": _tr(fr, "payés", "made"), "Planned": _tr(fr, "prévus", "planned")}.get(kind, kind)
-        out.print(_tr(fr, f"Paiements aux résultats {label} : ", f"Outcome payments {label}: ")
-                  + ", ".join(_money(v, c) for c, v in by.items()))
-    results = Table(title=_tr(fr, "Résultats", "Results"), title_justify="left")
-    for col in (_tr(fr, "Indicateur", "Metric"), _tr(fr, "Période", "Period"), _tr(fr, "Type", "Type"),
-                _tr(fr, "Atteints", "Achieved"), _tr(fr, "Engagés", "Engaged"), _tr(fr, "Résultat positif", "Positive")):
+        amounts = ", ".join(_money(reader, v, c) for c, v in by.items())
+        message = {"Actual": "Outcome payments made: {amounts}", "Planned": "Outcome payments planned: {amounts}"}.get(
+            kind, "Outcome payments: {amounts}")
+        out.print(escape(t(message, amounts=amounts)))
+    results = Table(title=t("Results"), title_justify="left")
+    for col in (t("Metric"), t("Period"), t("Type"), t("Achieved"), t("Engaged"), t("Positive")):
         results.add_column(col)
     for r in sheet.results:
-        results.add_row(r.metric_id or "—", f"{r.start or '?'} → {r.end or '?'}", r.kind or "—",
-                        escape(str(r.achieved if r.achieved is not None else "—"))[:60], str(r.engaged or "—"), str(r.positive or "—"))
+        results.add_row(r.metric_id or "—", f"{r.start or '?'} → {r.end or '?'}", escape(r.kind or "—"),
+                        escape(str(r.achieved if r.achieved is not None else "—"))[:60], escape(str(r.engaged or "—")),
+                        escape(str(r.positive or "—")))
     out.print(results)
-    out.print(_tr(fr, f"Sources : {len(sheet.sources)} ; documents : {len(sheet.documents)}.",
-                  f"Sources: {len(sheet.sources)}; documents: {len(sheet.documents)}."))
+    out.print(t("Sources: {sources}; documents: {documents}.", sources=len(sheet.sources), documents=len(sheet.documents)))
     for s in sheet.sources:
         out.print(f"  {escape(f'[{s.id}]')} {escape(s.name or '—')}" + (f" {escape(s.url)}" if s.url else ""), soft_wrap=True)
 
 
-def render_counts(counts: dict[str, SafeguardCounts], out: Console, language: str) -> None:
+def render_counts(counts: dict[str, SafeguardCounts], out: Console, reader: Translator) -> None:
     """The registry's safeguard counts: real counterfactual, cap at realised savings, published results."""
-    fr = language == "fr"
-    table = Table(title=_tr(fr, "Ce que montre le registre", "What the registry shows"))
-    for col in ("", _tr(fr, "Contrats", "Contracts"), _tr(fr, "Méthode connue", "Method known"),
-                _tr(fr, "Contrefactuel réel", "Real counterfactual"), _tr(fr, "Plafond aux économies réalisées", "Capped at realised savings"),
-                _tr(fr, "Résultats publiés", "Published results")):
+    t = reader
+    table = Table(title=t("What the registry shows"))
+    for col in ("", t("Contracts"), t("Method known"), t("Real counterfactual"), t("Capped at realised savings"),
+                t("Published results")):
         table.add_column(col)
-    names = {"all": _tr(fr, "Tout le registre", "Whole registry"), "temoin": "Témoin", "indigo": "INDIGO"}
+    names = {"all": t("Whole registry"), "temoin": "Témoin", "indigo": "INDIGO"}
     for key, c in counts.items():
         cap = "—" if not c.cap_known else f"{c.capped_at_savings}/{c.cap_known}"
-        table.add_row(names.get(key, key), str(c.entries), str(c.validation_known), f"{c.real_counterfactual}/{c.validation_known}",
-                      cap + ("" if c.cap_known == c.entries else _tr(fr, f" ({c.entries - c.cap_known} non renseigné(s))",
-                                                                      f" ({c.entries - c.cap_known} not recorded)")),
-                      f"{c.published_results}/{c.results_known}")
+        if c.cap_known != c.entries:
+            cap += " " + t("({n} not recorded)", n=c.entries - c.cap_known)
+        table.add_row(names.get(key, key), reader.number(c.entries), reader.number(c.validation_known),
+                      f"{c.real_counterfactual}/{c.validation_known}", cap, f"{c.published_results}/{c.results_known}")
     out.print(table)
 
 
-def render_comparison(cmp: Comparison, contract: str, out: Console, language: str) -> None:
-    fr = language == "fr"
-    table = Table(title=_tr(fr, f"« {contract} » face à ses pairs : {cmp.peer_group.label('fr')} ({len(cmp.peers)})",
-                            f"'{contract}' against its peers: {cmp.peer_group.label('en')} ({len(cmp.peers)})"))
-    for col in (_tr(fr, "Terme", "Term"), _tr(fr, "Ce contrat", "This contract"), _tr(fr, "Médiane", "Median"), "Min", "Max",
-                _tr(fr, "Part en dessous", "Share below"), "n", _tr(fr, "Exclus", "Excluded")):
+def render_comparison(cmp: Comparison, contract: str, out: Console, reader: Translator) -> None:
+    t = reader
+    table = Table(title=escape(t("'{contract}' against its peers: {group} ({n})", contract=contract,
+                                 group=cmp.peer_group.label(reader.lang), n=len(cmp.peers))))
+    for col in (t("Term"), t("This contract"), t("Median"), t("Min."), t("Max."), t("Share below"), "n", t("Excluded")):
         table.add_column(col)
 
-    def fmt(x: float | None) -> str:
-        return "—" if x is None else f"{x:,.2f}"
-
     for m in cmp.metrics:
-        table.add_row(f"{m.label_fr if fr else m.label_en} ({m.unit})", fmt(m.value), fmt(m.median), fmt(m.minimum), fmt(m.maximum),
-                      "—" if m.share_below is None else f"{m.share_below:.0%}", str(m.n), str(m.excluded))
+        label = m.label_fr if reader.lang == "fr" else m.label_en
+
+        def fmt(x: float | None, unit: str = m.unit) -> str:
+            return metric_value(reader, x, unit)
+
+        table.add_row(escape(label), fmt(m.value), fmt(m.median), fmt(m.minimum), fmt(m.maximum),
+                      "—" if m.share_below is None else reader.share(m.share_below, 0), reader.number(m.n),
+                      reader.number(m.excluded))
     out.print(table)
     if cmp.group_sizes.get("sector_country", 0) == 0:
-        out.print(_tr(fr, f"Aucun autre contrat du même secteur ({cmp.sector or '?'}) et du même pays ({cmp.country or '?'}) : "
-                          "comparaison élargie.",
-                      f"No other contract of the same sector ({cmp.sector or '?'}) and country ({cmp.country or '?'}): "
-                      "comparison widened."))
+        out.print(escape(t("No other contract of the same sector ({sector}) and country ({country}): comparison widened.",
+                           sector=cmp.sector or "?", country=cmp.country or "?")))
     designs = ", ".join(f"{k}: {v}" for k, v in cmp.designs.items()) or "—"
-    out.print(_tr(fr, f"Méthodes de validation dans le registre : {designs} ; inconnues : {cmp.designs_unknown}. "
-                      f"Avec un vrai contrefactuel : {cmp.with_real_counterfactual}/{cmp.registry_size}.",
-                  f"Validation methods in the registry: {designs}; unknown: {cmp.designs_unknown}. "
-                  f"With a real counterfactual: {cmp.with_real_counterfactual}/{cmp.registry_size}."))
-    out.print(_tr(fr, f"Paiements plafonnés aux économies réalisées : {cmp.capped_at_savings} (non renseigné : "
-                      f"{cmp.cap_at_savings_unknown}) ; résultats publiés : {cmp.published_results}/{cmp.registry_size}.",
-                  f"Payments capped at realised savings: {cmp.capped_at_savings} (not recorded: {cmp.cap_at_savings_unknown}); "
-                  f"published results: {cmp.published_results}/{cmp.registry_size}."))
-    out.print(_tr(fr, f"Ce contrat : {cmp.contract_design} ; paiements plafonnés aux économies réalisées : "
-                      f"{'oui' if cmp.contract_capped_at_savings else 'non'}.",
-                  f"This contract: {cmp.contract_design}; payments capped at realised savings: "
-                  f"{'yes' if cmp.contract_capped_at_savings else 'no'}."))
+    out.print(escape(t("Validation methods in the registry: {designs}; unknown: {unknown}. With a real counterfactual: "
+                       "{real}/{size}.", designs=designs, unknown=cmp.designs_unknown, real=str(cmp.with_real_counterfactual),
+                       size=str(cmp.registry_size))))
+    out.print(escape(t("Payments capped at realised savings: {capped} (not recorded: {unknown}); published results: "
+                       "{published}/{size}.", capped=cmp.capped_at_savings, unknown=cmp.cap_at_savings_unknown,
+                       published=str(cmp.published_results), size=str(cmp.registry_size))))
+    out.print(escape(t("This contract: {design}; payments capped at realised savings: {capped}.",
+                       design=cmp.contract_design or "—", capped=_yes_no(reader, cmp.contract_capped_at_savings))))

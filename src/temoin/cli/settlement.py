@@ -10,8 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from temoin.cli._common import console, engine, handle_errors, lang, print_json, t
+from temoin.cli._common import console, engine, handle_errors, print_json, t, words
+from temoin.cli._typer import TemoinTyper, tr
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 
 def _read_data(path: Path, key: str) -> list[dict[str, Any]]:
@@ -20,13 +22,12 @@ def _read_data(path: Path, key: str) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInputError("settlement.file", f"Fichier illisible : {path} ({exc}).", f"Unreadable file: {path} ({exc}).",
+        raise InvalidInputError("settlement.file", Msg("Unreadable file: {path} ({reason}).", path=str(path), reason=str(exc)),
                                 path=str(path)) from None
     if isinstance(data, dict):
         data = data.get(key, [])
     if not isinstance(data, list):
-        raise InvalidInputError("settlement.file", f"{path} : une liste de {key} est attendue.",
-                                f"{path}: a list of {key} is expected.", path=str(path))
+        raise InvalidInputError("settlement.file", Msg("{path}: a list of {key} is expected.", path=str(path), key=key), path=str(path))
     return data
 
 
@@ -42,24 +43,23 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInputError("settlement.date", f"Date illisible : « {value} ».", f"Unreadable date: '{value}'.",
-                                path="--as-of", hint_fr="Écrivez AAAA-MM-JJ.", hint_en="Write YYYY-MM-DD.") from None
+        raise InvalidInputError("settlement.date", Msg("Unreadable date: '{value}'.", value=value),
+                                path="--as-of", hint=Msg("Write YYYY-MM-DD.")) from None
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("settle")
+    @app.command("settle", help=tr("Settle a contract: payments, savings, caps, investors."))
     @handle_errors
     def settle_cmd(
-        contract: str = typer.Argument(..., help="Identifiant d'un contrat enregistré, ou fichier YAML. / Stored contract id, or a YAML file."),
-        as_of: str = typer.Option(None, "--as-of", help="Régler les périodes payables à cette date (AAAA-MM-JJ). / Settle periods due by this date."),
-        as_json: bool = typer.Option(False, "--json", help="Sortie JSON. / JSON output."),
-        results: Path = typer.Option(None, "--results", help="Résultats certifiés (YAML). / Certified results (YAML)."),
-        claims: Path = typer.Option(None, "--claims", help="Résultats individuels (grille tarifaire). / Individual outcomes (rate card)."),
-        version: int = typer.Option(None, "--version", help="Version du contrat. / Contract version."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Calculer sans enregistrer. / Compute without recording."),
-        actor: str = typer.Option("cli", help="Qui règle (journal d'audit). / Who settles (audit ledger)."),
+        contract: str = typer.Argument(..., help=tr("Stored contract id, or a YAML file.")),
+        as_of: str = typer.Option(None, "--as-of", help=tr("Settle the periods due by this date (YYYY-MM-DD).")),
+        as_json: bool = typer.Option(False, "--json", help=tr("JSON output.")),
+        results: Path = typer.Option(None, "--results", help=tr("Certified results (YAML).")),
+        claims: Path = typer.Option(None, "--claims", help=tr("Individual outcomes (rate card).")),
+        version: int = typer.Option(None, "--version", help=tr("Contract version.")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=tr("Compute without recording.")),
+        actor: str = typer.Option("cli", help=tr("Who settles (audit ledger).")),
     ) -> None:
-        """Régler un contrat : paiements, économies, plafonds, investisseurs. / Settle a contract."""
         from temoin.settlement import settle
         from temoin.settlement.inputs import claims_from_data, results_from_data
 
@@ -72,8 +72,7 @@ def register(app: typer.Typer) -> None:
 
             c = load_contract(path)
             if results is None:
-                raise InvalidInputError("settlement.results_required", "Pour un fichier de contrat, donnez --results.",
-                                        "For a contract file, pass --results.", path="--results")
+                raise InvalidInputError("settlement.results_required", Msg("For a contract file, pass --results."), path="--results")
             s = settle(c, results_from_data(c, version or 1, _read_data(results, "results")), contract_version=version,
                        as_of=when, claims=claim_list)
         else:
@@ -92,32 +91,36 @@ def register(app: typer.Typer) -> None:
                 rec, s = svc.run_settlement(eng, contract, actor=actor, as_of=when, version=version, results=res, claims=claim_list)
                 record_id = rec.id
         if as_json:
-            from temoin.i18n import Translator
             from temoin.reports.notices import notice_text
 
-            words = Translator(lang())
             print_json({**s.to_dict(), "settlement_id": record_id,
-                        "notices": [{**n.to_dict(), "text": notice_text(words, n)} for n in s.notices]})
+                        "notices": [{**n.to_dict(), "text": notice_text(words(), n)} for n in s.notices]})
             return
         from temoin.cli.settlement_view import render_settlement
 
-        render_settlement(s, console, lang())
-        if record_id is not None:
-            console.print(t(f"Règlement enregistré : n° {record_id}.", f"Settlement recorded: #{record_id}."))
+        reader = words()
+        if path is not None:
+            shown = c
         else:
-            console.print(t("Aperçu : rien n'a été enregistré.", "Preview: nothing was recorded."))
+            from temoin.services.contracts import get_contract
 
-    @app.command("simulate")
+            shown = get_contract(engine(), contract, version).contract
+        render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in shown.indicators})
+        if record_id is not None:
+            console.print(t("Settlement recorded: #{id}.", id=str(record_id)))
+        else:
+            console.print(t("Preview: nothing was recorded."))
+
+    @app.command("simulate", help=tr("Monte Carlo risk simulation: the payer's and the investors' risk."))
     @handle_errors
     def simulate_cmd(
-        contract: str = typer.Argument(..., help="Identifiant d'un contrat enregistré, ou fichier YAML. / Stored contract id, or a YAML file."),
-        scenarios: int = typer.Option(100_000, "--scenarios", help="Nombre de scénarios. / Number of scenarios."),
-        seed: int = typer.Option(2026, "--seed", help="Graine (reproductible). / Seed (reproducible)."),
-        effect_mean: float = typer.Option(None, "--effect-mean", help="Effet réel moyen supposé. / Assumed mean true effect."),
-        effect_sd: float = typer.Option(None, "--effect-sd", help="Incertitude sur l'effet réel. / Uncertainty on the true effect."),
-        as_json: bool = typer.Option(False, "--json", help="Sortie JSON. / JSON output."),
+        contract: str = typer.Argument(..., help=tr("Stored contract id, or a YAML file.")),
+        scenarios: int = typer.Option(100_000, "--scenarios", help=tr("Number of scenarios.")),
+        seed: int = typer.Option(2026, "--seed", help=tr("Seed (reproducible).")),
+        effect_mean: float = typer.Option(None, "--effect-mean", help=tr("Assumed mean true effect.")),
+        effect_sd: float = typer.Option(None, "--effect-sd", help=tr("Uncertainty on the true effect.")),
+        as_json: bool = typer.Option(False, "--json", help=tr("JSON output.")),
     ) -> None:
-        """Simulation Monte Carlo du risque. / Monte Carlo risk simulation."""
         import dataclasses
 
         from temoin.settlement import simulate
@@ -141,78 +144,72 @@ def register(app: typer.Typer) -> None:
             a = dataclasses.replace(base, **{k: v for k, v in (("effect_mean", effect_mean), ("effect_sd", effect_sd)) if v is not None})
         r = simulate(c, scenarios, seed, a)
         if as_json:
-            from temoin.i18n import Translator
-
-            words = Translator(lang())
-            print_json({**r.to_dict(), "notes": [{**n.to_dict(), "text": words.render(n)} for n in r.notes]})
+            reader = words()
+            print_json({**r.to_dict(), "notes": [{**n.to_dict(), "text": reader.render(n)} for n in r.notes]})
         else:
             from temoin.cli.settlement_view import render_risk
 
-            render_risk(r, console, lang())
+            render_risk(r, console, words())
 
-    sub = typer.Typer(help="Règlements enregistrés. / Recorded settlements.", no_args_is_help=True)
+    sub = TemoinTyper(help=tr("Recorded settlements."), no_args_is_help=True)
     app.add_typer(sub, name="settlement")
 
-    @sub.command("list")
+    @sub.command("list", help=tr('List settlements (superseded ones too).'))
     @handle_errors
-    def list_cmd(contract: str = typer.Argument(None), as_json: bool = typer.Option(False, "--json")) -> None:
-        """Lister les règlements (remplacés compris). / List settlements (superseded ones too)."""
+    def list_cmd(contract: str = typer.Argument(None, help=tr("Contract id (default: every contract).")),
+                 as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.services.settlements import list_settlements
 
         recs = list_settlements(engine(), contract)
         if as_json:
             print_json([{k: v for k, v in r.to_dict().items() if k not in ("inputs", "outputs")} for r in recs])
             return
-        from temoin.i18n import Translator
-
-        words = Translator(lang())
+        reader = words()
         table = Table()
-        for col in ("n°", t("contrat", "contract"), "version", t("au", "as of"), t("payé", "paid"), t("statut", "status"),
-                    t("validations", "approvals")):
+        for col in (t("No."), t("contract"), t("version"), t("as of"), t("paid"), t("status"), t("approvals")):
             table.add_column(col)
         for r in recs:
-            status = words.label(r.status) + ("" if r.superseded_by is None else f" → {r.superseded_by}")
+            status = reader.label(r.status) + ("" if r.superseded_by is None else f" → {r.superseded_by}")
             if r.supersedes_id:
-                status += f" ({t('remplace', 'replaces')} {r.supersedes_id} : {r.reason})"
-            table.add_row(str(r.id), r.contract_id, str(r.contract_version), str(r.as_of or "—"), str(r.total_paid),
-                          escape(status), ", ".join(words.label("approval_kind", a.kind) for a in r.approvals) or "—")
+                status += " " + t("(replaces no. {id}: {reason})", id=str(r.supersedes_id), reason=r.reason or "—")
+            table.add_row(str(r.id), r.contract_id, str(r.contract_version), reader.date(r.as_of) if r.as_of else "—",
+                          reader.money(r.total_paid.amount, r.total_paid.currency), escape(status),
+                          ", ".join(reader.label("approval_kind", a.kind) for a in r.approvals) or "—")
         console.print(table)
 
-    @sub.command("show")
+    @sub.command("show", help=tr("Show a recorded settlement (as JSON)."))
     @handle_errors
-    def show_cmd(settlement_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
-        """Afficher un règlement enregistré. / Show a recorded settlement."""
+    def show_cmd(settlement_id: int, as_json: bool = typer.Option(False, "--json", help=tr("As plain JSON (no colours)."))) -> None:
         from temoin.services.settlements import get_settlement
 
         rec = get_settlement(engine(), settlement_id)
         print_json(rec.to_dict()) if as_json else console.print_json(data=rec.to_dict())
 
-    @sub.command("approve")
+    @sub.command("approve", help=tr("Certify, approve or acknowledge a settlement."))
     @handle_errors
     def approve_cmd(
         settlement_id: int,
-        kind: str = typer.Option(..., "--kind", help="evaluator_certification | payer_approval | observer_acknowledgement"),
-        party: str = typer.Option(..., "--party", help="Partie du contrat. / Contract party."),
-        person: str = typer.Option(..., "--person", help="Nom de la personne. / Person's name."),
-        comment: str = typer.Option(None, "--comment"),
-        actor: str = typer.Option("cli"),
+        kind: str = typer.Option(..., "--kind", help=tr("evaluator_certification (the evaluator certifies), payer_approval (the payer approves) or "
+                                                             "observer_acknowledgement (the observer acknowledges).")),
+        party: str = typer.Option(..., "--party", help=tr("Contract party.")),
+        person: str = typer.Option(..., "--person", help=tr("Person's name.")),
+        comment: str = typer.Option(None, "--comment", help=tr("A comment, kept with the approval.")),
+        actor: str = typer.Option("cli", help=tr("Who acts (audit ledger).")),
     ) -> None:
-        """Certifier, approuver ou prendre connaissance d'un règlement. / Certify, approve or acknowledge."""
         from temoin.services.settlements import approve
 
         rec = approve(engine(), settlement_id, kind=kind, party_id=party, person=person, actor=actor, comment=comment)
-        console.print(t(f"Règlement n° {rec.id} : {kind} enregistrée.", f"Settlement #{rec.id}: {kind} recorded."))
+        console.print(t("Settlement #{id}: {kind} recorded.", id=str(rec.id), kind=words().label("approval_kind", kind)))
 
-    @sub.command("supersede")
+    @sub.command("supersede", help=tr("Correct a settlement: a new one replaces it, both stay visible."))
     @handle_errors
     def supersede_cmd(
         settlement_id: int,
-        reason: str = typer.Option(..., "--reason", help="Pourquoi ce règlement est corrigé. / Why it is corrected."),
-        as_of: str = typer.Option(None, "--as-of"),
-        results: Path = typer.Option(None, "--results"),
-        actor: str = typer.Option("cli"),
+        reason: str = typer.Option(..., "--reason", help=tr("Why it is corrected.")),
+        as_of: str = typer.Option(None, "--as-of", help=tr("Settle the periods due by this date (YYYY-MM-DD).")),
+        results: Path = typer.Option(None, "--results", help=tr("Certified results (YAML).")),
+        actor: str = typer.Option("cli", help=tr("Who acts (audit ledger).")),
     ) -> None:
-        """Corriger un règlement : un nouveau le remplace, les deux restent visibles. / Correct a settlement."""
         from temoin.services.contracts import get_contract
         from temoin.services.settlements import get_settlement, supersede
         from temoin.settlement.inputs import results_from_data
@@ -224,5 +221,4 @@ def register(app: typer.Typer) -> None:
             stored = get_contract(eng, old.contract_id)
             res = results_from_data(stored.contract, stored.version, _read_data(results, "results"))
         rec, _ = supersede(eng, settlement_id, reason=reason, actor=actor, as_of=_date(as_of), results=res)
-        console.print(t(f"Règlement n° {rec.id} enregistré ; il remplace le n° {settlement_id}.",
-                        f"Settlement #{rec.id} recorded; it supersedes #{settlement_id}."))
+        console.print(t("Settlement #{id} recorded; it supersedes #{old}.", id=str(rec.id), old=str(settlement_id)))

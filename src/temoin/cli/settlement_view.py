@@ -7,6 +7,7 @@ Used by ``temoin settle``, ``temoin simulate`` and the demo.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from temoin.i18n import Translator
 from temoin.reports.notices import notice_text
 
 if TYPE_CHECKING:
+    from temoin.i18n import Translator
     from temoin.money import Money
     from temoin.settlement import RiskReport, Settlement
 
@@ -33,9 +34,11 @@ def _figure(x: float, digits: int = 4) -> Decimal:
     return Decimal(f"{x:.{digits}g}")
 
 
-def render_settlement(s: Settlement, out: Console, language: str = "fr") -> None:
-    """The waterfall per period, the investors, the comparison with direct funding, the notices."""
-    t = Translator(language)
+def render_settlement(s: Settlement, out: Console, reader: Translator,
+                      indicators: Mapping[str, str] | None = None) -> None:
+    """The waterfall per period, the investors, the comparison with direct funding, the notices
+    (``indicators``: the label of each indicator id, in the reader's language)."""
+    t = reader
 
     def money(m: Money | None) -> str:
         return "—" if m is None else t.money(m.amount, m.currency)
@@ -53,7 +56,7 @@ def render_settlement(s: Settlement, out: Console, language: str = "fr") -> None
         for e in p.entitlements:
             impact = t("not estimable") if e.verified_impact is None else t.number(_figure(e.verified_impact, 6))
             table.add_row(escape(t("Cumulative entitlement {indicator} (verified impact {impact} × {participants}, {status})",
-                                   indicator=e.indicator, impact=impact, participants=e.participants, status=e.status)),
+                                   indicator=(indicators or {}).get(e.indicator, e.indicator), impact=impact, participants=e.participants, status=e.status)),
                           "", money(e.amount))
         if p.rate_card_entitlement.amount:
             table.add_row(t("Rate card (cumulative)"), "", money(p.rate_card_entitlement))
@@ -100,10 +103,10 @@ def render_settlement(s: Settlement, out: Console, language: str = "fr") -> None
         out.print("  " + escape(t("No effect makes the CIS cost more than direct funding (caps).")))
 
 
-def render_risk(r: RiskReport, out: Console, language: str = "fr") -> None:
+def render_risk(r: RiskReport, out: Console, reader: Translator) -> None:
     """The payer's questions first (paying for no real effect, the cost against direct funding,
     its percentiles), then the investor's (median IRR, probability of a loss), then the details."""
-    t = Translator(language)
+    t = reader
     cur = r.currency
 
     def pct(x: float | None) -> str:

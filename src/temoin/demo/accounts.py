@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from temoin.contract.model import Role
 from temoin.examples import example_path
+from temoin.i18n import Translator
 from temoin.services.accounts import create_account, list_accounts, set_password
 from temoin.services.contracts import import_contract
 from temoin.services.governance import assign_role, list_roles
@@ -30,9 +31,6 @@ class DemoAccount:
     roles: tuple[str, ...] = field(default_factory=tuple)
 
 
-ROLE_LABELS = {"admin": ("administration", "admin"), "payer": ("payeur", "payer"),
-               "operator": ("opérateur", "operator"), "investor": ("investisseur", "investor"),
-               "evaluator": ("évaluateur", "evaluator"), "observer": ("observateur (société civile)", "observer")}
 
 @dataclass(frozen=True)
 class DemoPerson:
@@ -88,24 +86,27 @@ def demo_accounts(engine: Engine) -> list[DemoAccount]:
     return out
 
 
-def print_accounts(engine: Engine, console: Console) -> list[DemoAccount]:
+def print_accounts(engine: Engine, console: Console, reader: Translator) -> list[DemoAccount]:
+    t = reader
     accounts = demo_accounts(engine)
-    table = Table(title="Comptes de démonstration / demo accounts")
-    for col in ("identifiant / user", "mot de passe / password", "rôle / role", "contrat / contract"):
+    table = Table(title=t("Demo accounts"))
+    for col in (t("user"), t("password"), t("role"), t("contract")):
         table.add_column(col)
     for a in accounts:
-        fr, en = ROLE_LABELS.get(a.role, (a.role, a.role))
-        table.add_row(a.username, a.password, f"{fr} / {en}", a.contract_id or "*")
+        role = t("platform administrator") if a.role == "admin" else ", ".join(t.label(r) for r in a.roles)
+        table.add_row(a.username, a.password, role, a.contract_id or t("every contract"))
     console.print(table)
     return accounts
 
 
-def serve(engine: Engine, console: Console, settings: Settings, *, port: int = 8000, host: str = "127.0.0.1") -> None:
+def serve(engine: Engine, console: Console, settings: Settings, *, port: int = 8000, host: str = "127.0.0.1",
+          reader: Translator | None = None) -> None:
     """Print the accounts, then serve the platform on the demo database until stopped."""
     import uvicorn
 
     from temoin.web import create_app
 
-    print_accounts(engine, console)
-    console.print(f"Témoin : http://{host}:{port}  (Ctrl+C pour arrêter / to stop)")
+    t = reader or Translator(settings.language)
+    print_accounts(engine, console, t)
+    console.print(t("Témoin: http://{host}:{port} (Ctrl+C to stop)", host=host, port=str(port)))
     uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="warning")

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ from temoin.examples import synthetic_cohort
 from temoin.examples.synthetic import SyntheticCohort
 from temoin.i18n import Translator
 from temoin.services import evaluations as ev
+from temoin.services.contracts import get_contract
 from temoin.settings import Settings
 from temoin.store import session_scope
 
@@ -44,52 +46,60 @@ def arms_by_identifier(engine: Engine, cohort: SyntheticCohort, settings: Settin
     return {pid: int(arm_by_key[pseudonymise(pid, CONTRACT, key=key)]) for pid in cohort.enrolled["participant_id"]}
 
 
-def show(engine: Engine, console: Console, settings: Settings) -> None:
-    console.print(Rule("Évaluation / Evaluation — aemo-renforcee (données synthétiques / synthetic data)"))
+def show(engine: Engine, console: Console, settings: Settings, reader: Translator) -> None:
+    t = reader
+    console.print(Rule(t("Evaluation — {contract} (synthetic data)", contract=CONTRACT)))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path, cohort = write_cohort_files(folder)
         imp = ev.import_participants(engine, CONTRACT, path, settings=settings, actor="demo")
-        console.print(f"Orientés / referred: {imp.rows} · éligibles / eligible: {imp.eligible} · inscrits / enrolled: {imp.enrolled}")
+        console.print(t("Referred: {referred} · eligible: {eligible} · enrolled: {enrolled}", referred=imp.rows,
+                        eligible=imp.eligible, enrolled=imp.enrolled))
         status = ev.lock_plan(engine, CONTRACT, actor="demo")
-        console.print(f"Plan verrouillé / plan locked: sha256 {status.plan_hash}")
+        console.print(t("Plan locked: sha256 {digest}", digest=status.plan_hash))
         rnd = ev.randomise_cohort(engine, CONTRACT, seed=20250115, actor="demo")
-        console.print(f"Randomisation {rnd['method']} ({', '.join(rnd['strata'])}) : {rnd['n_treated']}/{rnd['n']} "
-                      f"programme · graine / seed {rnd['seed']} · liste / list {rnd['list_hash'][:16]}…")
+        method = t.label("randomisation_method", rnd["method"])
+        population = get_contract(engine, CONTRACT).contract.population
+        strata = ", ".join(a.label.get(t.lang) if (a := population.attribute(name)) else name for name in rnd["strata"])
+        console.print(escape(t("{method} ({strata}): {treated} of {n} in the programme · seed {seed} · list {digest}…",
+                               method=method[:1].upper() + method[1:], strata=strata,
+                               treated=rnd["n_treated"], n=rnd["n"], seed=str(rnd["seed"]), digest=rnd["list_hash"][:16])))
         arms = arms_by_identifier(engine, cohort, settings)
         for wave in ("m12", "m24"):
             wpath = folder / f"{CONTRACT}-{wave}-SYNTHETIQUE.csv"
             cohort.outcomes(wave, arms).to_csv(wpath, index=False)
             res = ev.import_outcomes(engine, CONTRACT, wave, wpath, settings=settings, actor="demo")
-            console.print(f"Vague / wave {wave}: {res.rows} suivis / followed")
+            console.print(t("Wave {wave}: {n} followed up", wave=wave, n=res.rows))
     results = ev.evaluate_contract(engine, CONTRACT, actor="demo")
     with session_scope(engine) as s:
         diags = ev.latest_diagnostics(s, CONTRACT)
-    short = {"meets_without_reservations": "sans réserve", "meets_with_reservations": "avec réserves",
-             "does_not_meet": "insuffisante"}
-    table = Table(title="Résultats du plan verrouillé / locked-plan results")
-    for col in ("indicateur", "vague", "amélioration", "borne basse", "attrition", "preuve"):
+    indicators = {i.id: i.label.get(t.lang) for i in get_contract(engine, CONTRACT).contract.indicators}
+    table = Table(title=t("Results of the locked plan"))
+    for col in (t("indicator"), t("wave"), t("improvement"), t("lower bound"), t("attrition"), t("evidence")):
         table.add_column(col)
     for r in results:
         a = diags[f"{r.indicator}__{r.wave}"]["attrition"]
-        table.add_row(r.indicator, r.wave, f"{r.improvement:.2f}", f"{r.improvement_lower:.2f}",
-                      f"{a['overall_pct']:.0f} % / {a['differential_pp']:.1f} pt", short[r.grade.value])
+        table.add_row(escape(indicators.get(r.indicator, r.indicator)), r.wave, t.number(r.improvement, 2),
+                      t.number(r.improvement_lower, 2),
+                      t("{overall} / {differential}", overall=t.share(a["overall_pct"] / 100, 0),
+                        differential=t.points(a["differential_pp"] / 100)), t.label(r.grade))
     console.print(table)
-    console.print("Amélioration > 0 = mieux ; borne basse : ce que paie le contrat. / Improvement > 0 is better; "
-                  "the lower bound is what the contract pays on.")
+    console.print(t("Improvement above 0 is better; the lower bound is what the contract pays on."))
     first = diags[f"{results[0].indicator}__{results[0].wave}"]
-    words = Translator("fr")  # the lines around are French
-    console.print(f"Équilibre initial : {say(words, Verdict.from_dict(first['balance']['verdict']).message)}")
+    console.print(escape(t("Baseline balance: {verdict}", verdict=say(t, Verdict.from_dict(first["balance"]["verdict"]).message))))
     if results[0].grade.value == "meets_without_reservations":
-        console.print("  (essai randomisé à attrition faible : ces écarts relèvent du hasard et ne changent pas la note)")
-    console.print(f"Écrémage : {say(words, Verdict.from_dict(first['creaming']['verdict']).message)}")
+        console.print("  " + t("(a randomised trial with low attrition: these differences are chance and do not change "
+                               "the grade)"))
+    console.print(escape(t("Creaming: {verdict}", verdict=say(t, Verdict.from_dict(first["creaming"]["verdict"]).message))))
     rep = ev.diagnose(engine, CONTRACT, sims=2000)
-    table = Table(title=f"Diagnostic du dispositif / design diagnosis : {rep.sims} essais simulés, n = {rep.n}")
-    for col in ("effet vrai", "puissance", "biais", "couverture IC", "payé", "paiement médian"):
+    table = Table(title=t("Design diagnosis: {trials} simulated trials, n = {n}", trials=rep.sims, n=rep.n))
+    for col in (t("true effect"), t("power"), t("bias"), t("CI coverage"), t("paid"), t("median payment")):
         table.add_column(col)
+    currency = get_contract(engine, CONTRACT).contract.currency
     for e in rep.effects:
-        table.add_row(f"{e.true_effect:g}", f"{e.power:.1%}", f"{e.bias:+.2f}", f"{e.coverage:.1%}", f"{e.p_paid:.1%}",
-                      f"{e.payment_quantiles['p50']:,.0f} €".replace(",", " "))
+        bias = t.number(e.bias, 2)
+        table.add_row(t.number(e.true_effect), t.share(e.power), bias if e.bias < 0 else "+" + bias, t.share(e.coverage),
+                      t.share(e.p_paid), t.money(e.payment_quantiles["p50"], currency, cents=False))
     console.print(table)
     if rep.wrongful_payment is not None:
-        console.print(f"Paiement à tort si l'effet vrai est nul / wrongful payment at zero effect: {rep.wrongful_payment:.2%}")
+        console.print(t("Wrongful payment when the true effect is zero: {p}", p=t.share(rep.wrongful_payment, 2)))

@@ -12,6 +12,7 @@ from temoin.cli.governance_view import print_budget_watch, print_call_record, pr
 from temoin.errors import NotFoundError
 from temoin.examples import EXAMPLE_BUDGET, example_path
 from temoin.governance.selection import Application, Declaration
+from temoin.i18n import Translator
 from temoin.services.contracts import import_contract
 from temoin.services.governance import (
     apply_to_call,
@@ -76,7 +77,7 @@ def seed_call(engine: Engine) -> None:
                 "association).", actor="comite-selection")
 
 
-def show(engine: Engine, console: Console, language: str) -> None:
+def show(engine: Engine, console: Console, reader: Translator) -> None:
     """Committee record, ledger status and budget watch (the payer's budget imported once)."""
     import_contract(engine, example_path(CONTRACT), actor="demo")
     seed_call(engine)
@@ -84,7 +85,7 @@ def show(engine: Engine, console: Console, language: str) -> None:
         check_budget(engine, CONTRACT)
     except NotFoundError:  # no budget line of the payer yet
         import_budget(engine, EXAMPLE_BUDGET, actor="demo")
-    console.rule("Gouvernance / Governance — aemo-renforcee")
-    print_call_record(console, call_record(engine, DEMO_CALL), language)
-    print_ledger_status(console, verify_ledger(engine), language)
-    print_budget_watch(console, check_budget(engine, CONTRACT), language)
+    console.rule(reader("Governance — {contract}", contract=CONTRACT))
+    print_call_record(console, call_record(engine, DEMO_CALL), reader)
+    print_ledger_status(console, verify_ledger(engine), reader)
+    print_budget_watch(console, check_budget(engine, CONTRACT), reader)

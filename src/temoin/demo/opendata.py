@@ -14,7 +14,9 @@ from rich.markup import escape
 from rich.rule import Rule
 from sqlalchemy import Engine
 
+from temoin.cli.opendata_view import metric_value
 from temoin.errors import NotFoundError, TemoinError
+from temoin.i18n import Translator
 from temoin.opendata.schemas import validate_project
 from temoin.opendata.suppression import suppress_table
 from temoin.services.evaluations import participants_frame
@@ -30,43 +32,43 @@ from temoin.settings import Settings
 from temoin.store import session_scope
 
 
-def show(engine: Engine, console: Console, settings: Settings) -> None:
+def show(engine: Engine, console: Console, settings: Settings, reader: Translator) -> None:
     """What a new user wants to see: the contract in INDIGO, against the registry, and published safely."""
+    t = reader
     contract_id = "aemo-renforcee"
-    console.print(Rule("Données ouvertes / Open data — aemo-renforcee"))
+    console.print(Rule(t("Open data — {contract}", contract=contract_id)))
     project = export_indigo(engine, contract_id)
     errors = validate_project(project["data"])
-    console.print(f"Export INDIGO {project['id']} : "
-                  + ("conforme au schéma projet INDIGO 4.1 / valid against the INDIGO 4.1 project schema" if not errors
-                     else f"{len(errors)} erreur(s) de schéma / schema error(s)"))
+    console.print(t("INDIGO export {project}: valid against the INDIGO 4.1 project schema", project=project["id"]) if not errors
+                  else t("INDIGO export {project}: {n} schema error(s)", project=project["id"], n=len(errors)))
     with resources.as_file(resources.files("temoin.opendata").joinpath("samples", "indigo-sample.json")) as sample:
         summary = import_indigo(engine, sample, actor="demo")
     warnings = summary.result.warnings
-    console.print(f"Import INDIGO (échantillon) : {len(summary.result.projects)} projets, {len(warnings)} défauts signalés, "
-                  "aucun bloquant / sample import: every defect reported, none fatal")
+    console.print(t("INDIGO import (sample): {projects} projects, {warnings} defects reported, none fatal",
+                    projects=len(summary.result.projects), warnings=len(warnings)))
     for w in warnings[:3]:
-        console.print(f"  [yellow]⚠[/] {escape(w.render('fr'))}", soft_wrap=True)
+        console.print(f"  [yellow]⚠[/] {escape(w.render('en' if t.lang == 'en' else 'fr'))}", soft_wrap=True)
     reg = registry_counts(engine)["all"]
-    console.print(f"Registre : {reg.entries} contrats ; contrefactuel réel {reg.real_counterfactual}/{reg.validation_known} "
-                  f"(méthode connue) ; plafond aux économies réalisées {reg.capped_at_savings}/{reg.cap_known} "
-                  f"(non renseigné : {reg.entries - reg.cap_known}) ; résultats publiés {reg.published_results}/"
-                  f"{reg.results_known}.")
+    console.print(t("Registry: {entries} contracts; real counterfactual {real}/{known} (method known); capped at realised "
+                    "savings {capped}/{cap_known} (not recorded: {unknown}); published results {published}/{results_known}.",
+                    entries=reg.entries, real=str(reg.real_counterfactual), known=str(reg.validation_known),
+                    capped=str(reg.capped_at_savings), cap_known=str(reg.cap_known), unknown=reg.entries - reg.cap_known,
+                    published=str(reg.published_results), results_known=str(reg.results_known)))
     cmp = observe(engine, contract_id)
-    console.print(f"Observatoire : {cmp.registry_size} autres contrats au registre, dont {cmp.with_real_counterfactual} avec un "
-                  f"vrai contrefactuel (essai randomisé ou quasi-expérimental) ; celui-ci : "
-                  f"{'oui' if cmp.contract_has_real_counterfactual else 'non'}.")
-    def fr(x: float) -> str:
-        return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",")
-
+    console.print(t("Observatory: {size} other contracts in the registry, {real} of them with a real counterfactual "
+                    "(randomised or quasi-experimental); this one: {this}.", size=cmp.registry_size,
+                    real=cmp.with_real_counterfactual, this=bool(cmp.contract_has_real_counterfactual)))
     for m in cmp.registry_metrics:
         if m.value is not None and m.n and m.median is not None:
-            unit = {"months": "mois"}.get(m.unit, m.unit)
-            console.print(f"  {m.label_fr} : {fr(m.value)} {unit} (médiane du registre {fr(m.median)}, n={m.n})")
+            console.print("  " + escape(t("{label}: {value} (registry median {median}, n = {n})",
+                                          label=m.label_fr if t.lang == "fr" else m.label_en,
+                                          value=metric_value(t, m.value, m.unit), median=metric_value(t, m.median, m.unit),
+                                          n=m.n)))
     url = engine.url
     folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path(tempfile.gettempdir())
     publication = publish_open_data(engine, folder / "donnees-ouvertes", settings=settings)
-    console.print(f"Données ouvertes : {len(publication.files)} fichiers (CSV + Table Schema, INDIGO, Data Package, "
-                  f"métadonnées data.gouv.fr) dans {folder / 'donnees-ouvertes'}")
+    console.print(t("Open data: {n} files (CSV + Table Schema, INDIGO, Data Package, data.gouv.fr metadata) in {folder}",
+                    n=len(publication.files), folder=str(folder / "donnees-ouvertes")))
     with session_scope(engine) as s:
         try:
             people = participants_frame(s, contract_id)
@@ -79,25 +81,32 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
     if "siblings" in enrolled.columns and "territory" in enrolled.columns:
         counts = pd.crosstab(enrolled["siblings"], enrolled["territory"])
         table = suppress_table(counts.to_numpy(), threshold=threshold)
-        console.print(f"Publication : inscrits par nombre de frères et sœurs (lignes {list(counts.index)}) × territoire "
-                      f"({', '.join(map(str, counts.columns))}), seuil {threshold} : {table.n_primary} case(s) sous le seuil "
-                      f"masquée(s), {table.n_secondary} de plus pour qu'aucune ne se recalcule depuis les totaux "
-                      f"(· = masqué) :")
+        console.print(escape(t("Publication: enrolled people by number of siblings (rows {rows}) × territory ({columns}), "
+                               "threshold {threshold}: {primary} cell(s) below the threshold hidden, {secondary} more so "
+                               "that none can be worked out from the totals (· = hidden):",
+                               rows=", ".join(str(x) for x in counts.index), columns=", ".join(map(str, counts.columns)),
+                               threshold=threshold, primary=table.n_primary, secondary=table.n_secondary)))
         for row in table.published():
-            console.print("   " + " ".join(f"{'·' if v is None else v:>5}" for v in row))
+            console.print("   " + " ".join(f"{'·' if v is None else t.number(v):>5}" for v in row))
     try:
         res = research_extract(engine, contract_id, folder / f"{contract_id}-extrait-recherche.csv", settings=settings,
                                actor="demo")
     except TemoinError as exc:
-        console.print(f"Extrait de recherche refusé / research extract refused: {escape(exc.render('fr'))}")
+        console.print(escape(t("Research extract refused: {reason}", reason=t.error(exc) if exc.msg is not None
+                               else exc.render(t.lang))))  # type: ignore[arg-type]
         return
     rep = res.extract.anonymised
-    console.print(f"Extrait de recherche : {res.output} (avec {res.codebook.name if res.codebook else '—'} et "
-                  f"{res.readme.name if res.readme else '—'}) — {len(res.extract.frame)} lignes, {rep.after.k}-anonyme sur "
-                  f"{', '.join(res.extract.quasi_identifiers)} (plus petite classe {rep.after.smallest_class}) ; "
-                  f"tranches : {rep.generalised or 'aucune'} ; {rep.suppressed_records} retiré(s) ; consigné au journal "
-                  f"(sha256 {res.sha256[:12]}…).")
+    bands = "; ".join(t("{column}: bands of {width}", column=c, width=w) for c, w in (rep.generalised or {}).items())
+    console.print(escape(t("Research extract: {output} (with {codebook} and {readme}) — {rows} rows, {k}-anonymous on "
+                           "{columns} (smallest class {smallest}); bands: {bands}; {left_out} left out; logged in the "
+                           "ledger (sha256 {digest}…).", output=str(res.output),
+                           codebook=res.codebook.name if res.codebook else "—", readme=res.readme.name if res.readme else "—",
+                           rows=len(res.extract.frame), k=rep.after.k, columns=", ".join(res.extract.quasi_identifiers),
+                           smallest=rep.after.smallest_class, bands=bands or t("none"), left_out=rep.suppressed_records,
+                           digest=res.sha256[:12])))
     every = res.extract.all_columns
-    console.print(f"  Non quasi-identifiants selon le contrat (raison donnée) : {', '.join(res.extract.not_quasi_identifiers or {})} ; "
-                  f"non publiés : {', '.join(res.extract.withheld)} ; k sur toutes les colonnes publiées : "
-                  f"{every.smallest_class if every else '—'}.")
+    console.print("  " + escape(t("Not quasi-identifiers per the contract (reason given): {declared}; not released: "
+                                  "{withheld}; k on all released columns: {k}.",
+                                  declared=", ".join(res.extract.not_quasi_identifiers or {}) or "—",
+                                  withheld=", ".join(res.extract.withheld) or "—",
+                                  k=every.smallest_class if every else "—")))

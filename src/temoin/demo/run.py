@@ -9,13 +9,16 @@ per role. Everything is done through the public service functions.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from temoin.demo import accounts, contracts, evaluation, governance, opendata, reports, settlement
 from temoin.errors import TemoinError
+from temoin.i18n import Translator
 from temoin.settings import Settings, load_settings
 from temoin.store import make_engine, migrate
 
@@ -33,18 +36,18 @@ def run(db: Path, console: Console, settings: Settings) -> Engine:
     fresh_database(db)
     engine = make_engine(f"sqlite:///{db}", pool_size=settings.db_pool_size)
     migrate(engine)
-    language = settings.language
-    contracts.show(engine, console, language)
+    reader = Translator(settings.language)  # the demo speaks the settings' language only (French by default)
+    contracts.show(engine, console, reader)
     console.print()
-    evaluation.show(engine, console, settings)
+    evaluation.show(engine, console, settings, reader)
     console.print()
-    settlement.show(engine, console, language)
+    settlement.show(engine, console, reader)
     console.print()
-    governance.show(engine, console, language)
+    governance.show(engine, console, reader)
     console.print()
-    opendata.show(engine, console, settings)
+    opendata.show(engine, console, settings, reader)
     console.print()
-    reports.show(engine, console, settings)
+    reports.show(engine, console, settings, reader)
     return engine
 
 
@@ -57,12 +60,14 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(highlight=False)
     try:
         settings = load_settings()
-    except TemoinError as exc:
-        console.print(f"[bold red]Erreur / Error[/] {exc.render('fr')}", soft_wrap=True)
+    except TemoinError as exc:  # the settings are refused: said in the language asked for, French otherwise
+        reader = Translator("en" if os.environ.get("TEMOIN_LANGUAGE", "").strip().lower() == "en" else "fr")
+        text = reader.error(exc) if exc.msg is not None else exc.render(reader.lang)  # type: ignore[arg-type]
+        console.print(f"[bold red]{escape(reader('Error'))}[/] {escape(text)}", soft_wrap=True)
         raise SystemExit(1) from None
     engine = run(args.db, console, settings)
     if not args.no_serve:
-        accounts.serve(engine, console, settings, port=args.port)
+        accounts.serve(engine, console, settings, port=args.port, reader=Translator(settings.language))
 
 
 if __name__ == "__main__":

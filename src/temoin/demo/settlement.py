@@ -8,6 +8,7 @@ from rich.rule import Rule
 from sqlalchemy import Engine
 
 from temoin.cli.settlement_view import render_risk, render_settlement
+from temoin.i18n import Translator
 from temoin.services.contracts import get_contract
 from temoin.services.settlements import approve, run_settlement
 from temoin.settlement import simulate
@@ -19,19 +20,15 @@ APPROVERS = (("evaluator_certification", "labo-eval", "Jean Dubois"),
              ("observer_acknowledgement", "union-assos", "Karim Benali"))
 
 
-def show(engine: Engine, console: Console, language: str) -> None:
+def show(engine: Engine, console: Console, reader: Translator) -> None:
     """Settle on the evaluation stored by :mod:`temoin.demo.evaluation` (run it first)."""
-    fr = language == "fr"
-    console.print(Rule("Règlement et risque financier — AEMO renforcée" if fr else "Settlement and financial risk — AEMO renforcée"))
+    console.print(Rule(reader("Settlement and financial risk — {contract}", contract=CONTRACT)))
     stored = get_contract(engine, CONTRACT)
     record, s = run_settlement(engine, CONTRACT, actor="demo")
-    console.print("Résultats : évaluation enregistrée (cohorte synthétique)." if fr
-                  else "Results: the stored evaluation (synthetic cohort).")
-    render_settlement(s, console, language)
+    console.print(reader("Results: the stored evaluation (synthetic cohort)."))
+    render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in stored.contract.indicators})
     for kind, party, person in APPROVERS:
         approve(engine, record.id, kind=kind, party_id=party, person=person, actor="demo")
-    console.print((f"Règlement n° {record.id} enregistré ; certifié par l'évaluateur, approuvé par le payeur, "
-                   "observé par la société civile (journal d'audit).") if fr else
-                  (f"Settlement #{record.id} recorded; certified by the evaluator, approved by the payer, "
-                   "acknowledged by civil society (audit ledger)."))
-    render_risk(simulate(stored.contract, 200_000, 2026), console, language)
+    console.print(reader("Settlement #{id} recorded; certified by the evaluator, approved by the payer, acknowledged by "
+                         "civil society (audit ledger).", id=str(record.id)))
+    render_risk(simulate(stored.contract, 200_000, 2026), console, reader)

@@ -22,6 +22,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import json
 import math
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -35,6 +38,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent, format_scientific
 
+from temoin.cache import cache_folders, write_atomically
 from temoin.errors import TemoinError
 from temoin.messages import Amount, Msg, Points, Share
 
@@ -50,12 +54,30 @@ MINUS = "\u2212"
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The translations of ``lang``: every ``.po`` file of its folder (one per area), read together
-    (fuzzy or empty entries left out)."""
+    (fuzzy or empty entries left out).
+
+    Parsing every file costs more than a command's own work, so the result is kept in the cache
+    folder (:mod:`temoin.cache`), as JSON named after a digest of the files' contents: a changed
+    ``.po`` file is read anew; a missing or unwritable cache only costs the parsing."""
+    files = [(path.name, path.read_bytes()) for path in sorted((LOCALES / lang / "LC_MESSAGES").glob("*.po"))]
+    digest = hashlib.sha256(b"".join(name.encode() + b"\0" + data for name, data in files)).hexdigest()[:16]
+    name = f"catalogue-{lang}-{digest}.json"
+    for folder in cache_folders():
+        try:
+            return dict(json.loads((folder / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
     out: dict[str, str] = {}
-    for path in sorted((LOCALES / lang / "LC_MESSAGES").glob("*.po")):
-        with path.open("rb") as fh:
-            cat = read_po(fh, locale=lang)
+    for _, data in files:
+        cat = read_po(io.BytesIO(data), locale=lang)
         out.update({str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy})
+    text = json.dumps(out, ensure_ascii=False).encode("utf-8")
+    for folder in cache_folders():
+        try:
+            write_atomically(folder / name, text)
+            break
+        except OSError:
+            continue
     return out
 
 
