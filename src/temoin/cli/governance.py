@@ -208,18 +208,20 @@ def _register_audit(app: typer.Typer) -> None:
         participants, outcomes, assignment, plan, evaluation results, settlements, sign-offs); name
         the first altered, deleted or reordered entry and the first record that differs (exit 1)."""
         from temoin.cli.governance_view import print_audit_status
+        from temoin.i18n import Translator
         from temoin.services.governance import verify_audit
 
         status = verify_audit(engine())
         chain = status.chain
+        words = Translator(lang())
         if as_json:
             first = status.first_problem
             print_json({"whole": status.whole, "chain_whole": chain.whole, "entries": chain.entries, "head": chain.head,
                         "first_bad_seq": chain.first_bad_seq, "problem": chain.problem,
                         "records_checked": status.records_checked, "records_counted_only": status.counted_only,
-                        "first_record": first.to_dict(lang()) if first else None,
-                        "records": [p.to_dict(lang()) for p in status.problems],
-                        "message": status.describe(lang())})
+                        "first_record": {**first.to_dict(), "message": words.render(first.describe())} if first else None,
+                        "records": [{**p.to_dict(), "message": words.render(p.describe())} for p in status.problems],
+                        "message": "\n".join(words.render(m) for m in status.describe())})
         else:
             print_audit_status(console, status, lang())
         if not status.whole:
@@ -233,7 +235,9 @@ def _register_audit(app: typer.Typer) -> None:
 
         status = verify_ledger(engine())
         if not status.whole:
-            err_console.print(status.describe(lang()))
+            from temoin.i18n import Translator
+
+            err_console.print(Translator(lang()).render(status.describe()))
             raise typer.Exit(1)
         typer.echo(status.head)
 
@@ -264,6 +268,9 @@ def _register_budget(app: typer.Typer) -> None:
 
         watch = check_budget(engine(), contract)
         if as_json:
-            print_json(watch.to_dict(lang()))
+            from temoin.i18n import Translator
+            from temoin.reports.notices import rendered_watch
+
+            print_json(rendered_watch(Translator(lang()), watch.to_dict(lang())))
         else:
             print_budget_watch(console, watch, lang())

@@ -13,6 +13,8 @@ from rich.table import Table
 
 from temoin.governance.budget import BudgetWatch
 from temoin.governance.ledger import AuditStatus, ChainStatus
+from temoin.i18n import Translator
+from temoin.reports.notices import said_in
 
 SEATS = {"civil_society": ("société civile", "civil society"), "beneficiary": ("personnes accompagnées", "beneficiaries"),
          "payer": ("payeur", "payer"), "operator": ("opérateur", "operator"), "investor": ("investisseur", "investor"),
@@ -23,16 +25,21 @@ def _t(lang: str, fr: str, en: str) -> str:
     return fr if lang == "fr" else en
 
 
-def _eur(value: str | Decimal | None) -> str:
+def _said(message: Any, lang: str) -> str:
+    return said_in(Translator(lang), message)
+
+
+def _eur(value: str | Decimal | None, lang: str = "fr") -> str:
     if value is None:
         return "—"
-    return f"{Decimal(value):,.0f}".replace(",", "\u202f") + " €"
+    return Translator(lang).money(Decimal(value), "EUR", cents=False)
 
 
 def _dec(value: str | None, lang: str) -> str:
+    """A committee's score (``7.90``) the reader's way (``7,90``)."""
     if value is None:
         return "—"
-    return value.replace(".", ",") if lang == "fr" else value
+    return Translator(lang).number(Decimal(value), 2)
 
 
 def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> None:
@@ -51,13 +58,13 @@ def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> No
                          f"  {rec['declarations_recorded']} declaration(s), {rec['scores_recorded']} score(s); "
                          "the full record becomes public after the decision."))
         for m in rec["missing"][:10]:
-            console.print(f"    - {m[lang]}", style="dim")
+            console.print(f"    - {_said(m, lang)}", style="dim")
         return
     apps = "; ".join(f"{r['application']} = {r['title']} ({r['organisation']})" for r in rec["results"])
     console.print(_t(lang, "  Candidatures : ", "  Applications: ") + apps)
     for r in rec["recusals"]:
         console.print(_t(lang, "  Récusation : ", "  Recusal: ") + f"{r['person']} / {r['application']} — "
-                      + r["explanation"][lang])
+                      + _said(r["explanation"], lang))
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
     table.add_column(_t(lang, "Rang", "Rank"))
     table.add_column(_t(lang, "Candidature", "Application"))
@@ -98,24 +105,27 @@ def print_call_record(console: Any, rec: dict[str, Any], lang: str = "fr") -> No
 
 def print_ledger_status(console: Any, status: ChainStatus, lang: str = "fr") -> None:
     colour = "green" if status.whole else "red"
-    console.print(f"[{colour}]{status.describe(lang)}[/]", soft_wrap=True)
+    console.print(f"[{colour}]{escape(Translator(lang).render(status.describe()))}[/]", soft_wrap=True)
 
 
 def print_audit_status(console: Any, status: AuditStatus, lang: str = "fr") -> None:
     """The chain's status, then the records': the first that differs, and each other one."""
+    t = Translator(lang)
     print_ledger_status(console, status.chain, lang)
+    lines = status.describe()
     if not status.problems:
-        console.print(f"[green]{escape(status.describe(lang).splitlines()[1])}[/]", soft_wrap=True)
+        console.print(f"[green]{escape(t.render(lines[1]))}[/]", soft_wrap=True)
     for k, p in enumerate(status.problems):
-        head = _t(lang, "Premier enregistrement qui diffère : ", "First record that differs: ") if k == 0 else "  "
-        console.print(f"[red]{escape(head + p.describe(lang))}[/]", soft_wrap=True)
+        text = t("First record that differs: {problem}", problem=p.describe()) if k == 0 else "  " + t.render(p.describe())
+        console.print(f"[red]{escape(text)}[/]", soft_wrap=True)
     if status.counted_only:
-        console.print(escape(status.describe(lang).splitlines()[-1]), style="dim", soft_wrap=True)
+        console.print(escape(t.render(lines[-1])), style="dim", soft_wrap=True)
 
 
 def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> None:
-    flags = [f.message(lang) for f in watch.flags]
-    notes = [n[0] if lang == "fr" else n[1] for n in watch.notes]
+    words = Translator(lang)
+    flags = [words.render(f.message(lang)) for f in watch.flags]
+    notes = [words.render(n) for n in watch.notes]
     console.print(_t(lang, f"[bold]Veille budgétaire[/] — payeur {watch.payer}, fonction {', '.join(watch.functions)}, "
                            f"euros constants {watch.base_year}",
                      f"[bold]Budget watch[/] — payer {watch.payer}, function {', '.join(watch.functions)}, "
@@ -127,9 +137,9 @@ def print_budget_watch(console: Any, watch: BudgetWatch, lang: str = "fr") -> No
                  _t(lang, "Part CIS", "CIS share")):
         table.add_column(head, justify="right")
     for y in watch.years:
-        share = "—" if y.cis_share is None else _dec(f"{(y.cis_share * 100):.2f}", lang) + " %"
-        table.add_row(str(y.year), _eur(y.function_total), _eur(y.mandatory_total_real), _eur(y.cis_commitments),
-                      _eur(y.cis_payments), share)
+        share = "—" if y.cis_share is None else words.share(float(y.cis_share), 2)
+        table.add_row(str(y.year), _eur(y.function_total, lang), _eur(y.mandatory_total_real, lang),
+                      _eur(y.cis_commitments, lang), _eur(y.cis_payments, lang), share)
     console.print(table)
     if not flags:
         console.print(_t(lang, "  [green]Aucune éviction détectée.[/]", "  [green]No displacement detected.[/]"))

@@ -29,7 +29,7 @@ from temoin.i18n import Translator
 from temoin.messages import Msg
 from temoin.reports import charts
 from temoin.reports.charts._svg import num as chart_num
-from temoin.reports.notices import notice_text
+from temoin.reports.notices import notice_text, rendered_watch
 from temoin.settlement import Notice
 from temoin.store.contracts import StoredContract
 
@@ -179,13 +179,13 @@ def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bo
 
 
 def add_budget(data: ReportData, watch: BudgetWatch) -> None:
-    data.budget = watch.to_dict(data.lang)
+    data.budget = rendered_watch(Translator(data.lang), watch.to_dict(data.lang))
     data.charts["budget"] = charts.budget_watch(data.budget, lang=data.lang, currency=str(data.contract["currency"]))
 
 
 def add_ledger(data: ReportData, status: ChainStatus) -> None:
     data.ledger = {"whole": status.whole, "entries": status.entries, "head": status.head,
-                   "describe": status.describe(data.lang)}
+                   "describe": Translator(data.lang).render(status.describe())}
 
 
 @lru_cache(maxsize=1)
