@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from temoin.i18n import Translator
+
 if TYPE_CHECKING:
     from temoin.opendata.observatory import Comparison, SafeguardCounts
     from temoin.opendata.project_sheet import ProjectSheet
@@ -52,7 +54,7 @@ def render_import(summary: IndigoImportSummary, out: Console, err: Console, lang
                   + ", ".join(f"{code} {n}" for code, n in by_code.most_common()), soft_wrap=True)
     shown = res.warnings if all_warnings else res.warnings[:SHOWN_WARNINGS]
     for w in shown:
-        err.print(f"[yellow]{_tr(fr, 'Avertissement', 'Warning')}[/] {escape(w.render('fr' if fr else 'en'))}", soft_wrap=True)
+        err.print(f"[yellow]{_tr(fr, 'Avertissement', 'Warning')}[/] {escape(Translator(language).render(w.describe()))}", soft_wrap=True)
     if len(shown) < len(res.warnings):
         err.print(_tr(fr, f"… et {len(res.warnings) - len(shown)} autre(s) : --all-warnings pour tout voir, --json pour les traiter.",
                       f"… and {len(res.warnings) - len(shown)} more: --all-warnings to see them all, --json to process them."))
@@ -150,18 +152,21 @@ def render_counts(counts: dict[str, SafeguardCounts], out: Console, language: st
 
 def render_comparison(cmp: Comparison, contract: str, out: Console, language: str) -> None:
     fr = language == "fr"
-    table = Table(title=_tr(fr, f"« {contract} » face à ses pairs : {cmp.peer_group.label('fr')} ({len(cmp.peers)})",
-                            f"'{contract}' against its peers: {cmp.peer_group.label('en')} ({len(cmp.peers)})"))
+    words = Translator(language)
+    group = words.label(cmp.peer_group)
+    table = Table(title=_tr(fr, f"« {contract} » face à ses pairs : {group} ({len(cmp.peers)})",
+                            f"'{contract}' against its peers: {group} ({len(cmp.peers)})"))
     for col in (_tr(fr, "Terme", "Term"), _tr(fr, "Ce contrat", "This contract"), _tr(fr, "Médiane", "Median"), "Min", "Max",
                 _tr(fr, "Part en dessous", "Share below"), "n", _tr(fr, "Exclus", "Excluded")):
         table.add_column(col)
 
     def fmt(x: float | None) -> str:
-        return "—" if x is None else f"{x:,.2f}"
+        return "—" if x is None else words.number(x, 2)
 
     for m in cmp.metrics:
-        table.add_row(f"{m.label_fr if fr else m.label_en} ({m.unit})", fmt(m.value), fmt(m.median), fmt(m.minimum), fmt(m.maximum),
-                      "—" if m.share_below is None else f"{m.share_below:.0%}", str(m.n), str(m.excluded))
+        table.add_row(f"{words.label('observatory_metric', m.key)} ({words.label('unit', m.unit)})", fmt(m.value), fmt(m.median),
+                      fmt(m.minimum), fmt(m.maximum), "—" if m.share_below is None else words.share(m.share_below, 0),
+                      str(m.n), str(m.excluded))
     out.print(table)
     if cmp.group_sizes.get("sector_country", 0) == 0:
         out.print(_tr(fr, f"Aucun autre contrat du même secteur ({cmp.sector or '?'}) et du même pays ({cmp.country or '?'}) : "

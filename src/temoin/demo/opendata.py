@@ -15,6 +15,7 @@ from rich.rule import Rule
 from sqlalchemy import Engine
 
 from temoin.errors import NotFoundError, TemoinError
+from temoin.i18n import Translator
 from temoin.opendata.schemas import validate_project
 from temoin.opendata.suppression import suppress_table
 from temoin.services.evaluations import participants_frame
@@ -45,7 +46,7 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
     console.print(f"Import INDIGO (échantillon) : {len(summary.result.projects)} projets, {len(warnings)} défauts signalés, "
                   "aucun bloquant / sample import: every defect reported, none fatal")
     for w in warnings[:3]:
-        console.print(f"  [yellow]⚠[/] {escape(w.render('fr'))}", soft_wrap=True)
+        console.print(f"  [yellow]⚠[/] {escape(Translator('fr').render(w.describe()))}", soft_wrap=True)
     reg = registry_counts(engine)["all"]
     console.print(f"Registre : {reg.entries} contrats ; contrefactuel réel {reg.real_counterfactual}/{reg.validation_known} "
                   f"(méthode connue) ; plafond aux économies réalisées {reg.capped_at_savings}/{reg.cap_known} "
@@ -55,13 +56,11 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
     console.print(f"Observatoire : {cmp.registry_size} autres contrats au registre, dont {cmp.with_real_counterfactual} avec un "
                   f"vrai contrefactuel (essai randomisé ou quasi-expérimental) ; celui-ci : "
                   f"{'oui' if cmp.contract_has_real_counterfactual else 'non'}.")
-    def fr(x: float) -> str:
-        return f"{x:,.2f}".replace(",", "\u202f").replace(".", ",")
-
+    words = Translator("fr")
     for m in cmp.registry_metrics:
         if m.value is not None and m.n and m.median is not None:
-            unit = {"months": "mois"}.get(m.unit, m.unit)
-            console.print(f"  {m.label_fr} : {fr(m.value)} {unit} (médiane du registre {fr(m.median)}, n={m.n})")
+            console.print(f"  {words.label('observatory_metric', m.key)} : {words.number(m.value, 2)} {words.label('unit', m.unit)} "
+                          f"(médiane du registre {words.number(m.median, 2)}, n={m.n})")
     url = engine.url
     folder = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else Path(tempfile.gettempdir())
     publication = publish_open_data(engine, folder / "donnees-ouvertes", settings=settings)
@@ -89,7 +88,7 @@ def show(engine: Engine, console: Console, settings: Settings) -> None:
         res = research_extract(engine, contract_id, folder / f"{contract_id}-extrait-recherche.csv", settings=settings,
                                actor="demo")
     except TemoinError as exc:
-        console.print(f"Extrait de recherche refusé / research extract refused: {escape(exc.render('fr'))}")
+        console.print(f"Extrait de recherche refusé / research extract refused: {escape(Translator('fr').error(exc))}")
         return
     rep = res.extract.anonymised
     console.print(f"Extrait de recherche : {res.output} (avec {res.codebook.name if res.codebook else '—'} et "

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.messages import Msg
 
 __all__ = ["Anonymised", "KAnonymityRefused", "KAnonymityReport", "anonymise", "check_k_anonymity"]
 
@@ -99,16 +100,14 @@ class Anonymised:
 def _check_inputs(frame: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
         raise InvalidInputError(
-            "kanonymity.k", f"k doit être un entier d'au moins 2 (reçu : {k!r}).", f"k must be a whole number of at least 2 (got {k!r})."
+            "kanonymity.k", Msg("k must be a whole number of at least 2 (got {k}).", k=repr(k))
         )
     missing = [q for q in quasi_identifiers if q not in frame.columns]
     if missing:
         raise InvalidInputError(
             "kanonymity.unknown_column",
-            f"Quasi-identifiants absents des données : {', '.join(missing)}.",
-            f"Quasi-identifiers missing from the data: {', '.join(missing)}.",
-            hint_fr="Vérifiez les attributs marqués quasi_identifier dans le contrat.",
-            hint_en="Check the attributes marked quasi_identifier in the contract.",
+            Msg("Quasi-identifiers missing from the data: {columns}.", columns=", ".join(missing)),
+            hint=Msg("Check the attributes marked quasi_identifier in the contract."),
         )
 
 
