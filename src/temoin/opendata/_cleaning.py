@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from temoin.messages import Msg, Share
 
@@ -106,7 +107,9 @@ _CEILING = re.compile(r"(max(?:imum)?|up\s+to|capped\s+at|cap\s+of|ceiling|au\s+
 def _fraction(value: float, raw: object) -> Reading:
     if 0 < abs(value) < 1:  # INDIGO's files mix 7 (per cent) and 0.07 (a fraction) for one field
         pct = _tidy(round(value * 100, 9))
-        return Reading(pct, "indigo.return_as_fraction", Msg("{raw} read as a fraction: {pct} kept", raw=str(raw), pct=Share(pct / 100)))
+        shown = raw if isinstance(raw, str) else Decimal(str(raw))  # a number the reader's way
+        return Reading(pct, "indigo.return_as_fraction", Msg("{raw} read as a fraction: {pct} kept", raw=shown,
+                                                             pct=Share(pct / 100)))
     return Reading(_tidy(value))
 
 
