@@ -264,13 +264,11 @@ def add_declaration(state: CallState, decl: Declaration) -> tuple[Declaration, l
     if before.conflict or not decl.conflict:
         raise ConflictError(
             "call.already_declared",
-            f"{decl.person} a déjà fait sa déclaration pour « {decl.application} »"
-            + (" (conflit déclaré : la récusation est définitive)." if before.conflict else "."),
-            f"{decl.person} has already declared for '{decl.application}'"
-            + (" (conflict declared: the recusal is final)." if before.conflict else "."),
+            Msg("{person} has already declared for '{application}' (conflict declared: the recusal is final).",
+                person=decl.person, application=decl.application) if before.conflict else
+            Msg("{person} has already declared for '{application}'.", person=decl.person, application=decl.application),
             path="declaration",
-            hint_fr="Seul l'ajout d'un conflit non déclaré est accepté après coup.",
-            hint_en="Only adding a conflict not declared before is accepted afterwards.",
+            hint=Msg("Only adding a conflict not declared before is accepted afterwards."),
         )
     voided = [s for s in state.scores if s.person == decl.person and s.application == decl.application]
     return decl, voided

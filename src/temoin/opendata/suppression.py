@@ -56,10 +56,9 @@ class SuppressionConflict(TemoinError):
 
     def __init__(self, where: str) -> None:
         super().__init__("suppression.conflict",
-                         f"Secret statistique : un effectif qui doit rester publié ({where}) laisserait retrouver un petit effectif.",
-                         f"Statistical confidentiality: a count that must stay published ({where}) would give a small cell back.",
-                         hint_fr="Les chiffres qui en découlent sont masqués à leur tour.",
-                         hint_en="The figures derived from it are withheld in turn.")
+                         Msg("Statistical confidentiality: a count that must stay published ({where}) would give a small "
+                             "cell back.", where=where),
+                         hint=Msg("The figures derived from it are withheld in turn."))
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,7 @@ def create_call(engine: Engine, source: Call | dict[str, Any] | str | Path, *, a
                 try:
                     data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
                 except (OSError, yaml.YAMLError) as exc:
-                    raise InvalidInputError("call.file", f"Fichier d'appel illisible : {source} ({exc}).",
-                                            f"Unreadable call file: {source} ({exc}).", path=str(source)) from None
+                    raise InvalidInputError("call.file", Msg("Unreadable call file: {source} ({exc}).", source=source, exc=exc), path=str(source)) from None
             contract = None
             if isinstance(data, dict) and data.get("contract"):
                 contract = ContractRepository(s).latest(str(data["contract"])).contract
@@ -233,14 +232,12 @@ def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, 
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise InvalidInputError("budget.file", f"Fichier illisible : {path} ({exc.strerror}).",
-                                f"Unreadable file: {path} ({exc.strerror}).", path=str(path)) from None
+        raise InvalidInputError("budget.file", Msg("Unreadable file: {path} ({strerror}).", path=path, strerror=exc.strerror), path=str(path)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInputError("budget.encoding", f"{path} n'est pas en UTF-8.", f"{path} is not UTF-8.",
-                                path=str(path), hint_fr="Enregistrez le fichier en UTF-8.",
-                                hint_en="Save the file as UTF-8.") from None
+        raise InvalidInputError("budget.encoding", Msg("{path} is not UTF-8.", path=path),
+                                path=str(path), hint=Msg("Save the file as UTF-8.")) from None
     rows = parse_budget_csv(text, source=str(path))
     digest = hashlib.sha256(raw).hexdigest()
     with session_scope(engine) as s:

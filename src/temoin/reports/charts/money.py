@@ -146,8 +146,7 @@ def settlement_waterfall(settlement: Any, *, lang: str = "fr", title: str | None
     if not periods:
         from temoin.errors import InvalidInputError
 
-        raise InvalidInputError("reports.no_period", "Aucune période réglée : pas de cascade à dessiner.",
-                                "No period settled: no waterfall to draw.", path="periods")
+        raise InvalidInputError("reports.no_period", Msg("No period settled: no waterfall to draw."), path="periods")
     last = periods[-1]
     cum_ent = _dec(get(last, "cumulative_entitlement"))
     steps: list[tuple[str, Decimal]] = []
