@@ -18,7 +18,7 @@ def test_demo_shows_committee_record_ledger_and_budget_watch(sqlite_engine: Engi
     console = Console(record=True, width=160)
     show(sqlite_engine, console, Translator("fr"))
     show(sqlite_engine, console, Translator("fr"))  # idempotent: a second run adds nothing and still works
-    out = console.export_text()
+    out = console.export_text().replace("\u00a0", " ")
     assert "Karim Benali / horizon" in out  # his declared interest in the applicant recuses him
     assert "7,90" in out  # Horizon's weighted total: (3*25/3 + 3*26/3 + 2*20/3 + 2*22/3) / 10
     assert "Chaîne intègre" in out and verify_ledger(sqlite_engine).head in out
@@ -33,7 +33,7 @@ def test_approved_settlement_payments_replace_planned_commitments(engine: Engine
     import_contract(engine, example_path("aemo-renforcee"), actor="test")
     import_budget(engine, EXAMPLE_BUDGET, actor="test")
     planned = check_budget(engine, "aemo-renforcee")
-    assert planned.basis == "commitments" and any("planned commitments" in n[1] for n in planned.notes)
+    assert planned.basis == "commitments" and any("planned commitments" in Translator("en").render(n) for n in planned.notes)
 
     contract = get_contract(engine, "aemo-renforcee").contract
     rows = [{"indicator": "placement_days", "wave": w, "improvement": imp, "improvement_lower": low,
@@ -71,4 +71,4 @@ def test_approved_settlement_payments_replace_planned_commitments(engine: Engine
     approve(engine, zero.id, kind="evaluator_certification", party_id="labo-eval", person="Jean Dubois", actor="t")
     approve(engine, zero.id, kind="payer_approval", party_id="dept-nord", person="Claire Martin", actor="t")
     unpaid = check_budget(engine, "aemo-renforcee")
-    assert unpaid.basis == "commitments" and any("have paid nothing" in n[1] for n in unpaid.notes)
+    assert unpaid.basis == "commitments" and any("have paid nothing" in Translator("en").render(n) for n in unpaid.notes)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from temoin.i18n import Translator
 from temoin.opendata.indigo_columns import RecordKind, flat_layout
 from temoin.opendata.indigo_import import read_indigo
 from temoin.opendata.indigo_records import FileUse
@@ -30,6 +31,11 @@ SHARED = REPO.parent / "shared" / "indigo" / "golab-flat-excerpt"
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/indigo is not beside the clone")
+
+def said(warning: object, lang: str) -> str:
+    """An import warning as a reader of ``lang`` reads it."""
+    return Translator(lang).render(warning.describe())  # type: ignore[attr-defined]
+
 def test_the_bundled_excerpt_is_gos_labs_files_unchanged() -> None:
     for path in SHARED.rglob("*"):
         if path.is_file():
@@ -110,11 +116,11 @@ def test_the_excerpts_defects_are_counted_and_named() -> None:
     w = {(x.file, x.row, x.field): x for x in res.warnings}
     bad = w[("projects/projects_results.csv", 3, "Period - Start - (Value)")]
     assert (bad.value, bad.code, bad.project) == ("2018-13", "indigo.bad_date", "INDIGO-POJ-0001")
-    assert "month 13 does not exist" in bad.render("en") and "mois 13 impossible" in bad.render("fr")
+    assert "month 13 does not exist" in said(bad, "en") and "mois 13 impossible" in said(bad, "fr")
     fraction = w[("projects/projects.csv", 2, "Overall project finance - Maximum potential return - (Value)")]
     assert (fraction.value, fraction.code) == ("0.066", "indigo.return_as_fraction")
     prose = w[("projects/projects_investments.csv", 19, "Maximum Potential Return - (Value)")]
-    assert prose.code == "indigo.return_stated_maximum" and "12.5" in prose.render("en")
+    assert prose.code == "indigo.return_stated_maximum" and "12.5" in said(prose, "en")
     blank = w[("projects/projects_service_provisions.csv", 2, "Organisation Role Category - (Value)")]
     assert blank.code == "indigo.blank_role" and blank.value == ""
     # what was read: the stated maximum, the fraction as a percentage, dates as written
@@ -207,9 +213,9 @@ def test_each_known_defect_imports_with_its_warning(tmp_path: Path) -> None:
     assert {f.name.split("/")[-1]: f.use for f in res.files}["projects_notes_of_mine.csv"] is FileUse.UNKNOWN
     # each message is bilingual and names the file, row, column and value
     dup = next(w for w in res.warnings if w.code == "indigo.duplicate_id")
-    assert dup.render("fr") == ("projects/projects.csv, ligne 3, ID = 'INDIGO-POJ-1': identifiant déjà lu ligne 2 : cette "
-                                "ligne est ignorée (la première est gardée) [indigo.duplicate_id]")
-    assert "row 3" in dup.render("en") and "already read on row 2" in dup.render("en")
+    assert said(dup, "fr") == ("projects/projects.csv, ligne 3, ID = 'INDIGO-POJ-1' : identifiant déjà lu ligne 2 : cette "
+                               "ligne est ignorée (la première est gardée) [indigo.duplicate_id]")
+    assert "row 3" in said(dup, "en") and "already read on row 2" in said(dup, "en")
 
 
 def test_a_zip_of_the_download_reads_like_the_folder(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from temoin.contract import load_contract
 from temoin.errors import InvalidInputError
+from temoin.i18n import Translator
 from temoin.opendata.kanonymity import KAnonymityRefused, anonymise, check_k_anonymity
 from temoin.opendata.research import build_extract
 
@@ -66,7 +67,7 @@ def test_anonymise_generalises_age_then_reaches_k() -> None:
 def test_refuse_policy_refuses_instead_of_changing_the_data() -> None:
     with pytest.raises(KAnonymityRefused) as exc:
         anonymise(people(), ["age", "sex", "territory"], k=5, policy="refuse")
-    assert "5-anonyme" in exc.value.fr and "5-anonymous" in exc.value.en
+    assert "5-anonyme" in Translator("fr").error(exc.value) and "5-anonymous" in Translator("en").error(exc.value)
 
 
 def test_too_much_suppression_is_refused() -> None:

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from temoin.i18n import Translator
 from temoin.reports.report import ReportData, render_html
 from temoin.services.contracts import get_contract
 from temoin.services.reports import build_report
@@ -138,7 +139,7 @@ def test_the_differencing_attack_finds_no_hidden_count_in_the_public_report(popu
     given_back = _given_back_by_amounts(public, unit_cost, price)
     assert given_back, "the amounts are published (they are the point of the report)"
     for p in public.settlement["data"]["periods"]:  # and they are really on the page the attack reads
-        amount = f"{Decimal(p['realised_savings']).quantize(Decimal(1)):,} €".replace(",", " ")
+        amount = Translator("fr").money(Decimal(p["realised_savings"])).replace("\u202f", " ").replace("\u00a0", " ")
         assert Decimal(p["realised_savings"]) == 0 or amount in text
     assert attack(public, internal, unit_cost, price, SETTINGS.small_cell_threshold) == []
 

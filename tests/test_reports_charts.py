@@ -75,7 +75,7 @@ def test_love_plot_marks_the_attribute_beyond_the_wwc_band() -> None:
             {"attribute": "placement antérieur", "effect_size": 0.41}]
     root = parse(charts.love_plot(rows, lang="fr"))
     shown = " ".join(texts(root))
-    assert "0,410" in shown and "-0,120" in shown
+    assert "0,410" in shown and "−0,120" in shown  # the minus sign, as the Translator writes it
     desc = root.find(f"{NS}desc").text or ""
     assert "1 au-delà de 0,25, 1 entre les deux seuils" in desc
     red = [c for c in root.iter(f"{NS}circle") if c.get("fill") == "#b3261e"]

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from temoin.governance.ledger import GENESIS, LedgerEvent, canonical_json, entry_hash
+from temoin.i18n import Translator
 from temoin.store import ledger, session_scope
 
 
@@ -66,7 +67,8 @@ def test_verify_names_an_altered_entry(engine: Engine) -> None:
         status = ledger.verify(s)
     assert not status.whole
     assert status.first_bad_seq == 3 and status.problem == "altered"
-    assert "3" in status.describe("en")
+    assert "entry #3 was altered" in Translator("en").render(status.describe())
+    assert "l'entrée n° 3 a été modifiée" in Translator("fr").render(status.describe())
 
 
 def test_verify_names_a_deleted_entry(engine: Engine) -> None:

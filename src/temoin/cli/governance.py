@@ -210,20 +210,22 @@ def _register_audit(app: typer.Typer) -> None:
     @handle_errors
     def verify(as_json: bool = _json_option()) -> None:
         from temoin.cli.governance_view import print_audit_status
+        from temoin.i18n import Translator
         from temoin.services.governance import verify_audit
 
         status = verify_audit(engine())
         chain = status.chain
+        words = Translator(lang())
         if as_json:
             first = status.first_problem
             print_json({"whole": status.whole, "chain_whole": chain.whole, "entries": chain.entries, "head": chain.head,
                         "first_bad_seq": chain.first_bad_seq, "problem": chain.problem,
                         "records_checked": status.records_checked, "records_counted_only": status.counted_only,
-                        "first_record": first.to_dict(lang()) if first else None,
-                        "records": [p.to_dict(lang()) for p in status.problems],
-                        "message": status.describe(lang())})
+                        "first_record": {**first.to_dict(), "message": words.render(first.describe())} if first else None,
+                        "records": [{**p.to_dict(), "message": words.render(p.describe())} for p in status.problems],
+                        "message": "\n".join(words.render(m) for m in status.describe())})
         else:
-            print_audit_status(console, status, words())
+            print_audit_status(console, status, words)
         if not status.whole:
             raise typer.Exit(1)
 
@@ -234,7 +236,9 @@ def _register_audit(app: typer.Typer) -> None:
 
         status = verify_ledger(engine())
         if not status.whole:
-            err_console.print(status.describe(lang()))
+            from temoin.i18n import Translator
+
+            err_console.print(Translator(lang()).render(status.describe()))
             raise typer.Exit(1)
         typer.echo(status.head)
 
@@ -261,6 +265,9 @@ def _register_budget(app: typer.Typer) -> None:
 
         watch = check_budget(engine(), contract)
         if as_json:
-            print_json(watch.to_dict(lang()))
+            from temoin.i18n import Translator
+            from temoin.reports.notices import rendered_watch
+
+            print_json(rendered_watch(Translator(lang()), watch.to_dict(lang())))
         else:
             print_budget_watch(console, watch, words())

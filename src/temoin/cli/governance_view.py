@@ -14,6 +14,7 @@ from rich.table import Table
 from temoin.governance.budget import BudgetWatch
 from temoin.governance.ledger import AuditStatus, ChainStatus
 from temoin.i18n import Translator
+from temoin.reports.notices import said_in
 
 
 def _amount(reader: Translator, value: str | Decimal | None) -> str:
@@ -42,13 +43,13 @@ def print_call_record(console: Any, rec: dict[str, Any], reader: Translator) -> 
                                       "after the decision.", declarations=rec["declarations_recorded"],
                                       scores=rec["scores_recorded"])))
         for m in rec["missing"][:10]:
-            console.print(f"    - {escape(m[lang])}", style="dim")
+            console.print(f"    - {escape(said_in(reader, m))}", style="dim")
         return
     apps = "; ".join(f"{r['application']} = {r['title']} ({r['organisation']})" for r in rec["results"])
     console.print("  " + escape(t("Applications: {applications}", applications=apps)))
     for r in rec["recusals"]:
         console.print("  " + escape(t("Recusal: {person} / {application} — {explanation}", person=r["person"],
-                                      application=r["application"], explanation=r["explanation"][lang])))
+                                      application=r["application"], explanation=said_in(reader, r["explanation"]))))
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
     table.add_column(t("Rank"))
     table.add_column(t("Application"))
@@ -81,26 +82,27 @@ def print_call_record(console: Any, rec: dict[str, Any], reader: Translator) -> 
 
 def print_ledger_status(console: Any, status: ChainStatus, reader: Translator) -> None:
     colour = "green" if status.whole else "red"
-    console.print(f"[{colour}]{escape(status.describe(reader.lang))}[/]", soft_wrap=True)
+    console.print(f"[{colour}]{escape(reader.render(status.describe()))}[/]", soft_wrap=True)
 
 
 def print_audit_status(console: Any, status: AuditStatus, reader: Translator) -> None:
     """The chain's status, then the records': the first that differs, and each other one."""
-    lang = reader.lang
+    t = reader
     print_ledger_status(console, status.chain, reader)
+    lines = status.describe()
     if not status.problems:
-        console.print(f"[green]{escape(status.describe(lang).splitlines()[1])}[/]", soft_wrap=True)
+        console.print(f"[green]{escape(t.render(lines[1]))}[/]", soft_wrap=True)
     for k, p in enumerate(status.problems):
-        text = reader("First record that differs: {record}", record=p.describe(lang)) if k == 0 else "  " + p.describe(lang)
+        text = t("First record that differs: {record}", record=p.describe()) if k == 0 else "  " + t.render(p.describe())
         console.print(f"[red]{escape(text)}[/]", soft_wrap=True)
     if status.counted_only:
-        console.print(escape(status.describe(lang).splitlines()[-1]), style="dim", soft_wrap=True)
+        console.print(escape(t.render(lines[-1])), style="dim", soft_wrap=True)
 
 
 def print_budget_watch(console: Any, watch: BudgetWatch, reader: Translator) -> None:
     t, lang = reader, reader.lang
-    flags = [f.message(lang) for f in watch.flags]
-    notes = [n[0] if lang == "fr" else n[1] for n in watch.notes]  # the budget watch's notes are still French/English pairs
+    flags = [t.render(f.message(lang)) for f in watch.flags]
+    notes = [t.render(n) for n in watch.notes]
     console.print(f"[bold]{escape(t('Budget watch'))}[/] — " + escape(t(
         "payer {payer}, function {functions}, {year} euros", payer=watch.payer, functions=", ".join(watch.functions),
         year=str(watch.base_year))))

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from temoin.i18n import Translator
+
 if TYPE_CHECKING:
     from temoin.i18n import Translator
     from temoin.opendata.observatory import Comparison, SafeguardCounts
@@ -73,7 +75,7 @@ def render_import(summary: IndigoImportSummary, out: Console, err: Console, read
         err.print(escape(t("Warnings by kind: {kinds}", kinds=kinds_seen)), soft_wrap=True)
     shown = res.warnings if all_warnings else res.warnings[:SHOWN_WARNINGS]
     for w in shown:
-        err.print(f"[yellow]{escape(t('Warning'))}[/] {escape(w.render('en' if reader.lang == 'en' else 'fr'))}", soft_wrap=True)
+        err.print(f"[yellow]{escape(t('Warning'))}[/] {escape(reader.render(w.describe()))}", soft_wrap=True)
     if len(shown) < len(res.warnings):
         err.print(escape(t("… and {n} more: --all-warnings to see them all, --json to process them.",
                            n=len(res.warnings) - len(shown))))
@@ -163,12 +165,12 @@ def render_counts(counts: dict[str, SafeguardCounts], out: Console, reader: Tran
 def render_comparison(cmp: Comparison, contract: str, out: Console, reader: Translator) -> None:
     t = reader
     table = Table(title=escape(t("'{contract}' against its peers: {group} ({n})", contract=contract,
-                                 group=cmp.peer_group.label(reader.lang), n=len(cmp.peers))))
+                                 group=reader.label(cmp.peer_group), n=len(cmp.peers))))
     for col in (t("Term"), t("This contract"), t("Median"), t("Min."), t("Max."), t("Share below"), "n", t("Excluded")):
         table.add_column(col)
 
     for m in cmp.metrics:
-        label = m.label_fr if reader.lang == "fr" else m.label_en
+        label = reader.label("observatory_metric", m.key)
 
         def fmt(x: float | None, unit: str = m.unit) -> str:
             return metric_value(reader, x, unit)

@@ -47,7 +47,7 @@ def show(engine: Engine, console: Console, settings: Settings, reader: Translato
     console.print(t("INDIGO import (sample): {projects} projects, {warnings} defects reported, none fatal",
                     projects=len(summary.result.projects), warnings=len(warnings)))
     for w in warnings[:3]:
-        console.print(f"  [yellow]⚠[/] {escape(w.render('en' if t.lang == 'en' else 'fr'))}", soft_wrap=True)
+        console.print(f"  [yellow]⚠[/] {escape(t.render(w.describe()))}", soft_wrap=True)
     reg = registry_counts(engine)["all"]
     console.print(t("Registry: {entries} contracts; real counterfactual {real}/{known} (method known); capped at realised "
                     "savings {capped}/{cap_known} (not recorded: {unknown}); published results {published}/{results_known}.",
@@ -61,7 +61,7 @@ def show(engine: Engine, console: Console, settings: Settings, reader: Translato
     for m in cmp.registry_metrics:
         if m.value is not None and m.n and m.median is not None:
             console.print("  " + escape(t("{label}: {value} (registry median {median}, n = {n})",
-                                          label=m.label_fr if t.lang == "fr" else m.label_en,
+                                          label=t.label("observatory_metric", m.key),
                                           value=metric_value(t, m.value, m.unit), median=metric_value(t, m.median, m.unit),
                                           n=m.n)))
     url = engine.url

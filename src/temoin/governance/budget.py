@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from temoin.contract.model import Contract, Role
 from temoin.errors import InvalidInputError, NotFoundError, TemoinError
+from temoin.messages import Amount, Msg, Share
 from temoin.money import round_cents, to_decimal
 
 COLUMNS: tuple[str, ...] = ("payer", "function", "year", "code", "label_fr", "label_en", "mandatory", "amount",
@@ -67,41 +68,29 @@ class BudgetFileError(InvalidInputError):
         n = len(problems)
         super().__init__(
             "budget.invalid_file",
-            f"Le fichier budgétaire {source} est refusé ({n} problème{'s' if n > 1 else ''}) ; rien n'a été importé.",
-            f"Budget file {source} is refused ({n} problem{'s' if n > 1 else ''}); nothing was imported.",
+            Msg("Budget file {source} is refused ({n} problem(s)); nothing was imported.", source=source, n=n),
             path=problems[0].path,
             line=problems[0].line,
         )
         self.problems = problems
-
-    def render(self, lang: str = "fr") -> str:
-        head = self.message("fr" if lang == "fr" else "en")
-        return head + "\n" + "\n".join("  - " + p.render("fr" if lang == "fr" else "en") for p in self.problems)
-
-    def to_dict(self, lang: str = "fr") -> dict[str, object]:
-        d = super().to_dict("fr" if lang == "fr" else "en")
-        d["problems"] = [p.to_dict("fr" if lang == "fr" else "en") for p in self.problems]
-        return d
+        """Each problem (a :class:`Translator <temoin.i18n.Translator>` renders them with the head)."""
 
 
-def _problem(code: str, line: int, column: str, fr: str, en: str, hint_fr: str = "", hint_en: str = "") -> TemoinError:
-    return InvalidInputError(code, fr, en, path=column, line=line, hint_fr=hint_fr or None, hint_en=hint_en or None)
+def _problem(code: str, line: int, column: str, message: Msg, hint: Msg | None = None) -> TemoinError:
+    return InvalidInputError(code, message, path=column, line=line, hint=hint)
 
 
 def parse_budget_csv(text: str, *, source: str = "<budget>") -> list[BudgetRow]:
     """Read and check a budget file; every problem is reported at once, with its line."""
     lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
-        raise BudgetFileError(source, [_problem("budget.empty", 1, "-", "Le fichier est vide.", "The file is empty.")])
+        raise BudgetFileError(source, [InvalidInputError("budget.empty", Msg("The file is empty."), path="-", line=1)])
     numbers = [n for n, _ in lines]
     reader = csv.DictReader(io.StringIO("\n".join(ln for _, ln in lines)))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise BudgetFileError(source, [_problem(
-            "budget.columns", numbers[0], "header", f"Colonnes manquantes : {', '.join(missing)}.",
-            f"Missing columns: {', '.join(missing)}.", f"Colonnes attendues : {','.join(COLUMNS)}.",
-            f"Expected columns: {','.join(COLUMNS)}.")])
+        raise BudgetFileError(source, [InvalidInputError("budget.columns", Msg("Missing columns: {columns}.", columns=", ".join(missing)), path="header", line=numbers[0], hint=Msg("Expected columns: {columns}.", columns=",".join(COLUMNS)))])
     problems: list[TemoinError] = []
     rows: list[BudgetRow] = []
     seen: dict[tuple[str, int, str], int] = {}
@@ -113,57 +102,35 @@ def parse_budget_csv(text: str, *, source: str = "<budget>") -> list[BudgetRow]:
         bad = len(problems)
         for col in ("payer", "function", "code", "label_fr", "label_en"):
             if not r.get(col):
-                problems.append(_problem("budget.empty_cell", line, col, f"Cellule vide : {col}.", f"Empty cell: {col}."))
+                problems.append(InvalidInputError("budget.empty_cell", Msg("Empty cell: {col}.", col=col), path=col, line=line))
         year_text = r.get("year", "")
         year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
         if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-            problems.append(_problem(
-                "budget.year", line, "year", f"Année inconnue : « {year_text} ».", f"Unknown year: '{year_text}'.",
-                f"Écrivez une année sur quatre chiffres entre {FIRST_YEAR} et {LAST_YEAR}.",
-                f"Write a four-digit year between {FIRST_YEAR} and {LAST_YEAR}."))
+            problems.append(InvalidInputError("budget.year", Msg("Unknown year: '{year_text}'.", year_text=year_text), path="year", line=line, hint=Msg("Write a four-digit year between {first} and {last}.", first=str(FIRST_YEAR), last=str(LAST_YEAR))))
         flag = r.get("mandatory", "").lower()
         if flag not in _FLAGS:
-            problems.append(_problem("budget.mandatory", line, "mandatory",
-                                     f"« {r.get('mandatory', '')} » : obligatoire ou non ?",
-                                     f"'{r.get('mandatory', '')}': mandatory or not?",
-                                     "Écrivez true (dépense obligatoire) ou false.", "Write true (mandatory) or false."))
+            problems.append(InvalidInputError("budget.mandatory", Msg("'{value}': mandatory or not?", value=r.get("mandatory", "")), path="mandatory", line=line, hint=Msg("Write true (mandatory) or false.")))
         amount = _number(r.get("amount", ""), line, "amount", problems)
         if amount is not None and amount < 0:
-            problems.append(_problem("budget.negative", line, "amount", f"Montant négatif : {r['amount']}.",
-                                     f"Negative amount: {r['amount']}.",
-                                     "Un crédit budgétaire est positif ou nul ; corrigez la ligne.",
-                                     "A budget appropriation is zero or more; correct the row."))
+            problems.append(InvalidInputError("budget.negative", Msg("Negative amount: {amount}.", amount=r["amount"]), path="amount", line=line, hint=Msg("A budget appropriation is zero or more; correct the row.")))
         index = _number(r.get("price_index", ""), line, "price_index", problems)
         if index is not None and index <= 0:
-            problems.append(_problem("budget.price_index", line, "price_index",
-                                     f"Indice de prix invalide : {r['price_index']}.",
-                                     f"Invalid price index: {r['price_index']}.",
-                                     "L'indice de prix est strictement positif (par exemple 100 l'année de base).",
-                                     "The price index is strictly positive (e.g. 100 in the base year)."))
+            problems.append(InvalidInputError("budget.price_index", Msg("Invalid price index: {index}.", index=r["price_index"]), path="price_index", line=line, hint=Msg("The price index is strictly positive (e.g. 100 in the base year).")))
         if len(problems) > bad or year is None or amount is None or index is None:
             continue
         key = (r["payer"], year, r["code"])
         if key in seen:
-            problems.append(_problem("budget.duplicate", line, "code",
-                                     f"Ligne {r['code']} en double pour {year} (déjà ligne {seen[key]}).",
-                                     f"Line {r['code']} repeated for {year} (already on line {seen[key]}).",
-                                     "Gardez une seule ligne par code et par année.", "Keep one row per code and year."))
+            problems.append(InvalidInputError("budget.duplicate", Msg("Line {code} repeated for {year} (already on line {line}).", code=r["code"], year=str(year), line=str(seen[key])), path="code", line=line, hint=Msg("Keep one row per code and year.")))
             continue
         seen[key] = line
         prev_index = index_of.setdefault((r["payer"], year), (index, line))
         if prev_index[0] != index:
-            problems.append(_problem("budget.price_index_mismatch", line, "price_index",
-                                     f"Indice de prix {index} pour {year}, différent de celui de la ligne {prev_index[1]} ({prev_index[0]}).",
-                                     f"Price index {index} for {year} differs from line {prev_index[1]} ({prev_index[0]}).",
-                                     "Une année a un seul indice de prix.", "A year has one price index."))
+            problems.append(InvalidInputError("budget.price_index_mismatch", Msg("Price index {index} for {year} differs from line {line} ({other}).", index=index, year=str(year),
+                                                 line=str(prev_index[1]), other=prev_index[0]), path="price_index", line=line, hint=Msg("A year has one price index.")))
         mandatory = flag in _TRUE
         meta = line_meta.setdefault((r["payer"], r["code"]), (r["function"], mandatory, line))
         if meta[:2] != (r["function"], mandatory):
-            problems.append(_problem("budget.line_changes", line, "code",
-                                     f"La ligne {r['code']} change de fonction ou de caractère obligatoire (voir ligne {meta[2]}).",
-                                     f"Line {r['code']} changes function or mandatory status (see line {meta[2]}).",
-                                     "Une ligne garde sa fonction et son caractère d'une année à l'autre.",
-                                     "A line keeps its function and status from year to year."))
+            problems.append(InvalidInputError("budget.line_changes", Msg("Line {code} changes function or mandatory status (see line {line}).", code=r["code"], line=str(meta[2])), path="code", line=line, hint=Msg("A line keeps its function and status from year to year.")))
         rows.append(BudgetRow(r["payer"], r["function"], year, r["code"], r["label_fr"], r["label_en"], mandatory,
                               round_cents(amount), index))
     if problems:
@@ -175,9 +142,7 @@ def _number(text: str, line: int, column: str, problems: list[TemoinError]) -> D
     try:
         return to_decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text, path=column)
     except TemoinError:
-        problems.append(_problem("budget.not_a_number", line, column, f"« {text} » n'est pas un nombre.",
-                                 f"'{text}' is not a number.", "Écrivez par exemple 389610000.00.",
-                                 "Write for example 389610000.00."))
+        problems.append(InvalidInputError("budget.not_a_number", Msg("'{text}' is not a number.", text=text), path=column, line=line, hint=Msg("Write for example 389610000.00.")))
         return None
 
 
@@ -231,20 +196,15 @@ class Flag:
     cis_after: Decimal
     basis: BudgetBasis
 
-    def message(self, lang: str = "fr") -> str:
-        pct = format(abs(self.real_change * 100).quantize(Decimal("0.1")), "f")
-        before, after = _grouped(self.cis_before), _grouped(self.cis_after)
-        if lang == "fr":
-            what = "payés" if self.basis is BudgetBasis.PAYMENTS else "engagés"
-            return (f"{self.year} : « {self.label_fr} » (obligatoire) baisse de {pct.replace('.', ',')} % en euros "
-                    f"constants pendant que les montants du CIS {what} augmentent ({before} € → {after} €).")
-        what = "paid" if self.basis is BudgetBasis.PAYMENTS else "committed"
-        return (f"{self.year}: '{self.label_en}' (mandatory) falls {pct} % in real terms while the CIS "
-                f"amounts {what} rise (EUR {before} → EUR {after}).")
-
-
-def _grouped(amount: Decimal) -> str:
-    return f"{amount:,.0f}".replace(",", "\u202f")
+    def message(self, lang: str = "fr") -> Msg:
+        """The alert as a message (the line's own label in ``lang``, a datum of the budget file)."""
+        what = Msg("(CIS amounts) paid") if self.basis is BudgetBasis.PAYMENTS else Msg("(CIS amounts) committed")
+        label: Msg | str = Msg("All mandatory spending") if self.code == "*" else (
+            self.label_fr if lang == "fr" else self.label_en)
+        return Msg("{year}: '{line}' (mandatory) falls {change} in real terms while the CIS amounts {what} rise "
+                   "({before} → {after}).", year=str(self.year), line=label, change=Share(float(abs(self.real_change))),
+                   what=what, before=Amount(self.cis_before.quantize(Decimal(1))),
+                   after=Amount(self.cis_after.quantize(Decimal(1))))
 
 
 @dataclass
@@ -259,7 +219,7 @@ class BudgetWatch:
     """code -> year -> (nominal, real)."""
     labels: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
     flags: list[Flag] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
 
     def to_dict(self, lang: str = "fr") -> dict[str, object]:
         def s(d: Decimal | None) -> str | None:
@@ -280,8 +240,8 @@ class BudgetWatch:
                       for code, by in self.lines.items()],
             "flags": [{"year": f.year, "code": f.code, "real_change": s(f.real_change.quantize(Decimal("0.0001"))),
                        "cis_before": s(f.cis_before), "cis_after": s(f.cis_after), "basis": f.basis,
-                       "message": f.message(lang)} for f in self.flags],
-            "notes": [n[0] if lang == "fr" else n[1] for n in self.notes],
+                       "message": f.message(lang).to_dict()} for f in self.flags],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
@@ -302,24 +262,20 @@ def budget_watch(contract: Contract, rows: list[BudgetRow], payments: dict[int, 
     if not mine:
         raise NotFoundError(
             "budget.no_budget",
-            f"Aucun budget importé pour le payeur du contrat {contract.id} ({', '.join(payer_ids)}).",
-            f"No budget imported for the payer of contract {contract.id} ({', '.join(payer_ids)}).",
-            hint_fr="Importez ses lignes budgétaires : temoin budget import FICHIER.csv.",
-            hint_en="Import its budget lines: temoin budget import FILE.csv.",
+            Msg("No budget imported for the payer of contract {id} ({payers}).", id=contract.id, payers=", ".join(payer_ids)),
+            hint=Msg("Import its budget lines: temoin budget import FILE.csv."),
         )
     payer = mine[0].payer
-    notes: list[tuple[str, str]] = []
+    notes: list[Msg] = []
     protected = {b.code: b for b in contract.governance.protected_budget_lines}
     found = {r.code for r in mine}
     for code in sorted(set(protected) - found):
-        notes.append((f"Ligne protégée absente du budget importé : {code}.",
-                      f"Protected line missing from the imported budget: {code}."))
+        notes.append(Msg("Protected line missing from the imported budget: {code}.", code=code))
     for r in mine:
         if r.code in protected and protected[r.code].mandatory != r.mandatory:
-            notes.append((f"La ligne {r.code} est {'obligatoire' if r.mandatory else 'facultative'} dans le budget "
-                          "mais pas dans le contrat ; le budget fait foi.",
-                          f"Line {r.code} is {'mandatory' if r.mandatory else 'optional'} in the budget but not in "
-                          "the contract; the budget prevails."))
+            notes.append(Msg("Line {code} is mandatory in the budget but not in the contract; the budget prevails.", code=r.code)
+                         if r.mandatory else
+                         Msg("Line {code} is optional in the budget but not in the contract; the budget prevails.", code=r.code))
             protected.pop(r.code)
     functions = sorted({r.function for r in mine if r.code in protected}) or sorted({r.function for r in mine})
     watched = [r for r in mine if r.function in functions]
@@ -348,11 +304,10 @@ def budget_watch(contract: Contract, rows: list[BudgetRow], payments: dict[int, 
                                  paid.get(y) if paid else None, share))
     outside = sorted(y for y in cis if y not in index)
     if outside:
-        notes.append((f"Montants du CIS hors des années du budget importé : {', '.join(map(str, outside))}.",
-                      f"CIS amounts outside the imported budget's years: {', '.join(map(str, outside))}."))
+        notes.append(Msg("CIS amounts outside the imported budget's years: {years}.", years=", ".join(map(str, outside))))
     series: dict[str, tuple[str, str]] = {code: (lab[0], lab[1]) for code, lab in out.labels.items() if lab[2]}
     real_by: dict[str, dict[int, Decimal]] = {code: {y: v[1] for y, v in out.lines[code].items()} for code in series}
-    series["*"] = ("Ensemble des dépenses obligatoires", "All mandatory spending")
+    series["*"] = ("", "")  # the whole of the mandatory lines: named by a message (see Flag.message)
     real_by["*"] = {y.year: y.mandatory_total_real for y in out.years}
     for before, after in itertools.pairwise(years):
         if after != before + 1:

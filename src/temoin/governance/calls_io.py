@@ -21,15 +21,14 @@ from typing import Any
 from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError, TemoinError
 from temoin.governance.selection import Call, CommitteeMember, Criterion, validate_call
+from temoin.messages import Msg
 from temoin.money import to_decimal
 
 
 def _need(data: dict[str, Any], key: str, path: str) -> Any:
     if key not in data or data[key] in (None, ""):
-        raise InvalidInputError("call.missing_field", f"Champ obligatoire manquant : {path}.",
-                                f"Required field missing: {path}.", path=path,
-                                hint_fr="Voir l'exemple dans la documentation de temoin call create.",
-                                hint_en="See the example in the help of temoin call create.")
+        raise InvalidInputError("call.missing_field", Msg("Required field missing: {path}.", path=path), path=path,
+                                hint=Msg("See the example in the help of temoin call create."))
     return data[key]
 
 
@@ -39,8 +38,8 @@ def _text(value: Any, path: str) -> tuple[str, str]:
     if isinstance(value, dict) and str(value.get("fr", "")).strip():
         fr = str(value["fr"])
         return fr, str(value.get("en") or fr)
-    raise InvalidInputError("call.text", f"Texte attendu (fr/en) : {path}.", f"Text expected (fr/en): {path}.",
-                            path=path, hint_fr="Écrivez {fr: …, en: …}.", hint_en="Write {fr: …, en: …}.")
+    raise InvalidInputError("call.text", Msg("Text expected (fr/en): {path}.", path=path),
+                            path=path, hint=Msg("Write {{fr: …, en: …}}."))
 
 
 def committee_from_contract(contract: Contract, committee_id: str) -> tuple[tuple[CommitteeMember, ...], int]:
@@ -49,10 +48,8 @@ def committee_from_contract(contract: Contract, committee_id: str) -> tuple[tupl
     if committee is None:
         known = ", ".join(k.id for k in contract.governance.committees) or "—"
         raise InvalidInputError("call.unknown_committee",
-                                f"Le contrat {contract.id} n'a pas de comité « {committee_id} ».",
-                                f"Contract {contract.id} has no committee '{committee_id}'.",
-                                path="committee_from_contract", hint_fr=f"Comités : {known}.",
-                                hint_en=f"Committees: {known}.")
+                                Msg("Contract {id} has no committee '{committee_id}'.", id=contract.id, committee_id=committee_id),
+                                path="committee_from_contract", hint=Msg("Committees: {known}.", known=known))
     interests = {d.person: tuple(i.organisation for i in d.interests) for d in contract.governance.declarations}
     members = tuple(CommitteeMember(m.person, m.organisation, m.seat.value, interests.get(m.person, ()))
                     for m in committee.members)
@@ -62,17 +59,16 @@ def committee_from_contract(contract: Contract, committee_id: str) -> tuple[tupl
 def parse_call(data: Any, contract: Contract | None = None) -> Call:
     """Build and validate a :class:`Call` from its YAML data (a mapping)."""
     if not isinstance(data, dict):
-        raise InvalidInputError("call.not_a_mapping", "Une définition d'appel est un dictionnaire YAML.",
-                                "A call definition is a YAML mapping.", path="")
+        raise InvalidInputError("call.not_a_mapping", Msg("A call definition is a YAML mapping."), path="")
     title_fr, title_en = _text(_need(data, "title", "title"), "title")
     criteria = []
     raw_criteria = _need(data, "criteria", "criteria")
     if not isinstance(raw_criteria, list):
-        raise InvalidInputError("call.criteria", "criteria doit être une liste.", "criteria must be a list.", path="criteria")
+        raise InvalidInputError("call.criteria", Msg("criteria must be a list."), path="criteria")
     for i, c in enumerate(raw_criteria):
         path = f"criteria[{i}]"
         if not isinstance(c, dict):
-            raise InvalidInputError("call.criteria", f"{path} doit être un dictionnaire.", f"{path} must be a mapping.",
+            raise InvalidInputError("call.criteria", Msg("{path} must be a mapping.", path=path),
                                     path=path)
         fr, en = _text(c.get("label") or c.get("id"), f"{path}.label")
         try:
@@ -84,8 +80,7 @@ def parse_call(data: Any, contract: Contract | None = None) -> Call:
     members: tuple[CommitteeMember, ...]
     if "committee_from_contract" in data:
         if contract is None:
-            raise InvalidInputError("call.contract_needed", "committee_from_contract demande un contrat (champ contract).",
-                                    "committee_from_contract needs a contract (field contract).", path="contract")
+            raise InvalidInputError("call.contract_needed", Msg("committee_from_contract needs a contract (field contract)."), path="contract")
         members, contract_rule = committee_from_contract(contract, str(data["committee_from_contract"]))
         seats_rule = contract_rule if seats_rule is None else seats_rule
     else:
@@ -94,7 +89,7 @@ def parse_call(data: Any, contract: Contract | None = None) -> Call:
         for i, m in enumerate(raw if isinstance(raw, list) else []):
             path = f"committee[{i}]"
             if not isinstance(m, dict):
-                raise InvalidInputError("call.committee", f"{path} doit être un dictionnaire.", f"{path} must be a mapping.",
+                raise InvalidInputError("call.committee", Msg("{path} must be a mapping.", path=path),
                                         path=path)
             interests = m.get("interests") or []
             out.append(CommitteeMember(str(_need(m, "person", f"{path}.person")),
@@ -104,8 +99,7 @@ def parse_call(data: Any, contract: Contract | None = None) -> Call:
     try:
         seats = int(seats_rule if seats_rule is not None else 2)
     except (TypeError, ValueError):
-        raise InvalidInputError("call.min_seats", f"Nombre de sièges invalide : {seats_rule}.",
-                                f"Invalid number of seats: {seats_rule}.", path="min_civil_society_seats") from None
+        raise InvalidInputError("call.min_seats", Msg("Invalid number of seats: {seats_rule}.", seats_rule=seats_rule), path="min_civil_society_seats") from None
     call = Call(
         id=str(_need(data, "id", "id")), title_fr=title_fr, title_en=title_en, criteria=tuple(criteria),
         committee=members, min_civil_society_seats=seats,

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from temoin.errors import ConflictError
+from temoin.errors import ConflictError, InvalidInputError
 from temoin.governance.selection import (
     CallState,
     Criterion,
     Decision,
-    _invalid,
     civil_society_seats,
 )
+from temoin.messages import Msg
 
 __all__ = ["ApplicationResult", "aggregate_scores", "decide", "departs_from_ranking", "missing_steps", "results"]
 
@@ -81,54 +81,48 @@ def results(state: CallState) -> list[ApplicationResult]:
     return ranked + [r for r in rows if r.total is None]
 
 
-def missing_steps(state: CallState) -> list[tuple[str, str]]:
-    """What must still be recorded before the decision, as (French, English) sentences."""
-    out: list[tuple[str, str]] = []
+def missing_steps(state: CallState) -> list[Msg]:
+    """What must still be recorded before the decision, as messages."""
+    out: list[Msg] = []
     if not state.applications:
-        out.append(("Aucune candidature.", "No application."))
+        out.append(Msg("No application."))
     for app in state.applications:
         for m in state.call.committee:
             if state.declaration(m.person, app.id) is None:
-                out.append((f"Déclaration d'intérêts de {m.person} pour « {app.id} ».",
-                            f"Declaration of interests by {m.person} for '{app.id}'."))
+                out.append(Msg("Declaration of interests by {person} for '{application}'.", person=m.person,
+                               application=app.id))
                 continue
             if state.recusal(m.person, app.id) is not None:
                 continue
             done = {s.criterion for s in state.scores if s.person == m.person and s.application == app.id}
             todo = [c.id for c in state.call.criteria if c.id not in done]
             if todo:
-                out.append((f"Notes de {m.person} pour « {app.id} » : {', '.join(todo)}.",
-                            f"Scores by {m.person} for '{app.id}': {', '.join(todo)}."))
+                out.append(Msg("Scores by {person} for '{application}': {criteria}.", person=m.person,
+                               application=app.id, criteria=", ".join(todo)))
         if all(state.recusal(m.person, app.id) is not None for m in state.call.committee):
-            out.append((f"Tous les membres sont récusés pour « {app.id} » : personne ne peut la noter.",
-                        f"Every member is recused from '{app.id}': nobody can score it."))
+            out.append(Msg("Every member is recused from '{application}': nobody can score it.", application=app.id))
     return out
 
 
 def decide(state: CallState, decision: Decision) -> Decision:
     """Accept the decision when every declaration and score is in and reasons are given."""
-    state._require_open("décider à nouveau", "decide again")
+    state._require_open(Msg("decide again"))
     missing = missing_steps(state)
     if missing:
-        shown = missing[:5]
-        more = f" (+{len(missing) - 5})" if len(missing) > 5 else ""
         raise ConflictError(
             "call.incomplete",
-            "Décision impossible, il manque : " + " ".join(m[0] for m in shown) + more,
-            "Cannot decide yet, still missing: " + " ".join(m[1] for m in shown) + more,
-            hint_fr="Recueillez chaque déclaration et chaque note avant de décider.",
-            hint_en="Collect every declaration and every score before deciding.",
+            Msg("Cannot decide yet, still missing: {steps}{more}", steps=missing[:5],
+                more=f" (+{len(missing) - 5})" if len(missing) > 5 else ""),
+            hint=Msg("Collect every declaration and every score before deciding."),
         )
     for app_id in decision.selected:
         state.application(app_id)
     if len(set(decision.selected)) != len(decision.selected):
-        raise _invalid("call.duplicate_selection", "selected", "Une candidature est retenue deux fois.",
-                       "An application is selected twice.", "Citez chaque candidature une fois.", "Name each once.")
+        raise InvalidInputError("call.duplicate_selection", Msg("An application is selected twice."), path="selected",
+                                hint=Msg("Name each once."))
     if not decision.reasons_fr.strip() or not decision.reasons_en.strip():
-        raise _invalid("call.reasons", "reasons", "La décision doit être motivée (en français et en anglais).",
-                       "The decision must give its reasons (in French and English).",
-                       "Expliquez pourquoi ces candidatures sont retenues et les autres non.",
-                       "Explain why these applications are selected and the others not.")
+        raise InvalidInputError("call.reasons", Msg("The decision must give its reasons (in French and English)."),
+                                path="reasons", hint=Msg("Explain why these applications are selected and the others not."))
     return decision
 
 

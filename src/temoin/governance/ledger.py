@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from temoin.messages import Msg
+
 GENESIS = "0" * 64
 
 
@@ -86,15 +88,12 @@ class ChainStatus:
     problem: str | None = None
     """'altered', 'deleted' (a gap or a broken link), or 'reordered'."""
 
-    def describe(self, lang: str = "fr") -> str:
+    def describe(self) -> Msg:
+        """The chain's state as a message (rendered in the reader's language by the entry points)."""
         if self.whole:
-            return (f"Chaîne intègre : {self.entries} entrées, tête {self.head}." if lang == "fr"
-                    else f"Chain whole: {self.entries} entries, head {self.head}.")
-        fr = {"altered": "modifiée", "deleted": "supprimée (ou une entrée manque avant elle)", "reordered": "déplacée"}
-        en = {"altered": "altered", "deleted": "deleted (or an entry before it is missing)", "reordered": "reordered"}
-        p = self.problem or "altered"
-        return (f"Chaîne rompue : l'entrée n° {self.first_bad_seq} a été {fr[p]}." if lang == "fr"
-                else f"Chain broken: entry #{self.first_bad_seq} was {en[p]}.")
+            return Msg("Chain whole: {entries} entries, head {head}.", entries=self.entries, head=self.head)
+        return Msg("Chain broken: entry #{seq} was {problem}.", seq=str(self.first_bad_seq),
+                   problem=Msg(f"label:chain_problem:{self.problem or 'altered'}"))
 
 
 def verify_entries(entries: Iterable[EntryView]) -> ChainStatus:
@@ -133,21 +132,6 @@ class RecordKind(StrEnum):
     SETTLEMENT = "settlement"
     APPROVAL = "approval"
 
-    def label(self, lang: str) -> str:
-        fr, en = _RECORD_LABELS[self]
-        return fr if lang == "fr" else en
-
-
-_RECORD_LABELS = {
-    RecordKind.CONTRACT_VERSION: ("version de contrat", "contract version"),
-    RecordKind.PARTICIPANTS: ("participants", "participants"),
-    RecordKind.OUTCOMES: ("résultats de suivi", "follow-up outcomes"),
-    RecordKind.ASSIGNMENT: ("affectation randomisée", "random assignment"),
-    RecordKind.PLAN: ("plan d'analyse", "analysis plan"),
-    RecordKind.EVALUATION: ("résultats d'évaluation", "evaluation results"),
-    RecordKind.SETTLEMENT: ("règlement", "settlement"),
-    RecordKind.APPROVAL: ("visa de règlement", "settlement sign-off"),
-}
 
 
 class RecordProblemKind(StrEnum):
@@ -168,26 +152,19 @@ class RecordProblem:
     ref: str
     problem: RecordProblemKind
     seq: int | None
-    detail_fr: str
-    detail_en: str
+    detail: Msg
 
-    def describe(self, lang: str = "fr") -> str:
-        what = f"{self.kind.label(lang)} {self.ref}"
-        if lang == "fr":
-            where = f" (entrée n° {self.seq})" if self.seq is not None else ""
-            verb = {RecordProblemKind.DIFFERS: "diffère de son entrée du journal",
-                    RecordProblemKind.MISSING: "a disparu de la base",
-                    RecordProblemKind.UNRECORDED: "n'est inscrit(e) dans aucune entrée du journal"}[self.problem]
-            return f"{what}{where} {verb} : {self.detail_fr}"
-        where = f" (entry #{self.seq})" if self.seq is not None else ""
-        verb = {RecordProblemKind.DIFFERS: "differs from its ledger entry",
-                RecordProblemKind.MISSING: "is gone from the database",
-                RecordProblemKind.UNRECORDED: "is in no ledger entry"}[self.problem]
-        return f"{what}{where} {verb}: {self.detail_en}"
+    def describe(self) -> Msg:
+        """The problem as a message: which record, against which entry, what differs."""
+        if self.seq is not None:
+            return Msg("{kind} {ref} (entry #{seq}) {problem}: {detail}", kind=self.kind, ref=self.ref, seq=str(self.seq),
+                       problem=self.problem, detail=self.detail)
+        return Msg("{kind} {ref} {problem}: {detail}", kind=self.kind, ref=self.ref, problem=self.problem,
+                   detail=self.detail)
 
-    def to_dict(self, lang: str = "fr") -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind.value, "ref": self.ref, "problem": self.problem.value, "seq": self.seq,
-                "message": self.describe(lang)}
+                "message": self.describe().to_dict()}
 
 
 @dataclass(frozen=True)
@@ -208,23 +185,22 @@ class AuditStatus:
     def first_problem(self) -> RecordProblem | None:
         return self.problems[0] if self.problems else None
 
-    def describe(self, lang: str = "fr") -> str:
-        lines = [self.chain.describe(lang)]
+    def describe(self) -> list[Msg]:
+        """The chain's state, then the records' (the first that no longer matches, or how many were
+        checked), then the imports checked by their row counts only: one message a line."""
+        lines = [self.chain.describe()]
         if self.problems:
-            first = self.problems[0]
             more = len(self.problems) - 1
-            lines.append((f"Premier enregistrement qui ne correspond plus au journal : {first.describe(lang)}"
-                          + (f" (et {more} autre(s))." if more else ".")) if lang == "fr" else
-                         (f"First record that no longer matches the ledger: {first.describe(lang)}"
-                          + (f" (and {more} more)." if more else ".")))
+            lines.append(Msg("First record that no longer matches the ledger: {problem}.", problem=self.problems[0].describe())
+                         if not more else
+                         Msg("First record that no longer matches the ledger: {problem} (and {more} more).",
+                             problem=self.problems[0].describe(), more=more))
         else:
-            lines.append(f"Enregistrements conformes au journal : {self.records_checked} vérifié(s)." if lang == "fr"
-                         else f"Records match the ledger: {self.records_checked} checked.")
+            lines.append(Msg("Records match the ledger: {checked} checked.", checked=self.records_checked))
         if self.counted_only:
-            lines.append(f"{self.counted_only} import(s) antérieur(s) aux empreintes de lignes : nombre de lignes vérifié."
-                         if lang == "fr" else
-                         f"{self.counted_only} import(s) made before row digests: their row counts are checked.")
-        return "\n".join(lines)
+            lines.append(Msg("{count} import(s) made before row digests: their row counts are checked.",
+                             count=self.counted_only))
+        return lines
 
 
 def rows_digest(lines: Iterable[str]) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 
 from temoin.errors import ConflictError
 from temoin.governance.decision import departs_from_ranking, missing_steps, results
-from temoin.governance.selection import CallState, CallStatus, _recusal_words
+from temoin.governance.selection import CallState, CallStatus, recusal_words
+from temoin.messages import Msg
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -51,7 +52,7 @@ def progress(state: CallState) -> dict[str, Any]:
         "applications": [{"id": a.id, "organisation": a.organisation, "title": a.title} for a in state.applications],
         "declarations_recorded": len(state.declarations),
         "scores_recorded": len(state.scores),
-        "missing": [{"fr": fr, "en": en} for fr, en in missing_steps(state)],
+        "missing": [m.to_dict() for m in missing_steps(state)],
     }
 
 
@@ -60,10 +61,8 @@ def public_record(state: CallState) -> dict[str, Any]:
     if state.decision is None:
         raise ConflictError(
             "call.not_decided",
-            f"L'appel {state.call.id} n'est pas encore décidé : son dossier complet sera public après la décision.",
-            f"Call {state.call.id} is not decided yet: its full record becomes public after the decision.",
-            hint_fr="Consultez l'avancement avec temoin call show.",
-            hint_en="See its progress with temoin call show.",
+            Msg("Call {id} is not decided yet: its full record becomes public after the decision.", id=state.call.id),
+            hint=Msg("See its progress with temoin call show."),
         )
     out = progress(state)
     d = state.decision
@@ -74,9 +73,8 @@ def public_record(state: CallState) -> dict[str, Any]:
     ]
     out["recusals"] = []
     for r in state.recusals():
-        fr, en = _recusal_words(r)
         out["recusals"].append({"person": r.person, "application": r.application, "reason": r.reason,
-                                "explanation": {"fr": fr, "en": en}})
+                                "explanation": recusal_words(r).to_dict()})
     out["scores"] = [{"person": s.person, "application": s.application, "criterion": s.criterion,
                       "value": _num(s.value)} for s in state.scores]
     out["results"] = [

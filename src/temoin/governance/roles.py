@@ -16,18 +16,9 @@ from dataclasses import dataclass
 
 from temoin.contract.model import Contract, Role
 from temoin.errors import ConflictError, InvalidInputError
+from temoin.messages import Msg
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
-ROLE_LABELS: dict[Role, tuple[str, str]] = {
-    Role.OUTCOME_PAYER: ("payeur aux résultats", "outcome payer"),
-    Role.OPERATOR: ("opérateur", "operator"),
-    Role.INVESTOR: ("investisseur", "investor"),
-    Role.EVALUATOR: ("évaluateur indépendant", "independent evaluator"),
-    Role.STRUCTURER: ("structureur", "structurer"),
-    Role.OBSERVER: ("observateur de la société civile", "civil-society observer"),
-    Role.BENEFICIARY_REP: ("représentant des personnes accompagnées", "beneficiary representative"),
-    Role.GUARANTOR: ("garant", "guarantor"),
-}
 # Pairs of roles one person may not hold in the same contract.
 INCOMPATIBLE: frozenset[frozenset[Role]] = frozenset(
     frozenset(p)
@@ -59,11 +50,9 @@ def check_role(role: str) -> Role:
     if role not in ROLES:
         raise InvalidInputError(
             "role.unknown",
-            f"Rôle inconnu : « {role} ».",
-            f"Unknown role: '{role}'.",
+            Msg("Unknown role: '{role}'.", role=role),
             path="role",
-            hint_fr=f"Rôles possibles : {', '.join(ROLES)}.",
-            hint_en=f"Possible roles: {', '.join(ROLES)}.",
+            hint=Msg("Possible roles: {roles}.", roles=", ".join(ROLES)),
         )
     return Role(role)
 
@@ -74,27 +63,23 @@ def check_assignment(existing: list[RoleAssignment], new: RoleAssignment) -> Non
     role = check_role(new.role)
     for field_name in ("contract_id", "person", "organisation"):
         if not str(getattr(new, field_name)).strip():
-            raise InvalidInputError("role.missing", f"Champ obligatoire vide : {field_name}.",
-                                    f"Required field is empty: {field_name}.", path=field_name)
+            raise InvalidInputError("role.missing", Msg("Required field is empty: {field_name}.", field_name=field_name), path=field_name)
     same_contract = [a for a in existing if a.contract_id == new.contract_id and a.person == new.person]
     for a in same_contract:
         if a.role == role:
             raise ConflictError(
                 "role.duplicate",
-                f"{new.person} est déjà {ROLE_LABELS[role][0]} dans le contrat {new.contract_id}.",
-                f"{new.person} is already {ROLE_LABELS[role][1]} in contract {new.contract_id}.",
+                Msg("{person} is already {role} in contract {contract_id}.", person=new.person, role=role,
+                    contract_id=new.contract_id),
                 path="role",
             )
         if frozenset((Role(a.role), role)) in INCOMPATIBLE:
             raise ConflictError(
                 "role.incompatible",
-                f"{new.person} est {ROLE_LABELS[Role(a.role)][0]} dans le contrat {new.contract_id} : "
-                f"il ou elle ne peut pas y être aussi {ROLE_LABELS[role][0]}.",
-                f"{new.person} is {ROLE_LABELS[Role(a.role)][1]} in contract {new.contract_id}: "
-                f"they cannot also be {ROLE_LABELS[role][1]} there.",
+                Msg("{person} is {held} in contract {contract_id}: they cannot also be {role} there.", person=new.person,
+                    held=Role(a.role), contract_id=new.contract_id, role=role),
                 path="role",
-                hint_fr="Confiez ce rôle à une autre personne, sans lien avec la première.",
-                hint_en="Give this role to another person, with no link to the first.",
+                hint=Msg("Give this role to another person, with no link to the first."),
             )
 
 
@@ -105,18 +90,14 @@ def check_organisation_in_contract(contract: Contract, organisation: str, role: 
     if party is None:
         raise InvalidInputError(
             "role.unknown_organisation",
-            f"L'organisation « {organisation} » n'est pas partie au contrat {contract.id}.",
-            f"Organisation '{organisation}' is not a party to contract {contract.id}.",
+            Msg("Organisation '{organisation}' is not a party to contract {id}.", organisation=organisation, id=contract.id),
             path="organisation",
-            hint_fr=f"Parties : {', '.join(p.id for p in contract.parties)}.",
-            hint_en=f"Parties: {', '.join(p.id for p in contract.parties)}.",
+            hint=Msg("Parties: {parties}.", parties=", ".join(p.id for p in contract.parties)),
         )
     if role not in party.roles and role not in FROM_OUTSIDE:
         raise InvalidInputError(
             "role.not_party_role",
-            f"{party.name} n'a pas le rôle {ROLE_LABELS[role][0]} dans le contrat {contract.id}.",
-            f"{party.name} does not hold the role {ROLE_LABELS[role][1]} in contract {contract.id}.",
+            Msg("{name} does not hold the role {role} in contract {id}.", name=party.name, role=role, id=contract.id),
             path="role",
-            hint_fr=f"Ses rôles : {', '.join(ROLE_LABELS[r][0] for r in party.roles)}.",
-            hint_en=f"Its roles: {', '.join(ROLE_LABELS[r][1] for r in party.roles)}.",
+            hint=Msg("Its roles: {roles}.", roles=list(party.roles)),
         )

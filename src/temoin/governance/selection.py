@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Literal
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
+from temoin.messages import Msg
 
 CIVIL_SOCIETY_SEATS: frozenset[str] = frozenset({"civil_society", "beneficiary"})
 SEATS: frozenset[str] = frozenset(
@@ -134,11 +135,9 @@ class CallState:
             names = ", ".join(x.person for x in self.call.committee)
             raise NotFoundError(
                 "call.unknown_member",
-                f"« {person} » ne siège pas au comité de l'appel {self.call.id}.",
-                f"'{person}' does not sit on the committee of call {self.call.id}.",
+                Msg("'{person}' does not sit on the committee of call {id}.", person=person, id=self.call.id),
                 path="member",
-                hint_fr=f"Membres : {names}.",
-                hint_en=f"Members: {names}.",
+                hint=Msg("Members: {names}.", names=names),
             )
         return m
 
@@ -148,11 +147,9 @@ class CallState:
             known = ", ".join(x.id for x in self.applications) or "—"
             raise NotFoundError(
                 "call.unknown_application",
-                f"Candidature inconnue dans l'appel {self.call.id} : « {app_id} ».",
-                f"Unknown application in call {self.call.id}: '{app_id}'.",
+                Msg("Unknown application in call {id}: '{app_id}'.", id=self.call.id, app_id=app_id),
                 path="application",
-                hint_fr=f"Candidatures : {known}.",
-                hint_en=f"Applications: {known}.",
+                hint=Msg("Applications: {known}.", known=known),
             )
         return a
 
@@ -181,22 +178,16 @@ class CallState:
                     out.append(r)
         return out
 
-    def _require_open(self, action_fr: str, action_en: str) -> None:
+    def _require_open(self, action: Msg) -> None:
         if self.decided:
             raise ConflictError(
                 "call.decided",
-                f"L'appel {self.call.id} est décidé : impossible de {action_fr}.",
-                f"Call {self.call.id} has been decided: cannot {action_en}.",
-                hint_fr="Le dossier d'un appel décidé est figé et public ; ouvrez un nouvel appel si besoin.",
-                hint_en="A decided call's record is frozen and public; open a new call if needed.",
+                Msg("Call {id} has been decided: cannot {action}.", id=self.call.id, action=action),
+                hint=Msg("A decided call's record is frozen and public; open a new call if needed."),
             )
 
 
 # --- definition ----------------------------------------------------------------------------------
-
-
-def _invalid(code: str, path: str, fr: str, en: str, hint_fr: str, hint_en: str) -> InvalidInputError:
-    return InvalidInputError(code, fr, en, path=path, hint_fr=hint_fr, hint_en=hint_en)
 
 
 def civil_society_seats(members: tuple[CommitteeMember, ...] | list[CommitteeMember]) -> int:
@@ -208,79 +199,49 @@ IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 
 def _check_identifier(value: str, path: str) -> None:
     if not IDENTIFIER.match(value):
-        raise _invalid("call.identifier", path, f"Identifiant invalide : « {value} ».", f"Invalid identifier: '{value}'.",
-                       "Utilisez des minuscules, chiffres, - et _ (80 caractères au plus).",
-                       "Use lower-case letters, digits, - and _ (80 characters at most).")
+        raise InvalidInputError("call.identifier", Msg("Invalid identifier: '{value}'.", value=value), path=path, hint=Msg("Use lower-case letters, digits, - and _ (80 characters at most)."))
 
 
 def validate_call(call: Call) -> None:
     """Refuse a call whose criteria, weights or committee break the rules (composition rule included)."""
     _check_identifier(call.id, "id")
     if not call.criteria:
-        raise _invalid("call.no_criteria", "criteria", "L'appel n'a aucun critère de sélection.",
-                       "The call has no selection criteria.",
-                       "Ajoutez au moins un critère avec son poids.", "Add at least one criterion with its weight.")
+        raise InvalidInputError("call.no_criteria", Msg("The call has no selection criteria."), path="criteria", hint=Msg("Add at least one criterion with its weight."))
     seen: set[str] = set()
     for i, c in enumerate(call.criteria):
         if c.id in seen:
-            raise _invalid("call.duplicate_criterion", f"criteria[{i}].id", f"Critère en double : « {c.id} ».",
-                           f"Duplicate criterion: '{c.id}'.", "Donnez à chaque critère un identifiant unique.",
-                           "Give each criterion a unique id.")
+            raise InvalidInputError("call.duplicate_criterion", Msg("Duplicate criterion: '{id}'.", id=c.id), path=f"criteria[{i}].id", hint=Msg("Give each criterion a unique id."))
         seen.add(c.id)
         _check_identifier(c.id, f"criteria[{i}].id")
         if not c.weight.is_finite() or c.weight <= 0:
-            raise _invalid("call.weight", f"criteria[{i}].weight",
-                           f"Poids du critère « {c.id} » invalide : {c.weight} (il doit être strictement positif).",
-                           f"Invalid weight for criterion '{c.id}': {c.weight} (it must be strictly positive).",
-                           "Retirez le critère plutôt que de lui donner un poids nul.",
-                           "Remove the criterion rather than giving it a zero weight.")
+            raise InvalidInputError("call.weight", Msg("Invalid weight for criterion '{id}': {weight} (it must be strictly positive).", id=c.id, weight=c.weight), path=f"criteria[{i}].weight", hint=Msg("Remove the criterion rather than giving it a zero weight."))
     if call.max_score <= 0:
-        raise _invalid("call.max_score", "max_score", f"Note maximale invalide : {call.max_score}.",
-                       f"Invalid maximum score: {call.max_score}.", "Utilisez par exemple 10 ou 20.",
-                       "Use for example 10 or 20.")
+        raise InvalidInputError("call.max_score", Msg("Invalid maximum score: {max_score}.", max_score=call.max_score), path="max_score", hint=Msg("Use for example 10 or 20."))
     if call.min_civil_society_seats < 0:
-        raise _invalid("call.min_seats", "min_civil_society_seats", "Le nombre minimal de sièges ne peut être négatif.",
-                       "The minimum number of seats cannot be negative.", "Indiquez 0 ou plus (2 recommandé).",
-                       "Give 0 or more (2 recommended).")
+        raise InvalidInputError("call.min_seats", Msg("The minimum number of seats cannot be negative."), path="min_civil_society_seats", hint=Msg("Give 0 or more (2 recommended)."))
     people: set[str] = set()
     for i, m in enumerate(call.committee):
         if m.seat not in SEATS:
-            raise _invalid("call.seat", f"committee[{i}].seat", f"Siège inconnu : « {m.seat} ».",
-                           f"Unknown seat: '{m.seat}'.", f"Sièges possibles : {', '.join(sorted(SEATS))}.",
-                           f"Possible seats: {', '.join(sorted(SEATS))}.")
+            raise InvalidInputError("call.seat", Msg("Unknown seat: '{seat}'.", seat=m.seat), path=f"committee[{i}].seat", hint=Msg("Possible seats: {v1}.", v1=', '.join(sorted(SEATS))))
         if m.person in people:
-            raise _invalid("call.duplicate_member", f"committee[{i}].person",
-                           f"« {m.person} » siège deux fois au comité.", f"'{m.person}' sits twice on the committee.",
-                           "Un membre n'a qu'un siège.", "A member holds one seat only.")
+            raise InvalidInputError("call.duplicate_member", Msg("'{person}' sits twice on the committee.", person=m.person), path=f"committee[{i}].person", hint=Msg("A member holds one seat only."))
         people.add(m.person)
     seats = civil_society_seats(call.committee)
     if not call.committee or seats < call.min_civil_society_seats:
-        raise _invalid(
-            "call.composition",
-            "committee",
-            f"Le comité compte {seats} siège(s) de la société civile ou des personnes accompagnées ; "
-            f"la règle de composition en exige au moins {call.min_civil_society_seats}.",
-            f"The committee has {seats} civil-society or beneficiary seat(s); "
-            f"its composition rule requires at least {call.min_civil_society_seats}.",
-            "Ajoutez des membres aux sièges civil_society ou beneficiary (associations, têtes de réseau, "
-            "personnes accompagnées).",
-            "Add members on civil_society or beneficiary seats (associations, networks, people supported).",
-        )
+        raise InvalidInputError("call.composition", Msg("The committee has {seats} civil-society or beneficiary seat(s); its composition rule requires at least {min_civil_society_seats}.", seats=seats, min_civil_society_seats=call.min_civil_society_seats), path="committee", hint=Msg("Add members on civil_society or beneficiary seats (associations, networks, people supported)."))
 
 
 # --- actions -------------------------------------------------------------------------------------
 
 
 def add_application(state: CallState, app: Application) -> Application:
-    state._require_open("déposer une candidature", "add an application")
+    state._require_open(Msg("add an application"))
     if not app.id or not app.organisation or not app.title.strip():
-        raise _invalid("call.application", "application", "Une candidature a un identifiant, une organisation et un titre.",
-                       "An application needs an id, an organisation and a title.", "Complétez-la.", "Complete it.")
+        raise InvalidInputError("call.application", Msg("An application needs an id, an organisation and a title."), path="application", hint=Msg("Complete it."))
     _check_identifier(app.id, "application")
     if any(a.id == app.id for a in state.applications):
-        raise ConflictError("call.duplicate_application", f"La candidature « {app.id} » existe déjà.",
-                            f"Application '{app.id}' already exists.", path="application",
-                            hint_fr="Choisissez un autre identifiant.", hint_en="Choose another id.")
+        raise ConflictError("call.duplicate_application", Msg("Application '{id}' already exists.", id=app.id), path="application",
+                            hint=Msg("Choose another id."))
     return app
 
 
@@ -292,27 +253,22 @@ def add_declaration(state: CallState, decl: Declaration) -> tuple[Declaration, l
     are voided (returned so the store deletes them and the ledger records it). Withdrawing a
     declared conflict is refused: a recusal is final.
     """
-    state._require_open("déclarer des intérêts", "record a declaration")
+    state._require_open(Msg("record a declaration"))
     state.member(decl.person)
     state.application(decl.application)
     if decl.conflict and not decl.nature.strip():
-        raise _invalid("call.conflict_nature", "nature", "Un conflit d'intérêts déclaré doit être décrit.",
-                       "A declared conflict of interest must be described.",
-                       "Précisez sa nature, par exemple « administrateur de l'association candidate ».",
-                       "State its nature, e.g. 'board member of the applicant association'.")
+        raise InvalidInputError("call.conflict_nature", Msg("A declared conflict of interest must be described."), path="nature", hint=Msg("State its nature, e.g. 'board member of the applicant association'."))
     before = state.declaration(decl.person, decl.application)
     if before is None:
         return decl, []
     if before.conflict or not decl.conflict:
         raise ConflictError(
             "call.already_declared",
-            f"{decl.person} a déjà fait sa déclaration pour « {decl.application} »"
-            + (" (conflit déclaré : la récusation est définitive)." if before.conflict else "."),
-            f"{decl.person} has already declared for '{decl.application}'"
-            + (" (conflict declared: the recusal is final)." if before.conflict else "."),
+            Msg("{person} has already declared for '{application}' (conflict declared: the recusal is final).",
+                person=decl.person, application=decl.application) if before.conflict else
+            Msg("{person} has already declared for '{application}'.", person=decl.person, application=decl.application),
             path="declaration",
-            hint_fr="Seul l'ajout d'un conflit non déclaré est accepté après coup.",
-            hint_en="Only adding a conflict not declared before is accepted afterwards.",
+            hint=Msg("Only adding a conflict not declared before is accepted afterwards."),
         )
     voided = [s for s in state.scores if s.person == decl.person and s.application == decl.application]
     return decl, voided
@@ -320,51 +276,43 @@ def add_declaration(state: CallState, decl: Declaration) -> tuple[Declaration, l
 
 def add_score(state: CallState, score: Score) -> Score:
     """Accept one member's score for one criterion of one application, or say why not."""
-    state._require_open("noter", "score")
+    state._require_open(Msg("score"))
     state.member(score.person)
     state.application(score.application)
     if not any(c.id == score.criterion for c in state.call.criteria):
         known = ", ".join(c.id for c in state.call.criteria)
-        raise NotFoundError("call.unknown_criterion", f"Critère inconnu : « {score.criterion} ».",
-                            f"Unknown criterion: '{score.criterion}'.", path="criterion",
-                            hint_fr=f"Critères : {known}.", hint_en=f"Criteria: {known}.")
+        raise NotFoundError("call.unknown_criterion", Msg("Unknown criterion: '{criterion}'.", criterion=score.criterion), path="criterion",
+                            hint=Msg("Criteria: {known}.", known=known))
     recusal = state.recusal(score.person, score.application)
     if recusal is not None:
-        why_fr, why_en = _recusal_words(recusal)
         raise ConflictError(
             "call.recused",
-            f"{score.person} est récusé(e) pour « {score.application} » ({why_fr}) : sa note est refusée.",
-            f"{score.person} is recused from '{score.application}' ({why_en}): the score is refused.",
+            Msg("{person} is recused from '{application}' ({why}): the score is refused.", person=score.person,
+                application=score.application, why=recusal_words(recusal)),
             path="score",
-            hint_fr="Les autres membres du comité notent cette candidature.",
-            hint_en="The other committee members score this application.",
+            hint=Msg("The other committee members score this application."),
         )
     if state.declaration(score.person, score.application) is None:
         raise ConflictError(
             "call.declaration_missing",
-            f"{score.person} n'a pas encore déclaré ses intérêts pour « {score.application} ».",
-            f"{score.person} has not yet declared their interests for '{score.application}'.",
+            Msg("{person} has not yet declared their interests for '{application}'.", person=score.person, application=score.application),
             path="score",
-            hint_fr="Enregistrez d'abord sa déclaration (temoin call declare).",
-            hint_en="Record their declaration first (temoin call declare).",
+            hint=Msg("Record their declaration first (temoin call declare)."),
         )
     if not score.value.is_finite() or not (0 <= score.value <= state.call.max_score):
-        raise _invalid("call.score_range", "value", f"Note hors barème : {score.value} (de 0 à {state.call.max_score}).",
-                       f"Score out of range: {score.value} (0 to {state.call.max_score}).",
-                       "Donnez une note dans le barème de l'appel.", "Give a score within the call's scale.")
+        raise InvalidInputError("call.score_range", Msg("Score out of range: {value} (0 to {max_score}).", value=score.value, max_score=state.call.max_score), path="value", hint=Msg("Give a score within the call's scale."))
     if any(s.person == score.person and s.application == score.application and s.criterion == score.criterion
            for s in state.scores):
         raise ConflictError("call.already_scored",
-                            f"{score.person} a déjà noté « {score.application} » sur « {score.criterion} ».",
-                            f"{score.person} has already scored '{score.application}' on '{score.criterion}'.",
-                            path="score", hint_fr="Une note enregistrée ne se modifie pas.",
-                            hint_en="A recorded score is not changed.")
+                            Msg("{person} has already scored '{application}' on '{criterion}'.", person=score.person, application=score.application, criterion=score.criterion),
+                            path="score", hint=Msg("A recorded score is not changed."))
     return score
 
 
-def _recusal_words(r: Recusal) -> tuple[str, str]:
+def recusal_words(r: Recusal) -> Msg:
+    """Why a member is recused, as a message."""
     if r.reason == "declared":
-        return f"conflit déclaré : {r.nature}", f"declared conflict: {r.nature}"
+        return Msg("declared conflict: {nature}", nature=r.nature)
     if r.reason == "own_organisation":
-        return f"membre de l'organisation candidate {r.nature}", f"member of the applicant organisation {r.nature}"
-    return f"intérêt déclaré dans {r.nature}", f"declared interest in {r.nature}"
+        return Msg("member of the applicant organisation {organisation}", organisation=r.nature)
+    return Msg("declared interest in {organisation}", organisation=r.nature)

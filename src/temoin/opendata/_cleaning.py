@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+
+from temoin.messages import Msg, Share
 
 __all__ = ["Reading", "read_date", "read_enum", "read_months", "read_number", "read_percentage"]
 
@@ -18,8 +21,8 @@ __all__ = ["Reading", "read_date", "read_enum", "read_months", "read_number", "r
 class Reading:
     value: object | None
     code: str | None = None  # None: clean
-    fr: str = ""
-    en: str = ""
+    message: Msg | None = None
+    """What was done with the value (a message; None when clean)."""
 
     @property
     def clean(self) -> bool:
@@ -59,8 +62,7 @@ def _tidy(number: float) -> int | float:
 def read_number(raw: object) -> Reading:
     """A number from a JSON number or from text such as '£1,300,000', '1.2m', 'approx. 250k'."""
     if isinstance(raw, bool):
-        return Reading(None, "indigo.not_a_number", "valeur logique au lieu d'un nombre : ignorée",
-                       "a true/false value instead of a number: dropped")
+        return Reading(None, "indigo.not_a_number", Msg("a true/false value instead of a number: dropped"))
     if isinstance(raw, (int, float)):
         return Reading(_tidy(float(raw)))
     text = str(raw).strip()
@@ -75,15 +77,12 @@ def read_number(raw: object) -> Reading:
         value = _to_float(number) * _SCALES.get(scale, 1.0)
         rest = _IN_TEXT.sub(" ", stripped)
         prose = re.search(r"[^\W\d_]", rest) is not None
-        how_fr = "nombre lu dans le texte" if prose else "nombre écrit avec séparateurs, devise ou unité"
-        how_en = "number read from free text" if prose else "number written with separators, a currency or a unit"
-        return Reading(_tidy(value), "indigo.number_from_text", f"{how_fr} : {_tidy(value)} retenu", f"{how_en}: {_tidy(value)} kept")
+        how = Msg("number read from free text") if prose else Msg("number written with separators, a currency or a unit")
+        return Reading(_tidy(value), "indigo.number_from_text", Msg("{how}: {value} kept", how=how, value=str(_tidy(value))))
     if not hits:
-        return Reading(None, "indigo.not_a_number", "texte sans nombre dans un champ numérique : ignoré",
-                       "text with no number in a numeric field: dropped")
+        return Reading(None, "indigo.not_a_number", Msg("text with no number in a numeric field: dropped"))
     return Reading(None, "indigo.ambiguous_number",
-                   f"plusieurs nombres dans un champ numérique ({', '.join(h[0] for h in hits)}) : ignoré",
-                   f"several numbers in a numeric field ({', '.join(h[0] for h in hits)}): dropped")
+                   Msg("several numbers in a numeric field ({numbers}): dropped", numbers=", ".join(h[0] for h in hits)))
 
 
 _YEARS = re.compile(r"\b(years?|yrs?|ans?|années?)\b", re.IGNORECASE)
@@ -94,8 +93,7 @@ def read_months(raw: object) -> Reading:
     reading = read_number(raw)
     if reading.value is not None and isinstance(raw, str) and _YEARS.search(raw):
         months = _tidy(float(reading.value) * 12)  # type: ignore[arg-type]
-        return Reading(months, "indigo.duration_in_years", f"durée en années convertie : {months} mois",
-                       f"duration in years converted: {months} months")
+        return Reading(months, "indigo.duration_in_years", Msg("duration in years converted: {months} months", months=months))
     return reading
 
 
@@ -109,8 +107,9 @@ _CEILING = re.compile(r"(max(?:imum)?|up\s+to|capped\s+at|cap\s+of|ceiling|au\s+
 def _fraction(value: float, raw: object) -> Reading:
     if 0 < abs(value) < 1:  # INDIGO's files mix 7 (per cent) and 0.07 (a fraction) for one field
         pct = _tidy(round(value * 100, 9))
-        return Reading(pct, "indigo.return_as_fraction", f"{raw} lu comme une fraction : {pct:g} % retenu",
-                       f"{raw} read as a fraction: {pct:g}% kept")
+        shown = raw if isinstance(raw, str) else Decimal(str(raw))  # a number the reader's way
+        return Reading(pct, "indigo.return_as_fraction", Msg("{raw} read as a fraction: {pct} kept", raw=shown,
+                                                             pct=Share(pct / 100)))
     return Reading(_tidy(value))
 
 
@@ -133,21 +132,17 @@ def read_percentage(raw: object) -> Reading:
     hits = list(_PERCENT.finditer(text))
     if len(hits) == 1:
         value = float(hits[0].group(1).replace(",", "."))
-        return Reading(_tidy(value), "indigo.return_from_text", f"rendement lu dans le texte : {value:g} % retenu",
-                       f"return read from prose: {value:g}% kept")
+        return Reading(_tidy(value), "indigo.return_from_text", Msg("return read from prose: {value} kept", value=Share(value / 100)))
     if not hits:
-        return Reading(None, "indigo.return_not_a_number", "rendement décrit sans pourcentage : ignoré",
-                       "return described without a percentage: dropped")
+        return Reading(None, "indigo.return_not_a_number", Msg("return described without a percentage: dropped"))
     ceilings = [h for h in hits if _CEILING.search(text[max(0, h.start() - 30):h.start()])]
     if len(ceilings) == 1:
         value = float(ceilings[0].group(1).replace(",", "."))
         return Reading(_tidy(value), "indigo.return_stated_maximum",
-                       f"plusieurs pourcentages ; le maximum annoncé, {value:g} %, est retenu",
-                       f"several percentages; the stated maximum, {value:g}%, is kept")
+                       Msg("several percentages; the stated maximum, {value}, is kept", value=Share(value / 100)))
     numbers = ", ".join(h.group(1) for h in hits)
     return Reading(None, "indigo.ambiguous_return",
-                   f"plusieurs pourcentages ({numbers}) sans maximum annoncé : ignoré",
-                   f"several percentages ({numbers}) and no stated maximum: dropped")
+                   Msg("several percentages ({numbers}) and no stated maximum: dropped", numbers=numbers))
 
 
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -165,18 +160,17 @@ def read_date(raw: object) -> Reading:
     if m:
         year, month, day = int(m.group(1)), m.group(2), m.group(3)
         if month is not None and not 1 <= int(month) <= 12:
-            return Reading(None, "indigo.bad_date", f"mois {int(month)} impossible : date ignorée",
-                           f"month {int(month)} does not exist: date dropped")
+            return Reading(None, "indigo.bad_date", Msg("month {month} does not exist: date dropped", month=str(int(month))))
         if day is not None:
             try:
                 dt.date(year, int(month or 1), int(day))
             except ValueError:
-                return Reading(None, "indigo.bad_date", "jour impossible : date ignorée", "day does not exist: date dropped")
+                return Reading(None, "indigo.bad_date", Msg("day does not exist: date dropped"))
             iso = f"{year:04d}-{int(month or 1):02d}-{int(day):02d}"
         else:
             iso = f"{year:04d}" + (f"-{int(month):02d}" if month is not None else "")
         if iso != text:
-            return Reading(iso, "indigo.date_reformatted", f"date réécrite en {iso}", f"date rewritten as {iso}")
+            return Reading(iso, "indigo.date_reformatted", Msg("date rewritten as {iso}", iso=iso))
         return Reading(iso)
     m = _DMY.match(text)
     if m:
@@ -184,10 +178,9 @@ def read_date(raw: object) -> Reading:
         try:
             iso = dt.date(year_, month_, day_).isoformat()
         except ValueError:
-            return Reading(None, "indigo.bad_date", "date impossible : ignorée", "impossible date: dropped")
-        return Reading(iso, "indigo.date_reformatted", f"date JJ/MM/AAAA lue comme {iso}", f"DD/MM/YYYY date read as {iso}")
-    return Reading(None, "indigo.bad_date", "date illisible (attendu AAAA, AAAA-MM ou AAAA-MM-JJ) : ignorée",
-                   "unreadable date (expected YYYY, YYYY-MM or YYYY-MM-DD): dropped")
+            return Reading(None, "indigo.bad_date", Msg("impossible date: dropped"))
+        return Reading(iso, "indigo.date_reformatted", Msg("DD/MM/YYYY date read as {iso}", iso=iso))
+    return Reading(None, "indigo.bad_date", Msg("unreadable date (expected YYYY, YYYY-MM or YYYY-MM-DD): dropped"))
 
 
 def _norm(text: str) -> str:
@@ -199,14 +192,12 @@ def read_enum(raw: object, allowed: list[str], *, what: str = "value") -> Readin
     text = str(raw).strip() if raw is not None else ""
     if not text:
         if what == "role":
-            return Reading(None, "indigo.blank_role", "rôle de l'organisation non renseigné : gardée sans rôle",
-                           "organisation role is blank: kept without a role")
-        return Reading(None, "indigo.blank_code", "valeur de liste de codes vide : ignorée", "code-list value is blank: dropped")
+            return Reading(None, "indigo.blank_role", Msg("organisation role is blank: kept without a role"))
+        return Reading(None, "indigo.blank_code", Msg("code-list value is blank: dropped"))
     if text in allowed:
         return Reading(text)
     by_norm = {_norm(a): a for a in allowed}
     if _norm(text) in by_norm:
         fixed = by_norm[_norm(text)]
-        return Reading(fixed, "indigo.code_normalised", f"lu comme « {fixed} »", f"read as '{fixed}'")
-    return Reading(None, "indigo.unknown_code", f"valeur hors de la liste de codes ({', '.join(allowed)}) : ignorée",
-                   f"value not in the code list ({', '.join(allowed)}): dropped")
+        return Reading(fixed, "indigo.code_normalised", Msg("read as '{fixed}'", fixed=fixed))
+    return Reading(None, "indigo.unknown_code", Msg("value not in the code list ({allowed}): dropped", allowed=", ".join(allowed)))

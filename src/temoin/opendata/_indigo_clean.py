@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from temoin.messages import Msg
 from temoin.opendata._cleaning import (
     Reading,
     read_date,
@@ -63,7 +64,7 @@ class _Cleaner:
     def warn(self, path: tuple[str | int, ...], raw: object, reading: Reading) -> None:
         file, row, fld = self.where(path)
         text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-        self.warnings.append(ImportWarning(file, row, fld, text, reading.code or "indigo.defect", reading.fr, reading.en,
+        self.warnings.append(ImportWarning(file, row, fld, text, reading.code or "indigo.defect", reading.message or Msg("defect"),
                                            self.record))
 
     def clean(self, value: Any, schema: dict[str, Any], path: tuple[str | int, ...]) -> Any:
@@ -72,7 +73,7 @@ class _Cleaner:
             return self._object(value, s, path)
         if s.get("type") == "array":
             if not isinstance(value, list):
-                self.warn(path, value, Reading(None, "indigo.not_a_list", "une liste est attendue : ignoré", "a list is expected: dropped"))
+                self.warn(path, value, Reading(None, "indigo.not_a_list", Msg("a list is expected: dropped")))
                 return None
             items = [self.clean(v, s.get("items", {}), (*path, i)) for i, v in enumerate(value)]
             return [i for i in items if i not in (None, {})] or None
@@ -82,18 +83,17 @@ class _Cleaner:
         if not isinstance(value, dict):
             if value in (None, ""):
                 return None
-            self.warn(path, value, Reading(None, "indigo.not_an_object", "un objet est attendu : ignoré", "an object is expected: dropped"))
+            self.warn(path, value, Reading(None, "indigo.not_an_object", Msg("an object is expected: dropped")))
             return None
         props: dict[str, Any] = s["properties"]
         if value.get("status") == "PRIVATE" and path:
             self.warn(path, value.get("id") or value.get("value") or "PRIVATE",
-                      Reading(None, "indigo.private_value", "valeur marquée PRIVATE : non importée", "value marked PRIVATE: not imported"))
+                      Reading(None, "indigo.private_value", Msg("value marked PRIVATE: not imported")))
             return None
         out: dict[str, Any] = {}
         for key, sub in value.items():
             if key not in props:
-                self.warn((*path, key), sub, Reading(None, "indigo.unknown_field", "champ inconnu du standard INDIGO : ignoré",
-                                                      "field unknown to the INDIGO standard: dropped"))
+                self.warn((*path, key), sub, Reading(None, "indigo.unknown_field", Msg("field unknown to the INDIGO standard: dropped")))
                 continue
             cleaned = self.clean(sub, props[key], (*path, key))
             if cleaned not in (None, {}, []):
@@ -113,7 +113,7 @@ class _Cleaner:
             text = str(value).strip()
             if "codelist" in s and text.upper() in _ALIASES:
                 fixed = _ALIASES[text.upper()]
-                reading = Reading(fixed, "indigo.code_normalised", f"lu comme « {fixed} »", f"read as '{fixed}'")
+                reading = Reading(fixed, "indigo.code_normalised", Msg("read as '{fixed}'", fixed=fixed))
             else:
                 reading = read_enum(value, allowed, what="role" if is_role else "value")
             if not reading.clean or (reading.value is None and is_role):
@@ -130,7 +130,7 @@ class _Cleaner:
                 reading = read_number(value)
         elif kind == "string":
             if isinstance(value, (dict, list)):
-                reading = Reading(None, "indigo.not_text", "du texte est attendu : ignoré", "text is expected: dropped")
+                reading = Reading(None, "indigo.not_text", Msg("text is expected: dropped"))
             else:
                 text = value if isinstance(value, str) else json.dumps(value)
                 if not text.strip():
@@ -138,8 +138,7 @@ class _Cleaner:
                 if name == "maximum_potential_return":  # text, as the standard allows; say how the registry reads it
                     how = read_percentage(text)
                     if how.code not in (None, "indigo.return_from_text"):  # one percentage in prose is read as is
-                        self.warn(path, value, Reading(None, how.code, f"{how.fr} (le texte est gardé tel quel)",
-                                                       f"{how.en} (the text is kept as published)"))
+                        self.warn(path, value, Reading(None, how.code, Msg("{reading} (the text is kept as published)", reading=how.message)))
                 return text
         else:
             return value
@@ -155,6 +154,5 @@ def clean_record(kind: RecordKind, record_id: str, raw: dict[str, Any], where: W
     data = cleaner.clean(raw, root, ()) or {}
     errors = validate_record(kind.value, data)
     if errors:  # the cleaner should leave nothing invalid; refuse rather than keep a bad record
-        raise refuse("indigo.invalid_project", f"L'enregistrement {record_id} reste invalide après nettoyage : {errors[0]}.",
-                     f"Record {record_id} is still invalid after cleaning: {errors[0]}.", path=source)
+        raise refuse("indigo.invalid_project", Msg("Record {record_id} is still invalid after cleaning: {error}.", record_id=record_id, error=errors[0]), path=source)
     return ImportedRecord(record_id, data, source, tuple(cleaner.warnings), kind)

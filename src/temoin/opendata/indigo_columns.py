@@ -47,10 +47,6 @@ class RecordKind(StrEnum):
         """The published file's stem: ``projects``, ``organisations``, ``funds``."""
         return f"{self.value}s"
 
-    @property
-    def label_fr(self) -> str:
-        return {"project": "projet", "organisation": "organisation", "fund": "fonds"}[self.value]
-
 
 _ID_PREFIX = {"INDIGO-ORG-": RecordKind.ORGANISATION, "INDIGO-FUND-": RecordKind.FUND}
 

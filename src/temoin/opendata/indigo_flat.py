@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from temoin.messages import Msg
 from temoin.opendata._indigo_clean import clean_record
 from temoin.opendata.indigo_columns import (
     FlatLayout,
@@ -70,7 +71,7 @@ def csv_members(path: Path) -> list[_Member]:
                                if n.lower().endswith(".csv") and len(PurePosixPath(n).parts) <= 3
                                and not PurePosixPath(n).name.startswith(".")), key=lambda m: m.name)
         except zipfile.BadZipFile:
-            raise refuse("indigo.bad_zip", f"{path.name} n'est pas une archive ZIP lisible.", f"{path.name} is not a readable ZIP archive.",
+            raise refuse("indigo.bad_zip", Msg("{name} is not a readable ZIP archive.", name=path.name),
                          path=path.name) from None
     found = [*path.glob("*.csv"), *path.glob("*/*.csv")]
     return sorted((_Member(p.relative_to(path).as_posix(), p.read_bytes()) for p in found if not p.name.startswith(".")),
@@ -96,8 +97,7 @@ def _decode(member: _Member, warnings: list[ImportWarning]) -> str:
         return member.data.decode("utf-8-sig")
     except UnicodeDecodeError:
         warnings.append(ImportWarning(member.name, None, "", "", "indigo.encoding",
-                                      "fichier qui n'est pas en UTF-8 : lu en Windows-1252, vérifiez les accents",
-                                      "file is not UTF-8: read as Windows-1252, check accented letters"))
+                                      Msg("file is not UTF-8: read as Windows-1252, check accented letters")))
         return member.data.decode("cp1252", errors="replace")
 
 
@@ -107,7 +107,7 @@ def _rows(member: _Member, text: str) -> Iterator[tuple[int, list[str]]]:
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as exc:
-        raise refuse("indigo.csv_syntax", f"CSV illisible dans {member.name} : {exc}.", f"Unreadable CSV in {member.name}: {exc}.",
+        raise refuse("indigo.csv_syntax", Msg("Unreadable CSV in {name}: {exc}.", name=member.name, exc=exc),
                      path=member.name, line=reader.line_num) from None
 
 
@@ -135,13 +135,11 @@ def _columns(member: _Member, header: list[str], table: FlatTable, key_names: se
         if path is None:
             if name:
                 warnings.append(ImportWarning(member.name, 1, name, "", "indigo.unknown_column",
-                                              "colonne absente du dictionnaire de données INDIGO : ignorée",
-                                              "column not in the INDIGO data dictionary: ignored"))
+                                              Msg("column not in the INDIGO data dictionary: ignored")))
             continue
         if path in label:
             warnings.append(ImportWarning(member.name, 1, name, "", "indigo.duplicate_column",
-                                          f"colonne en double (déjà lue comme « {label[path]} ») : ignorée",
-                                          f"duplicate column (already read as '{label[path]}'): ignored"))
+                                          Msg("duplicate column (already read as '{column}'): ignored", column=label[path])))
             continue
         fields.append((i, path, name))
         label[path] = name
@@ -192,11 +190,9 @@ class _Kind:
 def _read_main(member: _Member, rows: Iterator[tuple[int, list[str]]], header: list[str], kind: _Kind,
                warnings: list[ImportWarning]) -> int:
     cols = _columns(member, header, kind.layout.main, _ID_COLUMNS, warnings)
-    label = kind.layout.kind.label_fr
     if cols.key is None:
         warnings.append(ImportWarning(member.name, 1, "ID", "", "indigo.missing_column",
-                                      f"pas de colonne « ID » : aucun {label} de ce fichier ne peut être importé",
-                                      f"no 'ID' column: no {kind.layout.kind.value} in this file can be imported"))
+                                      Msg("no 'ID' column: no {kind} in this file can be imported", kind=kind.layout.kind)))
         return sum(1 for _ in rows)
     n = 0
     for row, cells in rows:
@@ -206,14 +202,12 @@ def _read_main(member: _Member, rows: Iterator[tuple[int, list[str]]], header: l
         rid = cells[cols.key].strip() if cols.key < len(cells) else ""
         if not rid:
             warnings.append(ImportWarning(member.name, row, header[cols.key].strip(), "", "indigo.missing_id",
-                                          f"ligne sans identifiant : ce {label} est ignoré",
-                                          f"row without an identifier: this {kind.layout.kind.value} is ignored"))
+                                          Msg("row without an identifier: this {kind} is ignored", kind=kind.layout.kind)))
             continue
         if rid in kind.raw:
             first = kind.rows[rid][1]
             warnings.append(ImportWarning(member.name, row, header[cols.key].strip(), rid, "indigo.duplicate_id",
-                                          f"identifiant déjà lu ligne {first} : cette ligne est ignorée (la première est gardée)",
-                                          f"identifier already read on row {first}: this row is ignored (the first is kept)", rid))
+                                          Msg("identifier already read on row {first}: this row is ignored (the first is kept)", first=str(first)), rid))
             continue
         kind.raw[rid] = _unflatten(cells, cols)
         kind.rows[rid] = (member.name, row, cols)
@@ -226,8 +220,7 @@ def _read_table(member: _Member, rows: Iterator[tuple[int, list[str]]], header: 
     cols = _columns(member, header, table, _PARENT_COLUMNS, warnings)
     if cols.key is None:
         warnings.append(ImportWarning(member.name, 1, "Project ID", "", "indigo.missing_column",
-                                      "pas de colonne « Project ID » : ses lignes ne peuvent être rattachées, fichier ignoré",
-                                      "no 'Project ID' column: its rows cannot be attached, file ignored"))
+                                      Msg("no 'Project ID' column: its rows cannot be attached, file ignored")))
         return sum(1 for _ in rows)
     n = 0
     key_label = header[cols.key].strip()
@@ -237,11 +230,9 @@ def _read_table(member: _Member, rows: Iterator[tuple[int, list[str]]], header: 
             continue
         rid = cells[cols.key].strip() if cols.key < len(cells) else ""
         if rid not in kind.raw:
-            code, fr, en = (("indigo.missing_id", "ligne sans identifiant de rattachement : ignorée",
-                             "row without the identifier it belongs to: ignored") if not rid else
-                            ("indigo.orphan_row", "ligne rattachée à un identifiant absent du fichier principal : ignorée",
-                             "row belongs to an identifier missing from the main file: ignored"))
-            warnings.append(ImportWarning(member.name, row, key_label, rid, code, fr, en, rid))
+            code, message = (("indigo.missing_id", Msg("row without the identifier it belongs to: ignored")) if not rid else
+                             ("indigo.orphan_row", Msg("row belongs to an identifier missing from the main file: ignored")))
+            warnings.append(ImportWarning(member.name, row, key_label, rid, code, message, rid))
             continue
         item = _unflatten(cells, cols)
         items = _set_list(kind.raw[rid], table.path)
@@ -251,8 +242,7 @@ def _read_table(member: _Member, rows: Iterator[tuple[int, list[str]]], header: 
             seen = kind.item_ids.get((rid, table.path, item_id))
             if seen is not None:
                 warnings.append(ImportWarning(member.name, row, cols.label.get(("id",), "Id"), item_id, "indigo.duplicate_item_id",
-                                              f"identifiant déjà utilisé ligne {seen} pour ce même {kind.layout.kind.label_fr} : gardé",
-                                              f"identifier already used on row {seen} for the same {kind.layout.kind.value}: kept", rid))
+                                              Msg("identifier already used on row {seen} for the same {kind}: kept", seen=str(seen), kind=kind.layout.kind), rid))
             else:
                 kind.item_ids[(rid, table.path, item_id)] = row
         items.append(item)
@@ -282,15 +272,14 @@ def read_flat(path: Path) -> ImportResult:
     source = path.name
     members = csv_members(path)
     if not members:
-        raise refuse("indigo.no_csv", f"{source} ne contient aucun fichier CSV.", f"{source} holds no CSV file.", path=source)
+        raise refuse("indigo.no_csv", Msg("{source} holds no CSV file.", source=source), path=source)
     warnings: list[ImportWarning] = []
     kinds = {k: _Kind(flat_layout(k)) for k in RecordKind}
     files: list[FileRead] = []
     plan = [(m, *_classify(PurePosixPath(m.name).stem)) for m in members]
     if not any(use is FileUse.MAIN for _, use, _, _ in plan):
         raise refuse("indigo.no_project_csv",
-                     f"{source} ne contient ni projects.csv, ni organisations.csv, ni funds.csv (ni project.csv).",
-                     f"{source} holds no projects.csv, organisations.csv or funds.csv (nor project.csv).", path=source)
+                     Msg("{source} holds no projects.csv, organisations.csv or funds.csv (nor project.csv).", source=source), path=source)
     # main files first, so that every sub-table row finds its record
     for member, use, kind, table in sorted(plan, key=lambda p: (p[1] is not FileUse.MAIN, p[0].name)):
         rows = _rows(member, _decode(member, warnings))
@@ -303,19 +292,16 @@ def read_flat(path: Path) -> ImportResult:
             n = sum(1 for _ in rows)
             if use is FileUse.NOT_IMPORTED and n:
                 warnings.append(ImportWarning(member.name, None, "", "", "indigo.pipeline_not_imported",
-                                              f"{n} projet(s) en préparation : non importés, le registre ne tient que les contrats signés",
-                                              f"{n} project(s) still in preparation: not imported, the registry holds signed contracts only"))
+                                              Msg("{n} project(s) still in preparation: not imported, the registry holds signed contracts only", n=n)))
             elif use is FileUse.UNKNOWN:
                 warnings.append(ImportWarning(member.name, None, "", "", "indigo.unknown_table",
-                                              "fichier qui ne correspond à aucune table INDIGO : ignoré",
-                                              "file matches no INDIGO table: ignored"))
+                                              Msg("file matches no INDIGO table: ignored")))
         files.append(FileRead(member.name, use, n, kind, table))
     cleaned: dict[RecordKind, list[ImportedRecord]] = {}
     for k, state in kinds.items():
         cleaned[k] = [clean_record(k, rid, raw, _where(state, rid), source) for rid, raw in state.raw.items()]
     if not any(cleaned.values()):
-        raise refuse("indigo.empty", f"{source} ne contient aucun enregistrement INDIGO lisible.",
-                     f"{source} contains no readable INDIGO record.", path=source)
+        raise refuse("indigo.empty", Msg("{source} contains no readable INDIGO record.", source=source), path=source)
     records = [r for k in RecordKind for r in cleaned[k]]
     order = {m.name: n for n, m in enumerate(members)}
     every = sorted([*warnings, *(w for r in records for w in r.warnings)], key=lambda w: (order.get(w.file, 0), w.row or 0))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 from temoin.opendata._indigo_clean import clean_record
 from temoin.opendata.indigo_columns import RecordKind, kind_of_id
 from temoin.opendata.indigo_flat import csv_members, read_flat
@@ -48,10 +49,10 @@ def _entries(path: Path, text: str | None) -> list[Any]:
     try:
         doc = json.loads(text if text is not None else path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        raise refuse("indigo.encoding", f"{source} n'est pas un fichier texte UTF-8.", f"{source} is not a UTF-8 text file.",
+        raise refuse("indigo.encoding", Msg("{source} is not a UTF-8 text file.", source=source),
                      path=source) from None
     except json.JSONDecodeError as exc:
-        raise refuse("indigo.json_syntax", f"JSON illisible dans {source} : {exc.msg}.", f"Unreadable JSON in {source}: {exc.msg}.",
+        raise refuse("indigo.json_syntax", Msg("Unreadable JSON in {source}: {msg}.", source=source, msg=exc.msg),
                      path=source, line=exc.lineno) from None
     if isinstance(doc, dict):
         lists = [doc[k] for k in ("projects", "organisations", "funds") if isinstance(doc.get(k), list)]
@@ -72,20 +73,17 @@ def _read_entries(files: list[tuple[Path, str | None]], source: str) -> ImportRe
             where_item = f"{n}" if len(entries) > 1 else ""
             if not isinstance(entry, dict):
                 warnings.append(ImportWarning(name, None, where_item, json.dumps(entry, ensure_ascii=False)[:80],
-                                              "indigo.not_a_project", "élément qui n'est pas un objet INDIGO : ignoré",
-                                              "item that is not an INDIGO object: ignored"))
+                                              "indigo.not_a_project", Msg("item that is not an INDIGO object: ignored")))
                 continue
             rid = entry.get("id")
             if not isinstance(rid, str) or not rid.strip():
                 warnings.append(ImportWarning(name, None, where_item, "", "indigo.missing_id",
-                                              "enregistrement sans identifiant (« id ») : ignoré",
-                                              "record without an identifier ('id'): ignored"))
+                                              Msg("record without an identifier ('id'): ignored")))
                 continue
             rid = rid.strip()
             if rid in records:
                 warnings.append(ImportWarning(name, None, where_item, rid, "indigo.duplicate_id",
-                                              "identifiant déjà lu : ce second enregistrement est ignoré (le premier est gardé)",
-                                              "identifier already read: this second record is ignored (the first is kept)", rid))
+                                              Msg("identifier already read: this second record is ignored (the first is kept)"), rid))
                 continue
             raw = entry["data"] if isinstance(entry.get("data"), dict) else {k: v for k, v in entry.items() if k != "id"}
             prefix = f"{rid}: " if len(entries) > 1 else ""
@@ -95,8 +93,7 @@ def _read_entries(files: list[tuple[Path, str | None]], source: str) -> ImportRe
 
             records[rid] = clean_record(kind_of_id(rid), rid, raw, where, name)
     if not records:
-        raise refuse("indigo.empty", f"{source} ne contient aucun enregistrement INDIGO lisible.",
-                     f"{source} contains no readable INDIGO record.", path=source)
+        raise refuse("indigo.empty", Msg("{source} contains no readable INDIGO record.", source=source), path=source)
     by_kind = {k: tuple(r for r in records.values() if r.kind is k) for k in RecordKind}
     every = tuple(warnings) + tuple(w for r in records.values() for w in r.warnings)
     return ImportResult(source, "json", by_kind[RecordKind.PROJECT], every, by_kind[RecordKind.ORGANISATION],
@@ -122,12 +119,10 @@ def read_indigo(path: str | Path) -> ImportResult:
         jsons = sorted([*p.glob("*.json"), *p.glob("*/*.json")])
         if jsons:
             return _read_entries([(j, None) for j in jsons], p.name)
-        raise refuse("indigo.no_csv", f"Le dossier {p.name} ne contient ni fichier CSV ni fichier JSON.",
-                     f"The folder {p.name} holds no CSV nor JSON file.", path=p.name)
+        raise refuse("indigo.no_csv", Msg("The folder {name} holds no CSV nor JSON file.", name=p.name), path=p.name)
     if p.is_file():
         if p.suffix.lower() == ".zip":
             return read_flat(p)
         return read_indigo_json(p)
-    raise InvalidInputError("indigo.not_found", f"Fichier ou dossier introuvable : {p}.", f"No such file or folder: {p}.",
-                            path=str(p), hint_fr="Donnez un dossier ou un ZIP de fichiers CSV GO Lab, ou un fichier JSON INDIGO.",
-                            hint_en="Give a folder or ZIP of GO Lab CSV files, or an INDIGO JSON file.")
+    raise InvalidInputError("indigo.not_found", Msg("No such file or folder: {p}.", p=p),
+                            path=str(p), hint=Msg("Give a folder or ZIP of GO Lab CSV files, or an INDIGO JSON file."))

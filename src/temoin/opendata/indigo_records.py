@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 from temoin.opendata.indigo_columns import RecordKind
 
 __all__ = ["FileRead", "FileUse", "ImportResult", "ImportWarning", "ImportedProject", "ImportedRecord", "refuse"]
@@ -25,19 +26,33 @@ class ImportWarning:
     field: str
     value: str
     code: str
-    fr: str
-    en: str
+    message: Msg
     project: str = ""
 
-    def render(self, lang: Literal["fr", "en"] = "fr") -> str:
-        row = "" if self.row is None else (f", ligne {self.row}" if lang == "fr" else f", row {self.row}")
-        text = self.fr if lang == "fr" else self.en
-        where = f", {self.field} = {self.value!r}" if self.field or self.value else ""
-        return f"{self.file}{row}{where}: {text} [{self.code}]"
+    def describe(self) -> Msg:
+        """The warning as a message: the file, the row, the field and its value, what was done, the code."""
+        parts = {"file": self.file, "what": self.message, "code": self.code}
+        if self.field or self.value:
+            parts |= {"field": self.field, "value": repr(self.value)}
+            if self.row is not None:
+                return Msg("{file}, row {row}, {field} = {value}: {what} [{code}]", row=str(self.row), **parts)
+            return Msg("{file}, {field} = {value}: {what} [{code}]", **parts)
+        if self.row is not None:
+            return Msg("{file}, row {row}: {what} [{code}]", row=str(self.row), **parts)
+        return Msg("{file}: {what} [{code}]", **parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """Codes and values, the message as data (``Msg.to_dict()``): what the import stores."""
         return {"file": self.file, "row": self.row, "field": self.field, "value": self.value, "code": self.code,
-                "project": self.project, "message_fr": self.fr, "message_en": self.en}
+                "project": self.project, "message": self.message.to_dict()}
+
+    @staticmethod
+    def stored_message(stored: dict[str, Any]) -> Msg | tuple[str, str]:
+        """The message of a stored warning: a message, or, for an import stored before warnings were
+        messages, its French and English texts."""
+        if isinstance(stored.get("message"), dict):
+            return Msg.from_dict(stored["message"])
+        return str(stored.get("message_fr", "")), str(stored.get("message_en", ""))
 
 
 @dataclass(frozen=True)
@@ -106,10 +121,7 @@ class ImportResult:
         return dict(sorted(Counter(w.code for w in self.warnings).items()))
 
 
-def refuse(code: str, fr: str, en: str, *, path: str, line: int | None = None) -> InvalidInputError:
+def refuse(code: str, message: Msg, *, path: str, line: int | None = None) -> InvalidInputError:
     """The error for an input that cannot be read as INDIGO at all (nothing is saved)."""
-    return InvalidInputError(
-        code, fr, en, path=path, line=line,
-        hint_fr="Corrigez le fichier puis relancez l'import : rien n'a été enregistré.",
-        hint_en="Fix the file and run the import again: nothing was saved.",
-    )
+    return InvalidInputError(code, message, path=path, line=line,
+                             hint=Msg("Fix the file and run the import again: nothing was saved."))

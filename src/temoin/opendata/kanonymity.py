@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.messages import Msg, Share
 
 __all__ = ["Anonymised", "KAnonymityRefused", "KAnonymityReport", "anonymise", "check_k_anonymity"]
 
@@ -99,16 +100,14 @@ class Anonymised:
 def _check_inputs(frame: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
         raise InvalidInputError(
-            "kanonymity.k", f"k doit être un entier d'au moins 2 (reçu : {k!r}).", f"k must be a whole number of at least 2 (got {k!r})."
+            "kanonymity.k", Msg("k must be a whole number of at least 2 (got {k}).", k=repr(k))
         )
     missing = [q for q in quasi_identifiers if q not in frame.columns]
     if missing:
         raise InvalidInputError(
             "kanonymity.unknown_column",
-            f"Quasi-identifiants absents des données : {', '.join(missing)}.",
-            f"Quasi-identifiers missing from the data: {', '.join(missing)}.",
-            hint_fr="Vérifiez les attributs marqués quasi_identifier dans le contrat.",
-            hint_en="Check the attributes marked quasi_identifier in the contract.",
+            Msg("Quasi-identifiers missing from the data: {columns}.", columns=", ".join(missing)),
+            hint=Msg("Check the attributes marked quasi_identifier in the contract."),
         )
 
 
@@ -173,13 +172,10 @@ def anonymise(
     if policy == "refuse":
         raise KAnonymityRefused(
             "kanonymity.refused",
-            f"L'extrait n'est pas {k}-anonyme : {before.records_in_small_classes} enregistrement(s) sont dans des "
-            f"classes de moins de {k} personnes (plus petite classe : {before.smallest_class}).",
-            f"The extract is not {k}-anonymous: {before.records_in_small_classes} record(s) are in classes of fewer "
-            f"than {k} people (smallest class: {before.smallest_class}).",
+            Msg("The extract is not {k}-anonymous: {records} record(s) are in classes of fewer than {k} people "
+                "(smallest class: {smallest}).", k=k, records=before.records_in_small_classes, smallest=before.smallest_class),
             path="quasi_identifiers",
-            hint_fr="Retirez ou regroupez des quasi-identifiants, ou laissez Témoin généraliser (policy=generalise).",
-            hint_en="Drop or coarsen quasi-identifiers, or let Témoin generalise (policy=generalise).",
+            hint=Msg("Drop or coarsen quasi-identifiers, or let Témoin generalise (policy=generalise)."),
         )
     numeric = [q for q in quasi_identifiers if _is_numeric(frame[q])]
     work = frame.copy()
@@ -202,13 +198,11 @@ def anonymise(
     if n_small > max_suppressed_share * len(work):
         raise KAnonymityRefused(
             "kanonymity.too_much_suppression",
-            f"Même généralisé, l'extrait n'est {k}-anonyme qu'en retirant {n_small} enregistrement(s) sur {len(work)}, "
-            f"plus que le maximum de {max_suppressed_share:.0%}. Extrait refusé.",
-            f"Even generalised, the extract is {k}-anonymous only by dropping {n_small} of {len(work)} record(s), "
-            f"more than the maximum of {max_suppressed_share:.0%}. Extract refused.",
+            Msg("Even generalised, the extract is {k}-anonymous only by dropping {dropped} of {total} record(s), "
+                "more than the maximum of {maximum}. Extract refused.", k=k, dropped=n_small, total=len(work),
+                maximum=Share(max_suppressed_share)),
             path="quasi_identifiers",
-            hint_fr="Demandez moins de quasi-identifiants ou des catégories plus larges.",
-            hint_en="Ask for fewer quasi-identifiers or broader categories.",
+            hint=Msg("Ask for fewer quasi-identifiers or broader categories."),
         )
     work = work.loc[~small].reset_index(drop=True)
     after = check_k_anonymity(work, quasi_identifiers, k)

@@ -42,17 +42,11 @@ class PeerGroup(StrEnum):
     SECTOR = "sector"
     ALL = "all"
 
-    def label(self, lang: str) -> str:
-        fr = {"sector_country": "même secteur et même pays", "sector": "même secteur, tous pays", "all": "tout le registre"}
-        en = {"sector_country": "same sector and country", "sector": "same sector, any country", "all": "the whole registry"}
-        return (fr if lang == "fr" else en)[self.value]
-
 
 @dataclass(frozen=True)
 class MetricComparison:
     key: str
-    label_fr: str
-    label_en: str
+    """Named by its label (``label:observatory_metric:<key>``)."""
     unit: str
     value: float | None
     n: int
@@ -161,7 +155,7 @@ def _num(x: Decimal | float | int | None) -> float | None:
 
 
 def _metric(
-    key: str, fr: str, en: str, unit: str, me: RegistryEntry, others: Sequence[RegistryEntry],
+    key: str, unit: str, me: RegistryEntry, others: Sequence[RegistryEntry],
     get: Callable[[RegistryEntry], float | None], *, same_currency: bool,
 ) -> MetricComparison:
     value = get(me)
@@ -174,7 +168,7 @@ def _metric(
             values.append(v)
     below = None if value is None or not values else sum(1 for v in values if v < value) / len(values)
     return MetricComparison(
-        key, fr, en, unit, value, len(values),
+        key, unit, value, len(values),
         statistics.median(values) if values else None,
         min(values) if values else None,
         max(values) if values else None,
@@ -185,16 +179,15 @@ def _metric(
 def _metrics(contract: RegistryEntry, peers: Sequence[RegistryEntry]) -> tuple[MetricComparison, ...]:
     cur = contract.currency or "?"
     return (
-        _metric("price_per_outcome", "Prix le plus élevé par résultat", "Highest price per outcome", cur, contract, peers,
+        _metric("price_per_outcome", cur, contract, peers,
                 lambda e: _num(max(e.prices_per_outcome)) if e.prices_per_outcome else None, same_currency=True),
-        _metric("max_payment_per_beneficiary", "Paiement maximal par bénéficiaire visé",
-                "Maximum outcome payment per targeted beneficiary", cur, contract, peers,
+        _metric("max_payment_per_beneficiary", cur, contract, peers,
                 lambda e: _num(e.max_payment_per_beneficiary), same_currency=True),
-        _metric("max_outcome_payment", "Paiement aux résultats maximal", "Maximum outcome payment", cur, contract, peers,
+        _metric("max_outcome_payment", cur, contract, peers,
                 lambda e: _num(e.max_outcome_payment), same_currency=True),
-        _metric("max_return_pct", "Rendement maximal des investisseurs", "Maximum investor return", "%", contract, peers,
+        _metric("max_return_pct", "%", contract, peers,
                 lambda e: e.max_return_pct, same_currency=False),
-        _metric("duration_months", "Durée de l'accompagnement", "Service duration", "months", contract, peers,
+        _metric("duration_months", "months", contract, peers,
                 lambda e: e.duration_months, same_currency=False),
     )
 

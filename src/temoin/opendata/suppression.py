@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.messages import Msg
 
 __all__ = ["SuppressedTable", "SuppressionConflict", "suppress_counts", "suppress_table"]
 
@@ -55,10 +56,9 @@ class SuppressionConflict(TemoinError):
 
     def __init__(self, where: str) -> None:
         super().__init__("suppression.conflict",
-                         f"Secret statistique : un effectif qui doit rester publié ({where}) laisserait retrouver un petit effectif.",
-                         f"Statistical confidentiality: a count that must stay published ({where}) would give a small cell back.",
-                         hint_fr="Les chiffres qui en découlent sont masqués à leur tour.",
-                         hint_en="The figures derived from it are withheld in turn.")
+                         Msg("Statistical confidentiality: a count that must stay published ({where}) would give a small "
+                             "cell back.", where=where),
+                         hint=Msg("The figures derived from it are withheld in turn."))
 
 
 @dataclass(frozen=True)
@@ -102,22 +102,19 @@ def _as_counts(counts: Sequence[Any] | npt.ArrayLike) -> IntArray:
     if arr.ndim not in (1, 2) or arr.size == 0:
         raise InvalidInputError(
             "suppression.shape",
-            f"Un tableau de comptes à une ou deux dimensions est attendu (reçu : forme {arr.shape}).",
-            f"A one- or two-dimensional table of counts is expected (got shape {arr.shape}).",
+            Msg("A one- or two-dimensional table of counts is expected (got shape {shape}).", shape=str(arr.shape)),
         )
     if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not np.all(np.isfinite(arr))):
         raise InvalidInputError(
-            "suppression.not_counts", "Les cellules doivent être des nombres entiers.", "Cells must be whole numbers."
+            "suppression.not_counts", Msg("Cells must be whole numbers.")
         )
     as_int = arr.astype(np.int64)
     if np.any(as_int != arr) or np.any(as_int < 0):
         bad = tuple(int(i) for i in np.argwhere((as_int != arr) | (as_int < 0))[0])
         raise InvalidInputError(
             "suppression.not_counts",
-            f"La cellule {bad} n'est pas un effectif (entier positif ou nul) : {arr[bad]!r}.",
-            f"Cell {bad} is not a count (a whole number, zero or more): {arr[bad]!r}.",
-            hint_fr="La suppression des petits effectifs ne s'applique qu'à des comptes de personnes.",
-            hint_en="Small-cell suppression applies to counts of people only.",
+            Msg("Cell {bad} is not a count (a whole number, zero or more): {value}.", bad=str(bad), value=repr(arr[bad])),
+            hint=Msg("Small-cell suppression applies to counts of people only."),
         )
     return as_int
 
@@ -126,8 +123,7 @@ def _check_threshold(threshold: int) -> None:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
         raise InvalidInputError(
             "suppression.threshold",
-            f"Le seuil doit être un entier d'au moins 1 (reçu : {threshold!r}).",
-            f"The threshold must be a whole number of at least 1 (got {threshold!r}).",
+            Msg("The threshold must be a whole number of at least 1 (got {threshold}).", threshold=repr(threshold)),
         )
 
 
@@ -142,7 +138,7 @@ def suppress_counts(counts: Sequence[int] | npt.ArrayLike, threshold: int = 10) 
     cells = _as_counts(counts)
     if cells.ndim != 1:
         raise InvalidInputError(
-            "suppression.shape", "Un vecteur de comptes est attendu.", "A vector of counts is expected."
+            "suppression.shape", Msg("A vector of counts is expected.")
         )
     values = np.append(cells, cells.sum())
     primary = _sensitive(values, threshold)
@@ -249,8 +245,7 @@ def suppress_table(counts: Sequence[Any] | npt.ArrayLike, threshold: int = 10, *
     hide_m = np.zeros(values.shape, dtype=bool) if hide is None else np.asarray(hide, dtype=bool)
     free_m = np.zeros(values.shape, dtype=bool) if free is None else np.asarray(free, dtype=bool)
     if not (keep_m.shape == hide_m.shape == free_m.shape == values.shape):
-        raise InvalidInputError("suppression.shape", f"Les masques doivent avoir la forme {values.shape} (marges comprises).",
-                                f"The masks must have shape {values.shape} (margins included).")
+        raise InvalidInputError("suppression.shape", Msg("The masks must have shape {shape} (margins included).", shape=str(values.shape)))
     if (n_rows == 1 or n_cols == 1) and not constrained:
         flat = suppress_counts(cells.ravel(), threshold)
         primary = np.zeros(values.shape, dtype=bool)

@@ -17,23 +17,11 @@ from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.text import say
 from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.opendata.suppression import SuppressionConflict
 from temoin.reports._public import Exposure, small, suppress_flow, suppress_pair
 
-__all__ = ["DESIGN_LABELS", "evaluation_section"]
-
-DESIGN_LABELS = {
-    "individual_rct": ("essai randomisé individuel", "individual randomised trial"),
-    "stratified_rct": ("essai randomisé stratifié", "stratified randomised trial"),
-    "cluster_rct": ("essai randomisé par grappes", "cluster randomised trial"),
-    "matched_comparison": ("groupe de comparaison apparié", "matched comparison group"),
-    "difference_in_differences": ("doubles différences", "difference in differences"),
-    "benchmark_comparison": ("comparaison à une référence", "benchmark comparison"),
-    "historical_comparison": ("comparaison historique", "historical comparison"),
-    "pre_post": ("avant-après", "pre-post"),
-    "absolute_target": ("cible absolue (sans contrefactuel)", "absolute target (no counterfactual)"),
-}
-
+__all__ = ["evaluation_section"]
 
 def _hidden_waves(flow: dict[str, Any]) -> set[str]:
     out = set()
@@ -46,27 +34,63 @@ def _hidden_waves(flow: dict[str, Any]) -> set[str]:
     return out
 
 
+def _indicator_label(contract: Contract, indicator: str | None, lang: str) -> str | None:
+    """An indicator by its label in the reader's language (its id when the contract does not define it)."""
+    if not indicator:
+        return None
+    ind = contract.indicator(indicator)
+    return ind.label.get(lang) if ind else indicator
+
+
+def variable_label(contract: Contract, variable: str, words: Translator) -> str:
+    """A balance or margin variable (``risk_level=very_high``, ``prior_placement``) in words: the
+    attribute's label and the category's label (``Niveau de risque = très élevé``)."""
+    name, _, category = variable.partition("=")
+    attr = contract.population.attribute(name.strip())
+    text = attr.label.get(words.lang) if attr else name.strip()
+    if category:
+        text += " = " + words.label("category", category.strip())
+    return text
+
+
+def unit_label(unit: str, words: Translator) -> str:
+    """An indicator's unit (free text in the contract, English) in the reader's words when the catalogue knows it."""
+    return words.label("unit", unit) if unit else ""
+
+
 def _small(n: float, threshold: int) -> bool:
     return 0 < round(n) < threshold
 
 
-def _verdict(stored: dict[str, Any], words: Translator) -> str:
-    """A stored verdict (a message, or the older French and English texts) in the reader's language."""
-    return say(words, Verdict.from_dict(stored).message)
+def _verdict(stored: dict[str, Any], words: Translator, contract: Contract | None = None) -> str:
+    """A stored verdict (a message, or the older French and English texts) in the reader's language;
+    with ``contract``, the variables it names are shown by their labels."""
+    message = Verdict.from_dict(stored).message
+    if contract is not None and isinstance(message, Msg):
+        params = dict(message.params)
+        if isinstance(params.get("attribute"), str):
+            params["attribute"] = variable_label(contract, params["attribute"], words)
+        if isinstance(params.get("variables"), str):
+            params["variables"] = ", ".join(variable_label(contract, v, words) for v in params["variables"].split(", "))
+        message = Msg(message.id, **params)
+    return say(words, message)
 
 
-def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int) -> dict[str, Any]:
+def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int, contract: Contract | None = None) -> dict[str, Any]:
     """One reference margin. Public: a category with few enrolled people is hidden (its standardised
     difference gives its share back exactly, since the reference share is public), and so is the
     verdict that quotes the largest gap."""
     n = int(m.get("n") or 0)
     hidden = sorted(c for c, share in (m.get("enrolled_shares") or {}).items() if public and _small(share * n, threshold))
     shown = {c: d for c, d in (m.get("std_differences") or {}).items() if c not in hidden}
-    verdict = _verdict(m["verdict"], Translator(lang))
+    words = Translator(lang)
+    verdict = _verdict(m["verdict"], words, contract)
     if hidden:
-        verdict = (f"{m['attribute']} : comparaison masquée en partie (petits effectifs : {', '.join(hidden)})." if lang == "fr"
-                   else f"{m['attribute']}: comparison partly suppressed (small cells: {', '.join(hidden)}).")
-    return {"attribute": m["attribute"], "source": m["source"], "verdict": verdict,
+        verdict = words("{attribute}: comparison partly suppressed (small cells: {categories}).",
+                        attribute=m.get("attribute_label") or m["attribute"],
+                        categories=", ".join(words.label("category", c) for c in hidden))
+    return {"attribute": m["attribute"], "attribute_label": m.get("attribute_label") or m["attribute"],
+            "source": m["source"], "verdict": verdict,
             "level": m["verdict"]["level"], "std_differences": shown, "hidden_categories": hidden}
 
 
@@ -80,9 +104,7 @@ def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshol
                       (1 - row["share_harder_enrolled"]) * row["n_enrolled"],
                       (1 - row["share_harder_not_enrolled"]) * row["n_not_enrolled"]]
             if any(_small(c, threshold) for c in counts):
-                text = ("Écrémage : verdict masqué (petits effectifs)." if lang == "fr"
-                        else "Creaming: verdict suppressed (small cells).")
-                return {"verdict": text, "level": "warning"}
+                return {"verdict": Translator(lang)("Creaming: verdict suppressed (small cells)."), "level": "warning"}
     return {"verdict": _verdict(cream["verdict"], Translator(lang)), "level": cream["verdict"]["level"]}
 
 
@@ -118,18 +140,19 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
     the cohort flow, the latest run's results and diagnostics, and the plan's status. In the public
     version, ``exposure`` names the counts the published amounts give back (see
     :mod:`temoin.reports._public`); ``amounts_withheld`` says when the amounts must go instead."""
-    fr = lang == "fr"
     words = Translator(lang)
     plan = contract.evaluation.analysis_plan
     section: dict[str, Any] = {
-        "design": DESIGN_LABELS.get(contract.evaluation.design.value, (contract.evaluation.design.value,) * 2)[0 if fr else 1],
+        "design": words.label(contract.evaluation.design),
         "plan": {"locked": status.locked, "hash": status.plan_hash, "locked_at": status.locked_at,
                  "current_hash": status.current_hash, "estimator": plan.estimator, "se_type": plan.se_type,
                  "alpha": plan.alpha, "sidedness": plan.sidedness, "primary": plan.primary_outcome,
+                 "primary_label": _indicator_label(contract, plan.primary_outcome, lang),
                  "estimator_label": words.label("estimator", plan.estimator) if plan.estimator else None,
                  "se_type_label": words.label("se_type", plan.se_type) if plan.se_type else None,
                  "sidedness_label": words.label("sidedness", plan.sidedness) if plan.sidedness else None,
-                 "covariates": list(plan.covariates), "minimum_effect": plan.minimum_effect,
+                 "covariates": list(plan.covariates),
+                 "covariate_labels": [variable_label(contract, v, words) for v in plan.covariates], "minimum_effect": plan.minimum_effect,
                  "amendments": [{"at": a.at, "reason": a.reason, "from": a.from_hash, "to": a.to_hash,
                                  "changes": list(a.changes)} for a in status.amendments]},
         "hidden": 0, "amounts_withheld": False,
@@ -161,10 +184,10 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
         sign = 1.0 if abs(r.improvement - r.effect.estimate) <= abs(r.improvement + r.effect.estimate) else -1.0
         lo, hi = sorted((sign * r.effect.ci_low, sign * r.effect.ci_high))
         rows.append({"indicator": r.indicator, "label": (ind.label.get(lang) if ind else r.indicator), "wave": r.wave,
-                     "unit": ind.unit if ind else "", "improvement": r.improvement, "lower": r.improvement_lower,
+                     "unit": unit_label(ind.unit, words) if ind else "", "improvement": r.improvement, "lower": r.improvement_lower,
                      "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
                      "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,
-                     "grade": r.grade.value, "grade_label": r.grade.label_fr if fr else r.grade.label_en,
+                     "grade": r.grade.value, "grade_label": words.label(r.grade),
                      "reasons": [say(words, x) for x in r.grade_reasons], "plan_hash": r.plan_hash,
                      "amendments": [say(words, x) for x in r.amendments], "notes": [say(words, x) for x in r.effect.notes],
                      "result_hash": r.result_hash})
@@ -185,14 +208,16 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
     first = quality[0][1] if quality else {}
     bal = first.get("balance")
     section["balance"] = None if not bal else {
-        "verdict": _verdict(bal["verdict"], words), "level": bal["verdict"]["level"],
+        "verdict": _verdict(bal["verdict"], words, contract), "level": bal["verdict"]["level"],
         "joint_p": bal["joint_test"]["p_value"],
-        "rows": [{"label": row["variable"], "effect_size": row["effect_size"], "band": row["band"],
+        "rows": [{"label": variable_label(contract, row["variable"], words), "effect_size": row["effect_size"], "band": row["band"],
                   "band_label": words.label("balance_band", row["band"]),
                   "mean_treated": None if public else row["mean_treated"],
                   "mean_control": None if public else row["mean_control"]} for row in bal["rows"]]}
-    section["representativeness"] = [_margin(m, lang=lang, public=public, threshold=threshold)
-                                      for m in first.get("representativeness") or []]
+    margins = [{**m, "attribute_label": variable_label(contract, m["attribute"], words)}
+               for m in first.get("representativeness") or []]
+    section["representativeness"] = [_margin(m, lang=lang, public=public, threshold=threshold, contract=contract)
+                                      for m in margins]
     section["hidden"] += sum(len(m["hidden_categories"]) for m in section["representativeness"])
     section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold)
     vol = first.get("volatility")

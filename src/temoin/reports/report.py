@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,10 @@ from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetWatch
 from temoin.governance.ledger import ChainStatus
 from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.reports import charts
-from temoin.reports.charts._svg import fmt_money, fmt_num, fmt_pct
-from temoin.reports.notices import notice_text
+from temoin.reports.charts._svg import num as chart_num
+from temoin.reports.notices import notice_text, rendered_watch
 from temoin.settlement import Notice
 from temoin.store.contracts import StoredContract
 
@@ -61,10 +63,6 @@ class ReportData:
         return int((self.evaluation or {}).get("hidden", 0))
 
 
-def _t(lang: str, fr: str, en: str) -> str:
-    return fr if lang == "fr" else en
-
-
 def payment_period(contract: Any, period: str | None) -> Any:
     """The contract's payment period ``period`` (None: none asked), or a clear error listing them."""
     if period is None:
@@ -73,14 +71,14 @@ def payment_period(contract: Any, period: str | None) -> Any:
         if p.id == period:
             return p
     ids = [p.id for p in contract.payments.periods]
-    raise InvalidInputError("report.unknown_period", f"Période inconnue : « {period} ».", f"Unknown period: '{period}'.",
-                            path="period", hint_fr=f"Choisissez parmi {ids}.", hint_en=f"Choose one of {ids}.")
+    raise InvalidInputError("report.unknown_period", Msg("Unknown period: '{period}'.", period=period),
+                            path="period", hint=Msg("Choose one of: {periods}.", periods=", ".join(ids)))
 
 
 def check_language(lang: str) -> None:
     if lang not in ("fr", "en"):
-        raise InvalidInputError("report.lang", f"Langue inconnue : « {lang} ».", f"Unknown language: '{lang}'.",
-                                path="lang", hint_fr="Choisissez fr ou en.", hint_en="Choose fr or en.")
+        raise InvalidInputError("report.lang", Msg("Unknown language: '{lang}'.", lang=lang),
+                                path="lang", hint=Msg("Choose fr or en."))
 
 
 def new_report(stored: StoredContract, *, lang: str, public: bool, period: Any, threshold: int) -> ReportData:
@@ -92,7 +90,7 @@ def new_report(stored: StoredContract, *, lang: str, public: bool, period: Any, 
         "summary": c.summary.get(lang), "jurisdiction": c.jurisdiction, "sector": c.policy_sector,
         "synthetic": c.synthetic, "start": c.start_date.isoformat(), "end": c.end_date.isoformat(),
         "currency": c.currency, "expected_size": c.population.expected_size,
-        "parties": [{"name": pt.name, "roles": [r.value for r in pt.roles]} for pt in c.parties],
+        "parties": [{"id": pt.id, "name": pt.name, "roles": [r.value for r in pt.roles]} for pt in c.parties],
         "caps": c.caps.model_dump(mode="json"), "basis": c.payments.basis,
         "invested": str(c.invested.amount) if c.investments else None,
     }
@@ -109,9 +107,12 @@ def _safeguards(c: Contract, t: Translator) -> list[dict[str, Any]]:
              "message": t.render(o.message), "fix": t.render(o.fix)} for o in check_contract(c)]
 
 
-def add_absent(data: ReportData, section_fr: str, section_en: str, reason: str) -> None:
-    """Say in the report that a section is left out, and why (never invented)."""
-    data.absent.append({"section": _t(data.lang, section_fr, section_en), "reason": reason})
+def add_absent(data: ReportData, section: str, reason: Msg | str) -> None:
+    """Say in the report that a section is left out, and why (never invented): ``section`` is the
+    catalogue's name of the section; ``reason`` a message, or a text already in the report's
+    language (a rendered error)."""
+    t = Translator(data.lang)
+    data.absent.append({"section": t(section), "reason": t.render(reason) if isinstance(reason, Msg) else reason})
 
 
 def add_evaluation(data: ReportData, contract: Contract, ev: dict[str, Any]) -> None:
@@ -121,21 +122,20 @@ def add_evaluation(data: ReportData, contract: Contract, ev: dict[str, Any]) -> 
     if ev["flow"] is not None:
         data.charts["consort"] = charts.consort(ev["flow"], lang=lang)
     else:
-        add_absent(data, "Flux de la cohorte", "Cohort flow", _t(lang, "aucun participant enregistré", "no participant recorded"))
+        add_absent(data, "Cohort flow", Msg("no participant recorded"))
     shown_attrition = [a for a in ev["attrition"] if not a["hidden"]]
     if shown_attrition:
         data.charts["attrition"] = charts.attrition_chart(shown_attrition, lang=lang, boundary=ev["boundary"])
     if ev["balance"]:
         data.charts["balance"] = charts.love_plot(ev["balance"]["rows"], lang=lang, label_field="label")
-    margins = [{"label": f"{m['attribute']} = {cat}", "effect_size": d}
+    t = Translator(lang)
+    margins = [{"label": f"{m['attribute_label']} = {t.label('category', cat)}", "effect_size": d}
                for m in ev["representativeness"] for cat, d in m["std_differences"].items()]
     if margins:
         data.charts["representativeness"] = charts.love_plot(
             margins, lang=lang, bands=(0.1, 0.25), label_field="label",
-            title=_t(lang, "Représentativité : inscrits et population de référence (différences standardisées)",
-                     "Representativeness: enrolled vs reference population (standardised differences)"),
-            legend_labels=(_t(lang, "représentatif", "representative"), _t(lang, "écart notable", "noticeable gap"),
-                           _t(lang, "non représentatif", "not representative")))
+            title=t("Representativeness: enrolled vs reference population (standardised differences)"),
+            legend_labels=(t("representative"), t("noticeable gap"), t("not representative")))
     if ev["results"]:
         price = next((ip for ip in contract.payments.indicators), None)
         primary = [r for r in ev["results"] if price is None or r["indicator"] == price.indicator] or ev["results"]
@@ -143,14 +143,15 @@ def add_evaluation(data: ReportData, contract: Contract, ev: dict[str, Any]) -> 
             [{**r, "label": f"{r['label']} — {r['wave']}"} for r in primary], lang=lang, unit=primary[0]["unit"],
             threshold=price.threshold if price else None)
     else:
-        add_absent(data, "Impact", "Impact", _t(lang, "aucune évaluation enregistrée", "no evaluation recorded"))
+        add_absent(data, "Impact", Msg("no evaluation recorded"))
+
+
+WITHHELD = Msg("amounts withheld (statistical confidentiality): with the published verified impact, they would give "
+               "back a count of people that is hidden or too small to publish")
 
 
 def withheld_reason(lang: str) -> str:
-    return _t(lang, "montants masqués (secret statistique) : avec l'impact vérifié publié, ils redonneraient un "
-                    "effectif de personnes masqué ou trop petit pour être publié",
-              "amounts withheld (statistical confidentiality): with the published verified impact, they would give back "
-              "a count of people that is hidden or too small to publish")
+    return Translator(lang).render(WITHHELD)
 
 
 def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bool = False) -> None:
@@ -171,18 +172,20 @@ def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bo
     if sd["periods"]:
         data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=data.lang)
     if sd["investors"]:
-        data.charts["investors"] = charts.investor_flows(sd["investors"], lang=data.lang, currency=sd["currency"])
+        names = {p["id"]: p["name"] for p in data.contract.get("parties") or [] if "id" in p}
+        investors = [{**i, "investor": names.get(i["investor"], i["investor"])} for i in sd["investors"]]
+        data.charts["investors"] = charts.investor_flows(investors, lang=data.lang, currency=sd["currency"])
     data.charts["public_cost"] = charts.public_cost_chart(sd["public_cost"], lang=data.lang, currency=sd["currency"])
 
 
 def add_budget(data: ReportData, watch: BudgetWatch) -> None:
-    data.budget = watch.to_dict(data.lang)
+    data.budget = rendered_watch(Translator(data.lang), watch.to_dict(data.lang))
     data.charts["budget"] = charts.budget_watch(data.budget, lang=data.lang, currency=str(data.contract["currency"]))
 
 
 def add_ledger(data: ReportData, status: ChainStatus) -> None:
     data.ledger = {"whole": status.whole, "entries": status.entries, "head": status.head,
-                   "describe": status.describe(data.lang)}
+                   "describe": Translator(data.lang).render(status.describe())}
 
 
 @lru_cache(maxsize=1)
@@ -195,20 +198,41 @@ def _env() -> Any:
 
 
 def render_html(data: ReportData) -> str:
-    """The report as one standalone HTML page (CSS inlined, charts inline SVG)."""
+    """The report as one standalone HTML page (CSS inlined, charts inline SVG), every word, number,
+    amount and date in the report's language (:class:`~temoin.i18n.Translator`)."""
     from markupsafe import Markup
 
-    lang = data.lang
+    t = Translator(data.lang)
     cur = str(data.contract.get("currency") or "EUR")
     tpl = _env().get_template("report.html")
+
+    def money(v: Any) -> str:
+        return t.money(Decimal(str(v)), cur) if v is not None else t("n/a")
+
+    def num(v: Any, d: int = 0) -> str:
+        return chart_num(t, Decimal(str(v)) if isinstance(v, str) else v, d) if v is not None else t("suppressed")
+
+    names = {p["id"]: p["name"] for p in data.contract.get("parties") or [] if "id" in p}
+
+    def pct(v: Any, d: int = 1) -> str:
+        return t.share(float(v), d) if v is not None else t("n/a")
+
+    def date(v: Any) -> str:
+        try:
+            return t.date(dt.date.fromisoformat(str(v)[:10])) if v else "—"
+        except ValueError:  # not a date: shown as recorded
+            return str(v)
+
+    def datetime(v: Any) -> str:
+        try:
+            return t.datetime(v if isinstance(v, dt.datetime) else str(v)) if v else "—"
+        except ValueError:
+            return str(v)
+
     return str(tpl.render(
-        r=data, lang=lang, css=Markup((HERE / "templates" / "report.css").read_text(encoding="utf-8")),
+        r=data, lang=data.lang, css=Markup((HERE / "templates" / "report.css").read_text(encoding="utf-8")),
         svg=lambda name: Markup(data.charts[name]) if name in data.charts else "",
-        t=lambda fr, en: fr if lang == "fr" else en,
-        label=Translator(lang).label,
-        money=lambda v: fmt_money(v, lang, cur) if v is not None else _t(lang, "n.d.", "n/a"),
-        num=lambda v, d=0: fmt_num(v, lang, d) if v is not None else _t(lang, "masqué", "suppressed"),
-        pct=lambda v, d=1: fmt_pct(v, lang, d),
+        t=t, label=t.label, party=lambda pid: names.get(pid, pid), money=money, num=num, pct=pct, date=date, datetime=datetime,
     ))
 
 

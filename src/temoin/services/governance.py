@@ -42,6 +42,7 @@ from temoin.governance.selection import (
     add_score,
     validate_call,
 )
+from temoin.messages import Msg
 from temoin.store import ledger, session_scope
 from temoin.store.audit import verify_records
 from temoin.store.contracts import ContractRepository
@@ -63,8 +64,7 @@ def create_call(engine: Engine, source: Call | dict[str, Any] | str | Path, *, a
                 try:
                     data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
                 except (OSError, yaml.YAMLError) as exc:
-                    raise InvalidInputError("call.file", f"Fichier d'appel illisible : {source} ({exc}).",
-                                            f"Unreadable call file: {source} ({exc}).", path=str(source)) from None
+                    raise InvalidInputError("call.file", Msg("Unreadable call file: {source} ({exc}).", source=source, exc=exc), path=str(source)) from None
             contract = None
             if isinstance(data, dict) and data.get("contract"):
                 contract = ContractRepository(s).latest(str(data["contract"])).contract
@@ -158,9 +158,33 @@ def call_record(engine: Engine, call_id: str) -> dict[str, Any]:
         entry = next((e for e in ledger.entries(s, contract_id=state.call.contract_id)
                       if e.event == LedgerEvent.CALL_DECIDED and json.loads(e.payload).get("call") == call_id), None)
         recorded = json.loads(entry.payload).get("record_sha256") if entry is not None else None
+        if recorded is not None and recorded != digest:
+            older = hashlib.sha256(ledger_json(_record_as_before(record)).encode("utf-8")).hexdigest()
+            if older == recorded:  # decided by an earlier release: its digest covered the record's older form
+                digest = older
         record["integrity"] = {"record_sha256": digest, "ledger_seq": entry.seq if entry is not None else None,
                                "matches_ledger": recorded == digest}
         return record
+
+
+# The recusal explanations as a release before messages wrote them in a decided call's public record
+# (French and English texts): the digest written in the ledger at those decisions covers them.
+_RECUSAL_TEXTS_BEFORE = {
+    "declared": ("conflit déclaré : {nature}", "declared conflict: {nature}"),
+    "own_organisation": ("membre de l'organisation candidate {nature}", "member of the applicant organisation {nature}"),
+    "standing_interest": ("intérêt déclaré dans {nature}", "declared interest in {nature}"),
+}
+
+
+def _record_as_before(record: dict[str, Any]) -> dict[str, Any]:
+    """A decided call's public record in the form an earlier release hashed (recusals explained in
+    French and English texts, nothing missing): to check the digest of a call decided then."""
+    recusals = []
+    for r in record.get("recusals") or []:
+        fr, en = _RECUSAL_TEXTS_BEFORE[r["reason"]]
+        nature = next(iter((r["explanation"].get("params") or {}).values()), "")
+        recusals.append({**r, "explanation": {"fr": fr.format(nature=nature), "en": en.format(nature=nature)}})
+    return {**record, "recusals": recusals}
 
 
 def list_calls(engine: Engine) -> list[dict[str, Any]]:
@@ -208,14 +232,12 @@ def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, 
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise InvalidInputError("budget.file", f"Fichier illisible : {path} ({exc.strerror}).",
-                                f"Unreadable file: {path} ({exc.strerror}).", path=str(path)) from None
+        raise InvalidInputError("budget.file", Msg("Unreadable file: {path} ({strerror}).", path=path, strerror=exc.strerror), path=str(path)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInputError("budget.encoding", f"{path} n'est pas en UTF-8.", f"{path} is not UTF-8.",
-                                path=str(path), hint_fr="Enregistrez le fichier en UTF-8.",
-                                hint_en="Save the file as UTF-8.") from None
+        raise InvalidInputError("budget.encoding", Msg("{path} is not UTF-8.", path=path),
+                                path=str(path), hint=Msg("Save the file as UTF-8.")) from None
     rows = parse_budget_csv(text, source=str(path))
     digest = hashlib.sha256(raw).hexdigest()
     with session_scope(engine) as s:
@@ -236,15 +258,10 @@ def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:
         payments = payments_by_year(s, contract_id)  # approved by the payer; None before any
         watch = budget_watch(contract, rows, payments)
         if payments is None:
-            watch.notes.append(("Aucun paiement du CIS approuvé par le payeur à ce jour : la veille porte sur "
-                                "les engagements prévus.",
-                                "No CIS payment approved by the payer yet: the watch uses the planned "
-                                "commitments."))
+            watch.notes.append(Msg("No CIS payment approved by the payer yet: the watch uses the planned commitments."))
         elif watch.basis is BudgetBasis.COMMITMENTS:
-            watch.notes.append(("Les règlements approuvés par le payeur n'ont rien payé à ce jour : la veille porte "
-                                "sur les engagements prévus.",
-                                "The settlements approved by the payer have paid nothing so far: the watch uses "
-                                "the planned commitments."))
+            watch.notes.append(Msg("The settlements approved by the payer have paid nothing so far: the watch uses the "
+                                   "planned commitments."))
         return watch
 
 

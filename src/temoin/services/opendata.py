@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, NotFoundError
 from temoin.governance.ledger import LedgerEvent
+from temoin.messages import Msg
 from temoin.opendata.codebook import CODEBOOK_SCHEMA, codebook, readme
 from temoin.opendata.indigo_columns import RecordKind
 from temoin.opendata.indigo_export import export_project
@@ -166,10 +167,8 @@ def public_project(engine: Engine, project_id: str) -> ProjectSheet:
         repo = OpenDataRepository(s)
         project = repo.project(project_id)
         if project is None:
-            raise NotFoundError("opendata.project_not_found", f"Projet inconnu du registre : « {project_id} ».",
-                                f"Project not in the registry: '{project_id}'.", path="project_id",
-                                hint_fr="Importez les données INDIGO avec `temoin import indigo DOSSIER`.",
-                                hint_en="Import INDIGO data with `temoin import indigo FOLDER`.")
+            raise NotFoundError("opendata.project_not_found", Msg("Project not in the registry: '{project_id}'.", project_id=project_id), path="project_id",
+                                hint=Msg("Import INDIGO data with `temoin import indigo FOLDER`."))
         orgs = {o.strip() for key, _, _ in PARTY_LISTS for item in project.data.get(key, [])
                 for o in str((item.get("organisation_id") or {}).get("value") or "").split(",") if o.strip()}
         names = repo.names(RecordKind.ORGANISATION, orgs)
@@ -181,9 +180,8 @@ def observe(engine: Engine, contract_id: str) -> Comparison:
     entries = registry(engine)
     me = next((e for e in entries if e.source == "temoin" and e.id == contract_id), None)
     if me is None:
-        raise NotFoundError("contract.not_found", f"Contrat inconnu : « {contract_id} ».", f"Unknown contract: '{contract_id}'.",
-                            path="contract_id", hint_fr="Importez-le avec `temoin contract import FICHIER`.",
-                            hint_en="Import it with `temoin contract import FILE`.")
+        raise NotFoundError("contract.not_found", Msg("Unknown contract: '{contract_id}'.", contract_id=contract_id),
+                            path="contract_id", hint=Msg("Import it with `temoin contract import FILE`."))
     return compare(me, entries)
 
 
@@ -229,10 +227,9 @@ def research_extract(
     """
     out = Path(output)
     if out.suffix.lower() != ".csv":
-        raise InvalidInputError("extract.format", f"L'extrait s'écrit en CSV : « {out.name} » doit finir par .csv.",
-                                f"Extracts are written as CSV: '{out.name}' must end in .csv.", path="output")
+        raise InvalidInputError("extract.format", Msg("Extracts are written as CSV: '{name}' must end in .csv.", name=out.name), path="output")
     if not out.parent.exists():
-        raise InvalidInputError("extract.folder", f"Dossier introuvable : {out.parent}.", f"No such folder: {out.parent}.", path="output")
+        raise InvalidInputError("extract.folder", Msg("No such folder: {parent}.", parent=out.parent), path="output")
     k = k or settings.k_anonymity
     book_path, readme_path = extract_companions(out)
     with session_scope(engine) as s:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, NotFoundError
+from temoin.messages import Msg
 from temoin.opendata.publication import (
     FIGURES_SCHEMA,
     REGISTRY_SCHEMA,
@@ -130,9 +131,8 @@ def open_data_file(engine: Engine, name: str, *, settings: Settings, base_url: s
         return _json(datagouv_metadata(entries, producer=settings.open_data_producer, resources=links) | head)
     if name.startswith("chiffres-") and name.endswith(".csv"):
         return figures_csv(engine, name.removeprefix("chiffres-").removesuffix(".csv"), settings=settings)
-    raise NotFoundError("opendata.file_not_found", f"Fichier de données ouvertes inconnu : « {name} ».",
-                        f"Unknown open-data file: '{name}'.", path="file",
-                        hint_fr="Voir datapackage.json pour la liste des fichiers.", hint_en="See datapackage.json for the list of files.")
+    raise NotFoundError("opendata.file_not_found", Msg("Unknown open-data file: '{name}'.", name=name), path="file",
+                        hint=Msg("See datapackage.json for the list of files."))
 
 
 def open_data_files(engine: Engine, *, settings: Settings, base_url: str = "") -> Publication:
@@ -145,9 +145,8 @@ def publish_open_data(engine: Engine, folder: str | Path, *, settings: Settings)
     """Write the open-data files into ``folder`` (created if needed; files of the same name replaced)."""
     out = Path(folder)
     if out.exists() and not out.is_dir():
-        raise InvalidInputError("opendata.folder", f"« {out} » n'est pas un dossier.", f"'{out}' is not a folder.", path="folder",
-                                hint_fr="Donnez un dossier (il sera créé s'il n'existe pas).",
-                                hint_en="Give a folder (it is created if it does not exist).")
+        raise InvalidInputError("opendata.folder", Msg("'{out}' is not a folder.", out=out), path="folder",
+                                hint=Msg("Give a folder (it is created if it does not exist)."))
     publication = open_data_files(engine, settings=settings)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in publication.files.items():

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError, TemoinError
 from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.reports import report
 from temoin.reports._evaluation import evaluation_section
 from temoin.reports._public import exposed_by_amounts
@@ -66,7 +67,7 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     try:
         st = _settlement(engine, contract_id, p.payment_date if p else None)
     except TemoinError as exc:  # no results yet, or results that cannot settle this version: said, not hidden
-        report.add_absent(data, "Règlement", "Settlement", _said(exc, lang))
+        report.add_absent(data, "Settlement", _said(exc, lang))
     # public: the amounts give counts back, so the flow's suppression takes them into account
     exposure = exposed_by_amounts(st["data"] if st else None, {(r.indicator, r.wave): r.n_treated_followed for r in results},
                                   rate_card_prices=[Decimal(i.price) for i in c.payments.rate_card],
@@ -80,10 +81,10 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     try:
         watch = check_budget(engine, contract_id)
     except TemoinError as exc:
-        report.add_absent(data, "Veille budgétaire", "Budget watch", _said(exc, lang))
+        report.add_absent(data, "Budget watch", _said(exc, lang))
     else:
         if withheld and any(y.cis_payments for y in watch.years):  # the payments by year are the withheld amounts
-            report.add_absent(data, "Veille budgétaire", "Budget watch", report.withheld_reason(lang))
+            report.add_absent(data, "Budget watch", report.WITHHELD)
         else:
             report.add_budget(data, watch)
     report.add_ledger(data, verify_ledger(engine))
@@ -94,8 +95,8 @@ def write_report(engine: Engine, contract_id: str, path: str | Path, *, settings
                  lang: str = "fr", public: bool = False, period: str | None = None) -> Path:
     """Build the report and write it as ``fmt`` ("html" or "pdf") to ``path``."""
     if fmt not in ("html", "pdf"):
-        raise InvalidInputError("report.format", f"Format inconnu : « {fmt} ».", f"Unknown format: '{fmt}'.",
-                                path="format", hint_fr="Choisissez html ou pdf.", hint_en="Choose html or pdf.")
+        raise InvalidInputError("report.format", Msg("Unknown format: '{format}'.", format=fmt),
+                                path="format", hint=Msg("Choose html or pdf."))
     data = build_report(engine, contract_id, settings=settings, lang=lang, public=public, period=period)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

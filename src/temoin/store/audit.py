@@ -31,6 +31,7 @@ from temoin.governance.ledger import (
     RecordProblemKind,
     rows_digest,
 )
+from temoin.messages import Msg
 from temoin.store.cohorts import assignment, participant_lines, wave_lines
 from temoin.store.models.cohorts import (
     EvaluationResultRow,
@@ -56,23 +57,23 @@ class RecordsCheck:
     checked: int = 0
     counted_only: int = 0
 
-    def differs(self, kind: RecordKind, ref: str, seq: int | None, what_fr: str, what_en: str) -> None:
-        self.problems.append(RecordProblem(kind, ref, RecordProblemKind.DIFFERS, seq, what_fr, what_en))
+    def differs(self, kind: RecordKind, ref: str, seq: int | None, what: Msg) -> None:
+        self.problems.append(RecordProblem(kind, ref, RecordProblemKind.DIFFERS, seq, what))
 
     def missing(self, kind: RecordKind, ref: str, seq: int) -> None:
         self.problems.append(RecordProblem(kind, ref, RecordProblemKind.MISSING, seq,
-                                           "l'entrée le nomme, la base ne l'a plus", "the entry names it, the database no longer has it"))
+                                           Msg("the entry names it, the database no longer has it")))
 
     def unrecorded(self, kind: RecordKind, ref: str) -> None:
         self.problems.append(RecordProblem(kind, ref, RecordProblemKind.UNRECORDED, None,
-                                           "ajouté(e) sans passer par Témoin", "added without going through Témoin"))
+                                           Msg("added without going through Témoin")))
 
     def compare(self, kind: RecordKind, ref: str, seq: int, name: str, stored: object, entered: object) -> bool:
         """One field of a record against the value the entry fixed; a difference is recorded."""
         if stored == entered:
             return True
-        self.differs(kind, ref, seq, f"{name} vaut {stored} en base, {entered} au journal",
-                     f"{name} is {stored} in the database, {entered} in the ledger")
+        self.differs(kind, ref, seq, Msg("{name} is {stored} in the database, {entered} in the ledger", name=name,
+                                         stored=str(stored), entered=str(entered)))
         return False
 
 
@@ -135,8 +136,8 @@ def _contract_versions(s: Session, entries: list[_Entry], out: RecordsCheck) -> 
     for cid, latest in s.execute(select(ContractRow.id, ContractRow.latest_version)):
         version, seq = seen.get(cid, (0, 0))
         if version and latest != version:
-            out.differs(K, cid, seq, f"la dernière version pointée est v{latest}, le journal dit v{version}",
-                        f"the latest version pointed to is v{latest}, the ledger says v{version}")
+            out.differs(K, cid, seq, Msg("the latest version pointed to is v{latest}, the ledger says v{version}",
+                                         latest=str(latest), version=str(version)))
 
 
 def _rows_against_digest(out: RecordsCheck, kind: RecordKind, ref: str, imports: list[_Entry], digest_key: str,
@@ -154,8 +155,8 @@ def _rows_against_digest(out: RecordsCheck, kind: RecordKind, ref: str, imports:
         if rows_digest(lines) != entered:
             declared = sum(int(e.payload.get("rows") or 0) for e in imports)
             out.differs(kind, ref, last.seq,
-                        f"les {len(lines)} ligne(s) en base ne donnent plus l'empreinte {digest_key} (journal : {declared} ligne(s))",
-                        f"the {len(lines)} row(s) stored no longer give the {digest_key} digest (ledger: {declared} row(s))")
+                        Msg("the {rows} row(s) stored no longer give the {digest} digest (ledger: {declared} row(s))",
+                            rows=len(lines), digest=digest_key, declared=declared))
         return
     out.counted_only += 1
     out.compare(kind, ref, last.seq, "rows", len(lines), sum(int(e.payload.get("rows") or 0) for e in imports))
@@ -209,8 +210,8 @@ def _assignments(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
             continue
         now = assignment_hash(keys, arms)
         if now != mine[-1].payload.get("list_hash"):
-            out.differs(K, cid, mine[-1].seq, f"les bras de {len(keys)} participant(s) ne donnent plus list_hash",
-                        f"the arms of {len(keys)} participant(s) no longer give list_hash")
+            out.differs(K, cid, mine[-1].seq, Msg("the arms of {count} participant(s) no longer give list_hash",
+                                                  count=len(keys)))
 
 
 def _plans(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:

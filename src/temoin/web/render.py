@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from temoin.i18n import Translator as Words
 from temoin.web.context import Ctx
 from temoin.web.i18n import Translator
 
@@ -62,7 +63,7 @@ def render(ctx: Ctx, template: str, *, status: int = 200, **values: Any) -> HTML
 
     page = environment().get_template(template).render(
         ctx=ctx, _=ctx.t, lang=ctx.lang, user=ctx.account, csrf=ctx.csrf, path=ctx.request.url.path,
-        money=_money, pick=ctx.t.pick, **values)
+        money=_money, pick=ctx.t.pick, tr=Words(ctx.lang), **values)
     return HTMLResponse(page, status_code=status)
 
 

@@ -140,4 +140,4 @@ def contract_ledger(engine: Engine, contract_id: str, lang: str, limit: int = 20
         items = [{"seq": r.seq, "at": r.at, "actor": r.actor, "event": r.event, "payload": json.loads(r.payload),
                   "hash": r.hash} for r in rows]
     return {"contract": contract_id, "whole": status.whole, "entries_total": status.entries, "head": status.head,
-            "first_bad_seq": status.first_bad_seq, "status": status.describe(lang), "entries": items}
+            "first_bad_seq": status.first_bad_seq, "status": Translator(lang).render(status.describe()), "entries": items}

@@ -1,4 +1,4 @@
-"""What every chart shares: escaping, number formats per language, scales, and the SVG frame.
+"""What every chart shares: escaping, the reader's words and formats (:class:`~temoin.i18n.Translator`), scales, and the SVG frame.
 
 Every chart is a standalone SVG document (``xmlns`` set, ``role="img"``) whose ``<title>`` and
 ``<desc>`` say in words what it shows, so a screen reader (and a test) can read it; every number a
@@ -11,10 +11,13 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape as _escape
 
-__all__ = ["Frame", "LinearScale", "T", "fmt_money", "fmt_num", "fmt_pct", "get", "nice_ticks", "x"]
+from temoin.i18n import Translator
+
+__all__ = ["Frame", "LinearScale", "get", "money", "nice_ticks", "num", "pct", "translator", "x"]
 
 Number = float | int | Decimal
 
@@ -36,18 +39,10 @@ def x(text: object) -> str:
     return _escape(str(text), {'"': "&quot;", "'": "&#39;"})
 
 
-def T(lang: str, fr: str, en: str) -> str:
-    return fr if lang == "fr" else en
-
-
-_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
-
-
-def _grouped(value: Decimal, lang: str, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    if lang == "fr":  # narrow no-break space between thousands, decimal comma (as CLDR writes fr)
-        return text.replace(",", "\u202f").replace(".", ",")
-    return text
+@cache
+def translator(lang: str) -> Translator:
+    """The reader's words and formats (one per language, shared by every chart)."""
+    return Translator(lang)
 
 
 def _rounded(value: Number, decimals: int) -> Decimal | None:
@@ -58,35 +53,31 @@ def _rounded(value: Number, decimals: int) -> Decimal | None:
     return abs(d) if d == 0 else d  # never "-0"
 
 
-def fmt_num(value: Number | None, lang: str, decimals: int = 0) -> str:
-    """A number as a reader of ``lang`` writes it (fr: ``1 234,5``; en: ``1,234.5``), rounded half up."""
+def num(t: Translator, value: Number | None, decimals: int = 0) -> str:
+    """A number the reader's way (fr: ``1 234,5``; en: ``1,234.5``), rounded half up."""
     if value is None:
-        return T(lang, "n.d.", "n/a")
+        return t("n/a")
     d = _rounded(value, decimals)
     if d is None:
-        return "∞" if float(value) > 0 else "-∞" if float(value) < 0 else T(lang, "n.d.", "n/a")
-    return _grouped(d, lang, decimals)
+        return "∞" if float(value) > 0 else "−∞" if float(value) < 0 else t("n/a")
+    return t.number(d, decimals)
 
 
-def fmt_money(value: Number | None, lang: str, currency: str = "EUR") -> str:
+def money(t: Translator, value: Any, currency: str = "EUR") -> str:
     """An amount to the unit, half up (``1 234 €`` / ``€1,234``): charts round, tables keep the cents."""
     if value is None:
-        return T(lang, "n.d.", "n/a")
+        return t("n/a")
     d = _rounded(value.amount if hasattr(value, "amount") else value, 0)
     if d is None:
-        return T(lang, "n.d.", "n/a")
-    symbol = _SYMBOLS.get(currency, currency)
-    body = _grouped(abs(d), lang, 0)
-    sign = "-" if d < 0 else ""
-    return f"{sign}{body}\u00a0{symbol}" if lang == "fr" else f"{sign}{symbol}{body}"
+        return t("n/a")
+    return t.money(d, currency, cents=False)
 
 
-def fmt_pct(value: float | None, lang: str, decimals: int = 1) -> str:
+def pct(t: Translator, value: float | None, decimals: int = 1) -> str:
     """A share (0.125) as a percentage (``12,5 %`` / ``12.5%``)."""
     if value is None:
-        return T(lang, "n.d.", "n/a")
-    num = fmt_num(round(float(value) * 100, decimals), lang, decimals)
-    return f"{num}\u00a0%" if lang == "fr" else f"{num}%"
+        return t("n/a")
+    return t.share(float(value), decimals)
 
 
 def get(obj: Any, name: str, default: Any = None) -> Any:

@@ -20,14 +20,15 @@ from temoin.reports.charts._svg import (
     RED,
     Frame,
     LinearScale,
-    T,
-    fmt_num,
-    fmt_pct,
     get,
     legend,
     nice_ticks,
+    num,
+    pct,
     text_width,
     to_float,
+    translator,
+    x,
 )
 
 __all__ = ["attrition_chart", "impact_chart", "love_plot", "power_curve"]
@@ -42,11 +43,12 @@ def _decimals(step: float) -> int:
 
 def _x_axis(f: Frame, scale: LinearScale, ticks: list[float], top: float, bottom: float, lang: str,
             fmt: Callable[[float], str] | None = None) -> None:
+    tr = translator(lang)
     dec = _decimals(ticks[1] - ticks[0]) if len(ticks) > 1 else 0
     for t in ticks:
         px = scale(t)
         f.line(px, top, px, bottom, stroke=GRID)
-        f.text(px, bottom + 14, fmt(t) if fmt else fmt_num(t, lang, dec), size=10, anchor="middle", fill=MUTED)
+        f.text(px, bottom + 14, fmt(t) if fmt else num(tr, t, dec), size=10, anchor="middle", fill=MUTED)
 
 
 # --- balance and representativeness ------------------------------------------------------------
@@ -62,6 +64,7 @@ def love_plot(rows: Sequence[Any], *, lang: str = "fr", bands: tuple[float, floa
     representativeness pass ``bands=(0.1, 0.25)``, the differences enrolled vs reference and the
     ``legend_labels`` of the three zones (within the inner band, up to the outer, beyond).
     """
+    tr = translator(lang)
     raw = [(str(get(r, label_field)), to_float(get(r, value_field)),
             to_float(get(r, adjusted_field)) if adjusted_field else None) for r in rows]
     items: list[tuple[str, float, float | None]] = [(lab, v, a) for lab, v, a in raw if v is not None]
@@ -75,15 +78,14 @@ def love_plot(rows: Sequence[Any], *, lang: str = "fr", bands: tuple[float, floa
     span = max([outer * 1.2, *finite]) * 1.08
     ticks = nice_ticks(-span, span, 6)
     scale = LinearScale(ticks[0], ticks[-1], label_w + 10, width - 20)
-    heading = title or T(lang, "Équilibre des groupes (différences standardisées)",
-                         "Group balance (standardised differences)")
-    words = [f"{lab} {fmt_num(v, lang, 3)}" for lab, v, _ in items]
+    heading = title or tr("Group balance (standardised differences)")
+    words = [f"{lab} {num(tr, v, 3)}" for lab, v, _ in items]
     n_out = sum(1 for _, v, _ in items if v is not None and abs(v) > outer)
     n_mid = sum(1 for _, v, _ in items if v is not None and inner < abs(v) <= outer)
-    desc = (T(lang, f"Différences standardisées par attribut ; seuils {fmt_num(inner, lang, 2)} et {fmt_num(outer, lang, 2)}. ",
-              f"Standardised differences by attribute; thresholds {fmt_num(inner, lang, 2)} and {fmt_num(outer, lang, 2)}. ")
-            + T(lang, f"{n_out} au-delà de {fmt_num(outer, lang, 2)}, {n_mid} entre les deux seuils. ",
-                f"{n_out} beyond {fmt_num(outer, lang, 2)}, {n_mid} between the thresholds. ") + "; ".join(words) + ".")
+    desc = (tr("Standardised differences by attribute; thresholds {inner} and {outer}.", inner=num(tr, inner, 2),
+               outer=num(tr, outer, 2)) + " "
+            + tr("{n_out} beyond {outer}, {n_mid} between the thresholds.", n_out=n_out, outer=num(tr, outer, 2), n_mid=n_mid)
+            + " " + "; ".join(words) + ".")
     f = Frame(width, height, title=heading, desc=desc, kind="love")
     f.text(16, 24, heading, size=14, weight="bold")
     bottom = top + row_h * max(len(items), 1)
@@ -97,17 +99,16 @@ def love_plot(rows: Sequence[Any], *, lang: str = "fr", bands: tuple[float, floa
         f.text(label_w, cy + 4, lab, size=11, anchor="end")
         colour = GREEN if abs(v) <= inner else ORANGE if abs(v) <= outer else RED
         shown = max(min(v, ticks[-1]), ticks[0])
-        f.circle(scale(shown), cy, 5, fill=colour, label=f"{lab}: {fmt_num(v, lang, 3)}")
+        f.circle(scale(shown), cy, 5, fill=colour, label=tr("{label}: {value}", label=lab, value=num(tr, v, 3)))
         if adj is not None:
             f.add(f'<circle cx="{scale(max(min(adj, ticks[-1]), ticks[0])):.1f}" cy="{cy:.1f}" r="5" fill="none" '
                   f'stroke="{INK}" stroke-width="1.5"/>')
-        f.text(width - 18, cy + 4, fmt_num(v, lang, 3), size=10, anchor="end", fill=MUTED)
-    words3 = legend_labels or (T(lang, "équivalents", "equivalent"), T(lang, "ajustement requis", "adjustment needed"),
-                               T(lang, "écart", "imbalance"))
-    sep = " : " if lang == "fr" else ": "
-    legend(f, [("#e8f5e9", f"|d| ≤ {fmt_num(inner, lang, 2)}{sep}{words3[0]}"),
-               ("#fff4e5", f"≤ {fmt_num(outer, lang, 2)}{sep}{words3[1]}"),
-               (RED, f"> {fmt_num(outer, lang, 2)}{sep}{words3[2]}")],
+        f.text(width - 18, cy + 4, num(tr, v, 3), size=10, anchor="end", fill=MUTED)
+    words3 = legend_labels or (tr("equivalent"), tr("adjustment needed"),
+                               tr("imbalance"))
+    legend(f, [("#e8f5e9", tr("{label}: {value}", label=f"|d| ≤ {num(tr, inner, 2)}", value=words3[0])),
+               ("#fff4e5", tr("{label}: {value}", label=f"≤ {num(tr, outer, 2)}", value=words3[1])),
+               (RED, tr("{label}: {value}", label=f"> {num(tr, outer, 2)}", value=words3[2]))],
            16, bottom + 34)
     return f.render()
 
@@ -135,6 +136,7 @@ def attrition_chart(waves: Sequence[Any], *, lang: str = "fr", boundary: str = "
     ``to_dict()``). ``curves``: the boundaries as (overall %, largest differential pp) points; by
     default the bundled WWC table (cautious and optimistic). Below a curve: low attrition.
     """
+    tr = translator(lang)
     curves = dict(curves) if curves is not None else {"cautious": _boundary("cautious"), "optimistic": _boundary("optimistic")}
     pts = [(str(get(w, "wave")), float(get(w, "overall_pct")), abs(float(get(w, "differential_pp")))) for w in waves]
     x_max = max([65.0, *(p[1] * 1.1 for p in pts)])
@@ -142,34 +144,33 @@ def attrition_chart(waves: Sequence[Any], *, lang: str = "fr", boundary: str = "
     width, height = 640.0, 360.0
     left, right, top, bottom = 60.0, width - 20, 48.0, height - 70
     xs, ys = LinearScale(0, x_max, left, right), LinearScale(0, y_max, bottom, top)
-    heading = title or T(lang, "Attrition et seuil du What Works Clearinghouse", "Attrition against the What Works Clearinghouse boundary")
+    heading = title or tr("Attrition against the What Works Clearinghouse boundary")
 
     def verdict(o: float, d: float) -> bool:
         curve = curves.get(boundary) or []
         lim = next((v for ov, v in curve if round(o) == ov), None)
         return lim is not None and d <= lim
 
-    words = [T(lang, f"vague {w} : attrition globale {fmt_num(o, lang, 1)} %, différentielle {fmt_num(d, lang, 1)} points, "
-                     f"{'faible' if verdict(o, d) else 'élevée'}",
-               f"wave {w}: overall attrition {fmt_num(o, lang, 1)}%, differential {fmt_num(d, lang, 1)} points, "
-               f"{'low' if verdict(o, d) else 'high'}") for w, o, d in pts]
-    desc = T(lang, f"Seuil appliqué : {'prudent' if boundary == 'cautious' else 'optimiste'}. ",
-             f"Boundary applied: {boundary}. ") + "; ".join(words) + "."
+    words = [tr("wave {wave}: overall attrition {overall}, differential {differential} points, {level}", wave=w,
+                overall=pct(tr, o / 100, 1), differential=num(tr, d, 1), level=tr("low") if verdict(o, d) else tr("high"))
+             for w, o, d in pts]
+    boundary_label = tr("cautious") if boundary == "cautious" else tr("optimistic") if boundary == "optimistic" else boundary
+    desc = tr("Boundary applied: {boundary}.", boundary=boundary_label) + " " + "; ".join(words) + "."
     f = Frame(width, height, title=heading, desc=desc, kind="attrition")
     f.text(16, 24, heading, size=14, weight="bold")
     for t in nice_ticks(0, x_max, 8):
         if t <= x_max:
             f.line(xs(t), top, xs(t), bottom, stroke=GRID)
-            f.text(xs(t), bottom + 14, fmt_num(t, lang), size=10, anchor="middle", fill=MUTED)
+            f.text(xs(t), bottom + 14, num(tr, t), size=10, anchor="middle", fill=MUTED)
     for t in nice_ticks(0, y_max, 5):
         if t <= y_max:
             f.line(left, ys(t), right, ys(t), stroke=GRID)
-            f.text(left - 6, ys(t) + 4, fmt_num(t, lang), size=10, anchor="end", fill=MUTED)
-    f.text((left + right) / 2, bottom + 32, T(lang, "Attrition globale (%)", "Overall attrition (%)"), size=11, anchor="middle")
+            f.text(left - 6, ys(t) + 4, num(tr, t), size=10, anchor="end", fill=MUTED)
+    f.text((left + right) / 2, bottom + 32, tr("Overall attrition (%)"), size=11, anchor="middle")
     f.add(f'<text x="16" y="{(top + bottom) / 2:.1f}" font-size="11" text-anchor="middle" fill="{INK}" '
-          f'transform="rotate(-90 16 {(top + bottom) / 2:.1f})">{T(lang, "Attrition différentielle (points)", "Differential attrition (points)")}</text>')
-    styles = {"cautious": (BLUE, None, T(lang, "seuil prudent", "cautious boundary")),
-              "optimistic": (GREY, "5 4", T(lang, "seuil optimiste", "optimistic boundary"))}
+          f'transform="rotate(-90 16 {(top + bottom) / 2:.1f})">{x(tr("Differential attrition (points)"))}</text>')
+    styles = {"cautious": (BLUE, None, tr("cautious boundary")),
+              "optimistic": (GREY, "5 4", tr("optimistic boundary"))}
     keys = []
     for name, curve in curves.items():
         colour, dash, label = styles.get(name, (MUTED, "2 2", name))
@@ -183,11 +184,11 @@ def attrition_chart(waves: Sequence[Any], *, lang: str = "fr", boundary: str = "
     for w, o, d in pts:
         ok = verdict(o, d)
         colour = GREEN if ok else RED
-        f.circle(xs(min(o, x_max)), ys(min(d, y_max)), 6, fill=colour, label=f"{w}: {fmt_num(o, lang, 1)} / {fmt_num(d, lang, 1)}")
+        f.circle(xs(min(o, x_max)), ys(min(d, y_max)), 6, fill=colour, label=tr("{label}: {value}", label=w, value=f"{num(tr, o, 1)} / {num(tr, d, 1)}"))
         f.text(xs(min(o, x_max)) + 9, ys(min(d, y_max)) - 7,
-               f"{w} ({fmt_num(o, lang, 1)} ; {fmt_num(d, lang, 1)})" if lang == "fr" else f"{w} ({fmt_num(o, lang, 1)}, {fmt_num(d, lang, 1)})",
+               tr("{wave} ({overall}; {differential})", wave=w, overall=num(tr, o, 1), differential=num(tr, d, 1)),
                size=11, weight="bold", fill=colour)
-    keys += [(GREEN, T(lang, "attrition faible", "low attrition")), (RED, T(lang, "attrition élevée", "high attrition"))]
+    keys += [(GREEN, tr("low attrition")), (RED, tr("high attrition"))]
     legend(f, keys, left, height - 16)
     return f.render()
 
@@ -202,6 +203,7 @@ def impact_chart(results: Sequence[Any], *, lang: str = "fr", unit: str = "", th
     ``results``: items with ``label`` (or ``indicator`` and ``wave``), ``improvement``, ``ci_low``,
     ``ci_high`` (improvement units: > 0 is better) and optionally ``grade_label``.
     """
+    tr = translator(lang)
     rows = []
     for r in results:
         label = get(r, "label") or f"{get(r, 'indicator')} — {get(r, 'wave')}"
@@ -218,19 +220,19 @@ def impact_chart(results: Sequence[Any], *, lang: str = "fr", unit: str = "", th
     bottom = top + row_h * max(len(rows), 1)
     height = bottom + 56
     scale = LinearScale(ticks[0], ticks[-1], label_w + 10, width - 24)
-    heading = title or T(lang, "Impact estimé et intervalle de confiance", "Estimated impact and confidence interval")
-    words = [T(lang, f"{lab} : {fmt_num(e, lang, 2)} {unit} (IC {fmt_num(lo, lang, 2)} à {fmt_num(hi, lang, 2)})",
-               f"{lab}: {fmt_num(e, lang, 2)} {unit} (CI {fmt_num(lo, lang, 2)} to {fmt_num(hi, lang, 2)})") for lab, e, lo, hi, _ in rows]
+    heading = title or tr("Estimated impact and confidence interval")
+    words = [tr("{label}: {estimate} {unit} (CI {low} to {high})", label=lab, estimate=num(tr, e, 2), unit=unit,
+                low=num(tr, lo, 2), high=num(tr, hi, 2)) for lab, e, lo, hi, _ in rows]
     if threshold is not None:
-        words.append(T(lang, f"seuil de paiement {fmt_num(threshold, lang, 2)}", f"payment threshold {fmt_num(threshold, lang, 2)}"))
-    desc = T(lang, "Amélioration (positive = mieux). ", "Improvement (positive = better). ") + "; ".join(words) + "."
+        words.append(tr("payment threshold {threshold}", threshold=num(tr, threshold, 2)))
+    desc = tr("Improvement (positive = better).") + " " + "; ".join(words) + "."
     f = Frame(width, height, title=heading, desc=desc, kind="impact")
     f.text(16, 24, heading, size=14, weight="bold")
     _x_axis(f, scale, ticks, top - 8, bottom, lang)
     f.line(scale(0), top - 8, scale(0), bottom, stroke=INK, width=1.5)
     if threshold is not None:
         f.line(scale(threshold), top - 8, scale(threshold), bottom, stroke=ORANGE, width=2, dash="6 3")
-        f.text(scale(threshold), top - 12, T(lang, "seuil de paiement", "payment threshold"), size=10, anchor="middle", fill=ORANGE)
+        f.text(scale(threshold), top - 12, tr("payment threshold"), size=10, anchor="middle", fill=ORANGE)
     if minimum_effect is not None and minimum_effect != threshold:
         f.line(scale(minimum_effect), top - 8, scale(minimum_effect), bottom, stroke=GREY, width=1.5, dash="2 3")
     for k, (lab, e, lo, hi, grade) in enumerate(rows):
@@ -240,12 +242,11 @@ def impact_chart(results: Sequence[Any], *, lang: str = "fr", unit: str = "", th
         for end in (lo, hi):
             f.line(scale(end), cy - 6, scale(end), cy + 6, stroke=BLUE, width=2)
         f.add(f'<rect x="{scale(e) - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="{INK}"/>')
-        text = f"{fmt_num(e, lang, 2)} [{fmt_num(lo, lang, 2)} ; {fmt_num(hi, lang, 2)}]" if lang == "fr" else \
-            f"{fmt_num(e, lang, 2)} [{fmt_num(lo, lang, 2)}, {fmt_num(hi, lang, 2)}]"
+        text = tr("{estimate} [{low}; {high}]", estimate=num(tr, e, 2), low=num(tr, lo, 2), high=num(tr, hi, 2))
         if grade:
             text += f" — {grade}"
         f.text(scale(lo), cy + 20, text, size=10, fill=MUTED)
-    f.text((label_w + width) / 2, bottom + 30, T(lang, f"Amélioration ({unit}, positive = mieux)", f"Improvement ({unit}, positive = better)"),
+    f.text((label_w + width) / 2, bottom + 30, tr("Improvement ({unit}, positive = better)", unit=unit),
            size=11, anchor="middle")
     return f.render()
 
@@ -259,27 +260,25 @@ def power_curve(effects: Sequence[Any], *, lang: str = "fr", unit: str = "", tit
     ``effects``: items with ``true_effect``, ``power`` and ``p_paid`` (EffectDiagnosis or its dict).
     At a true effect of zero, ``p_paid`` is the risk that the payer pays for nothing.
     """
+    tr = translator(lang)
     pts = sorted((float(get(e, "true_effect")), float(get(e, "power")), float(get(e, "p_paid"))) for e in effects)
     width, height = 640.0, 340.0
     left, right, top, bottom = 60.0, width - 24, 48.0, height - 72
     lo, hi = (min(p[0] for p in pts), max(p[0] for p in pts)) if pts else (0.0, 1.0)
     ticks = nice_ticks(lo, hi, 6)
     xs, ys = LinearScale(ticks[0], ticks[-1], left, right), LinearScale(0, 1, bottom, top)
-    heading = title or T(lang, "Diagnostic du dispositif : puissance et probabilité de paiement",
-                         "Design diagnosis: power and probability of payment")
+    heading = title or tr("Design diagnosis: power and probability of payment")
     zero = next((p for p in pts if p[0] == 0.0), None)
-    words = [T(lang, f"effet {fmt_num(e, lang, 2)} : puissance {fmt_pct(pw, lang)}, paiement {fmt_pct(pp, lang)}",
-               f"effect {fmt_num(e, lang, 2)}: power {fmt_pct(pw, lang)}, payment {fmt_pct(pp, lang)}") for e, pw, pp in pts]
+    words = [tr("effect {effect}: power {power}, payment {paid}", effect=num(tr, e, 2), power=pct(tr, pw), paid=pct(tr, pp)) for e, pw, pp in pts]
     lead = ""
     if zero is not None:
-        lead = T(lang, f"Sans effet réel, le payeur paie dans {fmt_pct(zero[2], lang)} des essais simulés. ",
-                 f"With no real effect, the payer pays in {fmt_pct(zero[2], lang)} of simulated trials. ")
+        lead = tr("With no real effect, the payer pays in {share} of simulated trials.", share=pct(tr, zero[2])) + " "
     f = Frame(width, height, title=heading, desc=lead + "; ".join(words) + ".", kind="power")
     f.text(16, 24, heading, size=14, weight="bold")
     _x_axis(f, xs, ticks, top, bottom, lang)
     for t in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
         f.line(left, ys(t), right, ys(t), stroke=GRID)
-        f.text(left - 6, ys(t) + 4, fmt_pct(t, lang, 0), size=10, anchor="end", fill=MUTED)
+        f.text(left - 6, ys(t) + 4, pct(tr, t, 0), size=10, anchor="end", fill=MUTED)
     f.line(left, ys(0.8), right, ys(0.8), stroke=GREY, dash="4 3")
     for idx, colour, dash in ((1, BLUE, None), (2, ORANGE, "6 3")):
         if not pts:
@@ -288,12 +287,11 @@ def power_curve(effects: Sequence[Any], *, lang: str = "fr", unit: str = "", tit
         d = f' stroke-dasharray="{dash}"' if dash else ""
         f.add(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{d}/>')
         for p in pts:
-            f.circle(xs(p[0]), ys(p[idx]), 3.5, fill=colour, label=f"{fmt_num(p[0], lang, 2)}: {fmt_pct(p[idx], lang)}")
+            f.circle(xs(p[0]), ys(p[idx]), 3.5, fill=colour, label=tr("{label}: {value}", label=num(tr, p[0], 2), value=pct(tr, p[idx])))
     if zero is not None:
-        f.text(xs(0.0) + 14, ys(zero[2]) - 12, T(lang, f"paiement sans effet : {fmt_pct(zero[2], lang)}",
-                                                 f"payment with no effect: {fmt_pct(zero[2], lang)}"), size=11, fill=RED, weight="bold")
-    f.text((left + right) / 2, bottom + 30, T(lang, f"Effet réel supposé ({unit})", f"Assumed true effect ({unit})"), size=11,
+        f.text(xs(0.0) + 14, ys(zero[2]) - 12, tr("payment with no effect: {share}", share=pct(tr, zero[2])), size=11, fill=RED, weight="bold")
+    f.text((left + right) / 2, bottom + 30, tr("Assumed true effect ({unit})", unit=unit), size=11,
            anchor="middle")
-    legend(f, [(BLUE, T(lang, "puissance", "power")), (ORANGE, T(lang, "probabilité que le payeur paie", "probability the payer pays"))],
+    legend(f, [(BLUE, tr("power")), (ORANGE, tr("probability the payer pays"))],
            left, height - 16)
     return f.render()

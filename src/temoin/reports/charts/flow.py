@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from temoin.i18n import Translator
 from temoin.reports.charts._svg import (
     BLUE,
     GREY,
@@ -23,10 +24,10 @@ from temoin.reports.charts._svg import (
     MUTED,
     ORANGE,
     Frame,
-    T,
-    fmt_num,
-    fmt_pct,
     get,
+    num,
+    pct,
+    translator,
 )
 
 __all__ = ["consort"]
@@ -34,15 +35,21 @@ __all__ = ["consort"]
 BOX_W, BOX_H, GAP = 250.0, 46.0, 26.0
 
 
+def _said(n: Any, tr: Translator) -> str:
+    """A count in the description: its number, or that it is suppressed."""
+    return num(tr, n) if n is not None else tr("suppressed")
+
+
 def _count(n: Any, lang: str) -> str:
+    tr = translator(lang)
     if n is None:
-        return T(lang, "n masqué (petit effectif)", "n suppressed (small cell)")
-    return f"n = {fmt_num(n, lang)}"
+        return tr("n suppressed (small cell)")
+    return f"n = {num(tr, n)}"
 
 
 def _box(f: Frame, cx: float, top: float, label: str, n: Any, lang: str, colour: str, note: str | None = None) -> None:
     f.rect(cx - BOX_W / 2, top, BOX_W, BOX_H, fill="#ffffff", stroke=colour, rx=4,
-           label=f"{label} : {_count(n, lang)}" if lang == "fr" else f"{label}: {_count(n, lang)}")
+           label=translator(lang)("{label}: {value}", label=label, value=_count(n, lang)))
     f.text(cx, top + 18, label, size=12, anchor="middle", weight="bold")
     f.text(cx, top + 36, _count(n, lang) + (f" ({note})" if note else ""), size=12, anchor="middle", fill=INK)
 
@@ -55,31 +62,31 @@ def _arrow(f: Frame, x1: float, y1: float, x2: float, y2: float) -> None:
 def _share(part: Any, whole: Any, lang: str) -> str | None:
     if part is None or whole in (None, 0):
         return None
-    return fmt_pct(float(part) / float(whole), lang)
+    return pct(translator(lang), float(part) / float(whole))
 
 
 def consort(flow: Mapping[str, Any], *, lang: str = "fr", title: str | None = None) -> str:
     """Draw the cohort flow; returns a standalone SVG string."""
     arms = get(flow, "randomised")
     waves = list(get(flow, "waves", []) or [])
-    stages = [(T(lang, "Orientés", "Referred"), get(flow, "referred")),
-              (T(lang, "Éligibles", "Eligible"), get(flow, "eligible")),
-              (T(lang, "Consentement recueilli", "Consented"), get(flow, "consented"))]
+    tr = translator(lang)
+    stages = [(tr("Referred"), get(flow, "referred")),
+              (tr("Eligible"), get(flow, "eligible")),
+              (tr("Consented"), get(flow, "consented"))]
     if arms is None and get(flow, "enrolled") is not None:
-        stages.append((T(lang, "Inclus", "Enrolled"), get(flow, "enrolled")))
+        stages.append((tr("Enrolled"), get(flow, "enrolled")))
     two_arms = isinstance(arms, Mapping)
     width = 640.0 if two_arms else 400.0
     rows = len(stages) + (1 if two_arms else 0) + len(waves)
     height = 60 + rows * (BOX_H + GAP) + 10
-    desc_parts = [f"{label} {fmt_num(n, lang) if n is not None else T(lang, 'masqué', 'suppressed')}" for label, n in stages]
+    desc_parts = [f"{label} {_said(n, tr)}" for label, n in stages]
     if two_arms:
-        desc_parts.append(T(lang, "randomisés : programme ", "randomised: programme ")
-                          + f"{fmt_num(get(arms, 'treated'), lang)}, "
-                          + T(lang, "témoin ", "control ") + fmt_num(get(arms, "control"), lang))
+        desc_parts.append(tr("randomised: programme {treated}, control {control}",
+                             treated=_said(get(arms, "treated"), tr), control=_said(get(arms, "control"), tr)))
     for w in waves:
-        desc_parts.append(T(lang, "suivis à la vague ", "followed at wave ") + f"{get(w, 'wave')} : "
-                          + ", ".join(fmt_num(get(w, k), lang) for k in (("treated", "control") if two_arms else ("treated",))))
-    heading = title or T(lang, "Flux de la cohorte (diagramme CONSORT)", "Cohort flow (CONSORT diagram)")
+        desc_parts.append(tr("followed at wave {wave}: {counts}", wave=get(w, "wave"),
+                             counts=", ".join(_said(get(w, k), tr) for k in (("treated", "control") if two_arms else ("treated",)))))
+    heading = title or tr("Cohort flow (CONSORT diagram)")
     f = Frame(width, height, title=heading, desc="; ".join(desc_parts) + ".", kind="consort")
     f.text(16, 24, heading, size=14, weight="bold")
     cx = width / 2
@@ -99,20 +106,20 @@ def consort(flow: Mapping[str, Any], *, lang: str = "fr", title: str | None = No
         for px in (left, right):
             _arrow(f, px, split_y, px, top)
         base = {"treated": get(arms, "treated"), "control": get(arms, "control")}
-        _box(f, left, top, T(lang, "Randomisés : programme", "Randomised: programme"), base["treated"], lang, BLUE)
-        _box(f, right, top, T(lang, "Randomisés : témoin", "Randomised: control"), base["control"], lang, ORANGE)
+        _box(f, left, top, tr("Randomised: programme"), base["treated"], lang, BLUE)
+        _box(f, right, top, tr("Randomised: control"), base["control"], lang, ORANGE)
         for w in waves:
             top += BOX_H + GAP
             for px, arm, colour in ((left, "treated", BLUE), (right, "control", ORANGE)):
                 _arrow(f, px, top - GAP, px, top)
                 n = get(w, arm)
-                label = T(lang, f"Suivis, vague {get(w, 'wave')}", f"Followed, wave {get(w, 'wave')}")
+                label = tr("Followed, wave {wave}", wave=get(w, "wave"))
                 _box(f, px, top, label, n, lang, colour, _share(n, base[arm], lang))
     else:
         for w in waves:
             _arrow(f, cx, top - GAP, cx, top)
             n = get(w, "treated")
-            _box(f, cx, top, T(lang, f"Suivis, vague {get(w, 'wave')}", f"Followed, wave {get(w, 'wave')}"), n, lang,
+            _box(f, cx, top, tr("Followed, wave {wave}", wave=get(w, "wave")), n, lang,
                  GREY, _share(n, prev_n, lang))
             top += BOX_H + GAP
     return f.render()

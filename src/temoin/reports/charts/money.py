@@ -6,11 +6,13 @@ drawn to scale and written as labels rounded to the euro.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.reports.charts._svg import (
     BLUE,
     GREEN,
@@ -23,14 +25,15 @@ from temoin.reports.charts._svg import (
     RED,
     Frame,
     LinearScale,
-    T,
-    fmt_money,
-    fmt_pct,
     get,
     legend,
+    money,
     nice_ticks,
+    pct,
     text_width,
     to_float,
+    translator,
+    x,
 )
 
 __all__ = ["budget_watch", "investor_flows", "public_cost_chart", "settlement_waterfall", "waterfall"]
@@ -42,10 +45,19 @@ def _dec(v: Any) -> Decimal:
     return Decimal(str(v))
 
 
+def _day(tr: Translator, iso: str) -> str:
+    """An ISO date the reader's way (``15 janvier 2025``); kept as written when it is not one."""
+    try:
+        return tr.date(dt.date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
 def _y_axis(f: Frame, ys: LinearScale, ticks: list[float], left: float, right: float, lang: str, currency: str) -> None:
+    tr = translator(lang)
     for t in ticks:
         f.line(left, ys(t), right, ys(t), stroke=GRID)
-        f.text(left - 6, ys(t) + 4, fmt_money(t, lang, currency), size=10, anchor="end", fill=MUTED)
+        f.text(left - 6, ys(t) + 4, money(tr, t, currency), size=10, anchor="end", fill=MUTED)
 
 
 def waterfall(start: tuple[str, Any], steps: Sequence[tuple[str, Any]], end_label: str, *, lang: str = "fr",
@@ -55,6 +67,7 @@ def waterfall(start: tuple[str, Any], steps: Sequence[tuple[str, Any]], end_labe
 
     ``reference``: a horizontal line with its label (e.g. the realised public savings).
     """
+    tr = translator(lang)
     start_v = _dec(start[1])
     steps_v = [(label, _dec(v)) for label, v in steps]
     end_v = start_v + sum((v for _, v in steps_v), Decimal(0))
@@ -68,17 +81,17 @@ def waterfall(start: tuple[str, Any], steps: Sequence[tuple[str, Any]], end_labe
     if reference is not None:
         values.append(float(_dec(reference[1])))
     ticks = nice_ticks(min(values), max(values), 5)
-    left = 24 + max(text_width(fmt_money(t, lang, currency), 10) for t in ticks)
+    left = 24 + max(text_width(money(tr, t, currency), 10) for t in ticks)
     width = max(640.0, left + 110.0 * len(bars) + 20)
     height, top, bottom = 380.0, 56.0, 290.0
     ys = LinearScale(ticks[0], ticks[-1], bottom, top)
     slot = (width - left - 20) / len(bars)
-    heading = title or T(lang, "Du droit aux paiements au montant dû", "From entitlement to amount due")
-    words = [f"{start[0]} {fmt_money(start_v, lang, currency)}"]
-    words += [f"{label} {'−' if v < 0 else '+'}{fmt_money(abs(v), lang, currency)}" for label, v in steps_v]
-    words.append(f"{end_label} {fmt_money(end_v, lang, currency)}")
+    heading = title or tr("From entitlement to amount due")
+    words = [f"{start[0]} {money(tr, start_v, currency)}"]
+    words += [f"{label} {'−' if v < 0 else '+'}{money(tr, abs(v), currency)}" for label, v in steps_v]
+    words.append(f"{end_label} {money(tr, end_v, currency)}")
     if reference is not None:
-        words.append(f"{reference[0]} {fmt_money(_dec(reference[1]), lang, currency)}")
+        words.append(f"{reference[0]} {money(tr, _dec(reference[1]), currency)}")
     f = Frame(width, height, title=heading, desc=intro + "; ".join(words) + ".", kind="waterfall")
     f.text(16, 24, heading, size=14, weight="bold")
     _y_axis(f, ys, ticks, left, width - 20, lang, currency)
@@ -88,11 +101,11 @@ def waterfall(start: tuple[str, Any], steps: Sequence[tuple[str, Any]], end_labe
         w = slot * 0.7
         y_top, y_bot = ys(float(max(a, b))), ys(float(min(a, b)))
         amount = b - a
-        shown = fmt_money(b if k in (0, len(bars) - 1) else amount, lang, currency)
+        shown = money(tr, b if k in (0, len(bars) - 1) else amount, currency)
         if 0 < k < len(bars) - 1 and amount > 0:
             shown = "+" + shown
         shown = shown.replace("-", "−")
-        f.rect(x0, y_top, w, max(y_bot - y_top, 1.0), fill=colour, label=f"{label}: {shown}")
+        f.rect(x0, y_top, w, max(y_bot - y_top, 1.0), fill=colour, label=tr("{label}: {value}", label=label, value=shown))
         if k < len(bars) - 1:
             f.line(x0 + w, ys(float(b)), x0 + slot, ys(float(b)), stroke=MUTED, dash="3 2")
         f.text(x0 + w / 2, y_top - 6, shown, size=11, anchor="middle", weight="bold", fill=colour if colour != BLUE else INK)
@@ -100,8 +113,7 @@ def waterfall(start: tuple[str, Any], steps: Sequence[tuple[str, Any]], end_labe
     if reference is not None:
         ry = ys(float(_dec(reference[1])))
         f.line(left, ry, width - 20, ry, stroke=ORANGE, width=2, dash="7 4")
-        f.text(width - 22, ry - 6, f"{reference[0]} : {fmt_money(_dec(reference[1]), lang, currency)}" if lang == "fr"
-               else f"{reference[0]}: {fmt_money(_dec(reference[1]), lang, currency)}", size=11, anchor="end", fill=ORANGE,
+        f.text(width - 22, ry - 6, tr("{label}: {value}", label=reference[0], value=money(tr, _dec(reference[1]), currency)), size=11, anchor="end", fill=ORANGE,
                weight="bold")
     return f.render()
 
@@ -128,31 +140,31 @@ def settlement_waterfall(settlement: Any, *, lang: str = "fr", title: str | None
     Cumulative entitlement to date, minus what each cap holds back, gives cumulative payments;
     the realised public savings are drawn as a reference line.
     """
+    tr = translator(lang)
     periods = list(get(settlement, "periods") or [])
     currency = str(get(settlement, "currency") or "EUR")
     if not periods:
         from temoin.errors import InvalidInputError
 
-        raise InvalidInputError("reports.no_period", "Aucune période réglée : pas de cascade à dessiner.",
-                                "No period settled: no waterfall to draw.", path="periods")
+        raise InvalidInputError("reports.no_period", Msg("No period settled: no waterfall to draw."), path="periods")
     last = periods[-1]
     cum_ent = _dec(get(last, "cumulative_entitlement"))
     steps: list[tuple[str, Decimal]] = []
     for cap in get(last, "caps") or []:
         red = _dec(get(cap, "reduction"))
         if red:
-            label = Translator(lang).label("cap", str(get(cap, "name")))
-            steps.append((T(lang, f"Plafond : {label}", f"Cap: {label}"), -red))
+            label = tr.label("cap", str(get(cap, "name")))
+            steps.append((tr("Cap: {cap}", cap=label), -red))
     paid = _dec(get(last, "cumulative_paid"))
     residual = paid - (cum_ent + sum((v for _, v in steps), Decimal(0)))
     if residual:
-        steps.append((T(lang, "Versé au-delà du droit actuel", "Paid above current entitlement"), residual))
-    label = get(last, "label_fr" if lang == "fr" else "label_en") or get(last, "period")
-    heading = title or T(lang, f"Cascade du règlement ({label})", f"Settlement waterfall ({label})")
-    intro = T(lang, "Montants cumulés à la dernière période réglée. ", "Cumulative amounts at the latest settled period. ")
-    return waterfall((T(lang, "Droit cumulé aux paiements", "Cumulative entitlement"), cum_ent), steps,
-                     T(lang, "Paiements cumulés", "Cumulative payments"), lang=lang, currency=currency,
-                     reference=(T(lang, "Économies publiques réalisées", "Realised public savings"), get(last, "realised_savings")),
+        steps.append((tr("Paid above current entitlement"), residual))
+    label = tr.pick(get(last, "label_fr"), get(last, "label_en")) or get(last, "period")
+    heading = title or tr("Settlement waterfall ({period})", period=label)
+    intro = tr("Cumulative amounts at the latest settled period.") + " "
+    return waterfall((tr("Cumulative entitlement"), cum_ent), steps,
+                     tr("Cumulative payments"), lang=lang, currency=currency,
+                     reference=(tr("Realised public savings"), get(last, "realised_savings")),
                      title=heading, intro=intro)
 
 
@@ -162,34 +174,33 @@ def investor_flows(investors: Sequence[Any], *, lang: str = "fr", currency: str 
     ``investors``: InvestorPosition records or their ``to_dict()`` (``investor``, ``flows`` as
     (date, amount) pairs or ``{"date", "amount"}`` mappings, ``irr``).
     """
+    tr = translator(lang)
     series: list[tuple[str, float | None, list[tuple[str, Decimal]]]] = []
     for inv in investors:
         flows = []
         for fl in get(inv, "flows") or []:
             if isinstance(fl, Mapping):
-                flows.append((str(fl["date"]), _dec(fl["amount"])))
+                flows.append((str(fl["date"])[:10], _dec(fl["amount"])))
             else:
                 d, a = fl
-                flows.append((d.isoformat() if hasattr(d, "isoformat") else str(d), _dec(a)))
+                flows.append(((d.isoformat() if hasattr(d, "isoformat") else str(d))[:10], _dec(a)))
         series.append((str(get(inv, "investor")), to_float(get(inv, "irr")), flows))
     dates = sorted({d for _, _, fl in series for d, _ in fl})
     values = [0.0] + [float(a) for _, _, fl in series for _, a in fl]
     ticks = nice_ticks(min(values), max(values), 5)
-    left = 24 + max(text_width(fmt_money(t, lang, currency), 10) for t in ticks)
+    left = 24 + max(text_width(money(tr, t, currency), 10) for t in ticks)
     width = max(640.0, left + 70.0 * max(len(dates), 1) + 20)
     height, top, bottom = 360.0, 56.0, 280.0
     ys = LinearScale(ticks[0], ticks[-1], bottom, top)
     slot = (width - left - 20) / max(len(dates), 1)
     bar_w = slot * 0.8 / max(len(series), 1)
-    heading = title or T(lang, "Flux des investisseurs", "Investor cash flows")
+    heading = title or tr("Investor cash flows")
     words = []
     for name, irr, fl in series:
         net = sum((a for _, a in fl), Decimal(0))
-        words.append(T(lang, f"{name} : net {fmt_money(net, lang, currency)}, TRI {fmt_pct(irr, lang) if irr is not None else 'n.d.'}",
-                       f"{name}: net {fmt_money(net, lang, currency)}, IRR {fmt_pct(irr, lang) if irr is not None else 'n/a'}"))
-        words += [f"{d} {fmt_money(a, lang, currency)}" for d, a in fl]
-    f = Frame(width, height, title=heading, desc=T(lang, "Versements négatifs, remboursements positifs. ",
-                                                   "Outflows negative, repayments positive. ") + "; ".join(words) + ".",
+        words.append(tr("{name}: net {net}, IRR {irr}", name=name, net=money(tr, net, currency), irr=pct(tr, irr)))
+        words += [f"{_day(tr, d)} {money(tr, a, currency)}" for d, a in fl]
+    f = Frame(width, height, title=heading, desc=tr("Outflows negative, repayments positive.") + " " + "; ".join(words) + ".",
               kind="investors")
     f.text(16, 24, heading, size=14, weight="bold")
     _y_axis(f, ys, ticks, left, width - 20, lang, currency)
@@ -202,12 +213,12 @@ def investor_flows(investors: Sequence[Any], *, lang: str = "fr", currency: str 
                 continue
             y0, y1 = ys(max(float(amount), 0.0)), ys(min(float(amount), 0.0))
             f.rect(x0 + j * bar_w, y0, bar_w - 1, max(y1 - y0, 1.0), fill=PALETTE[j % len(PALETTE)],
-                   label=f"{name}, {d}: {fmt_money(amount, lang, currency)}")
+                   label=tr("{label}: {value}", label=f"{name}, {_day(tr, d)}", value=money(tr, amount, currency)))
         f.add(f'<text x="{x0 + slot * 0.4:.1f}" y="{bottom + 12:.1f}" font-size="10" text-anchor="end" fill="{MUTED}" '
-              f'transform="rotate(-40 {x0 + slot * 0.4:.1f} {bottom + 12:.1f})">{d}</text>')
+              f'transform="rotate(-40 {x0 + slot * 0.4:.1f} {bottom + 12:.1f})">{x(_day(tr, d))}</text>')
     items = []
     for j, (name, irr, _) in enumerate(series):
-        tag = T(lang, f"TRI {fmt_pct(irr, lang)}", f"IRR {fmt_pct(irr, lang)}") if irr is not None else T(lang, "TRI n.d.", "IRR n/a")
+        tag = tr("IRR {irr}", irr=pct(tr, irr))
         items.append((PALETTE[j % len(PALETTE)], f"{name} ({tag})"))
     legend(f, items, left, height - 16)
     return f.render()
@@ -216,33 +227,32 @@ def investor_flows(investors: Sequence[Any], *, lang: str = "fr", currency: str 
 def public_cost_chart(comparison: Any, *, lang: str = "fr", currency: str = "EUR", title: str | None = None) -> str:
     """The payer's cost of the CIS (outcome payments + transaction costs) next to direct funding
     and the realised savings (a PublicCostComparison or its ``to_dict()``)."""
+    tr = translator(lang)
     outcome = _dec(get(comparison, "outcome_payments"))
     costs_raw = get(comparison, "transaction_costs") or []
     costs = [(str(get(c, "kind")) if isinstance(c, Mapping) else str(c[0]),
               _dec(get(c, "amount")) if isinstance(c, Mapping) else _dec(c[1])) for c in costs_raw]
     direct = get(comparison, "direct_cost")
     savings = _dec(get(comparison, "realised_savings"))
-    kinds = {"structuring": ("structuration", "structuring"), "evaluation": ("évaluation", "evaluation"),
-             "intermediation": ("intermédiation", "intermediation"), "legal": ("juridique", "legal"), "other": ("autres", "other")}
     tx_total = sum((v for _, v in costs), Decimal(0))
     rows: list[tuple[str, list[tuple[Decimal, str, str]]]] = [
-        (T(lang, "Coût du CIS pour le payeur", "CIS cost to the payer"),
-         [(outcome, BLUE, T(lang, "paiements aux résultats", "outcome payments"))]
-         + ([(tx_total, ORANGE, T(lang, "coûts de transaction", "transaction costs"))] if tx_total else [])),
+        (tr("CIS cost to the payer"),
+         [(outcome, BLUE, tr("outcome payments"))]
+         + ([(tx_total, ORANGE, tr("transaction costs"))] if tx_total else [])),
     ]
     if direct is not None:
-        rows.append((T(lang, "Financement direct du programme", "Direct funding of the programme"), [(_dec(direct), GREY, "")]))
-    rows.append((T(lang, "Économies publiques réalisées", "Realised public savings"), [(savings, GREEN, "")]))
+        rows.append((tr("Direct funding of the programme"), [(_dec(direct), GREY, "")]))
+    rows.append((tr("Realised public savings"), [(savings, GREEN, "")]))
     vmax = max([1.0, *(float(sum((v for v, _, _ in parts), Decimal(0))) for _, parts in rows)])
     width, row_h, top, left = 640.0, 44.0, 52.0, 230.0
     height = top + row_h * len(rows) + 60
     xs = LinearScale(0, vmax * 1.25, left, width - 20)
-    heading = title or T(lang, "Le CIS coûte-t-il plus cher qu'un financement direct ?", "Does the CIS cost more than direct funding?")
-    words = [f"{label} {fmt_money(sum((v for v, _, _ in parts), Decimal(0)), lang, currency)}" for label, parts in rows]
-    words += [f"{T(lang, kinds[k][0], kinds[k][1]) if k in kinds else k} {fmt_money(v, lang, currency)}" for k, v in costs]
+    heading = title or tr("Does the CIS cost more than direct funding?")
+    words = [f"{label} {money(tr, sum((v for v, _, _ in parts), Decimal(0)), currency)}" for label, parts in rows]
+    words += [f"{tr.label('cost_kind', k)} {money(tr, v, currency)}" for k, v in costs]
     extra = get(comparison, "extra_cost")
     if extra is not None:
-        words.append(T(lang, f"surcoût {fmt_money(_dec(extra), lang, currency)}", f"extra cost {fmt_money(_dec(extra), lang, currency)}"))
+        words.append(tr("extra cost {amount}", amount=money(tr, _dec(extra), currency)))
     f = Frame(width, height, title=heading, desc="; ".join(words) + ".", kind="publiccost")
     f.text(16, 24, heading, size=14, weight="bold")
     for k, (label, parts) in enumerate(rows):
@@ -251,18 +261,18 @@ def public_cost_chart(comparison: Any, *, lang: str = "fr", currency: str = "EUR
         x0 = xs(0)
         for v, colour, part_label in parts:
             w = xs(float(v)) - xs(0)
-            f.rect(x0, cy + 4, w, 22, fill=colour, label=f"{part_label or label}: {fmt_money(v, lang, currency)}")
+            f.rect(x0, cy + 4, w, 22, fill=colour, label=tr("{label}: {value}", label=part_label or label, value=money(tr, v, currency)))
             x0 += w
         total = sum((v for v, _, _ in parts), Decimal(0))
-        f.text(x0 + 6, cy + 20, fmt_money(total, lang, currency), size=11, weight="bold")
+        f.text(x0 + 6, cy + 20, money(tr, total, currency), size=11, weight="bold")
     if extra is not None:
         share = get(comparison, "extra_cost_share")
-        text = T(lang, f"Surcoût du CIS : {fmt_money(_dec(extra), lang, currency)}", f"Extra cost of the CIS: {fmt_money(_dec(extra), lang, currency)}")
+        text = tr("Extra cost of the CIS: {amount}", amount=money(tr, _dec(extra), currency))
         if share is not None:
-            text += f" ({fmt_pct(float(share), lang)})"
+            text += f" ({pct(tr, float(share))})"
         f.text(left, top + row_h * len(rows) + 16, text.replace("-", "−"), size=12, weight="bold",
                fill=RED if _dec(extra) > 0 else GREEN)
-    legend(f, [(BLUE, T(lang, "paiements aux résultats", "outcome payments")), (ORANGE, T(lang, "coûts de transaction", "transaction costs"))],
+    legend(f, [(BLUE, tr("outcome payments")), (ORANGE, tr("transaction costs"))],
            left, height - 12)
     return f.render()
 
@@ -273,6 +283,7 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
     ``watch``: a BudgetWatch's ``to_dict(lang)`` (years with ``mandatory_total_real``,
     ``cis_commitments``, ``cis_payments``; ``flags`` with ``year`` and ``message``).
     """
+    tr = translator(lang)
     if not isinstance(watch, Mapping):
         watch = watch.to_dict(lang)
     years = list(watch.get("years") or [])
@@ -285,14 +296,13 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
         rows.append((int(y["year"]), _dec(y["mandatory_total_real"]), _dec(cis or 0)))
     width = max(640.0, 90.0 + 80.0 * max(len(rows), 1))
     height = 430.0
-    heading = title or T(lang, "Veille budgétaire : dépenses obligatoires et argent du CIS",
-                         "Budget watch: mandatory spending and CIS money")
+    heading = title or tr("Budget watch: mandatory spending and CIS money")
     words = []
     for yr, mand, cis in rows:
-        words.append(T(lang, f"{yr} : dépenses obligatoires {fmt_money(mand, lang, currency)} (euros constants {base_year}), CIS {fmt_money(cis, lang, currency)}",
-                       f"{yr}: mandatory spending {fmt_money(mand, lang, currency)} ({base_year} euros), CIS {fmt_money(cis, lang, currency)}"))
-    alerts = [str(fl.get("message")) for fl in flags.values()]
-    desc = "; ".join(words) + ". " + (" ".join(alerts) if alerts else T(lang, "Aucune alerte.", "No alert."))
+        words.append(tr("{year}: mandatory spending {mandatory} ({base_year} euros), CIS {cis}", year=str(yr),
+                        mandatory=money(tr, mand, currency), base_year=str(base_year), cis=money(tr, cis, currency)))
+    alerts = [tr.render(Msg.from_dict(m)) if isinstance(m := fl.get("message"), Mapping) else str(m) for fl in flags.values()]
+    desc = "; ".join(words) + ". " + (" ".join(alerts) if alerts else tr("No alert."))
     f = Frame(width, height, title=heading, desc=desc, kind="budget")
     f.text(16, 24, heading, size=14, weight="bold")
     mand_vals = [float(m) for _, m, _ in rows] or [0.0]
@@ -300,15 +310,13 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
     pad = (hi - lo) * 0.25 or hi * 0.05 or 1.0
     t1 = nice_ticks(max(lo - pad, 0.0), hi + pad, 4)
     t2 = nice_ticks(0.0, max([float(c) for _, _, c in rows] + [1.0]), 3)
-    left = 24 + max(text_width(fmt_money(t, lang, currency), 10) for t in t1 + t2)
+    left = 24 + max(text_width(money(tr, t, currency), 10) for t in t1 + t2)
     right = width - 20
     slot = (right - left) / max(len(rows), 1)
     y1 = LinearScale(t1[0], t1[-1], 200, 56)
     y2 = LinearScale(t2[0], t2[-1], 350, 250)
-    f.text(left, 46, T(lang, f"Dépenses obligatoires de la fonction (euros constants {base_year})",
-                       f"Mandatory spending of the function ({base_year} euros)"), size=11, fill=MUTED)
-    f.text(left, 240, T(lang, "CIS : paiements" if basis == "payments" else "CIS : engagements prévus",
-                        "CIS: payments" if basis == "payments" else "CIS: planned commitments"), size=11, fill=MUTED)
+    f.text(left, 46, tr("Mandatory spending of the function ({base_year} euros)", base_year=str(base_year)), size=11, fill=MUTED)
+    f.text(left, 240, tr("CIS: payments") if basis == "payments" else tr("CIS: planned commitments"), size=11, fill=MUTED)
     _y_axis(f, y1, t1, left, right, lang, currency)
     _y_axis(f, y2, t2, left, right, lang, currency)
     pts = [(left + slot * (k + 0.5), y1(float(m))) for k, (_, m, _) in enumerate(rows)]
@@ -319,20 +327,18 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
         cx = left + slot * (k + 0.5)
         flagged = yr in flags
         f.circle(cx, y1(float(mand)), 6 if flagged else 4, fill=RED if flagged else BLUE,
-                 label=f"{yr}: {fmt_money(mand, lang, currency)}")
+                 label=tr("{label}: {value}", label=str(yr), value=money(tr, mand, currency)))
         if flagged:
-            f.text(cx, y1(float(mand)) - 10, T(lang, "baisse réelle", "real fall"), size=10, anchor="middle", fill=RED, weight="bold")
+            f.text(cx, y1(float(mand)) - 10, tr("real fall"), size=10, anchor="middle", fill=RED, weight="bold")
         f.rect(cx - slot * 0.3, y2(float(cis)), slot * 0.6, y2(0) - y2(float(cis)), fill=ORANGE,
-               label=f"{yr}: {fmt_money(cis, lang, currency)}")
+               label=tr("{label}: {value}", label=str(yr), value=money(tr, cis, currency)))
         if cis:
-            f.text(cx, y2(float(cis)) - 4, fmt_money(cis, lang, currency), size=9, anchor="middle")
+            f.text(cx, y2(float(cis)) - 4, money(tr, cis, currency), size=9, anchor="middle")
         f.text(cx, 368, str(yr), size=11, anchor="middle", weight="bold" if flagged else "normal", fill=RED if flagged else INK)
     if flags:
-        f.text(16, 392, T(lang, f"{len(flags)} alerte(s) : une dépense obligatoire baisse en euros constants pendant que l'argent du CIS augmente.",
-                          f"{len(flags)} alert(s): a mandatory line falls in real terms while CIS money rises."), size=11, fill=RED, weight="bold")
+        f.text(16, 392, tr("{count} alert(s): a mandatory line falls in real terms while CIS money rises.", count=len(flags)), size=11, fill=RED, weight="bold")
     else:
-        f.text(16, 392, T(lang, "Aucune alerte : pas de baisse réelle des dépenses obligatoires pendant une hausse du CIS.",
-                          "No alert: no real-terms fall of mandatory spending while CIS money rises."), size=11, fill=GREEN)
-    legend(f, [(BLUE, T(lang, "dépenses obligatoires", "mandatory spending")), (ORANGE, "CIS"), (RED, T(lang, "alerte", "alert"))],
+        f.text(16, 392, tr("No alert: no real-terms fall of mandatory spending while CIS money rises."), size=11, fill=GREEN)
+    legend(f, [(BLUE, tr("mandatory spending")), (ORANGE, "CIS"), (RED, tr("alert"))],
            16, 418)
     return f.render()

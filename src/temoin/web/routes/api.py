@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
+from temoin.i18n import Translator
+from temoin.reports.notices import rendered_watch
 from temoin.services import governance, opendata
 from temoin.services.accounts import create_api_token, list_api_tokens, revoke_api_token
 from temoin.services.contracts import get_contract, list_contracts
@@ -97,7 +99,7 @@ def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """The budget watch: mandatory social spending next to the contract's money."""
     ctx.require(READ, contract_id)
     get_contract(ctx.engine, contract_id)
-    return governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang)
+    return rendered_watch(Translator(ctx.lang), governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang))
 
 
 @router.get("/contracts/{contract_id}/committee", responses=ERRORS)

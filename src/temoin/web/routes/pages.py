@@ -6,7 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from temoin.errors import NotFoundError
+from temoin.i18n import Translator
 from temoin.reports import charts
+from temoin.reports.notices import rendered_watch, said_in
 from temoin.services import governance
 from temoin.services.contracts import get_contract, list_contracts
 from temoin.web.access import READ
@@ -53,14 +55,15 @@ def committee_page(ctx: CtxDep, contract_id: str) -> Response:
     calls = [c for c in governance.list_calls(ctx.engine) if c["contract"] == contract_id]
     records = [(c, governance.call_record(ctx.engine, str(c["id"]))) for c in calls]
     roles = governance.list_roles(ctx.engine, contract_id=contract_id)
-    return contract_page(ctx, contract_id, "committee.html", records=records, roles=roles)
+    return contract_page(ctx, contract_id, "committee.html", records=records, roles=roles,
+                         said=lambda m: said_in(Translator(ctx.lang), m))
 
 
 @router.get("/contracts/{contract_id}/budget")
 def budget_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
     try:
-        watch = governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang)
+        watch = rendered_watch(Translator(ctx.lang), governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang))
         missing = None
     except NotFoundError as exc:
         if exc.code != "budget.no_budget":

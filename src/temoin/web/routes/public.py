@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from temoin.i18n import Translator
 from temoin.opendata.observatory import counts_by_source
 from temoin.services import opendata, publication
 from temoin.services.governance import ledger_head
@@ -32,7 +33,7 @@ def observatory_page(ctx: CtxDep, contract_id: str) -> Response:
     comparison = opendata.observe(ctx.engine, contract_id)
     entry = next(e.to_dict() for e in opendata.registry(ctx.engine) if e.source == "temoin" and e.id == contract_id)
     return render(ctx, "observatory.html", cmp=comparison.to_dict(), entry=entry,
-                  peer_label=comparison.peer_group.label(ctx.lang), figures_file=publication.figures_file(contract_id),
+                  peer_label=Translator(ctx.lang).label(comparison.peer_group), figures_file=publication.figures_file(contract_id),
                   ledger=ledger_head(ctx.engine))
 
 
