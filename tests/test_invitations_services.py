@@ -246,3 +246,25 @@ def test_the_payer_revokes_roles_but_never_the_last_payers(db: Engine) -> None:
     revoke_person_role(db, C, people["demo-payeur"].id, actor="web:paul")
     assert [p.person for p in list_people(db, C) if p.role == "outcome_payer"] == ["paul"]
     assert verify_ledger(db).whole
+
+
+def test_a_link_clicked_twice_at_once_is_used_once(db_url: str) -> None:
+    from temoin.store import make_engine, migrate
+    from test_concurrency import _together
+
+    engine = make_engine(db_url, pool_size=10)
+    migrate(engine)
+    set_hash_cost(time_cost=1, memory_cost_kib=8192)
+    demo_accounts(engine)
+    token, _ = _invite(engine)
+    results = _together(6, lambda i: accept_invitation(engine, token, new_account=NewAccount(f"racer{i}", PASSWORD),
+                                                       actor=f"web:racer{i}"))
+    won = [r for r in results if not isinstance(r, Exception)]
+    lost = [r for r in results if isinstance(r, Exception)]
+    assert len(won) == 1 and len(lost) == 5, results
+    assert all(isinstance(e, ConflictError) and e.code == "invitation.used" for e in lost), lost
+    assert len(list_roles(engine, person=won[0].account.person_id)) == 1
+    with engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM web_accounts WHERE username LIKE 'racer%'")).scalar_one() == 1
+    assert [e for e, _ in _ledger(engine)].count("invitation.accepted") == 1 and verify_ledger(engine).whole
+    engine.dispose()
