@@ -268,3 +268,25 @@ def test_a_link_clicked_twice_at_once_is_used_once(db_url: str) -> None:
         assert c.execute(text("SELECT COUNT(*) FROM web_accounts WHERE username LIKE 'racer%'")).scalar_one() == 1
     assert [e for e, _ in _ledger(engine)].count("invitation.accepted") == 1 and verify_ledger(engine).whole
     engine.dispose()
+
+
+def test_the_payer_withdraws_an_invitation_before_it_is_used(db: Engine) -> None:
+    from temoin.services.invitations import withdraw_invitation
+
+    token, inv_id = _invite(db, email="wrong@example.org")
+    before = len(_ledger(db))
+    assert withdraw_invitation(db, C, inv_id, actor="web:payeur").status() == "withdrawn"
+    withdraw_invitation(db, C, inv_id, actor="web:payeur")  # again: nothing changes
+    assert _ledger(db)[before:] == [("invitation.withdrawn", {"invitation": inv_id})]
+    with pytest.raises(ConflictError) as caught:
+        accept_invitation(db, token, new_account=NewAccount("wrong", PASSWORD), actor="web:wrong")
+    assert caught.value.code == "invitation.withdrawn"
+    assert Translator("fr").error_message(caught.value) == "Ce lien d'invitation a été annulé par le payeur du contrat."
+    assert _ledger(db)[-1] == ("invitation.refused", {"invitation": inv_id, "reason": "withdrawn"})
+    with pytest.raises(NotFoundError):  # an invitation of another contract is not withdrawn from this one
+        withdraw_invitation(db, "cravate-solidaire", inv_id, actor="web:payeur")
+    used, used_id = _invite(db)
+    accept_invitation(db, used, new_account=NewAccount("nadia", PASSWORD), actor="web:nadia")
+    with pytest.raises(ConflictError) as caught:
+        withdraw_invitation(db, C, used_id, actor="web:payeur")
+    assert caught.value.code == "invitation.accepted"

@@ -142,6 +142,18 @@ def test_a_form_without_its_csrf_token_changes_nothing(site: Site) -> None:
     assert _count(site.engine, "SELECT COUNT(*) FROM gov_role_assignments WHERE revoked_at IS NOT NULL") == 0
 
 
+def test_the_payer_withdraws_a_pending_invitation(site: Site) -> None:
+    payer = site.signed_in("payer")
+    link = _link(_invite(payer, email="wrong@example.org"))
+    page = payer.get(f"/contracts/{C}/people").text
+    action = re.search(r'action="(/contracts/aemo-renforcee/invitations/\d+/withdraw)"', page).group(1)  # type: ignore[union-attr]
+    r = payer.post(action, data={"csrf_token": csrf_of(payer, f"/contracts/{C}/people")}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "annulée le" in _text(payer.get(f"/contracts/{C}/people"))
+    r = site.client().get(_path(link))
+    assert r.status_code == 409 and "Ce lien d'invitation a été annulé par le payeur du contrat." in _text(r)
+
+
 def test_a_signed_in_account_accepts_with_itself(site: Site) -> None:
     create_account(site.engine, "yann", PASSWORD, actor="admin")
     link = _link(_invite(site.signed_in("payer"), role="civil_society_observer", email="yann@example.org"))

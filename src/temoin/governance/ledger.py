@@ -42,6 +42,7 @@ class LedgerEvent(StrEnum):
     INVITATION_CREATED = "invitation.created"
     INVITATION_ACCEPTED = "invitation.accepted"
     INVITATION_REFUSED = "invitation.refused"
+    INVITATION_WITHDRAWN = "invitation.withdrawn"
     BUDGET_IMPORTED = "budget.imported"
     OPENDATA_INDIGO_IMPORTED = "opendata.indigo_imported"
     OPENDATA_RESEARCH_EXTRACT = "opendata.research_extract"

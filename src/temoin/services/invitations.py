@@ -8,8 +8,8 @@ and revokes the contract's roles, but never the last outcome payer's.
 
 Each function is one transaction with its ledger entries: an invitation made
 (``invitation.created``), accepted (``invitation.accepted``, with ``role.assigned`` and, for a new
-account, ``account.created``), a role revoked (``role.revoked``). The first refused use of an
-expired or already used link is recorded too (``invitation.refused``), once per invitation, so a
+account, ``account.created``), withdrawn (``invitation.withdrawn``), a role revoked (``role.revoked``). The first refused use of an
+expired, used or withdrawn link is recorded too (``invitation.refused``), once per invitation, so a
 leaked link cannot fill the ledger.
 """
 
@@ -42,6 +42,7 @@ from temoin.store.models.invitations import InvitationRow
 __all__ = [
     "DEFAULT_DAYS", "Accepted", "InvitationView", "Invited", "NewAccount", "PersonRole", "accept_invitation",
     "invitable_roles", "invitation_for", "invite", "list_invitations", "list_people", "revoke_person_role",
+    "withdraw_invitation",
 ]
 
 DEFAULT_DAYS = 7
@@ -55,6 +56,7 @@ class Status:
     PENDING = "pending"
     ACCEPTED = "accepted"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
 
 
 def _now() -> dt.datetime:
@@ -85,17 +87,21 @@ class InvitationView:
     expires_at: dt.datetime
     accepted_at: dt.datetime | None
     accepted_by: str | None
+    withdrawn_at: dt.datetime | None = None
 
     def status(self, now: dt.datetime | None = None) -> str:
         if self.accepted_at is not None:
             return Status.ACCEPTED
+        if self.withdrawn_at is not None:
+            return Status.WITHDRAWN
         return Status.EXPIRED if _aware(self.expires_at) <= (now or _now()) else Status.PENDING
 
     @classmethod
     def of(cls, row: InvitationRow) -> InvitationView:
         return cls(row.id, row.contract_id, Role(row.role), row.organisation, row.email, row.name, row.language,
                    _aware(row.created_at), row.created_by, _aware(row.expires_at),
-                   _aware(row.accepted_at) if row.accepted_at else None, row.accepted_by)
+                   _aware(row.accepted_at) if row.accepted_at else None, row.accepted_by,
+                   _aware(row.withdrawn_at) if row.withdrawn_at else None)
 
 
 class Invited(NamedTuple):
@@ -227,6 +233,9 @@ def _refusal(row: InvitationRow, now: dt.datetime) -> ConflictError | None:
                                                     when=_aware(row.accepted_at)), path="token",
                              hint=Msg("Sign in with the account that accepted it, or ask the contract's payer "
                                       "for a new invitation."))
+    if row.withdrawn_at is not None:
+        return ConflictError("invitation.withdrawn", Msg("This invitation link was withdrawn by the contract's payer."),
+                             path="token", hint=Msg("Ask the contract's payer for a new invitation."))
     if _aware(row.expires_at) <= now:
         return ConflictError("invitation.expired", Msg("This invitation link expired on {when}.",
                                                        when=_aware(row.expires_at)), path="token",
@@ -349,6 +358,28 @@ def _accept(s: Session, invitations: InvitationRepository, row: InvitationRow, a
         "invitation": row.id, "username": account.username, "person": person, "role": role.value,
         "organisation": row.organisation, "new_account": created})
     return Accepted(AccountView.of(account), InvitationView.of(row), created)
+
+
+def withdraw_invitation(engine: Engine, contract_id: str, invitation_id: int, *, actor: str) -> InvitationView:
+    """Withdraw an invitation not yet accepted (a link sent to a wrong address): it opens nothing
+    any more. Withdrawing it again changes nothing."""
+    with session_scope(engine) as s:
+        ledger.serialise(s)  # not while someone accepts it
+        row = InvitationRepository(s).of_contract_by_id(contract_id, invitation_id)
+        if row is None:
+            raise NotFoundError("invitation.not_found", Msg("No invitation number {id} in contract {contract}.",
+                                                            id=str(invitation_id), contract=contract_id),
+                                path="invitation", hint=Msg("Reload the page: the list shows the invitations."))
+        if row.accepted_at is not None:
+            raise ConflictError("invitation.accepted", Msg("This invitation was already accepted, by {username}.",
+                                                           username=row.accepted_by or ""), path="invitation",
+                                hint=Msg("Revoke the role it gave, in the list of current roles."))
+        if row.withdrawn_at is None:
+            row.withdrawn_at = _now()
+            s.flush()
+            ledger.append(s, actor=actor, event=LedgerEvent.INVITATION_WITHDRAWN, contract_id=contract_id,
+                          payload={"invitation": row.id})
+        return InvitationView.of(row)
 
 
 def list_invitations(engine: Engine, contract_id: str) -> list[InvitationView]:

@@ -24,6 +24,10 @@ class InvitationRepository:
         return self.session.execute(
             select(InvitationRow).where(InvitationRow.token_sha256 == token_sha256)).scalar_one_or_none()
 
+    def of_contract_by_id(self, contract_id: str, invitation_id: int) -> InvitationRow | None:
+        row = self.session.get(InvitationRow, invitation_id)
+        return row if row is not None and row.contract_id == contract_id else None
+
     def of_contract(self, contract_id: str) -> list[InvitationRow]:
         q = select(InvitationRow).where(InvitationRow.contract_id == contract_id).order_by(InvitationRow.id.desc())
         return list(self.session.execute(q).scalars())

@@ -1,8 +1,8 @@
 """Invitations to a role in a contract: a single-use, expiring link the payer sends to a person.
 
 Only the SHA-256 digest of the link's token is stored (the token itself is shown once, to the
-payer, and sent by e-mail). An invitation is accepted once (``accepted_at``); the first refused use
-of an expired or already used link is noted (``refused_at``) so that it reaches the audit ledger once.
+payer, and sent by e-mail). An invitation is accepted once (``accepted_at``) or withdrawn by the
+payer before (``withdrawn_at``); the first refused use of an expired, used or withdrawn link is noted (``refused_at``) so that it reaches the audit ledger once.
 """
 
 from __future__ import annotations
@@ -32,4 +32,6 @@ class InvitationRow(Base):
     accepted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     accepted_by: Mapped[str | None] = mapped_column(String(80), default=None, doc="User name of the account.")
     person_id: Mapped[str | None] = mapped_column(String(80), default=None, doc="The person given the role.")
-    refused_at: Mapped[dt.datetime | None] = mapped_column(default=None, doc="First refused use (expired or used).")
+    refused_at: Mapped[dt.datetime | None] = mapped_column(default=None, doc="First refused use (expired, used, "
+                                                            "withdrawn).")
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None, doc="Withdrawn by the payer before use.")

@@ -32,6 +32,7 @@ from temoin.services.invitations import (
     list_invitations,
     list_people,
     revoke_person_role,
+    withdraw_invitation,
 )
 from temoin.services.mail import MailNotSent, mail_configured, send_mail
 from temoin.web.access import MANAGE_ROLES
@@ -134,6 +135,17 @@ async def revoke(ctx: CtxDep, contract_id: str, assignment_id: int, request: Req
         return _people_page(ctx, contract_id, status=status_of(exc), error=exc)
     # a payer who gave up their own role may no longer manage the contract's people
     return RedirectResponse("/contracts" if own else f"/contracts/{contract_id}/people", status_code=303)
+
+
+@router.post("/contracts/{contract_id}/invitations/{invitation_id}/withdraw")
+async def withdraw(ctx: CtxDep, contract_id: str, invitation_id: int, request: Request) -> Response:
+    ctx.require(MANAGE_ROLES, contract_id)
+    await _form(ctx, request)
+    try:
+        await run_in_threadpool(withdraw_invitation, ctx.engine, contract_id, invitation_id, actor=ctx.actor)
+    except TemoinError as exc:
+        return _people_page(ctx, contract_id, status=status_of(exc), error=exc)
+    return RedirectResponse(f"/contracts/{contract_id}/people", status_code=303)
 
 
 def _own_assignments(ctx: Ctx, contract_id: str) -> set[int]:

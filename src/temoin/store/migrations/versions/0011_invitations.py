@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("accepted_by", sa.String(80), nullable=True),
         sa.Column("person_id", sa.String(80), nullable=True),
         sa.Column("refused_at", _tz(), nullable=True),
+        sa.Column("withdrawn_at", _tz(), nullable=True),
         sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"], name="fk_gov_invitations_contract_id_contracts"),
         sa.PrimaryKeyConstraint("id", name="pk_gov_invitations"),
         sa.UniqueConstraint("token_sha256", name="uq_gov_invitations_token_sha256"),
