@@ -269,7 +269,8 @@ def accept_invitation(engine: Engine, token: str, *, account_id: int | None = No
                       now: dt.datetime | None = None) -> Accepted:
     """Accept the invitation of ``token``: with the signed-in account (``account_id``), or by making
     ``new_account``. The role is given to the account's person (a new one if the account had none).
-    A refused use of an expired or used link is recorded in the ledger (the first one) and raised."""
+    A refused use of an expired, used or withdrawn link is recorded in the ledger (the first one)
+    and raised."""
     if (account_id is None) == (new_account is None):
         raise ValueError("accept_invitation needs either account_id or new_account")
     at = now or _now()
@@ -294,7 +295,7 @@ def accept_invitation(engine: Engine, token: str, *, account_id: int | None = No
                 row.refused_at = at
                 ledger.append(s, actor=actor, event=LedgerEvent.INVITATION_REFUSED, contract_id=row.contract_id,
                               payload={"invitation": row.id, "reason": refused.code.removeprefix("invitation.")})
-        elif account_id is None and made is None:  # the link was used meanwhile, then freed: impossible
+        elif account_id is None and made is None:  # refused at first look, not now: a refusal never ends
             raise _unknown()
         else:
             return _accept(s, invitations, row, account_id, made, actor, language, at)
