@@ -113,6 +113,29 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto headers are believed (empty: none; the client is the peer of the connection).",
     )
     api_token_days: int = Field(90, ge=1, le=3650, description="Lifetime of a new API token, in days.")
+    invitation_days: int = Field(
+        7, ge=1, le=90, description="Lifetime of an invitation link to a role in a contract, in days (used once)."
+    )
+    public_url: str = Field(
+        "",
+        description="Address of the site as people reach it (e.g. https://temoin.example.org), used in the links "
+        "sent by e-mail; empty: the address the payer's browser used.",
+    )
+    smtp_host: str = Field(
+        "", description="SMTP server that sends invitations by e-mail; empty: none (the link is only shown to copy)."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_from: str = Field("", description="Sender address of the e-mails (required when an SMTP server is set).")
+    smtp_user: str = Field("", description="User name on the SMTP server (empty: no authentication).")
+    smtp_password: str = Field("", description="Password on the SMTP server.")
+    smtp_starttls: bool = Field(True, description="Switch the SMTP connection to TLS (STARTTLS) before sending.")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", value):
+            raise ValueError("the public address starts with http:// or https:// and holds no space")
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -136,6 +159,8 @@ class Settings(BaseSettings):
                                      "or base64 in production.")
             if self.secret_key == self.pseudonym_secret:
                 raise ValueError("TEMOIN_PSEUDONYM_SECRET must differ from TEMOIN_SECRET_KEY.")
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError("TEMOIN_SMTP_FROM must be an e-mail address when TEMOIN_SMTP_HOST is set.")
         return self
 
     @property

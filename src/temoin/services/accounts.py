@@ -38,7 +38,7 @@ from temoin.store.models.accounts import AccountRow, ApiTokenRow
 from temoin.store.models.governance import PersonRow
 
 __all__ = [
-    "AccountView", "AuthenticationError", "Identity", "RateLimitedError", "TokenView", "authenticate",
+    "AccountView", "AuthenticationError", "Identity", "RateLimitedError", "TokenView", "authenticate", "check_new_account",
     "close_session", "create_account", "create_api_token", "disable_account", "hash_password", "list_accounts",
     "list_api_tokens", "open_session", "revoke_api_token", "signed_in", "verify_password",
 ]
@@ -139,6 +139,13 @@ def _check_new_account(username: str, password: str) -> None:
         fr, en, hint_fr, hint_en = _PASSWORD_PROBLEMS[found]
         raise InvalidInputError(f"account.password_{found}", fr.format(n=len(password)), en.format(n=len(password)),
                                 path="password", hint_fr=hint_fr, hint_en=hint_en)
+
+
+def check_new_account(username: str, password: str) -> str:
+    """The user name as it will be stored, or the error a new account with these would get."""
+    username = username.strip().lower()
+    _check_new_account(username, password)
+    return username
 
 
 def create_account(engine: Engine, username: str, password: str, *, actor: str, display_name: str | None = None,

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     RUN_EVALUATION = "evaluation.run"
     RUN_SETTLEMENT = "settlement.run"
     APPROVE_PAYMENT = "payment.approve"
+    MANAGE_ROLES = "roles.manage"
 
 
 READ = Permission.READ
@@ -29,10 +30,11 @@ CERTIFY = Permission.CERTIFY
 RUN_EVALUATION = Permission.RUN_EVALUATION
 RUN_SETTLEMENT = Permission.RUN_SETTLEMENT
 APPROVE_PAYMENT = Permission.APPROVE_PAYMENT
+MANAGE_ROLES = Permission.MANAGE_ROLES
 
 # Contract roles (governance store) -> permissions in that contract.
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT}),
+    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT, MANAGE_ROLES}),
     "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
     "investor": frozenset({READ}),
     "evaluator": frozenset({READ, UPLOAD_WAVES, RUN_EVALUATION, CERTIFY}),
@@ -42,7 +44,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "guarantor": frozenset({READ}),
 }
 # A platform administrator manages accounts and reads every contract, but never acts for a party
-# (and cannot link an account to a party's person: that is done on the server, `temoin user add --person`).
+# (and cannot link an account to a party's person): the payer of a contract invites its people.
 ADMIN_PERMISSIONS = frozenset({READ})
 
 

@@ -61,8 +61,8 @@ class Ctx:
             raise AccessDenied("access.contract",
                                f"Vous n'avez aucun rôle dans le contrat « {contract_id} » : accès refusé.",
                                f"You hold no role in contract '{contract_id}': access refused.", path="contract_id",
-                               hint_fr="Demandez à l'administratrice de vous attribuer un rôle dans ce contrat.",
-                               hint_en="Ask the administrator to give you a role in this contract.")
+                               hint_fr="Demandez au payeur de ce contrat de vous y inviter.",
+                               hint_en="Ask the payer of this contract to invite you to it.")
         if not self.can(permission, contract_id):
             raise AccessDenied("access.role",
                                f"Votre rôle dans « {contract_id} » ne permet pas cette action ({permission}).",

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from temoin.i18n import Translator as Words
+from temoin.web.access import MANAGE_ROLES
 from temoin.web.context import Ctx
 from temoin.web.render import render
 from temoin.web.views import overview
@@ -22,6 +24,8 @@ def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
     out = [(f"/contracts/{contract_id}{suffix}", ctx.t(label)) for suffix, label in CONTRACT_TABS]
     if ctx.contract_permissions(contract_id) & {"data.participants", "data.waves"}:
         out.append((f"/contracts/{contract_id}/data", ctx.t("Data entry")))
+    if ctx.can(MANAGE_ROLES, contract_id):
+        out.append((f"/contracts/{contract_id}/people", Words(ctx.lang)("People and roles")))
     return out
 
 

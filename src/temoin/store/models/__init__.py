@@ -5,6 +5,7 @@ from temoin.store.models import (  # noqa: F401
     cohorts,
     contracts,
     governance,
+    invitations,
     ledger,
     opendata,
     settlements,

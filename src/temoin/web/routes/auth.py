@@ -2,8 +2,8 @@
 
 Password hashing (sign-in, new accounts) runs in worker threads, a few at a time, never on the
 event loop. An administrator creates and disables accounts but never links one to a party's
-person (that would give the administrator the party's role): accounts for parties are made on
-the server, ``temoin user add --person``.
+person (that would give the administrator the party's role): the payer of a contract invites its
+people (``web/routes/invitations.py``).
 """
 
 from __future__ import annotations
@@ -170,8 +170,10 @@ async def add_account(ctx: CtxDep, request: Request) -> Response:
         raise AccessDenied("admin.person", "L'administration ne relie pas un compte à une personne : ce serait lui donner les "
                            "rôles de cette partie.", "Administrators do not link an account to a person: that would give "
                            "them that party's roles.", path="person_id",
-                           hint_fr="Le compte d'une partie se crée sur le serveur : `temoin user add --person …`.",
-                           hint_en="A party's account is made on the server: `temoin user add --person …`.")
+                           hint_fr="Le payeur d'un contrat y invite les personnes de chaque partie (onglet « Personnes "
+                                   "et rôles » du contrat).",
+                           hint_en="The payer of a contract invites each party's people to it (the contract's "
+                                   "'People and roles' tab).")
     try:
         created = await hashing(request, create_account, ctx.engine, str(form.get("username") or ""),
                                 str(form.get("password") or ""), actor=ctx.actor,
