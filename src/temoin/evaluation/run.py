@@ -32,6 +32,7 @@ from scipy import stats
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
+from temoin.evaluation.batches import BLOCK, balance_by_batch, batch_blocks
 from temoin.evaluation.diagnostics import (
     attrition,
     baseline_balance,
@@ -142,6 +143,7 @@ def run_plan(
     margins = representativeness(enrolled, [(m.attribute, m.source, m.shares) for m in contract.population.reference_margins]) \
         if contract.population.reference_margins else []
     sample_all = sample
+    by_batch = due_by is not None and "batch" in sample_all.columns and sample_all["batch"].notna().any()
     covs_all, cov_cols = _numeric_covariates(sample_all, contract, plan.covariates)
     method = {"diff_in_means": "diff_in_means", "ols": "ols", "lin": "lin"}.get(plan.estimator or "ols", "ols")
     out = RunOutput()
@@ -169,6 +171,7 @@ def run_plan(
             fol = (int((data["arm"] == 1).sum()), int((data["arm"] == 0).sum()))
             att = attrition(wave=wave.id, indicator=indicator.id, randomised=rand, followed=fol, boundary=ev.attrition_boundary)
             balance = None
+            batch_balance: dict[str, Any] | None = None
             vol = None
             clusters: tuple[int, int, int] | None = None
             if design.randomised:
@@ -178,10 +181,19 @@ def run_plan(
                     data["_cluster"] = sample.loc[data.index, ev.cluster].astype(str)
                     clusters = (int(data["_cluster"].nunique()), int(data.loc[data["arm"] == 1, "_cluster"].nunique()),
                                 int(data.loc[data["arm"] == 0, "_cluster"].nunique()))
-                est = estimate_effect(data, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
+                blocked, block_note = data, None
+                if by_batch and design == Design.STRATIFIED_RCT:
+                    blocked, block_note = batch_blocks(data, sample, ev.strata)
+                est = estimate_effect(blocked, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
                                       cluster="_cluster" if ev.cluster else None, se=plan.se_type or "HC2",
-                                      method=method, alpha=alpha, df_method=plan.df_method)
+                                      method=method, alpha=alpha, df_method=plan.df_method,
+                                      block=BLOCK if block_note is not None else None)
+                if block_note is not None:
+                    est = replace(est, notes=(*est.notes, block_note))
                 balance = baseline_balance(sample.loc[data.index], attributes=attributes, adjusted_for=plan.covariates)
+                if by_batch:
+                    batch_balance = balance_by_batch(sample.loc[data.index], attributes=attributes,
+                                                     adjusted_for=plan.covariates)
                 yt, yc = data.loc[data["arm"] == 1, "_y"].to_numpy(), data.loc[data["arm"] == 0, "_y"].to_numpy()
                 lee = lee_bounds(yt, yc, n_treated=rand[0], n_control=rand[1])
                 if not att.low:
@@ -228,6 +240,8 @@ def run_plan(
             }
             if schedule is not None:
                 out.diagnostics[col]["schedule"] = schedule
+            if batch_balance is not None:
+                out.diagnostics[col]["balance_by_batch"] = batch_balance
     if out.results:
         _adjust_for_multiplicity(out, plan.multiplicity)
     if not out.results:

@@ -32,7 +32,7 @@ from temoin.evaluation.enrolment import (
 from temoin.evaluation.plan import canonical_json
 from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import Method, assignment_hash
-from temoin.evaluation.schedule import WaveCount, wave_counts
+from temoin.evaluation.schedule import WaveCount, due_date, wave_counts
 from temoin.governance.ledger import LedgerEvent
 from temoin.messages import Msg
 from temoin.settings import Settings
@@ -42,7 +42,7 @@ from temoin.store.contracts import ContractRepository
 from temoin.store.models.cohorts import EnrolmentBatchRow, RandomisationRow
 
 __all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "method_of",
-           "pending", "randomise_next_batch", "replay_batches"]
+           "pending", "randomise_next_batch", "replay_batches", "rolling_flow"]
 
 METHODS: dict[Design, Method] = {Design.INDIVIDUAL_RCT: "simple", Design.STRATIFIED_RCT: "stratified",
                                  Design.CLUSTER_RCT: "cluster"}
@@ -256,3 +256,104 @@ def cohort_schedule(engine: Engine, contract_id: str, *, as_of: dt.date | None =
                             [(p.id, w.id) in measured for p in people], wave=w.id, months=w.months_after_enrolment,
                             as_of=as_of) for w in contract.evaluation.follow_up_waves]
 
+
+
+@dataclass(frozen=True)
+class ArmCounts:
+    treated: int
+    control: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"treated": self.treated, "control": self.control}
+
+
+@dataclass(frozen=True)
+class WaveFlow:
+    """One wave on the flow: per arm, the people due by the date (measured or not) and those measured;
+    and the people not yet due."""
+
+    wave: str
+    due: ArmCounts
+    measured: ArmCounts
+    not_yet_due: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"wave": self.wave, "due": self.due.to_dict(), "measured": self.measured.to_dict(),
+                "not_yet_due": self.not_yet_due}
+
+
+@dataclass(frozen=True)
+class RollingFlow:
+    """The whole story of a rolling enrolment at a date: referred → eligible (exclusions by rule) →
+    consented → enrolled → randomised per batch (and those waiting for the next) → due at each wave →
+    measured. Counts for the parties (not for publication: the public flow is suppressed separately)."""
+
+    as_of: dt.date
+    referred: int
+    not_eligible: dict[str, int]
+    """People not eligible, by the eligibility rule they fail (a person may fail several)."""
+    eligible: int
+    consented: int
+    enrolled: int
+    batches: tuple[tuple[int, ArmCounts], ...]
+    waiting: int
+    waves: tuple[WaveFlow, ...]
+
+    @property
+    def randomised(self) -> ArmCounts:
+        return ArmCounts(sum(a.treated for _, a in self.batches), sum(a.control for _, a in self.batches))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"as_of": self.as_of.isoformat(), "referred": self.referred, "not_eligible": self.not_eligible,
+                "eligible": self.eligible, "consented": self.consented, "enrolled": self.enrolled,
+                "batches": [{"batch": b, **a.to_dict()} for b, a in self.batches], "waiting": self.waiting,
+                "randomised": self.randomised.to_dict(), "waves": [w.to_dict() for w in self.waves]}
+
+
+def _rule_name(rule: Any) -> str:
+    return f"{rule.attribute} {rule.op} {rule.value}"
+
+
+def rolling_flow(engine: Engine, contract_id: str, *, as_of: dt.date | None = None) -> RollingFlow:
+    """The cohort flow of a rolling enrolment on ``as_of`` (today if None), from the stored cohort."""
+    as_of = as_of or dt.date.today()
+    with session_scope(engine) as s:
+        contract, _ = _rolling_contract(s, contract_id)
+        repo = CohortRepository(s)
+        people = repo.participants(contract_id)
+        measured: dict[tuple[int, str], bool] = {}
+        primary = contract.evaluation.analysis_plan.primary_outcome
+        for pid, wave, values in repo.outcome_table(contract_id):
+            v = json.loads(values).get(primary) if primary else None
+            measured[(pid, wave)] = v is not None and v == v
+        not_eligible: dict[str, int] = {}
+        for p in people:
+            if p.eligible:
+                continue
+            attrs = json.loads(p.attributes)
+            for rule in contract.population.eligibility:
+                if attrs.get(rule.attribute) is None or not rule.admits(attrs):
+                    not_eligible[_rule_name(rule)] = not_eligible.get(_rule_name(rule), 0) + 1
+        per_batch: dict[int, list[int]] = {}
+        for p in people:
+            if p.batch is not None and p.arm is not None:
+                per_batch.setdefault(p.batch, [0, 0])[1 - p.arm] += 1
+        randomised = [p for p in people if p.arm is not None]
+        waves = []
+        for w in contract.evaluation.follow_up_waves:
+            due = [0, 0]
+            done = [0, 0]
+            later = 0
+            for p in randomised:
+                arm = p.arm if p.arm is not None else 0
+                if p.enrolment_date is None or due_date(p.enrolment_date, w.months_after_enrolment) > as_of:
+                    later += 1
+                    continue
+                due[1 - arm] += 1
+                done[1 - arm] += measured.get((p.id, w.id), False)
+            waves.append(WaveFlow(w.id, ArmCounts(*due), ArmCounts(*done), later))
+        return RollingFlow(
+            as_of, len(people), dict(sorted(not_eligible.items())), sum(p.eligible for p in people),
+            sum(p.eligible and p.consent for p in people), sum(p.enrolled for p in people),
+            tuple((b, ArmCounts(*per_batch[b])) for b in sorted(per_batch)),
+            sum(p.enrolled and p.arm is None for p in people), tuple(waves))

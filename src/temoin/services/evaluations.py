@@ -370,15 +370,20 @@ def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
 
     Columns: ``pkey``, ``synthetic``, ``eligible``, ``consent``, ``enrolled``, ``referral_date``,
     ``enrolment_date``, ``arm`` (1 programme, 0 control, empty if not randomised), one column per
-    population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed).
+    population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed); under
+    rolling enrolment, ``batch`` too (the number of the batch that randomised each person).
     """
     repo = CohortRepository(session)  # plain rows, not ORM objects: a large cohort loads several times faster
     records: dict[int, dict[str, Any]] = {}
-    for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes in \
+    rolling = False
+    for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes, batch in \
             repo.participant_table(contract_id):
         records[pid] = {"pkey": pkey, "synthetic": synthetic, "eligible": eligible, "consent": consent,
                         "enrolled": enrolled, "referral_date": referral_date, "enrolment_date": enrolment_date,
                         "arm": arm, **json.loads(attributes)}
+        if batch is not None:
+            records[pid]["batch"] = batch
+            rolling = True
     for participant_id, wave, values in repo.outcome_table(contract_id):
         for ind, v in json.loads(values).items():
             records[participant_id][outcome_column(ind, wave)] = v
@@ -387,6 +392,8 @@ def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["pkey", "synthetic", "eligible", "consent", "enrolled", "referral_date",
                                      "enrolment_date", "arm"])
     frame["arm"] = frame["arm"].astype("Int64")
+    if rolling:
+        frame["batch"] = frame["batch"].astype("Int64")
     return frame
 
 

@@ -44,10 +44,10 @@ class CohortRepository:
 
     def participant_table(self, contract_id: str) -> list[tuple[Any, ...]]:
         """The participants' columns as plain rows (no ORM objects), in order: ``id``, ``pkey``, ``synthetic``,
-        ``eligible``, ``consent``, ``enrolled``, ``referral_date``, ``enrolment_date``, ``arm``, ``attributes``."""
+        ``eligible``, ``consent``, ``enrolled``, ``referral_date``, ``enrolment_date``, ``arm``, ``attributes``, ``batch``."""
         P = ParticipantRow
         q = (select(P.id, P.pkey, P.synthetic, P.eligible, P.consent, P.enrolled, P.referral_date, P.enrolment_date,
-                    P.arm, P.attributes).where(P.contract_id == contract_id).order_by(P.id))
+                    P.arm, P.attributes, P.batch).where(P.contract_id == contract_id).order_by(P.id))
         return cast(list[tuple[Any, ...]], list(self.session.execute(q).all()))
 
     def outcome_table(self, contract_id: str) -> list[tuple[Any, ...]]:
