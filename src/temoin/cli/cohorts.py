@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
     plan = typer.Typer(help="Plan d'analyse pré-enregistré. / Pre-registered analysis plan.", no_args_is_help=True)
     app.add_typer(cohort, name="cohort")
     app.add_typer(plan, name="plan")
+    from temoin.cli import enrolment
+
+    enrolment.register(cohort)
 
     @cohort.command("import")
     @handle_errors
@@ -37,6 +40,10 @@ def register(app: typer.Typer) -> None:
         res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
         console.print(t(f"{res.rows} personnes orientées importées ({res.eligible} éligibles, {res.enrolled} inscrites).",
                         f"{res.rows} referred people imported ({res.eligible} eligible, {res.enrolled} enrolled)."))
+        if res.batch is not None:
+            console.print(_words()("Rolling enrolment: the {n} newly enrolled join batch {batch}, which {waiting} people await; "
+                                   "randomise it with `temoin cohort randomise {contract}`.", n=res.enrolled, batch=res.batch,
+                                   waiting=res.waiting, contract=contract))
 
     @cohort.command("outcomes")
     @handle_errors
@@ -63,6 +70,13 @@ def register(app: typer.Typer) -> None:
             print_json(res)
             return
         method = _words().label("randomisation_method", res["method"])
+        if "batch" in res:
+            console.print(_words()("Batch {batch} ({method}, permuted blocks of {size} continuing across batches): {treated} of "
+                                   "{n} in the programme; {total_treated} of {total} over every batch.", batch=res["batch"],
+                                   method=method, size=res["block_size"], treated=res["batch_n_treated"], n=res["batch_n"],
+                                   total_treated=res["n_treated"], total=res["n"]))
+            console.print(_words()("Seed {seed} · batch list sha256 {hash}", seed=res["seed"], hash=res["batch_list_hash"]))
+            return
         console.print(t(f"{method.capitalize()} : {res['n_treated']} sur {res['n']} dans le programme.",
                         f"{method.capitalize()}: {res['n_treated']} of {res['n']} in the programme."))
         console.print(t(f"Graine {res['seed']} · liste sha256 {res['list_hash']}", f"Seed {res['seed']} · list sha256 {res['list_hash']}"))

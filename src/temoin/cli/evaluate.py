@@ -128,6 +128,8 @@ def register(app: typer.Typer) -> None:
             None, "--estimand", help="ATE | ATT (ipw : l'un ou l'autre ; matching : ATT). / ATE | ATT (ipw: either; matching: ATT)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Un objet JSON. / One JSON object."),
+        as_of: str = typer.Option(None, "--as-of", help="Inclusion au fil de l'eau : évaluer à cette date (AAAA-MM-JJ). / "
+                                  "Rolling enrolment: evaluate at this date (YYYY-MM-DD)."),
     ) -> None:
         """Estimer un effet (fichier CSV) ou évaluer un contrat. / Estimate an effect (CSV) or evaluate a contract."""
         if (contract is None) == (data is None):
@@ -139,9 +141,10 @@ def register(app: typer.Typer) -> None:
                 hint_en="Example: temoin evaluate --data trial.csv --outcome y --treatment t",
             )
         if contract is not None:
+            from temoin.cli.enrolment import as_of_date
             from temoin.services.evaluations import evaluate_contract
 
-            results = evaluate_contract(engine(), contract, actor="cli")
+            results = evaluate_contract(engine(), contract, actor="cli", as_of=as_of_date(as_of))
             if as_json:
                 print_json(_clean([r.to_dict() for r in results]))
                 return
