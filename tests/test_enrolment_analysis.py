@@ -105,3 +105,25 @@ def test_the_rolling_flow_tells_the_whole_story(enrolled_monthly: Engine, tmp_pa
     measured = r["placement_days__m12"].notna().to_numpy()
     assert m12.measured.treated == int((due & measured & (r["arm"] == 1).to_numpy()).sum())
     assert flow.to_dict()["randomised"] == {"treated": flow.randomised.treated, "control": flow.randomised.control}
+
+
+def test_the_joint_balance_test_of_a_batch_smaller_than_its_columns_is_statsmodels_f_test() -> None:
+    from temoin.evaluation.diagnostics.balance import joint_f_test
+
+    rng = np.random.default_rng(4)
+    n = 12  # 15 columns: 3 numbers, 8 categories of which 4 occur, the 3 numbers again, doubled
+    cats = np.arange(n) % 4
+    z = rng.normal(size=(n, 3))
+    x = np.column_stack([z, *[(cats == c).astype(float) for c in range(8)], 2 * z])
+    d = (rng.random(n) < 0.5).astype(float)
+    f, k, df2, p = joint_f_test(x, d)
+    fit = sm.OLS(d, sm.add_constant(x)).fit()
+    assert (k, df2) == (6, 5) == (int(fit.df_model), int(fit.df_resid))
+    assert f == pytest.approx(fit.fvalue, rel=1e-8) and p == pytest.approx(fit.f_pvalue, rel=1e-8)
+    n = 20  # more people than columns, one column the sum of others: as before
+    x = np.column_stack([rng.normal(size=(n, 3)), np.zeros(n)])
+    x[:, 3] = x[:, 0] + x[:, 1]
+    d = rng.normal(size=n)
+    f, k, df2, _ = joint_f_test(x, d)
+    fit = sm.OLS(d, sm.add_constant(x)).fit()
+    assert (k, df2) == (3, 16) and f == pytest.approx(fit.fvalue, rel=1e-8)

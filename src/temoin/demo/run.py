@@ -2,7 +2,7 @@
 
 It imports the three bundled contracts and prints their safeguard reports, then walks the
 child-protection example through each area in the order a user follows a contract (evaluation,
-settlement, governance, open data, reports), and finally serves the web platform with one account
+settlement, governance, open data, reports, then rolling enrolment in monthly batches), and finally serves the web platform with one account
 per role. Everything is done through the public service functions.
 """
 
@@ -14,7 +14,16 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
-from temoin.demo import accounts, contracts, evaluation, governance, opendata, reports, settlement
+from temoin.demo import (
+    accounts,
+    contracts,
+    enrolment,
+    evaluation,
+    governance,
+    opendata,
+    reports,
+    settlement,
+)
 from temoin.errors import TemoinError
 from temoin.settings import Settings, load_settings
 from temoin.store import make_engine, migrate
@@ -45,6 +54,8 @@ def run(db: Path, console: Console, settings: Settings) -> Engine:
     opendata.show(engine, console, settings)
     console.print()
     reports.show(engine, console, settings)
+    console.print()
+    enrolment.show(engine, console, settings)
     return engine
 
 
