@@ -214,3 +214,26 @@ def test_every_message_of_rolling_enrolment_is_in_both_catalogues(lang: str) -> 
     words = catalogue(lang)
     assert sorted(i for i in ids if i not in words) == []
     assert all(f"label:wave_status:{s.value}" in words for s in WaveStatus)
+
+
+def test_the_audit_names_a_batch_changed_behind_the_triggers(rolling_engine: Engine, tmp_path: Path) -> None:
+    files = monthly_files(tmp_path, referred(tmp_path))
+    for f in files[:2]:
+        ev.import_participants(rolling_engine, C, f, settings=SETTINGS)
+        ev.randomise_cohort(rolling_engine, C, seed=3)
+    with session_scope(rolling_engine) as s:
+        assert not verify_records(s).problems
+    with rolling_engine.begin() as conn:  # someone with the database's keys, going around Témoin
+        conn.execute(text("DROP TRIGGER cohort_batches_no_update"))
+        conn.execute(text("UPDATE cohort_batches SET seed = '4' WHERE number = 2"))
+    with session_scope(rolling_engine) as s:
+        problems = verify_records(s).problems
+    assert [(p.ref, p.detail_en.split(" ")[0]) for p in problems] == [(f"{C} batch 2", "seed")]
+    with rolling_engine.begin() as conn:
+        conn.execute(text("UPDATE cohort_batches SET seed = '3' WHERE number = 2"))
+        conn.execute(text("DROP TRIGGER cohort_participants_batch_guard"))
+        conn.execute(text("UPDATE cohort_participants SET arm = 1 - arm WHERE id = "
+                          "(SELECT MIN(id) FROM cohort_participants WHERE batch = 1)"))
+    with session_scope(rolling_engine) as s:
+        named = {(p.ref, p.detail_en.split(" ")[0]) for p in verify_records(s).problems}
+    assert (f"{C} batch 1", "arms") in named
