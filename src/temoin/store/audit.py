@@ -225,7 +225,7 @@ def _batches(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
     arms: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
     for cid, pkey, arm, batch in s.execute(select(ParticipantRow.contract_id, ParticipantRow.pkey, ParticipantRow.arm,
                                                   ParticipantRow.batch).where(ParticipantRow.batch.is_not(None))):
-        arms[(cid, int(batch))].append((pkey, int(arm if arm is not None else -1)))
+        arms[(cid, int(batch or 0))].append((pkey, int(arm if arm is not None else -1)))
     seen: set[tuple[str, int]] = set()
     for e in entered:
         key = (str(e.contract_id), int(e.payload["batch"]))
