@@ -2,8 +2,8 @@
 
 It imports the three bundled contracts and prints their safeguard reports, then walks the
 child-protection example through each area in the order a user follows a contract (evaluation,
-settlement, governance, open data, reports, then rolling enrolment in monthly batches), and finally serves the web platform with one account
-per role. Everything is done through the public service functions.
+settlement, governance, open data, reports, then rolling enrolment in monthly batches), and
+finally serves the web platform with one account per role. Everything is done through the public service functions.
 """
 
 from __future__ import annotations
