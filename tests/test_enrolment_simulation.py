@@ -152,8 +152,10 @@ def _trial(rng: np.random.Generator, effect: float) -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_coverage_of_95_intervals_with_batch_effects() -> None:
-    """4,000 simulated rolling trials (≈ 550 people each): the HC2 interval with batch × stratum fixed
-    effects covers the true effect 94–96 % of the time (binomial standard error 0.34 point)."""
+    """4,000 simulated rolling trials (≈ 530 people each): the HC2 interval with batch × stratum fixed
+    effects covers the true effect 94–96 % of the time (binomial standard error 0.34 point). Measured:
+    3,815 of 4,000 (95.4 %), about 5.5 people per trial left out as alone in their block; the test
+    took 745 s on a loaded two-core machine (150 s of CPU)."""
     rng = np.random.default_rng(20261203)
     effect, sims, covered = 0.3, 4000, 0
     with threadpool_limits(limits=1):  # small matrices: one BLAS thread is many times faster on a shared machine
