@@ -21,6 +21,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plan, name="plan")
     actor_help = tr("Who acts (audit ledger).")
 
+    from temoin.cli import enrolment
+
+    enrolment.register(cohort)
+
     @cohort.command("import", help=tr("Import referred participants (CSV or XLSX): all rows or none."))
     @handle_errors
     def cohort_import(contract: str, file: Path, actor: str = typer.Option("cli", help=actor_help)) -> None:
@@ -29,6 +33,10 @@ def register(app: typer.Typer) -> None:
         res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
         console.print(t("{rows} referred people imported ({eligible} eligible, {enrolled} enrolled).", rows=res.rows,
                         eligible=res.eligible, enrolled=res.enrolled))
+        if res.batch is not None:
+            console.print(t("Rolling enrolment: the {n} newly enrolled join batch {batch}, which {waiting} people await; "
+                            "randomise it with `temoin cohort randomise {contract}`.", n=res.enrolled, batch=res.batch,
+                            waiting=res.waiting, contract=contract))
 
     @cohort.command("outcomes", help=tr("Import one follow-up wave's outcomes (CSV or XLSX): all rows or none."))
     @handle_errors
@@ -41,7 +49,7 @@ def register(app: typer.Typer) -> None:
             if n:
                 console.print("  " + t("{indicator}: {n} blank value(s), counted as not measured.", indicator=indicator, n=n))
 
-    @cohort.command("randomise", help=tr("Randomise the enrolled participants (refused once outcomes exist)."))
+    @cohort.command("randomise", help=tr("Randomise the enrolled participants (refused once outcomes exist); with rolling enrolment, the next batch."))
     @handle_errors
     def cohort_randomise(contract: str, seed: int = typer.Option(None, "--seed", help=tr("Seed (random if omitted).")),
                          actor: str = typer.Option("cli", help=actor_help),
@@ -53,6 +61,13 @@ def register(app: typer.Typer) -> None:
             print_json(res)
             return
         method = words().label("randomisation_method", res["method"])
+        if "batch" in res:
+            console.print(t("Batch {batch} ({method}, permuted blocks of {size} continuing across batches): {treated} of "
+                            "{n} in the programme; {total_treated} of {total} over every batch.", batch=res["batch"],
+                            method=method, size=res["block_size"], treated=res["batch_n_treated"], n=res["batch_n"],
+                            total_treated=res["n_treated"], total=res["n"]))
+            console.print(t("Seed {seed} · batch list sha256 {hash}", seed=res["seed"], hash=res["batch_list_hash"]))
+            return
         console.print(t("{method}: {treated} of {n} in the programme.", method=method[:1].upper() + method[1:],
                         treated=res["n_treated"], n=res["n"]))
         console.print(t("Seed {seed} · list sha256 {digest}", seed=str(res["seed"]), digest=res["list_hash"]))

@@ -125,6 +125,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(None, "--seed", help=tr("Seed (random if omitted).")),
         estimand: str = typer.Option(None, "--estimand", help=tr("ATE or ATT (ipw: either; matching: ATT).")),
         as_json: bool = typer.Option(False, "--json", help=tr("As JSON.")),
+        as_of: str = typer.Option(None, "--as-of", help=tr("Rolling enrolment: evaluate at this date (YYYY-MM-DD).")),
     ) -> None:
         if (contract is None) == (data is None):
             raise InvalidInputError(
@@ -133,10 +134,11 @@ def register(app: typer.Typer) -> None:
                 hint=Msg("Example: temoin evaluate --data trial.csv --outcome y --treatment t"),
             )
         if contract is not None:
+            from temoin.cli.enrolment import as_of_date
             from temoin.services.contracts import get_contract
             from temoin.services.evaluations import evaluate_contract
 
-            results = evaluate_contract(engine(), contract, actor="cli")
+            results = evaluate_contract(engine(), contract, actor="cli", as_of=as_of_date(as_of))
             if as_json:
                 print_json(_clean([r.to_dict() for r in results]))
                 return

@@ -256,6 +256,20 @@ class Design(StrEnum):
         return self not in (Design.PRE_POST, Design.ABSOLUTE_TARGET)
 
 
+class Enrolment(_Strict):
+    """Whether people join over time, each randomised with the batch they enrol in, and until when."""
+
+    rolling: bool = Field(False, description="People enrol over months and are randomised in batches as they join.")
+    closes: dt.date | None = Field(None, description="The last enrolment date: a later enrolment is refused.")
+
+    @model_validator(mode="after")
+    def _closes_when_rolling(self) -> Enrolment:
+        if self.rolling and self.closes is None:
+            raise InvalidValue(Msg("Rolling enrolment needs its closing date."),
+                               Msg("Add 'closes: YYYY-MM-DD' under 'enrolment'."))
+        return self
+
+
 class AnalysisPlan(_Strict):
     primary_outcome: Identifier | None = None
     secondary_outcomes: list[Identifier] = Field(default_factory=list)
@@ -274,6 +288,13 @@ class AnalysisPlan(_Strict):
     )
     multiplicity: Literal["none", "holm", "bh"] = "holm"
     missing_outcomes: Literal["drop_and_report", "lee_bounds"] = "drop_and_report"
+    enrolment: Enrolment | None = Field(
+        None, description="Rolling enrolment (people randomised in batches as they join) and its closing date; "
+        "absent: one cohort randomised once.")
+
+    @property
+    def rolling(self) -> bool:
+        return self.enrolment is not None and self.enrolment.rolling
 
 
 class FollowUpWave(_Strict):

@@ -2,8 +2,8 @@
 
 It imports the three bundled contracts and prints their safeguard reports, then walks the
 child-protection example through each area in the order a user follows a contract (evaluation,
-settlement, governance, open data, reports), and finally serves the web platform with one account
-per role. Everything is done through the public service functions.
+settlement, governance, open data, reports, then rolling enrolment in monthly batches), and
+finally serves the web platform with one account per role. Everything is done through the public service functions.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine
 
-from temoin.demo import accounts, contracts, evaluation, governance, opendata, reports, settlement
+from temoin.demo import (
+    accounts,
+    contracts,
+    enrolment,
+    evaluation,
+    governance,
+    opendata,
+    reports,
+    settlement,
+)
 from temoin.errors import TemoinError
 from temoin.i18n import Translator
 from temoin.settings import Settings, load_settings
@@ -48,6 +57,8 @@ def run(db: Path, console: Console, settings: Settings) -> Engine:
     opendata.show(engine, console, settings, reader)
     console.print()
     reports.show(engine, console, settings, reader)
+    console.print()
+    enrolment.show(engine, console, settings, reader)
     return engine
 
 

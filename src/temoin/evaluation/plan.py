@@ -42,6 +42,8 @@ def plan_document(contract: Contract) -> dict[str, Any]:
     analysis = plan.model_dump(mode="json")
     if analysis["df_method"] == _DEFAULT_DF_METHOD:
         del analysis["df_method"]
+    if analysis.get("enrolment") is None:  # a plan without rolling enrolment keeps the hash it always had
+        analysis.pop("enrolment", None)
     indicators = {}
     for ind_id in named:
         ind = contract.indicator(ind_id) if ind_id else None

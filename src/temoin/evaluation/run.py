@@ -21,7 +21,8 @@ reservations at best (see ``diagnostics.grade``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +32,7 @@ from scipy import stats
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
+from temoin.evaluation.batches import BLOCK, balance_by_batch, batch_blocks
 from temoin.evaluation.diagnostics import (
     attrition,
     baseline_balance,
@@ -45,6 +47,7 @@ from temoin.evaluation.diagnostics._common import as_bool
 from temoin.evaluation.estimators.degenerate import guarded_inference, outcome_scale
 from temoin.evaluation.estimators.multiplicity import adjust_pvalues
 from temoin.evaluation.result import EffectEstimate, ImpactResult
+from temoin.evaluation.schedule import due_date
 from temoin.evaluation.text import label, significant
 from temoin.messages import Msg
 
@@ -105,7 +108,13 @@ def run_plan(
     *,
     plan_hash: str,
     amendments: Sequence[Msg] = (),
+    due_by: Mapping[str, dt.date] | None = None,
 ) -> RunOutput:
+    """Estimate every outcome of the plan at every wave with data, with the diagnostics of its grade.
+
+    ``due_by`` (rolling enrolment: a date per wave) keeps, at each wave, only the people whose wave
+    was due by that date (``enrolment_date`` plus the wave's months); the others are not yet due:
+    neither measured nor missing, they are counted and said in a note and in the diagnostics."""
     from temoin.evaluation.estimate import estimate_effect
 
     ev = contract.evaluation
@@ -133,7 +142,9 @@ def run_plan(
     cream = creaming(frame, difficulty=difficulty) if difficulty else None
     margins = representativeness(enrolled, [(m.attribute, m.source, m.shares) for m in contract.population.reference_margins]) \
         if contract.population.reference_margins else []
-    covs, cov_cols = _numeric_covariates(sample, contract, plan.covariates)
+    sample_all = sample
+    by_batch = due_by is not None and "batch" in sample_all.columns and sample_all["batch"].notna().any()
+    covs_all, cov_cols = _numeric_covariates(sample_all, contract, plan.covariates)
     method = {"diff_in_means": "diff_in_means", "ols": "ols", "lin": "lin"}.get(plan.estimator or "ols", "ols")
     out = RunOutput()
     for ind_id in [plan.primary_outcome, *plan.secondary_outcomes]:
@@ -143,15 +154,24 @@ def run_plan(
         sign = 1 if indicator.direction == "increase" else -1
         for wave in ev.follow_up_waves:
             col = outcome_column(indicator.id, wave.id)
-            if col not in sample.columns or sample[col].notna().sum() == 0:
+            if col not in sample_all.columns or sample_all[col].notna().sum() == 0:
                 continue
+            sample = _due(sample_all, wave.id, wave.months_after_enrolment, due_by)
+            schedule: dict[str, Any] | None = None
+            if due_by is not None and wave.id in due_by:
+                schedule = {"due_by": due_by[wave.id].isoformat(), "due": len(sample),
+                            "not_yet_due": len(sample_all) - len(sample)}
+                if sample[col].notna().sum() == 0:
+                    continue
             y = pd.to_numeric(sample[col], errors="coerce")
+            covs = covs_all.loc[sample.index]
             followed = y.notna()
             data = pd.concat([sample[["arm"]], covs], axis=1).assign(_y=y)[followed]
             rand = (int((sample["arm"] == 1).sum()), int((sample["arm"] == 0).sum()))
             fol = (int((data["arm"] == 1).sum()), int((data["arm"] == 0).sum()))
             att = attrition(wave=wave.id, indicator=indicator.id, randomised=rand, followed=fol, boundary=ev.attrition_boundary)
             balance = None
+            batch_balance: dict[str, Any] | None = None
             vol = None
             clusters: tuple[int, int, int] | None = None
             if design.randomised:
@@ -161,10 +181,19 @@ def run_plan(
                     data["_cluster"] = sample.loc[data.index, ev.cluster].astype(str)
                     clusters = (int(data["_cluster"].nunique()), int(data.loc[data["arm"] == 1, "_cluster"].nunique()),
                                 int(data.loc[data["arm"] == 0, "_cluster"].nunique()))
-                est = estimate_effect(data, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
+                blocked, block_note = data, None
+                if by_batch and design == Design.STRATIFIED_RCT:
+                    blocked, block_note = batch_blocks(data, sample, ev.strata)
+                est = estimate_effect(blocked, "_y", "arm", covariates=cov_cols if method != "diff_in_means" else (),
                                       cluster="_cluster" if ev.cluster else None, se=plan.se_type or "HC2",
-                                      method=method, alpha=alpha, df_method=plan.df_method)
+                                      method=method, alpha=alpha, df_method=plan.df_method,
+                                      block=BLOCK if block_note is not None else None)
+                if block_note is not None:
+                    est = replace(est, notes=(*est.notes, block_note))
                 balance = baseline_balance(sample.loc[data.index], attributes=attributes, adjusted_for=plan.covariates)
+                if by_batch:
+                    batch_balance = balance_by_batch(sample.loc[data.index], attributes=attributes,
+                                                     adjusted_for=plan.covariates)
                 yt, yc = data.loc[data["arm"] == 1, "_y"].to_numpy(), data.loc[data["arm"] == 0, "_y"].to_numpy()
                 lee = lee_bounds(yt, yc, n_treated=rand[0], n_control=rand[1])
                 if not att.low:
@@ -187,6 +216,12 @@ def run_plan(
                     "evaluation.design_not_supported",
                     Msg("Automatic evaluation does not cover this design yet: {design}.", design=design), path="evaluation.design",
                     hint=Msg('Have the evaluator estimate the effect.'))
+            if schedule is not None and due_by is not None:
+                when = due_by[wave.id]
+                note = Msg("{n} participant(s) not yet due at wave {wave} on {date}: left out", n=schedule["not_yet_due"],
+                           wave=wave.id, date=when) if schedule["not_yet_due"] else \
+                    Msg("Every participant due at wave {wave} by {date}", wave=wave.id, date=when)
+                est = replace(est, notes=(*est.notes, note))
             grade = evidence_grade(design=design, attrition=att, balance=balance, creaming=cream,
                                    representativeness=margins, amended=bool(amendments),
                                    estimable=est.estimable or design == Design.ABSOLUTE_TARGET, clusters=clusters)
@@ -203,12 +238,29 @@ def run_plan(
                 "volatility": vol.to_dict() if vol else None,
                 "grade": grade.to_dict(),
             }
+            if schedule is not None:
+                out.diagnostics[col]["schedule"] = schedule
+            if batch_balance is not None:
+                out.diagnostics[col]["balance_by_batch"] = batch_balance
     if out.results:
         _adjust_for_multiplicity(out, plan.multiplicity)
     if not out.results:
         raise InvalidInputError("evaluation.no_outcomes", Msg('No follow-up outcome to evaluate.'),
                                 path="outcomes", hint=Msg('Import a wave: `temoin cohort outcomes CONTRACT WAVE FILE`.'))
     return out
+
+
+def _due(sample: pd.DataFrame, wave: str, months: int, due_by: Mapping[str, dt.date] | None) -> pd.DataFrame:
+    """The people of ``sample`` whose ``wave`` was due by its date in ``due_by`` (everyone without one)."""
+    if due_by is None or wave not in due_by:
+        return sample
+    if "enrolment_date" not in sample.columns:
+        raise InvalidInputError("evaluation.no_enrolment_date", Msg("Rolling enrolment needs each participant's enrolment date."),
+                                path="enrolment_date", hint=Msg("Import the participants with their enrolment date."))
+    limit = due_by[wave]
+    dates = pd.to_datetime(sample["enrolment_date"], errors="coerce")
+    due = [not pd.isna(d) and due_date(d.date(), months) <= limit for d in dates]
+    return sample[np.array(due, dtype=bool)]
 
 
 def _adjust_for_multiplicity(out: RunOutput, method: str) -> None:

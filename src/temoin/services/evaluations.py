@@ -47,9 +47,11 @@ from temoin.evaluation.pseudonym import contract_key, pseudonymise
 from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
+from temoin.evaluation.schedule import due_date
 from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.messages import Msg
 from temoin.services._tables import iter_table
+from temoin.services.enrolment import enrolment_row_errors, pending, randomise_next_batch
 from temoin.settings import Settings
 from temoin.settlement.scenarios import trial_payments
 from temoin.store import ledger, session_scope
@@ -87,6 +89,10 @@ class ImportSummary:
     enrolled: int = 0
     eligible: int = 0
     blanks: dict[str, int] | None = None
+    batch: int | None = None
+    """Rolling enrolment: the number of the batch the newly enrolled people wait for."""
+    waiting: int | None = None
+    """Rolling enrolment: how many enrolled people wait for that batch (this file's and earlier ones')."""
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -117,14 +123,18 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
                 contract_id=contract_id, pkey=pkey, referral_date=rec.referral_date, referral_source=rec.referral_source,
                 attributes=canonical_json(rec.attributes), eligible=rec.eligible, consent=rec.consent,
                 enrolled=rec.enrolled, enrolment_date=rec.enrolment_date, arm=None, synthetic=rec.synthetic))
+        errors += enrolment_row_errors(stored.contract, records)
         if errors:
-            raise CohortFileError(errors)
+            raise CohortFileError(sorted(errors, key=lambda e: e.row))
         s.add_all(rows)
         s.flush()
         # the digest covers every participant, those of an import that committed meanwhile too:
         # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
         ledger.serialise(s)
         summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
+        if stored.contract.evaluation.analysis_plan.rolling:
+            batch, waiting = pending(s, contract_id)
+            summary = replace(summary, batch=batch, waiting=waiting)
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
                       payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
                                "synthetic": any(r.synthetic for r in rows), "file": Path(path).name,
@@ -141,19 +151,23 @@ def _shifted(errors: list[RowError], offset: int) -> list[RowError]:
 
 
 def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, settings: Settings,
-                    actor: str = "cli") -> ImportSummary:
+                    actor: str = "cli", as_of: dt.date | None = None) -> ImportSummary:
     """Import one follow-up wave (one row per participant followed): all rows or none.
 
     The file is streamed: each chunk of rows is checked, its participants looked up and its outcomes
     written inside the one transaction, which any refused row rolls back. As with a whole-file read,
     problems in the file itself (identifiers, numbers, duplicates) are reported alone, every one of
-    them; problems against the stored cohort are reported when the file itself has none.
+    them; problems against the stored cohort are reported when the file itself has none. Under rolling
+    enrolment, a row for someone whose wave is not yet due on ``as_of`` (today if None) is refused.
     """
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         key = contract_key(contract_id, master=settings.pseudonym_master)
         repo = CohortRepository(s)
         randomised = stored.contract.evaluation.design.randomised
+        months = next((w.months_after_enrolment for w in stored.contract.evaluation.follow_up_waves if w.id == wave), None)
+        rolling_months = months if stored.contract.evaluation.analysis_plan.rolling else None
+        today = as_of or dt.date.today()
         file_errors: list[RowError] = []
         errors: list[RowError] = []
         blanks: dict[str, int] = {}
@@ -192,6 +206,10 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                     errors.append(RowError(line, "participant_id", ident, Msg("participant not enrolled")))
                 elif randomised and p.arm is None:
                     errors.append(RowError(line, "participant_id", ident, Msg("participant not randomised")))
+                elif rolling_months is not None and p.enrolment_date is not None and \
+                        (due := due_date(p.enrolment_date, rolling_months)) > today:
+                    errors.append(RowError(line, "participant_id", ident,
+                                           Msg("wave {wave} not yet due for this participant (due on {due})", wave=wave, due=due)))
                 elif p.id in already:
                     errors.append(RowError(line, "participant_id", ident,
                                            Msg("outcome for wave {wave} already recorded", wave=wave)))
@@ -235,7 +253,14 @@ def _num(x: float) -> str:
 
 
 def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:
-    """Assign the enrolled participants by the contract's design; refused once outcomes exist."""
+    """Assign the enrolled participants by the contract's design; refused once outcomes exist.
+
+    Under rolling enrolment, randomise the next batch instead (everyone enrolled and not yet assigned;
+    earlier assignments never change): :func:`temoin.services.enrolment.randomise_next_batch`."""
+    with session_scope(engine) as s:
+        rolling = _contract(s, contract_id).contract.evaluation.analysis_plan.rolling
+    if rolling:
+        return randomise_next_batch(engine, contract_id, seed=seed, actor=actor)
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         ev = stored.contract.evaluation
@@ -345,15 +370,20 @@ def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
 
     Columns: ``pkey``, ``synthetic``, ``eligible``, ``consent``, ``enrolled``, ``referral_date``,
     ``enrolment_date``, ``arm`` (1 programme, 0 control, empty if not randomised), one column per
-    population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed).
+    population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed); under
+    rolling enrolment, ``batch`` too (the number of the batch that randomised each person).
     """
     repo = CohortRepository(session)  # plain rows, not ORM objects: a large cohort loads several times faster
     records: dict[int, dict[str, Any]] = {}
-    for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes in \
+    rolling = False
+    for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes, batch in \
             repo.participant_table(contract_id):
         records[pid] = {"pkey": pkey, "synthetic": synthetic, "eligible": eligible, "consent": consent,
                         "enrolled": enrolled, "referral_date": referral_date, "enrolment_date": enrolment_date,
                         "arm": arm, **json.loads(attributes)}
+        if batch is not None:
+            records[pid]["batch"] = batch
+            rolling = True
     for participant_id, wave, values in repo.outcome_table(contract_id):
         for ind, v in json.loads(values).items():
             records[participant_id][outcome_column(ind, wave)] = v
@@ -362,11 +392,30 @@ def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["pkey", "synthetic", "eligible", "consent", "enrolled", "referral_date",
                                      "enrolment_date", "arm"])
     frame["arm"] = frame["arm"].astype("Int64")
+    if rolling:
+        frame["batch"] = frame["batch"].astype("Int64")
     return frame
 
 
-def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli") -> list[ImpactResult]:
-    """Run the locked plan on the stored cohort; store the results and their diagnostics; audit."""
+def due_dates(contract: Contract, as_of: dt.date) -> dict[str, dt.date] | None:
+    """Rolling enrolment: the date each wave is evaluated at. A payment period settles on the people
+    whose wave was due by its end date: a wave paid by a period that has ended (on ``as_of``) is
+    evaluated at that period's end (the latest such period), any other wave at ``as_of``. None when
+    enrolment is not rolling (everyone followed counts)."""
+    if not contract.evaluation.analysis_plan.rolling:
+        return None
+    out: dict[str, dt.date] = {}
+    for w in contract.evaluation.follow_up_waves:
+        ended = [p.end_date for p in contract.payments.periods if p.wave == w.id and p.end_date <= as_of]
+        out[w.id] = max(ended) if ended else as_of
+    return out
+
+
+def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli", as_of: dt.date | None = None) -> list[ImpactResult]:
+    """Run the locked plan on the stored cohort; store the results and their diagnostics; audit.
+
+    Under rolling enrolment, each wave uses only the people whose wave was due by its date
+    (:func:`due_dates`, from ``as_of``, today if None)."""
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         status = _status(s, contract_id)
@@ -383,7 +432,8 @@ def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli") -
             raise InvalidInputError("evaluation.empty_cohort", Msg('No participant recorded.'),
                                     path="contract_id", hint=Msg('Import the cohort: `temoin cohort import`.'))
         out = run_plan(stored.contract, stored.version, frame, plan_hash=status.plan_hash or "",
-                       amendments=[a.label() for a in status.amendments])
+                       amendments=[a.label() for a in status.amendments],
+                       due_by=due_dates(stored.contract, as_of or dt.date.today()))
         run_id = uuid.uuid4().hex
         for r in out.results:
             s.add(EvaluationResultRow(contract_id=contract_id, run_id=run_id, contract_version=stored.version,

@@ -5,7 +5,8 @@ the records the ledger speaks of were not altered either: contract versions (the
 against the ``content_hash`` entered), participants and follow-up outcomes (their rows against the
 ``cohort_sha256`` and ``wave_sha256`` of the latest import; for imports made before those digests
 existed, the number of rows), the random assignment (the participants' arms against the latest
-randomisation's ``list_hash``), the analysis plan's locks and amendments, evaluation results,
+randomisation's ``list_hash``; under rolling enrolment, each batch's row and its members' arms
+against the batch's entry), the analysis plan's locks and amendments, evaluation results,
 settlements (inputs, outputs and the amount paid) and their sign-offs. A record changed, removed,
 or added without an entry is named, with the entry it was checked against.
 """
@@ -29,11 +30,13 @@ from temoin.governance.ledger import (
     RecordKind,
     RecordProblem,
     RecordProblemKind,
+    canonical_json,
     rows_digest,
 )
 from temoin.messages import Msg
 from temoin.store.cohorts import assignment, participant_lines, wave_lines
 from temoin.store.models.cohorts import (
+    EnrolmentBatchRow,
     EvaluationResultRow,
     OutcomeRow,
     ParticipantRow,
@@ -214,6 +217,39 @@ def _assignments(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
                                                   count=len(keys)))
 
 
+def _batches(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
+    """Rolling enrolment: each batch's row (seed, members, state) against its entry, and the arms of
+    its members against the batch's own ``list_hash``."""
+    K = RecordKind.ASSIGNMENT
+    entered = [e for e in _by_event(entries, LedgerEvent.COHORT_RANDOMISED) if "batch" in e.payload]
+    rows = {(r.contract_id, r.number): r for r in s.execute(select(EnrolmentBatchRow)).scalars()}
+    arms: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
+    for cid, pkey, arm, batch in s.execute(select(ParticipantRow.contract_id, ParticipantRow.pkey, ParticipantRow.arm,
+                                                  ParticipantRow.batch).where(ParticipantRow.batch.is_not(None))):
+        arms[(cid, int(batch or 0))].append((pkey, int(arm if arm is not None else -1)))
+    seen: set[tuple[str, int]] = set()
+    for e in entered:
+        key = (str(e.contract_id), int(e.payload["batch"]))
+        ref = f"{key[0]} batch {key[1]}"
+        seen.add(key)
+        out.checked += 1
+        r = rows.get(key)
+        if r is None:
+            out.missing(K, ref, e.seq)
+            continue
+        members = [canonical_json(m) for m in json.loads(r.members)]
+        keys, stored_arms = [k for k, _ in arms.get(key, [])], [a for _, a in arms.get(key, [])]
+        for name, have, want in (("seed", r.seed, e.payload.get("seed")), ("batch_n", r.n, e.payload.get("batch_n")),
+                                 ("batch_list_hash", r.list_hash, e.payload.get("batch_list_hash")),
+                                 ("members_sha256", _sha("\n".join(members)), e.payload.get("members_sha256")),
+                                 ("state_sha256", _sha(r.state), e.payload.get("state_sha256")),
+                                 ("arms", assignment_hash(keys, stored_arms), e.payload.get("batch_list_hash"))):
+            if not out.compare(K, ref, e.seq, name, have, want):
+                break
+    for key in sorted(set(rows) - seen):
+        out.unrecorded(K, f"{key[0]} batch {key[1]}")
+
+
 def _plans(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
     K = RecordKind.PLAN
     locks = _by_event(entries, LedgerEvent.PLAN_LOCKED, LedgerEvent.PLAN_AMENDED)
@@ -331,7 +367,7 @@ def verify_records(session: Session) -> RecordsCheck:
     entry vouches for last)."""
     entries = _entries(session)
     out = RecordsCheck()
-    for check in (_contract_versions, _cohorts, _plans, _evaluations, _settlements):
+    for check in (_contract_versions, _cohorts, _batches, _plans, _evaluations, _settlements):
         check(session, entries, out)
     out.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return out

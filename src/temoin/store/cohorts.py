@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from temoin.governance.ledger import canonical_json
 from temoin.store.models.cohorts import (
+    EnrolmentBatchRow,
     EvaluationResultRow,
     OutcomeRow,
     ParticipantRow,
@@ -29,6 +31,7 @@ class ParticipantRef(NamedTuple):
     id: int
     enrolled: bool
     arm: int | None
+    enrolment_date: dt.date | None = None
 
 
 class CohortRepository:
@@ -41,10 +44,10 @@ class CohortRepository:
 
     def participant_table(self, contract_id: str) -> list[tuple[Any, ...]]:
         """The participants' columns as plain rows (no ORM objects), in order: ``id``, ``pkey``, ``synthetic``,
-        ``eligible``, ``consent``, ``enrolled``, ``referral_date``, ``enrolment_date``, ``arm``, ``attributes``."""
+        ``eligible``, ``consent``, ``enrolled``, ``referral_date``, ``enrolment_date``, ``arm``, ``attributes``, ``batch``."""
         P = ParticipantRow
         q = (select(P.id, P.pkey, P.synthetic, P.eligible, P.consent, P.enrolled, P.referral_date, P.enrolment_date,
-                    P.arm, P.attributes).where(P.contract_id == contract_id).order_by(P.id))
+                    P.arm, P.attributes, P.batch).where(P.contract_id == contract_id).order_by(P.id))
         return cast(list[tuple[Any, ...]], list(self.session.execute(q).all()))
 
     def outcome_table(self, contract_id: str) -> list[tuple[Any, ...]]:
@@ -87,9 +90,11 @@ class CohortRepository:
         """The participants with these keys, by key (absent keys are left out)."""
         out: dict[str, ParticipantRef] = {}
         for i in range(0, len(pkeys), IN_BATCH):
-            q = select(ParticipantRow.pkey, ParticipantRow.id, ParticipantRow.enrolled, ParticipantRow.arm).where(
+            q = select(ParticipantRow.pkey, ParticipantRow.id, ParticipantRow.enrolled, ParticipantRow.arm,
+                       ParticipantRow.enrolment_date).where(
                 ParticipantRow.contract_id == contract_id, ParticipantRow.pkey.in_(pkeys[i:i + IN_BATCH]))
-            out.update((k, ParticipantRef(pid, bool(enrolled), arm)) for k, pid, enrolled, arm in self.session.execute(q))
+            out.update((k, ParticipantRef(pid, bool(enrolled), arm, date))
+                       for k, pid, enrolled, arm, date in self.session.execute(q))
         return out
 
     def outcome_participants(self, contract_id: str, wave: str, participant_ids: Sequence[int]) -> set[int]:
@@ -116,6 +121,11 @@ class CohortRepository:
             q = q.where(OutcomeRow.wave == wave)
         return int(self.session.execute(q).scalar_one())
 
+
+    def batches(self, contract_id: str) -> list[EnrolmentBatchRow]:
+        """The contract's enrolment batches, in the order they were randomised."""
+        q = select(EnrolmentBatchRow).where(EnrolmentBatchRow.contract_id == contract_id).order_by(EnrolmentBatchRow.number)
+        return list(self.session.execute(q).scalars())
 
     def plan_locks(self, contract_id: str) -> list[PlanLockRow]:
         q = select(PlanLockRow).where(PlanLockRow.contract_id == contract_id).order_by(PlanLockRow.id)

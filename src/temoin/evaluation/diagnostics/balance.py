@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 from scipy import stats
 
 from temoin.evaluation.diagnostics._common import Verdict, as_bool, require_columns
@@ -141,9 +142,15 @@ def joint_f_test(x: np.ndarray, d: np.ndarray) -> tuple[float, int, int, float]:
     n = len(d)
     xx = np.column_stack([np.ones(n), x])
     # drop columns that are linear combinations of others (e.g. the last category of a factor)
-    _q, r = np.linalg.qr(xx)
-    keep = np.abs(np.diag(r)) > 1e-10 * max(1.0, float(np.abs(np.diag(r)).max()))
-    xx = xx[:, keep]
+    if xx.shape[0] >= xx.shape[1]:
+        _q, r = np.linalg.qr(xx)
+        keep = np.abs(np.diag(r)) > 1e-10 * max(1.0, float(np.abs(np.diag(r)).max()))
+        xx = xx[:, keep]
+    else:  # fewer people than columns (a small batch): a column-pivoted QR finds a basis of the same span
+        r, piv = scipy.linalg.qr(xx, mode="r", pivoting=True)
+        diag = np.abs(np.diag(r))
+        rank = int((diag > 1e-10 * max(1.0, float(diag.max()))).sum())
+        xx = xx[:, np.sort(piv[:rank])]
     k = xx.shape[1] - 1
     beta, *_ = np.linalg.lstsq(xx, d, rcond=None)
     resid = d - xx @ beta

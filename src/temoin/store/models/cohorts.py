@@ -27,6 +27,8 @@ class ParticipantRow(Base):
     enrolled: Mapped[bool] = mapped_column(Boolean)
     enrolment_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     arm: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    batch: Mapped[int | None] = mapped_column(Integer, nullable=True,
+                                              doc="Number of the enrolment batch that randomised this person (rolling enrolment).")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -58,6 +60,32 @@ class RandomisationRow(Base):
     n: Mapped[int] = mapped_column(Integer)
     n_treated: Mapped[int] = mapped_column(Integer)
     list_hash: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EnrolmentBatchRow(Base):
+    """One batch of a rolling enrolment, randomised as it joined: who, by what draw, and the state it left.
+
+    Append-only (by trigger): a batch, like the assignments it made, never changes."""
+
+    __tablename__ = "cohort_batches"
+    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_cohort_batches_contract_id_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer, doc="1 for the first batch, then one more for each.")
+    contract_version: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(40))
+    algorithm: Mapped[str] = mapped_column(String(300))
+    seed: Mapped[str] = mapped_column(String(80), doc="SeedSequence entropy (a big integer, as text).")
+    ratio: Mapped[float] = mapped_column(Float)
+    block_size: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer)
+    n_treated: Mapped[int] = mapped_column(Integer)
+    list_hash: Mapped[str] = mapped_column(String(64))
+    members: Mapped[str] = mapped_column(Text, doc="The members' keys with their stratum or cluster, as canonical JSON.")
+    state: Mapped[str] = mapped_column(Text, doc="The open blocks and cluster arms left for the next batch (JSON).")
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

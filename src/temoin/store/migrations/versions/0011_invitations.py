@@ -3,14 +3,14 @@
 Self-contained: one new table. (Written beside 0010; the lead chains it after 0010 at merge.)
 
 Revision ID: 0011_invitations
-Revises: 0009_opendata_real_data
+Revises: 0010_rolling_enrolment
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_invitations"
-down_revision = "0009_opendata_real_data"
+down_revision = "0010_rolling_enrolment"
 branch_labels = None
 depends_on = None
 
