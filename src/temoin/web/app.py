@@ -45,7 +45,7 @@ from temoin.web.context import (
     negotiate_language,
 )
 from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
-from temoin.web.i18n import Translator
+from temoin.i18n import Translator
 from temoin.web.render import render
 from temoin.web.routes import api, auth, extra, open_data, pages, public, uploads
 

@@ -20,7 +20,7 @@ from temoin.services.accounts import AccountView, signed_in
 from temoin.settings import Settings
 from temoin.web.access import READ, permissions
 from temoin.web.errors import AccessDenied, CsrfError, NotSignedIn
-from temoin.web.i18n import Translator
+from temoin.i18n import Translator
 
 SESSION_COOKIE = "temoin_session"
 ANON_COOKIE = "temoin_anon"
