@@ -15,6 +15,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, text
 
+from temoin.i18n import Translator
 from temoin.services.accounts import MAX_FAILURES_PER_USER, create_api_token, list_accounts
 from temoin.services.evaluations import generate_synthetic
 from temoin.settings import Settings
@@ -238,7 +239,7 @@ def test_a_negative_count_of_days_is_refused(engine: Engine, tmp_path: Path) -> 
     with pytest.raises(CohortFileError) as info:
         ev.import_outcomes(engine, C, "m12", wave, settings=settings)
     assert isinstance(info.value, InvalidInputError)
-    assert any(e.column == "placement_days" and e.value == "-40" and "minimum" in e.en for e in info.value.errors)
+    assert any(e.column == "placement_days" and e.value == "-40" and "minimum" in Translator("en").render(e.message) for e in info.value.errors)
     assert _count(engine, "cohort_outcomes") == 0
 
 

@@ -77,7 +77,7 @@ def test_bad_file_lists_rows_and_saves_nothing_then_good_file_saves_all(site: Si
     assert "extreme" in table.group(0) and "rien n&#39;a été enregistré" in r.text
     assert _count(site.engine, "cohort_participants") == 0
     r = _upload(op, "participants", "good.csv", good, token)
-    assert r.status_code == 200 and "Fichier importé : 1150 lignes enregistrées." in r.text
+    assert r.status_code == 200 and "Fichier importé : 1\u202f150 lignes enregistrées." in r.text
     assert _count(site.engine, "cohort_participants") == 1150
 
 
@@ -203,7 +203,7 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
     assert _figures(payer)["settlement"]["payer_approved"] is True
     assert "approuvé par le payeur" in payer.get(f"/contracts/{C}").text
     page = payer.get(f"/contracts/{C}/settlement").text
-    assert "certification par l&#39;évaluateur: Ève" in page and "approbation du payeur: Élise" in page
+    assert "certification par l&#39;évaluateur : Ève" in page and "approbation du payeur : Élise" in page
     events = [e["event"] for e in payer.get(f"/api/v1/contracts/{C}/ledger").json()["entries"]]
     assert {"settlement.recorded", "settlement.evaluator_certification", "settlement.payer_approval"} <= set(events)
     pdf = payer.get(f"/contracts/{C}/report.pdf")

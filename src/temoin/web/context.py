@@ -16,11 +16,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.services.accounts import AccountView, signed_in
 from temoin.settings import Settings
-from temoin.web.access import READ, permissions
+from temoin.web.access import READ, Permission, permissions
 from temoin.web.errors import AccessDenied, CsrfError, NotSignedIn
-from temoin.i18n import Translator
 
 SESSION_COOKIE = "temoin_session"
 ANON_COOKIE = "temoin_anon"
@@ -58,33 +59,27 @@ class Ctx:
     def require(self, permission: str, contract_id: str) -> AccountView:
         account = self.signed_in()
         if not self.can(READ, contract_id):
-            raise AccessDenied("access.contract",
-                               f"Vous n'avez aucun rôle dans le contrat « {contract_id} » : accès refusé.",
-                               f"You hold no role in contract '{contract_id}': access refused.", path="contract_id",
-                               hint_fr="Demandez à l'administratrice de vous attribuer un rôle dans ce contrat.",
-                               hint_en="Ask the administrator to give you a role in this contract.")
+            raise AccessDenied("access.contract", Msg("You hold no role in contract '{contract}': access refused.",
+                                                      contract=contract_id), path="contract_id",
+                               hint=Msg("Ask the administrator to give you a role in this contract."))
         if not self.can(permission, contract_id):
-            raise AccessDenied("access.role",
-                               f"Votre rôle dans « {contract_id} » ne permet pas cette action ({permission}).",
-                               f"Your role in '{contract_id}' does not allow this action ({permission}).",
-                               hint_fr="Seule la partie concernée peut le faire (voir la matrice des droits).",
-                               hint_en="Only the party concerned may do it (see the access matrix).")
+            raise AccessDenied("access.role", Msg("Your role in '{contract}' does not allow this action ({action}).",
+                                                  contract=contract_id, action=Permission(permission)),
+                               hint=Msg("Only the party concerned may do it (see the access matrix)."))
         return account
 
     def require_admin(self) -> AccountView:
         account = self.signed_in()
         if not account.is_admin or self.via_token:
-            raise AccessDenied("access.admin", "Réservé à l'administration de la plateforme, connectée par le navigateur.",
-                               "For platform administrators only, signed in through the browser.")
+            raise AccessDenied("access.admin", Msg("For platform administrators only, signed in through the browser."))
         return account
 
     def require_session(self) -> AccountView:
         """A signed-in browser session, not an API token (a token cannot mint, list or revoke tokens)."""
         account = self.signed_in()
         if self.via_token:
-            raise AccessDenied("access.session", "Un jeton d'API ne peut pas gérer les jetons : connectez-vous par le navigateur.",
-                               "An API token cannot manage tokens: sign in through the browser.",
-                               hint_fr="Page « Mon compte ».", hint_en="'My account' page.")
+            raise AccessDenied("access.session", Msg("An API token cannot manage tokens: sign in through the browser."),
+                               hint=Msg("'My account' page."))
         return account
 
     @property

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -43,7 +44,7 @@ def number(context: Context, value: Any, digits: int | None = None) -> str:
         try:
             value = Decimal(value)
         except ArithmeticError:
-            return value
+            return str(value)
     return _t(context).number(value, digits)
 
 
@@ -78,6 +79,58 @@ def date(context: Context, value: Any) -> str:
         return text
 
 
+@pass_context
+def label_of(context: Context, code: Any, kind: str) -> str:
+    """A code by its label: ``roles|map("label_of", "role")``."""
+    return _t(context).label(kind, str(code))
+
+
+def own_of(t: Translator) -> Any:
+    def own(text: Any) -> str:
+        """A text given in both languages by the people who wrote it (a contract's title, a committee's
+        reasons): the reader's half."""
+        if text is None:
+            return ""
+        if isinstance(text, dict):
+            return str(text.get(t.lang) or text.get("fr") or "")
+        return str(getattr(text, t.lang, None) or getattr(text, "fr", ""))
+    return own
+
+
+@pass_context
+def month(context: Context, value: Any) -> str:
+    """A month (``2018-10``) or a date of a published record: ``octobre 2018`` / ``October 2018``."""
+    if value is None or value == "":
+        return DASH
+    text = str(value)
+    t = _t(context)
+    try:
+        if len(text) == 7:
+            return str(format_date(dt.date.fromisoformat(text + "-01"), "MMMM y", locale=t.locale))
+        return t.date(dt.date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
+@pass_context
+def country(context: Context, code: Any) -> str:
+    """A country by its name in the reader's language (Babel's territories): ``GB``: Royaume-Uni."""
+    if not code:
+        return DASH
+    return str(_t(context).locale.territories.get(str(code).upper(), str(code)))
+
+
+@pass_context
+def yes_no(context: Context, value: Any) -> str:
+    """A published yes or no (a boolean, or INDIGO's ``Yes``/``No``) in the reader's words."""
+    if value is None or value == "":
+        return DASH
+    word = str(value).strip().lower()
+    if isinstance(value, bool) or word in ("yes", "no", "true", "false"):
+        return _t(context)("yes") if word in ("yes", "true") else _t(context)("no")
+    return str(value)
+
+
 def money_of(t: Translator) -> Any:
     def money(value: Any, currency: str | None = "EUR", cents: bool = True) -> str:
         if value is None or value == "":
@@ -107,14 +160,15 @@ def environment() -> Environment:
     # auto_reload off: the templates are files of the installed package, so no stat() per render
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "svg"]),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.filters.update(number=number, share=share, points=points, date=date)
+    env.filters.update(number=number, share=share, points=points, date=date, label_of=label_of, month=month,
+                       country=country, yes_no=yes_no)
     env.globals["svg"] = lambda text: Markup(text)  # charts drawn on the server by temoin.reports
     return env
 
 
 def words(t: Translator) -> dict[str, Any]:
     """What every template uses to speak: the translator and its formats."""
-    return {"_": t, "lang": t.lang, "money": money_of(t), "label": t.label, "msg": msg_of(t), "pick": t.pick}
+    return {"_": t, "lang": t.lang, "money": money_of(t), "label": t.label, "msg": msg_of(t), "own": own_of(t)}
 
 
 def render(ctx: Ctx, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile as FormFile
 from temoin.errors import InvalidInputError, NotFoundError
 from temoin.evaluation.cohort_file import OPTIONAL, CohortFileError
 from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.services import evaluations
 from temoin.services.contracts import get_contract
 from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
@@ -43,8 +44,8 @@ def template_columns(ctx: Ctx, contract_id: str, kind: str) -> list[str]:
 
 def _present(upload: object) -> FormFile:
     if not isinstance(upload, FormFile) or not upload.filename:
-        raise InvalidInputError("upload.missing", "Aucun fichier choisi.", "No file chosen.", path="file",
-                                hint_fr="Choisissez un fichier CSV ou XLSX.", hint_en="Choose a CSV or XLSX file.")
+        raise InvalidInputError("upload.missing", Msg('No file chosen.'), path="file",
+                                hint=Msg('Choose a CSV or XLSX file.'))
     return upload
 
 
@@ -87,7 +88,7 @@ async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request
     upload = form.get("file")
     wave = None if kind == "participants" else str(form.get("wave") or "")
     if kind not in ("participants", "wave"):
-        raise NotFoundError("data.kind", f"Type de données inconnu : « {kind} ».", f"Unknown data kind: '{kind}'.")
+        raise NotFoundError("data.kind", Msg("Unknown data kind: '{kind}'.", kind=kind))
     return await uploading(request, _upload_answer, ctx, contract_id, kind, _present(upload), wave)
 
 
@@ -109,9 +110,8 @@ def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave
 def template_file(ctx: CtxDep, contract_id: str, kind: str, fmt: str) -> Response:
     ctx.require(READ, contract_id)
     if kind not in ("participants", "wave") or fmt not in ("csv", "xlsx"):
-        raise NotFoundError("data.template", "Modèle inconnu.", "Unknown template.",
-                            hint_fr="participants.csv, participants.xlsx, wave.csv ou wave.xlsx.",
-                            hint_en="participants.csv, participants.xlsx, wave.csv or wave.xlsx.")
+        raise NotFoundError("data.template", Msg('Unknown template.'),
+                            hint=Msg('participants.csv, participants.xlsx, wave.csv or wave.xlsx.'))
     cols = template_columns(ctx, contract_id, kind)
     name = f"{contract_id}-{kind}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -1,0 +1,171 @@
+"""Every page, for every role, read as a person reads it, in French and in English: no word of the
+other language, no raw code, no number written the other language's way.
+
+The site is seeded as ``make demo`` seeds it (contracts, a randomised cohort with two waves, the
+locked plan's results, a settlement, a call for projects with its committee, INDIGO's excerpt), so
+that every part of every page has something to show. What a page quotes as data in another
+language (an INDIGO project's English name, a contract's own words) carries its ``lang``
+attribute, as HTML asks, and so do names of people (``translate="no"``): both are left out of
+the check; so are the charts (``<svg>``, drawn by
+``temoin.reports``, checked by the reports' own tests) and text marked ``<code>`` (identifiers a
+person copies: a contract's id, a user name, a fingerprint).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import Engine
+
+from _web_words import used_messages
+from temoin.i18n import catalogue
+from test_web_support import Site, make_site
+
+C = "aemo-renforcee"
+ROLES = ("admin", "payer", "operator", "investor", "evaluator", "observer", "other investor")
+PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts/cravate-solidaire", "/public/open-data",
+          "/no-such-page")
+SIGNED_IN = ("/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
+             f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
+             f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire")
+
+# Words that give a page away as English or French (whole words, case-insensitive); a few each way
+# are enough to catch a forgotten message, a code shown as is or a label of the other language.
+ENGLISH = ("the", "and", "of", "with", "without", "months", "share", "days", "children", "welfare", "randomised",
+           "control", "trial", "payer", "operator", "investor", "evaluator", "observer", "guarantor", "structurer",
+           "actual", "planned", "final", "interim", "yes", "no", "none", "sign", "not", "open", "decided",
+           "employment", "training", "health", "education", "homelessness", "superseded", "current", "read")
+FRENCH = ("le", "les", "des", "du", "et", "avec", "sans", "mois", "jours", "enfants", "oui", "non", "aucun",
+          "payeur", "opérateur", "évaluateur", "investisseur", "règlement", "contrat", "ouvert", "clos")
+# A code left raw: snake_case, or key=value (a balance label, a JSON payload's key).
+RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b\w+=\w+")
+# Numbers the other language's way: 1,234 or 3.5 in French; 1 234 or 3,5 in English.
+NOT_FRENCH = re.compile(r"\b\d{1,3}(?:,\d{3})+\b|\b\d+\.\d+\b")
+NOT_ENGLISH = re.compile(r"\b\d{1,3}(?:[\u202f\u00a0]\d{3})+\b|\b\d+,(?:\d{1,2}|\d{4,})\b")
+
+
+class _Reader(HTMLParser):
+    """The text a person reads on a page (attributes they read included: a menu's label)."""
+
+    SKIPPED = ("script", "style", "svg", "code", "title")
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang = lang
+        self.stack: list[tuple[str, bool]] = []
+        self.parts: list[str] = []
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        other = a.get("lang") not in (None, self.lang) or a.get("translate") == "no"
+        if tag in ("input", "meta", "link", "br", "img", "hr"):
+            if tag == "input" and a.get("type") == "submit" and not self._skipping():
+                self.parts.append(a.get("value") or "")
+            return
+        self.stack.append((tag, tag in self.SKIPPED or other))
+        if not self._skipping():
+            self.parts.extend(v for k, v in attrs if k in ("aria-label", "placeholder") and v)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            name, _ = self.stack.pop()
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping():
+            self.parts.append(data)
+
+
+def read(html: str, lang: str) -> str:
+    reader = _Reader(lang)
+    reader.feed(html)
+    return re.sub(r"\s+", " ", " ".join(reader.parts))
+
+
+# A contract's safeguard finding says which key to write in the contract and its value, as written
+# in the YAML file: "(payments.basis: lower_confidence_bound)". That is what the person types.
+YAML_SETTING = re.compile(r"\([a-z_]+(?:\.[a-z_]+)+: [a-z_]+\)")
+
+
+def problems(text: str, lang: str) -> list[str]:
+    text = YAML_SETTING.sub("", text)
+    words = ENGLISH if lang == "fr" else FRENCH
+    found = [f"word {w!r}" for w in words if re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w'’-])", text, re.I)]
+    found += [f"code {m!r}" for m in RAW_CODE.findall(text)]
+    found += [f"number {m!r}" for m in (NOT_FRENCH if lang == "fr" else NOT_ENGLISH).findall(text)]
+    return found
+
+
+def context(text: str, needle: str) -> str:
+    i = text.lower().find(needle.strip("'").lower())
+    return text[max(0, i - 60): i + 60] if i >= 0 else ""
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """A site with what ``make demo`` records (without its PDF reports)."""
+    from temoin.demo import contracts, evaluation, governance, opendata, settlement
+    from temoin.settings import Settings
+    from temoin.store import make_engine, migrate
+
+    engine: Engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('words') / 'w.db'}")
+    migrate(engine)
+    settings, quiet = Settings(), Console(file=io.StringIO())
+    contracts.show(engine, quiet, "fr")
+    evaluation.show(engine, quiet, settings)
+    settlement.show(engine, quiet, "fr")
+    governance.show(engine, quiet, "fr")
+    opendata.show(engine, quiet, settings)
+    return make_site(engine)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_page_for_every_role_reads_in_one_language(seeded: Site, lang: str) -> None:
+    wrong: list[str] = []
+    projects = tuple(sorted(set(re.findall(r'href="(/public/projects/[^"]+)"', seeded.client().get("/public").text))))
+    assert projects, "the demo imports INDIGO projects"
+    public = PUBLIC + projects
+    readers = [("anonymous", seeded.client(), public)] + [(role, seeded.signed_in(role), public + SIGNED_IN) for role in ROLES]
+    for role, client, paths in readers:
+        client.cookies.set("temoin_lang", lang)
+        for path in paths:
+            r = client.get(path)
+            if "text/html" not in r.headers.get("content-type", ""):
+                continue
+            assert f'<html lang="{lang}">' in r.text, f"{path} as {role}"
+            text = read(r.text, lang)
+            wrong += [f"{path} as {role}: {p} … {context(text, p.split(' ', 1)[1])}" for p in problems(text, lang)]
+    unique = sorted(set(wrong))
+    assert not unique, f"{len(unique)} problems:\n" + "\n".join(unique[:80])
+
+
+def test_the_checks_catch_what_they_look_for() -> None:
+    """The page checks fail on a forgotten English word, a raw code, and a number of the other language."""
+    assert problems("Contrat signé le 3 décembre", "fr") == []
+    assert problems("Rôle : outcome_payer", "fr") == ["code 'outcome_payer'"]
+    assert problems("Durée (months) : 1,250 jours", "fr") == ["word 'months'", "number '1,250'"]
+    assert problems("risk_level=very_high", "en")[:1] == ["code 'risk_level'"]
+    assert problems("Paid 3,5 of it", "en") == ["number '3,5'"]
+    assert read('<p>Nom : <span lang="en">Child and family welfare</span> <code>snake_case</code></p>', "fr").strip() == "Nom :"
+    assert problems("1\u202f234,5 € ; 12,50 €", "fr") == [] and problems("1\u202f234 €", "en") == ["number " + repr("1\u202f234")]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_message_the_web_asks_for_is_in_the_catalogue(lang: str) -> None:
+    missing = sorted(m for m in used_messages() if not catalogue(lang).get(m))
+    assert not missing, f"messages without a {lang} translation: {missing}"
+
+
+def test_the_web_has_no_catalogue_of_its_own() -> None:
+    web = Path(__file__).resolve().parents[1] / "src" / "temoin" / "web"
+    assert not list(web.rglob("*.po")) and not (web / "i18n.py").exists()
