@@ -24,7 +24,8 @@ from sqlalchemy import Engine
 
 from _web_words import used_messages
 from temoin.i18n import catalogue
-from test_web_support import Site, make_site
+from temoin.web.context import accepted_language
+from test_web_support import Site, login, make_site
 
 C = "aemo-renforcee"
 ROLES = ("admin", "payer", "operator", "investor", "evaluator", "observer", "other investor")
@@ -169,3 +170,22 @@ def test_every_message_the_web_asks_for_is_in_the_catalogue(lang: str) -> None:
 def test_the_web_has_no_catalogue_of_its_own() -> None:
     web = Path(__file__).resolve().parents[1] / "src" / "temoin" / "web"
     assert not list(web.rglob("*.po")) and not (web / "i18n.py").exists()
+
+
+def test_the_readers_language_comes_from_the_address_the_cookie_the_account_then_the_browser(seeded: Site) -> None:
+    assert accepted_language("en-GB,en;q=0.9,fr;q=0.8") == "en" and accepted_language("de,fr-CA;q=0.5") == "fr"
+    assert accepted_language("fr;q=0.2, en;q=0.7") == "en" and accepted_language("de, es") is None
+    anonymous = seeded.client()
+    assert anonymous.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).headers["content-language"] == "en"
+    assert anonymous.get("/", headers={"Accept-Language": "de"}).headers["content-language"] == "fr"  # the setting
+    page = anonymous.get("/public", headers={"Accept-Language": "en"}, params={"lang": "fr"})
+    assert page.headers["content-language"] == "fr" and '<html lang="fr">' in page.text
+    # a signed-in account (its choice: French) reads French although the browser prefers English …
+    payer = seeded.signed_in("payer")
+    payer.cookies.clear()
+    assert login(payer, "payeur", seeded.accounts["payeur"].password).status_code == 303
+    payer.cookies.delete("temoin_lang")
+    r = payer.get("/contracts", headers={"Accept-Language": "en"})
+    assert r.headers["content-language"] == "fr" and "Mes contrats" in r.text
+    # … until the reader switches on the page
+    assert "My contracts" in payer.get("/contracts", params={"lang": "en"}).text

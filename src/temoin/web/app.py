@@ -196,7 +196,7 @@ class SiteMiddleware:
                 headers.setdefault("Content-Security-Policy", csp)
                 for name, value in SECURITY_HEADERS:
                     headers.setdefault(name, value)
-                headers["Content-Language"] = lang
+                headers["Content-Language"] = getattr(request.state, "lang", lang)
             await send(message)
 
         if request.method not in BODY_METHODS:
