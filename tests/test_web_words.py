@@ -189,3 +189,14 @@ def test_the_readers_language_comes_from_the_address_the_cookie_the_account_then
     assert r.headers["content-language"] == "fr" and "Mes contrats" in r.text
     # … until the reader switches on the page
     assert "My contracts" in payer.get("/contracts", params={"lang": "en"}).text
+
+
+def test_a_share_reads_in_points_and_a_count_with_its_unit(seeded: Site) -> None:
+    page = seeded.signed_in("observer").get(f"/contracts/{C}/evaluation", params={"lang": "fr"}).text
+    table = re.search(r'<table id="results">.*?</table>', page, re.S)
+    assert table is not None
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"<tr><td>([^<]+)</td>(.*?)</tr>", table.group(0), re.S)}
+    placed = rows["Au moins un placement"]  # a 0/1 indicator: its difference in points
+    assert re.search(r"[+−]?\d+,\d\u00a0points</td><td class=\"num\">\[[+−]?\d+,\d\u00a0points ; [+−]?\d+,\d\u00a0points\]", placed), placed
+    days = rows["Journées de placement"]  # a count: the number and its unit
+    assert re.search(r"\d+,\d jours</td>", days), days
