@@ -23,8 +23,10 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from _web_words import used_messages
-from temoin.i18n import catalogue
+from temoin.errors import TemoinError
+from temoin.i18n import Translator, catalogue
 from temoin.web.context import accepted_language
+from temoin.web.render import msg_of
 from test_web_support import Site, login, make_site
 
 C = "aemo-renforcee"
@@ -200,3 +202,20 @@ def test_a_share_reads_in_points_and_a_count_with_its_unit(seeded: Site) -> None
     assert re.search(r"[+−]?\d+,\d\u00a0points</td><td class=\"num\">\[[+−]?\d+,\d\u00a0points ; [+−]?\d+,\d\u00a0points\]", placed), placed
     days = rows["Journées de placement"]  # a count: the number and its unit
     assert re.search(r"\d+,\d jours</td>", days), days
+
+
+def test_texts_stored_in_both_languages_show_the_readers_half(seeded: Site) -> None:
+    """A committee's record keeps its reasons as the French and English its members wrote
+    ({"fr", "en"}, the older form): each reader reads their half, and the error of the older form
+    (French and English given together) too."""
+    payer = seeded.signed_in("payer")
+    fr = read(payer.get(f"/contracts/{C}/committee", params={"lang": "fr"}).text, "fr")
+    en = read(payer.get(f"/contracts/{C}/committee", params={"lang": "en"}).text, "en")
+    assert "Meilleure note pondérée" in fr and "Best weighted score" not in fr
+    assert "Best weighted score" in en and "Meilleure note pondérée" not in en
+    old = {"fr": "Vérifié par l'évaluateur.", "en": "Checked by the evaluator."}
+    assert msg_of(Translator("en"))(old) == "Checked by the evaluator." and msg_of(Translator("fr"))(old) == old["fr"]
+    stored = {"id": "Unknown wave: '{wave}'.", "params": {"wave": "m36"}}
+    assert msg_of(Translator("fr"))(stored) == "Vague inconnue : « m36 »."
+    legacy = TemoinError("x.old", "Ancienne erreur.", "Old error.")
+    assert Translator("en").error_message(legacy) == "Old error." and Translator("fr").error_message(legacy) == "Ancienne erreur."
