@@ -51,7 +51,7 @@ def _check_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise InvalidInputError(
-                "serve.address_in_use", Msg('Cannot listen on {host}:{port}: {strerror}.', host=host, port=port, strerror=exc.strerror), path="port",
+                "serve.address_in_use", Msg("Cannot listen on {host}:{port}: {strerror}.", host=host, port=str(port), strerror=exc.strerror), path="port",
                 hint=Msg('Another server may be using this port: stop it or choose --port.')) from exc
 
 
