@@ -66,7 +66,8 @@ def page(tmp_path: Path) -> Iterator[Any]:
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, accept_downloads=True)
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, accept_downloads=True,
+            locale="fr-FR")  # a French reader: the browser asks for French (Accept-Language)
         try:
             yield context.new_page()
         finally:
@@ -130,13 +131,13 @@ def test_upload_with_errors_then_good_then_follow_to_settlement(served: tuple[st
     page.get_by_role("button", name="Vérifier et importer").click()
     errors = page.locator("#row-errors")
     errors.wait_for()
-    assert "sex" in errors.inner_text() and "Z" in errors.inner_text()
+    assert "Sexe" in errors.inner_text() and "Z" in errors.inner_text()  # the column by its label
     assert errors.locator("tbody tr").count() == 1
     assert _participant_count(site) == 0
     page.get_by_label("Fichier").set_input_files(str(good))
     page.get_by_role("button", name="Vérifier et importer").click()
     page.locator("#import-ok").wait_for()
-    assert "1150 lignes" in page.locator("#import-ok").inner_text()
+    assert "1\u202f150 lignes" in page.locator("#import-ok").inner_text()  # French digit groups
     assert _participant_count(site) == 1150
     sign_out(page)
 

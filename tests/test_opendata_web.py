@@ -59,18 +59,18 @@ def test_project_sheet_shows_parties_metrics_prices_payments_results_and_sources
     assert "INDIGO-ORG-0210" in section(page, "parties") and "service provider" in section(page, "parties")
     assert "outcomemetric9" in section(page, "metrics")
     prices = section(page, "prices")
-    assert "1,760.00 GBP" in prices and "4,730.00 GBP" in prices
+    assert "£1,760.00" in prices and "£4,730.00" in prices
     payments = section(page, "payments")
     # the outcome payments of the published file, added up here from the file itself
     with (EXCERPT / "projects" / "projects_outcome_payments.csv").open(encoding="utf-8", newline="") as fh:
         paid = sum(float(r["Payments - Amount - (Value)"]) for r in csv.DictReader(fh) if r["Project ID"] == "INDIGO-POJ-0121")
-    assert f"Outcome payments made : {paid:,.2f} GBP" in payments and "2018-10 → 2022-10" in payments
+    assert f"Outcome payments made: £{paid:,.2f}" in payments and "October 2018 → October 2022" in payments
     results = section(page, "results")
-    assert "Final" in results and "241" in results
+    assert "final" in results and "241" in results
     assert "Bristol City Council website" in section(page, "sources")
     fr = site.get("/public/projects/INDIGO-POJ-0001", params={"lang": "fr"}).text
-    assert "Pre-post analysis" in section(fr, "metrics") and "non" in section(fr, "metrics")  # no real counterfactual
-    assert "2018-12 → 2020-08" in section(fr, "results")
+    assert "comparaison avant-après" in section(fr, "metrics") and "non" in section(fr, "metrics")  # no real counterfactual
+    assert "décembre 2018 → août 2020" in section(fr, "results")
 
 
 def test_unknown_project_is_a_clean_404(site: TestClient) -> None:
@@ -80,7 +80,9 @@ def test_unknown_project_is_a_clean_404(site: TestClient) -> None:
 
 def test_observatory_names_its_peers_and_says_when_it_widens(site: TestClient) -> None:
     page = text(site.get("/public/contracts/aemo-renforcee", params={"lang": "en"}).text)
-    assert "Peers: same sector and country (1 contracts and projects; sector Child and family welfare, country FR)" in page
+    assert "Peers: same sector and country (1 contracts and projects; sector: Child and family welfare; country: France)" in page
+    fr = text(site.get("/public/contracts/aemo-renforcee", params={"lang": "fr"}).text)
+    assert "secteur : protection de l'enfance et de la famille ; pays : France" in fr
     cravate = text(site.get("/public/contracts/relais-familial", params={"lang": "en"}).text)
     assert "same sector and country" in cravate
     assert "Contracts and projects with published results: 4." in page

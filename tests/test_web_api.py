@@ -197,7 +197,8 @@ def test_admin_creates_an_account_others_cannot(sqlite_site: Site) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_message_is_translated(lang: str) -> None:
-    from temoin.web.i18n import catalogue, used_messages
+    from _web_words import used_messages
+    from temoin.i18n import catalogue
 
     missing = sorted(m for m in used_messages() if not catalogue(lang).get(m))
     assert not missing, f"messages without a {lang} translation: {missing}"

@@ -26,12 +26,13 @@ def test_diagnosis_page_shows_the_services_figures(site: Site) -> None:
     report = diagnose(site.engine, C, sims=1000)
     wrongful = re.search(r'id="wrongful-payment"[^>]*><strong>([^<]*)</strong>', page.text)
     assert wrongful is not None
-    assert f"{100 * report.wrongful_payment:.1f}".replace(".", ",") in wrongful.group(1)
-    rows = re.findall(r"<tr><td class=\"num\">([^<]*)</td><td class=\"num\">([^<]*) %</td>", page.text)
+    # shares as French percentages: a decimal comma and a no-break space before the sign
+    assert f"{100 * report.wrongful_payment:.1f}\u00a0%".replace(".", ",") in wrongful.group(1)
+    rows = re.findall(r"<tr><td class=\"num\">([^<]*)</td><td class=\"num\">([^<]*)</td>", page.text)
     assert len(rows) == len(report.effects)
     for (effect, power), e in zip(rows, report.effects, strict=True):
         assert effect == f"{e.true_effect:.1f}".replace(".", ",")
-        assert power == f"{100 * e.power:.1f}".replace(".", ",")
+        assert power == f"{100 * e.power:.1f}\u00a0%".replace(".", ",")
     assert "<svg" in page.text and "Hypothèses" in page.text and "<html" in page.text
 
 
@@ -46,7 +47,7 @@ def test_htmx_gets_only_the_results_in_english(site: Site) -> None:
 def test_a_number_of_simulations_not_offered_is_refused_clearly(site: Site) -> None:
     r = site.signed_in("payer").get(f"/contracts/{C}/diagnosis", params={"sims": 10**7})
     assert r.status_code == 422
-    assert "10000000" in r.text and "1000" in r.text
+    assert "10\u202f000\u202f000" in r.text and "1\u202f000" in r.text  # French digit groups
 
 
 def test_another_contracts_investor_is_refused(site: Site) -> None:

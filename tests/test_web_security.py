@@ -239,8 +239,7 @@ def test_a_negative_count_of_days_is_refused(engine: Engine, tmp_path: Path) -> 
     with pytest.raises(CohortFileError) as info:
         ev.import_outcomes(engine, C, "m12", wave, settings=settings)
     assert isinstance(info.value, InvalidInputError)
-    assert any(e.column == "placement_days" and e.value == "-40" and "minimum" in Translator("en").render(e.message)
-               for e in info.value.errors)
+    assert any(e.column == "placement_days" and e.value == "-40" and "minimum" in Translator("en").render(e.message) for e in info.value.errors)
     assert _count(engine, "cohort_outcomes") == 0
 
 

@@ -51,14 +51,14 @@ def test_templates_carry_the_contract_columns(site: Site) -> None:
     op = site.signed_in("operator")
     csv_t = op.get(f"/contracts/{C}/data/template/participants.csv")
     assert csv_t.status_code == 200
-    header = csv_t.text.strip().split(",")
-    assert header[:3] == ["participant_id", "consent", "enrolled"] and "risk_level" in header
-    xlsx = op.get(f"/contracts/{C}/data/template/wave.xlsx")
+    header = csv_t.content.decode("utf-8-sig").strip().split(";")  # Excel's French CSV: semicolons, a BOM
+    assert header[:3] == ["identifiant du participant", "consentement", "inscrit"] and "Niveau de risque" in header
+    xlsx = op.get(f"/contracts/{C}/data/template/wave.xlsx", params={"lang": "en"})
     ws = load_workbook(io.BytesIO(xlsx.content)).active
     from temoin.services.contracts import get_contract
 
-    indicators = [i.id for i in get_contract(site.engine, C).contract.indicators]
-    assert [c.value for c in ws[1]] == ["participant_id", *indicators] and "placement_days" in indicators
+    labels = [i.label.en for i in get_contract(site.engine, C).contract.indicators]
+    assert [c.value for c in ws[1]] == ["participant identifier", *labels] and "Placement days" in labels
 
 
 def test_bad_file_lists_rows_and_saves_nothing_then_good_file_saves_all(site: Site, tmp_path: Path) -> None:
@@ -73,11 +73,11 @@ def test_bad_file_lists_rows_and_saves_nothing_then_good_file_saves_all(site: Si
     r = _upload(op, "participants", "bad.csv", bad, token)
     assert r.status_code == 422
     table = re.search(r'<table id="row-errors">.*?</table>', r.text, re.S)
-    assert table and "<td class=\"num\">4</td>" in table.group(0) and "risk_level" in table.group(0)
+    assert table and "<td class=\"num\">4</td>" in table.group(0) and "Niveau de risque" in table.group(0)
     assert "extreme" in table.group(0) and "rien n&#39;a été enregistré" in r.text
     assert _count(site.engine, "cohort_participants") == 0
     r = _upload(op, "participants", "good.csv", good, token)
-    assert r.status_code == 200 and "Fichier importé : 1150 lignes enregistrées." in r.text
+    assert r.status_code == 200 and "Fichier importé : 1\u202f150 lignes enregistrées." in r.text
     assert _count(site.engine, "cohort_participants") == 1150
 
 
@@ -203,7 +203,7 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
     assert _figures(payer)["settlement"]["payer_approved"] is True
     assert "approuvé par le payeur" in payer.get(f"/contracts/{C}").text
     page = payer.get(f"/contracts/{C}/settlement").text
-    assert "certification par l&#39;évaluateur: Ève" in page and "approbation du payeur: Élise" in page
+    assert "certification par l&#39;évaluateur : Ève" in page and "approbation du payeur : Élise" in page
     events = [e["event"] for e in payer.get(f"/api/v1/contracts/{C}/ledger").json()["entries"]]
     assert {"settlement.recorded", "settlement.evaluator_certification", "settlement.payer_approval"} <= set(events)
     pdf = payer.get(f"/contracts/{C}/report.pdf")

@@ -134,6 +134,10 @@ class Attribute(_Strict):
     type: Literal["numeric", "categorical", "boolean"]
     categories: list[str] = Field(default_factory=list)
     quasi_identifier: bool = Field(False, description="Could re-identify someone when combined with others.")
+    minimum: float | None = Field(
+        0.0, description="Numeric attributes: smallest value a participant file may hold (0 by default: an age, a "
+        "count, a duration); null for one that may be negative. Smaller values are refused.")
+    maximum: float | None = Field(None, description="Numeric attributes: largest value a participant file may hold.")
     difficulty_when: list[str] = Field(
         default_factory=list,
         description="Categorical values that mark a harder profile (used by the creaming indicator).",

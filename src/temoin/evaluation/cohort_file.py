@@ -17,6 +17,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,8 @@ from temoin.contract.model import Attribute, Contract
 from temoin.errors import InvalidInputError
 from temoin.messages import Msg
 
-__all__ = ["CohortFileError", "ParticipantRecord", "RowError", "parse_outcomes", "parse_participants", "read_table"]
+__all__ = ["CohortFileError", "Normalised", "ParticipantRecord", "RowError", "check_outcomes", "check_participants",
+           "normalise", "parse_outcomes", "parse_participants", "read_table", "rename_headers"]
 
 _TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
 _FALSE = {"0", "false", "faux", "non", "no", "n", ""}
@@ -88,6 +91,51 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")  # pragma: no cover (latin-1 decodes every byte)
 
 
+def normalise(text: str) -> str:
+    """A header or a value as compared: without case, accents, or the difference between spaces,
+    hyphens and underscores (``"Date d'inscription"`` and ``date_d'inscription`` match; ``Lille`` is
+    ``lille``)."""
+    spelled = str(text).replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE").replace("’", "'")
+    plain = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
+    return " ".join(plain.casefold().replace("_", " ").replace("-", " ").split())
+
+
+def rename_headers(frame: pd.DataFrame, aliases: Mapping[str, str]) -> pd.DataFrame:
+    """The frame with each column known by one of its labels (``aliases``: normalised label or
+    stored name -> stored name) renamed to its stored name; other columns keep their own name."""
+    renamed = {c: aliases.get(normalise(c), c) for c in frame.columns}
+    return frame.rename(columns=renamed) if any(k != v for k, v in renamed.items()) else frame
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A value of a file read as one of the allowed values (``Lille`` as ``lille``, ``Oui`` as 1)."""
+
+    column: str
+    written: str
+    read_as: str
+    rows: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"column": self.column, "written": self.written, "read_as": self.read_as, "rows": self.rows}
+
+
+class _Seen:
+    """Counts the values read as another (normalisation), per column and written value."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, str], int] = {}
+
+    def add(self, column: str, written: str, read_as: object) -> None:
+        shown = str(read_as)
+        if written != shown:
+            key = (column, written, shown)
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def report(self) -> list[Normalised]:
+        return [Normalised(c, w, r, n) for (c, w, r), n in sorted(self.counts.items())]
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """A CSV or XLSX file as strings, with normalised (stripped, lower-case) column names."""
     p = Path(path)
@@ -112,7 +160,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 
 def _bool(v: str) -> bool | None:
-    s = v.lower()
+    s = normalise(v)
     if s in _TRUE:
         return True
     if s in _FALSE and s != "":
@@ -136,22 +184,45 @@ def _number(v: str) -> float | None:
         return None
 
 
-def _attribute(attr: Attribute, v: str) -> tuple[Any, Msg | None]:
-    """Parsed value, or what is wrong with it."""
+def _in_range(x: float, low: float | None, high: float | None) -> Msg | None:
+    if low is not None and x < low:
+        return Msg("value below the minimum ({bound})", bound=_shown(low))
+    if high is not None and x > high:
+        return Msg("value above the maximum ({bound})", bound=_shown(high))
+    return None
+
+
+def _shown(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _attribute(attr: Attribute, v: str, seen: _Seen | None = None) -> tuple[Any, Msg | None]:
+    """Parsed value, or what is wrong with it. Categories and yes/no are matched without regard to
+    case and accents; numbers must lie within the attribute's range."""
     if v == "":
         return None, Msg("missing value")
     if attr.type == "numeric":
         x = _number(v)
         if x is None:
             return None, Msg("a number was expected")
+        problem = _in_range(x, attr.minimum, attr.maximum)
+        if problem is not None:
+            return None, problem
         return (int(x) if x.is_integer() else x), None
     if attr.type == "boolean":
         b = _bool(v)
         if b is None:
             return None, Msg("yes/no expected")
         return b, None
-    if attr.categories and v not in attr.categories:
-        return None, Msg("value not in the list ({values})", values=", ".join(attr.categories))
+    if attr.categories:
+        if v in attr.categories:
+            return v, None
+        match = {normalise(c): c for c in attr.categories}.get(normalise(v))
+        if match is None:
+            return None, Msg("value not in the list ({values})", values=", ".join(attr.categories))
+        if seen is not None:
+            seen.add(attr.name, v, match)
+        return match, None
     return v, None
 
 
@@ -174,19 +245,27 @@ def _missing_columns(frame: pd.DataFrame, required: list[str]) -> list[RowError]
     return [RowError(1, c, "", Msg("required column missing")) for c in required if c not in frame.columns]
 
 
-def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[ParticipantRecord]:
-    """Check every row of a participant file against the contract; all rows or an error listing them."""
+def _header_errors(frame: pd.DataFrame, required: list[str], known: set[str], unexpected: Msg) -> list[RowError]:
+    errors = _missing_columns(frame, required)
+    errors += [RowError(1, str(c), "", unexpected) for c in frame.columns if c not in known]
+    return errors
+
+
+def check_participants(frame: pd.DataFrame, contract: Contract) -> tuple[list[ParticipantRecord], list[RowError], list[Normalised]]:
+    """Every problem of a participant file in one pass: the header's (a missing or unexpected
+    column) and every row's (the columns present are checked); the rows without a problem, and
+    the values read as an allowed one (``Lille`` as ``lille``)."""
     attrs = {a.name: a for a in contract.population.attributes}
     required = ["participant_id", "consent", "enrolled", *attrs]
-    errors = _missing_columns(frame, required)
-    unknown = [c for c in frame.columns if c not in required and c not in OPTIONAL]
-    errors += [RowError(1, c, "", Msg("unexpected column (Témoin stores no name and no direct identifier)")) for c in unknown]
-    if errors:
-        raise CohortFileError(errors)
+    errors = _header_errors(frame, required, {*required, *OPTIONAL},
+                            Msg("unexpected column (Témoin stores no name and no direct identifier)"))
+    seen = _Seen()
     if frame.empty:
-        raise CohortFileError([RowError(2, "participant_id", "", Msg("file without rows"))])
+        errors.append(RowError(2, "participant_id", "", Msg("file without rows")))
+        return [], errors, []
+    present = set(frame.columns)
     out: list[ParticipantRecord] = []
-    seen: dict[str, int] = {}
+    ids: dict[str, int] = {}
     for i, raw in enumerate(frame.to_dict("records")):
         line = i + 2
         rec: dict[str, str] = {str(k): str(v) for k, v in raw.items()}
@@ -195,24 +274,29 @@ def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[Particip
         def bad(col: str, message: Msg, rec: dict[str, str] = rec, line: int = line, errs: list[RowError] = row_errors) -> None:
             errs.append(RowError(line, col, rec.get(col, ""), message))
 
-        ident = rec["participant_id"]
-        if not ident:
-            bad("participant_id", Msg("missing identifier"))
-        elif ident in seen:
-            bad("participant_id", Msg("duplicate identifier (already row {row})", row=seen[ident]))
-        else:
-            seen[ident] = line
+        ident = rec.get("participant_id", "")
+        if "participant_id" in present:
+            if not ident:
+                bad("participant_id", Msg("missing identifier"))
+            elif ident in ids:
+                bad("participant_id", Msg("duplicate identifier (already row {row})", row=ids[ident]))
+            else:
+                ids[ident] = line
         values: dict[str, Any] = {}
         for name, attr in attrs.items():
-            val, problem = _attribute(attr, rec[name])
+            if name not in present:
+                values[name] = None
+                continue
+            val, problem = _attribute(attr, rec[name], seen)
             if problem is not None:
                 bad(name, problem)
             values[name] = val
-        consent, enrolled = _bool(rec["consent"]), _bool(rec["enrolled"])
-        if consent is None:
-            bad("consent", Msg("yes/no expected"))
-        if enrolled is None:
-            bad("enrolled", Msg("yes/no expected"))
+        flags: dict[str, bool | None] = {}
+        for col in ("consent", "enrolled"):
+            flags[col] = _bool(rec[col]) if col in present else None
+            if col in present and flags[col] is None:
+                bad(col, Msg("yes/no expected"))
+        consent, enrolled = flags["consent"], flags["enrolled"]
         dates: dict[str, dt.date | None] = {}
         for col in ("referral_date", "enrolment_date"):
             v = rec.get(col, "")
@@ -233,31 +317,53 @@ def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[Particip
             out.append(ParticipantRecord(line, ident, values, eligible, bool(consent), bool(enrolled),
                                          dates["referral_date"], dates["enrolment_date"],
                                          rec.get("referral_source") or None, synthetic))
+    return out, errors, seen.report()
+
+
+def parse_participants(frame: pd.DataFrame, contract: Contract) -> list[ParticipantRecord]:
+    """Check every row of a participant file against the contract; all rows or an error listing
+    every problem (see :func:`check_participants`)."""
+    records, errors, _ = check_participants(frame, contract)
     if errors:
         raise CohortFileError(errors)
-    return out
+    return records
 
 
-def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[list[tuple[int, str, dict[str, float | None]]], dict[str, int]]:
-    """Rows of a wave file: (line, identifier, {indicator: value or None}) and blanks per indicator."""
+def _outcome(v: str, low: float | None, high: float | None) -> float | None:
+    """A wave value: a number, or yes/no for an indicator measured 0/1 (``Oui`` is 1)."""
+    x = _number(v)
+    if x is None and low == 0 and high == 1:
+        b = _bool(v)
+        return None if b is None else float(b)
+    return x
+
+
+def check_outcomes(frame: pd.DataFrame, contract: Contract, wave: str, *, header: bool = True
+                   ) -> tuple[list[tuple[int, str, dict[str, float | None]]], dict[str, int], list[RowError], list[Normalised]]:
+    """Every problem of (a chunk of) a wave file in one pass: the header's (unless ``header`` is
+    False: a later chunk of the same file) and every row's, values outside an indicator's range
+    included; the rows (line, identifier, {indicator: value or None}), the blanks per indicator,
+    and the values read as an allowed one (``Oui`` as 1 for a 0/1 indicator)."""
     waves = [w.id for w in contract.evaluation.follow_up_waves]
     if wave not in waves:
         raise InvalidInputError("cohort.unknown_wave", Msg("Unknown wave: '{wave}'.", wave=wave), path="wave",
                                 hint=Msg("Contract waves: {waves}.", waves=", ".join(waves)) if waves
                                 else Msg("The contract plans no follow-up wave."))
-    indicators = [i.id for i in contract.indicators]
-    errors = _missing_columns(frame, ["participant_id"])
+    bounds = {i.id: (i.minimum, i.maximum) for i in contract.indicators}
+    indicators = list(bounds)
     present = [c for c in frame.columns if c in indicators]
-    unknown = [c for c in frame.columns if c not in indicators and c != "participant_id"]
-    errors += [RowError(1, c, "", Msg("unknown column (indicators: {indicators})", indicators=", ".join(indicators)))
-               for c in unknown]
-    if not present and not errors:
-        errors.append(RowError(1, "?", "", Msg("no indicator column")))
-    if errors:
-        raise CohortFileError(errors)
+    errors: list[RowError] = []
+    if header:
+        errors += _header_errors(frame, ["participant_id"], {"participant_id", *indicators},
+                                 Msg("unknown column (indicators: {indicators})", indicators=", ".join(indicators)))
+        if not present:
+            errors.append(RowError(1, "?", "", Msg("no indicator column")))
+    seen = _Seen()
     out: list[tuple[int, str, dict[str, float | None]]] = []
     blanks = dict.fromkeys(present, 0)
-    seen: set[str] = set()
+    ids: set[str] = set()
+    if "participant_id" not in frame.columns:
+        return out, blanks, errors, []
     for i, raw in enumerate(frame.to_dict("records")):
         line = i + 2
         rec = {str(k): str(v) for k, v in raw.items()}
@@ -265,21 +371,37 @@ def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[
         if not ident:
             errors.append(RowError(line, "participant_id", "", Msg("missing identifier")))
             continue
-        if ident in seen:
+        if ident in ids:
             errors.append(RowError(line, "participant_id", ident, Msg("duplicate identifier")))
-        seen.add(ident)
+        ids.add(ident)
         vals: dict[str, float | None] = {}
+        fine = True
         for ind in present:
             v = rec[ind]
             if v == "":
                 vals[ind] = None
                 blanks[ind] += 1
                 continue
-            x = _number(v)
+            low, high = bounds[ind]
+            x = _outcome(v, low, high)
             if x is None:
                 errors.append(RowError(line, ind, v, Msg("a number was expected")))
+                fine = False
+            elif (problem := _in_range(x, low, high)) is not None:
+                errors.append(RowError(line, ind, v, problem))
+                fine = False
+            elif _number(v) is None:
+                seen.add(ind, v, _shown(x))
             vals[ind] = x
-        out.append((line, ident, vals))
+        if fine:
+            out.append((line, ident, vals))
+    return out, blanks, errors, seen.report()
+
+
+def parse_outcomes(frame: pd.DataFrame, contract: Contract, wave: str) -> tuple[list[tuple[int, str, dict[str, float | None]]], dict[str, int]]:
+    """Rows of a wave file: (line, identifier, {indicator: value or None}) and blanks per indicator;
+    an error listing every problem (see :func:`check_outcomes`)."""
+    out, blanks, errors, _ = check_outcomes(frame, contract, wave)
     if errors:
         raise CohortFileError(errors)
     return out, blanks

@@ -22,10 +22,12 @@ from temoin.contract.model import Contract, Design
 from temoin.errors import ConflictError, InvalidInputError
 from temoin.evaluation.cohort_file import (
     CohortFileError,
+    Normalised,
     RowError,
-    parse_outcomes,
-    parse_participants,
+    check_outcomes,
+    check_participants,
     read_table,
+    rename_headers,
 )
 from temoin.evaluation.diagnosis import (
     DiagnosisReport,
@@ -51,6 +53,7 @@ from temoin.evaluation.schedule import due_date
 from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.messages import Msg
 from temoin.services._tables import iter_table
+from temoin.services.cohort_columns import header_aliases, participant_columns, wave_columns
 from temoin.services.enrolment import enrolment_row_errors, pending, randomise_next_batch
 from temoin.settings import Settings
 from temoin.settlement.scenarios import trial_payments
@@ -93,9 +96,13 @@ class ImportSummary:
     """Rolling enrolment: the number of the batch the newly enrolled people wait for."""
     waiting: int | None = None
     """Rolling enrolment: how many enrolled people wait for that batch (this file's and earlier ones')."""
+    normalised: tuple[Normalised, ...] = ()
+    """Values read as an allowed one (``Lille`` as ``lille``, ``Oui`` as 1), per column and value."""
 
     def to_dict(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["normalised"] = [n.to_dict() for n in self.normalised]
+        return out
 
 
 def _contract(session: Session, contract_id: str) -> StoredContract:
@@ -107,13 +114,13 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
     """Import referred people from CSV/XLSX: all rows or none, with a row-level error report."""
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
-        records = parse_participants(read_table(path), stored.contract)
+        frame = rename_headers(read_table(path), header_aliases(participant_columns(stored.contract)))
+        records, errors, normalised = check_participants(frame, stored.contract)
         key = contract_key(contract_id, master=settings.pseudonym_master)
         repo = CohortRepository(s)
         existing = repo.participants_by_key(contract_id)
-        errors: list[RowError] = []
         rows: list[ParticipantRow] = []
-        for rec in records:
+        for rec in records:  # the rows that passed: checked against those already registered, in the same pass
             pkey = pseudonymise(rec.identifier, contract_id, key=key)
             if pkey in existing:
                 errors.append(RowError(rec.row, "participant_id", rec.identifier,
@@ -131,7 +138,8 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         # the digest covers every participant, those of an import that committed meanwhile too:
         # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
         ledger.serialise(s)
-        summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows))
+        summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows),
+                                normalised=tuple(normalised))
         if stored.contract.evaluation.analysis_plan.rolling:
             batch, waiting = pending(s, contract_id)
             summary = replace(summary, batch=batch, waiting=waiting)
@@ -155,10 +163,10 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
     """Import one follow-up wave (one row per participant followed): all rows or none.
 
     The file is streamed: each chunk of rows is checked, its participants looked up and its outcomes
-    written inside the one transaction, which any refused row rolls back. As with a whole-file read,
-    problems in the file itself (identifiers, numbers, duplicates) are reported alone, every one of
-    them; problems against the stored cohort are reported when the file itself has none. Under rolling
-    enrolment, a row for someone whose wave is not yet due on ``as_of`` (today if None) is refused.
+    written inside the one transaction, which any refused row rolls back. Every problem is reported
+    in one pass: the header's, every row's (identifiers, numbers, ranges, duplicates) and the rows'
+    against the stored cohort (unknown participants, not enrolled, already recorded). Under rolling enrolment, a row for
+    someone whose wave is not yet due on ``as_of`` (today if None) is refused.
     """
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
@@ -168,12 +176,14 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
         months = next((w.months_after_enrolment for w in stored.contract.evaluation.follow_up_waves if w.id == wave), None)
         rolling_months = months if stored.contract.evaluation.analysis_plan.rolling else None
         today = as_of or dt.date.today()
-        file_errors: list[RowError] = []
+        aliases = header_aliases(wave_columns(stored.contract))
         errors: list[RowError] = []
         blanks: dict[str, int] = {}
+        normalised: dict[tuple[str, str, str], int] = {}
         seen: set[str] = set()
         saved = 0
-        for start, frame in iter_table(path, OUTCOME_CHUNK_ROWS):
+        for start, chunk in iter_table(path, OUTCOME_CHUNK_ROWS):
+            frame = rename_headers(chunk, aliases)
             here: set[str] = set()
             duplicates: list[RowError] = []  # an identifier already met in an earlier chunk
             for i, ident in enumerate(frame["participant_id"] if "participant_id" in frame.columns else ()):
@@ -181,18 +191,12 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                     duplicates.append(RowError(start + i + 2, "participant_id", ident, Msg("duplicate identifier")))
                 here.add(ident)
             seen |= here - {""}
-            try:
-                parsed, chunk_blanks = parse_outcomes(frame, stored.contract, wave)
-            except CohortFileError as exc:
-                if exc.errors[0].row == 1:  # the header itself: reported alone, as before any row
-                    raise
-                file_errors += sorted(duplicates + _shifted(exc.errors, start), key=lambda e: e.row)
-                continue
-            file_errors += duplicates + _out_of_range(parsed, stored.contract, start)
+            parsed, chunk_blanks, problems, read_as = check_outcomes(frame, stored.contract, wave, header=start == 0)
+            errors += duplicates + _shifted(problems, start)
+            for n in read_as:
+                normalised[(n.column, n.written, n.read_as)] = normalised.get((n.column, n.written, n.read_as), 0) + n.rows
             for k, v in chunk_blanks.items():
                 blanks[k] = blanks.get(k, 0) + v
-            if file_errors:  # nothing more is saved; the rest of the file is still checked
-                continue
             keys = [pseudonymise(ident, contract_id, key=key) for _, ident, _ in parsed]
             people = repo.participants_for_keys(contract_id, keys)
             already = repo.outcome_participants(contract_id, wave, [p.id for p in people.values()])
@@ -216,40 +220,17 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 else:
                     rows.append({"contract_id": contract_id, "participant_id": p.id, "wave": wave,
                                  "values": canonical_json(values)})
-            if not errors:
+            if not errors:  # nothing more is saved once a problem is found; the rest is still checked
                 repo.add_outcomes(rows)
                 saved += len(rows)
-        if file_errors or errors:
-            raise CohortFileError(file_errors or errors)
+        if errors:
+            raise CohortFileError(sorted(errors, key=lambda e: e.row))
         ledger.serialise(s)  # the wave's digest, once this transaction is the only writer (see import_participants)
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_OUTCOMES_IMPORTED, contract_id=contract_id,
                       payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name,
                                "wave_sha256": rows_digest(wave_lines(s, contract_id, wave))})
-    return ImportSummary(contract_id, saved, blanks=blanks)
-
-
-def _out_of_range(parsed: list[tuple[int, str, dict[str, float | None]]], contract: Contract,
-                  offset: int) -> list[RowError]:
-    """Values below an indicator's ``minimum`` (0 unless the contract says otherwise) or above its
-    ``maximum``: a negative count of days is a typing error, never an outcome."""
-    bounds = {i.id: (i.minimum, i.maximum) for i in contract.indicators}
-    errors: list[RowError] = []
-    for line, _, values in parsed:
-        for ind, x in values.items():
-            low, high = bounds.get(ind, (None, None))
-            if x is None or x != x:
-                continue
-            if low is not None and x < low:
-                errors.append(RowError(line + offset, ind, _num(x),
-                                       Msg("value below the indicator's minimum ({bound})", bound=_num(low))))
-            elif high is not None and x > high:
-                errors.append(RowError(line + offset, ind, _num(x),
-                                       Msg("value above the indicator's maximum ({bound})", bound=_num(high))))
-    return errors
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    return ImportSummary(contract_id, saved, blanks=blanks,
+                         normalised=tuple(Normalised(c, w, r, n) for (c, w, r), n in sorted(normalised.items())))
 
 
 def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:

@@ -32,9 +32,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from temoin.contract._pydantic import problem_of
 from temoin.errors import TemoinError
 from temoin.evaluation.cohort_file import CohortFileError
-from temoin.i18n import Translator as Words
+from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.settings import Settings, load_settings
 from temoin.store import make_engine, migrate
 from temoin.web.context import (
@@ -45,7 +47,6 @@ from temoin.web.context import (
     negotiate_language,
 )
 from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
-from temoin.web.i18n import Translator
 from temoin.web.render import render
 from temoin.web.routes import api, auth, extra, invitations, open_data, pages, public, uploads
 
@@ -70,7 +71,7 @@ def _settings_from_environment() -> Settings:
     try:
         return load_settings()
     except TemoinError as exc:
-        print(f"Témoin : {exc.render('fr')}\nTémoin: {exc.render('en')}", file=sys.stderr)
+        print("\n".join(f"Témoin : {Translator(lang).error(exc)}" for lang in ("fr", "en")), file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -117,28 +118,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-        err = TemoinError("request.invalid", f"Requête invalide : {first.get('msg', '')}.",
-                          f"Invalid request: {first.get('msg', '')}.", path=where or None)
+        problems = [problem_of(e)[0] for e in exc.errors()]
+        first = problems[0] if problems else None
+        where = ".".join(p for p in (first.path or "").split(".") if p not in ("body", "query", "path", "header")) if first else ""
+        err = TemoinError("request.invalid", Msg("Invalid request: {problem}.", problem=first.msg if first and first.msg
+                                                 else Msg("nothing was done")), path=where or None,
+                          hint=first.hint_msg if first else None)
         return _error_response(request, err, status=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            err = TemoinError("http.not_found", "Page introuvable.", "Page not found.",
-                              hint_fr="Vérifiez l'adresse.", hint_en="Check the address.")
+            err = TemoinError("http.not_found", Msg('Page not found.'),
+                              hint=Msg('Check the address.'))
         elif exc.status_code == 405:
-            err = TemoinError("http.method", "Méthode non permise ici.", "Method not allowed here.")
+            err = TemoinError("http.method", Msg('Method not allowed here.'))
         else:
-            err = TemoinError(f"http.{exc.status_code}", str(exc.detail), str(exc.detail))
+            err = TemoinError(f"http.{exc.status_code}", Msg("The server refused the request ({status}).",
+                                                             status=exc.status_code))
         return _error_response(request, err, status=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        err = TemoinError("server.error", "Erreur inattendue du serveur ; elle a été journalisée.",
-                          "Unexpected server error; it has been logged.")
+        err = TemoinError("server.error", Msg('Unexpected server error; it has been logged.'))
         return _error_response(request, err, status=500)
 
     return app
@@ -193,7 +196,7 @@ class SiteMiddleware:
                 headers.setdefault("Content-Security-Policy", csp)
                 for name, value in SECURITY_HEADERS:
                     headers.setdefault(name, value)
-                headers["Content-Language"] = lang
+                headers["Content-Language"] = getattr(request.state, "lang", lang)
             await send(message)
 
         if request.method not in BODY_METHODS:
@@ -270,10 +273,9 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
     status = status or status_of(exc)
     ctx: Ctx | None = getattr(request.state, "ctx", None)
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
-    words = Words(lang)
-    legacy = exc.msg is None  # an error of the older French and English form keeps its own rendering
+    words = Translator(lang)
     if request.url.path.startswith("/api/"):
-        payload = exc.to_dict(lang) if legacy else words.error_dict(exc)  # type: ignore[arg-type]
+        payload = words.error_dict(exc)
         if isinstance(exc, CohortFileError):  # the first problems, row by row, and how many more
             listed = request.app.state.settings.max_listed_errors
             payload["rows"] = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
@@ -284,13 +286,11 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if ctx is None and anonymous:
         state: Any = request.app.state
-        ctx = Ctx(request, state.engine, state.settings, lang, Translator(lang))
+        ctx = Ctx(request, state.engine, state.settings, lang, words)
     if ctx is None:
         try:
             ctx = context_of(request)
         except Exception:  # the database itself may be the problem
-            text = exc.render(lang) if legacy else words.error(exc)  # type: ignore[arg-type]
-            return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
-    words = Words(ctx.lang)
-    return render(ctx, "error.html", status=status, error=exc, message=words.error_message(exc),
-                  hint=words.error_hint(exc), t=Translator(ctx.lang))
+            return Response(words.error(exc), status_code=status, media_type="text/plain; charset=utf-8")
+    return render(ctx, "error.html", status=status, error=exc, message=ctx.t.error_message(exc),
+                  hint=ctx.t.error_hint(exc))

@@ -16,11 +16,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from temoin.i18n import LANGUAGES, Translator
+from temoin.messages import Msg
 from temoin.services.accounts import AccountView, signed_in
 from temoin.settings import Settings
-from temoin.web.access import READ, permissions
+from temoin.web.access import READ, Permission, permissions
 from temoin.web.errors import AccessDenied, CsrfError, NotSignedIn
-from temoin.web.i18n import Translator
 
 SESSION_COOKIE = "temoin_session"
 ANON_COOKIE = "temoin_anon"
@@ -58,33 +59,27 @@ class Ctx:
     def require(self, permission: str, contract_id: str) -> AccountView:
         account = self.signed_in()
         if not self.can(READ, contract_id):
-            raise AccessDenied("access.contract",
-                               f"Vous n'avez aucun rôle dans le contrat « {contract_id} » : accès refusé.",
-                               f"You hold no role in contract '{contract_id}': access refused.", path="contract_id",
-                               hint_fr="Demandez au payeur de ce contrat de vous y inviter.",
-                               hint_en="Ask the payer of this contract to invite you to it.")
+            raise AccessDenied("access.contract", Msg("You hold no role in contract '{contract}': access refused.",
+                                                      contract=contract_id), path="contract_id",
+                               hint=Msg("Ask the payer of this contract to invite you to it."))
         if not self.can(permission, contract_id):
-            raise AccessDenied("access.role",
-                               f"Votre rôle dans « {contract_id} » ne permet pas cette action ({permission}).",
-                               f"Your role in '{contract_id}' does not allow this action ({permission}).",
-                               hint_fr="Seule la partie concernée peut le faire (voir la matrice des droits).",
-                               hint_en="Only the party concerned may do it (see the access matrix).")
+            raise AccessDenied("access.role", Msg("Your role in '{contract}' does not allow this action ({action}).",
+                                                  contract=contract_id, action=Permission(permission)),
+                               hint=Msg("Only the party concerned may do it (see the access matrix)."))
         return account
 
     def require_admin(self) -> AccountView:
         account = self.signed_in()
         if not account.is_admin or self.via_token:
-            raise AccessDenied("access.admin", "Réservé à l'administration de la plateforme, connectée par le navigateur.",
-                               "For platform administrators only, signed in through the browser.")
+            raise AccessDenied("access.admin", Msg("For platform administrators only, signed in through the browser."))
         return account
 
     def require_session(self) -> AccountView:
         """A signed-in browser session, not an API token (a token cannot mint, list or revoke tokens)."""
         account = self.signed_in()
         if self.via_token:
-            raise AccessDenied("access.session", "Un jeton d'API ne peut pas gérer les jetons : connectez-vous par le navigateur.",
-                               "An API token cannot manage tokens: sign in through the browser.",
-                               hint_fr="Page « Mon compte ».", hint_en="'My account' page.")
+            raise AccessDenied("access.session", Msg("An API token cannot manage tokens: sign in through the browser."),
+                               hint=Msg("'My account' page."))
         return account
 
     @property
@@ -103,14 +98,39 @@ def csrf_token(secret: str, binding: str) -> str:
     return hmac.new(secret.encode(), b"csrf|" + binding.encode(), hashlib.sha256).hexdigest()
 
 
-def negotiate_language(request: Request, default: str) -> str:
+def negotiate_language(request: Request, default: str, account_language: str | None = None) -> str:
+    """The reader's language: asked in the address (``?lang=en``, the page's language switch), else
+    the ``temoin_lang`` cookie (set by that switch, or at sign-in from the account's choice), else
+    the signed-in account's choice, else the browser's ``Accept-Language``, else the setting."""
     asked = request.query_params.get("lang")
-    if asked in ("fr", "en"):
+    if asked in LANGUAGES:
         return asked
     cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in ("fr", "en"):
+    if cookie in LANGUAGES:
         return cookie
-    return default
+    if account_language in LANGUAGES:
+        return str(account_language)
+    return accepted_language(request.headers.get("accept-language", "")) or default
+
+
+def accepted_language(header: str) -> str | None:
+    """The first of Témoin's languages in an ``Accept-Language`` header, by the weights it gives
+    (``en-GB,en;q=0.9,fr;q=0.8``: English); None when it names none of them."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and weight > 0:
+            ranked.append((-weight, i, primary))
+    return min(ranked)[2] if ranked else None
 
 
 async def build_context(request: Request) -> Ctx:
@@ -136,6 +156,11 @@ def context_of(request: Request) -> Ctx:
             ctx.account, ctx.roles, _ = signed_in(engine, session_token=token)
             if ctx.account is not None:
                 binding = "s:" + token
+    if ctx.account is not None and "lang" not in request.query_params and request.cookies.get(LANG_COOKIE) is None:
+        chosen = negotiate_language(request, settings.language, getattr(ctx.account, "language", None))
+        if chosen != ctx.lang:  # the account's own choice, for a reader who made none on this browser
+            ctx.lang, ctx.t = chosen, Translator(chosen)
+            request.state.lang = chosen
     if not binding:
         anon = getattr(request.state, "anon", None) or request.cookies.get(ANON_COOKIE)
         binding = "a:" + anon if anon else ""

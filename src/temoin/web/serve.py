@@ -21,6 +21,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 # uvicorn's proxy headers are off: X-Forwarded-For and X-Forwarded-Proto are read by the application
 # itself, from the settings' trusted proxies only (uvicorn would believe any peer on 127.0.0.1).
@@ -50,10 +51,8 @@ def _check_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             raise InvalidInputError(
-                "serve.address_in_use", f"Impossible d'écouter sur {host}:{port} : {exc.strerror}.",
-                f"Cannot listen on {host}:{port}: {exc.strerror}.", path="port",
-                hint_fr="Un autre serveur utilise peut-être ce port : arrêtez-le ou choisissez --port.",
-                hint_en="Another server may be using this port: stop it or choose --port.") from exc
+                "serve.address_in_use", Msg("Cannot listen on {host}:{port}: {strerror}.", host=host, port=str(port), strerror=exc.strerror), path="port",
+                hint=Msg('Another server may be using this port: stop it or choose --port.')) from exc
 
 
 def _worker(host: str, port: int) -> None:

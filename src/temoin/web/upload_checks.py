@@ -80,10 +80,8 @@ def save_upload(stream: BinaryIO, filename: str, limits: UploadLimits) -> Path:
 
 
 def _not_table(filename: str) -> InvalidInputError:
-    return InvalidInputError("upload.type", f"« {filename} » n'est ni un fichier CSV ni un classeur XLSX.",
-                             f"'{filename}' is neither a CSV file nor an XLSX workbook.", path="file",
-                             hint_fr="Téléchargez le modèle, remplissez-le et enregistrez-le en CSV ou en XLSX.",
-                             hint_en="Download the template, fill it in and save it as CSV or XLSX.")
+    return InvalidInputError("upload.type", Msg("'{filename}' is neither a CSV file nor an XLSX workbook.", filename=filename), path="file",
+                             hint=Msg('Download the template, fill it in and save it as CSV or XLSX.'))
 
 
 def check_content(path: Path, filename: str, limits: UploadLimits) -> None:
@@ -106,16 +104,13 @@ def check_content(path: Path, filename: str, limits: UploadLimits) -> None:
 
 
 def _rows_refused(rows: int, limit: int) -> UploadTooBig:
-    return UploadTooBig("upload.too_many_rows", f"Trop de lignes : plus de {limit:,} lignes de données.".replace(",", "\u202f"),
-                        f"Too many rows: more than {limit:,} data rows.", path="file",
-                        hint_fr="Découpez le fichier en plusieurs envois (une vague peut arriver en plusieurs fichiers).",
-                        hint_en="Split the file into several uploads (a wave may come in several files).")
+    return UploadTooBig("upload.too_many_rows", Msg("Too many rows: more than {limit} data rows.", limit=limit), path="file",
+                        hint=Msg("Split the file into several uploads (a wave may come in several files)."))
 
 
 def _columns_refused(columns: int, limit: int) -> UploadTooBig:
-    return UploadTooBig("upload.too_many_columns", f"Trop de colonnes : {columns:,} (au plus {limit}).".replace(",", "\u202f"),
-                        f"Too many columns: {columns:,} (at most {limit}).", path="file",
-                        hint_fr="Gardez les seules colonnes du modèle.", hint_en="Keep only the template's columns.")
+    return UploadTooBig("upload.too_many_columns", Msg("Too many columns: {columns} (at most {limit}).", columns=columns, limit=limit),
+                        path="file", hint=Msg("Keep only the template's columns."))
 
 
 def _csv_shape(path: Path, limits: UploadLimits) -> None:
@@ -160,10 +155,9 @@ def _xlsx_shape(path: Path, filename: str, limits: UploadLimits) -> None:
             for p in parts:
                 if p.file_size > BLOCK and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1):
                     raise UploadTooBig(
-                        "upload.xlsx_bomb", f"Classeur refusé : la partie {p.filename} se décompresse {p.file_size // max(p.compress_size, 1)} fois.",
-                        f"Workbook refused: part {p.filename} unpacks {p.file_size // max(p.compress_size, 1)} times over.",
-                        path="file", hint_fr="Enregistrez le classeur depuis un tableur, ou envoyez un CSV.",
-                        hint_en="Save the workbook from a spreadsheet program, or send a CSV.")
+                        "upload.xlsx_bomb", Msg("Workbook refused: part {part} unpacks {ratio} times over.", part=p.filename,
+                                                ratio=p.file_size // max(p.compress_size, 1)),
+                        path="file", hint=Msg("Save the workbook from a spreadsheet program, or send a CSV."))
             for p in parts:
                 if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml"):
                     _sheet_shape(z, p, limits)
@@ -172,9 +166,8 @@ def _xlsx_shape(path: Path, filename: str, limits: UploadLimits) -> None:
 
 
 def _unpacked_refused(limit_mb: int) -> UploadTooBig:
-    return UploadTooBig("upload.xlsx_unpacked", f"Classeur trop volumineux une fois décompressé (au plus {limit_mb} Mio).",
-                        f"Workbook too large once unpacked (at most {limit_mb} MiB).", path="file",
-                        hint_fr="Découpez le fichier ou envoyez un CSV.", hint_en="Split the file or send a CSV.")
+    return UploadTooBig("upload.xlsx_unpacked", Msg("Workbook too large once unpacked (at most {limit} MiB).", limit=limit_mb),
+                        path="file", hint=Msg("Split the file or send a CSV."))
 
 
 def _sheet_shape(z: zipfile.ZipFile, part: zipfile.ZipInfo, limits: UploadLimits) -> None:

@@ -17,6 +17,7 @@ from temoin.services.evaluations import latest_results, stored_cohort_flow
 from temoin.services.settlements import list_settlements
 from temoin.settlement.approvals import ApprovalKind, SettlementStatus
 from temoin.store import ledger, read_scope, session_scope
+from temoin.web.ledger_view import entry_lines
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -43,6 +44,12 @@ def _checks(content_hash: str, contract: Any) -> list[Any]:
     return found
 
 
+def _indicator(c: Contract, indicator_id: str, words: Translator) -> str:
+    """An indicator as a reader names it: its label in their language (its id if the contract has none)."""
+    ind = c.indicator(indicator_id)
+    return indicator_id if ind is None else (ind.label.fr if words.lang == "fr" else ind.label.en)
+
+
 def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     stored = get_contract(engine, contract_id)
     c = stored.contract
@@ -59,7 +66,8 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
         "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(), "synthetic": c.synthetic,
         "design": c.evaluation.design.value, "design_label": words.label(c.evaluation.design),
         "expected_size": c.population.expected_size,
-        "parties": [{"id": p.id, "name": p.name, "kind": p.kind, "roles": [r.value for r in p.roles],
+        "parties": [{"id": p.id, "name": p.name, "kind": p.kind, "kind_label": words.label("party_kind", p.kind),
+                     "roles": [r.value for r in p.roles],
                      "role_labels": [words.label(r) for r in p.roles]} for p in c.parties],
         "terms": {
             "payment_basis": c.payments.basis,
@@ -67,7 +75,8 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
             "payments_within_realised_savings": c.caps.payments_within_realised_savings,
             "investor_return_cap": None if c.caps.investor_return is None else _return_cap(c.caps.investor_return, words),
             "per_participant_cap": _s(c.caps.per_participant),
-            "prices": [{"indicator": p.indicator, "price_per_unit": _s(p.price_per_unit), "threshold": p.threshold}
+            "prices": [{"indicator": p.indicator, "price_per_unit": _s(p.price_per_unit), "threshold": p.threshold,
+                        "indicator_label": _indicator(c, p.indicator, words)}
                        for p in c.payments.indicators],
             "invested": _s(invested) if c.investments else None,
         },
@@ -101,7 +110,7 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     impact = found["impact"]
     if impact is not None:
         grade = EvidenceGrade(impact["grade"])
-        impact = impact | {"label": impact["labels"][lang], "grade_label": grade.label_fr if lang == "fr" else grade.label_en}
+        impact = impact | {"label": impact["labels"][lang], "grade_label": Translator(lang).label(grade)}
     return found | {"ledger_head": head, "impact": impact}
 
 
@@ -123,8 +132,8 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
         "impact": None if last is None else {
             "indicator": last.indicator, "wave": last.wave, "improvement": last.improvement,
             "lower": last.improvement_lower, "grade": last.grade.value,
-            "labels": {lang: (ind.label.get(lang) if (ind := contract.indicator(last.indicator)) else last.indicator)
-                       for lang in ("fr", "en")}},
+            "unit": ind.unit if (ind := contract.indicator(last.indicator)) else "",
+            "labels": {lang: (ind.label.get(lang) if ind else last.indicator) for lang in ("fr", "en")}},
         "settlement": None if settled is None else {
             "id": settled.id, "as_of": settled.as_of.isoformat() if settled.as_of else None,
             "total_paid": _s(settled.total_paid.amount), "currency": settled.total_paid.currency,
@@ -132,12 +141,24 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
     }
 
 
+def column_names(contract: Contract, lang: str) -> dict[str, str]:
+    """The labels of a contract's columns (population attributes and indicators) in a language."""
+    out = {a.name: a.label.fr if lang == "fr" else a.label.en for a in contract.population.attributes}
+    out.update({i.id: i.label.fr if lang == "fr" else i.label.en for i in contract.indicators})
+    return out
+
+
 def contract_ledger(engine: Engine, contract_id: str, lang: str, limit: int = 200) -> dict[str, Any]:
-    get_contract(engine, contract_id)  # unknown contract -> NotFoundError
+    contract = get_contract(engine, contract_id).contract  # unknown contract -> NotFoundError
     with session_scope(engine) as s:
         status = ledger.verify(s)
         rows = ledger.entries(s, contract_id=contract_id, limit=limit)
         items = [{"seq": r.seq, "at": r.at, "actor": r.actor, "event": r.event, "payload": json.loads(r.payload),
                   "hash": r.hash} for r in rows]
+    words = Translator(lang)
+    names = column_names(contract, lang)
+    for item in items:  # what a person reads: the event's label, the payload as lines
+        item["event_label"] = words.label("ledger_event", item["event"])
+        item["lines"] = [line.__dict__ for line in entry_lines(words, item["payload"], names)]
     return {"contract": contract_id, "whole": status.whole, "entries_total": status.entries, "head": status.head,
             "first_bad_seq": status.first_bad_seq, "status": Translator(lang).render(status.describe()), "entries": items}

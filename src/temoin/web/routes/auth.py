@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.messages import Msg
 from temoin.services.accounts import (
     SESSION_LIFETIME,
     AuthenticationError,
@@ -74,7 +75,7 @@ async def login(ctx: CtxDep, request: Request) -> Response:
     try:
         token, language = await hashing(request, _sign_in, ctx, username, str(form.get("password") or ""), _client(request))
     except (AuthenticationError, RateLimitedError) as exc:
-        message = exc.message(ctx.lang) + " " + (exc.hint(ctx.lang) or "")  # type: ignore[arg-type]
+        message = " ".join(filter(None, (ctx.t.error_message(exc), ctx.t.error_hint(exc))))
         return render(ctx, "login.html", status=status_of(exc), next=target, username=username, error=message)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
@@ -113,8 +114,8 @@ def token_scopes(values: list[str]) -> list[str]:
     known = {p.value for p in Permission}
     for v in values:
         if v not in known:
-            raise InvalidInputError("token.scope", f"Portée inconnue : « {v} ».", f"Unknown scope: '{v}'.", path="scopes",
-                                    hint_fr=f"Choisissez parmi {sorted(known)}.", hint_en=f"Choose among {sorted(known)}.")
+            raise InvalidInputError("token.scope", Msg("Unknown scope: '{scope}'.", scope=v), path="scopes",
+                                    hint=Msg("Choose among {scopes}.", scopes=sorted(known)))
     return values
 
 
@@ -123,8 +124,8 @@ def token_days(ctx: Ctx, raw: object) -> int:
     if not text:
         return ctx.settings.api_token_days
     if not text.isdigit():
-        raise InvalidInputError("token.days", f"Durée de validité refusée : « {text} ».", f"Lifetime refused: '{text}'.",
-                                path="days", hint_fr="Un nombre de jours.", hint_en="A number of days.")
+        raise InvalidInputError("token.days", Msg("Lifetime refused: '{text}'.", text=text),
+                                path="days", hint=Msg('A number of days.'))
     return int(text)
 
 
@@ -138,7 +139,7 @@ async def new_token(ctx: CtxDep, request: Request) -> Response:
                                  scopes=token_scopes([str(v) for v in form.getlist("scopes")]),
                                  days=token_days(ctx, form.get("days")))
     except InvalidInputError as exc:
-        return _account_page(ctx, status=422, error=exc.render(ctx.lang))  # type: ignore[arg-type]
+        return _account_page(ctx, status=422, error=ctx.t.error(exc))
     return _account_page(ctx, new_token=token)
 
 
@@ -167,19 +168,15 @@ async def add_account(ctx: CtxDep, request: Request) -> Response:
     form = await request.form()
     ctx.check_csrf(str(form.get("csrf_token") or ""))
     if str(form.get("person_id") or "").strip():
-        raise AccessDenied("admin.person", "L'administration ne relie pas un compte à une personne : ce serait lui donner les "
-                           "rôles de cette partie.", "Administrators do not link an account to a person: that would give "
-                           "them that party's roles.", path="person_id",
-                           hint_fr="Le payeur d'un contrat y invite les personnes de chaque partie (onglet « Personnes "
-                                   "et rôles » du contrat).",
-                           hint_en="The payer of a contract invites each party's people to it (the contract's "
-                                   "'People and roles' tab).")
+        raise AccessDenied("admin.person", Msg("Administrators do not link an account to a person: that would give "
+                                               "them that party's roles."), path="person_id",
+                           hint=Msg("The payer of a contract invites each party's people to it (the contract's 'People and roles' tab)."))
     try:
         created = await hashing(request, create_account, ctx.engine, str(form.get("username") or ""),
                                 str(form.get("password") or ""), actor=ctx.actor,
                                 display_name=str(form.get("display_name") or "") or None)
     except TemoinError as exc:
-        return _accounts_page(ctx, status=status_of(exc), error=exc.render(ctx.lang))  # type: ignore[arg-type]
+        return _accounts_page(ctx, status=status_of(exc), error=ctx.t.error(exc))
     return _accounts_page(ctx, created=created)
 
 
@@ -189,7 +186,6 @@ async def disable(ctx: CtxDep, username: str, request: Request) -> Response:
     form = await request.form()
     ctx.check_csrf(str(form.get("csrf_token") or ""))
     if username.strip().lower() == admin.username:
-        return _accounts_page(ctx, status=409, error=ctx.t.pick(
-            "Vous ne pouvez pas désactiver votre propre compte.", "You cannot disable your own account."))
+        return _accounts_page(ctx, status=409, error=ctx.t("You cannot disable your own account."))
     disable_account(ctx.engine, username, actor=ctx.actor)
     return RedirectResponse("/admin/accounts", status_code=303)

@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
-from temoin.i18n import Translator
+from temoin.messages import Msg
 from temoin.reports.charts import power_curve
 from temoin.reports.report import ReportData, render_pdf
 from temoin.services import evaluations, settlements
+from temoin.services.contracts import get_contract
 from temoin.services.governance import list_roles
 from temoin.services.reports import build_report
 from temoin.settlement.approvals import ApprovalKind
@@ -72,23 +73,25 @@ def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = 
     """Simulate the contract's own evaluation and payment rule; with htmx, only the results."""
     ctx.require(READ, contract_id)
     if sims not in DIAGNOSIS_SIMS:
-        raise InvalidInputError("web.diagnosis_sims", f"Nombre de simulations non proposé : {sims}.",
-                                f"Number of simulations not offered: {sims}.", path="sims",
-                                hint_fr=f"Choisissez parmi {list(DIAGNOSIS_SIMS)}.",
-                                hint_en=f"Choose one of {list(DIAGNOSIS_SIMS)}.")
+        raise InvalidInputError("web.diagnosis_sims", Msg('Number of simulations not offered: {sims}.', sims=sims), path="sims",
+                                hint=Msg("Choose one of {choices}.", choices=list(DIAGNOSIS_SIMS)))
     report = evaluations.diagnose(ctx.engine, contract_id, sims=sims)
-    chart = power_curve(report.effects, lang=ctx.lang, unit=report.indicator)
-    words = Translator(ctx.lang)
-    values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS,
-                              "assumptions": [words.render(a) for a in report.assumptions],
-                              "estimator": words.label("estimator", report.estimator)}
+    contract = get_contract(ctx.engine, contract_id).contract
+    indicator = contract.indicator(report.indicator)
+    unit = ctx.t.label("unit", indicator.unit) if indicator else ""
+    chart = power_curve(report.effects, lang=ctx.lang, unit=unit or report.indicator)
+    values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS, "currency": contract.currency,
+                              "assumptions": [ctx.t.render(a) for a in report.assumptions],
+                              "estimator": ctx.t.label("estimator", report.estimator), "unit": unit,
+                              "indicator": (indicator.label.fr if ctx.lang == "fr" else indicator.label.en)
+                              if indicator else report.indicator}
     if request.headers.get("HX-Request"):
         return render(ctx, "diagnosis_result.html", **values)
     return contract_page(ctx, contract_id, "diagnosis.html", **values)
 
 
 def _unknown_action(action: str) -> InvalidInputError:
-    return InvalidInputError("web.action", f"Action inconnue : « {action} ».", f"Unknown action: '{action}'.",
+    return InvalidInputError("web.action", Msg("Unknown action: '{action}'.", action=action),
                              path="action")
 
 
@@ -98,7 +101,7 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
-                         charts=report.charts, kinds=ApprovalKind, label=Translator(ctx.lang).label)
+                         charts=report.charts, kinds=ApprovalKind)
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:
@@ -127,13 +130,12 @@ def _settlement_step(ctx: Ctx, contract_id: str, action: str, account: Any, form
     else:
         raw = str(form.get("settlement_id") or "")
         if not raw.isdigit():
-            raise InvalidInputError("web.settlement_id", "Numéro de règlement manquant.", "Settlement number missing.",
+            raise InvalidInputError("web.settlement_id", Msg('Settlement number missing.'),
                                     path="settlement_id")
         record = settlements.get_settlement(ctx.engine, int(raw))
         if record.contract_id != contract_id:
             raise InvalidInputError("web.settlement_other_contract",
-                                    f"Le règlement n° {raw} ne concerne pas « {contract_id} ».",
-                                    f"Settlement #{raw} is not for '{contract_id}'.", path="settlement_id")
+                                    Msg("Settlement #{raw} is not for '{contract_id}'.", raw=raw, contract_id=contract_id), path="settlement_id")
         kind = ApprovalKind.EVALUATOR_CERTIFICATION if action == "certify" else ApprovalKind.PAYER_APPROVAL
         settlements.approve(ctx.engine, record.id, kind=kind, party_id=_organisation(ctx, contract_id, kind.role),
                             person=account.display_name, actor=ctx.actor,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from temoin.i18n import Translator
 from temoin.opendata.observatory import counts_by_source
 from temoin.services import opendata, publication
+from temoin.services.contracts import get_contract
 from temoin.services.governance import ledger_head
 from temoin.web.context import CtxDep
 from temoin.web.render import render
@@ -32,9 +32,9 @@ def registry_page(ctx: CtxDep) -> Response:
 def observatory_page(ctx: CtxDep, contract_id: str) -> Response:
     comparison = opendata.observe(ctx.engine, contract_id)
     entry = next(e.to_dict() for e in opendata.registry(ctx.engine) if e.source == "temoin" and e.id == contract_id)
-    return render(ctx, "observatory.html", cmp=comparison.to_dict(), entry=entry,
-                  peer_label=Translator(ctx.lang).label(comparison.peer_group), figures_file=publication.figures_file(contract_id),
-                  ledger=ledger_head(ctx.engine))
+    title = get_contract(ctx.engine, contract_id).contract.title
+    return render(ctx, "observatory.html", cmp=comparison.to_dict(), entry=entry, title=title.fr if ctx.lang == "fr" else title.en,
+                  figures_file=publication.figures_file(contract_id), ledger=ledger_head(ctx.engine))
 
 
 @router.get("/public/projects/{project_id}")

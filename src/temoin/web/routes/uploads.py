@@ -9,8 +9,6 @@ and how many more) and nothing saved.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -18,9 +16,10 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile as FormFile
 
 from temoin.errors import InvalidInputError, NotFoundError
-from temoin.evaluation.cohort_file import OPTIONAL, CohortFileError
-from temoin.i18n import Translator
+from temoin.evaluation.cohort_file import CohortFileError
+from temoin.messages import Msg
 from temoin.services import evaluations
+from temoin.services.cohort_templates import FileKind, columns_of, template_csv, template_xlsx
 from temoin.services.contracts import get_contract
 from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
@@ -33,18 +32,10 @@ router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def template_columns(ctx: Ctx, contract_id: str, kind: str) -> list[str]:
-    c = get_contract(ctx.engine, contract_id).contract
-    if kind == "participants":
-        return ["participant_id", "consent", "enrolled", *(a.name for a in c.population.attributes),
-                *(o for o in OPTIONAL if o != "synthetic")]
-    return ["participant_id", *(i.id for i in c.indicators)]
-
-
 def _present(upload: object) -> FormFile:
     if not isinstance(upload, FormFile) or not upload.filename:
-        raise InvalidInputError("upload.missing", "Aucun fichier choisi.", "No file chosen.", path="file",
-                                hint_fr="Choisissez un fichier CSV ou XLSX.", hint_en="Choose a CSV or XLSX file.")
+        raise InvalidInputError("upload.missing", Msg('No file chosen.'), path="file",
+                                hint=Msg('Choose a CSV or XLSX file.'))
     return upload
 
 
@@ -87,7 +78,7 @@ async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request
     upload = form.get("file")
     wave = None if kind == "participants" else str(form.get("wave") or "")
     if kind not in ("participants", "wave"):
-        raise NotFoundError("data.kind", f"Type de données inconnu : « {kind} ».", f"Unknown data kind: '{kind}'.")
+        raise NotFoundError("data.kind", Msg("Unknown data kind: '{kind}'.", kind=kind))
     return await uploading(request, _upload_answer, ctx, contract_id, kind, _present(upload), wave)
 
 
@@ -96,38 +87,33 @@ def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave
     try:
         result = _import(ctx, contract_id, upload, wave)
     except CohortFileError as exc:
-        words = Translator(ctx.lang)
+        words = ctx.t
         listed = ctx.settings.max_listed_errors
-        rows = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
+        contract = get_contract(ctx.engine, contract_id).contract
+        names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "participants" if kind == "participants" else "wave")}
+        rows = [{"row": e.row, "column": names.get(e.column, e.column), "value": e.value, "message": words.render(e.message)}
                 for e in exc.errors[:listed]]
         return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
                           hint=words.error_hint(exc), rows=rows, more=max(0, len(exc.errors) - listed), kind=kind)
-    return _data_page(ctx, contract_id, result=result, kind=kind)
+    contract = get_contract(ctx.engine, contract_id).contract
+    names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "participants" if kind == "participants" else "wave")}
+    read_as = [n | {"label": names.get(str(n["column"]), n["column"])} for n in result.get("normalised") or []]
+    return _data_page(ctx, contract_id, result=result, kind=kind, read_as=read_as)
 
 
 @router.get("/contracts/{contract_id}/data/template/{kind}.{fmt}", include_in_schema=False)
 def template_file(ctx: CtxDep, contract_id: str, kind: str, fmt: str) -> Response:
     ctx.require(READ, contract_id)
     if kind not in ("participants", "wave") or fmt not in ("csv", "xlsx"):
-        raise NotFoundError("data.template", "Modèle inconnu.", "Unknown template.",
-                            hint_fr="participants.csv, participants.xlsx, wave.csv ou wave.xlsx.",
-                            hint_en="participants.csv, participants.xlsx, wave.csv or wave.xlsx.")
-    cols = template_columns(ctx, contract_id, kind)
+        raise NotFoundError("data.template", Msg('Unknown template.'),
+                            hint=Msg('participants.csv, participants.xlsx, wave.csv or wave.xlsx.'))
+    contract = get_contract(ctx.engine, contract_id).contract
     name = f"{contract_id}-{kind}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    which: FileKind = "participants" if kind == "participants" else "wave"
     if fmt == "csv":
-        buf = io.StringIO()
-        csv.writer(buf).writerow(cols)
-        return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = kind
-    ws.append(cols)
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(out.getvalue(), media_type=XLSX, headers=headers)
+        return Response(template_csv(contract, which, ctx.t), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(template_xlsx(contract, which, ctx.t), media_type=XLSX, headers=headers)
 
 
 # --- API -----------------------------------------------------------------------------------------

@@ -1,0 +1,221 @@
+"""Every page, for every role, read as a person reads it, in French and in English: no word of the
+other language, no raw code, no number written the other language's way.
+
+The site is seeded as ``make demo`` seeds it (contracts, a randomised cohort with two waves, the
+locked plan's results, a settlement, a call for projects with its committee, INDIGO's excerpt), so
+that every part of every page has something to show. What a page quotes as data in another
+language (an INDIGO project's English name, a contract's own words) carries its ``lang``
+attribute, as HTML asks, and so do names of people (``translate="no"``): both are left out of
+the check; so are the charts (``<svg>``, drawn by
+``temoin.reports``, checked by the reports' own tests) and text marked ``<code>`` (identifiers a
+person copies: a contract's id, a user name, a fingerprint).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import Engine
+
+from _web_words import used_messages
+from temoin.errors import TemoinError
+from temoin.i18n import Translator, catalogue
+from temoin.web.context import accepted_language
+from temoin.web.render import msg_of
+from test_web_support import Site, login, make_site
+
+C = "aemo-renforcee"
+ROLES = ("admin", "payer", "operator", "investor", "evaluator", "observer", "other investor")
+PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts/cravate-solidaire", "/public/open-data",
+          "/no-such-page")
+SIGNED_IN = ("/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
+             f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
+             f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire")
+
+# Words that give a page away as English or French (whole words, case-insensitive); a few each way
+# are enough to catch a forgotten message, a code shown as is or a label of the other language.
+ENGLISH = ("the", "and", "of", "with", "without", "months", "share", "days", "children", "welfare", "randomised",
+           "control", "trial", "payer", "operator", "investor", "evaluator", "observer", "guarantor", "structurer",
+           "actual", "planned", "final", "interim", "yes", "no", "none", "sign", "not", "open", "decided",
+           "employment", "training", "health", "education", "homelessness", "superseded", "current", "read")
+FRENCH = ("le", "les", "des", "du", "et", "avec", "sans", "mois", "jours", "enfants", "oui", "non", "aucun",
+          "payeur", "opérateur", "évaluateur", "investisseur", "règlement", "contrat", "ouvert", "clos")
+# A code left raw: snake_case, or key=value (a balance label, a JSON payload's key).
+RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b\w+=\w+")
+# Numbers the other language's way: 1,234 or 3.5 in French; 1 234 or 3,5 in English.
+NOT_FRENCH = re.compile(r"\b\d{1,3}(?:,\d{3})+\b|\b\d+\.\d+\b")
+NOT_ENGLISH = re.compile(r"\b\d{1,3}(?:[\u202f\u00a0]\d{3})+\b|\b\d+,(?:\d{1,2}|\d{4,})\b")
+
+
+class _Reader(HTMLParser):
+    """The text a person reads on a page (attributes they read included: a menu's label)."""
+
+    SKIPPED = ("script", "style", "svg", "code", "title")
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang = lang
+        self.stack: list[tuple[str, bool]] = []
+        self.parts: list[str] = []
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        other = a.get("lang") not in (None, self.lang) or a.get("translate") == "no"
+        if tag in ("input", "meta", "link", "br", "img", "hr"):
+            if tag == "input" and a.get("type") == "submit" and not self._skipping():
+                self.parts.append(a.get("value") or "")
+            return
+        self.stack.append((tag, tag in self.SKIPPED or other))
+        if not self._skipping():
+            self.parts.extend(v for k, v in attrs if k in ("aria-label", "placeholder") and v)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            name, _ = self.stack.pop()
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping():
+            self.parts.append(data)
+
+
+def read(html: str, lang: str) -> str:
+    reader = _Reader(lang)
+    reader.feed(html)
+    return re.sub(r"\s+", " ", " ".join(reader.parts))
+
+
+# A contract's safeguard finding says which key to write in the contract and its value, as written
+# in the YAML file: "(payments.basis: lower_confidence_bound)". That is what the person types.
+YAML_SETTING = re.compile(r"\([a-z_]+(?:\.[a-z_]+)+: [a-z_]+\)")
+
+
+def problems(text: str, lang: str) -> list[str]:
+    text = YAML_SETTING.sub("", text)
+    words = ENGLISH if lang == "fr" else FRENCH
+    found = [f"word {w!r}" for w in words if re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w'’-])", text, re.I)]
+    found += [f"code {m!r}" for m in RAW_CODE.findall(text)]
+    found += [f"number {m!r}" for m in (NOT_FRENCH if lang == "fr" else NOT_ENGLISH).findall(text)]
+    return found
+
+
+def context(text: str, needle: str) -> str:
+    i = text.lower().find(needle.strip("'").lower())
+    return text[max(0, i - 60): i + 60] if i >= 0 else ""
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """A site with what ``make demo`` records (without its PDF reports)."""
+    from temoin.demo import contracts, evaluation, governance, opendata, settlement
+    from temoin.settings import Settings
+    from temoin.store import make_engine, migrate
+
+    engine: Engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('words') / 'w.db'}")
+    migrate(engine)
+    settings, quiet = Settings(), Console(file=io.StringIO())
+    contracts.show(engine, quiet, "fr")
+    evaluation.show(engine, quiet, settings)
+    settlement.show(engine, quiet, "fr")
+    governance.show(engine, quiet, "fr")
+    opendata.show(engine, quiet, settings)
+    return make_site(engine)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_page_for_every_role_reads_in_one_language(seeded: Site, lang: str) -> None:
+    wrong: list[str] = []
+    projects = tuple(sorted(set(re.findall(r'href="(/public/projects/[^"]+)"', seeded.client().get("/public").text))))
+    assert projects, "the demo imports INDIGO projects"
+    public = PUBLIC + projects
+    readers = [("anonymous", seeded.client(), public)] + [(role, seeded.signed_in(role), public + SIGNED_IN) for role in ROLES]
+    for role, client, paths in readers:
+        client.cookies.set("temoin_lang", lang)
+        for path in paths:
+            r = client.get(path)
+            if "text/html" not in r.headers.get("content-type", ""):
+                continue
+            assert f'<html lang="{lang}">' in r.text, f"{path} as {role}"
+            text = read(r.text, lang)
+            wrong += [f"{path} as {role}: {p} … {context(text, p.split(' ', 1)[1])}" for p in problems(text, lang)]
+    unique = sorted(set(wrong))
+    assert not unique, f"{len(unique)} problems:\n" + "\n".join(unique[:80])
+
+
+def test_the_checks_catch_what_they_look_for() -> None:
+    """The page checks fail on a forgotten English word, a raw code, and a number of the other language."""
+    assert problems("Contrat signé le 3 décembre", "fr") == []
+    assert problems("Rôle : outcome_payer", "fr") == ["code 'outcome_payer'"]
+    assert problems("Durée (months) : 1,250 jours", "fr") == ["word 'months'", "number '1,250'"]
+    assert problems("risk_level=very_high", "en")[:1] == ["code 'risk_level'"]
+    assert problems("Paid 3,5 of it", "en") == ["number '3,5'"]
+    assert read('<p>Nom : <span lang="en">Child and family welfare</span> <code>snake_case</code></p>', "fr").strip() == "Nom :"
+    assert problems("1\u202f234,5 € ; 12,50 €", "fr") == [] and problems("1\u202f234 €", "en") == ["number " + repr("1\u202f234")]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_message_the_web_asks_for_is_in_the_catalogue(lang: str) -> None:
+    missing = sorted(m for m in used_messages() if not catalogue(lang).get(m))
+    assert not missing, f"messages without a {lang} translation: {missing}"
+
+
+def test_the_web_has_no_catalogue_of_its_own() -> None:
+    web = Path(__file__).resolve().parents[1] / "src" / "temoin" / "web"
+    assert not list(web.rglob("*.po")) and not (web / "i18n.py").exists()
+
+
+def test_the_readers_language_comes_from_the_address_the_cookie_the_account_then_the_browser(seeded: Site) -> None:
+    assert accepted_language("en-GB,en;q=0.9,fr;q=0.8") == "en" and accepted_language("de,fr-CA;q=0.5") == "fr"
+    assert accepted_language("fr;q=0.2, en;q=0.7") == "en" and accepted_language("de, es") is None
+    anonymous = seeded.client()
+    assert anonymous.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).headers["content-language"] == "en"
+    assert anonymous.get("/", headers={"Accept-Language": "de"}).headers["content-language"] == "fr"  # the setting
+    page = anonymous.get("/public", headers={"Accept-Language": "en"}, params={"lang": "fr"})
+    assert page.headers["content-language"] == "fr" and '<html lang="fr">' in page.text
+    # a signed-in account (its choice: French) reads French although the browser prefers English …
+    payer = seeded.signed_in("payer")
+    payer.cookies.clear()
+    assert login(payer, "payeur", seeded.accounts["payeur"].password).status_code == 303
+    payer.cookies.delete("temoin_lang")
+    r = payer.get("/contracts", headers={"Accept-Language": "en"})
+    assert r.headers["content-language"] == "fr" and "Mes contrats" in r.text
+    # … until the reader switches on the page
+    assert "My contracts" in payer.get("/contracts", params={"lang": "en"}).text
+
+
+def test_a_share_reads_in_points_and_a_count_with_its_unit(seeded: Site) -> None:
+    page = seeded.signed_in("observer").get(f"/contracts/{C}/evaluation", params={"lang": "fr"}).text
+    table = re.search(r'<table id="results">.*?</table>', page, re.S)
+    assert table is not None
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"<tr><td>([^<]+)</td>(.*?)</tr>", table.group(0), re.S)}
+    placed = rows["Au moins un placement"]  # a 0/1 indicator: its difference in points
+    assert re.search(r"[+−]?\d+,\d\u00a0points</td><td class=\"num\">\[[+−]?\d+,\d\u00a0points ; [+−]?\d+,\d\u00a0points\]", placed), placed
+    days = rows["Journées de placement"]  # a count: the number and its unit
+    assert re.search(r"\d+,\d jours</td>", days), days
+
+
+def test_texts_stored_in_both_languages_show_the_readers_half(seeded: Site) -> None:
+    """A committee's record keeps its reasons as the French and English its members wrote
+    ({"fr", "en"}, the older form): each reader reads their half, and the error of the older form
+    (French and English given together) too."""
+    payer = seeded.signed_in("payer")
+    fr = read(payer.get(f"/contracts/{C}/committee", params={"lang": "fr"}).text, "fr")
+    en = read(payer.get(f"/contracts/{C}/committee", params={"lang": "en"}).text, "en")
+    assert "Meilleure note pondérée" in fr and "Best weighted score" not in fr
+    assert "Best weighted score" in en and "Meilleure note pondérée" not in en
+    old = {"fr": "Vérifié par l'évaluateur.", "en": "Checked by the evaluator."}
+    assert msg_of(Translator("en"))(old) == "Checked by the evaluator." and msg_of(Translator("fr"))(old) == old["fr"]
+    stored = {"id": "Unknown wave: '{wave}'.", "params": {"wave": "m36"}}
+    assert msg_of(Translator("fr"))(stored) == "Vague inconnue : « m36 »."
+    legacy = TemoinError("x.old", "Ancienne erreur.", "Old error.")
+    assert Translator("en").error_message(legacy) == "Old error." and Translator("fr").error_message(legacy) == "Ancienne erreur."
