@@ -122,12 +122,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
     engine: Engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('words') / 'w.db'}")
     migrate(engine)
-    settings, quiet = Settings(), Console(file=io.StringIO())
-    contracts.show(engine, quiet, "fr")
-    evaluation.show(engine, quiet, settings)
-    settlement.show(engine, quiet, "fr")
-    governance.show(engine, quiet, "fr")
-    opendata.show(engine, quiet, settings)
+    settings, quiet, reader = Settings(), Console(file=io.StringIO()), Translator("fr")
+    contracts.show(engine, quiet, reader)
+    evaluation.show(engine, quiet, settings, reader)
+    settlement.show(engine, quiet, reader)
+    governance.show(engine, quiet, reader)
+    opendata.show(engine, quiet, settings, reader)
     return make_site(engine)
 
 
