@@ -16,7 +16,7 @@ import pytest
 from temoin.errors import InvalidInputError
 from temoin.settlement.arith import EXACT, FLOAT
 from temoin.settlement.rule import ResultArrays, RuleInputs, run_rule
-from test_settlement_cents import D, contract, debt, hint_in, in_en, in_fr
+from test_settlement_cents import D, contract, debt, hint_in, in_en, in_fr, res, run
 
 KINDS = {"exact": EXACT, "float": FLOAT}
 
@@ -59,6 +59,18 @@ def test_a_refused_claim_says_what_to_write() -> None:
     assert hint_in(e.value, "fr") == "Écrivez chaque réclamation avec ces trois clés."
     assert in_en(e.value) == "A claim has participant, outcome and period."
     assert in_fr(e.value) == "Une réclamation a participant, outcome et period."
+
+
+def test_an_unknown_indicator_or_wave_is_refused_with_the_contracts_own() -> None:
+    c = contract()
+    with pytest.raises(InvalidInputError) as e:
+        run(c, [res(c, "w1", 1, indicator="nope")])
+    assert hint_in(e.value, "en") == "The contract's indicators: outcome, gate."
+    assert hint_in(e.value, "fr") == "Indicateurs du contrat : outcome, gate."
+    with pytest.raises(InvalidInputError) as e:
+        run(c, [res(c, "w3", 1)])
+    assert hint_in(e.value, "en") == "The contract's waves: w1, w2."
+    assert hint_in(e.value, "fr") == "Vagues du contrat : w1, w2."
 
 
 # --- the investors' side in floats: a class already repaid ------------------------------------------
