@@ -56,7 +56,7 @@ MUTATE := src/temoin/evaluation/estimators/vcov.py src/temoin/evaluation/estimat
 	src/temoin/settlement/savings.py src/temoin/settlement/inputs.py
 MUTATION_TESTS := tests/test_estimators_cr2.py tests/test_estimators_cr2_scale.py \
 	tests/test_estimators_statsmodels.py tests/test_estimators_errors.py \
-	tests/test_money.py tests/test_settlement_cents.py tests/test_settlement_rules.py \
+	tests/test_money.py tests/test_settlement_cents.py tests/test_settlement_rule_cents.py tests/test_settlement_rules.py \
 	tests/test_settlement_golden.py tests/test_settlement_previous_release.py tests/test_real_deals.py
 MUTATION_DIR := build/mutation
 

@@ -156,6 +156,8 @@ def test_a_non_finite_amount_is_refused(bad: object) -> None:
         to_decimal(bad, path="x")
     assert e.value.code == "money.not_finite" and e.value.path == "x"
     assert in_en(e.value) == f"Amount is not finite: {bad}." and in_fr(e.value) == f"Montant non fini : {bad}."
+    assert hint_in(e.value, "en") == "Write a number, for example 1500000.00."
+    assert hint_in(e.value, "fr") == "Écrivez un nombre, par exemple 1500000.00."
 
 
 def test_comparisons_at_equality_and_by_a_cent() -> None:

@@ -365,9 +365,9 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
                 if pr is not None:
                     pooled = entitlement(contract, price, pr, price.pooled.wave, a, results,
                                          threshold=price.pooled.threshold)
-                    pooled.pooled = True
                     if pr.present is not None:
                         pooled = _merge(pr.present, pooled, _pending(price, price.pooled.wave, None, a, s))
+                    pooled.pooled = True  # after the merge, which makes a new line
                     lines.append(pooled)
                     ind_total = np.maximum(ind_total, pooled.amount)
             cum_ent = cum_ent + ind_total
