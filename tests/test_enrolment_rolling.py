@@ -228,12 +228,12 @@ def test_the_audit_names_a_batch_changed_behind_the_triggers(rolling_engine: Eng
         conn.execute(text("UPDATE cohort_batches SET seed = '4' WHERE number = 2"))
     with session_scope(rolling_engine) as s:
         problems = verify_records(s).problems
-    assert [(p.ref, p.detail_en.split(" ")[0]) for p in problems] == [(f"{C} batch 2", "seed")]
+    assert [(p.ref, p.detail.params.get("name")) for p in problems] == [(f"{C} batch 2", "seed")]
     with rolling_engine.begin() as conn:
         conn.execute(text("UPDATE cohort_batches SET seed = '3' WHERE number = 2"))
         conn.execute(text("DROP TRIGGER cohort_participants_batch_guard"))
         conn.execute(text("UPDATE cohort_participants SET arm = 1 - arm WHERE id = "
                           "(SELECT MIN(id) FROM cohort_participants WHERE batch = 1)"))
     with session_scope(rolling_engine) as s:
-        named = {(p.ref, p.detail_en.split(" ")[0]) for p in verify_records(s).problems}
+        named = {(p.ref, p.detail.params.get("name")) for p in verify_records(s).problems}
     assert (f"{C} batch 1", "arms") in named

@@ -184,7 +184,8 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
         sign = 1.0 if abs(r.improvement - r.effect.estimate) <= abs(r.improvement + r.effect.estimate) else -1.0
         lo, hi = sorted((sign * r.effect.ci_low, sign * r.effect.ci_high))
         rows.append({"indicator": r.indicator, "label": (ind.label.get(lang) if ind else r.indicator), "wave": r.wave,
-                     "unit": unit_label(ind.unit, words) if ind else "", "improvement": r.improvement, "lower": r.improvement_lower,
+                     "unit": unit_label(ind.unit, words) if ind else "", "unit_code": ind.unit if ind else "",
+                     "improvement": r.improvement, "lower": r.improvement_lower,
                      "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
                      "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,
                      "grade": r.grade.value, "grade_label": words.label(r.grade),
