@@ -8,6 +8,7 @@ The small contract and its helpers are those of ``test_settlement_cents.py``.
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -149,3 +150,22 @@ def test_a_pooled_result_known_in_some_scenarios_only(kind: str) -> None:
     assert _floats(p2.savings[0].avoided_units) == [160.0, 60.0]
     # The pooled result still pending in scenario 1: its figures are not final there.
     assert np.asarray(out.final).tolist() == [True, False]
+
+
+@pytest.mark.parametrize(("impact", "count", "price", "cents"), [
+    # 20.549999999999997 × 109 × 170.30 = 381,463.48499999999944…: the float product, 381,463.485 up to
+    # rounding noise, was rounded up to …49 by the float arithmetic's guard while settle pays …48
+    (20.549999999999997, 109, "170.30", "381463.48"),
+    (58.379999999999995, 275, "357.33", "5736754.48"),  # 5,736,754.4849999999…
+    (106.30999999999999, 350, "45.61", "1697079.68"),  # 1,697,079.6849999999…
+    (20.55, 109, "170.30", "381463.49"),  # 381,463.485 exactly: half a cent, away from zero
+])
+def test_a_product_within_noise_of_half_a_cent_is_paid_as_settle_pays_it(impact: float, count: int, price: str,
+                                                                          cents: str) -> None:
+    from temoin.settlement.arith import EXACT, FLOAT
+
+    written = Decimal(repr(impact)) * count * Decimal(price)  # the impact as settle reads it: its shortest decimal
+    assert abs(written - Decimal(cents)) <= Decimal("0.005")
+    by_float = FLOAT.priced(np.array([impact]), np.array([float(count)]), Decimal(price))
+    by_exact = EXACT.priced(np.array([impact]), np.array([float(count)]), Decimal(price))
+    assert float(by_float[0]) == float(cents) and by_exact[0] == Decimal(cents)

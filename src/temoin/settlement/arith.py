@@ -66,6 +66,12 @@ class Arith:
         """Rounded to the cent, half away from zero."""
         raise NotImplementedError
 
+    def priced(self, impact: npt.NDArray[np.float64], count: npt.NDArray[np.float64] | None, price: Decimal) -> Num:
+        """``impact × count × price`` rounded to the cent (``count`` None: the impact alone), the impact
+        read as :meth:`of_floats` reads it and the count as a whole number."""
+        units = self.of_floats(impact) if count is None else self.of_floats(impact) * self.of_counts(count)
+        return self.cents(units * self.const(price))
+
     def to_float(self, x: Num) -> npt.NDArray[np.float64]:
         return np.asarray(x, dtype=np.float64)
 
@@ -138,6 +144,23 @@ class _Float(Arith):
         np.floor(out, out=out)
         np.copysign(out, y, out=out)
         out /= 100.0
+        return out
+
+    def priced(self, impact: npt.NDArray[np.float64], count: npt.NDArray[np.float64] | None, price: Decimal) -> Num:
+        """As the exact arithmetic rounds it: a product within rounding noise of a half cent (the float
+        impact and its shortest decimal, which the exact arithmetic multiplies, may fall on either
+        side) is worked out again in ``Decimal`` for those scenarios only."""
+        impact = np.asarray(impact, dtype=np.float64)
+        units = impact if count is None else impact * np.asarray(count, dtype=np.float64)
+        y = units * float(price)
+        out = self.cents(y)
+        hundredths = np.abs(y) * 100.0
+        near = np.abs(hundredths - np.floor(hundredths) - 0.5) <= 1e-9 + 1e-12 * hundredths
+        for i in np.flatnonzero(near):
+            exact = to_decimal(float(impact.flat[i])) * price
+            if count is not None:
+                exact *= Decimal(int(np.asarray(count, dtype=np.float64).flat[i]))
+            out.flat[i] = float(round_cents(exact))
         return out
 
     def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:

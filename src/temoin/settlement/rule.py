@@ -276,7 +276,9 @@ def entitlement(contract: Contract, price: IndicatorPrice, r: ResultArrays, wave
         bonus, amount = zero, _grid(price, v_safe, a, s)
     else:
         bonus = _bonus(price, v_safe, a, s)
-        amount = a.cents(np.where(paid, units, zero) * a.const(price.price_per_unit)) + bonus  # only what is paid
+        absolute = contract.evaluation.design == Design.ABSOLUTE_TARGET
+        priced = a.priced(np.where(paid, v_safe, 0.0), None if absolute else n, price.price_per_unit)
+        amount = np.where(paid, priced, zero) + bonus  # only what is paid
     return LineOut(price.indicator, wave, status, vf, n, units, np.where(paid, bonus, zero), np.where(paid, amount, zero),
                    r.result_hash)
 
@@ -298,15 +300,18 @@ def _merge(present: Bools, now: LineOut, before: LineOut) -> LineOut:
                    np.where(present, now.amount, before.amount), now.result_hash)
 
 
-def _savings(contract: Contract, r: ResultArrays, a: Arith) -> tuple[Num, Bools]:
-    """(avoided units, counted) of one savings item from one result: the verified impact (at least
-    zero) × participants followed, counted when the evidence standard allows payment."""
+def _savings(contract: Contract, r: ResultArrays, a: Arith, unit_cost: Decimal) -> tuple[Num, Num, Bools]:
+    """(avoided units, amount, counted) of one savings item from one result: the verified impact (at
+    least zero) × participants followed, and its value at ``unit_cost``, counted when the evidence
+    standard allows payment."""
     vf = np.asarray(r.verified, dtype=np.float64)
     counted = np.isfinite(vf) & (np.asarray(r.gate, dtype=bool) | contract.payments.pay_without_evidence_standard)
-    v = a.of_floats(np.maximum(np.where(np.isfinite(vf), vf, 0.0), 0.0))
-    n = a.of_counts(np.asarray(r.participants, dtype=np.float64))
-    units = v if contract.evaluation.design == Design.ABSOLUTE_TARGET else v * n
-    return np.where(counted, units, a.zeros(len(vf))), counted
+    v_float = np.maximum(np.where(np.isfinite(vf), vf, 0.0), 0.0)
+    n_float = np.asarray(r.participants, dtype=np.float64)
+    v = a.of_floats(v_float)
+    absolute = contract.evaluation.design == Design.ABSOLUTE_TARGET
+    units = np.where(counted, v if absolute else v * a.of_counts(n_float), a.zeros(len(vf)))
+    return units, a.priced(np.where(counted, v_float, 0.0), None if absolute else n_float, unit_cost), counted
 
 
 def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date | None = None,
@@ -383,8 +388,7 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
             pooled_r = next((results.get((item.indicator, pr.pooled.wave)) for pr in pay.indicators
                              if pooled_now and pr.indicator == item.indicator and pr.pooled is not None), None)
             if r is not None:
-                units, counted = _savings(contract, r, a)
-                amount = a.cents(units * a.const(unit_cost))
+                units, amount, counted = _savings(contract, r, a, unit_cost)
                 if r.present is not None and k in last_sav and not by_cohort:
                     prev = last_sav[k]
                     units = np.where(r.present, units, prev.avoided_units)
@@ -401,8 +405,7 @@ def run_rule(contract: Contract, inputs: RuleInputs, a: Arith, *, as_of: dt.date
             if by_cohort:
                 amount = cohort_sav[k] = cohort_sav.get(k, zero) + amount
                 if pooled_r is not None:
-                    p_units, p_counted = _savings(contract, pooled_r, a)
-                    p_amount = a.cents(p_units * a.const(unit_cost))
+                    p_units, p_amount, p_counted = _savings(contract, pooled_r, a, unit_cost)
                     present = pooled_r.present if pooled_r.present is not None else np.ones(s, dtype=bool)
                     units = np.where(present, p_units, units)
                     amount = np.where(present, p_amount, amount)
