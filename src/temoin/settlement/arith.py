@@ -157,10 +157,10 @@ class _Float(Arith):
         hundredths = np.abs(y) * 100.0
         near = np.abs(hundredths - np.floor(hundredths) - 0.5) <= 1e-9 + 1e-12 * hundredths
         for i in np.flatnonzero(near):
-            exact = to_decimal(float(impact.flat[i])) * price
+            exact = to_decimal(float(impact.flat[i]))  # in the exact arithmetic's order: (impact × count) × price
             if count is not None:
                 exact *= Decimal(int(np.asarray(count, dtype=np.float64).flat[i]))
-            out.flat[i] = float(round_cents(exact))
+            out.flat[i] = float(round_cents(exact * price))
         return out
 
     def pro_rata(self, total: Num, weights: Sequence[Any]) -> list[Num]:
