@@ -35,7 +35,13 @@ from typing import Any
 import numpy as np
 
 from temoin.errors import InvalidInputError
-from temoin.evaluation.randomisation import ALGORITHM_VERSION, Assignment, Method, assignment_hash
+from temoin.evaluation.randomisation import (
+    ALGORITHM_VERSION,
+    Assignment,
+    Method,
+    _complete,
+    assignment_hash,
+)
 from temoin.messages import Msg
 
 __all__ = ["Batch", "BatchInput", "BatchRefusal", "EnrolmentState", "block_size", "randomise_batch", "refusals", "replay"]
@@ -129,16 +135,6 @@ def _blocks(rng: np.random.Generator, n: int, open_block: tuple[int, int], size:
     return np.array(arms, dtype=np.int8), (t_left, c_left)
 
 
-def _simple(rng: np.random.Generator, n: int, ratio: float) -> np.ndarray:
-    exact = n * ratio
-    n_treat = int(np.floor(exact))
-    if exact - n_treat > 1e-12 and rng.random() < exact - n_treat:
-        n_treat += 1
-    arms = np.zeros(n, dtype=np.int8)
-    arms[rng.permutation(n)[:n_treat]] = 1
-    return arms
-
-
 def randomise_batch(
     keys: Sequence[str],
     *,
@@ -171,7 +167,7 @@ def randomise_batch(
     cluster_arms = dict(state.cluster_arms)
     arms = np.zeros(n, dtype=np.int8)
     if method == "simple":
-        arms = _simple(rng, n, ratio)
+        arms = _complete(rng, n, ratio, fractional=True)
     elif method == "stratified":
         if strata is None or any(k not in strata for k in ordered):
             raise _bad("enrolment.missing_stratum", Msg("{n} participant(s) without a stratum.",
