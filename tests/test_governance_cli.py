@@ -184,3 +184,19 @@ def test_one_person_different_roles_in_different_contracts(with_contract: Engine
     with session_scope(with_contract) as s:
         events = [r.event for r in ledger.entries(s)]
     assert events.count("role.assigned") == 3 and events.count("role.revoked") == 1
+
+
+def test_the_last_outcome_payer_keeps_the_role_on_the_command_line_too(with_contract: Engine) -> None:
+    """The web's people page keeps the last outcome payer; ``temoin role revoke`` applies the same rule."""
+    for person in ("mpayeur", "npayeur"):
+        code, out = _run("role", "assign", "aemo-renforcee", person, "--role", "outcome_payer", "--org", "dept-nord",
+                         "--name", person.capitalize())
+        assert code == 0, out
+    assert _run("role", "revoke", "aemo-renforcee", "mpayeur", "--role", "outcome_payer")[0] == 0
+    code, out = _run("role", "revoke", "aemo-renforcee", "npayeur", "--role", "outcome_payer")
+    assert code == 1 and "last outcome payer" in out, out
+    current = json.loads(_run("role", "list", "--json")[1])
+    assert [(r["person"], r["role"]) for r in current] == [("npayeur", "outcome_payer")]
+    with session_scope(with_contract) as s:
+        events = [r.event for r in ledger.entries(s)]
+    assert events.count("role.revoked") == 1  # the refused revocation wrote nothing

@@ -101,3 +101,15 @@ def check_organisation_in_contract(contract: Contract, organisation: str, role: 
             path="role",
             hint=Msg("Its roles: {roles}.", roles=list(party.roles)),
         )
+
+
+def check_revocation(role: Role, *, holders: int, name: str, contract_id: str) -> None:
+    """Refuse to revoke the last outcome payer's role: someone must always be able to manage the
+    contract (invite, revoke, approve). ``holders`` counts the role's current holders, this one
+    included. The one rule for every way of revoking (the web's people page, ``temoin role revoke``)."""
+    if role == Role.OUTCOME_PAYER and holders <= 1:
+        raise ConflictError("role.last_payer",
+                            Msg("{name} is the last outcome payer of contract {contract}: their role cannot be "
+                                "revoked.", name=name, contract=contract_id), path="assignment",
+                            hint=Msg("Invite another person to the outcome payer's role first, then revoke "
+                                     "this one."))

@@ -28,6 +28,7 @@ from temoin.governance.roles import (
     RoleAssignment,
     check_assignment,
     check_organisation_in_contract,
+    check_revocation,
     check_role,
 )
 from temoin.governance.selection import (
@@ -47,6 +48,7 @@ from temoin.store import ledger, session_scope
 from temoin.store.audit import verify_records
 from temoin.store.contracts import ContractRepository
 from temoin.store.governance import BudgetRepository, CallRepository, RoleRepository
+from temoin.store.invitations import InvitationRepository
 from temoin.store.settlements import payments_by_year
 
 # --- calls for projects ----------------------------------------------------------------------------
@@ -213,9 +215,14 @@ def assign_role(engine: Engine, contract_id: str, person: str, organisation: str
 
 def revoke_role(engine: Engine, contract_id: str, person: str, role: Role | str, *, actor: str) -> None:
     with session_scope(engine) as s:
-        row = RoleRepository(s).revoke(contract_id, person, role)
+        ledger.serialise(s)  # two revocations at once: the last payer's check sees the other
+        checked = check_role(role) if isinstance(role, str) else role
+        repos = RoleRepository(s)
+        row = repos.revoke(contract_id, person, checked.value)  # an unknown role: a clear 404 first
+        check_revocation(checked, holders=InvitationRepository(s).active_count(contract_id, checked.value) + 1,
+                         name=repos.ensure_person(person, None).name, contract_id=contract_id)
         ledger.append(s, actor=actor, event=LedgerEvent.ROLE_REVOKED, contract_id=contract_id,
-                      payload={"person": person, "organisation": row.organisation, "role": role})
+                      payload={"person": person, "organisation": row.organisation, "role": checked.value})
 
 
 def list_roles(engine: Engine, *, contract_id: str | None = None, person: str | None = None,

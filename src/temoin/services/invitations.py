@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from temoin.contract.model import Contract, Role
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
 from temoin.governance.ledger import LedgerEvent
-from temoin.governance.roles import FROM_OUTSIDE, RoleAssignment, check_assignment
+from temoin.governance.roles import FROM_OUTSIDE, RoleAssignment, check_assignment, check_revocation
 from temoin.messages import Msg
 from temoin.services.accounts import AccountView, check_new_account, hash_password
 from temoin.store import ledger, session_scope
@@ -412,12 +412,8 @@ def revoke_person_role(engine: Engine, contract_id: str, assignment_id: int, *, 
                                     contract=contract_id), path="assignment",
                                 hint=Msg("Reload the page: the list shows the current roles."))
         person = RoleRepository(s).ensure_person(row.person_id, None)
-        if row.role == Role.OUTCOME_PAYER and repo.active_count(contract_id, row.role) <= 1:
-            raise ConflictError("role.last_payer",
-                                Msg("{name} is the last outcome payer of contract {contract}: their role cannot be "
-                                    "revoked.", name=person.name, contract=contract_id), path="assignment",
-                                hint=Msg("Invite another person to the outcome payer's role first, then revoke "
-                                         "this one."))
+        check_revocation(Role(row.role), holders=repo.active_count(contract_id, row.role), name=person.name,
+                         contract_id=contract_id)
         row.revoked_at = _now()
         s.flush()
         ledger.append(s, actor=actor, event=LedgerEvent.ROLE_REVOKED, contract_id=contract_id,
