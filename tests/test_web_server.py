@@ -9,7 +9,6 @@ benchmarks live in ``benchmarks/``.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import socket
@@ -17,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from _workbooks import bomb_workbook
 from temoin.services.evaluations import generate_synthetic
 from temoin.settings import Settings
 from test_web_support import make_site
@@ -109,37 +108,6 @@ class Watcher:
         self._thread.join(timeout=60)
 
 
-def _bomb(rows: int) -> bytes:
-    """A real workbook (openpyxl opens it) whose sheet is ``rows`` identical one-cell rows: a few
-    hundred kilobytes that unpack a thousand times over."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'.encode()
-             + b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * rows + b"</sheetData></worksheet>")
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                               'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-                               'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
-                               'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                               'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
-                               '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                       f'2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
-                       f"</Relationships>",
-        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
-                           f'<sheet name="participants" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-                                      f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/'
-                                      f'worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-    }
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for name, text in parts.items():
-            z.writestr(name, text)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-    return buf.getvalue()
-
-
 @dataclass(frozen=True)
 class Served:
     base: str
@@ -164,7 +132,7 @@ def test_hostile_uploads_are_refused_quickly_while_other_pages_answer(served: Se
     token = CSRF.search(operator.get(f"/contracts/{C}/data").text).group(1)  # type: ignore[union-attr]
     wide = b",".join(b"c%d" % i for i in range(1_000_000)) + b"\n" + b"1\n"
     assert len(wide) > 6 * 1024 * 1024
-    bomb = _bomb(2_000_000)
+    bomb = bomb_workbook(2_000_000)
     with Watcher(base) as watcher:
         time.sleep(0.3)
         for name, content, says in (("bomb.xlsx", bomb, "se décompresse"), ("wide.csv", wide, "Trop de colonnes")):
