@@ -82,12 +82,14 @@ class Watcher:
         self.latencies: list[float] = []
         self.failures: list[str] = []
         self._stop = threading.Event()
+        self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         with httpx.Client(base_url=self.base, timeout=30) as c:
             for path in ("/static/style.css", "/public"):
                 c.get(path)  # warm the connection and the page
+            self._ready.set()
             k = 0
             while not self._stop.is_set():
                 path = ("/static/style.css", "/public")[k % 2]
@@ -101,6 +103,9 @@ class Watcher:
 
     def __enter__(self) -> Watcher:
         self._thread.start()
+        # Measure from the first timed fetch: on a loaded machine the warm-up alone can outlast a
+        # quick refusal, and the uploads would then pass unwatched.
+        assert self._ready.wait(timeout=60), "the watching client could not reach the server"
         return self
 
     def __exit__(self, *exc: object) -> None:
