@@ -169,3 +169,18 @@ def test_a_product_within_noise_of_half_a_cent_is_paid_as_settle_pays_it(impact:
     by_float = FLOAT.priced(np.array([impact]), np.array([float(count)]), Decimal(price))
     by_exact = EXACT.priced(np.array([impact]), np.array([float(count)]), Decimal(price))
     assert float(by_float[0]) == float(cents) and by_exact[0] == Decimal(cents)
+
+
+@pytest.mark.parametrize(("impact", "price", "cents"), [
+    (320.0, "4375.00", "1400000.00"),  # ADIE at its target: 320 people counted × 4,375 €
+    (2.005, "1.00", "2.01"),  # 2.005 as written (its float is 2.00499999…): half a cent, away from zero
+    (0.285, "3.00", "0.86"),  # 0.855 exactly once read as written (the float product is 0.85499999…)
+])
+def test_an_absolute_target_prices_the_count_itself_in_both_arithmetics(impact: float, price: str, cents: str) -> None:
+    """An absolute target has no count of people to multiply (``count`` is None): both arithmetics price
+    the impact as written, by hand: 320 × 4,375 = 1,400,000.00; 2.005 × 1 = 2.005 → 2.01; 0.285 × 3 = 0.855 → 0.86."""
+    from temoin.settlement.arith import EXACT, FLOAT
+
+    by_float = FLOAT.priced(np.array([impact]), None, Decimal(price))
+    by_exact = EXACT.priced(np.array([impact]), None, Decimal(price))
+    assert float(by_float[0]) == float(cents) and by_exact[0] == Decimal(cents)
