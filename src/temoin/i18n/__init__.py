@@ -135,12 +135,10 @@ class Translator:
 
     # -- errors --------------------------------------------------------------------------------
     def error_message(self, exc: TemoinError) -> str:
-        return self.render(exc.msg) if exc.msg is not None else exc.message(self.lang)  # type: ignore[arg-type]
+        return self.render(exc.msg)
 
     def error_hint(self, exc: TemoinError) -> str | None:
-        if exc.msg is not None:
-            return self.render(exc.hint_msg) if exc.hint_msg is not None else None
-        return exc.hint(self.lang)  # type: ignore[arg-type]
+        return self.render(exc.hint_msg) if exc.hint_msg is not None else None
 
     def error(self, exc: TemoinError) -> str:
         """The error as one text: where, what, what to do, and its code (and each problem of a
