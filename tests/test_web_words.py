@@ -23,7 +23,6 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from _web_words import used_messages
-from temoin.errors import TemoinError
 from temoin.i18n import Translator, catalogue
 from temoin.web.context import accepted_language
 from temoin.web.render import msg_of
