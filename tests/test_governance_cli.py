@@ -106,6 +106,10 @@ def test_call_from_creation_to_public_record(with_contract: Engine, tmp_path: Pa
     assert events[0] == "call.decided"
     # The public record matches the digest written in the ledger at the decision...
     assert rec["integrity"]["matches_ledger"] is True
+    for lang, needs, cost in (("en", "Needs", "Cost"), ("fr", "Besoins", "Coût")):  # criteria by their labels
+        shown = runner.invoke(app, ["--lang", lang, "call", "show", "appel-test"]).output.splitlines()
+        header = next(line for line in shown if "horizon" not in line and needs in line)
+        assert cost in header and "besoins" not in header and "cout" not in header
     # ...until someone changes a score directly in the database.
     with eng.begin() as c:
         c.execute(text("UPDATE gov_scores SET value = 10 WHERE person = 'Jean Dubois' AND criterion = 'cout'"))

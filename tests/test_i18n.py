@@ -3,6 +3,7 @@ reader's formats are Babel's for fr_FR and en_GB; times are shown in Europe/Pari
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 import string
@@ -90,3 +91,44 @@ def test_the_loaded_catalogue_merges_every_area() -> None:
     fr = catalogue("fr")
     assert fr["yes"] == "oui" and sum(len(m) for m in _entries("fr").values()) >= len(fr)
     assert Path(LOCALES / "fr" / "LC_MESSAGES" / "common.po").exists()
+
+
+# --- what the code says is in the catalogue, and errors are messages --------------------------------
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "temoin"
+
+
+def _calls(name_ends: str) -> list[tuple[str, int, ast.Call]]:
+    out = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None) or ""
+                if name.endswith(name_ends):
+                    out.append((str(path.relative_to(SOURCE)), node.lineno, node))
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_written_in_the_code_is_in_the_catalogue(lang: str) -> None:
+    known = catalogue(lang)
+    written = [(where, line, call.args[0].value) for where, line, call in _calls("Msg")
+               if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)]
+    assert len(written) > 500  # the scan finds the messages (a broken scan would pass on nothing)
+    missing = [(where, line, ident) for where, line, ident in written if ident not in known]
+    assert missing == []
+
+
+def test_no_error_is_made_of_french_and_english_texts() -> None:
+    """Every error says its words through a message of the catalogue (no ``hint_fr=``/``hint_en=``,
+    no French or English text given as an error's message)."""
+    older, seen = [], 0
+    for where, line, call in _calls("Error"):
+        if getattr(call.func, "id", None) == "RowError":  # a row's problem (row, column, value, message)
+            continue
+        seen += 1
+        keywords = {k.arg for k in call.keywords}
+        text_given = len(call.args) >= 2 and isinstance(call.args[1], ast.Constant | ast.JoinedStr)
+        if keywords & {"hint_fr", "hint_en"} or text_given:
+            older.append((where, line))
+    assert seen > 300 and older == []

@@ -24,6 +24,7 @@ from temoin.cli._lang import choose_language, compiled_catalogue
 from temoin.errors import InvalidInputError
 from temoin.evaluation.power import power
 from temoin.i18n import Translator
+from temoin.messages import Msg
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "src" / "temoin" / "examples" / "contracts" / "aemo-renforcee.yaml"
@@ -192,11 +193,11 @@ def test_errors_in_each_language_and_without_a_contract() -> None:
                                            "Example: temoin power --n 400 --effect 0.2 --sd 1 [cli.power_options]")
 
 
-def test_an_error_of_the_older_form_still_shows_the_readers_half(capsys: pytest.CaptureFixture[str]) -> None:
-    for lang, expected in (("fr", "Erreur Texte français. [old.form]"), ("en", "Error English text. [old.form]")):
+def test_an_error_is_said_in_the_readers_language(capsys: pytest.CaptureFixture[str]) -> None:
+    for lang, expected in (("fr", "Erreur Vague inconnue : « m36 ». [x.wave]"), ("en", "Error Unknown wave: 'm36'. [x.wave]")):
         start_invocation(lang)
         with pytest.raises(typer.Exit), cli_errors():
-            raise InvalidInputError("old.form", "Texte français.", "English text.")
+            raise InvalidInputError("x.wave", Msg("Unknown wave: '{wave}'.", wave="m36"))
         assert " ".join(capsys.readouterr().err.split()) == expected
     start_invocation(None)
 

@@ -254,8 +254,10 @@ def test_organisations_and_funds_are_imported_and_name_the_parties(engine: Engin
     summary = import_indigo(engine, folder)
     assert summary.counts()["organisation"]["added"] == 2 and summary.counts()["fund"]["added"] == 1
     sheet = public_project(engine, "INDIGO-POJ-0218")
-    assert [(p.name, p.role_en) for p in sheet.parties][:2] == [("NSW Department of Education", "outcome payer"),
-                                                                 ("Social Ventures Australia delivery partner", "service provider")]
+    assert [(p.name, p.role) for p in sheet.parties][:2] == [("NSW Department of Education", "outcome_payment_commitments"),
+                                                              ("Social Ventures Australia delivery partner", "service_provisions")]
+    assert [Translator("fr").label("indigo_party_role", p.role) for p in sheet.parties][:2] == ["payeur aux résultats", "opérateur"]
+    assert [Translator("en").label("indigo_party_role", p.role) for p in sheet.parties][:2] == ["outcome payer", "service provider"]
     entry = next(e for e in registry(engine) if e.id == "INDIGO-POJ-0218")
     assert entry.parties[0] == "NSW Department of Education (outcome payer)"
 

@@ -88,7 +88,7 @@ def test_a_few_outliers_are_suppressed_and_counted() -> None:
 def test_unknown_quasi_identifier_is_an_input_error() -> None:
     with pytest.raises(InvalidInputError) as exc:
         check_k_anonymity(people(), ["shoe_size"], k=5)
-    assert "shoe_size" in exc.value.en
+    assert "shoe_size" in exc.value.message()
 
 
 def test_research_extract_uses_the_contract_quasi_identifiers_and_new_pseudonyms() -> None:

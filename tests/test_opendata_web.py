@@ -71,6 +71,9 @@ def test_project_sheet_shows_parties_metrics_prices_payments_results_and_sources
     fr = site.get("/public/projects/INDIGO-POJ-0001", params={"lang": "fr"}).text
     assert "comparaison avant-après" in section(fr, "metrics") and "non" in section(fr, "metrics")  # no real counterfactual
     assert "décembre 2018 → août 2020" in section(fr, "results")
+    fr_parties = section(site.get("/public/projects/INDIGO-POJ-0121", params={"lang": "fr"}).text, "parties")
+    assert "opérateur" in fr_parties and "service provider" not in fr_parties  # the reader's language only
+    assert "service provider" in section(page, "parties") and "opérateur" not in section(page, "parties")
 
 
 def test_unknown_project_is_a_clean_404(site: TestClient) -> None:

@@ -62,6 +62,6 @@ def test_two_clusters_or_fewer_are_refused() -> None:
     with pytest.raises(InvalidInputError) as err:
         power(effect=0.5, sd=1, n=40, icc=0.1, cluster_size=20)
     assert err.value.code == "power.too_few_clusters" and err.value.path == "cluster_size"
-    assert "2 cluster(s)" in err.value.en
+    assert "2 cluster(s)" in err.value.message()
     # without clusters the count of people is what matters, as before
     assert 0 < power(effect=0.5, sd=1, n=40) < 1

@@ -46,7 +46,7 @@ def test_real_deals_are_bundled_apart_from_the_demo_examples() -> None:
     assert all(real_deal_path(d).is_file() for d in REAL_DEALS)
     with pytest.raises(NotFoundError) as exc:
         real_deal_path("aemo-renforcee")
-    assert "peterborough" in exc.value.render("en")
+    assert "peterborough" in exc.value.render()
 
 
 @pytest.mark.parametrize("deal", REAL_DEALS)

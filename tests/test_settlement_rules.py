@@ -177,7 +177,7 @@ def test_public_cost_and_break_even_hand_worked(aemo: Contract) -> None:
 def test_result_from_another_contract_version_is_refused(aemo: Contract) -> None:
     with pytest.raises(InvalidInputError) as e:
         settle(aemo, [res(aemo, "m12", 30, 18, version=2)], contract_version=1)
-    assert e.value.code == "settlement.result_other_version" and "version 2" in e.value.en and "version 2" in e.value.fr
+    assert e.value.code == "settlement.result_other_version" and "version 2" in e.value.message() and "version 2" in Translator("fr").error_message(e.value)
 
 
 def test_result_from_another_contract_is_refused(aemo: Contract) -> None:

@@ -80,7 +80,7 @@ def test_without_results_it_says_what_to_do(engine: Engine) -> None:
     _setup(engine)
     with pytest.raises(NotFoundError) as e:
         run_settlement(engine, "aemo-renforcee", actor="alice")
-    assert "--results" in e.value.render("en")
+    assert "--results" in e.value.render()
 
 
 def test_approvals_in_order_by_the_right_parties(engine: Engine) -> None:
@@ -89,7 +89,7 @@ def test_approvals_in_order_by_the_right_parties(engine: Engine) -> None:
         approve(engine, rec.id, kind="payer_approval", party_id="dept-nord", person="Claire Martin", actor="a")
     with pytest.raises(InvalidInputError) as e:  # an investor cannot certify
         approve(engine, rec.id, kind="evaluator_certification", party_id="banque-solidaire", person="X", actor="a")
-    assert "labo-eval" in e.value.render("en")
+    assert "labo-eval" in e.value.render()
     approve(engine, rec.id, kind="evaluator_certification", party_id="labo-eval", person="Jean Dubois", actor="a")
     with pytest.raises(ConflictError):
         approve(engine, rec.id, kind="evaluator_certification", party_id="labo-eval", person="Jean Dubois", actor="a")

@@ -8,17 +8,22 @@ from __future__ import annotations
 import ast
 import csv
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from temoin.evaluation.cohort_file import normalise
+from temoin.contract.model import Attribute
+from temoin.evaluation.cohort_file import category_matches, normalise
 from temoin.i18n import catalogue
 from temoin.services import evaluations as ev
 from temoin.services.contracts import get_contract
 from temoin.settings import Settings
+from temoin.store import session_scope
+from temoin.store.cohorts import CohortRepository
 from test_web_support import Site, csrf_of, make_site
 
 C = "aemo-renforcee"
@@ -104,10 +109,40 @@ def test_labels_as_headers_and_values_in_any_case_or_accent_are_read_and_reporte
     op = site.signed_in("operator")
     r = _upload(op, "participants", "p.csv", _csv(rows, [labels[n] for n in rows[0]], sep=";"))
     assert r.status_code == 200, r.text[-1500:]
-    lilles = sum(1 for x in rows if x["territory"] == "Lille")
-    assert f"Territoire : « Lille » lu comme « lille » ({lilles} lignes)" in r.text.replace("&#39;", "'")
-    assert "« DUNKERQUE » lu comme « dunkerque »" in r.text
+    # read as the allowed value, said in the reader's words (the category's label); « Lille » is the label itself
+    assert "« DUNKERQUE » lu comme « Dunkerque »" in r.text and "« Lille » lu comme" not in r.text
     assert "CONSENTEMENT" not in r.text  # yes/no words are not reported: they mean what they say
+
+
+def test_a_category_given_by_its_french_or_english_label_is_read_as_its_code(site: Site, tmp_path: Path) -> None:
+    """« très élevé », « Very high », « TRES ELEVE » are very_high; « élevé » is high; each reported once
+    in the reader's words, and the import stores the codes."""
+    rows = _synthetic(tmp_path)
+    written = {"very_high": ["très élevé", "Very high", "TRES ELEVE"], "high": ["élevé", "High"]}
+    counts: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if r["risk_level"] in written:
+            choices = written[r["risk_level"]]
+            r["risk_level"] = choices[i % len(choices)]
+            counts[r["risk_level"]] = counts.get(r["risk_level"], 0) + 1
+    assert len(counts) == 5  # every way of writing it is in the file
+    r = _upload(site.signed_in("operator"), "participants", "p.csv", _csv(rows))
+    assert r.status_code == 200, r.text[-1500:]
+    page = r.text.replace("&#39;", "'")
+    reported = re.findall(r"<li>Niveau de risque : « ([^»]+) » lu comme « ([^»]+) » \((\d+) lignes?\)</li>", page)
+    assert sorted(reported) == sorted([("Very high", "très élevé", str(counts["Very high"])),
+                                       ("TRES ELEVE", "très élevé", str(counts["TRES ELEVE"])),
+                                       ("High", "élevé", str(counts["High"]))])
+    assert "« très élevé » lu comme" not in page and "« élevé » lu comme" not in page  # the reader's own words
+    with session_scope(site.engine) as s:
+        stored = {json.loads(p.attributes)["risk_level"] for p in CohortRepository(s).participants("aemo-renforcee")}
+    assert stored == {"moderate", "high", "very_high"}
+
+
+def test_a_label_two_categories_share_says_neither() -> None:
+    attr = Attribute(name="x", label={"fr": "X", "en": "X"}, type="categorical", categories=["a", "b", "c"])
+    matches = category_matches(attr, {"a": ["Bas", "low"], "b": ["bas"], "c": ["Élevé"]})
+    assert matches == {"a": "a", "b": "b", "c": "c", "low": "a", "eleve": "c"}  # « bas » is a's and b's: neither
 
 
 def test_a_negative_count_is_refused_and_so_is_a_number_of_the_wrong_type(site: Site, tmp_path: Path) -> None:

@@ -23,7 +23,6 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from _web_words import used_messages
-from temoin.errors import TemoinError
 from temoin.i18n import Translator, catalogue
 from temoin.web.context import accepted_language
 from temoin.web.render import msg_of
@@ -206,8 +205,7 @@ def test_a_share_reads_in_points_and_a_count_with_its_unit(seeded: Site) -> None
 
 def test_texts_stored_in_both_languages_show_the_readers_half(seeded: Site) -> None:
     """A committee's record keeps its reasons as the French and English its members wrote
-    ({"fr", "en"}, the older form): each reader reads their half, and the error of the older form
-    (French and English given together) too."""
+    ({"fr", "en"}, the older form): each reader reads their half."""
     payer = seeded.signed_in("payer")
     fr = read(payer.get(f"/contracts/{C}/committee", params={"lang": "fr"}).text, "fr")
     en = read(payer.get(f"/contracts/{C}/committee", params={"lang": "en"}).text, "en")
@@ -217,5 +215,3 @@ def test_texts_stored_in_both_languages_show_the_readers_half(seeded: Site) -> N
     assert msg_of(Translator("en"))(old) == "Checked by the evaluator." and msg_of(Translator("fr"))(old) == old["fr"]
     stored = {"id": "Unknown wave: '{wave}'.", "params": {"wave": "m36"}}
     assert msg_of(Translator("fr"))(stored) == "Vague inconnue : « m36 »."
-    legacy = TemoinError("x.old", "Ancienne erreur.", "Old error.")
-    assert Translator("en").error_message(legacy) == "Old error." and Translator("fr").error_message(legacy) == "Ancienne erreur."

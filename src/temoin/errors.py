@@ -4,7 +4,7 @@ Every error says what is wrong (``message``), where (``path``, and the YAML ``li
 parser gives one) and what to do (``hint``). Messages are :class:`~temoin.messages.Msg`: an
 identifier (the English text) and its values; the entry points render them in the reader's
 language (:meth:`temoin.i18n.Translator.error`), the CLI and the web the same way, without a
-traceback. (An error may still be made of a French and an English text, the older form.)
+traceback.
 """
 
 from __future__ import annotations
@@ -19,70 +19,55 @@ Lang = Literal["fr", "en"]
 class TemoinError(Exception):
     """Base of every error Témoin raises on purpose.
 
-    >>> e = TemoinError("demo", "Valeur refusée.", "Value refused.", path="caps.total", hint_fr="Corrigez.", hint_en="Fix it.")
-    >>> e.render("en")
-    'caps.total: Value refused. Fix it. [demo]'
+    >>> e = TemoinError("demo", Msg("Value refused: '{value}'.", value="x"), path="caps.total", hint=Msg("Fix it."))
+    >>> e.render()
+    "caps.total: Value refused: 'x'. Fix it. [demo]"
     """
 
     code: str = "error"
 
-    def __init__(
-        self,
-        code: str,
-        fr: str | Msg,
-        en: str | None = None,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        hint: Msg | None = None,
-        hint_fr: str | None = None,
-        hint_en: str | None = None,
-    ) -> None:
+    def __init__(self, code: str, message: Msg, *, path: str | None = None, line: int | None = None,
+                 hint: Msg | None = None) -> None:
+        if not isinstance(message, Msg):
+            raise TypeError(f"{code}: an error's message is a Msg (temoin.messages), not {type(message).__name__}")
         self.code = code
-        if isinstance(fr, Msg):
-            self.msg: Msg | None = fr
-            self.hint_msg: Msg | None = hint
-            self.fr = self.en = str(fr)
-            self.hint_fr = self.hint_en = str(hint) if hint is not None else None
-        else:
-            self.msg = self.hint_msg = None
-            self.fr, self.en = fr, en if en is not None else fr
-            self.hint_fr, self.hint_en = hint_fr, hint_en
-        super().__init__(self.en)
+        self.msg: Msg = message
+        self.hint_msg: Msg | None = hint
+        super().__init__(str(message))
         self.path = path
         self.line = line
 
-    def message(self, lang: Lang = "fr") -> str:
-        """The message's words without the catalogue (the older French and English texts, or the
-        message's English identifier with its values); people read :meth:`temoin.i18n.Translator.error`."""
-        return self.fr if lang == "fr" else self.en
+    def message(self) -> str:
+        """The message's English identifier with its values, for logs and tracebacks; people read
+        :meth:`temoin.i18n.Translator.error`, in their language."""
+        return str(self.msg)
 
-    def hint(self, lang: Lang = "fr") -> str | None:
-        return self.hint_fr if lang == "fr" else self.hint_en
+    def hint(self) -> str | None:
+        return str(self.hint_msg) if self.hint_msg is not None else None
 
-    def render(self, lang: Lang = "fr") -> str:
-        where = ""
-        if self.path:
-            where = self.path
+    def render(self) -> str:
+        """The error in one line of plain English (logs, tracebacks)."""
+        where = self.path or ""
         if self.line is not None:
-            where += (" " if where else "") + (f"(ligne {self.line})" if lang == "fr" else f"(line {self.line})")
-        text = f"{where}: {self.message(lang)}" if where else self.message(lang)
-        hint = self.hint(lang)
+            where += (" " if where else "") + f"(line {self.line})"
+        text = f"{where}: {self.message()}" if where else self.message()
+        hint = self.hint()
         if hint:
             text += f" {hint}"
         return f"{text} [{self.code}]"
 
-    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
+    def to_dict(self) -> dict[str, object]:
+        """The error as data: its code, where, and its messages as messages' dicts."""
         return {
             "code": self.code,
             "path": self.path,
             "line": self.line,
-            "message": self.message(lang),
-            "hint": self.hint(lang),
+            "message": self.msg.to_dict(),
+            "hint": self.hint_msg.to_dict() if self.hint_msg is not None else None,
         }
 
     def __str__(self) -> str:
-        return self.render("en")
+        return self.render()
 
 
 class InvalidInputError(TemoinError):
@@ -100,13 +85,12 @@ class ContractValidationError(TemoinError):
         super().__init__("contract.invalid", head, path=first.path, line=first.line)
         self.problems = problems
 
-    def render(self, lang: Lang = "fr") -> str:
-        head = self.message(lang)
-        return head + "\n" + "\n".join("  - " + p.render(lang) for p in self.problems)
+    def render(self) -> str:
+        return self.message() + "\n" + "\n".join("  - " + p.render() for p in self.problems)
 
-    def to_dict(self, lang: Lang = "fr") -> dict[str, object]:
-        d = super().to_dict(lang)
-        d["problems"] = [p.to_dict(lang) for p in self.problems]
+    def to_dict(self) -> dict[str, object]:
+        d = super().to_dict()
+        d["problems"] = [p.to_dict() for p in self.problems]
         return d
 
 

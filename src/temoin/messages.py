@@ -81,7 +81,7 @@ class Msg:
 
     def __str__(self) -> str:
         """The English text with its values written plainly (for logs and tracebacks, not for people)."""
-        return self.id.format(**{k: str(v) for k, v in self.params.items()})
+        return self.id.format(**{k: _plain(v) for k, v in self.params.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form: values kept as codes and numbers (dates as ISO text)."""
@@ -91,6 +91,10 @@ class Msg:
     def from_dict(cls, data: Mapping[str, Any]) -> Msg:
         params = {k: _restore(v) for k, v in dict(data.get("params") or {}).items()}
         return cls(str(data["id"]), **params)
+
+
+def _plain(value: Any) -> str:
+    return ", ".join(_plain(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 def _restore(value: Any) -> Any:

@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 DEV_SECRET = "dev-secret-change-me"
 DEV_PSEUDONYM_SECRET = DEV_SECRET
@@ -33,6 +34,14 @@ longer changes it), and production refuses both defaults."""
 MIN_SECRET_BYTES = 32
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _B64 = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
+
+
+class _Refused(ValueError):
+    """A setting's value refused by a rule of Témoin's, with the words to say it."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.msg = message
 
 
 def secret_bytes(secret: str) -> bytes | None:
@@ -134,7 +143,7 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, value: str) -> str:
         if value and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", value):
-            raise ValueError("the public address starts with http:// or https:// and holds no space")
+            raise _Refused(Msg("The public address starts with http:// or https:// and holds no space."))
         return value.rstrip("/")
 
     @field_validator("trusted_proxies")
@@ -142,25 +151,29 @@ class Settings(BaseSettings):
     def _networks(cls, value: str) -> str:
         for part in (p.strip() for p in value.split(",")):
             if part:
-                ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise _Refused(Msg("'{value}' is not a network address.", value=part)) from None
         return value
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
         if not self.secret_key or not self.pseudonym_secret:
-            raise ValueError("TEMOIN_SECRET_KEY and TEMOIN_PSEUDONYM_SECRET must not be empty.")
+            raise _Refused(Msg("TEMOIN_SECRET_KEY and TEMOIN_PSEUDONYM_SECRET must not be empty."))
         if self.environment == "production":
             for name, value, default in (("TEMOIN_SECRET_KEY", self.secret_key, DEV_SECRET),
                                          ("TEMOIN_PSEUDONYM_SECRET", self.pseudonym_secret, DEV_PSEUDONYM_SECRET)):
                 if value == default:
-                    raise ValueError(f"{name} must be set in production (the default is for development only).")
+                    raise _Refused(Msg("{name} must be set in production (the default is for development only).",
+                                       name=name))
                 if not looks_random(value):
-                    raise ValueError(f"{name} must be at least {MIN_SECRET_BYTES} random bytes written in hexadecimal "
-                                     "or base64 in production.")
+                    raise _Refused(Msg("{name} must be at least {n} random bytes written in hexadecimal or base64 in "
+                                       "production.", name=name, n=MIN_SECRET_BYTES))
             if self.secret_key == self.pseudonym_secret:
-                raise ValueError("TEMOIN_PSEUDONYM_SECRET must differ from TEMOIN_SECRET_KEY.")
+                raise _Refused(Msg("TEMOIN_PSEUDONYM_SECRET must differ from TEMOIN_SECRET_KEY."))
         if self.smtp_host and "@" not in self.smtp_from:
-            raise ValueError("TEMOIN_SMTP_FROM must be an e-mail address when TEMOIN_SMTP_HOST is set.")
+            raise _Refused(Msg("TEMOIN_SMTP_FROM must be an e-mail address when TEMOIN_SMTP_HOST is set."))
         return self
 
     @property
@@ -181,18 +194,34 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(_problem(e) for e in exc.errors())
+        problems = [_problem(e) for e in exc.errors()]
         raise SettingsError(
-            "settings.invalid", f"Réglages refusés : {problems}", f"Settings refused: {problems}",
-            path="TEMOIN_*",
-            hint_fr="Corrigez les variables d'environnement TEMOIN_… (voir la table des réglages du README). Secret : "
-                    "python -c \"import secrets; print(secrets.token_urlsafe(32))\".",
-            hint_en="Fix the TEMOIN_… environment variables (see the README's settings table). A secret: "
-                    "python -c \"import secrets; print(secrets.token_urlsafe(32))\".") from None
+            "settings.invalid", Msg("Settings refused: {problems}", problems=problems), path="TEMOIN_*",
+            hint=Msg("Fix the TEMOIN_… environment variables (see the README's settings table). A secret: {command}.",
+                     command='python -c "import secrets; print(secrets.token_urlsafe(32))"')) from None
 
 
-def _problem(error: object) -> str:
+_PYDANTIC: dict[str, str] = {  # pydantic's kinds of error, in Témoin's words (shared with the contract's)
+    "int_parsing": "'{value}' is not a whole number.", "int_type": "'{value}' is not a whole number.",
+    "int_from_float": "'{value}' is not a whole number.",
+    "bool_parsing": "'{value}' is not true or false.", "bool_type": "'{value}' is not true or false.",
+    "greater_than_equal": "'{value}' is below the minimum, {ge}.",
+    "less_than_equal": "'{value}' is above the maximum, {le}.",
+    "literal_error": "'{value}' is not allowed here.",
+}
+
+
+def _problem(error: object) -> Msg:
+    """One refused setting: its variable and what is wrong, as a message."""
     e = dict(error)  # type: ignore[call-overload]
+    ctx = dict(e.get("ctx") or {})
+    value = str(e.get("input", ""))[:80] if not isinstance(e.get("input"), dict) else ""
+    if isinstance(ctx.get("error"), _Refused):
+        said: Msg = ctx["error"].msg
+    elif e.get("type") in _PYDANTIC:
+        said = Msg(_PYDANTIC[e["type"]], value=value,
+                   **{k: ctx[k] for k in ("ge", "le") if k in ctx})
+    else:
+        said = Msg("Value refused: '{value}'.", value=value)
     where = ".".join(str(p) for p in e.get("loc", ()))
-    msg = str(e.get("msg", "")).removeprefix("Value error, ")
-    return f"TEMOIN_{where.upper()}: {msg}" if where else msg
+    return Msg("{variable}: {problem}", variable=f"TEMOIN_{where.upper()}", problem=said) if where else said

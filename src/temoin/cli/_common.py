@@ -129,10 +129,8 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except TemoinError as exc:
-        # an error made of messages is rendered through the catalogue; one of the older French and
-        # English form keeps its own rendering (some list their rows) until it is converted
-        reader = words()
-        text = reader.error(exc) if exc.msg is not None else exc.render(reader.lang)  # type: ignore[arg-type]
+        reader = words()  # the error's messages through the catalogue, in the reader's language
+        text = reader.error(exc)
         err_console.print(f"[bold red]{escape(reader('Error'))}[/] {escape(text)}", soft_wrap=True)
         raise typer.Exit(1) from None
 

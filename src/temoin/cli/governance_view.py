@@ -54,7 +54,7 @@ def print_call_record(console: Any, rec: dict[str, Any], reader: Translator) -> 
     table.add_column(t("Rank"))
     table.add_column(t("Application"))
     for c in rec["criteria"]:
-        table.add_column(c["id"], justify="right")
+        table.add_column(escape((c.get("label") or {}).get(lang) or c["id"]), justify="right")  # the criterion's label
     table.add_column(t("Weighted total"), justify="right")
     table.add_column(t("Scorers"), justify="right")
     selected = set(rec["decision"]["selected"])

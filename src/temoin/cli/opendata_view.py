@@ -110,7 +110,8 @@ def render_project(sheet: ProjectSheet, out: Console, reader: Translator) -> Non
     for col in (t("Organisation"), t("Role"), t("Category"), t("Amount")):
         parties.add_column(col)
     for p in sheet.parties:
-        parties.add_row(escape(p.name), p.role_fr if reader.lang == "fr" else p.role_en, escape(p.category or "—"),
+        parties.add_row(escape(p.name), reader.label("indigo_party_role", p.role),
+                        escape(reader.label("indigo_organisation_type", p.category) if p.category else "—"),
                         _money(reader, p.amount, p.currency))
     out.print(parties)
     metrics = Table(title=t("Outcome metrics"), title_justify="left")

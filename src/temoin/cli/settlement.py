@@ -177,13 +177,24 @@ def register(app: typer.Typer) -> None:
                           ", ".join(reader.label("approval_kind", a.kind) for a in r.approvals) or "—")
         console.print(table)
 
-    @sub.command("show", help=tr("Show a recorded settlement (as JSON)."))
+    @sub.command("show", help=tr("Show a recorded settlement: periods, results used, caps, investors, sign-offs."))
     @handle_errors
-    def show_cmd(settlement_id: int, as_json: bool = typer.Option(False, "--json", help=tr("As plain JSON (no colours)."))) -> None:
+    def show_cmd(settlement_id: int,
+                 as_json: bool = typer.Option(False, "--json", help=tr("The stored record as JSON (for programs)."))) -> None:
         from temoin.services.settlements import get_settlement
 
-        rec = get_settlement(engine(), settlement_id)
-        print_json(rec.to_dict()) if as_json else console.print_json(data=rec.to_dict())
+        eng = engine()
+        rec = get_settlement(eng, settlement_id)
+        if as_json:
+            print_json(rec.to_dict())
+            return
+        from temoin.cli.settlement_record_view import render_record
+        from temoin.services.contracts import get_contract
+
+        reader = words()
+        shown = get_contract(eng, rec.contract_id, rec.contract_version).contract
+        render_record(rec, console, reader, {i.id: i.label.get(reader.lang) for i in shown.indicators},
+                      {p.id: p.name for p in shown.parties})
 
     @sub.command("approve", help=tr("Certify, approve or acknowledge a settlement."))
     @handle_errors

@@ -57,7 +57,7 @@ def _parse_amount(value: Any, info: ValidationInfo) -> Any:
         try:
             return to_decimal(value)
         except TemoinError as exc:
-            raise InvalidValue(exc.msg or Msg(exc.en), exc.hint_msg) from None
+            raise InvalidValue(exc.msg, exc.hint_msg) from None
     return value
 
 

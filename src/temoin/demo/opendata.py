@@ -92,8 +92,7 @@ def show(engine: Engine, console: Console, settings: Settings, reader: Translato
         res = research_extract(engine, contract_id, folder / f"{contract_id}-extrait-recherche.csv", settings=settings,
                                actor="demo")
     except TemoinError as exc:
-        console.print(escape(t("Research extract refused: {reason}", reason=t.error(exc) if exc.msg is not None
-                               else exc.render(t.lang))))  # type: ignore[arg-type]
+        console.print(escape(t("Research extract refused: {reason}", reason=t.error(exc))))
         return
     rep = res.extract.anonymised
     bands = "; ".join(t("{column}: bands of {width}", column=c, width=w) for c, w in (rep.generalised or {}).items())

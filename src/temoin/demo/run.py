@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_settings()
     except TemoinError as exc:  # the settings are refused: said in the language asked for, French otherwise
         reader = Translator("en" if os.environ.get("TEMOIN_LANGUAGE", "").strip().lower() == "en" else "fr")
-        text = reader.error(exc) if exc.msg is not None else exc.render(reader.lang)  # type: ignore[arg-type]
+        text = reader.error(exc)
         console.print(f"[bold red]{escape(reader('Error'))}[/] {escape(text)}", soft_wrap=True)
         raise SystemExit(1) from None
     engine = run(args.db, console, settings)

@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import io
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,8 @@ from temoin.contract.model import Attribute, Contract
 from temoin.errors import InvalidInputError
 from temoin.messages import Msg
 
-__all__ = ["CohortFileError", "Normalised", "ParticipantRecord", "RowError", "check_outcomes", "check_participants",
-           "normalise", "parse_outcomes", "parse_participants", "read_table", "rename_headers"]
+__all__ = ["CohortFileError", "Normalised", "ParticipantRecord", "RowError", "category_matches", "check_outcomes",
+           "check_participants", "normalise", "parse_outcomes", "parse_participants", "read_table", "rename_headers"]
 
 _TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
 _FALSE = {"0", "false", "faux", "non", "no", "n", ""}
@@ -196,9 +196,26 @@ def _shown(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _attribute(attr: Attribute, v: str, seen: _Seen | None = None) -> tuple[Any, Msg | None]:
-    """Parsed value, or what is wrong with it. Categories and yes/no are matched without regard to
-    case and accents; numbers must lie within the attribute's range."""
+def category_matches(attr: Attribute, labels: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """What a file may write for each category of ``attr`` -> the category: its code or one of its
+    ``labels`` (the words people read, in any language: ``"très élevé"``, ``"Very high"``), compared
+    by :func:`normalise`. A label two categories share is left out (it would say neither)."""
+    out = {normalise(c): c for c in attr.categories}
+    owners: dict[str, set[str]] = {}
+    for c in attr.categories:
+        for text in (labels or {}).get(c, ()):
+            owners.setdefault(normalise(text), set()).add(c)
+    for key, cats in owners.items():
+        if len(cats) == 1 and key not in out:
+            out[key] = next(iter(cats))
+    return out
+
+
+def _attribute(attr: Attribute, v: str, seen: _Seen | None = None,
+               matches: Mapping[str, str] | None = None) -> tuple[Any, Msg | None]:
+    """Parsed value, or what is wrong with it. Categories (by their code or a label, see
+    :func:`category_matches`) and yes/no are matched without regard to case and accents; numbers
+    must lie within the attribute's range."""
     if v == "":
         return None, Msg("missing value")
     if attr.type == "numeric":
@@ -217,7 +234,7 @@ def _attribute(attr: Attribute, v: str, seen: _Seen | None = None) -> tuple[Any,
     if attr.categories:
         if v in attr.categories:
             return v, None
-        match = {normalise(c): c for c in attr.categories}.get(normalise(v))
+        match = (matches if matches is not None else category_matches(attr)).get(normalise(v))
         if match is None:
             return None, Msg("value not in the list ({values})", values=", ".join(attr.categories))
         if seen is not None:
@@ -251,11 +268,15 @@ def _header_errors(frame: pd.DataFrame, required: list[str], known: set[str], un
     return errors
 
 
-def check_participants(frame: pd.DataFrame, contract: Contract) -> tuple[list[ParticipantRecord], list[RowError], list[Normalised]]:
+def check_participants(frame: pd.DataFrame, contract: Contract,
+                       labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+                       ) -> tuple[list[ParticipantRecord], list[RowError], list[Normalised]]:
     """Every problem of a participant file in one pass: the header's (a missing or unexpected
     column) and every row's (the columns present are checked); the rows without a problem, and
-    the values read as an allowed one (``Lille`` as ``lille``)."""
+    the values read as an allowed one (``Lille`` as ``lille``; ``très élevé`` as ``very_high``
+    when ``labels`` — per attribute, per category, the words people read — say so)."""
     attrs = {a.name: a for a in contract.population.attributes}
+    matches = {name: category_matches(a, (labels or {}).get(name)) for name, a in attrs.items()}
     required = ["participant_id", "consent", "enrolled", *attrs]
     errors = _header_errors(frame, required, {*required, *OPTIONAL},
                             Msg("unexpected column (Témoin stores no name and no direct identifier)"))
@@ -287,7 +308,7 @@ def check_participants(frame: pd.DataFrame, contract: Contract) -> tuple[list[Pa
             if name not in present:
                 values[name] = None
                 continue
-            val, problem = _attribute(attr, rec[name], seen)
+            val, problem = _attribute(attr, rec[name], seen, matches[name])
             if problem is not None:
                 bad(name, problem)
             values[name] = val

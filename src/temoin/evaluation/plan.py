@@ -112,7 +112,7 @@ def check_plan(contract: Contract) -> None:
     problems = plan_problems(contract)
     if problems:
         first = problems[0]
-        head = first.msg if first.msg is not None else Msg(first.en)
+        head = first.msg
         message = head if len(problems) == 1 else Msg("{problem} (and {n} more problem(s))", problem=head, n=len(problems) - 1)
         raise InvalidInputError(first.code, message, path=first.path, hint=first.hint_msg)
 

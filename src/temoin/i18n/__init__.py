@@ -36,7 +36,14 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent, format_scientific
+from babel.numbers import (
+    NumberPattern,
+    format_currency,
+    format_decimal,
+    format_percent,
+    format_scientific,
+    parse_pattern,
+)
 
 from temoin.cache import cache_folders, write_atomically
 from temoin.errors import TemoinError
@@ -79,6 +86,20 @@ def catalogue(lang: str) -> dict[str, str]:
         except OSError:
             continue
     return out
+
+
+@cache
+def _pattern(text: str) -> NumberPattern:
+    """A number pattern parsed once (Babel parses a pattern given as text on every call, which is
+    most of the cost of formatting a number)."""
+    return parse_pattern(text)
+
+
+@cache
+def _percent_pattern(locale: str, decimals: int) -> NumberPattern:
+    """The locale's percent pattern with ``decimals`` digits after the point, parsed once."""
+    text = Locale.parse(locale).percent_formats[None].pattern
+    return parse_pattern(text.replace("#,##0", "#,##0." + "0" * decimals if decimals else "#,##0"))
 
 
 class _Values(dict[str, str]):
@@ -135,12 +156,10 @@ class Translator:
 
     # -- errors --------------------------------------------------------------------------------
     def error_message(self, exc: TemoinError) -> str:
-        return self.render(exc.msg) if exc.msg is not None else exc.message(self.lang)  # type: ignore[arg-type]
+        return self.render(exc.msg)
 
     def error_hint(self, exc: TemoinError) -> str | None:
-        if exc.msg is not None:
-            return self.render(exc.hint_msg) if exc.hint_msg is not None else None
-        return exc.hint(self.lang)  # type: ignore[arg-type]
+        return self.render(exc.hint_msg) if exc.hint_msg is not None else None
 
     def error(self, exc: TemoinError) -> str:
         """The error as one text: where, what, what to do, and its code (and each problem of a
@@ -202,7 +221,7 @@ class Translator:
         """``1 234 567,89`` / ``1,234,567.89``; ``decimals`` fixes the digits after the point."""
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
             return self.gettext("not estimable")
-        fmt = None if decimals is None else ("#,##0" + ("." + "0" * decimals if decimals else ""))
+        fmt = None if decimals is None else _pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
         try:
             text = format_decimal(x, format=fmt, locale=self.locale, decimal_quantization=decimals is not None)
         except InvalidOperation:  # beyond 28 digits (an overflowing estimate, 1e300): in scientific notation
@@ -213,7 +232,7 @@ class Translator:
         """``1 234 567,89 €`` / ``€1,234,567.89`` (without cents when ``cents`` is False)."""
         if x is None:
             return self.gettext("not available")
-        fmt = None if cents else ("#,##0\u00a0¤" if self.lang == "fr" else "¤#,##0")
+        fmt = None if cents else _pattern("#,##0\u00a0¤" if self.lang == "fr" else "¤#,##0")
         text = format_currency(Decimal(str(x)), currency, format=fmt, locale=self.locale,
                                currency_digits=cents)
         return text.replace("-", MINUS)
@@ -222,15 +241,14 @@ class Translator:
         """A share as a percentage: ``4,8 %`` / ``4.8%``."""
         if x is None or not math.isfinite(x):
             return self.gettext("not estimable")
-        pattern = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0." + "0" * decimals if decimals else "#,##0")
-        text = format_percent(x, format=pattern, locale=self.locale)
+        text = format_percent(x, format=_percent_pattern(BABEL_LOCALES[self.lang], decimals), locale=self.locale)
         return text.replace("-", MINUS)
 
     def points(self, x: float | None, decimals: int = 1) -> str:
         """A difference of percentages in points, signed: ``+3,2 points`` / ``−3.2 points``."""
         if x is None or not math.isfinite(x):
             return self.gettext("not estimable")
-        value = format_decimal(abs(x) * 100, format="#,##0." + "0" * decimals, locale=self.locale)
+        value = format_decimal(abs(x) * 100, format=_pattern("#,##0." + "0" * decimals), locale=self.locale)
         sign = "+" if x > 0 else (MINUS if x < 0 else "")
         return f"{sign}{value}\u00a0points" if self.lang == "fr" else f"{sign}{value} points"
 

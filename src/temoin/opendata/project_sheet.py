@@ -44,8 +44,7 @@ def _amount(value: Any) -> str | None:
 class Party:
     organisation_id: str
     name: str
-    role_fr: str
-    role_en: str
+    role: str  # the INDIGO list that names it (outcome_payment_commitments…): read by its label, label:indigo_party_role:<role>
     category: str | None
     amount: str | None  # a commitment or an investment, in ``currency``
     currency: str | None
@@ -131,9 +130,8 @@ class ProjectSheet:
 
 
 def _parties(data: dict[str, Any], organisations: Mapping[str, str]) -> tuple[Party, ...]:
-    fr = {key: f for key, f, _ in PARTY_LISTS}
     out = []
-    for key, _, en in PARTY_LISTS:
+    for key, _, _ in PARTY_LISTS:
         for item in data.get(key, []):
             if key == "outcome_payment_commitments":
                 amount, currency = (_v(item, "maximum_potential_outcome_payment", "amount"),
@@ -145,7 +143,7 @@ def _parties(data: dict[str, Any], organisations: Mapping[str, str]) -> tuple[Pa
             for org in str(_v(item, "organisation_id") or "").split(","):
                 org = org.strip()
                 if org:
-                    out.append(Party(org, organisations.get(org, org), fr[key], en, _v(item, "organisation_role_category"),
+                    out.append(Party(org, organisations.get(org, org), key, _v(item, "organisation_role_category"),
                                      _amount(amount), currency))
     return tuple(out)
 

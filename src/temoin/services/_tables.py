@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from temoin.errors import InvalidInputError
+from temoin.messages import Msg
 
 __all__ = ["iter_table"]
 
@@ -50,9 +51,8 @@ def _first_line(path: Path, encoding: str) -> str:
 
 
 def _unreadable(path: Path, exc: Exception) -> InvalidInputError:
-    return InvalidInputError("cohort.unreadable", f"Fichier illisible ({exc}).", f"Unreadable file ({exc}).", path=str(path),
-                             hint_fr="Fournissez un CSV (UTF-8 ou Latin-1) ou un classeur XLSX.",
-                             hint_en="Provide a CSV (UTF-8 or Latin-1) or an XLSX workbook.")
+    return InvalidInputError("cohort.unreadable", Msg("Unreadable file ({reason}).", reason=str(exc)), path=str(path),
+                             hint=Msg("Provide a CSV (UTF-8 or Latin-1) or an XLSX workbook."))
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +65,7 @@ def iter_table(path: str | Path, rows: int) -> Iterator[tuple[int, pd.DataFrame]
     (an empty frame with the header's columns for a file without rows). Column names are normalised."""
     p = Path(path)
     if not p.exists():
-        raise InvalidInputError("cohort.file_not_found", f"Fichier introuvable : {p}.", f"File not found: {p}.", path=str(p))
+        raise InvalidInputError("cohort.file_not_found", Msg("File not found: {path}.", path=str(p)), path=str(p))
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         from temoin.evaluation.cohort_file import read_table
 

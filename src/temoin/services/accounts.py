@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError, TemoinError
 from temoin.governance.ledger import LedgerEvent
+from temoin.messages import Msg
 from temoin.services.passwords import MAX_PASSWORD, MIN_PASSWORD, problem
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountColumns, AccountRepository, session_account, token_account
@@ -107,38 +108,28 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+_SAFER = Msg("Use a phrase of four words or more, or a password drawn at random.")
 _PASSWORD_PROBLEMS = {
-    "short": ("Mot de passe trop court ({n} caractères).", "Password too short ({n} characters).",
-              f"Au moins {MIN_PASSWORD} caractères.", f"At least {MIN_PASSWORD} characters."),
-    "long": ("Mot de passe trop long ({n} caractères).", "Password too long ({n} characters).",
-             f"Au plus {MAX_PASSWORD} caractères.", f"At most {MAX_PASSWORD} characters."),
-    "common": ("Mot de passe trop courant : il figure parmi les premiers essayés (mot usuel, identifiant, "
-               "avec des chiffres autour).", "Password too common: it is among the first tried (a usual word, the "
-               "user name, with digits around it).",
-               "Prenez une phrase de quatre mots ou plus, ou un mot de passe tiré au hasard.",
-               "Use a phrase of four words or more, or a password drawn at random."),
-    "pattern": ("Mot de passe prévisible : une suite, une ligne du clavier ou un motif répété.",
-                "Predictable password: a run, a keyboard row or a repeated piece.",
-                "Prenez une phrase de quatre mots ou plus, ou un mot de passe tiré au hasard.",
-                "Use a phrase of four words or more, or a password drawn at random."),
-    "weak": ("Mot de passe trop faible : trop peu de caractères différents.",
-             "Password too weak: too few different characters.",
-             "Allongez-le ou variez-le (une phrase de quatre mots convient).",
-             "Make it longer or more varied (a phrase of four words will do)."),
+    "short": (Msg("Password too short ({n} characters)."), Msg("At least {n} characters.", n=MIN_PASSWORD)),
+    "long": (Msg("Password too long ({n} characters)."), Msg("At most {n} characters.", n=MAX_PASSWORD)),
+    "common": (Msg("Password too common: it is among the first tried (a usual word, the user name, with digits "
+                   "around it)."), _SAFER),
+    "pattern": (Msg("Predictable password: a run, a keyboard row or a repeated piece."), _SAFER),
+    "weak": (Msg("Password too weak: too few different characters."),
+             Msg("Make it longer or more varied (a phrase of four words will do).")),
 }
 
 
 def _check_new_account(username: str, password: str) -> None:
     if not USERNAME.match(username):
         raise InvalidInputError(
-            "account.username", f"Identifiant refusé : « {username} ».", f"User name refused: '{username}'.",
-            path="username", hint_fr="2 à 80 caractères : minuscules, chiffres, point, tiret, souligné.",
-            hint_en="2 to 80 characters: lower-case letters, digits, dot, hyphen, underscore.")
+            "account.username", Msg("User name refused: '{username}'.", username=username), path="username",
+            hint=Msg("2 to 80 characters: lower-case letters, digits, dot, hyphen, underscore."))
     found = problem(password, username=username)
     if found is not None:
-        fr, en, hint_fr, hint_en = _PASSWORD_PROBLEMS[found]
-        raise InvalidInputError(f"account.password_{found}", fr.format(n=len(password)), en.format(n=len(password)),
-                                path="password", hint_fr=hint_fr, hint_en=hint_en)
+        message, hint = _PASSWORD_PROBLEMS[found]
+        raise InvalidInputError(f"account.password_{found}", Msg(message.id, n=len(password)), path="password",
+                                hint=hint)
 
 
 def check_new_account(username: str, password: str) -> str:
@@ -153,20 +144,17 @@ def create_account(engine: Engine, username: str, password: str, *, actor: str, 
     username = username.strip().lower()
     _check_new_account(username, password)
     if language not in ("fr", "en"):
-        raise InvalidInputError("account.language", f"Langue inconnue : « {language} ».",
-                                f"Unknown language: '{language}'.", path="language", hint_fr="fr ou en.",
-                                hint_en="fr or en.")
+        raise InvalidInputError("account.language", Msg("Unknown language: '{language}'.", language=language),
+                                path="language", hint=Msg("Choose fr (French) or en (English)."))
     with session_scope(engine) as s:
         repo = AccountRepository(s)
         if repo.by_username(username) is not None:
-            raise ConflictError("account.exists", f"L'identifiant « {username} » existe déjà.",
-                                f"User name '{username}' already exists.", path="username",
-                                hint_fr="Choisissez un autre identifiant.", hint_en="Choose another user name.")
+            raise ConflictError("account.exists", Msg("User name '{username}' already exists.", username=username),
+                                path="username", hint=Msg("Choose another user name."))
         if person_id and s.get(PersonRow, person_id) is None:
-            raise NotFoundError("account.unknown_person", f"Personne inconnue : « {person_id} ».",
-                                f"Unknown person: '{person_id}'.", path="person_id",
-                                hint_fr="Enregistrez d'abord ses rôles : `temoin role assign CONTRAT PERSONNE …`.",
-                                hint_en="Record their roles first: `temoin role assign CONTRACT PERSON …`.")
+            raise NotFoundError("account.unknown_person", Msg("Unknown person: '{person}'.", person=person_id),
+                                path="person_id",
+                                hint=Msg("Record their roles first: `temoin role assign CONTRACT PERSON …`."))
         row = repo.add(AccountRow(username=username, password_hash=hash_password(password),
                                   display_name=display_name or username, person_id=person_id or None,
                                   is_admin=is_admin, language=language))
@@ -186,7 +174,7 @@ def set_password(engine: Engine, username: str, password: str, *, actor: str) ->
 
 
 def _unknown_account(username: str) -> TemoinError:
-    return NotFoundError("account.not_found", f"Compte inconnu : « {username} ».", f"Unknown account: '{username}'.",
+    return NotFoundError("account.not_found", Msg("Unknown account: '{username}'.", username=username),
                          path="username")
 
 
@@ -199,9 +187,8 @@ def _wait(oldest: dt.datetime | None, now: dt.datetime) -> RateLimitedError:
     left = FAILURE_WINDOW - (now - oldest) if oldest is not None else FAILURE_WINDOW
     minutes = max(1, int(-(-left.total_seconds() // 60)))
     return RateLimitedError(
-        "auth.rate_limited", "Trop d'essais de connexion infructueux depuis cette adresse.",
-        "Too many failed sign-in attempts from this address.", path="username",
-        hint_fr=f"Réessayez dans {minutes} minute(s).", hint_en=f"Try again in {minutes} minute(s).")
+        "auth.rate_limited", Msg("Too many failed sign-in attempts from this address."), path="username",
+        hint=Msg("Try again in {minutes} minute(s).", minutes=minutes))
 
 
 def authenticate(engine: Engine, username: str, password: str, *, client: str = "unknown") -> AccountView:
@@ -227,9 +214,8 @@ def authenticate(engine: Engine, username: str, password: str, *, client: str = 
             assert row is not None
             repo.clear_failures(username, client)
             return AccountView.of(row)
-    raise AuthenticationError("auth.invalid", "Identifiant ou mot de passe incorrect.",
-                              "Wrong user name or password.", path="username",
-                              hint_fr="Vérifiez-les et réessayez.", hint_en="Check them and try again.")
+    raise AuthenticationError("auth.invalid", Msg("Wrong user name or password."), path="username",
+                              hint=Msg("Check them and try again."))
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -286,15 +272,15 @@ def create_api_token(engine: Engine, account_id: int, name: str, *, actor: str, 
     caller checks they are permissions it knows), for ``days`` days."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInputError("token.name", "Nom de jeton vide ou trop long (100 caractères au plus).",
-                                "Token name empty or too long (100 characters at most).", path="name")
+        raise InvalidInputError("token.name", Msg("Token name empty or too long (100 characters at most)."),
+                                path="name")
     if not 1 <= days <= 3650:
-        raise InvalidInputError("token.days", f"Durée de validité refusée : {days} jours.", f"Lifetime refused: {days} days.",
-                                path="days", hint_fr="Entre 1 et 3650 jours.", hint_en="Between 1 and 3650 days.")
+        raise InvalidInputError("token.days", Msg("Lifetime refused: {days} days.", days=days), path="days",
+                                hint=Msg("Between 1 and 3650 days."))
     chosen = sorted({READ_SCOPE, *scopes})
     bad = [x for x in chosen if not SCOPE.match(x)]
     if bad:
-        raise InvalidInputError("token.scope", f"Portée inconnue : {bad[0]!r}.", f"Unknown scope: {bad[0]!r}.", path="scopes")
+        raise InvalidInputError("token.scope", Msg("Unknown scope: '{scope}'.", scope=bad[0]), path="scopes")
     token = "tmn_" + secrets.token_urlsafe(32)
     expires = _now() + dt.timedelta(days=days)
     with session_scope(engine) as s:
@@ -319,9 +305,8 @@ def revoke_api_token(engine: Engine, account_id: int, token_id: int, *, actor: s
     with session_scope(engine) as s:
         row = AccountRepository(s).token(account_id, token_id)
         if row is None:
-            raise NotFoundError("token.not_found", f"Jeton inconnu : n° {token_id}.", f"Unknown token: #{token_id}.",
-                                path="token_id", hint_fr="La page « Mon compte » liste vos jetons.",
-                                hint_en="The 'My account' page lists your tokens.")
+            raise NotFoundError("token.not_found", Msg("Unknown token: #{id}.", id=str(token_id)), path="token_id",
+                                hint=Msg("The 'My account' page lists your tokens."))
         if row.revoked_at is None:
             row.revoked_at = _now()
             s.flush()

@@ -18,7 +18,7 @@ from temoin.evaluation.cohort_file import normalise
 from temoin.i18n import LANGUAGES, Translator
 from temoin.messages import Msg
 
-__all__ = ["Column", "header_aliases", "participant_columns", "wave_columns"]
+__all__ = ["Column", "category_labels", "header_aliases", "participant_columns", "wave_columns"]
 
 Kind = Literal["identifier", "yes_no", "date", "number", "category", "text"]
 
@@ -101,4 +101,16 @@ def header_aliases(columns: list[Column]) -> dict[str, str]:
     for c in columns:
         for text in (c.name, *c.labels.values()):
             out.setdefault(normalise(text), c.name)
+    return out
+
+
+def category_labels(contract: Contract) -> dict[str, dict[str, list[str]]]:
+    """Per attribute, per category, the words people read for it in every language (the
+    catalogue's ``label:category:<code>``): an uploaded file may write ``très élevé`` or
+    ``Very high`` for ``very_high``."""
+    readers = [Translator(lang) for lang in LANGUAGES]
+    out: dict[str, dict[str, list[str]]] = {}
+    for a in contract.population.attributes:
+        words = {c: [w for w in dict.fromkeys(t.label("category", c) for t in readers) if w != c] for c in a.categories}
+        out[a.name] = {c: w for c, w in words.items() if w}
     return out

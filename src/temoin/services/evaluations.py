@@ -53,7 +53,12 @@ from temoin.evaluation.schedule import due_date
 from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.messages import Msg
 from temoin.services._tables import iter_table
-from temoin.services.cohort_columns import header_aliases, participant_columns, wave_columns
+from temoin.services.cohort_columns import (
+    category_labels,
+    header_aliases,
+    participant_columns,
+    wave_columns,
+)
 from temoin.services.enrolment import enrolment_row_errors, pending, randomise_next_batch
 from temoin.settings import Settings
 from temoin.settlement.scenarios import trial_payments
@@ -115,7 +120,7 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         frame = rename_headers(read_table(path), header_aliases(participant_columns(stored.contract)))
-        records, errors, normalised = check_participants(frame, stored.contract)
+        records, errors, normalised = check_participants(frame, stored.contract, category_labels(stored.contract))
         key = contract_key(contract_id, master=settings.pseudonym_master)
         repo = CohortRepository(s)
         existing = repo.participants_by_key(contract_id)

@@ -42,8 +42,8 @@ def _settlement(engine: Engine, contract_id: str, as_of: dt.date | None) -> dict
 
 
 def _said(exc: TemoinError, lang: str) -> str:
-    """The error in the report's language (one of the older French and English form by itself)."""
-    return Translator(lang).error(exc) if exc.msg is not None else exc.render(lang)  # type: ignore[arg-type]
+    """The error in the report's language."""
+    return Translator(lang).error(exc)
 
 
 def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: str = "fr", public: bool = False,

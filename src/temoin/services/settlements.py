@@ -129,11 +129,10 @@ def _refuse_duplicate(repo: SettlementRepository, contract_id: str, inputs_hash:
     for rec in repo.list(contract_id):
         if rec.superseded_by is None and rec.inputs_hash == inputs_hash and rec.outputs_hash == outputs_hash:
             raise ConflictError("settlement.duplicate",
-                                f"Ce règlement est déjà enregistré (n° {rec.id}, mêmes entrées et mêmes montants).",
-                                f"This settlement is already recorded (#{rec.id}, same inputs and same amounts).",
+                                Msg("This settlement is already recorded (#{id}, same inputs and same amounts).",
+                                    id=str(rec.id)),
                                 path="contract_id",
-                                hint_fr=f"Consultez le n° {rec.id} ; pour le corriger, remplacez-le (supersede) avec une raison.",
-                                hint_en=f"See #{rec.id}; to correct it, supersede it with a reason.")
+                                hint=Msg("See #{id}; to correct it, supersede it with a reason.", id=str(rec.id)))
 
 
 def supersede(engine: Engine, settlement_id: int, *, reason: str, actor: str, as_of: dt.date | None = None,

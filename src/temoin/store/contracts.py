@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from temoin.contract import Contract, dump_contract, parse_contract
 from temoin.errors import NotFoundError
+from temoin.messages import Msg
 from temoin.store.models.contracts import ContractRow, ContractVersionRow
 
 
@@ -49,10 +50,8 @@ def latest_contract(db: Connection | Session, contract_id: str) -> StoredContrac
     """The latest version of a contract, in one query (every contract page asks for it)."""
     row = db.execute(_LATEST, {"contract_id": contract_id}).one_or_none()
     if row is None:
-        raise NotFoundError("contract.not_found", f"Contrat inconnu : « {contract_id} ».",
-                            f"Unknown contract: '{contract_id}'.",
-                            hint_fr="Importez-le avec `temoin contract import FICHIER`.",
-                            hint_en="Import it with `temoin contract import FILE`.", path="contract_id")
+        raise NotFoundError("contract.not_found", Msg("Unknown contract: '{id}'.", id=contract_id),
+                            hint=Msg("Import it with `temoin contract import FILE`."), path="contract_id")
     return _stored(row)
 
 
@@ -94,10 +93,8 @@ class ContractRepository:
                                                   ContractVersionRow.version == version)).one_or_none()
         if row is None:
             raise NotFoundError("contract.version_not_found",
-                                f"Le contrat « {contract_id} » n'a pas de version {version}.",
-                                f"Contract '{contract_id}' has no version {version}.",
-                                hint_fr="`temoin contract list` montre les versions.",
-                                hint_en="`temoin contract list` shows the versions.")
+                                Msg("Contract '{id}' has no version {version}.", id=contract_id, version=str(version)),
+                                hint=Msg("`temoin contract list` shows the versions."))
         return _stored(row)
 
     def latest(self, contract_id: str) -> StoredContract:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from temoin.errors import ConflictError
+from temoin.messages import Msg
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 POOL_SIZE = 8
@@ -76,10 +77,8 @@ class ConcurrentChange(ConflictError):
 
     def __init__(self, detail: str) -> None:
         super().__init__("store.concurrent_change",
-                         "Une autre opération a modifié les mêmes données au même moment : rien n'a été enregistré.",
-                         "Another operation changed the same data at the same moment: nothing was saved.",
-                         hint_fr="Rechargez la page et recommencez (la situation a peut-être déjà changé).",
-                         hint_en="Reload the page and try again (the situation may already have changed).")
+                         Msg("Another operation changed the same data at the same moment: nothing was saved."),
+                         hint=Msg("Reload the page and try again (the situation may already have changed)."))
         self.detail = detail
 
 

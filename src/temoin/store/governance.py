@@ -25,6 +25,7 @@ from temoin.governance.selection import (
     Declaration,
     Score,
 )
+from temoin.messages import Msg
 from temoin.store.models.base import utcnow
 from temoin.store.models.governance import (
     ApplicationRow,
@@ -48,8 +49,8 @@ class CallRepository:
 
     def create(self, call: Call, *, actor: str) -> None:
         if self.exists(call.id):
-            raise ConflictError("call.exists", f"L'appel « {call.id} » existe déjà.", f"Call '{call.id}' already exists.",
-                                path="id", hint_fr="Choisissez un autre identifiant.", hint_en="Choose another id.")
+            raise ConflictError("call.exists", Msg("Call '{id}' already exists.", id=call.id), path="id",
+                                hint=Msg("Choose another id."))
         self.session.add(CallRow(id=call.id, title_fr=call.title_fr, title_en=call.title_en,
                                  contract_id=call.contract_id, min_civil_society_seats=call.min_civil_society_seats,
                                  max_score=call.max_score, created_by=actor))
@@ -69,9 +70,8 @@ class CallRepository:
             q = q.with_for_update()
         row = self.session.execute(q).scalar_one_or_none()
         if row is None:
-            raise NotFoundError("call.not_found", f"Appel à projets inconnu : « {call_id} ».",
-                                f"Unknown call for projects: '{call_id}'.", path="call",
-                                hint_fr="`temoin call list` montre les appels.", hint_en="`temoin call list` lists the calls.")
+            raise NotFoundError("call.not_found", Msg("Unknown call for projects: '{id}'.", id=call_id), path="call",
+                                hint=Msg("`temoin call list` lists the calls."))
         crit = self.session.execute(select(CriterionRow).where(CriterionRow.call_id == call_id)
                                     .order_by(CriterionRow.position)).scalars()
         members = self.session.execute(select(CommitteeMemberRow).where(CommitteeMemberRow.call_id == call_id)
@@ -125,7 +125,8 @@ class CallRepository:
     def decide(self, call_id: str, decision: Decision) -> None:
         row = self.session.get(CallRow, call_id)
         if row is None:  # load() was called first by the service; a vanished call is a conflict
-            raise ConflictError("call.vanished", "L'appel a disparu.", "The call has vanished.")
+            raise ConflictError("call.vanished", Msg("The call has vanished."),
+                                hint=Msg("Reload the page and try again (the situation may already have changed)."))
         row.decided_at = decision.decided_at or utcnow()
         row.decided_by = decision.decided_by
         row.selected = json.dumps(list(decision.selected))
@@ -172,8 +173,9 @@ class RoleRepository:
             RoleAssignmentRow.contract_id == contract_id, RoleAssignmentRow.person_id == person_id,
             RoleAssignmentRow.role == role, RoleAssignmentRow.revoked_at.is_(None))).scalar_one_or_none()
         if row is None:
-            raise NotFoundError("role.not_found", f"{person_id} n'a pas le rôle {role} dans le contrat {contract_id}.",
-                                f"{person_id} does not hold the role {role} in contract {contract_id}.", path="role")
+            raise NotFoundError("role.not_found", Msg("{name} does not hold the role {role} in contract {id}.",
+                                                      name=person_id, role=Role(role) if role in set(Role) else role,
+                                                      id=contract_id), path="role")
         row.revoked_at = utcnow()
         self.session.flush()
         return row

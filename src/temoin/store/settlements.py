@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from temoin.errors import NotFoundError
 from temoin.governance.ledger import canonical_json
+from temoin.messages import Msg
 from temoin.money import Money
 from temoin.settlement.approvals import ApprovalKind, SettlementStatus
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
@@ -127,10 +128,8 @@ class SettlementRepository:
     def get(self, settlement_id: int) -> SettlementRecord:
         row = self.session.get(SettlementRow, settlement_id)
         if row is None:
-            raise NotFoundError("settlement.not_found", f"Règlement inconnu : n° {settlement_id}.",
-                                f"Unknown settlement: #{settlement_id}.", path="settlement_id",
-                                hint_fr="`temoin settlement list` montre les règlements.",
-                                hint_en="`temoin settlement list` shows the settlements.")
+            raise NotFoundError("settlement.not_found", Msg("Unknown settlement: #{id}.", id=str(settlement_id)),
+                                path="settlement_id", hint=Msg("`temoin settlement list` shows the settlements."))
         return self._record(row)
 
     def list(self, contract_id: str | None = None) -> list[SettlementRecord]:
