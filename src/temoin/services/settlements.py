@@ -52,7 +52,7 @@ def _stored_results(session: Session, contract_id: str) -> list[ImpactResult]:
     if not results:
         raise NotFoundError("settlement.no_results", Msg("No evaluation results for '{contract_id}'.", contract_id=contract_id),
                             path="contract_id",
-                            hint=Msg('Run the evaluation, or pass certified results with --results FILE.'))
+                            hint=Msg('Run the evaluation first, or settle from results the evaluator certified.'))
     return results
 
 
@@ -96,7 +96,7 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
             old = repo.get(supersedes)
             if not reason or not reason.strip():
                 raise InvalidInputError("settlement.reason_required", Msg('A correction must give its reason.'), path="reason",
-                                        hint=Msg("Add --reason '…'."))
+                                        hint=Msg("Give the reason for the correction."))
             if old.contract_id != contract_id:
                 raise InvalidInputError("settlement.other_contract", Msg("Settlement #{number} is for '{contract_id}'.", number=str(old.id),
                                                             contract_id=old.contract_id), path="supersedes")

@@ -51,8 +51,8 @@ def latest_contract(db: Connection | Session, contract_id: str) -> StoredContrac
     if row is None:
         raise NotFoundError("contract.not_found", f"Contrat inconnu : « {contract_id} ».",
                             f"Unknown contract: '{contract_id}'.",
-                            hint_fr="Importez-le avec `temoin contract import FICHIER`.",
-                            hint_en="Import it with `temoin contract import FILE`.", path="contract_id")
+                            hint_fr="Vérifiez l'identifiant du contrat, ou retrouvez-le dans la liste des contrats.",
+                            hint_en="Check the contract's identifier, or find it in the list of contracts.", path="contract_id")
     return _stored(row)
 
 
@@ -96,8 +96,8 @@ class ContractRepository:
             raise NotFoundError("contract.version_not_found",
                                 f"Le contrat « {contract_id} » n'a pas de version {version}.",
                                 f"Contract '{contract_id}' has no version {version}.",
-                                hint_fr="`temoin contract list` montre les versions.",
-                                hint_en="`temoin contract list` shows the versions.")
+                                hint_fr="Choisissez une version listée dans l'historique du contrat.",
+                                hint_en="Choose a version listed in the contract's history.")
         return _stored(row)
 
     def latest(self, contract_id: str) -> StoredContract:

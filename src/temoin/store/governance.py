@@ -71,7 +71,7 @@ class CallRepository:
         if row is None:
             raise NotFoundError("call.not_found", f"Appel à projets inconnu : « {call_id} ».",
                                 f"Unknown call for projects: '{call_id}'.", path="call",
-                                hint_fr="`temoin call list` montre les appels.", hint_en="`temoin call list` lists the calls.")
+                                hint_fr="Vérifiez l'identifiant de l'appel dans la liste des appels.", hint_en="Check the call's identifier in the list of calls.")
         crit = self.session.execute(select(CriterionRow).where(CriterionRow.call_id == call_id)
                                     .order_by(CriterionRow.position)).scalars()
         members = self.session.execute(select(CommitteeMemberRow).where(CommitteeMemberRow.call_id == call_id)

@@ -129,8 +129,8 @@ class SettlementRepository:
         if row is None:
             raise NotFoundError("settlement.not_found", f"Règlement inconnu : n° {settlement_id}.",
                                 f"Unknown settlement: #{settlement_id}.", path="settlement_id",
-                                hint_fr="`temoin settlement list` montre les règlements.",
-                                hint_en="`temoin settlement list` shows the settlements.")
+                                hint_fr="Choisissez un règlement de la liste des règlements du contrat.",
+                                hint_en="Choose a settlement from the contract's list of settlements.")
         return self._record(row)
 
     def list(self, contract_id: str | None = None) -> list[SettlementRecord]:
