@@ -133,8 +133,8 @@ def _refuse_duplicate(repo: SettlementRepository, contract_id: str, inputs_hash:
                                 f"Ce règlement est déjà enregistré (n° {rec.id}, mêmes entrées et mêmes montants).",
                                 f"This settlement is already recorded (#{rec.id}, same inputs and same amounts).",
                                 path="contract_id",
-                                hint_fr=f"Consultez le n° {rec.id} ; pour le corriger, remplacez-le (supersede) avec une raison.",
-                                hint_en=f"See #{rec.id}; to correct it, supersede it with a reason.")
+                                hint_fr=f"Consultez le n° {rec.id} ; pour le corriger, remplacez-le par un nouveau, avec la raison.",
+                                hint_en=f"See #{rec.id}; to correct it, replace it with a new one, giving the reason.")
 
 
 def _refuse_beside(repo: SettlementRepository, contract_id: str, periods: set[str]) -> None:
