@@ -52,6 +52,7 @@ from temoin.web.routes import (
     api,
     auth,
     extra,
+    extracts,
     invitations,
     open_data,
     pages,
@@ -117,7 +118,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
             "</body></html>")
 
-    for module in (auth, pages, running, extra, invitations, public, uploads, api, open_data):  # running before extra: /settlement/supersede before /settlement/{action}
+    # running before extra: /settlement/supersede before /settlement/{action}
+    for module in (auth, pages, running, extra, extracts, invitations, public, uploads, api, open_data):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)
