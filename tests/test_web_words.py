@@ -35,7 +35,8 @@ PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts
           "/no-such-page")
 SIGNED_IN = ("/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
              f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
-             f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire")
+             f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire",
+             f"/contracts/{C}/extracts", "/research/extracts", f"/research/extracts?contract={C}")
 
 # Words that give a page away as English or French (whole words, case-insensitive); a few each way
 # are enough to catch a forgotten message, a code shown as is or a label of the other language.
