@@ -258,3 +258,16 @@ def test_the_observer_acknowledges_a_settlement_in_the_browser(evaluated: Site) 
     r = english.post(f"/contracts/{C}/settlement/acknowledge", data={"csrf_token": csrf_of(english, f"/contracts/{C}/settlement"),
                                                                       "settlement_id": str(current)})
     assert r.status_code == 409 and _alert(r, "settlement-error")[0].startswith("Already recorded for this settlement")
+
+
+def test_an_evaluation_step_refused_answers_on_the_evaluation_page(site: Site) -> None:
+    """Item 7: locking twice is refused on the page, saying what to do in words, not with a command."""
+    evaluator = site.signed_in("evaluator")
+    token = csrf_of(evaluator, f"/contracts/{C}/evaluation")
+    assert evaluator.post(f"/contracts/{C}/evaluation/lock-plan", data={"csrf_token": token},
+                          follow_redirects=False).status_code == 303
+    r = evaluator.post(f"/contracts/{C}/evaluation/lock-plan", data={"csrf_token": token})
+    assert r.status_code == 409 and 'id="plan-amend-form"' in r.text  # the evaluation page, with the way forward
+    message, hint = _alert(r, "evaluation-error")
+    assert message.startswith("Le plan est déjà verrouillé")
+    assert hint == "Pour le changer, enregistrez un amendement du plan avec sa raison."

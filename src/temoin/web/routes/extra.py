@@ -70,7 +70,10 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
     if action not in steps:
         raise _unknown_action(action)
     # an evaluation reads the whole cohort and fits every model: a worker thread, never the event loop
-    await run_in_threadpool(steps[action], ctx.engine, contract_id, actor=ctx.actor)
+    try:
+        await run_in_threadpool(steps[action], ctx.engine, contract_id, actor=ctx.actor)
+    except TemoinError as exc:  # answered on the evaluation page, where the action was
+        return evaluation_response(ctx, contract_id, status=status_of(exc), action_error=exc)
     return _back(f"/contracts/{contract_id}/evaluation")
 
 
