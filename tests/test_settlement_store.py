@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select, text
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
+from temoin.i18n import Translator
 from temoin.services.contracts import get_contract, import_contract
 from temoin.services.settlements import (
     approve,
@@ -141,8 +142,11 @@ def test_a_second_settlement_for_the_same_periods_replaces_the_first_never_stand
     before = _counts(engine)
     with pytest.raises(ConflictError) as e:  # other results, same period: refused beside the first
         run_settlement(engine, "aemo-renforcee", actor="a", results=corrected, as_of=dt.date(2027, 12, 31))
-    assert e.value.code == "settlement.in_force" and f"#{first.id}" in e.value.render("en")
-    assert "Replace settlement" in (e.value.hint("en") or "") and "Remplacez le règlement" in (e.value.hint("fr") or "")
+    fr = Translator("fr")
+    assert e.value.code == "settlement.in_force"
+    assert fr.error_message(e.value).startswith(f"Le règlement n° {first.id} est en vigueur pour les mêmes périodes (p1)")
+    assert fr.error_hint(e.value) == (f"Remplacez plutôt le règlement n° {first.id} : enregistrez le nouveau à sa place, "
+                                      "avec la raison de la correction.")
     with pytest.raises(ConflictError):  # a later settlement covers the first's period too
         run_settlement(engine, "aemo-renforcee", actor="a", results=results)
     assert _counts(engine) == before
