@@ -120,7 +120,7 @@ def store_budget(engine: Engine, rows: list[BudgetRow], raw: bytes, *, name: str
     return summary
 
 
-def _example_rows(contract: Contract, words: Translator) -> list[list[str]]:
+def _example_rows(contract: Contract) -> list[list[str]]:
     payer = (_payers(contract) or ["payer"])[0]
     return [[payer, "ASE", "2024", "ASE-PLACEMENT", "Placements", "Placements", "true", "389610000.00", "100"],
             [payer, "ASE", "2024", "ASE-PREVENTION", "Prévention", "Prevention", "false", "12500000.00", "100"]]
@@ -139,7 +139,7 @@ def budget_template_csv(contract: Contract, words: Translator) -> bytes:
         out.write(f"# {note}\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_example_rows(contract, words))
+    writer.writerows(_example_rows(contract))
     return out.getvalue().encode("utf-8")
 
 
@@ -152,7 +152,7 @@ def budget_template_xlsx(contract: Contract, words: Translator) -> bytes:
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in _example_rows(contract, words):
+    for row in _example_rows(contract):
         sheet.append(row)
     notes = book.create_sheet(words("Notice"))
     for note in _notes(words):
