@@ -88,9 +88,9 @@ def test_a_running_contract_step_by_step_in_the_browser(served: tuple[str, Site]
     page.goto(f"{base}/contracts/{C}/settlement")
     assert page.locator("#correct-form").count() == 0
     page.get_by_label(f"Remarque sur le règlement n° {current[0].id} (facultative)").fill("Lu en comité de suivi.")
-    page.get_by_role("button", name=f"Prendre acte du règlement n° {current[0].id}").click()
-    page.wait_for_selector(f"text=Règlement n° {current[0].id} : pris acte.")
-    page.screenshot(path=str(shots / "observateur-prise-d-acte.png"), full_page=True)
+    page.get_by_role("button", name=f"J'ai pris connaissance du règlement n° {current[0].id}").click()
+    page.wait_for_selector(f"text=Règlement n° {current[0].id} : prise de connaissance enregistrée.")
+    page.screenshot(path=str(shots / "observateur-prise-de-connaissance.png"), full_page=True)
     sign_out(page)
 
     # a researcher asks for an extract, from the contract's public page

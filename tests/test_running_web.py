@@ -239,7 +239,7 @@ def test_the_observer_acknowledges_a_settlement_in_the_browser(evaluated: Site) 
     observer = evaluated.signed_in("observer")
     current = [r.id for r in list_settlements(evaluated.engine, C) if r.superseded_by is None][-1]
     page = observer.get(f"/contracts/{C}/settlement")
-    assert f"Prendre acte du règlement n° {current}" in _text(page) and 'id="correct-form"' not in page.text
+    assert f"J'ai pris connaissance du règlement n° {current}" in _text(page) and 'id="correct-form"' not in page.text
     token = csrf_of(observer, f"/contracts/{C}/settlement")
     assert observer.post(f"/contracts/{C}/settlement/acknowledge", data={"settlement_id": str(current)}).status_code == 403
     payer = evaluated.signed_in("payer")
@@ -250,7 +250,7 @@ def test_the_observer_acknowledges_a_settlement_in_the_browser(evaluated: Site) 
                       follow_redirects=False)
     assert r.status_code == 303
     page = _text(observer.get(f"/contracts/{C}/settlement"))
-    assert f"Règlement n° {current} : pris acte." in page
+    assert f"Règlement n° {current} : prise de connaissance enregistrée." in page
     with evaluated.engine.connect() as conn:
         payload = conn.execute(text("SELECT payload FROM audit_ledger WHERE event = 'settlement.observer_acknowledgement'")).scalar_one()
     assert "Lu en comité de suivi." in payload and "union-assos" in payload
