@@ -226,7 +226,7 @@ def _prudent_basis(c: Contract) -> Found:
         return None
     return (
         Msg("Payment uses the point estimate: a null effect can be paid when it crosses the threshold by chance."),
-        Msg("Pay on the lower confidence bound: the effect the evaluation is confident of, not the point estimate."),
+        Msg("Pay on the lower confidence bound: the effect the evaluation vouches for at the chosen confidence level, not the point estimate."),
     )
 
 
