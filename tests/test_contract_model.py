@@ -128,7 +128,7 @@ def test_unknown_reference_names_the_choices() -> None:
 def test_errors_read_in_french_and_english() -> None:
     (p,) = _problems(_text(lambda d: d["population"].pop("expected_size")))
     assert FR.error_message(p) == "Champ obligatoire manquant." and EN.error_message(p) == "Required field missing."
-    assert FR.error_hint(p) == "Ajoutez expected_size (voir `temoin contract schema`)."
+    assert FR.error_hint(p) == "Ajoutez expected_size."
 
 
 def test_eligibility_rules() -> None:

@@ -97,3 +97,22 @@ def test_open_data_page_lists_every_file(site: TestClient) -> None:
                  "datapackage.json", "data.gouv.fr.json"):
         assert f'href="/api/v1/public/open-data/{name}"' in page
         assert site.get(f"/api/v1/public/open-data/{name}").status_code == 200
+
+
+def test_every_registry_entry_opens_its_public_page_and_each_contract_its_public_pdf(site: TestClient) -> None:
+    """Issue 16, item 7: the registry links each contract's public page and public PDF, and each
+    imported INDIGO project's own public page; every one of those links opens."""
+    page = site.get("/public", params={"lang": "fr"}).text
+    rows = page.split('id="registry"', 1)[1]
+    pages = re.findall(r'href="(/public/(?:contracts|projects)/[^"/]+)"', rows)
+    pdfs = re.findall(r'href="(/public/contracts/[^"/]+/report\.pdf)"', rows)
+    projects = [p for p in pages if p.startswith("/public/projects/")]
+    contracts = [p for p in pages if p.startswith("/public/contracts/")]
+    assert len(projects) == 5 and len(contracts) == 3  # the excerpt's five projects, the three contracts
+    assert sorted(pdfs) == sorted(f"{c}/report.pdf" for c in contracts)
+    for path in pages:
+        r = site.get(path)
+        assert r.status_code == 200, path
+        assert "<h1" in r.text
+    r = site.get(pdfs[0])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select, text
 
 from temoin.errors import ConflictError, InvalidInputError, NotFoundError
+from temoin.i18n import Translator
 from temoin.services.contracts import get_contract, import_contract
 from temoin.services.settlements import (
     approve,
@@ -80,7 +81,7 @@ def test_without_results_it_says_what_to_do(engine: Engine) -> None:
     _setup(engine)
     with pytest.raises(NotFoundError) as e:
         run_settlement(engine, "aemo-renforcee", actor="alice")
-    assert "--results" in e.value.render()
+    assert "Run the evaluation first" in (e.value.hint() or "")
 
 
 def test_approvals_in_order_by_the_right_parties(engine: Engine) -> None:
@@ -131,3 +132,25 @@ def test_migration_branch_downgrades_and_upgrades(engine: Engine) -> None:
     assert not {"settlements", "settlement_approvals"} & names and "contracts" in names
     migrate(engine)
     assert {"settlements", "settlement_approvals"} <= set(inspect(engine).get_table_names())
+
+
+def test_a_second_settlement_for_the_same_periods_replaces_the_first_never_stands_beside_it(engine: Engine) -> None:
+    """Issue 16, item 6: two settlements in force for the same period would pay it twice."""
+    results = _setup(engine)
+    first, _ = run_settlement(engine, "aemo-renforcee", actor="a", results=results, as_of=dt.date(2027, 12, 31))
+    corrected = results_from_data(get_contract(engine, "aemo-renforcee").contract, 1, [dict(ROWS[0], improvement_lower=16)])
+    before = _counts(engine)
+    with pytest.raises(ConflictError) as e:  # other results, same period: refused beside the first
+        run_settlement(engine, "aemo-renforcee", actor="a", results=corrected, as_of=dt.date(2027, 12, 31))
+    fr = Translator("fr")
+    assert e.value.code == "settlement.in_force"
+    assert fr.error_message(e.value).startswith(f"Le règlement n° {first.id} est en vigueur pour les mêmes périodes (p1)")
+    assert fr.error_hint(e.value) == (f"Remplacez plutôt le règlement n° {first.id} : enregistrez le nouveau à sa place, "
+                                      "avec la raison de la correction.")
+    with pytest.raises(ConflictError):  # a later settlement covers the first's period too
+        run_settlement(engine, "aemo-renforcee", actor="a", results=results)
+    assert _counts(engine) == before
+    second, _ = supersede(engine, first.id, reason="Extraction corrigée", actor="a", results=corrected,
+                          as_of=dt.date(2027, 12, 31))
+    in_force = [r.id for r in list_settlements(engine, "aemo-renforcee") if r.superseded_by is None]
+    assert in_force == [second.id] and get_settlement(engine, first.id).superseded_by == second.id

@@ -34,7 +34,8 @@ PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts
           "/no-such-page")
 SIGNED_IN = ("/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
              f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
-             f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire")
+             f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire",
+             f"/contracts/{C}/extracts", "/research/extracts", f"/research/extracts?contract={C}")
 
 # Words that give a page away as English or French (whole words, case-insensitive); a few each way
 # are enough to catch a forgotten message, a code shown as is or a label of the other language.
@@ -93,13 +94,7 @@ def read(html: str, lang: str) -> str:
     return re.sub(r"\s+", " ", " ".join(reader.parts))
 
 
-# A contract's safeguard finding says which key to write in the contract and its value, as written
-# in the YAML file: "(payments.basis: lower_confidence_bound)". That is what the person types.
-YAML_SETTING = re.compile(r"\([a-z_]+(?:\.[a-z_]+)+: [a-z_]+\)")
-
-
 def problems(text: str, lang: str) -> list[str]:
-    text = YAML_SETTING.sub("", text)
     words = ENGLISH if lang == "fr" else FRENCH
     found = [f"word {w!r}" for w in words if re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w'’-])", text, re.I)]
     found += [f"code {m!r}" for m in RAW_CODE.findall(text)]

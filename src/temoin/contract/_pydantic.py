@@ -135,7 +135,7 @@ def _messages(kind: str, loc: tuple[Any, ...], value: Any, ctx: dict[str, Any]) 
     shown = _shown(value)
     key = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
     if kind == "missing":
-        return Msg("Required field missing."), Msg("Add {key} (see `temoin contract schema`).", key=key)
+        return Msg("Required field missing."), Msg("Add {key}.", key=key)
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         known = sorted(model.model_fields) if model is not None else []
@@ -145,7 +145,7 @@ def _messages(kind: str, loc: tuple[Any, ...], value: Any, ctx: dict[str, Any]) 
         return Msg("Unknown key '{key}'.", key=key), hint
     if kind == "value_error" and isinstance(ctx.get("error"), InvalidValue):
         error: InvalidValue = ctx["error"]
-        return error.msg, error.hint or Msg("Fix the value (see `temoin contract schema`).")
+        return error.msg, error.hint or Msg("Fix the value.")
     if kind in ("literal_error", "enum"):
         choices = _choices(ctx)
         near = _nearest(shown, choices)
@@ -161,7 +161,7 @@ def _messages(kind: str, loc: tuple[Any, ...], value: Any, ctx: dict[str, Any]) 
                 Msg("Write it in the form {pattern}.", pattern=str(ctx.get("pattern"))))
     if kind in ("too_short", "string_too_short"):
         if int(ctx.get("min_length", 1)) <= 1:
-            return Msg("This is empty."), Msg("Fill it in (see `temoin contract schema`).")
+            return Msg("This is empty."), Msg("Fill it in.")
         return (Msg("At least {min_length} items are expected; there are {actual_length}.",
                     min_length=int(ctx["min_length"]), actual_length=int(ctx.get("actual_length", 0))),
                 Msg("Add the missing items."))
@@ -173,7 +173,7 @@ def _messages(kind: str, loc: tuple[Any, ...], value: Any, ctx: dict[str, Any]) 
         message, hint = _SIMPLE[kind]
         values = {"value": shown, **{k: _number(v) for k, v in ctx.items()}}
         return Msg(message.id, **_wanted(message.id, values)), Msg(hint.id, **_wanted(hint.id, values))
-    return Msg("Value refused: '{value}'.", value=shown), Msg("Fix the value (see `temoin contract schema`).")
+    return Msg("Value refused: '{value}'.", value=shown), Msg("Fix the value.")
 
 
 def _wanted(message_id: str, values: dict[str, Any]) -> dict[str, Any]:

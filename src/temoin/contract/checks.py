@@ -81,7 +81,7 @@ def _savings_cap(c: Contract) -> Found:
     if not c.caps.payments_within_realised_savings:
         return (
             Msg("Payments are not capped at the public savings actually realised."),
-            Msg("Set caps.payments_within_realised_savings: true and describe the savings model (savings)."),
+            Msg("Cap the payments at the public savings actually realised, and give the public cost each paid outcome avoids."),
         )
     paid = {p.indicator for p in c.payments.indicators}
     costed = {s.indicator for s in c.savings}
@@ -91,8 +91,7 @@ def _savings_cap(c: Contract) -> Found:
         return (
             Msg("The realised-savings cap is on, but the public cost avoided is missing for: {missing}.",
                 missing=missing or [Msg("(no paid indicator)")]),
-            Msg("Add a savings entry (unit cost and source) for each paid indicator, and a unit_saving to each "
-                "rate-card outcome."),
+            Msg("Give, for each paid indicator and each outcome of the price list, the public cost it avoids (unit cost and its source)."),
         )
     return None
 
@@ -102,7 +101,7 @@ def _return_cap(c: Contract) -> Found:
         return None
     return (
         Msg("No cap on investors' return (IRR or multiple)."),
-        Msg("Add caps.investor_return, e.g. {example}.", example="{kind: irr, value: 0.05}"),
+        Msg("Cap the investors' return, for example at an internal rate of return of 5 % a year."),
     )
 
 
@@ -110,7 +109,7 @@ def _independent_evaluator(c: Contract) -> Found:
     evaluators = c.parties_with(Role.EVALUATOR)
     if not evaluators:
         return (Msg("No independent evaluator is named."),
-                Msg("Add a party with the role {role} (roles: [{code}]).", role=Role.EVALUATOR, code=Role.EVALUATOR.value))
+                Msg("Add a party with the role {role}.", role=Role.EVALUATOR))
     interested = {p.id for p in c.parties if {Role.INVESTOR, Role.OPERATOR, Role.STRUCTURER} & set(p.roles)}
     bad = []
     for ev in evaluators:
@@ -140,8 +139,7 @@ def _civil_society_on_committees(c: Contract) -> Found:
         return None
     return (
         Msg("Civil society has no (or too few) seats on: {committees}.", committees=missing),
-        Msg("Provide selection and monitoring committees with seats for civil society (seat: {code}): associations, "
-            "networks.", code=Seat.CIVIL_SOCIETY.value),
+        Msg("Give civil society (associations, networks) seats on the selection and monitoring committees."),
     )
 
 
@@ -156,7 +154,7 @@ def _declarations(c: Contract) -> Found:
         return None
     return (
         Msg("Conflict-of-interest declaration missing for: {people}.", people=missing),
-        Msg("Collect a declaration (even an empty one) from each member in governance.declarations."),
+        Msg("Collect a declaration of interests (even an empty one) from each committee member."),
     )
 
 
@@ -170,7 +168,7 @@ def _plan_complete(c: Contract) -> Found:
         return None
     return (
         Msg("Pre-registered analysis plan incomplete: {missing}.", missing=missing),
-        Msg("Complete evaluation.analysis_plan before any outcome exists."),
+        Msg("Complete the analysis plan (main outcome, estimator, standard errors, risk of error, one- or two-sided test, minimum effect) before any outcome exists."),
     )
 
 
@@ -182,8 +180,7 @@ def _longitudinal(c: Contract) -> Found:
         return None
     return (
         Msg("No control cohort followed over time (the same people at each wave), and no justified alternative."),
-        Msg("Follow programme and control cohorts over waves (follow_up_waves, longitudinal_follow_up: true), "
-            "or justify another design (alternative_design_justification)."),
+        Msg("Follow the same people, in the programme and in the comparison group, at each follow-up wave, or justify another design in the contract."),
     )
 
 
@@ -192,7 +189,7 @@ def _representativeness(c: Contract) -> Found:
         return None
     return (
         Msg("No reference population: one cannot check that those served represent real needs (creaming)."),
-        Msg("Add population.reference_margins (age, sex, risk level… in the territory), with their source."),
+        Msg("Describe the population of the territory that the people served should represent (age, sex, risk level…), with its source."),
     )
 
 
@@ -201,7 +198,7 @@ def _budget_lines(c: Contract) -> Found:
         return None
     return (
         Msg("The contract does not name the payer's budget lines (mandatory ones included) that it must not displace."),
-        Msg("Add governance.protected_budget_lines with at least one mandatory line."),
+        Msg("Name the payer's budget lines that the contract must not displace, at least one of them mandatory."),
     )
 
 
@@ -210,7 +207,7 @@ def _pays_only_with_evidence(c: Contract) -> Found:
         return None
     return (
         Msg("The contract pays even when the evaluation does not meet evidence standards."),
-        Msg("Remove payments.pay_without_evidence_standard."),
+        Msg("Pay only when the evaluation meets the evidence standards."),
     )
 
 
@@ -219,9 +216,8 @@ def _observers(c: Contract) -> Found:
         return None
     return (
         Msg("Civil-society observers or beneficiary representatives are missing from the parties."),
-        Msg("Add a party with the role {observer} ({observer_code}) and one with the role {representative} "
-            "({representative_code}).", observer=Role.OBSERVER, observer_code=Role.OBSERVER.value,
-            representative=Role.BENEFICIARY_REP, representative_code=Role.BENEFICIARY_REP.value),
+        Msg("Add a party with the role {observer} and one with the role {representative}.", observer=Role.OBSERVER,
+            representative=Role.BENEFICIARY_REP),
     )
 
 
@@ -230,7 +226,7 @@ def _prudent_basis(c: Contract) -> Found:
         return None
     return (
         Msg("Payment uses the point estimate: a null effect can be paid when it crosses the threshold by chance."),
-        Msg("Pay on the lower confidence bound (payments.basis: lower_confidence_bound)."),
+        Msg("Pay on the lower confidence bound: the effect the evaluation vouches for at the chosen confidence level, not the point estimate."),
     )
 
 

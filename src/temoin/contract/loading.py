@@ -81,7 +81,7 @@ def parse_contract(text: str, *, source: str = "<contract>") -> Contract:
     if not isinstance(data, dict):
         raise TemoinError("contract.not_a_mapping",
                           Msg("{source} does not describe a contract (a YAML mapping is expected).", source=source),
-                          hint=Msg("Start from an example: `temoin contract schema` describes every key."))
+                          hint=Msg("Start from one of the example contracts."))
     context = {"currency": data.get("currency", "EUR")}
     problems: list[TemoinError] = []
     try:

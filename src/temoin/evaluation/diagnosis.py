@@ -187,7 +187,7 @@ def diagnose_design(
             "diagnosis.design_not_supported",
             Msg("Design diagnosis covers individual and stratified randomised trials, not {design}.", design=ev.design),
             path="evaluation.design",
-            hint=Msg('For this design use `temoin power` (analytical power).'))
+            hint=Msg('For this design, compute the power analytically (power calculation).'))
     indicator_id = plan.primary_outcome
     indicator = contract.indicator(indicator_id) if indicator_id else None
     if indicator is None:

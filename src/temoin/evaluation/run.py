@@ -127,7 +127,7 @@ def run_plan(
         arms = pd.to_numeric(enrolled["arm"], errors="coerce")
         if arms.isna().all():
             raise InvalidInputError("evaluation.not_randomised", Msg('The cohort has not been randomised.'), path="arm",
-                                    hint=Msg('Run `temoin cohort randomise CONTRACT`.'))
+                                    hint=Msg('Randomise the cohort first.'))
         sample = enrolled[arms.notna()].copy()
         sample["arm"] = arms[arms.notna()].astype(int)
     else:
@@ -246,7 +246,7 @@ def run_plan(
         _adjust_for_multiplicity(out, plan.multiplicity)
     if not out.results:
         raise InvalidInputError("evaluation.no_outcomes", Msg('No follow-up outcome to evaluate.'),
-                                path="outcomes", hint=Msg('Import a wave: `temoin cohort outcomes CONTRACT WAVE FILE`.'))
+                                path="outcomes", hint=Msg('Import a follow-up wave first.'))
     return out
 
 

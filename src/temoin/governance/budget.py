@@ -263,7 +263,7 @@ def budget_watch(contract: Contract, rows: list[BudgetRow], payments: dict[int, 
         raise NotFoundError(
             "budget.no_budget",
             Msg("No budget imported for the payer of contract {id} ({payers}).", id=contract.id, payers=", ".join(payer_ids)),
-            hint=Msg("Import its budget lines: temoin budget import FILE.csv."),
+            hint=Msg("The payer imports its budget lines (CSV or XLSX file) on the contract's budget page."),
         )
     payer = mine[0].payer
     notes: list[Msg] = []

@@ -28,7 +28,7 @@ from temoin.money import to_decimal
 def _need(data: dict[str, Any], key: str, path: str) -> Any:
     if key not in data or data[key] in (None, ""):
         raise InvalidInputError("call.missing_field", Msg("Required field missing: {path}.", path=path), path=path,
-                                hint=Msg("See the example in the help of temoin call create."))
+                                hint=Msg("See the example call in the documentation."))
     return data[key]
 
 

@@ -62,7 +62,7 @@ def public_record(state: CallState) -> dict[str, Any]:
         raise ConflictError(
             "call.not_decided",
             Msg("Call {id} is not decided yet: its full record becomes public after the decision.", id=state.call.id),
-            hint=Msg("See its progress with temoin call show."),
+            hint=Msg("See the call's progress on its page."),
         )
     out = progress(state)
     d = state.decision

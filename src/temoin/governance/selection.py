@@ -297,7 +297,7 @@ def add_score(state: CallState, score: Score) -> Score:
             "call.declaration_missing",
             Msg("{person} has not yet declared their interests for '{application}'.", person=score.person, application=score.application),
             path="score",
-            hint=Msg("Record their declaration first (temoin call declare)."),
+            hint=Msg("Record their declaration of interests first."),
         )
     if not score.value.is_finite() or not (0 <= score.value <= state.call.max_score):
         raise InvalidInputError("call.score_range", Msg("Score out of range: {value} (0 to {max_score}).", value=score.value, max_score=state.call.max_score), path="value", hint=Msg("Give a score within the call's scale."))

@@ -306,7 +306,7 @@ def lock_plan(engine: Engine, contract_id: str, *, actor: str = "cli") -> PlanSt
         status = _status(s, contract_id)
         if status.locked:
             raise ConflictError("plan.already_locked", Msg('The plan is already locked ({plan_hash}).', plan_hash=status.plan_hash), path="analysis_plan",
-                                hint=Msg('To change it: `temoin plan amend CONTRACT --reason …`.'))
+                                hint=Msg('To change it, record an amendment of the plan with its reason.'))
         n_out = CohortRepository(s).outcome_count(contract_id)
         if n_out:
             raise ConflictError("plan.outcomes_exist", Msg("Lock refused: {n} outcome(s) already exist.", n=n_out), path="analysis_plan",
@@ -326,14 +326,14 @@ def amend_plan(engine: Engine, contract_id: str, *, reason: str, actor: str = "c
     """Record the latest contract version's plan as an amendment of the locked plan, with its reason."""
     if not reason or not reason.strip():
         raise InvalidInputError("plan.amend_reason", Msg('An amendment must state its reason.'),
-                                path="reason", hint=Msg('Add --reason "…".'))
+                                path="reason", hint=Msg('State the reason for the amendment.'))
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         check_plan(stored.contract)
         status = _status(s, contract_id)
         if not status.locked or status.in_force is None or status.plan_hash is None:
             raise ConflictError("plan.not_locked", Msg('The plan is not locked: nothing to amend.'), path="analysis_plan",
-                                hint=Msg('Lock it first: `temoin plan lock CONTRACT`.'))
+                                hint=Msg('Lock the plan first.'))
         doc = plan_document(stored.contract)
         h = plan_hash(doc)
         if h == status.plan_hash:
@@ -407,16 +407,16 @@ def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli", a
         status = _status(s, contract_id)
         if not status.locked:
             raise ConflictError("plan.not_locked", Msg('Evaluation refused: the analysis plan is not locked.'), path="analysis_plan",
-                                hint=Msg('Lock it before the outcomes: `temoin plan lock CONTRACT`.'))
+                                hint=Msg('Lock the plan before the first outcomes.'))
         if not status.matches_contract:
             raise ConflictError("plan.changed_without_amendment",
                                 Msg("The contract's plan differs from the locked plan and no amendment was recorded."),
                                 path="analysis_plan",
-                                hint=Msg('Record the amendment and its reason: `temoin plan amend CONTRACT --reason …`.'))
+                                hint=Msg('Record an amendment of the plan with its reason.'))
         frame = participants_frame(s, contract_id)
         if frame.empty:
             raise InvalidInputError("evaluation.empty_cohort", Msg('No participant recorded.'),
-                                    path="contract_id", hint=Msg('Import the cohort: `temoin cohort import`.'))
+                                    path="contract_id", hint=Msg('Import the participants first.'))
         out = run_plan(stored.contract, stored.version, frame, plan_hash=status.plan_hash or "",
                        amendments=[a.label() for a in status.amendments],
                        due_by=due_dates(stored.contract, as_of or dt.date.today()))

@@ -44,6 +44,7 @@ from temoin.governance.selection import (
     validate_call,
 )
 from temoin.messages import Msg
+from temoin.services.budget import store_budget
 from temoin.store import ledger, session_scope
 from temoin.store.audit import verify_records
 from temoin.store.contracts import ContractRepository
@@ -246,15 +247,7 @@ def import_budget(engine: Engine, path: str | Path, *, actor: str) -> dict[str, 
         raise InvalidInputError("budget.encoding", Msg("{path} is not UTF-8.", path=path),
                                 path=str(path), hint=Msg("Save the file as UTF-8.")) from None
     rows = parse_budget_csv(text, source=str(path))
-    digest = hashlib.sha256(raw).hexdigest()
-    with session_scope(engine) as s:
-        added, replaced = BudgetRepository(s).upsert(rows, source_sha256=digest)
-        payers = sorted({r.payer for r in rows})
-        years = sorted({r.year for r in rows})
-        summary = {"file": Path(path).name, "sha256": digest, "rows": len(rows), "added": added,
-                   "replaced": replaced, "payers": payers, "years": [years[0], years[-1]]}
-        ledger.append(s, actor=actor, event=LedgerEvent.BUDGET_IMPORTED, payload=summary)
-    return summary
+    return store_budget(engine, rows, raw, name=Path(path).name, actor=actor)
 
 
 def check_budget(engine: Engine, contract_id: str) -> BudgetWatch:

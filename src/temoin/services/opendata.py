@@ -168,7 +168,7 @@ def public_project(engine: Engine, project_id: str) -> ProjectSheet:
         project = repo.project(project_id)
         if project is None:
             raise NotFoundError("opendata.project_not_found", Msg("Project not in the registry: '{project_id}'.", project_id=project_id), path="project_id",
-                                hint=Msg("Import INDIGO data with `temoin import indigo FOLDER`."))
+                                hint=Msg("Check the address, or find the project in the public registry."))
         orgs = {o.strip() for key, _, _ in PARTY_LISTS for item in project.data.get(key, [])
                 for o in str((item.get("organisation_id") or {}).get("value") or "").split(",") if o.strip()}
         names = repo.names(RecordKind.ORGANISATION, orgs)
@@ -181,7 +181,7 @@ def observe(engine: Engine, contract_id: str) -> Comparison:
     me = next((e for e in entries if e.source == "temoin" and e.id == contract_id), None)
     if me is None:
         raise NotFoundError("contract.not_found", Msg("Unknown contract: '{contract_id}'.", contract_id=contract_id),
-                            path="contract_id", hint=Msg("Import it with `temoin contract import FILE`."))
+                            path="contract_id", hint=Msg("Check the contract's identifier, or find it in the list of contracts."))
     return compare(me, entries)
 
 

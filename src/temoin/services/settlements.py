@@ -52,7 +52,7 @@ def _stored_results(session: Session, contract_id: str) -> list[ImpactResult]:
     if not results:
         raise NotFoundError("settlement.no_results", Msg("No evaluation results for '{contract_id}'.", contract_id=contract_id),
                             path="contract_id",
-                            hint=Msg('Run the evaluation, or pass certified results with --results FILE.'))
+                            hint=Msg('Run the evaluation first, or settle from results the evaluator certified.'))
     return results
 
 
@@ -96,7 +96,7 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
             old = repo.get(supersedes)
             if not reason or not reason.strip():
                 raise InvalidInputError("settlement.reason_required", Msg('A correction must give its reason.'), path="reason",
-                                        hint=Msg("Add --reason '…'."))
+                                        hint=Msg("Give the reason for the correction."))
             if old.contract_id != contract_id:
                 raise InvalidInputError("settlement.other_contract", Msg("Settlement #{number} is for '{contract_id}'.", number=str(old.id),
                                                             contract_id=old.contract_id), path="supersedes")
@@ -109,6 +109,7 @@ def run_settlement(engine: Engine, contract_id: str, *, actor: str, as_of: dt.da
         st = c.settlement
         if supersedes is None:
             _refuse_duplicate(repo, contract_id, digest(_inputs(c, as_of, claims)), digest(st.to_dict()))
+            _refuse_beside(repo, contract_id, {p.period for p in st.periods})
         record = repo.add(contract_id=contract_id, contract_version=c.stored.version, contract_hash=c.stored.content_hash,
                           as_of=as_of, currency=st.currency, total_paid=st.total_paid.amount, final=st.final,
                           inputs=_inputs(c, as_of, claims), outputs=st.to_dict(), actor=actor,
@@ -132,7 +133,22 @@ def _refuse_duplicate(repo: SettlementRepository, contract_id: str, inputs_hash:
                                 Msg("This settlement is already recorded (#{id}, same inputs and same amounts).",
                                     id=str(rec.id)),
                                 path="contract_id",
-                                hint=Msg("See #{id}; to correct it, supersede it with a reason.", id=str(rec.id)))
+                                hint=Msg("See #{id}; to correct it, supersede it with a reason.",
+                                         id=str(rec.id)))
+
+
+def _refuse_beside(repo: SettlementRepository, contract_id: str, periods: set[str]) -> None:
+    """A settlement in force already covers one of these periods: a second one beside it would pay
+    them twice. The new one must replace it (a correction, with its reason), never stand beside it."""
+    for rec in repo.list(contract_id):
+        shared = periods & {str(p.get("period")) for p in rec.outputs.get("periods", [])}
+        if rec.superseded_by is None and shared:
+            raise ConflictError("settlement.in_force",
+                                Msg("Settlement #{number} is in force for the same periods ({periods}): a second "
+                                    "settlement cannot stand beside it.", number=str(rec.id), periods=sorted(shared)),
+                                path="supersedes",
+                                hint=Msg("Replace settlement #{number} instead: record the new one in its place, with "
+                                         "the reason for the correction.", number=str(rec.id)))
 
 
 def supersede(engine: Engine, settlement_id: int, *, reason: str, actor: str, as_of: dt.date | None = None,
@@ -171,7 +187,7 @@ def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, par
             raise ConflictError("settlement.already_approved", Msg("Already recorded for this settlement: {kind}.", kind=kind))
         if kind.requires is not None and rec.approval(kind.requires) is None:
             raise ConflictError("settlement.not_certified", Msg('The payer cannot approve before the evaluator certifies.'),
-                                hint=Msg('The evaluator certifies first (kind evaluator_certification).'))
+                                hint=Msg('The evaluator certifies the results first.'))
         if not person.strip():
             raise InvalidInputError("settlement.approval_person", Msg("Person's name missing."), path="person",
                                     hint=Msg("Write the person's name."))

@@ -148,19 +148,19 @@ def _check(contract: Contract, scenarios: int, seed: int, a: RiskAssumptions) ->
     if contract.payments.rate_card:
         if contract.payments.indicators:
             raise _err("unsupported_pricing", Msg("The simulation covers a rate card or one impact indicator, not both."),
-                       "payments", Msg("Settle this contract with `temoin settle`."))
+                       "payments", Msg("Settle this contract from its observed results instead."))
         return [Msg("Rate card: each participant achieves each outcome independently, at the contract's expected rate.")]
     if len(contract.payments.indicators) != 1 or any(p.requires for p in contract.payments.indicators) \
             or contract.payments.accumulation != "cumulative":
         raise _err("unsupported_pricing",
                    Msg("The simulation covers contracts paid on one impact indicator, cumulative over time."), "payments",
-                   Msg("Settle this contract with `temoin settle`."))
+                   Msg("Settle this contract from its observed results instead."))
     ev = contract.evaluation
     if not ev.design.has_counterfactual:
         if contract.payments.pay_without_evidence_standard:
             raise _err("unsupported_design", Msg(
                 "This design cannot meet evidence standards and the contract pays anyway: the simulation does not model it."),
-                "evaluation.design", Msg("Use `temoin settle` with observed results."))
+                "evaluation.design", Msg("Settle it from observed results instead."))
         return [Msg("Design without a counterfactual: the evaluation cannot meet standards, no payment.")]
     if ev.benchmark is None and ev.outcome_sd is None:
         raise _err("no_outcome_sd", Msg("The contract gives no standard deviation for the primary outcome."),

@@ -51,7 +51,8 @@ def latest_contract(db: Connection | Session, contract_id: str) -> StoredContrac
     row = db.execute(_LATEST, {"contract_id": contract_id}).one_or_none()
     if row is None:
         raise NotFoundError("contract.not_found", Msg("Unknown contract: '{id}'.", id=contract_id),
-                            hint=Msg("Import it with `temoin contract import FILE`."), path="contract_id")
+                            hint=Msg("Check the contract's identifier, or find it in the list of contracts."),
+                            path="contract_id")
     return _stored(row)
 
 
@@ -94,7 +95,7 @@ class ContractRepository:
         if row is None:
             raise NotFoundError("contract.version_not_found",
                                 Msg("Contract '{id}' has no version {version}.", id=contract_id, version=str(version)),
-                                hint=Msg("`temoin contract list` shows the versions."))
+                                hint=Msg("Choose a version listed in the contract's history."))
         return _stored(row)
 
     def latest(self, contract_id: str) -> StoredContract:

@@ -71,7 +71,7 @@ class CallRepository:
         row = self.session.execute(q).scalar_one_or_none()
         if row is None:
             raise NotFoundError("call.not_found", Msg("Unknown call for projects: '{id}'.", id=call_id), path="call",
-                                hint=Msg("`temoin call list` lists the calls."))
+                                hint=Msg("Check the call's identifier in the list of calls."))
         crit = self.session.execute(select(CriterionRow).where(CriterionRow.call_id == call_id)
                                     .order_by(CriterionRow.position)).scalars()
         members = self.session.execute(select(CommitteeMemberRow).where(CommitteeMemberRow.call_id == call_id)

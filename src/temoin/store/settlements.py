@@ -129,7 +129,7 @@ class SettlementRepository:
         row = self.session.get(SettlementRow, settlement_id)
         if row is None:
             raise NotFoundError("settlement.not_found", Msg("Unknown settlement: #{id}.", id=str(settlement_id)),
-                                path="settlement_id", hint=Msg("`temoin settlement list` shows the settlements."))
+                                path="settlement_id", hint=Msg("Choose a settlement from the contract's list of settlements."))
         return self._record(row)
 
     def list(self, contract_id: str | None = None) -> list[SettlementRecord]:

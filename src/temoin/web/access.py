@@ -21,6 +21,10 @@ class Permission(StrEnum):
     RUN_SETTLEMENT = "settlement.run"
     APPROVE_PAYMENT = "payment.approve"
     MANAGE_ROLES = "roles.manage"
+    IMPORT_BUDGET = "budget.import"
+    AMEND_PLAN = "plan.amend"
+    ACKNOWLEDGE = "settlement.acknowledge"
+    DECIDE_EXTRACT = "extract.decide"
 
 
 READ = Permission.READ
@@ -31,15 +35,20 @@ RUN_EVALUATION = Permission.RUN_EVALUATION
 RUN_SETTLEMENT = Permission.RUN_SETTLEMENT
 APPROVE_PAYMENT = Permission.APPROVE_PAYMENT
 MANAGE_ROLES = Permission.MANAGE_ROLES
+IMPORT_BUDGET = Permission.IMPORT_BUDGET
+AMEND_PLAN = Permission.AMEND_PLAN
+ACKNOWLEDGE = Permission.ACKNOWLEDGE
+DECIDE_EXTRACT = Permission.DECIDE_EXTRACT
 
 # Contract roles (governance store) -> permissions in that contract.
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT, MANAGE_ROLES}),
+    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT, MANAGE_ROLES, IMPORT_BUDGET, AMEND_PLAN,
+                                DECIDE_EXTRACT}),
     "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
     "investor": frozenset({READ}),
-    "evaluator": frozenset({READ, UPLOAD_WAVES, RUN_EVALUATION, CERTIFY}),
+    "evaluator": frozenset({READ, UPLOAD_WAVES, RUN_EVALUATION, CERTIFY, AMEND_PLAN}),
     "structurer": frozenset({READ}),
-    "civil_society_observer": frozenset({READ}),
+    "civil_society_observer": frozenset({READ, ACKNOWLEDGE}),
     "beneficiary_representative": frozenset({READ}),
     "guarantor": frozenset({READ}),
 }

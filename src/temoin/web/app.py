@@ -48,7 +48,18 @@ from temoin.web.context import (
 )
 from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
 from temoin.web.render import render
-from temoin.web.routes import api, auth, extra, invitations, open_data, pages, public, uploads
+from temoin.web.routes import (
+    api,
+    auth,
+    extra,
+    extracts,
+    invitations,
+    open_data,
+    pages,
+    public,
+    running,
+    uploads,
+)
 
 log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
@@ -107,7 +118,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
             "</body></html>")
 
-    for module in (auth, pages, extra, invitations, public, uploads, api, open_data):
+    # running before extra: /settlement/supersede before /settlement/{action}
+    for module in (auth, pages, running, extra, extracts, invitations, public, uploads, api, open_data):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

@@ -4,6 +4,7 @@ from temoin.store.models import (  # noqa: F401
     accounts,
     cohorts,
     contracts,
+    extracts,
     governance,
     invitations,
     ledger,

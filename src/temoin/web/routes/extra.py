@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
-from temoin.errors import InvalidInputError
+from temoin.errors import InvalidInputError, TemoinError
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
 from temoin.reports.report import ReportData, render_pdf
@@ -24,6 +24,7 @@ from temoin.services.reports import build_report
 from temoin.settlement.approvals import ApprovalKind
 from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.errors import status_of
 from temoin.web.layout import contract_page
 from temoin.web.render import render
 
@@ -49,10 +50,15 @@ def _back(path: str) -> Response:
 @router.get("/contracts/{contract_id}/evaluation")
 def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
+    return evaluation_response(ctx, contract_id)
+
+
+def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
+    """The evaluation page (``extra``: how an action on it went, e.g. a refused plan amendment)."""
     report = _report(ctx, contract_id)
-    status = evaluations.plan_status(ctx.engine, contract_id)
-    return contract_page(ctx, contract_id, "evaluation.html", r=report, ev=report.evaluation, plan=status,
-                         charts=report.charts)
+    plan = evaluations.plan_status(ctx.engine, contract_id)
+    return contract_page(ctx, contract_id, "evaluation.html", status=status, r=report, ev=report.evaluation, plan=plan,
+                         charts=report.charts, **extra)
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
@@ -64,7 +70,10 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
     if action not in steps:
         raise _unknown_action(action)
     # an evaluation reads the whole cohort and fits every model: a worker thread, never the event loop
-    await run_in_threadpool(steps[action], ctx.engine, contract_id, actor=ctx.actor)
+    try:
+        await run_in_threadpool(steps[action], ctx.engine, contract_id, actor=ctx.actor)
+    except TemoinError as exc:  # answered on the evaluation page, where the action was
+        return evaluation_response(ctx, contract_id, status=status_of(exc), action_error=exc)
     return _back(f"/contracts/{contract_id}/evaluation")
 
 
@@ -98,10 +107,15 @@ def _unknown_action(action: str) -> InvalidInputError:
 @router.get("/contracts/{contract_id}/settlement")
 def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
+    return settlement_response(ctx, contract_id)
+
+
+def settlement_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
+    """The settlement page (``extra``: how an action on it went, e.g. a refused correction)."""
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
-    return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
-                         charts=report.charts, kinds=ApprovalKind)
+    return contract_page(ctx, contract_id, "settlement.html", status=status, r=report, st=report.settlement,
+                         records=records, charts=report.charts, kinds=ApprovalKind, **extra)
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:
@@ -119,7 +133,10 @@ async def settlement_action(ctx: CtxDep, contract_id: str, action: str, request:
         raise _unknown_action(action)
     account = ctx.require(needs[action], contract_id)
     form = await _checked_form(ctx, request)
-    await run_in_threadpool(_settlement_step, ctx, contract_id, action, account, form)
+    try:
+        await run_in_threadpool(_settlement_step, ctx, contract_id, action, account, form)
+    except TemoinError as exc:  # answered on the settlement page, where the action was
+        return settlement_response(ctx, contract_id, status=status_of(exc), action_error=exc)
     return _back(f"/contracts/{contract_id}/settlement")
 
 

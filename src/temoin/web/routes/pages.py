@@ -5,16 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from temoin.errors import NotFoundError
 from temoin.i18n import Translator
-from temoin.reports import charts
-from temoin.reports.notices import rendered_watch, said_in
+from temoin.reports.notices import said_in
 from temoin.services import governance
 from temoin.services.contracts import get_contract, list_contracts
 from temoin.web.access import READ
 from temoin.web.context import CtxDep
 from temoin.web.layout import contract_page, tabs
 from temoin.web.render import render, shared_fragment
+from temoin.web.routes import running
 from temoin.web.views import contract_ledger, key_figures, overview
 
 router = APIRouter(include_in_schema=False)
@@ -62,12 +61,4 @@ def committee_page(ctx: CtxDep, contract_id: str) -> Response:
 @router.get("/contracts/{contract_id}/budget")
 def budget_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
-    try:
-        watch = rendered_watch(Translator(ctx.lang), governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang))
-        missing = None
-    except NotFoundError as exc:
-        if exc.code != "budget.no_budget":
-            raise
-        watch, missing = None, exc
-    chart = None if watch is None else charts.budget_watch(watch, lang=ctx.lang)
-    return contract_page(ctx, contract_id, "budget.html", watch=watch, missing=missing, chart=chart)
+    return running.budget_response(ctx, contract_id)
