@@ -16,6 +16,8 @@ from temoin.contract.model import Role
 from temoin.errors import InvalidInputError
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
+from temoin.reports.explain import bound_name
+from temoin.reports.flow_steps import flow_steps
 from temoin.reports.report import ReportData, render_pdf
 from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
@@ -36,6 +38,11 @@ def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
     return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
 
 
+def _explained(report: ReportData) -> list[dict[str, Any]]:
+    """Each period's payment decision in words, as the report says it (none before a settlement)."""
+    return list((report.settlement or {}).get("explained") or [])
+
+
 async def _checked_form(ctx: Ctx, request: Request) -> Any:
     form = await request.form()
     ctx.check_csrf(str(form.get("csrf_token") or request.headers.get(CSRF_HEADER) or ""))
@@ -51,8 +58,11 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
     report = _report(ctx, contract_id)
     status = evaluations.plan_status(ctx.engine, contract_id)
+    contract = get_contract(ctx.engine, contract_id).contract
     return contract_page(ctx, contract_id, "evaluation.html", r=report, ev=report.evaluation, plan=status,
-                         charts=report.charts)
+                         charts=report.charts, explained=_explained(report),
+                         steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t),
+                         bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate")
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
@@ -101,7 +111,7 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
-                         charts=report.charts, kinds=ApprovalKind)
+                         charts=report.charts, kinds=ApprovalKind, explained=_explained(report))
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:
