@@ -172,7 +172,7 @@ def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, par
             raise ConflictError("settlement.already_approved", Msg("Already recorded for this settlement: {kind}.", kind=kind))
         if kind.requires is not None and rec.approval(kind.requires) is None:
             raise ConflictError("settlement.not_certified", Msg('The payer cannot approve before the evaluator certifies.'),
-                                hint=Msg('The evaluator certifies first (kind evaluator_certification).'))
+                                hint=Msg("The evaluator certifies the results first; the approval is possible once they have."))
         if not person.strip():
             raise InvalidInputError("settlement.approval_person", Msg("Person's name missing."), path="person",
                                     hint=Msg("Write the person's name."))

@@ -23,6 +23,7 @@ from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
 from temoin.services.governance import list_roles
 from temoin.services.reports import build_report
+from temoin.services.todo import WAITING_FOR_CERTIFICATION
 from temoin.settlement.approvals import ApprovalKind
 from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
@@ -111,7 +112,8 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     report = _report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
-                         charts=report.charts, kinds=ApprovalKind, explained=_explained(report))
+                         charts=report.charts, kinds=ApprovalKind, explained=_explained(report),
+                         waiting=WAITING_FOR_CERTIFICATION)
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:

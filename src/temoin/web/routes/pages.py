@@ -11,6 +11,7 @@ from temoin.reports import charts
 from temoin.reports.notices import rendered_watch, said_in
 from temoin.services import governance
 from temoin.services.contracts import get_contract, list_contracts
+from temoin.services.todo import todo_list
 from temoin.web.access import READ
 from temoin.web.context import CtxDep
 from temoin.web.layout import contract_page, tabs
@@ -22,7 +23,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(ctx: CtxDep) -> Response:
-    return render(ctx, "home.html")
+    """The home page; signed in, with what awaits the person (:mod:`temoin.services.todo`)."""
+    account = ctx.account
+    items = [] if account is None else todo_list(ctx.engine, account.person_id, ctx.roles)
+    return render(ctx, "home.html", todo=items)
 
 
 @router.get("/contracts")
