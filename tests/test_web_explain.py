@@ -162,3 +162,22 @@ def test_a_provider_from_another_area_adds_its_items(seeded: Site) -> None:
         assert [i.kind for i in items] == ["consultation"]
     finally:
         todo._PROVIDERS.remove(consultations)
+
+
+def test_the_pages_gather_the_report_once_per_data_state(seeded: Site) -> None:
+    """The evaluation and settlement pages share one gathered report while the ledger's head stays;
+    any recorded change (here a role given) is a new head, so the next view gathers it again."""
+    from temoin.contract.model import Role
+    from temoin.services.governance import assign_role
+    from temoin.web.routes import extra
+
+    client = seeded.signed_in("investor", lang="fr")
+    first = client.get(f"/contracts/{C}/evaluation").text
+    kept = extra._PAGE_REPORTS[seeded.engine]
+    before = dict(kept)
+    assert client.get(f"/contracts/{C}/settlement").status_code == 200
+    assert client.get(f"/contracts/{C}/evaluation").text == first
+    assert dict(kept) == before  # nothing gathered again
+    assign_role(seeded.engine, C, "someone-new", "union-assos", Role.OBSERVER, actor="test", name="Quelqu'un")
+    again = client.get(f"/contracts/{C}/evaluation").text
+    assert len(kept) == len(before) + 1 and again == first  # gathered again, the same page (nothing it shows changed)

@@ -5,11 +5,13 @@ The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
@@ -25,6 +27,7 @@ from temoin.services.governance import list_roles
 from temoin.services.reports import build_report
 from temoin.services.todo import WAITING_FOR_CERTIFICATION
 from temoin.settlement.approvals import ApprovalKind
+from temoin.store import ledger, read_scope
 from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
@@ -37,6 +40,28 @@ DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
 
 def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
     return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
+
+
+# per database (engine), then per (contract, language, small-cell threshold, ledger head)
+_PAGE_REPORTS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str, int, int], ReportData]] = weakref.WeakKeyDictionary()
+
+
+def _page_report(ctx: Ctx, contract_id: str) -> ReportData:
+    """The internal report a contract's evaluation and settlement pages show, gathered once per data
+    state: every change to what it reads (a contract version, the cohort, an evaluation run, the plan,
+    a settlement or a sign-off, the budget) appends to the audit ledger in the same transaction, so
+    the ledger's head names the state. The PDF is always gathered afresh (it prints when it was made)."""
+    with read_scope(ctx.engine) as db:
+        head = ledger.head_seq(db)
+    key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold, head)
+    kept = _PAGE_REPORTS.setdefault(ctx.engine, {})
+    found = kept.get(key)
+    if found is None:
+        found = _report(ctx, contract_id)
+        if len(kept) > 64:
+            kept.clear()
+        kept[key] = found
+    return found
 
 
 def _explained(report: ReportData) -> list[dict[str, Any]]:
@@ -57,7 +82,7 @@ def _back(path: str) -> Response:
 @router.get("/contracts/{contract_id}/evaluation")
 def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
-    report = _report(ctx, contract_id)
+    report = _page_report(ctx, contract_id)
     status = evaluations.plan_status(ctx.engine, contract_id)
     contract = get_contract(ctx.engine, contract_id).contract
     return contract_page(ctx, contract_id, "evaluation.html", r=report, ev=report.evaluation, plan=status,
@@ -109,7 +134,7 @@ def _unknown_action(action: str) -> InvalidInputError:
 @router.get("/contracts/{contract_id}/settlement")
 def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
-    report = _report(ctx, contract_id)
+    report = _page_report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", r=report, st=report.settlement, records=records,
                          charts=report.charts, kinds=ApprovalKind, explained=_explained(report),
