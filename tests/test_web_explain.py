@@ -181,3 +181,28 @@ def test_the_pages_gather_the_report_once_per_data_state(seeded: Site) -> None:
     assign_role(seeded.engine, C, "someone-new", "union-assos", Role.OBSERVER, actor="test", name="Quelqu'un")
     again = client.get(f"/contracts/{C}/evaluation").text
     assert len(kept) == len(before) + 1 and again == first  # gathered again, the same page (nothing it shows changed)
+
+
+def test_a_committee_member_is_asked_for_the_declarations_they_owe(seeded: Site) -> None:
+    """An open call: each member of its committee has a to-do item until they have declared their
+    interests for every application; the item goes once they have."""
+    import datetime as dt
+
+    from temoin.governance.selection import Application, Declaration
+    from temoin.services import todo
+    from temoin.services.governance import apply_to_call, create_call, declare_interests
+
+    create_call(seeded.engine, {
+        "id": "appel-test-declarations", "contract": C, "max_score": 10, "committee_from_contract": "comite-selection",
+        "title": {"fr": "Appel de test", "en": "Test call"},
+        "criteria": [{"id": "besoins", "label": {"fr": "Besoins", "en": "Needs"}, "weight": 1}]}, actor="test")
+    apply_to_call(seeded.engine, "appel-test-declarations", Application("horizon", "horizon-familles", "AEMO"), actor="test")
+    roles = {C: frozenset({"civil_society_observer"})}
+    today = dt.date(2026, 12, 3)
+    items = [i for i in todo.todo_list(seeded.engine, "Karim Benali", roles, today=today) if i.kind == "declare"]
+    assert len(items) == 1 and items[0].link == f"/contracts/{C}/committee" and items[0].blocked is None
+    assert Translator("fr").render(items[0].what) == ("Déclarer vos intérêts pour l'appel « appel-test-declarations » : "
+                                                      "1 candidature(s) sans votre déclaration.")
+    assert not [i for i in todo.todo_list(seeded.engine, "someone-else", roles, today=today) if i.kind == "declare"]
+    declare_interests(seeded.engine, "appel-test-declarations", Declaration("Karim Benali", "horizon", False), actor="test")
+    assert not [i for i in todo.todo_list(seeded.engine, "Karim Benali", roles, today=today) if i.kind == "declare"]
