@@ -165,8 +165,9 @@ def test_upload_with_errors_then_good_then_follow_to_settlement(served: tuple[st
     sign_in(page, base, site, "payeur")
     page.goto(f"{base}/contracts/{C}/settlement")
     page.get_by_role("button", name="Enregistrer un règlement à partir de la dernière évaluation").click()
-    page.get_by_role("button", name="Approuver le paiement").click()  # refused: not certified yet
-    assert "avant la certification" in page.locator("[role=alert]").inner_text()
+    blocked = page.get_by_role("button", name="Approuver le paiement")  # not certified yet: shown disabled, with why
+    assert blocked.is_disabled()
+    assert "en attente de la certification par l'évaluateur" in page.locator("#settlements").inner_text()
     sign_out(page)
     sign_in(page, base, site, "evaluateur")
     page.goto(f"{base}/contracts/{C}/settlement")

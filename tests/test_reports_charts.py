@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from decimal import ROUND_HALF_UP, Decimal
@@ -126,20 +127,25 @@ def _aemo_settlement(improvement: float, lower: float, n: int) -> object:
     return settle(contract, results_from_data(contract, 1, rows), as_of=dt.date(2030, 12, 31), break_even=False)
 
 
-def test_settlement_waterfall_shows_the_cap_that_binds() -> None:
+def test_settlement_waterfall_shows_every_period_and_the_cap_that_binds() -> None:
     s = _aemo_settlement(120.0, 110.0, 390)
     last = s.periods[-1]
-    held = last.cumulative_entitlement - last.cumulative_paid
-    assert held.amount > 0, "this scenario must hit a cap"
+    held = sum((c.reduction.amount for p in s.periods for c in p.caps), Decimal(0))
+    assert held > 0, "this scenario must hit a cap"
+    assert len(s.periods) == 2
     for data in (s, s.to_dict()):
         root = parse(charts.settlement_waterfall(data, lang="fr"))
         shown = norm(" ".join(texts(root)))
-        assert euros(last.cumulative_entitlement.amount) in shown
         assert euros(last.cumulative_paid.amount) in shown
-        reductions = [c for c in last.caps if c.reduction.amount > 0]
-        for c in reductions:
-            assert "−" + euros(c.reduction.amount) in shown
-            assert any(Translator("fr").label("cap", c.name).split()[-1] in t for t in texts(root))
+        for p in s.periods:  # each period: its gross, and each cap's reduction, labelled with the period
+            assert p.label_fr.split()[0] in shown
+            assert euros(p.gross.amount) in shown
+            for c in (c for c in p.caps if c.reduction.amount > 0):
+                assert "−" + euros(c.reduction.amount) in shown
+                assert any(Translator("fr").label("cap", c.name).split()[-1] in t for t in texts(root))
+        # the steps add up to the payments: every period's gross less its reductions
+        assert sum((p.gross.amount - sum((c.reduction.amount for c in p.caps), Decimal(0)) for p in s.periods),
+                   Decimal(0)) == last.cumulative_paid.amount
 
 
 def test_investor_flows_and_public_cost_read_domain_records_and_dicts_alike() -> None:
@@ -186,3 +192,45 @@ def test_every_chart_has_unique_ids_per_content(lang: str) -> None:
     id1 = re.search(r'aria-labelledby="([^ ]+)', one)
     id2 = re.search(r'aria-labelledby="([^ ]+)', two)
     assert id1 and id2 and id1.group(1) != id2.group(1)
+
+
+def test_attrition_ticks_are_written_at_their_real_values_and_the_verdict_is_the_diagnostics() -> None:
+    """A differential axis up to 12.5 points steps by 2.5: each tick says 2.5, 7.5, not 2 or 8."""
+    waves = [{"wave": "m12", "overall_pct": 4.0, "differential_pp": 3.8, "low": True},
+             {"wave": "m24", "overall_pct": 8.7, "differential_pp": 1.5, "low": False}]
+    root = parse(charts.attrition_chart(waves, lang="en"))
+    ticks = [t for t in texts(root) if re.fullmatch(r"[\d.]+", t)]
+    assert {"2.5", "5.0", "7.5", "10.0"} <= set(ticks), ticks
+    assert not {"3", "8", "13"} & set(ticks)
+    desc = root.find(f"{NS}desc").text or ""
+    assert "wave m24: overall attrition 8.7%, differential 1.5 points, high" in desc  # the record's own verdict
+
+
+def test_budget_watch_draws_the_line_that_raised_the_alert() -> None:
+    line = {"code": "ASE-PLACEMENT", "label": "Placements", "mandatory": True,
+            "by_year": {"2023": {"nominal": "400000", "real": "400000"}, "2024": {"nominal": "390000", "real": "371000"}}}
+    watch = {"base_year": 2023, "cis_basis": "commitments", "lines": [line],
+             "years": [{"year": 2023, "mandatory_total_real": "1000000", "cis_commitments": "0", "cis_payments": None},
+                       {"year": 2024, "mandatory_total_real": "1020000", "cis_commitments": "200000", "cis_payments": None}],
+             "flags": [{"year": 2024, "code": "ASE-PLACEMENT", "message": "2024 : baisse réelle des placements"}], "notes": []}
+    root = parse(charts.budget_watch(watch, lang="fr"))
+    shown = norm(" ".join(texts(root)))
+    assert "Placements" in shown
+    points = [norm("".join(c.itertext())) for c in root.iter(f"{NS}circle")]
+    assert points == ["2023 : 400 000 €", "2024 : 371 000 €"]  # the line's real values, not the total
+    total = parse(charts.budget_watch({**watch, "flags": []}, lang="fr"))
+    assert [norm("".join(c.itertext())) for c in total.iter(f"{NS}circle")] == ["2023 : 1 000 000 €",
+                                                                                    "2024 : 1 020 000 €"]
+
+
+def test_the_power_curve_has_enough_points() -> None:
+    from temoin.evaluation.diagnosis import POWER_CURVE_POINTS, default_effects
+
+    effects = default_effects(45, 10)
+    assert len(effects) >= POWER_CURVE_POINTS >= 9
+    assert {0.0, 10.0, 45.0} <= set(effects) and max(effects) == 67.5
+    steps = [b - a for a, b in itertools.pairwise(effects)]
+    assert max(steps) <= 67.5 / (POWER_CURVE_POINTS - 1) + 1e-9  # no gap wider than the grid's step
+    curve = parse(charts.power_curve([{"true_effect": e, "power": min(e / 50, 1), "p_paid": min(e / 60, 1)} for e in effects],
+                                     lang="en", unit="days"))
+    assert len(list(curve.iter(f"{NS}circle"))) == 2 * len(effects)

@@ -191,7 +191,8 @@ def test_follow_a_contract_to_an_approved_settlement(site: Site, tmp_path: Path)
     ptok = csrf_of(payer, f"/contracts/{C}/settlement")
     assert payer.post(f"/contracts/{C}/settlement/run", data={"csrf_token": ptok},
                       follow_redirects=False).status_code == 303
-    sid = re.findall(r'name="settlement_id" value="(\d+)"', payer.get(f"/contracts/{C}/settlement").text)[0]
+    # before certification the payer's "Approve" is shown disabled, with the reason (no form to post)
+    sid = re.findall(r'id="why-approve-(\d+)"', payer.get(f"/contracts/{C}/settlement").text)[0]
     r = payer.post(f"/contracts/{C}/settlement/approve", data={"csrf_token": ptok, "settlement_id": sid})
     assert r.status_code == 409 and "avant la certification de l&#39;évaluateur" in r.text
     r = payer.post(f"/contracts/{C}/settlement/certify", data={"csrf_token": ptok, "settlement_id": sid})

@@ -45,7 +45,7 @@ from temoin.evaluation.estimators.degenerate import degenerate_se, outcome_scale
 from temoin.evaluation.text import significant
 from temoin.messages import Msg, Share
 
-__all__ = ["DiagnosisReport", "EffectDiagnosis", "Template", "diagnose_design", "normal_template", "template_from_frame"]
+__all__ = ["POWER_CURVE_POINTS", "DiagnosisReport", "EffectDiagnosis", "Template", "default_effects", "diagnose_design", "normal_template", "template_from_frame"]
 
 F = npt.NDArray[np.float64]
 
@@ -168,6 +168,23 @@ def _low_attrition(overall_pct: F, differential_pp: F, boundary: str) -> F:
     return low
 
 
+POWER_CURVE_POINTS = 9
+"""Evenly spaced assumed effects on a power curve (from no effect to 1.5 × the largest one named)."""
+
+
+def default_effects(expected: float | None, minimum: float | None) -> list[float]:
+    """The assumed true effects a diagnosis simulates by default: no effect, the contract's expected
+    and minimum effects, and an even grid from 0 to 1.5 × the largest of them, so that the power
+    curve is drawn through enough points to read (just the named effects when none is given)."""
+    named = sorted({0.0, *([float(expected)] if expected else []), *([float(minimum)] if minimum else [])})
+    top = max(abs(v) for v in named) * 1.5
+    if top == 0:
+        return named
+    sign = -1.0 if max(named, key=abs) < 0 else 1.0
+    grid = [sign * top * k / (POWER_CURVE_POINTS - 1) for k in range(POWER_CURVE_POINTS)]
+    return sorted({*named, *(round(g, 12) for g in grid)})
+
+
 def diagnose_design(
     contract: Contract,
     template: Template,
@@ -200,8 +217,7 @@ def diagnose_design(
     alpha = plan.alpha or 0.05
     sidedness = plan.sidedness or "two_sided"
     if effects is None:
-        effects = sorted({0.0, *([ev.expected_effect] if ev.expected_effect else []),
-                          *([plan.minimum_effect] if plan.minimum_effect else [])})
+        effects = default_effects(ev.expected_effect, plan.minimum_effect)
     use_cov = plan.estimator != "diff_in_means"
     tpl = template if use_cov else Template(np.zeros((len(template.y0), 0)), template.y0, template.strata, (), template.source)
     stratified = ev.design == Design.STRATIFIED_RCT

@@ -29,6 +29,7 @@ from temoin.i18n import Translator
 from temoin.messages import Msg
 from temoin.reports import charts
 from temoin.reports.charts._svg import num as chart_num
+from temoin.reports.explain import explain_settlement
 from temoin.reports.notices import notice_text, rendered_watch
 from temoin.settlement import Notice
 from temoin.store.contracts import StoredContract
@@ -154,13 +155,15 @@ def withheld_reason(lang: str) -> str:
     return Translator(lang).render(WITHHELD)
 
 
-def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bool = False) -> None:
+def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bool = False,
+                   contract: Contract | None = None) -> None:
     """The settlement section: a recorded settlement's outputs, or a preview (said so), and its
     charts; ``withheld`` (public version): its amounts would give a hidden count back, so only the
     record (number, sign-offs, fingerprint) is shown.
 
     Its notices are rendered here in the report's language (``notices``), from the recorded form
-    (a message, or the French and English texts of a settlement recorded before)."""
+    (a message, or the French and English texts of a settlement recorded before); with ``contract``,
+    each period's payment decision is said in words (``explained``: :mod:`temoin.reports.explain`)."""
     if withheld:
         data.settlement = {**{k: v for k, v in settlement.items() if k != "data"}, "data": None,
                            "withheld": withheld_reason(data.lang)}
@@ -168,7 +171,8 @@ def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bo
     t = Translator(data.lang)
     sd = settlement["data"]
     notices = [Notice.from_dict(n) for n in sd.get("notices", [])]
-    data.settlement = {**settlement, "notices": [{"level": n.level, "text": notice_text(t, n)} for n in notices]}
+    data.settlement = {**settlement, "notices": [{"level": n.level, "text": notice_text(t, n)} for n in notices],
+                       "explained": [] if contract is None else explain_settlement(contract, sd, t)}
     if sd["periods"]:
         data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=data.lang)
     if sd["investors"]:

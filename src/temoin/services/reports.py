@@ -77,7 +77,7 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
     report.add_evaluation(data, c, section)
     withheld = bool(section["amounts_withheld"])
     if st is not None:
-        report.add_settlement(data, st, withheld=withheld)
+        report.add_settlement(data, st, withheld=withheld, contract=c)
     try:
         watch = check_budget(engine, contract_id)
     except TemoinError as exc:

@@ -133,7 +133,7 @@ def _refuse_duplicate(repo: SettlementRepository, contract_id: str, inputs_hash:
                                 Msg("This settlement is already recorded (#{id}, same inputs and same amounts).",
                                     id=str(rec.id)),
                                 path="contract_id",
-                                hint=Msg("See #{id}; to correct it, supersede it with a reason.",
+                                hint=Msg("See #{id}; to correct it, replace it with a new one, giving the reason.",
                                          id=str(rec.id)))
 
 
@@ -187,7 +187,7 @@ def approve(engine: Engine, settlement_id: int, *, kind: ApprovalKind | str, par
             raise ConflictError("settlement.already_approved", Msg("Already recorded for this settlement: {kind}.", kind=kind))
         if kind.requires is not None and rec.approval(kind.requires) is None:
             raise ConflictError("settlement.not_certified", Msg('The payer cannot approve before the evaluator certifies.'),
-                                hint=Msg('The evaluator certifies the results first.'))
+                                hint=Msg("The evaluator certifies the results first; the approval is possible once they have."))
         if not person.strip():
             raise InvalidInputError("settlement.approval_person", Msg("Person's name missing."), path="person",
                                     hint=Msg("Write the person's name."))

@@ -46,7 +46,7 @@ from temoin.settlement.arith import Arith, Num
 from temoin.settlement.caps import CAP_ORDER
 from temoin.settlement.payments import EntitlementStatus
 
-__all__ = ["CAP_ORDER", "STATUSES", "CardArrays", "PeriodOut", "ResultArrays", "RuleInputs", "RuleOutput", "run_rule"]
+__all__ = ["CAP_ORDER", "STATUSES", "CardArrays", "PeriodOut", "ResultArrays", "RuleInputs", "RuleOutput", "payment_threshold", "run_rule"]
 
 Bools = npt.NDArray[np.bool_]
 Codes = npt.NDArray[np.int8]
@@ -233,7 +233,8 @@ def _grid(price: IndicatorPrice, v: npt.NDArray[np.float64], a: Arith, s: int) -
     return amount
 
 
-def _threshold(price: IndicatorPrice) -> float:
+def payment_threshold(price: IndicatorPrice) -> float:
+    """The value the verified impact must reach for ``price`` to pay: its threshold, or the first step of its grid."""
     return max(price.threshold, price.grid[0].at_least) if price.grid else price.threshold
 
 
@@ -260,7 +261,7 @@ def entitlement(contract: Contract, price: IndicatorPrice, r: ResultArrays, wave
         if other.present is not None:
             ok &= other.present
         required &= ok
-    limit = _threshold(price) if threshold is None else threshold
+    limit = payment_threshold(price) if threshold is None else threshold
     status = np.full(s, _CODE[EntitlementStatus.PAID], dtype=np.int8)
     status[~gate] = _CODE[EntitlementStatus.PAID_WITHOUT_EVIDENCE_STANDARD]
     # the checks in reverse order of precedence: the first that fails is the one shown

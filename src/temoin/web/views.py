@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 from temoin.contract import Contract, check_contract
 from temoin.evaluation.result import EvidenceGrade
 from temoin.i18n import Translator
+from temoin.reports.explain import bound_name, explain_settlement
 from temoin.services.contracts import get_contract
 from temoin.services.evaluations import latest_results, stored_cohort_flow
-from temoin.services.settlements import list_settlements
+from temoin.services.settlements import get_settlement, list_settlements
 from temoin.settlement.approvals import ApprovalKind, SettlementStatus
 from temoin.store import ledger, read_scope, session_scope
 from temoin.web.ledger_view import entry_lines
@@ -110,8 +111,18 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     impact = found["impact"]
     if impact is not None:
         grade = EvidenceGrade(impact["grade"])
-        impact = impact | {"label": impact["labels"][lang], "grade_label": Translator(lang).label(grade)}
+        impact = impact | {"label": impact["labels"][lang], "grade_label": Translator(lang).label(grade),
+                           "bound": impact["bounds"][lang]}
     return found | {"ledger_head": head, "impact": impact}
+
+
+def explained_settlement(engine: Engine, contract_id: str, figures: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The latest current settlement's payment decisions in words (:mod:`temoin.reports.explain`)."""
+    settled = figures.get("settlement")
+    if not settled:
+        return []
+    outputs = get_settlement(engine, int(settled["id"])).outputs
+    return explain_settlement(get_contract(engine, contract_id).contract, outputs, Translator(lang))
 
 
 def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
@@ -133,7 +144,9 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
             "indicator": last.indicator, "wave": last.wave, "improvement": last.improvement,
             "lower": last.improvement_lower, "grade": last.grade.value,
             "unit": ind.unit if (ind := contract.indicator(last.indicator)) else "",
-            "labels": {lang: (ind.label.get(lang) if ind else last.indicator) for lang in ("fr", "en")}},
+            "labels": {lang: (ind.label.get(lang) if ind else last.indicator) for lang in ("fr", "en")},
+            "paid_on": last.improvement if contract.payments.basis == "point_estimate" else last.improvement_lower,
+            "bounds": {lang: bound_name(contract, Translator(lang)) for lang in ("fr", "en")}},
         "settlement": None if settled is None else {
             "id": settled.id, "as_of": settled.as_of.isoformat() if settled.as_of else None,
             "total_paid": _s(settled.total_paid.amount), "currency": settled.total_paid.currency,

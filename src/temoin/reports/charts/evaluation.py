@@ -139,6 +139,7 @@ def attrition_chart(waves: Sequence[Any], *, lang: str = "fr", boundary: str = "
     tr = translator(lang)
     curves = dict(curves) if curves is not None else {"cautious": _boundary("cautious"), "optimistic": _boundary("optimistic")}
     pts = [(str(get(w, "wave")), float(get(w, "overall_pct")), abs(float(get(w, "differential_pp")))) for w in waves]
+    judged = {str(get(w, "wave")): get(w, "low") for w in waves}  # the diagnostic's own verdict, when given
     x_max = max([65.0, *(p[1] * 1.1 for p in pts)])
     y_max = max([12.0, *(v for c in curves.values() for _, v in c), *(p[2] * 1.15 for p in pts)])
     width, height = 640.0, 360.0
@@ -146,26 +147,32 @@ def attrition_chart(waves: Sequence[Any], *, lang: str = "fr", boundary: str = "
     xs, ys = LinearScale(0, x_max, left, right), LinearScale(0, y_max, bottom, top)
     heading = title or tr("Attrition against the What Works Clearinghouse boundary")
 
-    def verdict(o: float, d: float) -> bool:
+    def verdict(o: float, d: float, wave: str | None = None) -> bool:
+        if judged.get(wave or "") is not None:
+            return bool(judged[wave or ""])
         curve = curves.get(boundary) or []
         lim = next((v for ov, v in curve if round(o) == ov), None)
         return lim is not None and d <= lim
 
     words = [tr("wave {wave}: overall attrition {overall}, differential {differential} points, {level}", wave=w,
-                overall=pct(tr, o / 100, 1), differential=num(tr, d, 1), level=tr("low") if verdict(o, d) else tr("high"))
+                overall=pct(tr, o / 100, 1), differential=num(tr, d, 1), level=tr("low") if verdict(o, d, w) else tr("high"))
              for w, o, d in pts]
     boundary_label = tr("cautious") if boundary == "cautious" else tr("optimistic") if boundary == "optimistic" else boundary
     desc = tr("Boundary applied: {boundary}.", boundary=boundary_label) + " " + "; ".join(words) + "."
     f = Frame(width, height, title=heading, desc=desc, kind="attrition")
     f.text(16, 24, heading, size=14, weight="bold")
-    for t in nice_ticks(0, x_max, 8):
+    # each tick written with the digits its step needs (2.5, 7.5: never rounded to a value it is not at)
+    x_ticks, y_ticks = nice_ticks(0, x_max, 8), nice_ticks(0, y_max, 5)
+    x_dec = _decimals(x_ticks[1] - x_ticks[0]) if len(x_ticks) > 1 else 0
+    y_dec = _decimals(y_ticks[1] - y_ticks[0]) if len(y_ticks) > 1 else 0
+    for t in x_ticks:
         if t <= x_max:
             f.line(xs(t), top, xs(t), bottom, stroke=GRID)
-            f.text(xs(t), bottom + 14, num(tr, t), size=10, anchor="middle", fill=MUTED)
-    for t in nice_ticks(0, y_max, 5):
+            f.text(xs(t), bottom + 14, num(tr, t, x_dec), size=10, anchor="middle", fill=MUTED)
+    for t in y_ticks:
         if t <= y_max:
             f.line(left, ys(t), right, ys(t), stroke=GRID)
-            f.text(left - 6, ys(t) + 4, num(tr, t), size=10, anchor="end", fill=MUTED)
+            f.text(left - 6, ys(t) + 4, num(tr, t, y_dec), size=10, anchor="end", fill=MUTED)
     f.text((left + right) / 2, bottom + 32, tr("Overall attrition (%)"), size=11, anchor="middle")
     f.add(f'<text x="16" y="{(top + bottom) / 2:.1f}" font-size="11" text-anchor="middle" fill="{INK}" '
           f'transform="rotate(-90 16 {(top + bottom) / 2:.1f})">{x(tr("Differential attrition (points)"))}</text>')
@@ -182,7 +189,7 @@ def attrition_chart(waves: Sequence[Any], *, lang: str = "fr", boundary: str = "
         f.add(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="{width_line}"{dash_attr}/>')
         keys.append((colour, label))
     for w, o, d in pts:
-        ok = verdict(o, d)
+        ok = verdict(o, d, w)
         colour = GREEN if ok else RED
         f.circle(xs(min(o, x_max)), ys(min(d, y_max)), 6, fill=colour, label=tr("{label}: {value}", label=w, value=f"{num(tr, o, 1)} / {num(tr, d, 1)}"))
         f.text(xs(min(o, x_max)) + 9, ys(min(d, y_max)) - 7,

@@ -135,10 +135,11 @@ def _wrap_label(f: Frame, label: str, cx: float, y: float, max_w: float, size: f
 
 
 def settlement_waterfall(settlement: Any, *, lang: str = "fr", title: str | None = None) -> str:
-    """The waterfall of the latest settled period of a Settlement (or its ``to_dict()``).
+    """The waterfall of every settled period of a Settlement (or its ``to_dict()``).
 
-    Cumulative entitlement to date, minus what each cap holds back, gives cumulative payments;
-    the realised public savings are drawn as a reference line.
+    Period by period: the entitlement not yet paid (``gross``), then what each cap held back; the
+    steps add up to the cumulative payments (each period's amount due is its gross less its
+    reductions). The realised public savings at the latest period are drawn as a reference line.
     """
     tr = translator(lang)
     periods = list(get(settlement, "periods") or [])
@@ -147,22 +148,23 @@ def settlement_waterfall(settlement: Any, *, lang: str = "fr", title: str | None
         from temoin.errors import InvalidInputError
 
         raise InvalidInputError("reports.no_period", Msg("No period settled: no waterfall to draw."), path="periods")
-    last = periods[-1]
-    cum_ent = _dec(get(last, "cumulative_entitlement"))
     steps: list[tuple[str, Decimal]] = []
-    for cap in get(last, "caps") or []:
-        red = _dec(get(cap, "reduction"))
-        if red:
-            label = tr.label("cap", str(get(cap, "name")))
-            steps.append((tr("Cap: {cap}", cap=label), -red))
+    for p in periods:
+        name = tr.pick(get(p, "label_fr"), get(p, "label_en")) or str(get(p, "period"))
+        steps.append((tr("{period}: entitlement not yet paid", period=name), _dec(get(p, "gross"))))
+        for cap in get(p, "caps") or []:
+            red = _dec(get(cap, "reduction"))
+            if red:
+                label = tr.label("cap", str(get(cap, "name")))
+                steps.append((tr("Cap: {cap}", cap=label), -red))  # after its period's bar
+    last = periods[-1]
     paid = _dec(get(last, "cumulative_paid"))
-    residual = paid - (cum_ent + sum((v for _, v in steps), Decimal(0)))
-    if residual:
+    residual = paid - sum((v for _, v in steps), Decimal(0))
+    if residual:  # never, by the rule's own arithmetic: shown rather than hidden if it ever were
         steps.append((tr("Paid above current entitlement"), residual))
-    label = tr.pick(get(last, "label_fr"), get(last, "label_en")) or get(last, "period")
-    heading = title or tr("Settlement waterfall ({period})", period=label)
-    intro = tr("Cumulative amounts at the latest settled period.") + " "
-    return waterfall((tr("Cumulative entitlement"), cum_ent), steps,
+    heading = title or tr("Settlement waterfall, period by period")
+    intro = tr("Each period: the entitlement not yet paid, less what the caps held back.") + " "
+    return waterfall((tr("Paid before the first period"), Decimal(0)), steps,
                      tr("Cumulative payments"), lang=lang, currency=currency,
                      reference=(tr("Realised public savings"), get(last, "realised_savings")),
                      title=heading, intro=intro)
@@ -290,10 +292,18 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
     basis = watch.get("cis_basis", "commitments")
     flags = {int(fl["year"]): fl for fl in watch.get("flags") or []}
     base_year = watch.get("base_year")
+    # the line drawn is the one that raised the alert (a mandatory line's real-terms fall); without
+    # an alert, or for a flag that names no line, the mandatory total
+    codes = [str(fl["code"]) for fl in watch.get("flags") or [] if fl.get("code")]
+    lines = {str(ln["code"]): ln for ln in watch.get("lines") or []}
+    drawn = next((lines[c] for c in codes if c in lines), None)
     rows = []
     for y in years:
         cis = y.get("cis_payments") if basis == "payments" else y.get("cis_commitments")
-        rows.append((int(y["year"]), _dec(y["mandatory_total_real"]), _dec(cis or 0)))
+        real = y["mandatory_total_real"] if drawn is None else (drawn["by_year"].get(str(y["year"])) or {}).get("real")
+        rows.append((int(y["year"]), _dec(real or 0), _dec(cis or 0)))
+    marked = set(flags) if drawn is None else {int(fl["year"]) for fl in watch.get("flags") or []
+                                                if str(fl.get("code")) == str(drawn["code"])}
     width = max(640.0, 90.0 + 80.0 * max(len(rows), 1))
     height = 430.0
     heading = title or tr("Budget watch: mandatory spending and CIS money")
@@ -315,7 +325,11 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
     slot = (right - left) / max(len(rows), 1)
     y1 = LinearScale(t1[0], t1[-1], 200, 56)
     y2 = LinearScale(t2[0], t2[-1], 350, 250)
-    f.text(left, 46, tr("Mandatory spending of the function ({base_year} euros)", base_year=str(base_year)), size=11, fill=MUTED)
+    if drawn is None:
+        f.text(left, 46, tr("Mandatory spending of the function ({base_year} euros)", base_year=str(base_year)), size=11, fill=MUTED)
+    else:
+        f.text(left, 46, tr("The line that raised the alert: {line} ({base_year} euros)", line=str(drawn["label"]),
+                            base_year=str(base_year)), size=11, fill=RED, weight="bold")
     f.text(left, 240, tr("CIS: payments") if basis == "payments" else tr("CIS: planned commitments"), size=11, fill=MUTED)
     _y_axis(f, y1, t1, left, right, lang, currency)
     _y_axis(f, y2, t2, left, right, lang, currency)
@@ -325,7 +339,7 @@ def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, curr
               + f'" fill="none" stroke="{BLUE}" stroke-width="2.5"/>')
     for k, (yr, mand, cis) in enumerate(rows):
         cx = left + slot * (k + 0.5)
-        flagged = yr in flags
+        flagged = yr in marked
         f.circle(cx, y1(float(mand)), 6 if flagged else 4, fill=RED if flagged else BLUE,
                  label=tr("{label}: {value}", label=str(yr), value=money(tr, mand, currency)))
         if flagged:

@@ -5,23 +5,29 @@ The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
 from temoin.errors import InvalidInputError, TemoinError
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
+from temoin.reports.explain import bound_name
+from temoin.reports.flow_steps import flow_steps
 from temoin.reports.report import ReportData, render_pdf
 from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
 from temoin.services.governance import list_roles
 from temoin.services.reports import build_report
+from temoin.services.todo import WAITING_FOR_CERTIFICATION
 from temoin.settlement.approvals import ApprovalKind
+from temoin.store import ledger, read_scope
 from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
@@ -35,6 +41,33 @@ DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
 
 def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
     return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
+
+
+# per database (engine), then per (contract, language, small-cell threshold, ledger head)
+_PAGE_REPORTS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str, int, int], ReportData]] = weakref.WeakKeyDictionary()
+
+
+def _page_report(ctx: Ctx, contract_id: str) -> ReportData:
+    """The internal report a contract's evaluation and settlement pages show, gathered once per data
+    state: every change to what it reads (a contract version, the cohort, an evaluation run, the plan,
+    a settlement or a sign-off, the budget) appends to the audit ledger in the same transaction, so
+    the ledger's head names the state. The PDF is always gathered afresh (it prints when it was made)."""
+    with read_scope(ctx.engine) as db:
+        head = ledger.head_seq(db)
+    key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold, head)
+    kept = _PAGE_REPORTS.setdefault(ctx.engine, {})
+    found = kept.get(key)
+    if found is None:
+        found = _report(ctx, contract_id)
+        if len(kept) > 64:
+            kept.clear()
+        kept[key] = found
+    return found
+
+
+def _explained(report: ReportData) -> list[dict[str, Any]]:
+    """Each period's payment decision in words, as the report says it (none before a settlement)."""
+    return list((report.settlement or {}).get("explained") or [])
 
 
 async def _checked_form(ctx: Ctx, request: Request) -> Any:
@@ -55,10 +88,14 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The evaluation page (``extra``: how an action on it went, e.g. a refused plan amendment)."""
-    report = _report(ctx, contract_id)
+    report = _page_report(ctx, contract_id)
     plan = evaluations.plan_status(ctx.engine, contract_id)
+    contract = get_contract(ctx.engine, contract_id).contract
     return contract_page(ctx, contract_id, "evaluation.html", status=status, r=report, ev=report.evaluation, plan=plan,
-                         charts=report.charts, **extra)
+                         charts=report.charts, explained=_explained(report),
+                         steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t),
+                         bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate",
+                         **extra)
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
@@ -112,10 +149,11 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def settlement_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The settlement page (``extra``: how an action on it went, e.g. a refused correction)."""
-    report = _report(ctx, contract_id)
+    report = _page_report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", status=status, r=report, st=report.settlement,
-                         records=records, charts=report.charts, kinds=ApprovalKind, **extra)
+                         records=records, charts=report.charts, kinds=ApprovalKind, explained=_explained(report),
+                         waiting=WAITING_FOR_CERTIFICATION, **extra)
 
 
 def _organisation(ctx: Ctx, contract_id: str, role: Role) -> str:

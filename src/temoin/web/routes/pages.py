@@ -9,19 +9,23 @@ from temoin.i18n import Translator
 from temoin.reports.notices import said_in
 from temoin.services import governance
 from temoin.services.contracts import get_contract, list_contracts
+from temoin.services.todo import todo_list
 from temoin.web.access import READ
 from temoin.web.context import CtxDep
 from temoin.web.layout import contract_page, tabs
 from temoin.web.render import render, shared_fragment
 from temoin.web.routes import running
-from temoin.web.views import contract_ledger, key_figures, overview
+from temoin.web.views import contract_ledger, explained_settlement, key_figures, overview
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
 def home(ctx: CtxDep) -> Response:
-    return render(ctx, "home.html")
+    """The home page; signed in, with what awaits the person (:mod:`temoin.services.todo`)."""
+    account = ctx.account
+    items = [] if account is None else todo_list(ctx.engine, account.person_id, ctx.roles)
+    return render(ctx, "home.html", todo=items)
 
 
 @router.get("/contracts")
@@ -36,8 +40,9 @@ def contract_overview(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
     head = overview(ctx.engine, contract_id, ctx.lang)
     figures = key_figures(ctx.engine, contract_id, ctx.lang)
-    body = shared_fragment(ctx.engine, (head["content_hash"], figures["ledger_head"]), "overview_body.html", ctx.lang,
-                           c=head, figures=figures)
+    key = (head["content_hash"], figures["ledger_head"])
+    body = shared_fragment(ctx.engine, key, "overview_body.html", ctx.lang, c=head, figures=figures,
+                           explained=lambda: explained_settlement(ctx.engine, contract_id, figures, ctx.lang))
     return render(ctx, "overview.html", c=head, tabs=tabs(ctx, contract_id), body=body)
 
 
