@@ -3,7 +3,13 @@ HTML page to people, always in the user's language, never a traceback."""
 
 from __future__ import annotations
 
-from temoin.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TemoinError
+from temoin.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    TemoinError,
+)
 from temoin.messages import Msg
 from temoin.services.accounts import AuthenticationError, RateLimitedError
 
