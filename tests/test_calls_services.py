@@ -29,7 +29,13 @@ from temoin.services.calls import (
     submit_application,
 )
 from temoin.services.contracts import import_contract
-from temoin.services.governance import assign_role, declare_interests, decide_call, record_scores, verify_ledger
+from temoin.services.governance import (
+    assign_role,
+    decide_call,
+    declare_interests,
+    record_scores,
+    verify_ledger,
+)
 
 PDF = b"%PDF-1.4\n% a small test document\n"
 DOCX = b"PK\x03\x04" + b"\x00" * 40
