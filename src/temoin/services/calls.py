@@ -235,8 +235,8 @@ def comment_on_call(engine: Engine, call_id: str, *, name: str, body: str, accou
         if timetable is None or CallStage(row.stage) is CallStage.DRAFT:
             raise repo_not_found(call_id)
         recent = repo.recent_comments(call_id, sender, now - dt.timedelta(hours=1))
-        check_comment(CallStage(row.stage), call_id, timetable, now.astimezone(PARIS).date(), name=name, body=body,
-                      recent=recent)
+        day = now.astimezone(PARIS).date() if at is not None else today()
+        check_comment(CallStage(row.stage), call_id, timetable, day, name=name, body=body, recent=recent)
         comment = CallCommentRow(call_id=call_id, account=account, name=name, body=body, sender_sha256=sender,
                                  created_at=now)
         repo.add(comment)
