@@ -120,13 +120,22 @@ def _is_owner(ctx: Ctx, view: CallView) -> bool:
     return bool(person) and view.owner == person
 
 
-@router.get("/calls/{call_id}/edit")
-def edit_call_page(ctx: CtxDep, call_id: str) -> Response:
+def _own_view(ctx: Ctx, call_id: str) -> CallView:
+    """The call, for its author only (unknown call: 404; someone else's: 403)."""
     ctx.signed_in()
     view = _view(ctx, call_id)
-    if not _is_owner(ctx, view) or view.timetable is None or view.budget is None or view.payer is None:
+    if not _is_owner(ctx, view):
         raise _refused(Msg("Only the payer who drafted call {id} may do this.", id=call_id),
                        Msg("Sign in with the account that drafted the call."))
+    return view
+
+
+@router.get("/calls/{call_id}/edit")
+def edit_call_page(ctx: CtxDep, call_id: str) -> Response:
+    view = _own_view(ctx, call_id)
+    if view.timetable is None or view.budget is None or view.payer is None:  # a call made from a file
+        raise ConflictError("call.stage", Msg("Call {id} is at the stage '{stage}': cannot {action}.", id=call_id,
+                                              stage=view.stage, action=Msg("change it")))
     draft = CallDraft(view.state.call, CallTerms(view.payer, view.objectives, view.budget, view.currency,
                                                  view.timetable))
     return _draft_page(ctx, form=form_of(draft), editing=call_id)
@@ -134,8 +143,8 @@ def edit_call_page(ctx: CtxDep, call_id: str) -> Response:
 
 @router.post("/calls/{call_id}/edit")
 async def edit_call(ctx: CtxDep, call_id: str, request: Request) -> Response:
-    ctx.signed_in()
     form = await _form(ctx, request)
+    _own_view(ctx, call_id)
     values = {k: str(form.get(k) or "") for k in form} | {"id": call_id}
     try:
         await run_in_threadpool(edit_draft, ctx.engine, draft_from_form(values), person_id=_person(ctx),
