@@ -157,11 +157,10 @@ def test_the_whole_call_in_the_browser(site: Site, clock: Clock) -> None:
                           files=[("documents", (f"{app}.pdf", PDF, "application/pdf"))], follow_redirects=False)
         assert r.status_code == 303, r.text[:2000]
     assert _count(site.engine, "call.document_added") == 2
-    doc = re.search(r'href="(/calls/aap-2027/documents/\d+)"', payer.get("/calls/aap-2027/committee").text
-                    if payer.get("/calls/aap-2027/committee").status_code == 200 else
-                    _member(site, "expert").get("/calls/aap-2027/committee").text)
-    assert doc and operator.get(doc.group(1)).status_code == 403
-    assert _member(site, "expert").get(doc.group(1)).content == PDF
+    assert payer.get("/calls/aap-2027/committee").status_code == 403  # the payer does not sit on the committee
+    doc = re.search(r'href="(/calls/aap-2027/documents/\d+)"', _member(site, "expert").get("/calls/aap-2027/committee").text)
+    assert doc and operator.get(doc.group(1)).status_code == 403 and site.client().get(doc.group(1), follow_redirects=False).status_code == 303
+    assert _member(site, "expert").get(doc.group(1)).content == PDF and payer.get(doc.group(1)).content == PDF
 
     members = {u: (_member(site, u) if u != "observateur" else network) for u in ("observateur", "benevole", "expert")}
     assert operator.get("/calls/aap-2027/committee").status_code == 403
@@ -195,7 +194,8 @@ def test_the_whole_call_in_the_browser(site: Site, clock: Clock) -> None:
     r = _post(payer, "/calls/aap-2027/decision", "/calls/aap-2027", selected="horizon", reasons="Le mieux classé.")
     assert r.status_code == 303 and r.headers["location"] == "/calls/aap-2027/record"
     record = html.unescape(site.client().get("/calls/aap-2027/record").text)
-    for needle in ("demo-benevole", "ancien salarié", "Le mieux classé.", "7,20", "Déclarations d'intérêts"):
+    for needle in ("demo-benevole", "ancien salarié", "Le mieux classé.", "7,20", "Déclarations d'intérêts",
+                   "Et les familles rurales ?", "Réponse", "Odile Observatrice", "Impact attendu"):
         assert needle in record, needle
     assert "Jeanne Martin" not in record
     assert PAYER_PERSON  # the payer's person drafted the call

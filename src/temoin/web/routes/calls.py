@@ -245,7 +245,8 @@ def record_page(ctx: CtxDep, call_id: str) -> Response:
         raise ConflictError("call.not_decided", Msg("Call {id} is not decided yet: its full record becomes public "
                                                     "after the decision.", id=call_id),
                             hint=Msg("The call's page shows its progress meanwhile."))
-    return render(ctx, "call_record.html", v=view, call=view.state.call, rec=view.record,
+    criteria = {k.id: (k.label_fr if ctx.lang == "fr" else k.label_en) for k in view.state.call.criteria}
+    return render(ctx, "call_record.html", v=view, call=view.state.call, rec=view.record, criteria=criteria,
                   titles={a.id: a.title for a in view.state.applications})
 
 
