@@ -34,6 +34,7 @@ from temoin.services.governance import (
     decide_call,
     declare_interests,
     record_scores,
+    verify_audit,
     verify_ledger,
 )
 
@@ -200,6 +201,12 @@ def test_an_application_keeps_its_documents_with_their_sha256(payer: Engine) -> 
     docs = [p for e, p in _events(payer) if e == "call.document_added"]
     assert [d["sha256"] for d in docs] == [hashlib.sha256(PDF).hexdigest(), hashlib.sha256(DOCX).hexdigest()]
     assert verify_ledger(payer).whole
+    assert verify_audit(payer).problems == ()
+    with payer.begin() as conn:  # a document's bytes changed behind Témoin's back: the audit sees it
+        conn.execute(text("UPDATE gov_call_documents SET content = :c WHERE filename = 'projet.pdf'"),
+                     {"c": PDF + b"%changed"})
+    problems = verify_audit(payer).problems
+    assert [(p.kind, p.ref) for p in problems] == [("call_document", "aap-2027/horizon/projet.pdf")]
 
 
 def test_declarations_recuse_scores_and_the_decision_make_the_public_record(payer: Engine) -> None:

@@ -142,6 +142,7 @@ class RecordKind(StrEnum):
     EVALUATION = "evaluation"
     SETTLEMENT = "settlement"
     APPROVAL = "approval"
+    CALL_DOCUMENT = "call_document"
 
 
 
