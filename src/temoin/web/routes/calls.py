@@ -293,8 +293,9 @@ def document(ctx: CtxDep, call_id: str, document_id: int) -> Response:
         raise _refused(Msg("An application's documents are read by the payer and the committee only."),
                        Msg("The call's record is public after the decision."))
     name, media, content = call_document(ctx.engine, call_id, document_id)
+    plain = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in name)
     return Response(content, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"",
+        "Content-Disposition": f"attachment; filename=\"{plain}\"",
         "X-Content-Type-Options": "nosniff"})
 
 
