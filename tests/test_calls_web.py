@@ -109,6 +109,8 @@ def test_a_draft_breaking_the_composition_rule_is_refused_on_the_page(site: Site
     assert f'<html lang="{lang}">' in r.text and "demo-expert | universite | expert" in html.unescape(r.text)
     r = _post(payer, "/calls", "/calls/new", **(FORM | {"criteria": "impact | Impact"}))
     assert r.status_code == 422 and ("ligne 1 des critères" if lang == "fr" else "Line 1 of the criteria") in _error(r)
+    r = _post(payer, "/calls", "/calls/new", **(FORM | {"budget": "beaucoup"}))  # the field named as on the form
+    assert r.status_code == 422 and ("« Budget total »" if lang == "fr" else "'Total budget'") in _error(r)
 
 
 def test_the_whole_call_in_the_browser(site: Site, clock: Clock) -> None:
@@ -191,11 +193,13 @@ def test_the_whole_call_in_the_browser(site: Site, clock: Clock) -> None:
                  reasons="x").status_code == 403
     r = _post(payer, "/calls/aap-2027/decision", "/calls/aap-2027", selected="horizon", reasons="")
     assert r.status_code == 422
-    r = _post(payer, "/calls/aap-2027/decision", "/calls/aap-2027", selected="horizon", reasons="Le mieux classé.")
+    r = _post(payer, "/calls/aap-2027/decision", "/calls/aap-2027", selected="horizon", reasons="Le mieux classé.",
+              reasons_en="Ranked first.")
     assert r.status_code == 303 and r.headers["location"] == "/calls/aap-2027/record"
     record = html.unescape(site.client().get("/calls/aap-2027/record").text)
     for needle in ("demo-benevole", "ancien salarié", "Le mieux classé.", "7,20", "Déclarations d'intérêts",
                    "Et les familles rurales ?", "Réponse", "Odile Observatrice", "Impact attendu"):
         assert needle in record, needle
     assert "Jeanne Martin" not in record
+    assert "Ranked first." in html.unescape(site.client().get("/calls/aap-2027/record?lang=en").text)
     assert PAYER_PERSON  # the payer's person drafted the call

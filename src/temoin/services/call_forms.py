@@ -20,6 +20,22 @@ from temoin.governance.selection import Call, CommitteeMember, Criterion
 from temoin.messages import Msg
 from temoin.services.calls import CallDraft
 
+LABELS = {
+    "id": Msg("Identifier of the call (lower-case letters, digits, -)"), "title_fr": Msg("Title in French"),
+    "title_en": Msg("Title in English (optional)"), "payer": Msg("Payer"), "objectives": Msg("Objectives"),
+    "budget": Msg("Total budget"), "currency": Msg("Currency"), "consultation_start": Msg("Consultation: first day"),
+    "consultation_end": Msg("Consultation: last day"), "applications_end": Msg("Applications: closing date"),
+    "decision_date": Msg("Decision date"), "max_score": Msg("Highest score of a criterion"),
+    "min_civil_society_seats": Msg("Civil-society seats required (associations, networks, people supported)"),
+    "criteria": Msg("Selection criteria"), "committee": Msg("Selection committee"),
+}
+"""Each field by the words of its label on the form (an error names the field as the reader sees it)."""
+
+
+def _label(name: str) -> Msg | str:
+    return LABELS.get(name, name)
+
+
 FIELDS = ("id", "title_fr", "title_en", "payer", "objectives", "budget", "currency", "consultation_start",
           "consultation_end", "applications_end", "decision_date", "min_civil_society_seats", "max_score",
           "criteria", "committee")
@@ -28,11 +44,11 @@ FIELDS = ("id", "title_fr", "title_en", "payer", "objectives", "budget", "curren
 def _text(form: Mapping[str, str], name: str, *, limit: int = 300, required: bool = True) -> str:
     value = str(form.get(name) or "").strip()
     if required and not value:
-        raise InvalidInputError("call.form_missing", Msg("The field '{field}' is empty.", field=name), path=name,
+        raise InvalidInputError("call.form_missing", Msg("The field '{field}' is empty.", field=_label(name)), path=name,
                                 hint=Msg("Fill it in."))
     if len(value) > limit:
         raise InvalidInputError("call.form_length", Msg("The field '{field}' is too long ({n} characters).",
-                                                        field=name, n=len(value)), path=name,
+                                                        field=_label(name), n=len(value)), path=name,
                                 hint=Msg("At most {n} characters.", n=limit))
     return value
 
@@ -42,11 +58,11 @@ def parse_decimal(value: str, name: str) -> Decimal:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise InvalidInputError("call.form_number", Msg("Not a number in '{field}': '{value}'.", field=name,
+        raise InvalidInputError("call.form_number", Msg("Not a number in '{field}': '{value}'.", field=_label(name),
                                                         value=value[:40]), path=name,
                                 hint=Msg("Write digits, e.g. 1500000 or 2,5.")) from None
     if not number.is_finite():
-        raise InvalidInputError("call.form_number", Msg("Not a number in '{field}': '{value}'.", field=name,
+        raise InvalidInputError("call.form_number", Msg("Not a number in '{field}': '{value}'.", field=_label(name),
                                                         value=value[:40]), path=name,
                                 hint=Msg("Write digits, e.g. 1500000 or 2,5."))
     return number
@@ -57,7 +73,7 @@ def _date(form: Mapping[str, str], name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInputError("call.form_date", Msg("Not a date in '{field}': '{value}'.", field=name,
+        raise InvalidInputError("call.form_date", Msg("Not a date in '{field}': '{value}'.", field=_label(name),
                                                       value=value[:20]), path=name,
                                 hint=Msg("Write the date as 2027-01-31 (the date picker does it).")) from None
 
@@ -97,7 +113,7 @@ def draft_from_form(form: Mapping[str, str]) -> CallDraft:
     seats = _text(form, "min_civil_society_seats", limit=3)
     if not seats.isdigit():
         raise InvalidInputError("call.form_number", Msg("Not a number in '{field}': '{value}'.",
-                                                        field="min_civil_society_seats", value=seats[:40]),
+                                                        field=_label("min_civil_society_seats"), value=seats[:40]),
                                 path="min_civil_society_seats", hint=Msg("Give 0 or more (2 recommended)."))
     call = Call(_text(form, "id", limit=80), _text(form, "title_fr"), _text(form, "title_en", required=False)
                 or _text(form, "title_fr"), _criteria(form), _committee(form), min_civil_society_seats=int(seats),

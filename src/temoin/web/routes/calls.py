@@ -232,7 +232,8 @@ async def decision(ctx: CtxDep, call_id: str, request: Request) -> Response:
         if not reasons:
             raise InvalidInputError("call.reasons", Msg("The decision states no reasons."), path="reasons",
                                     hint=Msg("Say why these applications are chosen (the reasons are published)."))
-        await run_in_threadpool(decide_call, ctx.engine, call_id, selected, reasons, reasons, actor=ctx.actor)
+        reasons_en = str(form.get("reasons_en") or "").strip() or reasons
+        await run_in_threadpool(decide_call, ctx.engine, call_id, selected, reasons, reasons_en, actor=ctx.actor)
     except TemoinError as exc:
         return _call_page(ctx, call_id, status=status_of(exc), error=exc)
     return RedirectResponse(f"/calls/{call_id}/record", status_code=303)
