@@ -31,8 +31,8 @@ from test_web_support import Site, login, make_site
 C = "aemo-renforcee"
 ROLES = ("admin", "payer", "operator", "investor", "evaluator", "observer", "other investor")
 PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts/cravate-solidaire", "/public/open-data",
-          "/no-such-page")
-SIGNED_IN = ("/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
+          "/no-such-page", "/calls", "/calls/appel-aemo-nord-2024", "/calls/appel-aemo-nord-2024/record")
+SIGNED_IN = ("/calls/new", "/calls/appel-aemo-nord-2024/apply", "/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
              f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
              f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire",
              f"/contracts/{C}/extracts", "/research/extracts", f"/research/extracts?contract={C}")

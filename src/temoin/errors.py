@@ -112,3 +112,7 @@ class NotFoundError(TemoinError):
 
 class ConflictError(TemoinError):
     """An action refused because of the current state (e.g. re-randomising a cohort with outcomes)."""
+
+
+class ForbiddenError(TemoinError):
+    """An action refused to this person (e.g. a call changed by anyone but the payer who drafted it)."""

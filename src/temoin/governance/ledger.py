@@ -39,6 +39,13 @@ class LedgerEvent(StrEnum):
     CALL_DECLARATION = "call.declaration"
     CALL_SCORE = "call.score"
     CALL_DECIDED = "call.decided"
+    CALL_DRAFTED = "call.drafted"
+    CALL_DRAFT_EDITED = "call.draft_edited"
+    CALL_PUBLISHED = "call.published"
+    CALL_COMMENTED = "call.commented"
+    CALL_COMMENT_ANSWERED = "call.comment_answered"
+    CALL_OPENED = "call.opened"
+    CALL_DOCUMENT_ADDED = "call.document_added"
     ROLE_ASSIGNED = "role.assigned"
     ROLE_REVOKED = "role.revoked"
     INVITATION_CREATED = "invitation.created"
@@ -138,6 +145,7 @@ class RecordKind(StrEnum):
     EVALUATION = "evaluation"
     SETTLEMENT = "settlement"
     APPROVAL = "approval"
+    CALL_DOCUMENT = "call_document"
 
 
 

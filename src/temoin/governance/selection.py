@@ -124,6 +124,9 @@ class CallState:
     declarations: list[Declaration] = field(default_factory=list)
     scores: list[Score] = field(default_factory=list)
     decision: Decision | None = None
+    stage: str = "open"
+    """``draft``, ``consultation``, ``open`` or ``decided`` (:class:`temoin.governance.call_stages.CallStage`);
+    calls made whole from a file (``temoin call create``) are open from the start."""
 
     @property
     def decided(self) -> bool:
@@ -236,6 +239,9 @@ def validate_call(call: Call) -> None:
 
 def add_application(state: CallState, app: Application) -> Application:
     state._require_open(Msg("add an application"))
+    if state.stage != "open":
+        raise ConflictError("call.not_open", Msg("Call {id} is not open for applications yet.", id=state.call.id),
+                            path="application", hint=Msg("Applications open after the public consultation."))
     if not app.id or not app.organisation or not app.title.strip():
         raise InvalidInputError("call.application", Msg("An application needs an id, an organisation and a title."), path="application", hint=Msg("Complete it."))
     _check_identifier(app.id, "application")

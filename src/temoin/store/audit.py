@@ -44,6 +44,7 @@ from temoin.store.models.cohorts import (
     RandomisationRow,
 )
 from temoin.store.models.contracts import ContractRow, ContractVersionRow
+from temoin.store.models.governance import CallDocumentRow
 from temoin.store.models.ledger import LedgerRow
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
 
@@ -362,12 +363,34 @@ def _settlements(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
         out.unrecorded(RecordKind.APPROVAL, f"#{sid} {kind}")
 
 
+def _call_documents(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
+    """Each application document against the SHA-256 its entry fixed (its bytes are hashed again)."""
+    K = RecordKind.CALL_DOCUMENT
+    stored: dict[tuple[str, str, str], list[bytes]] = {}
+    for call, app, name, content in s.execute(select(CallDocumentRow.call_id, CallDocumentRow.application,
+                                                     CallDocumentRow.filename, CallDocumentRow.content)):
+        stored.setdefault((call, app, name), []).append(bytes(content))
+    for e in _by_event(entries, LedgerEvent.CALL_DOCUMENT_ADDED):
+        key = (str(e.payload.get("call")), str(e.payload.get("application")), str(e.payload.get("file")))
+        ref = "/".join(key)
+        out.checked += 1
+        contents = stored.get(key)
+        if not contents:
+            out.missing(K, ref, e.seq)
+            continue
+        content = contents.pop(0)
+        out.compare(K, ref, e.seq, "sha256", hashlib.sha256(content).hexdigest(), e.payload.get("sha256"))
+    for key, rest in stored.items():
+        if rest:
+            out.unrecorded(K, "/".join(key))
+
+
 def verify_records(session: Session) -> RecordsCheck:
     """Every record the ledger vouches for, against its entry; problems in ledger order (records no
     entry vouches for last)."""
     entries = _entries(session)
     out = RecordsCheck()
-    for check in (_contract_versions, _cohorts, _batches, _plans, _evaluations, _settlements):
+    for check in (_contract_versions, _cohorts, _batches, _plans, _evaluations, _settlements, _call_documents):
         check(session, entries, out)
     out.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return out

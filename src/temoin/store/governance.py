@@ -84,7 +84,7 @@ class CallRepository:
             min_civil_society_seats=row.min_civil_society_seats, max_score=Decimal(row.max_score).normalize(),
             contract_id=row.contract_id,
         )
-        state = CallState(call)
+        state = CallState(call, stage="decided" if row.decided_at is not None else row.stage)
         state.applications = [Application(a.application, a.organisation, a.title) for a in self.session.execute(
             select(ApplicationRow).where(ApplicationRow.call_id == call_id).order_by(ApplicationRow.id)).scalars()]
         state.declarations = [Declaration(d.person, d.application, d.conflict, d.nature, d.declared_at)
@@ -132,6 +132,7 @@ class CallRepository:
         row.selected = json.dumps(list(decision.selected))
         row.reasons_fr = decision.reasons_fr
         row.reasons_en = decision.reasons_en
+        row.stage = "decided"
         self.session.flush()
 
 

@@ -51,6 +51,7 @@ from temoin.web.render import render
 from temoin.web.routes import (
     api,
     auth,
+    calls,
     extra,
     extracts,
     invitations,
@@ -118,8 +119,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
             "</body></html>")
 
-    # running before extra: /settlement/supersede before /settlement/{action}
-    for module in (auth, pages, running, extra, extracts, invitations, public, uploads, api, open_data):
+    calls,
+    extra,
+    extracts,
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

@@ -3,7 +3,13 @@ HTML page to people, always in the user's language, never a traceback."""
 
 from __future__ import annotations
 
-from temoin.errors import ConflictError, InvalidInputError, NotFoundError, TemoinError
+from temoin.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    TemoinError,
+)
 from temoin.messages import Msg
 from temoin.services.accounts import AuthenticationError, RateLimitedError
 
@@ -44,7 +50,7 @@ class UploadTooBig(TemoinError):
 def status_of(exc: TemoinError) -> int:
     if isinstance(exc, NotSignedIn | AuthenticationError):
         return 401
-    if isinstance(exc, AccessDenied | CsrfError):
+    if isinstance(exc, AccessDenied | CsrfError | ForbiddenError):
         return 403
     if isinstance(exc, NotFoundError):
         return 404

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from temoin.store.models.base import Base, utcnow
@@ -49,6 +59,19 @@ class CallRow(Base):
     selected: Mapped[str | None] = mapped_column(Text, default=None, doc="JSON list of application ids.")
     reasons_fr: Mapped[str | None] = mapped_column(Text, default=None)
     reasons_en: Mapped[str | None] = mapped_column(Text, default=None)
+    # Drafted in the browser (migration 0012): stage, the payer's terms and timetable.
+    stage: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    payer: Mapped[str | None] = mapped_column(String(80), default=None)
+    owner: Mapped[str | None] = mapped_column(String(80), default=None, doc="Person id of the drafting account.")
+    objectives: Mapped[str | None] = mapped_column(Text, default=None)
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), default=None)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    consultation_start: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    consultation_end: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    applications_end: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    decision_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class CriterionRow(Base):
@@ -87,6 +110,42 @@ class ApplicationRow(Base):
     organisation: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CallCommentRow(Base):
+    """A comment of the public consultation and the payer's answer (both published)."""
+
+    __tablename__ = "gov_call_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("gov_calls.id"), index=True)
+    account: Mapped[str | None] = mapped_column(String(80), default=None, doc="User name, for a signed-in network.")
+    name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    sender_sha256: Mapped[str] = mapped_column(String(64), doc="Digest of the sender (account or address): the rate limit.")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text, default=None)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    answered_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CallDocumentRow(Base):
+    """A document of an application, kept with its SHA-256 (also in the ledger)."""
+
+    __tablename__ = "gov_call_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("gov_calls.id"), index=True)
+    application: Mapped[str] = mapped_column(String(80))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
 
 
 class DeclarationRow(Base):
@@ -136,6 +195,8 @@ class BudgetLineRow(Base):
 __all__ = [
     "ApplicationRow",
     "BudgetLineRow",
+    "CallCommentRow",
+    "CallDocumentRow",
     "CallRow",
     "CommitteeMemberRow",
     "CriterionRow",
