@@ -21,6 +21,7 @@ class Permission(StrEnum):
     RUN_SETTLEMENT = "settlement.run"
     APPROVE_PAYMENT = "payment.approve"
     MANAGE_ROLES = "roles.manage"
+    EDIT_CONTRACT = "contract.edit"
 
 
 READ = Permission.READ
@@ -31,10 +32,11 @@ RUN_EVALUATION = Permission.RUN_EVALUATION
 RUN_SETTLEMENT = Permission.RUN_SETTLEMENT
 APPROVE_PAYMENT = Permission.APPROVE_PAYMENT
 MANAGE_ROLES = Permission.MANAGE_ROLES
+EDIT_CONTRACT = Permission.EDIT_CONTRACT
 
 # Contract roles (governance store) -> permissions in that contract.
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT, MANAGE_ROLES}),
+    "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT, MANAGE_ROLES, EDIT_CONTRACT}),
     "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
     "investor": frozenset({READ}),
     "evaluator": frozenset({READ, UPLOAD_WAVES, RUN_EVALUATION, CERTIFY}),

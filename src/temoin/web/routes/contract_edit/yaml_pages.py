@@ -1,0 +1,148 @@
+"""A contract written as YAML in the browser: a new one (uploaded, pasted, or from an example), or a
+new version of an unsigned one. The safeguard report shows before saving and, with htmx, as the
+person types (``…/check`` answers the report alone). Refusals answer on the same page, with the
+text kept as it was typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from temoin.contract import Role
+from temoin.errors import TemoinError
+from temoin.examples import BLANK_CONTRACT, EXAMPLES, example_path
+from temoin.messages import Msg
+from temoin.services.contract_edit import create_contract, preview, save_version, signature_of
+from temoin.services.contracts import get_contract
+from temoin.web.access import EDIT_CONTRACT
+from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.errors import AccessDenied, status_of
+from temoin.web.layout import contract_page
+from temoin.web.render import render
+
+router = APIRouter(include_in_schema=False)
+MAX_FILE = 200_000
+
+
+async def read_form(ctx: Ctx, request: Request) -> Any:
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or request.headers.get(CSRF_HEADER) or ""))
+    return form
+
+
+def may_create(ctx: Ctx) -> None:
+    """A signed-in person who acts for a party (an administrator acts for none)."""
+    account = ctx.signed_in()
+    if account.is_admin or ctx.via_token:
+        raise AccessDenied("access.create_contract",
+                           Msg("An administrator's account cannot create a contract: it would make them a party's "
+                               "outcome payer."),
+                           hint=Msg("Sign in with the account of the person who acts for the payer."))
+
+
+def starting_text(example: str | None) -> str:
+    """A bundled example's text, or the blank contract's."""
+    if example and example in EXAMPLES:
+        return example_path(example).read_text(encoding="utf-8")
+    return BLANK_CONTRACT.read_text(encoding="utf-8")
+
+
+async def _document(form: Any) -> str:
+    """The text typed, or the file chosen (which then replaces it)."""
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_FILE + 1)
+        if len(data) > MAX_FILE:
+            raise TemoinError("contract_edit.file_too_large", Msg("The file is larger than {n} kB.", n=MAX_FILE // 1000),
+                              path="file", hint=Msg("A contract's YAML file is a few dozen kB: check the file."))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TemoinError("contract_edit.encoding", Msg("The file is not UTF-8 text."), path="file",
+                              hint=Msg("Save the file as UTF-8 text (YAML).")) from None
+    return str(form.get("document") or "").replace("\r\n", "\n")
+
+
+def _new_page(ctx: Ctx, document: str, *, status: int = 200, error: TemoinError | None = None,
+              payer: str = "") -> Response:
+    report = preview(document)
+    payers = report.contract.parties_with(Role.OUTCOME_PAYER) if report.contract else []
+    return render(ctx, "contract_edit_new.html", status=status, document=document, report=report, payers=payers,
+                  error=error, payer=payer, examples=EXAMPLES, form_link="/contracts/new/form")
+
+
+@router.get("/contracts/new")
+def new_contract(ctx: CtxDep, example: str | None = None) -> Response:
+    may_create(ctx)
+    return _new_page(ctx, starting_text(example))
+
+
+@router.post("/contracts/new")
+async def new_contract_post(ctx: CtxDep, request: Request) -> Response:
+    may_create(ctx)
+    form = await read_form(ctx, request)
+    payer = str(form.get("payer") or "").strip()
+    try:
+        document = await _document(form)
+    except TemoinError as exc:
+        return _new_page(ctx, str(form.get("document") or ""), status=status_of(exc), error=exc, payer=payer)
+    if form.get("action") != "save":
+        return _new_page(ctx, document, payer=payer)
+    account = ctx.signed_in()
+    try:
+        saved = await run_in_threadpool(create_contract, ctx.engine, document, account_id=account.id,
+                                        payer=payer or None, actor=ctx.actor)
+    except TemoinError as exc:
+        return _new_page(ctx, document, status=status_of(exc), error=exc, payer=payer)
+    return RedirectResponse(f"/contracts/{saved.contract_id}/versions?saved={saved.version}", status_code=303)
+
+
+@router.post("/contracts/new/check")
+async def new_contract_check(ctx: CtxDep, request: Request) -> Response:
+    may_create(ctx)
+    form = await read_form(ctx, request)
+    return render(ctx, "contract_edit_report.html", report=preview(str(form.get("document") or "")))
+
+
+def _edit_page(ctx: Ctx, contract_id: str, document: str | None = None, *, status: int = 200,
+               error: TemoinError | None = None) -> Response:
+    stored = get_contract(ctx.engine, contract_id)
+    text = stored.yaml_text if document is None else document
+    return contract_page(ctx, contract_id, "contract_edit_yaml.html", status=status, document=text,
+                         report=preview(text), error=error, version=stored.version,
+                         signed=signature_of(ctx.engine, contract_id))
+
+
+@router.get("/contracts/{contract_id}/edit")
+def edit_contract(ctx: CtxDep, contract_id: str) -> Response:
+    ctx.require(EDIT_CONTRACT, contract_id)
+    return _edit_page(ctx, contract_id)
+
+
+@router.post("/contracts/{contract_id}/edit")
+async def edit_contract_post(ctx: CtxDep, contract_id: str, request: Request) -> Response:
+    ctx.require(EDIT_CONTRACT, contract_id)
+    form = await read_form(ctx, request)
+    try:
+        document = await _document(form)
+    except TemoinError as exc:
+        return _edit_page(ctx, contract_id, str(form.get("document") or ""), status=status_of(exc), error=exc)
+    if form.get("action") != "save":
+        return _edit_page(ctx, contract_id, document)
+    try:
+        saved = await run_in_threadpool(save_version, ctx.engine, contract_id, document, actor=ctx.actor)
+    except TemoinError as exc:
+        return _edit_page(ctx, contract_id, document, status=status_of(exc), error=exc)
+    return RedirectResponse(f"/contracts/{contract_id}/versions?saved={saved.version}"
+                            + ("" if saved.created else "&unchanged=1"), status_code=303)
+
+
+@router.post("/contracts/{contract_id}/edit/check")
+async def edit_contract_check(ctx: CtxDep, contract_id: str, request: Request) -> Response:
+    ctx.require(EDIT_CONTRACT, contract_id)
+    form = await read_form(ctx, request)
+    return render(ctx, "contract_edit_report.html", report=preview(str(form.get("document") or "")))
