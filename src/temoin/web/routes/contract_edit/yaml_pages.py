@@ -67,9 +67,17 @@ async def _document(form: Any) -> str:
     return str(form.get("document") or "").replace("\r\n", "\n")
 
 
-def _new_page(ctx: Ctx, document: str, *, status: int = 200, error: TemoinError | None = None,
-              payer: str = "") -> Response:
+def report_fragment(ctx: Ctx, document: str) -> Response:
+    """The report alone (htmx, as the person types): 422 while the text is not a valid contract."""
     report = preview(document)
+    return render(ctx, "contract_edit_report.html", status=422 if report.problems else 200, report=report)
+
+
+def _new_page(ctx: Ctx, document: str, *, status: int = 200, error: TemoinError | None = None,
+              payer: str = "", posted: bool = False) -> Response:
+    report = preview(document)
+    if posted and report.problems and status == 200:
+        status = 422
     payers = report.contract.parties_with(Role.OUTCOME_PAYER) if report.contract else []
     return render(ctx, "contract_edit_new.html", status=status, document=document, report=report, payers=payers,
                   error=error, payer=payer, examples=EXAMPLES, form_link="/contracts/new/form")
@@ -91,7 +99,7 @@ async def new_contract_post(ctx: CtxDep, request: Request) -> Response:
     except TemoinError as exc:
         return _new_page(ctx, str(form.get("document") or ""), status=status_of(exc), error=exc, payer=payer)
     if form.get("action") != "save":
-        return _new_page(ctx, document, payer=payer)
+        return _new_page(ctx, document, payer=payer, posted=True)
     account = ctx.signed_in()
     try:
         saved = await run_in_threadpool(create_contract, ctx.engine, document, account_id=account.id,
@@ -105,15 +113,18 @@ async def new_contract_post(ctx: CtxDep, request: Request) -> Response:
 async def new_contract_check(ctx: CtxDep, request: Request) -> Response:
     may_create(ctx)
     form = await read_form(ctx, request)
-    return render(ctx, "contract_edit_report.html", report=preview(str(form.get("document") or "")))
+    return report_fragment(ctx, str(form.get("document") or ""))
 
 
 def _edit_page(ctx: Ctx, contract_id: str, document: str | None = None, *, status: int = 200,
                error: TemoinError | None = None) -> Response:
     stored = get_contract(ctx.engine, contract_id)
     text = stored.yaml_text if document is None else document
+    report = preview(text)
+    if document is not None and report.problems and status == 200:
+        status = 422
     return contract_page(ctx, contract_id, "contract_edit_yaml.html", status=status, document=text,
-                         report=preview(text), error=error, version=stored.version,
+                         report=report, error=error, version=stored.version,
                          signed=signature_of(ctx.engine, contract_id))
 
 
@@ -145,4 +156,4 @@ async def edit_contract_post(ctx: CtxDep, contract_id: str, request: Request) ->
 async def edit_contract_check(ctx: CtxDep, contract_id: str, request: Request) -> Response:
     ctx.require(EDIT_CONTRACT, contract_id)
     form = await read_form(ctx, request)
-    return render(ctx, "contract_edit_report.html", report=preview(str(form.get("document") or "")))
+    return report_fragment(ctx, str(form.get("document") or ""))
