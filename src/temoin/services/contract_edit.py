@@ -239,7 +239,7 @@ def sign_version(engine: Engine, contract_id: str, version: int, *, person: str,
         blocking = [o for o in check_contract(stored.contract) if o.blocking]
         if blocking:
             raise ConflictError("contract_edit.safeguards",
-                                Msg("This version fails {n} safeguards that block signing: {rules}.", n=len(blocking),
+                                Msg("Safeguards not met, which block signing: {rules}.",
                                     rules=[o.title for o in blocking]), path="version",
                                 hint=Msg("Correct the contract (each safeguard says what to do), save, then sign."))
         s.add(ContractSignatureRow(contract_id=contract_id, version=version, content_hash=stored.content_hash,
