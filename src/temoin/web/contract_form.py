@@ -65,6 +65,9 @@ class Row:
     remove: str = ""
     add: str = ""
     add_label: str = ""
+    own: bool = False
+    remove_label: str = ""
+    """The label is the contract's own words (an item's name), not Témoin's."""
 
 
 @dataclass
@@ -170,7 +173,8 @@ def _rows(t: Translator, value: Any, path: Path, depth: int, out: list[Row]) -> 
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             out.append(Row(depth, _field_label(t, key), add=_name(path), add_label=t("Add to {what}", what=_field_label(t, key))))
             for i, item in enumerate(value):
-                out.append(Row(depth + 1, _item_title(t, item, i), remove=_name((*path, i))))
+                out.append(Row(depth + 1, _item_title(t, item, i), remove=_name((*path, i)), own=True,
+                               remove_label=t("Remove item {n} of {what}", n=i + 1, what=_field_label(t, key))))
                 if isinstance(item, dict):
                     for k, v in item.items():
                         _rows(t, v, (*path, i, k), depth + 2, out)

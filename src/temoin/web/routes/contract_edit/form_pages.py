@@ -25,6 +25,7 @@ from temoin.web.routes.contract_edit.yaml_pages import (
     may_create,
     read_form,
     report_fragment,
+    report_values,
     starting_text,
 )
 
@@ -43,8 +44,8 @@ def _values(ctx: Ctx, data: dict[str, Any], status: int, posted: bool) -> dict[s
     if posted and report.problems and status == 200:
         status = 422
     payers = report.contract.parties_with(Role.OUTCOME_PAYER) if report.contract else []
-    return {"status": status, "base": to_yaml(data), "sections": sections(ctx.t, data), "report": report,
-            "payers": payers}
+    return {"status": status, "base": to_yaml(data), "sections": sections(ctx.t, data), "payers": payers,
+            **report_values(ctx, report, hints=False)}
 
 
 def _new_form(ctx: Ctx, data: dict[str, Any], *, status: int = 200, error: TemoinError | None = None, payer: str = "",
@@ -81,7 +82,7 @@ async def new_form_post(ctx: CtxDep, request: Request) -> Response:
 async def new_form_check(ctx: CtxDep, request: Request) -> Response:
     may_create(ctx)
     form = await read_form(ctx, request)
-    return report_fragment(ctx, document(_from_form(form)[0]))
+    return report_fragment(ctx, document(_from_form(form)[0]), hints=False)
 
 
 def _edit_form(ctx: Ctx, contract_id: str, data: dict[str, Any] | None = None, *, status: int = 200,
@@ -118,4 +119,4 @@ async def edit_form_post(ctx: CtxDep, contract_id: str, request: Request) -> Res
 async def edit_form_check(ctx: CtxDep, contract_id: str, request: Request) -> Response:
     ctx.require(EDIT_CONTRACT, contract_id)
     form = await read_form(ctx, request)
-    return report_fragment(ctx, document(_from_form(form)[0]))
+    return report_fragment(ctx, document(_from_form(form)[0]), hints=False)

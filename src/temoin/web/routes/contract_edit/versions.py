@@ -88,8 +88,16 @@ def value_text(t: Translator, change: Change, value: Any, currency: str) -> str:
     return str(value)
 
 
-def _where(t: Translator, change: Change) -> str:
-    return " › ".join(t.render(step) if isinstance(step, Msg) else step for step in change.where)
+def _where(t: Translator, change: Change) -> list[tuple[str, bool]]:
+    """Each step of the path: (words, whether they are the contract's own: an item's name)."""
+    return [(t.render(step), False) if isinstance(step, Msg) else (step, True) for step in change.where]
+
+
+def _own_words(change: Change) -> bool:
+    """The values are the contract's own words (a name, a text), not a label, number or date of Témoin's."""
+    values = [v for v in (change.before, change.after) if v is not None]
+    return change.field not in VALUE_KINDS and change.field not in AMOUNTS and change.field != "kind" \
+        and any(isinstance(v, str | dict) for v in values)
 
 
 def _version_number(raw: str | None, latest: int, default: int) -> int:
@@ -123,7 +131,7 @@ def _versions_page(ctx: Ctx, contract_id: str, *, status: int = 200, error: Temo
         before: Contract = versions[left - 1].contract
         after: Contract = versions[right - 1].contract
         for change in compare(before, after):
-            rows.append({"where": _where(ctx.t, change), "kind": change.kind,
+            rows.append({"where": _where(ctx.t, change), "kind": change.kind, "own": _own_words(change),
                          "before": value_text(ctx.t, change, change.before, currency),
                          "after": value_text(ctx.t, change, change.after, currency)})
     return contract_page(ctx, contract_id, "contract_versions.html", status=status, versions=versions, rows=rows,

@@ -15,8 +15,15 @@ from starlette.datastructures import UploadFile
 from temoin.contract import Role
 from temoin.errors import TemoinError
 from temoin.examples import BLANK_CONTRACT, EXAMPLES, example_path
+from temoin.i18n import Translator, catalogue
 from temoin.messages import Msg
-from temoin.services.contract_edit import create_contract, preview, save_version, signature_of
+from temoin.services.contract_edit import (
+    Preview,
+    create_contract,
+    preview,
+    save_version,
+    signature_of,
+)
 from temoin.services.contracts import get_contract
 from temoin.web.access import EDIT_CONTRACT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
@@ -67,10 +74,36 @@ async def _document(form: Any) -> str:
     return str(form.get("document") or "").replace("\r\n", "\n")
 
 
-def report_fragment(ctx: Ctx, document: str) -> Response:
+def where_words(t: Translator, path: str | None) -> str:
+    """Where a problem is, in words: each key by its label, each item by its number
+    (``parties[1].name``: Parties › élément 2 › Nom)."""
+    steps: list[str] = []
+    for chunk in (path or "").replace("]", "").split("."):
+        key, *indexes = chunk.split("[")
+        if key:
+            label = f"label:contract_field:{key}"
+            steps.append(t(label) if catalogue(t.lang).get(label) else key)
+        steps += [t("item {n}", n=int(i) + 1) for i in indexes if i.isdigit()]
+    return " › ".join(steps)
+
+
+def hint_words(t: Translator, problem: TemoinError) -> str:
+    """A problem's hint, unless it sends the reader to the command line (the page's fields say it)."""
+    hint = t.error_hint(problem) or ""
+    return "" if "temoin " in hint else hint
+
+
+def report_values(ctx: Ctx, report: Preview, *, hints: bool = True) -> dict[str, Any]:
+    """What the report's template needs: the report, and how to say where each problem is."""
+    return {"report": report, "where": lambda p: where_words(ctx.t, p.path),
+            "hint": (lambda p: hint_words(ctx.t, p)) if hints else (lambda p: "")}
+
+
+def report_fragment(ctx: Ctx, document: str, *, hints: bool = True) -> Response:
     """The report alone (htmx, as the person types): 422 while the text is not a valid contract."""
     report = preview(document)
-    return render(ctx, "contract_edit_report.html", status=422 if report.problems else 200, report=report)
+    return render(ctx, "contract_edit_report.html", status=422 if report.problems else 200,
+                  **report_values(ctx, report, hints=hints))
 
 
 def _new_page(ctx: Ctx, document: str, *, status: int = 200, error: TemoinError | None = None,
@@ -79,8 +112,9 @@ def _new_page(ctx: Ctx, document: str, *, status: int = 200, error: TemoinError 
     if posted and report.problems and status == 200:
         status = 422
     payers = report.contract.parties_with(Role.OUTCOME_PAYER) if report.contract else []
-    return render(ctx, "contract_edit_new.html", status=status, document=document, report=report, payers=payers,
-                  error=error, payer=payer, examples=EXAMPLES, form_link="/contracts/new/form")
+    return render(ctx, "contract_edit_new.html", status=status, document=document, payers=payers,
+                  error=error, payer=payer, examples=EXAMPLES, form_link="/contracts/new/form",
+                  **report_values(ctx, report))
 
 
 @router.get("/contracts/new")
@@ -124,7 +158,7 @@ def _edit_page(ctx: Ctx, contract_id: str, document: str | None = None, *, statu
     if document is not None and report.problems and status == 200:
         status = 422
     return contract_page(ctx, contract_id, "contract_edit_yaml.html", status=status, document=text,
-                         report=report, error=error, version=stored.version,
+                         error=error, version=stored.version, **report_values(ctx, report),
                          signed=signature_of(ctx.engine, contract_id))
 
 
