@@ -241,3 +241,31 @@ def test_exports_of_any_version_are_the_stored_text_and_its_indigo_project(site:
     assert c.get("/contracts/aemo-renforcee/export.yaml?version=9").status_code == 422
     assert site.signed_in("other investor").get("/contracts/aemo-renforcee/export.yaml").status_code == 403
     assert yaml.safe_load(y.text)["id"] == "aemo-renforcee"
+
+
+def test_a_contract_starts_from_an_application_a_decided_call_selected(site: Site) -> None:
+    """The demo's call for projects (decided, Horizon Familles selected): the new contract's form
+    starts with the programme's title, the operator that applied, the payer of the call's contract
+    and the call's committee as its selection committee."""
+    import io
+
+    from rich.console import Console
+
+    from temoin.demo import governance
+    from temoin.i18n import Translator
+
+    governance.show(site.engine, Console(file=io.StringIO()), Translator("fr"))
+    c = site.signed_in("operator")
+    page = c.get("/contracts/new")
+    link = re.search(r'<p id="applications">.*?href="([^"]+)"', page.text, re.S)
+    assert link and "Horizon Familles" in page.text
+    form = c.get(html.unescape(link.group(1)).replace("/contracts/new?", "/contracts/new/form?"))
+    values = dict(re.findall(r'name="f:([^"]+)" value="([^"]*)"', form.text))
+    assert values["title.fr"] == "AEMO renforcée, Horizon Familles"
+    assert (values["parties.0.id"], values["parties.1.id"]) == ("dept-nord", "horizon-familles")
+    assert html.unescape(values["parties.1.name"]) == "Association Horizon Familles (fictive)"
+    assert values["governance.committees.0.members.0.person"] == "Claire Martin"
+    text_page = c.get(html.unescape(link.group(1)))
+    assert "horizon-familles" in text_page.text and "AEMO renforcée, Horizon Familles" in html.unescape(text_page.text)
+    refused = c.get("/contracts/new?call=appel-aemo-nord-2024&application=nope")
+    assert refused.status_code == 404 and "Aucune candidature « nope » n'a été retenue" in _text(refused)

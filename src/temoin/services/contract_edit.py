@@ -13,14 +13,16 @@ reads: every problem of the text in one pass, then the safeguard report of a rea
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from temoin.contract import Contract, Outcome, Role, check_contract, parse_contract
+from temoin.contract import Contract, Outcome, Role, Text, check_contract, parse_contract
 from temoin.errors import (
     ConflictError,
     ContractValidationError,
@@ -34,12 +36,12 @@ from temoin.messages import Msg
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountRepository
 from temoin.store.contracts import ContractRepository, StoredContract
-from temoin.store.governance import RoleRepository
+from temoin.store.governance import CallRepository, RoleRepository
 from temoin.store.invitations import InvitationRepository
 from temoin.store.models.contracts import ContractRow, ContractSignatureRow
 
-__all__ = ["Preview", "Saved", "Signature", "create_contract", "preview", "save_version", "sign_version",
-           "signature_of", "versions_of"]
+__all__ = ["Preview", "Saved", "SelectedApplication", "Signature", "create_contract", "draft_from_application",
+           "preview", "save_version", "selected_applications", "sign_version", "signature_of", "versions_of"]
 
 MAX_TEXT = 200_000
 """Largest contract text accepted (characters): the bundled examples are about 12 000."""
@@ -251,3 +253,64 @@ def sign_version(engine: Engine, contract_id: str, version: int, *, person: str,
     if signed is None:  # written just above, in the same transaction
         raise RuntimeError(f"the signature of {contract_id} was not stored")
     return signed
+
+
+# --- a contract started from a selected application -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SelectedApplication:
+    """An application a decided call selected: a contract can start from it."""
+
+    call_id: str
+    call_title: Text
+    application: str
+    organisation: str
+    title: str
+
+
+def selected_applications(engine: Engine) -> list[SelectedApplication]:
+    """Every application selected by a decided call, call by call."""
+    out: list[SelectedApplication] = []
+    with session_scope(engine) as s:
+        calls = CallRepository(s)
+        for row in calls.list_calls():
+            if row.decided_at is None:
+                continue
+            state = calls.load(row.id)
+            chosen = set(state.decision.selected) if state.decision else set()
+            out += [SelectedApplication(row.id, Text(fr=row.title_fr, en=row.title_en), a.id, a.organisation, a.title)
+                    for a in state.applications if a.id in chosen]
+    return out
+
+
+def draft_from_application(engine: Engine, call_id: str, application_id: str, blank: dict[str, Any]) -> dict[str, Any]:
+    """``blank`` (a contract's data with its fields empty) pre-filled from a selected application:
+    the programme's title, the operator that applied, the payer of the call's contract, and the
+    call's committee as the selection committee. Refused unless the call selected it."""
+    found = next((a for a in selected_applications(engine) if a.call_id == call_id and a.application == application_id),
+                 None)
+    if found is None:
+        raise NotFoundError("contract_edit.application", Msg("No application '{application}' was selected by a decided "
+                                                             "call '{call}'.", application=application_id, call=call_id),
+                            path="application", hint=Msg("Start from an application a decided call selected."))
+    data = copy.deepcopy(blank)
+    with session_scope(engine) as s:
+        state = CallRepository(s).load(call_id)
+        source = ContractRepository(s).latest(state.call.contract_id).contract if state.call.contract_id else None
+    data["title"] = {"fr": found.title, "en": found.title}
+    parties: list[dict[str, Any]] = [p for p in data.get("parties", []) if isinstance(p, dict)]
+    known = {p.id: p for p in source.parties} if source else {}
+    for p in parties:
+        if Role.OPERATOR.value in p.get("roles", []):
+            party = known.get(found.organisation)
+            p.update({"id": found.organisation, "name": party.name if party else found.organisation})
+        elif Role.OUTCOME_PAYER.value in p.get("roles", []) and source and source.parties_with(Role.OUTCOME_PAYER):
+            payer = source.parties_with(Role.OUTCOME_PAYER)[0]
+            p.update({"id": payer.id, "name": payer.name, "kind": payer.kind})
+    committees = data.setdefault("governance", {}).setdefault("committees", [])
+    members = [{"person": m.person, "organisation": m.organisation, "seat": m.seat} for m in state.call.committee]
+    selection = next((c for c in committees if isinstance(c, dict) and c.get("kind") == "selection"), None)
+    if selection is not None and members:
+        selection.update({"id": f"selection-{call_id}"[:60], "members": members})
+    return data

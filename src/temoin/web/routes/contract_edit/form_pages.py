@@ -13,7 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from temoin.contract import Role
 from temoin.errors import TemoinError
 from temoin.examples import EXAMPLES
-from temoin.services.contract_edit import create_contract, preview, save_version, signature_of
+from temoin.services.contract_edit import (
+    create_contract,
+    preview,
+    save_version,
+    selected_applications,
+    signature_of,
+)
 from temoin.services.contracts import get_contract
 from temoin.web.access import EDIT_CONTRACT
 from temoin.web.context import Ctx, CtxDep
@@ -26,7 +32,7 @@ from temoin.web.routes.contract_edit.yaml_pages import (
     read_form,
     report_fragment,
     report_values,
-    starting_text,
+    starting_data,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -52,13 +58,15 @@ def _new_form(ctx: Ctx, data: dict[str, Any], *, status: int = 200, error: Temoi
               posted: bool = False) -> Response:
     values = _values(ctx, data, status, posted)
     return render(ctx, "contract_edit_form_new.html", error=error, payer=payer, examples=EXAMPLES,
+                  applications=selected_applications(ctx.engine),
                   action="/contracts/new/form", editing=None, signed=None, **values)
 
 
 @router.get("/contracts/new/form")
-def new_form(ctx: CtxDep, example: str | None = None) -> Response:
+def new_form(ctx: CtxDep, example: str | None = None, call: str | None = None,
+             application: str | None = None) -> Response:
     may_create(ctx)
-    return _new_form(ctx, from_yaml(starting_text(example)))
+    return _new_form(ctx, starting_data(ctx, example, call, application))
 
 
 @router.post("/contracts/new/form")

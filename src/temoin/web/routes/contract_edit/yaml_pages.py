@@ -20,13 +20,16 @@ from temoin.messages import Msg
 from temoin.services.contract_edit import (
     Preview,
     create_contract,
+    draft_from_application,
     preview,
     save_version,
+    selected_applications,
     signature_of,
 )
 from temoin.services.contracts import get_contract
 from temoin.web.access import EDIT_CONTRACT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.contract_form import from_yaml, to_yaml
 from temoin.web.errors import AccessDenied, status_of
 from temoin.web.layout import contract_page
 from temoin.web.render import render
@@ -56,6 +59,14 @@ def starting_text(example: str | None) -> str:
     if example and example in EXAMPLES:
         return example_path(example).read_text(encoding="utf-8")
     return BLANK_CONTRACT.read_text(encoding="utf-8")
+
+
+def starting_data(ctx: Ctx, example: str | None, call: str | None, application: str | None) -> dict[str, Any]:
+    """Where a new contract starts: a selected application of a decided call (parties and programme
+    filled in), a bundled example, or the blank contract."""
+    if call and application:
+        return draft_from_application(ctx.engine, call, application, from_yaml(starting_text(None)))
+    return from_yaml(starting_text(example))
 
 
 async def _document(form: Any) -> str:
@@ -114,12 +125,16 @@ def _new_page(ctx: Ctx, document: str, *, status: int = 200, error: TemoinError 
     payers = report.contract.parties_with(Role.OUTCOME_PAYER) if report.contract else []
     return render(ctx, "contract_edit_new.html", status=status, document=document, payers=payers,
                   error=error, payer=payer, examples=EXAMPLES, form_link="/contracts/new/form",
+                  applications=selected_applications(ctx.engine),
                   **report_values(ctx, report))
 
 
 @router.get("/contracts/new")
-def new_contract(ctx: CtxDep, example: str | None = None) -> Response:
+def new_contract(ctx: CtxDep, example: str | None = None, call: str | None = None,
+                 application: str | None = None) -> Response:
     may_create(ctx)
+    if call and application:
+        return _new_page(ctx, to_yaml(starting_data(ctx, example, call, application)))
     return _new_page(ctx, starting_text(example))
 
 
