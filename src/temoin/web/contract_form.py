@@ -28,15 +28,16 @@ from temoin.i18n import Translator, catalogue
 
 # The sections of the form, in the order a contract is written: (title, top-level keys).
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("The contract", ("id", "title", "summary", "policy_sector", "jurisdiction", "currency", "start_date", "end_date")),
+    ("The contract", ("id", "title", "summary", "policy_sector", "jurisdiction", "currency", "signed_date", "start_date",
+                      "end_date", "synthetic")),
     ("Parties", ("parties",)),
     ("Population and margins", ("population",)),
     ("Indicators", ("indicators",)),
     ("Design and analysis plan", ("evaluation",)),
     ("Payments", ("payments", "savings")),
     ("Caps", ("caps",)),
-    ("Investments", ("investments",)),
-    ("Governance", ("governance",)),
+    ("Investments", ("investments", "costs", "direct_delivery_cost")),
+    ("Governance", ("governance", "research_extract")),
 )
 # Value labels of closed sets, by field (label:<kind>:<code>), where the catalogue has them.
 VALUE_KINDS = {
