@@ -11,7 +11,14 @@ from starlette.datastructures import MultiDict
 
 from temoin.contract import load_contract, parse_contract
 from temoin.contract.compare import compare
-from temoin.examples import CONTRACTS_DIR, EXAMPLES, REAL_DEALS, example_path, load_example, real_deal_path
+from temoin.examples import (
+    CONTRACTS_DIR,
+    EXAMPLES,
+    REAL_DEALS,
+    example_path,
+    load_example,
+    real_deal_path,
+)
 from temoin.i18n import Translator
 from temoin.messages import Msg
 from temoin.web.contract_form import Row, apply, document, from_yaml, sections
