@@ -244,7 +244,8 @@ def test_a_comparison_of_two_versions_and_the_reports_read_in_one_language(seede
     assert payer.post(f"/contracts/words-{lang}/edit", data={"csrf_token": token, "document": changed, "action": "save"},
                       follow_redirects=False).status_code == 303
     wrong: list[str] = []
-    for path in (f"/contracts/words-{lang}/versions?a=1&b=2", f"/contracts/words-{lang}/edit", f"/contracts/words-{lang}/form"):
+    for path in (f"/contracts/words-{lang}/versions?a=1&b=2", f"/contracts/words-{lang}/edit", f"/contracts/words-{lang}/form",
+                 f"/contracts/words-{lang}/ledger"):
         r = payer.get(path)
         assert r.status_code == 200, path
         if "versions" in path:  # four changes, each in words

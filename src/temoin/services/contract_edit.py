@@ -140,7 +140,7 @@ def _record_version(s: Session, contract: Contract, actor: str) -> Saved:
         blocking = [o.code for o in check_contract(contract) if o.blocking]
         ledger.append(s, actor=actor, event=LedgerEvent.CONTRACT_VERSION_CREATED, contract_id=contract.id,
                       payload={"version": stored.version, "content_hash": stored.content_hash,
-                               "safeguard_errors": blocking, "by": "web"})
+                               "safeguard_errors": blocking})
     return Saved(contract.id, stored.version, created)
 
 
