@@ -14,7 +14,7 @@ import pytest
 
 from temoin.contract import parse_contract
 from temoin.examples import example_path
-from test_browser_web import page, served, sign_in  # noqa: F401 (fixtures)
+from test_browser_web import _A11Y_JS, page, served, sign_in  # noqa: F401 (fixtures)
 from test_web_support import Site
 
 pytestmark = pytest.mark.browser
@@ -93,3 +93,11 @@ def test_upload_three_mistakes_fix_save_form_compare_sign_export(
         page.locator("#versions a", has_text="INDIGO").first.click()
     indigo = json.loads(Path(got.value.path()).read_text(encoding="utf-8"))
     assert got.value.suggested_filename == "aemo-ouest-v2.indigo.json" and indigo["id"].endswith("aemo-ouest")
+
+    # every page of it: fields labelled, text contrasted
+    for path in ("/contracts/new", "/contracts/new/form", "/contracts/aemo-ouest/versions", "/contracts/aemo-ouest/edit",
+                 "/contracts/aemo-ouest/form"):
+        page.goto(base + path)
+        found = page.evaluate(_A11Y_JS)
+        assert not found["low"], f"{path}: text below the WCAG AA contrast ratio: {found['low']}"
+        assert not found["unlabelled"], f"{path}: form fields without a label: {found['unlabelled']}"

@@ -198,7 +198,8 @@ def test_signing_locks_the_contract_and_a_change_is_refused_with_the_reason(site
     page = c.get("/contracts/aemo-bis/versions")
     assert "La version 1 a été signée le" in _text(page) and 'id="sign-form"' not in page.text
     edit = c.get("/contracts/aemo-bis/edit")
-    assert 'id="signed-lock"' in edit.text and "readonly" in edit.text and "<button type=\"button\" disabled>" in edit.text
+    assert 'id="signed-lock"' in edit.text and "readonly" in edit.text and 'id="save-refused"' in edit.text
+    assert 'value="save"' not in edit.text and 'id="edit-refused"' in c.get("/contracts/aemo-bis/versions").text
     changed = NEW.replace("expected_size: 800", "expected_size: 640")
     refused = c.post("/contracts/aemo-bis/edit", data={"csrf_token": token, "document": changed, "action": "save"})
     assert refused.status_code == 409
