@@ -268,7 +268,7 @@ def test_pages_have_labels_contrast_and_keyboard_access(served: tuple[str, Site]
         assert tag in ("A", "BUTTON", "INPUT", "SELECT", "SUMMARY"), (tag, seen)
         assert outline != "none", f"{tag} {text!r} has no visible focus"
         seen.append(text)
-    assert seen == ["Mes contrats", "Vue d'ensemble", "Évaluation", "Diagnostic du dispositif"], seen
+    assert seen == ["Mes contrats", "Vue d'ensemble", "Versions", "Évaluation"], seen
 
 
 def test_diagnosis_runs_with_progress_then_shows_results(served: tuple[str, Site], page: Any) -> None:

@@ -35,7 +35,9 @@ PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts
 SIGNED_IN = ("/calls/new", "/calls/appel-aemo-nord-2024/apply", "/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
              f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
              f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire",
-             f"/contracts/{C}/extracts", "/research/extracts", f"/research/extracts?contract={C}")
+             f"/contracts/{C}/extracts", "/research/extracts", f"/research/extracts?contract={C}",
+             "/contracts/new", "/contracts/new/form", f"/contracts/{C}/versions", f"/contracts/{C}/edit",
+             f"/contracts/{C}/form")
 
 # Words that give a page away as English or French (whole words, case-insensitive); a few each way
 # are enough to catch a forgotten message, a code shown as is or a label of the other language.
@@ -210,3 +212,37 @@ def test_texts_stored_in_both_languages_show_the_readers_half(seeded: Site) -> N
     assert msg_of(Translator("en"))(old) == "Checked by the evaluator." and msg_of(Translator("fr"))(old) == old["fr"]
     stored = {"id": "Unknown wave: '{wave}'.", "params": {"wave": "m36"}}
     assert msg_of(Translator("fr"))(stored) == "Vague inconnue : « m36 »."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_comparison_of_two_versions_and_the_reports_read_in_one_language(seeded: Site, lang: str) -> None:
+    """The comparison of two versions (the payer's, with parties, amounts, labels and texts changed)
+    and the report of a text with problems read in the reader's language."""
+    from test_web_support import csrf_of
+
+    payer = seeded.signed_in("payer", lang=lang)
+    source = (Path(__file__).resolve().parents[1] / "src" / "temoin" / "examples" / "contracts" / "aemo-renforcee.yaml"
+              ).read_text(encoding="utf-8").replace("id: aemo-renforcee", f"id: words-{lang}", 1)
+    token = csrf_of(payer, "/contracts/new")
+    assert payer.post("/contracts/new", data={"csrf_token": token, "document": source, "action": "save"},
+                      follow_redirects=False).status_code == 303
+    changed = (source.replace("expected_size: 800", "expected_size: 640").replace("design: stratified_rct", "design: individual_rct")
+               .replace("name: Département du Nord", "name: Département du Nord (direction enfance)")
+               .replace("max_commitment: \"2200000.00\"", "max_commitment: \"2300000.00\"")
+               .replace("basis: lower_confidence_bound", "basis: point_estimate"))
+    assert changed.count("point_estimate") == 1 and "2300000.00" in changed
+    assert payer.post(f"/contracts/words-{lang}/edit", data={"csrf_token": token, "document": changed, "action": "save"},
+                      follow_redirects=False).status_code == 303
+    wrong: list[str] = []
+    for path in (f"/contracts/words-{lang}/versions?a=1&b=2", f"/contracts/words-{lang}/edit", f"/contracts/words-{lang}/form",
+                 f"/contracts/words-{lang}/ledger"):
+        r = payer.get(path)
+        assert r.status_code == 200, path
+        if "versions" in path:  # four changes, each in words
+            assert r.text.count("</td></tr>") >= 4 and ("Base du paiement" if lang == "fr" else "Payment basis") in r.text
+        wrong += [f"{path}: {p}" for p in problems(read(r.text, lang), lang)]
+    check = payer.post("/contracts/new/check", headers={"X-CSRF-Token": token},
+                       data={"document": source.replace("policy_sector: child_protection", "policy_sector: kids")})
+    wrong += [f"check: {p}" for p in problems(read(check.text, lang), lang)]
+    assert not wrong, "\n".join(wrong)

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from temoin.contract.model import Contract
     from temoin.examples.synthetic import SyntheticCohort
 
-__all__ = ["CONTRACTS_DIR", "EXAMPLES", "EXAMPLE_BUDGET", "REAL_DEALS", "example_path", "load_example", "real_deal_path",
+__all__ = ["BLANK_CONTRACT", "CONTRACTS_DIR", "EXAMPLES", "EXAMPLE_BUDGET", "REAL_DEALS", "example_path", "load_example", "real_deal_path",
            "synthetic_cohort"]
 
 CONTRACTS_DIR = Path(__file__).with_name("contracts")
+BLANK_CONTRACT = Path(__file__).with_name("blank_contract.yaml")
+"""Every main section of a contract with its fields empty: where the guided form starts from scratch."""
 EXAMPLE_BUDGET = Path(__file__).with_name("budgets") / "nord.csv"
 """The Département du Nord's budget lines by year (child welfare), as its payer would import them."""
 EXAMPLES: tuple[str, ...] = ("aemo-renforcee", "relais-familial", "cravate-solidaire")

@@ -23,6 +23,7 @@ class LedgerEvent(StrEnum):
     """Every kind of change the ledger records (stored as its value, e.g. ``cohort.randomised``)."""
 
     CONTRACT_VERSION_CREATED = "contract.version_created"
+    CONTRACT_SIGNED = "contract.signed"
     COHORT_PARTICIPANTS_IMPORTED = "cohort.participants_imported"
     COHORT_OUTCOMES_IMPORTED = "cohort.outcomes_imported"
     COHORT_RANDOMISED = "cohort.randomised"

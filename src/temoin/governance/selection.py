@@ -126,7 +126,7 @@ class CallState:
     decision: Decision | None = None
     stage: str = "open"
     """``draft``, ``consultation``, ``open`` or ``decided`` (:class:`temoin.governance.call_stages.CallStage`);
-    calls made whole from a file (``temoin call create``) are open from the start."""
+    calls made whole from a file (by the command line) are open from the start."""
 
     @property
     def decided(self) -> bool:

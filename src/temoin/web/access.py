@@ -25,6 +25,7 @@ class Permission(StrEnum):
     AMEND_PLAN = "plan.amend"
     ACKNOWLEDGE = "settlement.acknowledge"
     DECIDE_EXTRACT = "extract.decide"
+    EDIT_CONTRACT = "contract.edit"
 
 
 READ = Permission.READ
@@ -39,11 +40,12 @@ IMPORT_BUDGET = Permission.IMPORT_BUDGET
 AMEND_PLAN = Permission.AMEND_PLAN
 ACKNOWLEDGE = Permission.ACKNOWLEDGE
 DECIDE_EXTRACT = Permission.DECIDE_EXTRACT
+EDIT_CONTRACT = Permission.EDIT_CONTRACT
 
 # Contract roles (governance store) -> permissions in that contract.
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "outcome_payer": frozenset({READ, APPROVE_PAYMENT, RUN_SETTLEMENT, MANAGE_ROLES, IMPORT_BUDGET, AMEND_PLAN,
-                                DECIDE_EXTRACT}),
+                                DECIDE_EXTRACT, EDIT_CONTRACT}),
     "operator": frozenset({READ, UPLOAD_PARTICIPANTS}),
     "investor": frozenset({READ}),
     "evaluator": frozenset({READ, UPLOAD_WAVES, RUN_EVALUATION, CERTIFY, AMEND_PLAN}),

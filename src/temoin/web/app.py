@@ -52,6 +52,7 @@ from temoin.web.routes import (
     api,
     auth,
     calls,
+    contract_edit,
     extra,
     extracts,
     invitations,
@@ -119,9 +120,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
             "</body></html>")
 
-    calls,
-    extra,
-    extracts,
+    # running before extra: /settlement/supersede before /settlement/{action}
+    for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, public, uploads, api,
+                   open_data):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

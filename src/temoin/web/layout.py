@@ -14,7 +14,7 @@ from temoin.web.views import overview
 
 # (path under /contracts/{id}, label in the message catalogue), in reading order.
 CONTRACT_TABS: tuple[tuple[str, str], ...] = (
-    ("", "Overview"), ("/evaluation", "Evaluation"), ("/diagnosis", "Design diagnosis"), ("/settlement", "Settlement"),
+    ("", "Overview"), ("/versions", "Versions"), ("/evaluation", "Evaluation"), ("/diagnosis", "Design diagnosis"), ("/settlement", "Settlement"),
     ("/committee", "Committee"), ("/budget", "Budget watch"), ("/ledger", "Audit ledger"),
 )
 

@@ -33,3 +33,16 @@ class ContractVersionRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ContractSignatureRow(Base):
+    """The payer's signature of one version: the contract is locked from then on (a change is an amendment)."""
+
+    __tablename__ = "contract_signatures"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), doc="The signed version's content hash.")
+    person_id: Mapped[str] = mapped_column(String(80), doc="The payer's person who signed.")
+    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    signed_by: Mapped[str] = mapped_column(String(200))
