@@ -131,6 +131,7 @@ def test_retention_end_counts_months_from_the_contracts_end() -> None:
     assert retention_end(dt.date(2030, 6, 30), Retention(months_after_end=0)) == dt.date(2030, 6, 30)
     assert retention_end(dt.date(2030, 6, 30), Retention(months_after_end=60)) == dt.date(2035, 6, 30)
     assert retention_end(dt.date(2031, 8, 31), Retention(months_after_end=6)) == dt.date(2032, 2, 29)  # leap year
+    assert retention_end(dt.date(2030, 3, 15), Retention(months_after_end=14)) == dt.date(2031, 5, 15)
 
 
 def test_the_audit_command_names_the_erasure(cli_env: Engine, tmp_path: Path) -> None:

@@ -12,12 +12,14 @@ needs a purpose stated in the analysis plan (``analysis_plan.purposes``).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DataClass", "DataProtection", "ErasureRule", "LegalBasis", "Retention", "RetentionEnd", "retention_end"]
+__all__ = ["DataClass", "DataProtection", "ErasureRule", "LegalBasis", "RequestKind", "RequestOutcome", "Retention",
+           "RetentionEnd", "answer_due", "retention_end"]
 
 
 class DataClass(StrEnum):
@@ -59,6 +61,38 @@ class LegalBasis(StrEnum):
     LEGITIMATE_INTEREST = "legitimate_interest"
 
 
+class RequestKind(StrEnum):
+    """A person's request about their data (GDPR articles 15, 16, 17, 21)."""
+
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    OBJECTION = "objection"
+
+
+class RequestOutcome(StrEnum):
+    """How a request was answered."""
+
+    DONE = "done"
+    REFUSED = "refused"
+
+
+def answer_due(received_on: dt.date) -> dt.date:
+    """The legal deadline of an answer: one month after receipt (GDPR art. 12-3), the same day of
+    the next month or, when it has no such day, its last day.
+
+    >>> answer_due(dt.date(2026, 1, 31))
+    datetime.date(2026, 2, 28)
+    """
+    return _months_after(received_on, 1)
+
+
+def _months_after(day: dt.date, months: int) -> dt.date:
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -83,11 +117,4 @@ def retention_end(contract_end: dt.date, retention: Retention) -> dt.date:
     >>> retention_end(dt.date(2030, 1, 31), Retention(months_after_end=13))
     datetime.date(2031, 2, 28)
     """
-    months = contract_end.month - 1 + retention.months_after_end
-    year, month = contract_end.year + months // 12, months % 12 + 1
-    for day in range(contract_end.day, 27, -1):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    return dt.date(year, month, min(contract_end.day, 28))
+    return _months_after(contract_end, retention.months_after_end)
