@@ -48,7 +48,7 @@ from temoin.web.context import (
 )
 from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
 from temoin.web.render import render
-from temoin.web.routes import api, auth, extra, invitations, open_data, pages, public, uploads
+from temoin.web.routes import api, auth, extra, invitations, open_data, pages, public, rgpd, uploads
 
 log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
             "</body></html>")
 
-    for module in (auth, pages, extra, invitations, public, uploads, api, open_data):
+    for module in (auth, pages, extra, invitations, public, uploads, api, open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

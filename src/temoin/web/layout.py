@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from temoin.i18n import Translator as Words
-from temoin.web.access import MANAGE_ROLES
+from temoin.web.access import MANAGE_ROLES, UPLOAD_PARTICIPANTS
 from temoin.web.context import Ctx
 from temoin.web.render import render
 from temoin.web.views import overview
@@ -26,6 +26,8 @@ def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
         out.append((f"/contracts/{contract_id}/data", ctx.t("Data entry")))
     if ctx.can(MANAGE_ROLES, contract_id):
         out.append((f"/contracts/{contract_id}/people", Words(ctx.lang)("People and roles")))
+    if ctx.can(UPLOAD_PARTICIPANTS, contract_id):
+        out.append((f"/contracts/{contract_id}/rgpd", Words(ctx.lang)("Personal data")))
     return out
 
 
