@@ -73,7 +73,8 @@ def rgpd_page(ctx: CtxDep, contract_id: str) -> Response:
     return _page(ctx, contract_id)
 
 
-async def _act(ctx: Ctx, contract_id: str, form: dict[str, str], action: Any, *args: Any, **kwargs: Any) -> Any:
+async def _act(ctx: Ctx, contract_id: str, form: dict[str, str], action: Any, *args: Any,
+               **kwargs: Any) -> tuple[Any, Response | None]:
     try:
         return await run_in_threadpool(action, *args, **kwargs), None
     except TemoinError as exc:
