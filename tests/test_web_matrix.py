@@ -33,7 +33,17 @@ def test_the_matrix_is_complete() -> None:
     assert len(rows) >= 25 and all(len(r[2]) == len(roles) for r in rows)
     # every page and API route of the app appears in the matrix (paths with the demo identifiers)
     from temoin.web import create_app
-    from temoin.web.routes import api, auth, extra, invitations, open_data, pages, public, rgpd, uploads
+    from temoin.web.routes import (
+        api,
+        auth,
+        extra,
+        invitations,
+        open_data,
+        pages,
+        public,
+        rgpd,
+        uploads,
+    )
 
     app_routes = {(m, r.path) for mod in (api, auth, extra, invitations, open_data, pages, public, rgpd, uploads)  # type: ignore[attr-defined]
                   for r in mod.router.routes for m in r.methods if m in ("GET", "POST")}
