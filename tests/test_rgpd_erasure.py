@@ -70,7 +70,7 @@ def test_an_erasure_removes_the_person_from_every_table_and_the_audit_still_pass
         assert ledger.verify(s).whole
     assert entry.event == "rgpd.erased" and pkey not in entry.payload and who not in entry.payload
     payload = json.loads(entry.payload)
-    assert payload["rule"] == "erasure_request" and payload["people"] == 1 and set(payload["waves"]) == {"m12", "m24"}
+    assert payload["erasure_rule"] == "erasure_request" and payload["people"] == 1 and set(payload["waves"]) == {"m12", "m24"}
 
 
 def test_an_erased_row_restored_by_hand_or_a_row_deleted_without_erasure_is_named(sqlite_engine: Engine, tmp_path: Path) -> None:

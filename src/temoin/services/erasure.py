@@ -94,7 +94,7 @@ def erase_rows(s: Session, contract_id: str, participant_ids: Sequence[int], *, 
             rows["cohort_participants"] = _deleted(s, delete(ParticipantRow).where(ParticipantRow.id.in_(ids)))
     s.execute(delete(ErasurePermitRow))
     payload: dict[str, Any] = {
-        "erased_on": on.isoformat(), "rule": rule.value, "people": 0 if outcomes_only else len(ids), "rows": rows,
+        "erased_on": on.isoformat(), "erasure_rule": rule.value, "people": 0 if outcomes_only else len(ids), "rows": rows,
         "outcomes": waves, "waves": {w: rows_digest(wave_lines(s, contract_id, w)) for w in sorted(waves)},
     }
     if not outcomes_only:
@@ -176,5 +176,5 @@ def erasures(session: Session, contract_id: str) -> list[tuple[dt.date, ErasureR
     out = []
     for (payload,) in session.execute(q):
         data = json.loads(payload)
-        out.append((dt.date.fromisoformat(data["erased_on"]), ErasureRule(data["rule"]), int(data.get("people") or 0)))
+        out.append((dt.date.fromisoformat(data["erased_on"]), ErasureRule(data["erasure_rule"]), int(data.get("people") or 0)))
     return out

@@ -72,7 +72,7 @@ def receive_request(engine: Engine, contract_id: str, identifier: str, kind: Req
         s.add(row)
         s.flush()
         ledger.append(s, actor=actor, event=LedgerEvent.RIGHTS_REQUEST_RECEIVED, contract_id=contract_id,
-                      payload={"request": row.id, "kind": row.kind, "received_on": received_on.isoformat(),
+                      payload={"request": row.id, "request_kind": row.kind, "received_on": received_on.isoformat(),
                                "due_on": row.due_on.isoformat()})
         return _view(row)
 
@@ -115,7 +115,7 @@ def answer_request(engine: Engine, request_id: int, outcome: RequestOutcome, *, 
         row.answered_on, row.outcome, row.answer = on, outcome.value, answer.strip() or None
         s.flush()
         ledger.append(s, actor=actor, event=LedgerEvent.RIGHTS_REQUEST_ANSWERED, contract_id=row.contract_id,
-                      payload={"request": row.id, "kind": row.kind, "outcome": outcome.value, "answered_on": on.isoformat(),
+                      payload={"request": row.id, "request_kind": row.kind, "answer": outcome.value, "answered_on": on.isoformat(),
                                "due_on": row.due_on.isoformat(), "late": on > row.due_on,
                                "erasure_entry": None if erased is None else erased.ledger_seq})
         return _view(row)

@@ -407,7 +407,7 @@ def _rgpd(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
         out.erasures.append(Msg("Entry {seq}: personal data of {people} person(s) of {contract} erased on {date} under "
                                 "the rule “{rule}”; the records are checked against what remains.",
                                 seq=e.seq, people=int(e.payload.get("people") or 0), contract=e.contract_id or "",
-                                date=_date(e.payload.get("erased_on")), rule=_rule(e.payload.get("rule"))))
+                                date=_date(e.payload.get("erased_on")), rule=_rule(e.payload.get("erasure_rule"))))
 
 
 def _date(value: Any) -> object:
