@@ -142,3 +142,22 @@ def test_the_audit_command_names_the_erasure(cli_env: Engine, tmp_path: Path) ->
     out = CliRunner().invoke(app, ["--lang", "fr", "audit", "verify"])
     assert out.exit_code == 0, out.output
     assert "effacées le" in out.output and "demande d'effacement de la personne" in out.output
+
+
+def test_the_report_says_when_data_were_erased_and_keeps_the_published_results(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from temoin.reports.report import render_html
+    from temoin.services.reports import build_report
+
+    engine = sqlite_engine
+    frame = _cohort(engine, tmp_path, n=200)
+    for wave in ("m12", "m24"):
+        ev.generate_synthetic(engine, C, tmp_path / f"{wave}.csv", wave=wave, seed=11, settings=SETTINGS)
+        ev.import_outcomes(engine, C, wave, tmp_path / f"{wave}.csv", actor="eval", settings=SETTINGS)
+    results = ev.evaluate_contract(engine, C, actor="eval")
+    erase_person(engine, C, _randomised_id(engine, frame), rule=ErasureRule.ERASURE_REQUEST, settings=SETTINGS,
+                 today=dt.date(2026, 11, 5))
+    with session_scope(engine) as s:
+        assert [r.result_hash for r in ev.latest_results(s, C)] == [r.result_hash for r in results]  # not recomputed
+    html = render_html(build_report(engine, C, settings=SETTINGS, lang="fr"))
+    assert ("Données personnelles effacées le 5 novembre 2026 (1 personne(s), règle « demande d'effacement de la "
+            "personne ») : les résultats publiés avant cette date") in html.replace("&#39;", "'")
