@@ -161,3 +161,24 @@ def test_the_report_says_when_data_were_erased_and_keeps_the_published_results(s
     html = render_html(build_report(engine, C, settings=SETTINGS, lang="fr"))
     assert ("Données personnelles effacées le 5 novembre 2026 (1 personne(s), règle « demande d'effacement de la "
             "personne ») : les résultats publiés avant cette date") in html.replace("&#39;", "'")
+
+
+def test_erasing_a_member_of_a_rolling_batch_keeps_the_audit_whole(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from temoin.services.contracts import import_contract
+    from test_enrolment_rolling import monthly_files, referred, rolling_yaml
+
+    import_contract(sqlite_engine, rolling_yaml(), actor="test")
+    frame = referred(tmp_path)
+    for f in monthly_files(tmp_path, frame)[:2]:
+        ev.import_participants(sqlite_engine, C, f, settings=SETTINGS)
+        ev.randomise_cohort(sqlite_engine, C, seed=3)
+    with sqlite_engine.connect() as c:
+        pkey = c.execute(text("SELECT pkey FROM cohort_participants WHERE batch = 1 ORDER BY id LIMIT 1")).scalar_one()
+    who = next(i for i in frame["participant_id"] if pseudonymise(i, C, master=SETTINGS.pseudonym_master) == pkey)
+    done = erase_person(sqlite_engine, C, who, rule=ErasureRule.ERASURE_REQUEST, settings=SETTINGS)
+    assert done.rows["cohort_participants"] == 1
+    status = verify_audit(sqlite_engine)
+    assert status.whole, [FR.render(p.describe()) for p in status.problems]
+    with session_scope(sqlite_engine) as s:
+        entry = json.loads(ledger.entries(s, contract_id=C, limit=1)[0].payload)
+    assert set(entry["batches"]) == {"1"} and "list_hash" in entry
