@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from temoin.contract.data_protection import DataClass, ErasureRule, LegalBasis, RequestKind, RequestOutcome, RetentionEnd
+from temoin.contract.data_protection import (
+    DataClass,
+    ErasureRule,
+    LegalBasis,
+    RequestKind,
+    RequestOutcome,
+    RetentionEnd,
+)
 from temoin.governance.ledger import LedgerEvent
 from temoin.i18n import Translator, catalogue
 
