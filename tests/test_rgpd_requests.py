@@ -114,9 +114,8 @@ def test_rectification_is_a_new_version_and_the_old_one_stays(engine: Engine, tm
     assert int(people.loc[people["pkey"] == pkey, "age"].iloc[0]) == new_age  # the evaluation reads the correction
     assert verify_audit(engine).whole
     with engine.begin() as c:  # a version changed behind Témoin's back is seen
-        c.execute(text("DROP TRIGGER IF EXISTS rgpd_rectifications_no_update"))
-        c.execute(text("DROP TRIGGER IF EXISTS rgpd_rectifications_guard ON rgpd_rectifications")
-                  if engine.dialect.name == "postgresql" else text("SELECT 1"))
+        c.execute(text("DROP TRIGGER rgpd_rectifications_guard ON rgpd_rectifications")
+                  if engine.dialect.name == "postgresql" else text("DROP TRIGGER rgpd_rectifications_no_update"))
         c.execute(text("UPDATE rgpd_rectifications SET reason = 'autre'"))
     status = verify_audit(engine)
     assert not status.whole and status.problems[0].kind.value == "rectifications"
