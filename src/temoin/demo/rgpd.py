@@ -48,8 +48,8 @@ def show(engine: Engine, console: Console, settings: Settings, reader: Translato
     answer_request(engine, erasure.id, RequestOutcome.DONE, actor="demo:operateur")
     status = verify_audit(engine)
     console.print(t("Erasure request {id} granted: the person's rows left every table.", id=erasure.id))
-    for line in status.erasures:
-        console.print("  " + escape(t.render(line)), soft_wrap=True)
+    for said in status.erasures:
+        console.print("  " + escape(t.render(said)), soft_wrap=True)
     console.print(t("Audit ledger: {state}.", state=t("whole") if status.whole else t("NOT whole")))
 
     path = folder / f"{CONTRACT}-registre.pdf"
