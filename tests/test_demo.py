@@ -43,7 +43,10 @@ def test_the_demo_runs_every_area_end_to_end(tmp_path: Path) -> None:
                  "Règlement et risque financier", "certifié par l'évaluateur, approuvé par le payeur",
                  "Simulation de risque", "Gouvernance", "Chaîne intègre", "Export INDIGO", "Données ouvertes : 9 fichiers",
                  "Extrait de recherche", "Rapports de transparence", "Inclusion au fil de l'eau",
-                 "Calendrier de suivi", "randomisés en 18 vague(s)", "pas encore dû(s) à la vague m24"):
+                 "Calendrier de suivi", "randomisés en 18 vague(s)", "pas encore dû(s) à la vague m24",
+                 "Données personnelles — aemo-renforcee", "Retrait enregistré au", "Demande d'accès 1 : réponse par l'export",
+                 "les lignes de la personne ont quitté toutes", "selon la règle « demande d'effacement de la personne »",
+                 "Journal d'audit : intègre", "aemo-renforcee-registre.pdf"):
         assert part in out, part
     assert "Traceback" not in res.stderr
     # one language, the reader's formats, labels (issue 15): no line in both languages, no raw status

@@ -41,6 +41,7 @@ def build_app(lang: str) -> typer.Typer:
         governance,
         opendata,
         reports,
+        rgpd,
         settlement,
         web,
     )
@@ -60,7 +61,7 @@ def build_app(lang: str) -> typer.Typer:
     def _root(lang: str = typer.Option(None, "--lang", help=tr("Language: fr (default) or en."))) -> None:
         start_invocation(lang)
 
-    for area in (contract, governance, opendata, cohorts, evaluate, settlement, reports, web):
+    for area in (contract, governance, opendata, cohorts, evaluate, settlement, reports, rgpd, web):
         area.register(app)
     _built[lang] = app
     return app

@@ -96,7 +96,9 @@ def print_audit_status(console: Any, status: AuditStatus, reader: Translator) ->
         text = t("First record that differs: {record}", record=p.describe()) if k == 0 else "  " + t.render(p.describe())
         console.print(f"[red]{escape(text)}[/]", soft_wrap=True)
     if status.counted_only:
-        console.print(escape(t.render(lines[-1])), style="dim", soft_wrap=True)
+        console.print(escape(t.render(lines[2])), style="dim", soft_wrap=True)
+    for erasure in status.erasures:
+        console.print(escape(t.render(erasure)), soft_wrap=True)
 
 
 def print_budget_watch(console: Any, watch: BudgetWatch, reader: Translator) -> None:

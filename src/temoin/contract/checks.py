@@ -230,6 +230,23 @@ def _prudent_basis(c: Contract) -> Found:
     )
 
 
+def _sensitive_purpose(c: Contract) -> Found:
+    """Minimisation: a sensitive attribute (health, justice) is processed only for a stated purpose."""
+    missing = [a.name for a in c.population.attributes if a.data_class is not None and a.data_class.sensitive
+               and a.name not in c.evaluation.analysis_plan.purposes]
+    if not missing:
+        return None
+    return (
+        Msg("Sensitive attribute(s) without a stated purpose: {names} (health or justice data, GDPR art. 9 and 10).",
+            names=", ".join(missing)),
+        Msg("Say in evaluation.analysis_plan.purposes why the evaluation needs each one, or remove it from the population."),
+    )
+
+
+def _classes_declared(c: Contract) -> bool:
+    return any(a.data_class is not None for a in c.population.attributes)
+
+
 RULES: tuple[Rule, ...] = (
     Rule("S01", "error", Msg("Counterfactual"), _counterfactual),
     Rule("S02", "warning", Msg("Robust counterfactual"), _weak_counterfactual),
@@ -246,12 +263,17 @@ RULES: tuple[Rule, ...] = (
     Rule("S13", "warning", Msg("Observers and beneficiaries"), _observers),
     Rule("S14", "info", Msg("Prudent payment basis"), _prudent_basis),
 )
+DATA_RULES: tuple[Rule, ...] = (
+    Rule("S15", "error", Msg("Sensitive data only for a stated purpose"), _sensitive_purpose),
+)
+"""Rules that apply once the contract classes its attributes (a contract without classes is checked
+as before, so its report does not change)."""
 
 
 def check_contract(contract: Contract) -> list[Outcome]:
     """Run every safeguard rule; one outcome per rule, in rule order."""
     out = []
-    for rule in RULES:
+    for rule in (*RULES, *(DATA_RULES if _classes_declared(contract) else ())):
         found = rule.check(contract)
         if found is None:
             out.append(Outcome(rule.code, rule.severity, True, rule.title))

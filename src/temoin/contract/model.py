@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from temoin.contract.data_protection import DataClass, DataProtection
 from temoin.errors import TemoinError
 from temoin.messages import Msg
 from temoin.money import ISO_4217, Money, to_decimal
@@ -134,6 +135,8 @@ class Attribute(_Strict):
     type: Literal["numeric", "categorical", "boolean"]
     categories: list[str] = Field(default_factory=list)
     quasi_identifier: bool = Field(False, description="Could re-identify someone when combined with others.")
+    data_class: DataClass | None = Field(
+        None, description="identifying, quasi_identifying, ordinary, or sensitive: health, justice (GDPR art. 9, 10).")
     minimum: float | None = Field(
         0.0, description="Numeric attributes: smallest value a participant file may hold (0 by default: an age, a "
         "count, a duration); null for one that may be negative. Smaller values are refused.")
@@ -292,6 +295,8 @@ class AnalysisPlan(_Strict):
     )
     multiplicity: Literal["none", "holm", "bh"] = "holm"
     missing_outcomes: Literal["drop_and_report", "lee_bounds"] = "drop_and_report"
+    purposes: dict[Identifier, Text] = Field(
+        default_factory=dict, description="Why each sensitive attribute (health, justice) is needed by the evaluation.")
     enrolment: Enrolment | None = Field(
         None, description="Rolling enrolment (people randomised in batches as they join) and its closing date; "
         "absent: one cohort randomised once.")
@@ -576,6 +581,8 @@ class Contract(_Strict):
     )
     governance: Governance = Field(default_factory=Governance)
     research_extract: ResearchRelease = Field(default_factory=ResearchRelease)
+    data_protection: DataProtection | None = Field(
+        None, description="Controller, legal basis and retention periods of the personal data (GDPR).")
 
     # -- helpers used across the core --
     def parties_with(self, role: Role) -> list[Party]:

@@ -24,6 +24,7 @@ from temoin.demo import (
     governance,
     opendata,
     reports,
+    rgpd,
     settlement,
 )
 from temoin.errors import TemoinError
@@ -59,6 +60,8 @@ def run(db: Path, console: Console, settings: Settings) -> Engine:
     reports.show(engine, console, settings, reader)
     console.print()
     enrolment.show(engine, console, settings, reader)
+    console.print()
+    rgpd.show(engine, console, settings, reader, db.parent)
     return engine
 
 

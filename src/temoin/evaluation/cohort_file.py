@@ -34,7 +34,8 @@ __all__ = ["CohortFileError", "Normalised", "ParticipantRecord", "RowError", "ca
 
 _TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
 _FALSE = {"0", "false", "faux", "non", "no", "n", ""}
-OPTIONAL = ("referral_date", "referral_source", "enrolment_date", "synthetic")
+OPTIONAL = ("referral_date", "referral_source", "enrolment_date", "synthetic", "consent_date", "consent_research",
+            "consent_guardian")
 MAX_ROWS_SHOWN = 50
 
 
@@ -256,6 +257,11 @@ class ParticipantRecord:
     referral_source: str | None = None
     synthetic: bool = False
     notes: tuple[Msg, ...] = field(default_factory=tuple)
+    consent_date: dt.date | None = None
+    consent_research: bool | None = None
+    """Consent to the reuse of the data for research (None: the file does not say)."""
+    consent_guardian: bool | None = None
+    """For a minor: the holder of parental authority consented (None: the file does not say)."""
 
 
 def _missing_columns(frame: pd.DataFrame, required: list[str]) -> list[RowError]:
@@ -318,8 +324,16 @@ def check_participants(frame: pd.DataFrame, contract: Contract,
             if col in present and flags[col] is None:
                 bad(col, Msg("yes/no expected"))
         consent, enrolled = flags["consent"], flags["enrolled"]
+        scope: dict[str, bool | None] = {}
+        for col in ("consent_research", "consent_guardian"):  # optional: empty means not recorded
+            v = rec.get(col, "")
+            scope[col] = _bool(v) if v else None
+            if v and scope[col] is None:
+                bad(col, Msg("yes/no expected"))
+            elif scope[col] and consent is False:
+                bad(col, Msg("a consent's scope given although the consent is not"))
         dates: dict[str, dt.date | None] = {}
-        for col in ("referral_date", "enrolment_date"):
+        for col in ("referral_date", "enrolment_date", "consent_date"):
             v = rec.get(col, "")
             dates[col] = _date(v) if v else None
             if v and dates[col] is None:
@@ -337,7 +351,9 @@ def check_participants(frame: pd.DataFrame, contract: Contract,
             synthetic = _bool(rec.get("synthetic", "")) is True
             out.append(ParticipantRecord(line, ident, values, eligible, bool(consent), bool(enrolled),
                                          dates["referral_date"], dates["enrolment_date"],
-                                         rec.get("referral_source") or None, synthetic))
+                                         rec.get("referral_source") or None, synthetic,
+                                         consent_date=dates["consent_date"], consent_research=scope["consent_research"],
+                                         consent_guardian=scope["consent_guardian"]))
     return out, errors, seen.report()
 
 

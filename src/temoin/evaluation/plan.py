@@ -44,6 +44,8 @@ def plan_document(contract: Contract) -> dict[str, Any]:
         del analysis["df_method"]
     if analysis.get("enrolment") is None:  # a plan without rolling enrolment keeps the hash it always had
         analysis.pop("enrolment", None)
+    if not analysis.get("purposes"):  # likewise a plan without purposes for sensitive attributes
+        analysis.pop("purposes", None)
     indicators = {}
     for ind_id in named:
         ind = contract.indicator(ind_id) if ind_id else None

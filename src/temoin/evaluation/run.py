@@ -101,6 +101,18 @@ def _benchmark(y: np.ndarray, ref: float, ref_se: float, alpha: float) -> Effect
                           (Msg("Comparison with the reference rate"), *inf.notes))
 
 
+def _withdrawn(sample: pd.DataFrame, followed: pd.Series) -> dict[str, int] | None:
+    """How many of the people analysed at a wave withdrew their consent (by arm), and how many of
+    them have no outcome there (they count as attrition); None when nobody withdrew."""
+    if "withdrawn_on" not in sample.columns:
+        return None
+    gone = sample["withdrawn_on"].notna()
+    if not gone.any():
+        return None
+    return {"withdrawn": int(gone.sum()), "treated": int((gone & (sample["arm"] == 1)).sum()),
+            "control": int((gone & (sample["arm"] == 0)).sum()), "without_outcome": int((gone & ~followed).sum())}
+
+
 def run_plan(
     contract: Contract,
     contract_version: int,
@@ -222,6 +234,12 @@ def run_plan(
                            wave=wave.id, date=when) if schedule["not_yet_due"] else \
                     Msg("Every participant due at wave {wave} by {date}", wave=wave.id, date=when)
                 est = replace(est, notes=(*est.notes, note))
+            gone = _withdrawn(sample, followed)
+            if gone is not None:
+                est = replace(est, notes=(*est.notes, Msg(
+                    "{n} participant(s) withdrew their consent ({missing} without an outcome at wave {wave}): no outcome "
+                    "is collected after a withdrawal, and a missing one counts as attrition under the plan's rule",
+                    n=gone["withdrawn"], missing=gone["without_outcome"], wave=wave.id)))
             grade = evidence_grade(design=design, attrition=att, balance=balance, creaming=cream,
                                    representativeness=margins, amended=bool(amendments),
                                    estimable=est.estimable or design == Design.ABSOLUTE_TARGET, clusters=clusters)
@@ -238,6 +256,8 @@ def run_plan(
                 "volatility": vol.to_dict() if vol else None,
                 "grade": grade.to_dict(),
             }
+            if gone is not None:
+                out.diagnostics[col]["withdrawn"] = gone
             if schedule is not None:
                 out.diagnostics[col]["schedule"] = schedule
             if batch_balance is not None:

@@ -64,6 +64,11 @@ class LedgerEvent(StrEnum):
     ACCOUNT_API_TOKEN_CREATED = "account.api_token_created"
     ACCOUNT_API_TOKEN_REVOKED = "account.api_token_revoked"
     ACCOUNT_DISABLED = "account.disabled"
+    CONSENT_WITHDRAWN = "rgpd.consent_withdrawn"
+    PARTICIPANT_RECTIFIED = "rgpd.rectified"
+    PERSONAL_DATA_ERASED = "rgpd.erased"
+    RIGHTS_REQUEST_RECEIVED = "rgpd.request_received"
+    RIGHTS_REQUEST_ANSWERED = "rgpd.request_answered"
 
 
 def canonical_json(value: Any) -> str:
@@ -147,6 +152,8 @@ class RecordKind(StrEnum):
     SETTLEMENT = "settlement"
     APPROVAL = "approval"
     CALL_DOCUMENT = "call_document"
+    WITHDRAWALS = "withdrawals"
+    RECTIFICATIONS = "rectifications"
 
 
 
@@ -192,6 +199,8 @@ class AuditStatus:
     problems: tuple[RecordProblem, ...]
     counted_only: int = 0
     """Imports recorded before the ledger kept a digest of their rows: their row counts are checked."""
+    erasures: tuple[Msg, ...] = ()
+    """The erasures of personal data the records were checked with, each in words (entry, date, rule)."""
 
     @property
     def whole(self) -> bool:
@@ -216,6 +225,7 @@ class AuditStatus:
         if self.counted_only:
             lines.append(Msg("{count} import(s) made before row digests: their row counts are checked.",
                              count=self.counted_only))
+        lines.extend(self.erasures)
         return lines
 
 

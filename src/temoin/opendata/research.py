@@ -6,7 +6,9 @@ pseudonymous key, baseline attributes, arm, outcomes per wave):
 * direct identifiers, if any slipped into the table, are left out;
 * the stored pseudonymous key is replaced by a fresh random one, drawn for this extract only and
   never stored, so two extracts cannot be linked with each other or with Témoin's database;
-* only people who consented are included, when the table records consent;
+* only people who consented are included, when the table records consent; when it records the
+  consent to research reuse (``consent_research``) for anyone, only those who gave it; never a person
+  who withdrew their consent (``withdrawn_on``). These columns are not released;
 * exact dates (columns ending in ``_date``) are coarsened to the month;
 * rows are shuffled, so their order says nothing about who enrolled when;
 * the columns the contract's ``research_extract.withheld`` names are left out;
@@ -50,6 +52,8 @@ class ResearchExtract:
     dropped_columns: tuple[str, ...]
     replaced_key: str | None
     without_consent: int = 0
+    withdrawn: int = 0
+    """People left out because they withdrew their consent."""
     coarsened_dates: tuple[str, ...] = ()
     withheld: tuple[str, ...] = ()
     not_quasi_identifiers: dict[str, str] | None = None
@@ -69,6 +73,7 @@ class ResearchExtract:
             "dropped_columns": list(self.dropped_columns),
             "pseudonym_replaced": self.replaced_key,
             "left_out_without_consent": self.without_consent,
+            "left_out_withdrawn": self.withdrawn,
             "dates_coarsened_to_month": list(self.coarsened_dates),
             **self.anonymised.to_dict(),
         }
@@ -110,6 +115,15 @@ def build_extract(
         consented = work["consent"].astype("boolean").fillna(False).astype(bool)
         without_consent = int((~consented).sum())
         work = work.loc[consented]
+    if "consent_research" in work.columns:  # recorded for someone: the others did not give it
+        research = work["consent_research"].astype("boolean").fillna(False).astype(bool)
+        without_consent += int((~research).sum())
+        work = work.loc[research].drop(columns=["consent_research"])
+    withdrawn = 0
+    if "withdrawn_on" in work.columns:
+        gone = work["withdrawn_on"].notna()
+        withdrawn = int(gone.sum())
+        work = work.loc[~gone].drop(columns=["withdrawn_on"])
     withheld = tuple(c for c in contract.research_extract.withheld if c in work.columns)
     work = work.drop(columns=list(withheld))
     dates = tuple(str(c) for c in work.columns if str(c).endswith("_date"))
@@ -123,4 +137,4 @@ def build_extract(
     out = result.frame.sample(frac=1.0, random_state=int(rng.integers(0, 2**32 - 1))).reset_index(drop=True)
     width = max(4, len(str(len(out))))
     out.insert(0, "research_id", [f"R{i:0{width}d}" for i in rng.permutation(len(out)) + 1] if len(out) else [])
-    return ResearchExtract(out, result, qis, dropped, key, without_consent, dates, withheld, declared, every)
+    return ResearchExtract(out, result, qis, dropped, key, without_consent, withdrawn, dates, withheld, declared, every)

@@ -57,6 +57,8 @@ class ReportData:
     threshold: int
     charts: dict[str, str] = field(default_factory=dict)
     absent: list[dict[str, str]] = field(default_factory=list)
+    erasures: list[tuple[Any, Any, int]] = field(default_factory=list)
+    """Personal data erased (date, rule, people): aggregates published before are not recomputed."""
     """Sections left out, with the reason in the report's language."""
 
     @property

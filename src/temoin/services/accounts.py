@@ -58,6 +58,11 @@ SCOPE = re.compile(r"^[a-z]+\.[a-z_]+$")
 _hasher = PasswordHasher()
 
 
+def hash_parameters() -> dict[str, int]:
+    """The argon2id cost in force (time cost, memory in KiB, parallelism), as the record of processing states it."""
+    return {"time_cost": _hasher.time_cost, "memory_cost_kib": _hasher.memory_cost, "parallelism": _hasher.parallelism}
+
+
 def set_hash_cost(*, time_cost: int, memory_cost_kib: int) -> None:
     """Change the argon2id cost (tests and benchmarks use a cheap one; existing hashes still verify)."""
     global _hasher, _DUMMY_HASH

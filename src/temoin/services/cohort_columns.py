@@ -77,7 +77,12 @@ def participant_columns(contract: Contract) -> list[Column]:
     date_rule = Msg("A date: YYYY-MM-DD or DD/MM/YYYY (may be left empty).")
     cols += [Column("referral_date", "date", False, _own("referral_date"), date_rule, "2026-01-15"),
              Column("referral_source", "text", False, _own("referral_source"), Msg("Free text (may be left empty)."), ""),
-             Column("enrolment_date", "date", False, _own("enrolment_date"), date_rule, "2026-02-01")]
+             Column("enrolment_date", "date", False, _own("enrolment_date"), date_rule, "2026-02-01"),
+             Column("consent_date", "date", False, _own("consent_date"), date_rule, "2026-01-20"),
+             Column("consent_research", "yes_no", False, _own("consent_research"),
+                    Msg("Yes or no: the person agreed that their data be reused for research (may be left empty)."), "non"),
+             Column("consent_guardian", "yes_no", False, _own("consent_guardian"),
+                    Msg("For a minor: yes or no, the holder of parental authority consented (may be left empty)."), "")]
     return cols
 
 

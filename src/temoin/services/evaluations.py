@@ -71,6 +71,7 @@ from temoin.store.models.cohorts import (
     PlanLockRow,
     RandomisationRow,
 )
+from temoin.store.rgpd import latest_attributes, research_consents, withdrawals
 
 __all__ = [
     "ImportSummary",
@@ -134,7 +135,9 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
             rows.append(ParticipantRow(
                 contract_id=contract_id, pkey=pkey, referral_date=rec.referral_date, referral_source=rec.referral_source,
                 attributes=canonical_json(rec.attributes), eligible=rec.eligible, consent=rec.consent,
-                enrolled=rec.enrolled, enrolment_date=rec.enrolment_date, arm=None, synthetic=rec.synthetic))
+                enrolled=rec.enrolled, enrolment_date=rec.enrolment_date, arm=None, synthetic=rec.synthetic,
+                consent_date=rec.consent_date, consent_research=rec.consent_research,
+                consent_guardian=rec.consent_guardian))
         errors += enrolment_row_errors(stored.contract, records)
         if errors:
             raise CohortFileError(sorted(errors, key=lambda e: e.row))
@@ -183,6 +186,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
         today = as_of or dt.date.today()
         aliases = header_aliases(wave_columns(stored.contract))
         errors: list[RowError] = []
+        withdrawn = withdrawals(s, contract_id)
         blanks: dict[str, int] = {}
         normalised: dict[tuple[str, str, str], int] = {}
         seen: set[str] = set()
@@ -211,6 +215,10 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
                 line += start
                 if p is None:
                     errors.append(RowError(line, "participant_id", ident, Msg("unknown participant (import the cohort first)")))
+                elif p.id in withdrawn:
+                    errors.append(RowError(line, "participant_id", ident,
+                                           Msg("consent withdrawn on {date}: no outcome is collected after a withdrawal",
+                                               date=withdrawn[p.id])))
                 elif not p.enrolled:
                     errors.append(RowError(line, "participant_id", ident, Msg("participant not enrolled")))
                 elif randomised and p.arm is None:
@@ -357,19 +365,29 @@ def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
     Columns: ``pkey``, ``synthetic``, ``eligible``, ``consent``, ``enrolled``, ``referral_date``,
     ``enrolment_date``, ``arm`` (1 programme, 0 control, empty if not randomised), one column per
     population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed); under
-    rolling enrolment, ``batch`` too (the number of the batch that randomised each person).
+    rolling enrolment, ``batch`` too (the number of the batch that randomised each person). When
+    recorded: ``consent_research`` (consent to research reuse) and ``withdrawn_on`` (the date a person
+    withdrew their consent). A rectified person's attributes are the latest correction.
     """
     repo = CohortRepository(session)  # plain rows, not ORM objects: a large cohort loads several times faster
     records: dict[int, dict[str, Any]] = {}
     rolling = False
+    corrected = latest_attributes(session, contract_id)
     for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes, batch in \
             repo.participant_table(contract_id):
         records[pid] = {"pkey": pkey, "synthetic": synthetic, "eligible": eligible, "consent": consent,
                         "enrolled": enrolled, "referral_date": referral_date, "enrolment_date": enrolment_date,
-                        "arm": arm, **json.loads(attributes)}
+                        "arm": arm, **json.loads(corrected.get(pid, attributes))}
         if batch is not None:
             records[pid]["batch"] = batch
             rolling = True
+    research = research_consents(session, contract_id)
+    withdrawn = withdrawals(session, contract_id)
+    for pid, record in records.items():
+        if research:
+            record["consent_research"] = research.get(pid)
+        if withdrawn:
+            record["withdrawn_on"] = withdrawn.get(pid)
     for participant_id, wave, values in repo.outcome_table(contract_id):
         for ind, v in json.loads(values).items():
             records[participant_id][outcome_column(ind, wave)] = v

@@ -289,4 +289,4 @@ def verify_audit(engine: Engine) -> AuditStatus:
     with session_scope(engine) as s:
         chain = ledger.verify(s)
         records = verify_records(s)
-    return AuditStatus(chain, records.checked, tuple(records.problems), records.counted_only)
+    return AuditStatus(chain, records.checked, tuple(records.problems), records.counted_only, tuple(records.erasures))

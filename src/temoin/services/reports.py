@@ -22,6 +22,7 @@ from temoin.reports._public import exposed_by_amounts
 from temoin.reports.report import ReportData, render_html, render_pdf
 from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
+from temoin.services.erasure import erasures
 from temoin.services.governance import check_budget, verify_ledger
 from temoin.settings import Settings
 from temoin.store import session_scope
@@ -62,6 +63,7 @@ def build_report(engine: Engine, contract_id: str, *, settings: Settings, lang: 
         flow = evaluations.stored_cohort_flow(s, c)
         results = evaluations.latest_results(s, c.id)
         diagnostics = evaluations.latest_diagnostics(s, c.id)
+        data.erasures = erasures(s, c.id)
     status = evaluations.plan_status(engine, c.id)
     st: dict[str, Any] | None = None
     try:

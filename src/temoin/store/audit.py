@@ -7,12 +7,18 @@ against the ``content_hash`` entered), participants and follow-up outcomes (thei
 existed, the number of rows), the random assignment (the participants' arms against the latest
 randomisation's ``list_hash``; under rolling enrolment, each batch's row and its members' arms
 against the batch's entry), the analysis plan's locks and amendments, evaluation results,
-settlements (inputs, outputs and the amount paid) and their sign-offs. A record changed, removed,
-or added without an entry is named, with the entry it was checked against.
+settlements (inputs, outputs and the amount paid) and their sign-offs, consent withdrawals and
+rectifications. A record changed, removed, or added without an entry is named, with the entry it
+was checked against.
+
+An erasure of personal data (``rgpd.erased``) deletes rows on purpose: its entry carries the digests
+of what remains (participants, each wave touched, the assignment, withdrawals, rectifications), so
+the records are checked against the latest of the import and the erasure, and the erasure is named.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -24,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from temoin.contract.data_protection import ErasureRule
 from temoin.evaluation.randomisation import assignment_hash
 from temoin.governance.ledger import (
     LedgerEvent,
@@ -47,6 +54,7 @@ from temoin.store.models.contracts import ContractRow, ContractVersionRow
 from temoin.store.models.governance import CallDocumentRow
 from temoin.store.models.ledger import LedgerRow
 from temoin.store.models.settlements import SettlementApprovalRow, SettlementRow
+from temoin.store.rgpd import rectification_lines, withdrawal_lines
 
 __all__ = ["RecordsCheck", "verify_records"]
 
@@ -60,6 +68,8 @@ class RecordsCheck:
     problems: list[RecordProblem] = field(default_factory=list)
     checked: int = 0
     counted_only: int = 0
+    erasures: list[Msg] = field(default_factory=list)
+    """Each erasure entry the check accounted for, in words."""
 
     def differs(self, kind: RecordKind, ref: str, seq: int | None, what: Msg) -> None:
         self.problems.append(RecordProblem(kind, ref, RecordProblemKind.DIFFERS, seq, what))
@@ -168,13 +178,20 @@ def _rows_against_digest(out: RecordsCheck, kind: RecordKind, ref: str, imports:
 
 def _cohorts(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
     contracts = {c for (c,) in s.execute(select(ParticipantRow.contract_id).distinct())}
-    imports = _by_event(entries, LedgerEvent.COHORT_PARTICIPANTS_IMPORTED)
+    erased = _by_event(entries, LedgerEvent.PERSONAL_DATA_ERASED)
+    imports = sorted([*_by_event(entries, LedgerEvent.COHORT_PARTICIPANTS_IMPORTED),
+                      *(_Entry(e.seq, e.event, e.contract_id, {"rows": -int(e.payload.get("people") or 0),
+                                                              "cohort_sha256": e.payload.get("cohort_sha256")})
+                        for e in erased if "cohort_sha256" in e.payload)], key=lambda e: e.seq)
     contracts |= {e.contract_id for e in imports if e.contract_id}
     for cid in sorted(contracts):
         _rows_against_digest(out, RecordKind.PARTICIPANTS, cid, [e for e in imports if e.contract_id == cid],
                              "cohort_sha256", participant_lines(s, cid))
     waves = {(c, w) for c, w in s.execute(select(OutcomeRow.contract_id, OutcomeRow.wave).distinct())}
-    wave_imports = _by_event(entries, LedgerEvent.COHORT_OUTCOMES_IMPORTED)
+    wave_imports = sorted([*_by_event(entries, LedgerEvent.COHORT_OUTCOMES_IMPORTED),
+                           *(_Entry(e.seq, e.event, e.contract_id,
+                                    {"wave": w, "wave_sha256": d, "rows": -int((e.payload.get("outcomes") or {}).get(w) or 0)})
+                             for e in erased for w, d in (e.payload.get("waves") or {}).items())], key=lambda e: e.seq)
     waves |= {(e.contract_id, str(e.payload.get("wave"))) for e in wave_imports if e.contract_id}
     for cid, wave in sorted(waves):
         mine = [e for e in wave_imports if e.contract_id == cid and str(e.payload.get("wave")) == wave]
@@ -213,9 +230,11 @@ def _assignments(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
                 out.unrecorded(K, f"{cid} ({len(keys)})")
             continue
         now = assignment_hash(keys, arms)
-        if now != mine[-1].payload.get("list_hash"):
-            out.differs(K, cid, mine[-1].seq, Msg("the arms of {count} participant(s) no longer give list_hash",
-                                                  count=len(keys)))
+        last = max([mine[-1], *(e for e in _by_event(entries, LedgerEvent.PERSONAL_DATA_ERASED)
+                                if e.contract_id == cid and "list_hash" in e.payload)], key=lambda e: e.seq)
+        if now != last.payload.get("list_hash"):
+            out.differs(K, cid, last.seq, Msg("the arms of {count} participant(s) no longer give list_hash",
+                                              count=len(keys)))
 
 
 def _batches(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
@@ -240,11 +259,14 @@ def _batches(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
             continue
         members = [canonical_json(m) for m in json.loads(r.members)]
         keys, stored_arms = [k for k, _ in arms.get(key, [])], [a for _, a in arms.get(key, [])]
+        since = [x for x in _by_event(entries, LedgerEvent.PERSONAL_DATA_ERASED) if x.contract_id == key[0]
+                 and x.seq > e.seq and str(key[1]) in (x.payload.get("batches") or {})]
+        arms_entered = since[-1].payload["batches"][str(key[1])] if since else e.payload.get("batch_list_hash")
         for name, have, want in (("seed", r.seed, e.payload.get("seed")), ("batch_n", r.n, e.payload.get("batch_n")),
                                  ("batch_list_hash", r.list_hash, e.payload.get("batch_list_hash")),
                                  ("members_sha256", _sha("\n".join(members)), e.payload.get("members_sha256")),
                                  ("state_sha256", _sha(r.state), e.payload.get("state_sha256")),
-                                 ("arms", assignment_hash(keys, stored_arms), e.payload.get("batch_list_hash"))):
+                                 ("arms", assignment_hash(keys, stored_arms), arms_entered)):
             if not out.compare(K, ref, e.seq, name, have, want):
                 break
     for key in sorted(set(rows) - seen):
@@ -385,12 +407,53 @@ def _call_documents(s: Session, entries: list[_Entry], out: RecordsCheck) -> Non
             out.unrecorded(K, "/".join(key))
 
 
+def _rgpd(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
+    """Consent withdrawals and rectifications against the latest digest entered for each contract;
+    then each erasure, named."""
+    for kind, key, lines, events in (
+            (RecordKind.WITHDRAWALS, "withdrawals_sha256", withdrawal_lines, (LedgerEvent.CONSENT_WITHDRAWN,)),
+            (RecordKind.RECTIFICATIONS, "rectifications_sha256", rectification_lines, (LedgerEvent.PARTICIPANT_RECTIFIED,))):
+        mine = [e for e in _by_event(entries, *events, LedgerEvent.PERSONAL_DATA_ERASED) if key in e.payload]
+        stored = {c for (c,) in s.execute(select(ParticipantRow.contract_id).distinct())}
+        for cid in sorted(stored | {e.contract_id for e in mine if e.contract_id}):
+            found = lines(s, cid)
+            theirs = [e for e in mine if e.contract_id == cid]
+            if not theirs and not found:
+                continue
+            out.checked += 1
+            if not theirs:
+                out.unrecorded(kind, f"{cid} ({len(found)})")
+            elif rows_digest(found) != theirs[-1].payload.get(key):
+                out.differs(kind, cid, theirs[-1].seq, Msg("the {rows} row(s) stored no longer give the {digest} digest",
+                                                           rows=len(found), digest=key))
+    for e in _by_event(entries, LedgerEvent.PERSONAL_DATA_ERASED):
+        out.erasures.append(Msg("Entry {seq}: personal data of {people} person(s) of {contract} erased on {date} under "
+                                "the rule “{rule}”; the records are checked against what remains.",
+                                seq=e.seq, people=int(e.payload.get("people") or 0), contract=e.contract_id or "",
+                                date=_date(e.payload.get("erased_on")), rule=_rule(e.payload.get("erasure_rule"))))
+
+
+def _date(value: Any) -> object:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+
+
+def _rule(value: Any) -> object:
+    try:
+        return ErasureRule(str(value))
+    except ValueError:
+        return str(value)
+
+
 def verify_records(session: Session) -> RecordsCheck:
     """Every record the ledger vouches for, against its entry; problems in ledger order (records no
     entry vouches for last)."""
     entries = _entries(session)
     out = RecordsCheck()
-    for check in (_contract_versions, _cohorts, _batches, _plans, _evaluations, _settlements, _call_documents):
+    for check in (_contract_versions, _cohorts, _batches, _plans, _evaluations, _settlements, _call_documents,
+                  _rgpd):
         check(session, entries, out)
     out.problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return out

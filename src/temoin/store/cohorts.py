@@ -150,12 +150,21 @@ def _iso(value: Any) -> str | None:
 
 def participant_lines(session: Session, contract_id: str) -> list[str]:
     """One line per participant of the contract (every stored column but the arm, which the
-    randomisation's ``list_hash`` covers), sorted: what the ledger's ``cohort_sha256`` is taken over."""
+    randomisation's ``list_hash`` covers), sorted: what the ledger's ``cohort_sha256`` is taken over.
+
+    The consent's date and scope, when recorded, close the line (a line without them is as it was
+    before they existed, so earlier digests still hold)."""
     P = ParticipantRow
     q = (select(P.pkey, P.referral_date, P.referral_source, P.attributes, P.eligible, P.consent, P.enrolled,
-                P.enrolment_date, P.synthetic).where(P.contract_id == contract_id))
-    return sorted(canonical_json([pkey, _iso(rd), src, attrs, bool(el), bool(co), bool(en), _iso(ed), bool(sy)])
-                  for pkey, rd, src, attrs, el, co, en, ed, sy in session.execute(q))
+                P.enrolment_date, P.synthetic, P.consent_date, P.consent_research, P.consent_guardian)
+         .where(P.contract_id == contract_id))
+    out = []
+    for pkey, rd, src, attrs, el, co, en, ed, sy, cd, cr, cg in session.execute(q):
+        line: list[Any] = [pkey, _iso(rd), src, attrs, bool(el), bool(co), bool(en), _iso(ed), bool(sy)]
+        if (cd, cr, cg) != (None, None, None):
+            line.append({"consent_date": _iso(cd), "consent_research": cr, "consent_guardian": cg})
+        out.append(canonical_json(line))
+    return sorted(out)
 
 
 def wave_lines(session: Session, contract_id: str, wave: str) -> list[str]:

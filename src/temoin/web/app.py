@@ -59,6 +59,7 @@ from temoin.web.routes import (
     open_data,
     pages,
     public,
+    rgpd,
     running,
     uploads,
 )
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # running before extra: /settlement/supersede before /settlement/{action}
     for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, public, uploads, api,
-                   open_data):
+                   open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from temoin.i18n import Translator as Words
-from temoin.web.access import DECIDE_EXTRACT, MANAGE_ROLES
+from temoin.web.access import DECIDE_EXTRACT, MANAGE_ROLES, UPLOAD_PARTICIPANTS
 from temoin.web.context import Ctx
 from temoin.web.render import render
 from temoin.web.views import overview
@@ -28,6 +28,8 @@ def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
         out.append((f"/contracts/{contract_id}/people", Words(ctx.lang)("People and roles")))
     if ctx.can(DECIDE_EXTRACT, contract_id):
         out.append((f"/contracts/{contract_id}/extracts", ctx.t("Research extracts")))
+    if ctx.can(UPLOAD_PARTICIPANTS, contract_id):
+        out.append((f"/contracts/{contract_id}/rgpd", Words(ctx.lang)("Personal data")))
     return out
 
 

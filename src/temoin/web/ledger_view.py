@@ -26,7 +26,8 @@ _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 # keys whose values are codes of a closed set: shown by their label
 _CODED = {"grade": "evidence_grade", "role": "role", "seat": "seat", "kind": "approval_kind",
           "method": "randomisation_method", "action": "ledger_action", "status": "call_status",
-          "recusal_reason": "recusal_reason", "reason": "recusal_reason"}
+          "recusal_reason": "recusal_reason", "reason": "recusal_reason", "erasure_rule": "erasure_rule",
+          "request_kind": "request_kind", "answer": "request_outcome"}
 # keys whose values (or whose records' keys) are columns of a cohort file
 _COLUMNS = {"quasi_identifiers", "columns", "withheld_columns", "dropped_columns", "dates_coarsened_to_month",
             "strata", "not_quasi_identifiers", "generalised", "blank_values", "criteria"}
@@ -90,7 +91,7 @@ class _Shown:
                 return t.number(Decimal(value), len(value.split(".")[1]))
             except InvalidOperation:
                 return value
-        if key.endswith(("_at", "_date")) and re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        if key.endswith(("_at", "_date", "_on")) and re.match(r"^\d{4}-\d{2}-\d{2}", value):
             return t.datetime(value) if "T" in value else t.date(dt.date.fromisoformat(value[:10]))
         return value
 

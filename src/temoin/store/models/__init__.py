@@ -9,6 +9,7 @@ from temoin.store.models import (  # noqa: F401
     invitations,
     ledger,
     opendata,
+    rgpd,
     settlements,
 )
 from temoin.store.models.base import Base

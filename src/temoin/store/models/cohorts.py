@@ -30,6 +30,11 @@ class ParticipantRow(Base):
     batch: Mapped[int | None] = mapped_column(Integer, nullable=True,
                                               doc="Number of the enrolment batch that randomised this person (rolling enrolment).")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, doc="When the consent was given.")
+    consent_research: Mapped[bool | None] = mapped_column(
+        Boolean, nullable=True, doc="Consent to the reuse of the data for research (None: not recorded).")
+    consent_guardian: Mapped[bool | None] = mapped_column(
+        Boolean, nullable=True, doc="For a minor: the holder of parental authority consented (None: not recorded).")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
