@@ -33,6 +33,12 @@ def register(app: typer.Typer) -> None:
         res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
         console.print(t("{rows} referred people imported ({eligible} eligible, {enrolled} enrolled).", rows=res.rows,
                         eligible=res.eligible, enrolled=res.enrolled))
+        if res.updated:
+            console.print(t("{n} people already referred were updated (enrolled, consent or eligibility).", n=res.updated))
+        if res.left_out:
+            console.print(t("Warning: the cohort was randomised once and the analysis plan does not enrol on a rolling "
+                            "basis; the {n} newly enrolled will not be randomised and will not be in the evaluation. To "
+                            "enrol over time, amend the plan (rolling enrolment and its closing date).", n=res.left_out))
         if res.batch is not None:
             console.print(t("Rolling enrolment: the {n} newly enrolled join batch {batch}, which {waiting} people await; "
                             "randomise it with `temoin cohort randomise {contract}`.", n=res.enrolled, batch=res.batch,

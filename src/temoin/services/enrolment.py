@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import ConflictError, InvalidInputError
-from temoin.evaluation.cohort_file import CohortFileError, RowError
+from temoin.evaluation.cohort_file import CohortFileError, ParticipantRecord, RowError
 from temoin.evaluation.enrolment import (
     BatchInput,
     EnrolmentState,
@@ -39,10 +39,10 @@ from temoin.settings import Settings
 from temoin.store import ledger, session_scope
 from temoin.store.cohorts import CohortRepository, assignment
 from temoin.store.contracts import ContractRepository
-from temoin.store.models.cohorts import EnrolmentBatchRow, RandomisationRow
+from temoin.store.models.cohorts import EnrolmentBatchRow, ParticipantRow, RandomisationRow
 
-__all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "method_of",
-           "pending", "randomise_next_batch", "replay_batches", "rolling_flow"]
+__all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "later_enrolment_problem",
+           "method_of", "pending", "randomise_next_batch", "replay_batches", "rolling_flow", "update_referral"]
 
 METHODS: dict[Design, Method] = {Design.INDIVIDUAL_RCT: "simple", Design.STRATIFIED_RCT: "stratified",
                                  Design.CLUSTER_RCT: "cluster"}
@@ -233,6 +233,31 @@ def enrolment_row_errors(contract: Contract, records: Sequence[Any]) -> list[Row
             errors.append(RowError(rec.row, "enrolment_date", rec.enrolment_date.isoformat(),
                                    Msg("enrolment after the closing date ({closes})", closes=enrolment.closes)))
     return errors
+
+
+def later_enrolment_problem(stored: ParticipantRow, rec: ParticipantRecord) -> Msg | None:
+    """Why a row may not update the participant already registered under its identifier (None: it may).
+
+    A person referred and not enrolled may come back in a later file, enrolled or with a new consent
+    or eligibility: the row updates their referral (the first referral's date and source are kept,
+    the baseline attributes are the new row's). A person already enrolled is not enrolled twice; a
+    row that changes nothing is the same person registered twice."""
+    if stored.enrolled or stored.arm is not None:
+        return Msg("participant already registered for this contract")
+    same = (stored.eligible, stored.consent, stored.enrolled, stored.enrolment_date) == \
+        (rec.eligible, rec.consent, rec.enrolled, rec.enrolment_date)
+    if same:
+        return Msg("participant already registered for this contract")
+    return None
+
+
+def update_referral(stored: ParticipantRow, rec: ParticipantRecord) -> None:
+    """Update a referred, not enrolled participant from a later row (see :func:`later_enrolment_problem`)."""
+    stored.eligible, stored.consent, stored.enrolled = rec.eligible, rec.consent, rec.enrolled
+    stored.enrolment_date = rec.enrolment_date
+    stored.attributes = canonical_json(rec.attributes)
+    stored.referral_date = stored.referral_date or rec.referral_date
+    stored.referral_source = stored.referral_source or rec.referral_source
 
 
 def pending(session: Session, contract_id: str) -> tuple[int, int]:

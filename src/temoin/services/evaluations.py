@@ -35,6 +35,7 @@ from temoin.evaluation.diagnosis import (
     normal_template,
     template_from_frame,
 )
+from temoin.evaluation.enrolment_curve import EnrolmentCurve, period_samples
 from temoin.evaluation.plan import (
     Amendment,
     PlanRecordKind,
@@ -50,11 +51,18 @@ from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
 from temoin.evaluation.schedule import due_date
+from temoin.evaluation.text import significant
 from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.messages import Msg
 from temoin.services._tables import iter_table
 from temoin.services.cohort_columns import header_aliases, participant_columns, wave_columns
-from temoin.services.enrolment import enrolment_row_errors, pending, randomise_next_batch
+from temoin.services.enrolment import (
+    enrolment_row_errors,
+    later_enrolment_problem,
+    pending,
+    randomise_next_batch,
+    update_referral,
+)
 from temoin.settings import Settings
 from temoin.settlement.scenarios import trial_payments
 from temoin.store import ledger, session_scope
@@ -96,6 +104,10 @@ class ImportSummary:
     """Rolling enrolment: the number of the batch the newly enrolled people wait for."""
     waiting: int | None = None
     """Rolling enrolment: how many enrolled people wait for that batch (this file's and earlier ones')."""
+    updated: int = 0
+    """People already registered, not enrolled then, whose row this file updates (referred, later enrolled)."""
+    left_out: int | None = None
+    """Enrolled by this file after a one-time randomisation (no rolling enrolment): they will not be randomised."""
     normalised: tuple[Normalised, ...] = ()
     """Values read as an allowed one (``Lille`` as ``lille``, ``Oui`` as 1), per column and value."""
 
@@ -120,11 +132,15 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         repo = CohortRepository(s)
         existing = repo.participants_by_key(contract_id)
         rows: list[ParticipantRow] = []
+        updated: list[ParticipantRow] = []
         for rec in records:  # the rows that passed: checked against those already registered, in the same pass
             pkey = pseudonymise(rec.identifier, contract_id, key=key)
             if pkey in existing:
-                errors.append(RowError(rec.row, "participant_id", rec.identifier,
-                                       Msg("participant already registered for this contract")))
+                problem = later_enrolment_problem(existing[pkey], rec)
+                if problem is not None:
+                    errors.append(RowError(rec.row, "participant_id", rec.identifier, problem))
+                else:
+                    updated.append(existing[pkey])
                 continue
             rows.append(ParticipantRow(
                 contract_id=contract_id, pkey=pkey, referral_date=rec.referral_date, referral_source=rec.referral_source,
@@ -133,18 +149,26 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         errors += enrolment_row_errors(stored.contract, records)
         if errors:
             raise CohortFileError(sorted(errors, key=lambda e: e.row))
+        by_pkey = {pseudonymise(rec.identifier, contract_id, key=key): rec for rec in records}
+        for person in updated:
+            update_referral(person, by_pkey[person.pkey])
         s.add_all(rows)
         s.flush()
         # the digest covers every participant, those of an import that committed meanwhile too:
         # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
         ledger.serialise(s)
-        summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows),
-                                normalised=tuple(normalised))
+        both = rows + updated
+        summary = ImportSummary(contract_id, len(both), sum(r.enrolled for r in both), sum(r.eligible for r in both),
+                                normalised=tuple(normalised), updated=len(updated))
         if stored.contract.evaluation.analysis_plan.rolling:
             batch, waiting = pending(s, contract_id)
             summary = replace(summary, batch=batch, waiting=waiting)
+        elif summary.enrolled and stored.contract.evaluation.design.randomised and \
+                any(p.arm is not None for p in existing.values()):
+            summary = replace(summary, left_out=summary.enrolled)
         ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
                       payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
+                               "updated": summary.updated,
                                "synthetic": any(r.synthetic for r in rows), "file": Path(path).name,
                                "cohort_sha256": rows_digest(participant_lines(s, contract_id))})
     return summary
@@ -509,8 +533,11 @@ def _template(session: Session, contract: Contract, wave: str | None) -> Any:
 
 
 def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Sequence[float] | None = None,
-             n: int | None = None, seed: int = 20260101) -> DiagnosisReport:
-    """Design diagnosis of the contract's evaluation and payment rule (read-only)."""
+             n: int | None = None, seed: int = 20260101, curve: EnrolmentCurve | None = None) -> DiagnosisReport:
+    """Design diagnosis of the contract's evaluation and payment rule (read-only).
+
+    With an enrolment ``curve``, the trials have the people due at the last paid period's wave by its
+    end date (the people the curve enrols later are not yet due, and left out, as in the evaluation)."""
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
         c = stored.contract
@@ -519,7 +546,23 @@ def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Seq
         wave = next((p.wave for p in reversed(c.payments.periods) if p.wave), None) or \
             (c.evaluation.follow_up_waves[-1].id if c.evaluation.follow_up_waves else None)
         template = _template(s, c, wave) if c.evaluation.design.randomised else normal_template(sd=c.evaluation.outcome_sd or 1.0)
-    return diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed, pay=trial_payments(c))
+    note: Msg | None = None
+    if curve is not None:
+        last = next((p for p in reversed(period_samples(c, curve)) if p.wave == wave), None)
+        if last is None:
+            raise InvalidInputError("diagnosis.no_paid_wave", Msg("No payment period settles a follow-up wave."),
+                                    path="payments.periods")
+        n = int(last.due + 1e-9)
+        pace = (Msg("{n} people a month", n=significant(curve.per_month[0], 3)) if len(set(curve.per_month)) == 1 else
+                Msg("{first} people in the first month, rising to {last} a month", first=significant(curve.per_month[0], 3),
+                    last=significant(curve.per_month[-1], 3)))
+        note = Msg("expected enrolment of {pace} from {opens} to {closes} ({total} in all): {due} due at "
+                   "wave {wave} by the end of period {period} ({end}), {later} not yet due and left out",
+                   pace=pace, opens=curve.opens, closes=curve.closes,
+                   total=int(curve.total + 1e-9), due=n, wave=last.wave, period=last.period, end=last.end_date,
+                   later=int(curve.total + 1e-9) - n)
+    report = diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed, pay=trial_payments(c))
+    return replace(report, assumptions=(*report.assumptions, note)) if note is not None else report
 
 
 def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path, *, settings: Settings,
