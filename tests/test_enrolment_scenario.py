@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from tests.test_enrolment_rolling import SETTINGS, C, monthly_files, referred, rolling_yaml
 
 from temoin.contract.loading import load_contract
@@ -66,7 +67,8 @@ def _due_outcomes(engine: Engine, tmp: Path, on: dt.date, only: str | None = Non
     return path
 
 
-def test_a_child_referred_then_enrolled_after_outcomes_joins_the_next_batch(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_a_child_referred_then_enrolled_after_outcomes_joins_the_next_batch(engine: Engine, tmp_path: Path) -> None:
+    sqlite_engine = engine  # on SQLite and on PostgreSQL (the guard of 0012 on both)
     import_contract(sqlite_engine, rolling_yaml(), actor="test")
     files, child, later = _files(tmp_path)
     for i, f in enumerate(files):
@@ -167,3 +169,23 @@ def test_the_scenario_through_the_web_upload_and_the_randomise_button(site: Site
     with session_scope(site.engine) as s:
         last = rolling.batches(s, C)[-1]
         assert (last.number, last.n, last.first_enrolment) == (len(files) + 1, 1, LATER)
+
+
+def test_the_database_lets_only_an_unenrolled_unassigned_referral_change(engine: Engine, tmp_path: Path) -> None:
+    import_contract(engine, rolling_yaml(), actor="test")
+    files, _, _ = _files(tmp_path)
+    ev.import_participants(engine, C, files[0], settings=SETTINGS)
+    ev.randomise_cohort(engine, C, seed=1)
+    waiting = "(SELECT MIN(id) FROM cohort_participants WHERE NOT enrolled)"
+    assigned = "(SELECT MIN(id) FROM cohort_participants WHERE arm IS NOT NULL)"
+    with engine.begin() as c:  # a referral not enrolled: its enrolment may be recorded (by an import, which the ledger vouches)
+        c.execute(text(f"UPDATE cohort_participants SET consent = TRUE, enrolled = TRUE, enrolment_date = '2025-06-01' "
+                       f"WHERE id = {waiting}"))
+    with session_scope(engine) as s:  # done behind Témoin's back, the audit names it
+        assert [p.kind.value for p in verify_records(s).problems] == ["participants"]
+    for sql in (f"UPDATE cohort_participants SET enrolment_date = '2025-06-02' WHERE id = {assigned}",
+                f"UPDATE cohort_participants SET attributes = '{{}}' WHERE id = {assigned}",
+                f"UPDATE cohort_participants SET pkey = 'x' WHERE id = {waiting}",
+                f"UPDATE cohort_participants SET synthetic = NOT synthetic WHERE id = {waiting}"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as c:
+            c.execute(text(sql))
