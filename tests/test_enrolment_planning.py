@@ -4,14 +4,19 @@ payment period judged on the people due by its end date."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Engine
 from statsmodels.stats.power import TTestIndPower
+from tests.test_cohorts_cli import cli_sqlite, runner  # noqa: F401  (the fixture)
+from tests.test_cohorts_cli import ok as _ok
 from tests.test_enrolment_rolling import C, rolling_yaml
 
+from temoin.cli import app
 from temoin.contract.loading import parse_contract
 from temoin.errors import InvalidInputError
 from temoin.evaluation.enrolment_curve import EnrolmentCurve, curve_for_contract, period_samples
@@ -21,6 +26,11 @@ from temoin.services import evaluations as ev
 from temoin.services.contracts import import_contract
 
 EN, FR = Translator("en"), Translator("fr")
+
+
+def ok(*args: str) -> str:
+    """The command's output with Rich's line wrapping undone."""
+    return " ".join(_ok(*args).split())
 CLOSES = dt.date(2027, 3, 31)
 """Later than the rolling tests' date: people enrolled after 30 June 2026 are not due at 12 months by p1's end (30 June 2027)."""
 
@@ -105,3 +115,43 @@ def test_the_diagnosis_simulates_the_people_due_and_a_slow_start_misses_more_pay
     at = {e.true_effect: e for e in a.effects}
     bt = {e.true_effect: e for e in b.effects}
     assert bt[45.0].power < at[45.0].power and bt[45.0].p_unpaid > at[45.0].p_unpaid
+
+
+def test_power_and_diagnosis_take_the_curve_on_the_command_line(cli_sqlite: Engine, tmp_path: Path) -> None:  # noqa: F811
+    (tmp_path / "c.yaml").write_text(rolling_yaml(CLOSES), encoding="utf-8")
+    ok("contract", "import", str(tmp_path / "c.yaml"))
+    c = parse_contract(rolling_yaml(CLOSES))
+    slow = curve_for_contract(c, per_month=[5, 10, 20, 30])
+    p1 = power_for_contract(c, curve=slow).periods[0]
+    said = ok("--lang", "fr", "power", C, "--per-month", "5, 10, 20, 30")
+    assert (f"Période p1 (vague de suivi m12, fin le 30 juin 2027) : {FR.number(p1.n)} personnes dues, "
+            f"{FR.number(p1.not_yet_due)} pas encore dues ; puissance {FR.share(p1.power)}").replace("\xa0", " ") in said  # type: ignore[arg-type]
+    out = json.loads(_ok("power", C, "--per-month", "30", "--closes", "2026-12-31", "--json"))
+    assert [p["n"] for p in out["periods"]] == [540, 540] and out["n"] == 720  # 24 months × 30; 18 of them by June 2026
+    said = ok("--lang", "en", "diagnose", C, "--sims", "200", "--per-month", "30")
+    assert "810 in all): 540 due at wave m24 by the end of period p2 (30 June 2028), 270 not yet due and left out" in said
+    bad = runner.invoke(app, ["--lang", "fr", "power", C, "--per-month", "dix"])
+    assert bad.exit_code != 0 and "Nombre de personnes par mois invalide" in " ".join(bad.output.split())
+
+
+def test_the_diagnosis_page_takes_the_expected_enrolment(sqlite_engine: Engine) -> None:
+    import html
+
+    from test_web_support import make_site
+
+    site = make_site(sqlite_engine)
+    import_contract(sqlite_engine, rolling_yaml(CLOSES), actor="test")
+    payer = site.signed_in("payer", lang="fr")
+    page = payer.get(f"/contracts/{C}/diagnosis")
+    assert page.status_code == 200 and 'name="per_month"' in page.text and "Inclusion attendue (facultatif)" in html.unescape(page.text)
+    r = payer.get(f"/contracts/{C}/diagnosis", params={"sims": 1000, "per_month": "5, 10, 20, 30"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200, r.text
+    said = " ".join(html.unescape(r.text).replace("\xa0", " ").split())
+    c = parse_contract(rolling_yaml(CLOSES))
+    samples = period_samples(c, curve_for_contract(c, per_month=[5, 10, 20, 30]))
+    due = int(samples[-1].due + 1e-9)
+    assert "Personnes dues à chaque période de paiement avec l'inclusion attendue" in said
+    assert f"1 000 essais simulés de {due} personnes" in said
+    assert f"{due} dus à la vague de suivi m24 à la fin de la période p2 (30 juin 2028)" in said
+    bad = payer.get(f"/contracts/{C}/diagnosis", params={"per_month": "dix"}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "Nombre de personnes par mois invalide" in html.unescape(bad.text)

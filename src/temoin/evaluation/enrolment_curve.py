@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +32,7 @@ from temoin.errors import InvalidInputError
 from temoin.evaluation.schedule import due_date
 from temoin.messages import Msg
 
-__all__ = ["EnrolmentCurve", "PeriodSample", "curve_for_contract", "period_samples"]
+__all__ = ["EnrolmentCurve", "PeriodSample", "curve_for_contract", "parse_per_month", "period_samples"]
 
 
 @dataclass(frozen=True)
@@ -64,24 +66,24 @@ class EnrolmentCurve:
             y, m, i = y + m // 12, m % 12 + 1, i + 1
         return out
 
-    def _days(self) -> list[tuple[dt.date, float]]:
-        """Each open day and the people expected to enrol on it (the month's figure spread over its open days)."""
+    def _open_days(self) -> list[tuple[list[dt.date], float]]:
+        """Each open month's open days and the people expected that month (spread evenly over those days)."""
         out = []
         for y, m, people in self._months():
             first = max(dt.date(y, m, 1), self.opens)
             last = min(dt.date(y, m, calendar.monthrange(y, m)[1]), self.closes)
-            days = (last - first).days + 1
-            out += [(first + dt.timedelta(days=k), people / days) for k in range(days)]
+            out.append(([first + dt.timedelta(days=k) for k in range((last - first).days + 1)], people))
         return out
 
     @property
     def total(self) -> float:
         """People expected to enrol in all."""
-        return sum(p for *_, p in self._months())
+        return math.fsum(p for *_, p in self._months())
 
     def due_by(self, end: dt.date, months: int) -> float:
         """People expected to be due, by ``end``, at a wave ``months`` after their enrolment."""
-        return sum(p for d, p in self._days() if due_date(d, months) <= end)
+        return math.fsum(people * sum(due_date(d, months) <= end for d in days) / len(days)
+                         for days, people in self._open_days())
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,21 @@ def period_samples(contract: Contract, curve: EnrolmentCurve) -> list[PeriodSamp
             due = curve.due_by(p.end_date, months[p.wave])
             out.append(PeriodSample(p.id, p.wave, p.end_date, due, total - due))
     return out
+
+
+def parse_per_month(text: str) -> tuple[float, ...]:
+    """People per month as a person writes them: ``"30"`` or ``"5, 10, 20, 30"`` (figures separated by
+    spaces, semicolons, arrows or a comma and a space; a figure may have a decimal comma: ``7,5``).
+
+    >>> parse_per_month("5, 10; 20 → 30"), parse_per_month("7,5")
+    ((5.0, 10.0, 20.0, 30.0), (7.5,))
+    """
+    parts = [p for p in re.split(r"[;\s→]+|,\s+", text.strip()) if p]
+    try:
+        values = tuple(float(p.replace(",", ".")) for p in parts)
+    except ValueError:
+        values = ()
+    if not values or any(not v >= 0 for v in values) or sum(values) <= 0:
+        raise InvalidInputError("enrolment_curve.per_month", Msg("Invalid people per month: {values}.", values=text),
+                                path="per_month", hint=Msg("Give one or more numbers of people per month, at least one above 0."))
+    return values

@@ -5,6 +5,7 @@ The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from temoin.contract.model import Role
+from temoin.contract.model import Contract, Role
 from temoin.errors import InvalidInputError
+from temoin.evaluation.enrolment_curve import (
+    EnrolmentCurve,
+    curve_for_contract,
+    parse_per_month,
+    period_samples,
+)
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
 from temoin.reports.report import ReportData, render_pdf
@@ -69,14 +76,17 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
 
 
 @router.get("/contracts/{contract_id}/diagnosis")
-def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0]) -> Response:
-    """Simulate the contract's own evaluation and payment rule; with htmx, only the results."""
+def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0],
+                   per_month: str = "", closes: str = "") -> Response:
+    """Simulate the contract's own evaluation and payment rule; with htmx, only the results. With an
+    expected enrolment (people per month, closing date), on the people due by the last paid period's end."""
     ctx.require(READ, contract_id)
     if sims not in DIAGNOSIS_SIMS:
         raise InvalidInputError("web.diagnosis_sims", Msg('Number of simulations not offered: {sims}.', sims=sims), path="sims",
                                 hint=Msg("Choose one of {choices}.", choices=list(DIAGNOSIS_SIMS)))
-    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims)
     contract = get_contract(ctx.engine, contract_id).contract
+    curve = diagnosis_curve(contract, per_month, closes)
+    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims, curve=curve)
     indicator = contract.indicator(report.indicator)
     unit = ctx.t.label("unit", indicator.unit) if indicator else ""
     chart = power_curve(report.effects, lang=ctx.lang, unit=unit or report.indicator)
@@ -84,10 +94,24 @@ def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = 
                               "assumptions": [ctx.t.render(a) for a in report.assumptions],
                               "estimator": ctx.t.label("estimator", report.estimator), "unit": unit,
                               "indicator": (indicator.label.fr if ctx.lang == "fr" else indicator.label.en)
-                              if indicator else report.indicator}
+                              if indicator else report.indicator,
+                              "per_month": per_month, "closes": closes,
+                              "periods": period_samples(contract, curve) if curve is not None else []}
     if request.headers.get("HX-Request"):
         return render(ctx, "diagnosis_result.html", **values)
     return contract_page(ctx, contract_id, "diagnosis.html", **values)
+
+
+def diagnosis_curve(contract: Contract, per_month: str, closes: str) -> EnrolmentCurve | None:
+    """The expected enrolment the diagnosis form gives (None when both fields are empty)."""
+    if not per_month.strip() and not closes.strip():
+        return None
+    try:
+        closing = dt.date.fromisoformat(closes.strip()) if closes.strip() else None
+    except ValueError:
+        raise InvalidInputError("web.diagnosis_closes", Msg("Invalid closing date: '{value}'.", value=closes), path="closes",
+                                hint=Msg("A date: YYYY-MM-DD.")) from None
+    return curve_for_contract(contract, per_month=parse_per_month(per_month) if per_month.strip() else None, closes=closing)
 
 
 def _unknown_action(action: str) -> InvalidInputError:
