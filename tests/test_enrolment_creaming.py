@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from statsmodels.stats.proportion import proportions_ztest
+from tests.test_enrolment_rolling import SETTINGS, C
 from tests.test_enrolment_schedule import _wave_file, enrolled_monthly  # noqa: F401  (the fixture)
-from tests.test_enrolment_rolling import C, SETTINGS
 
 from temoin.evaluation.batches import creaming_by_batch, referral_batches
 from temoin.evaluation.diagnostics import creaming
@@ -47,10 +47,10 @@ def test_each_batch_compares_its_enrolled_with_its_referred_not_enrolled() -> No
     for b in (1, 2, 3):
         # batch 2 creams: its enrolled are rarely 'high' risk, its non-enrolled mostly are
         p_enrolled_hard, p_not_hard = (0.15, 0.7) if b == 2 else (0.45, 0.45)
-        for i in range(120):
+        for _i in range(120):
             day = start + dt.timedelta(days=30 * (b - 1) + int(rng.integers(0, 28)))
             rows.append((b, True, True, day, day + dt.timedelta(days=1), "high" if rng.random() < p_enrolled_hard else "low"))
-        for i in range(80):
+        for _i in range(80):
             day = start + dt.timedelta(days=30 * (b - 1) + 1 + int(rng.integers(0, 27)))
             rows.append((None, False, True, day, None, "high" if rng.random() < p_not_hard else "low"))
     frame = _people(rows)

@@ -17,7 +17,7 @@ compared yet; people with no referral date count in the overall indicator only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,7 @@ def referral_batches(referred: pd.DataFrame) -> pd.Series:
     return out
 
 
-def creaming_by_batch(referred: pd.DataFrame, *, difficulty: dict[str, Sequence[str]]) -> dict[str, Any]:
+def creaming_by_batch(referred: pd.DataFrame, *, difficulty: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """The creaming indicator within each batch: its enrolled against the eligible referred in its window
     and not enrolled (batches with both, and a measurable attribute)."""
     batch = referral_batches(referred)
