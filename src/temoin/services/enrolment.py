@@ -42,7 +42,8 @@ from temoin.store.contracts import ContractRepository
 from temoin.store.models.cohorts import EnrolmentBatchRow, ParticipantRow, RandomisationRow
 
 __all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "later_enrolment_problem",
-           "method_of", "pending", "randomise_next_batch", "replay_batches", "rolling_flow", "update_referral"]
+           "method_of", "pending", "randomise_next_batch", "replay_batches", "rolling_flow", "rolling_view",
+           "update_referral"]
 
 METHODS: dict[Design, Method] = {Design.INDIVIDUAL_RCT: "simple", Design.STRATIFIED_RCT: "stratified",
                                  Design.CLUSTER_RCT: "cluster"}
@@ -281,6 +282,29 @@ def cohort_schedule(engine: Engine, contract_id: str, *, as_of: dt.date | None =
                             [(p.id, w.id) in measured for p in people], wave=w.id, months=w.months_after_enrolment,
                             as_of=as_of) for w in contract.evaluation.follow_up_waves]
 
+
+
+@dataclass(frozen=True)
+class RollingView:
+    """What the evaluator and the operator see of a rolling enrolment on a date: the batches, each
+    wave's schedule, and the next batch with how many enrolled people wait for it."""
+
+    as_of: dt.date
+    batches: tuple[BatchRecord, ...]
+    schedule: tuple[WaveCount, ...]
+    next_batch: int
+    waiting: int
+
+
+def rolling_view(engine: Engine, contract_id: str, *, as_of: dt.date | None = None) -> RollingView | None:
+    """The batches, the schedule and the next batch of a rolling enrolment (None when enrolment is not rolling)."""
+    with session_scope(engine) as s:
+        if not ContractRepository(s).latest(contract_id).contract.evaluation.analysis_plan.rolling:
+            return None
+        listed = tuple(batches(s, contract_id))
+        number, waiting = pending(s, contract_id)
+    schedule = cohort_schedule(engine, contract_id, as_of=as_of)
+    return RollingView(as_of or dt.date.today(), listed, tuple(schedule), number, waiting)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,21 @@ from temoin.evaluation.enrolment_curve import (
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
 from temoin.reports.report import ReportData, render_pdf
+from temoin.services import enrolment as rolling
 from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
 from temoin.services.governance import list_roles
 from temoin.services.reports import build_report
 from temoin.settlement.approvals import ApprovalKind
-from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
+from temoin.web.access import (
+    APPROVE_PAYMENT,
+    CERTIFY,
+    READ,
+    RUN_EVALUATION,
+    RUN_SETTLEMENT,
+    UPLOAD_PARTICIPANTS,
+    UPLOAD_WAVES,
+)
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
 from temoin.web.render import render
@@ -58,8 +67,11 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
     report = _report(ctx, contract_id)
     status = evaluations.plan_status(ctx.engine, contract_id)
+    # the batches and each wave's schedule, for those who enrol, follow up or evaluate
+    parties = {RUN_EVALUATION, UPLOAD_PARTICIPANTS, UPLOAD_WAVES} & ctx.contract_permissions(contract_id)
+    view = rolling.rolling_view(ctx.engine, contract_id) if parties else None
     return contract_page(ctx, contract_id, "evaluation.html", r=report, ev=report.evaluation, plan=status,
-                         charts=report.charts)
+                         charts=report.charts, rolling=view)
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
