@@ -40,6 +40,10 @@ def test_the_operator_uploads_a_batch_and_the_evaluator_randomises_it(
     page.locator("#enrolment-batch").wait_for()
     said = " ".join(page.locator("#enrolment-batch").inner_text().split())
     assert f"les {n} nouveaux inclus rejoignent la vague d'inclusion 2, qu'attendent {n} personne(s)" in said
+    page.locator("#enrolment-joining summary").click()  # who joins: the operator's own case numbers
+    joining = page.locator("#enrolment-joining p").inner_text().split(", ")
+    second = pd.read_csv(files[1], dtype=str)
+    assert joining == sorted(second.loc[second["enrolled"] == "True", "participant_id"])
     page.screenshot(path=str(tmp_path / "operator-uploads-batch-2.png"), full_page=True)
     sign_out(page)
 
@@ -52,9 +56,9 @@ def test_the_operator_uploads_a_batch_and_the_evaluator_randomises_it(
     assert rows.count() == 2
     cells = rows.nth(1).locator("td").all_inner_texts()
     with session_scope(site.engine) as s:
-        second = rolling.batches(s, C)[1]
-    assert cells[0] == "2" and cells[3] == str(n) and cells[6] == second.list_hash[:16]
-    assert int(cells[4]) + int(cells[5]) == n == second.n and int(cells[4]) == second.n_treated
+        batch2 = rolling.batches(s, C)[1]
+    assert cells[0] == "2" and cells[3] == str(n) and cells[6] == batch2.list_hash[:16]
+    assert int(cells[4]) + int(cells[5]) == n == batch2.n and int(cells[4]) == batch2.n_treated
     schedule = page.locator("#schedule tbody tr")
     assert schedule.count() == 2 and schedule.nth(0).locator("td").first.inner_text() == "m12"
     page.screenshot(path=str(tmp_path / "evaluator-randomised-batch-2.png"), full_page=True)

@@ -142,7 +142,7 @@ def site(sqlite_engine: Engine) -> Site:
 
 
 def test_the_scenario_through_the_web_upload_and_the_randomise_button(site: Site, tmp_path: Path) -> None:
-    files, _child, later = _files(tmp_path)
+    files, child, later = _files(tmp_path)
     op, evaluator = site.signed_in("operator", lang="fr"), site.signed_in("evaluator", lang="fr")
 
     def upload(path: Path) -> str:
@@ -164,6 +164,7 @@ def test_the_scenario_through_the_web_upload_and_the_randomise_button(site: Site
     assert ev.import_outcomes(site.engine, C, "m12", _due_outcomes(site.engine, tmp_path, on), settings=SETTINGS, as_of=on).rows
     said = upload(later)
     assert "1 personne(s) déjà orientée(s) mise(s) à jour" in said
+    assert f"Qui rejoint la vague d'inclusion {len(files) + 1} (1)</summary><p translate=\"no\">{child['participant_id']}</p>" in said
     assert f"les 1 nouveaux inclus rejoignent la vague d'inclusion {len(files) + 1}, qu'attendent 1 personne(s)" in said
     randomise()
     with session_scope(site.engine) as s:

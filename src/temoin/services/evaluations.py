@@ -108,6 +108,9 @@ class ImportSummary:
     """People already registered, not enrolled then, whose row this file updates (referred, later enrolled)."""
     left_out: int | None = None
     """Enrolled by this file after a one-time randomisation (no rolling enrolment): they will not be randomised."""
+    joining: tuple[str, ...] = ()
+    """Rolling enrolment: the operator's identifiers of this file's newly enrolled people, who join ``batch``
+    (for the operator's own answer; never stored nor written in the ledger)."""
     normalised: tuple[Normalised, ...] = ()
     """Values read as an allowed one (``Lille`` as ``lille``, ``Oui`` as 1), per column and value."""
 
@@ -162,7 +165,8 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
                                 normalised=tuple(normalised), updated=len(updated))
         if stored.contract.evaluation.analysis_plan.rolling:
             batch, waiting = pending(s, contract_id)
-            summary = replace(summary, batch=batch, waiting=waiting)
+            summary = replace(summary, batch=batch, waiting=waiting,
+                              joining=tuple(sorted(rec.identifier for rec in records if rec.enrolled)))
         elif summary.enrolled and stored.contract.evaluation.design.randomised and \
                 any(p.arm is not None for p in existing.values()):
             summary = replace(summary, left_out=summary.enrolled)
