@@ -81,9 +81,10 @@ def test_a_whole_history_verifies_and_no_vouched_record_can_be_changed(history: 
                     f"DELETE FROM {table} WHERE id = (SELECT MIN(id) FROM {table})"):
             with pytest.raises(DBAPIError, match="append-only"), history.begin() as c:
                 c.execute(text(sql))
-    # a participant keeps everything but an arm, and that only while it has no outcome
+    # a participant keeps everything but an arm, and that only while it has no outcome (a referral not
+    # enrolled yet may also record its enrolment: tests/test_enrolment_scenario.py)
     for sql in ("UPDATE cohort_participants SET arm = 1 - arm WHERE id IN (SELECT participant_id FROM cohort_outcomes)",
-                "UPDATE cohort_participants SET attributes = '{}' WHERE id = (SELECT MIN(id) FROM cohort_participants)",
+                "UPDATE cohort_participants SET attributes = '{}' WHERE id = (SELECT MIN(id) FROM cohort_participants WHERE enrolled)",
                 "DELETE FROM cohort_participants WHERE id = (SELECT MAX(id) FROM cohort_participants)",
                 f"UPDATE contracts SET latest_version = 1 WHERE id = '{C}'"):
         with pytest.raises(DBAPIError, match="append-only"), history.begin() as c:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,12 @@ def register(app: typer.Typer) -> None:
         res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
         console.print(t("{rows} referred people imported ({eligible} eligible, {enrolled} enrolled).", rows=res.rows,
                         eligible=res.eligible, enrolled=res.enrolled))
+        if res.updated:
+            console.print(t("{n} people already referred were updated (enrolled, consent or eligibility).", n=res.updated))
+        if res.left_out:
+            console.print(t("Warning: the cohort was randomised once and the analysis plan does not enrol on a rolling "
+                            "basis; the {n} newly enrolled will not be randomised and will not be in the evaluation. To "
+                            "enrol over time, amend the plan (rolling enrolment and its closing date).", n=res.left_out))
         if res.batch is not None:
             console.print(t("Rolling enrolment: the {n} newly enrolled join batch {batch}, which {waiting} people await; "
                             "randomise it with `temoin cohort randomise {contract}`.", n=res.enrolled, batch=res.batch,
@@ -122,17 +129,38 @@ def register(app: typer.Typer) -> None:
         for a in st.amendments:
             console.print(f"  {reader.label('plan_record_kind', 'amendment')} {escape(reader.render(a.label()))}")
 
+    per_month_help = tr("Expected enrolment: people per month from the opening date (one figure, or several for a slow "
+                        "start: '5, 10, 20, 30', the last one holding until the closing date). Each payment period is "
+                        "then judged on the people due by its end date.")
+    opens_help = tr("Expected enrolment: opening date (default: the contract's start date).")
+    closes_help = tr("Expected enrolment: closing date (default: the analysis plan's).")
+
+    def _curve(contract: str, per_month: str | None, opens: str | None, closes: str | None) -> Any:
+        if per_month is None and opens is None and closes is None:
+            return None
+        from temoin.cli.enrolment import as_of_date
+        from temoin.evaluation.enrolment_curve import curve_for_contract, parse_per_month
+        from temoin.services.contracts import get_contract
+
+        return curve_for_contract(get_contract(engine(), contract).contract,
+                                  per_month=parse_per_month(per_month) if per_month else None,
+                                  opens=as_of_date(opens, "--opens"), closes=as_of_date(closes, "--closes"))
+
     @app.command("diagnose", help=tr("Simulate the contract's evaluation and payment rule: power, bias, coverage, wrongful payments."))
     @handle_errors
     def diagnose_cmd(contract: str, sims: int = typer.Option(1000, "--sims", help=tr("Number of simulated trials.")),
                      effect: list[float] = typer.Option(None, "--effect", help=tr("True improvement(s) to simulate; repeatable.")),
                      n: int = typer.Option(None, "--n", help=tr("Participants (default: the contract's expected size).")),
                      seed: int = typer.Option(20260101, "--seed", help=tr("Seed (random if omitted).")),
+                     per_month: str = typer.Option(None, "--per-month", help=per_month_help),
+                     opens: str = typer.Option(None, "--opens", help=opens_help),
+                     closes: str = typer.Option(None, "--closes", help=closes_help),
                      as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.services.evaluations import diagnose
 
         effects = sorted({0.0, *effect}) if effect else None
-        rep = diagnose(engine(), contract, sims=sims, effects=effects, n=n, seed=seed)
+        rep = diagnose(engine(), contract, sims=sims, effects=effects, n=n, seed=seed,
+                       curve=_curve(contract, per_month, opens, closes))
         if as_json:
             print_json(rep.to_dict())
             return
@@ -169,6 +197,9 @@ def register(app: typer.Typer) -> None:
                   one_sided: bool = typer.Option(False, "--one-sided", help=tr("One-sided test.")),
                   attrition: float = typer.Option(None, "--attrition", help=without_contract),
                   icc: float = typer.Option(None, "--icc", help=without_contract),
+                  per_month: str = typer.Option(None, "--per-month", help=per_month_help),
+                  opens: str = typer.Option(None, "--opens", help=opens_help),
+                  closes: str = typer.Option(None, "--closes", help=closes_help),
                   as_json: bool = typer.Option(False, "--json", help=tr("As JSON."))) -> None:
         from temoin.errors import InvalidInputError
         from temoin.evaluation.power import mde, power, power_for_contract, sample_size
@@ -177,7 +208,8 @@ def register(app: typer.Typer) -> None:
             from temoin.services.contracts import get_contract
 
             stored = get_contract(engine(), contract).contract
-            rep = power_for_contract(stored, n=n, effect=effect, sd=sd, cluster_size=cluster_size)
+            rep = power_for_contract(stored, n=n, effect=effect, sd=sd, cluster_size=cluster_size,
+                                     curve=_curve(contract, per_month, opens, closes))
             given = [name for name, value in (("--alpha", alpha), ("--attrition", attrition), ("--icc", icc))
                      if value is not None] + (["--one-sided"] if one_sided else [])
             if given:
@@ -201,6 +233,9 @@ def register(app: typer.Typer) -> None:
             d: dict[str, Any] = rep.to_dict()
             expected = rep.effect
         else:
+            if per_month is not None or opens is not None or closes is not None:
+                raise InvalidInputError("cli.power_curve_contract", Msg("An enrolment curve needs a contract (its waves and payment periods)."),
+                                        path="per_month", hint=Msg("Name the contract: temoin power CONTRACT --per-month …"))
             if n is None or effect is None or sd is None:
                 raise InvalidInputError("cli.power_options", Msg("Without a contract, give --n, --effect and --sd."),
                                         hint=Msg("Example: temoin power --n 400 --effect 0.2 --sd 1"))
@@ -208,10 +243,10 @@ def register(app: typer.Typer) -> None:
             kw = {"alpha": 0.05 if alpha is None else alpha, "sidedness": "one_sided" if one_sided else "two_sided",
                   "attrition": 0.0 if attrition is None else attrition, "icc": 0.0 if icc is None else icc,
                   "cluster_size": cluster_size}
-            d = {"n": n, "effect": effect, "sd": sd, **kw, "power": power(effect=effect, sd=sd, n=n, **kw),  # type: ignore[arg-type]
-                 "mde": mde(sd=sd, n=n, **kw)}  # type: ignore[arg-type]
+            d = {"n": n, "effect": effect, "sd": sd, **kw, "power": power(effect=effect, sd=sd, n=n, **kw),
+                 "mde": mde(sd=sd, n=n, **kw)}
             try:
-                d["n_for_80"] = sample_size(effect=effect, sd=sd, **kw) if effect > 0 else None  # type: ignore[arg-type]
+                d["n_for_80"] = sample_size(effect=effect, sd=sd, **kw) if effect > 0 else None
             except InvalidInputError:
                 d["n_for_80"] = None
         if as_json:
@@ -230,3 +265,10 @@ def register(app: typer.Typer) -> None:
             console.print(t("Sample size for 80% power: not applicable (expected effect zero or negative)"))
         else:
             console.print(t("Sample size for 80% power: more than a billion people"))
+        for p in d.get("periods") or ():
+            power_text = reader.share(float(p["power"])) if p["power"] is not None else "—"
+            mde_text = reader.number(significant(float(p["mde"]), 4)) if p["mde"] is not None else "—"
+            console.print(t("Period {period} (wave {wave}, ends {end}): {due} people due, {later} not yet due; power "
+                            "{power}, minimum detectable effect {mde}", period=p["period"], wave=p["wave"],
+                            end=reader.date(dt.date.fromisoformat(p["end_date"])), due=reader.number(int(p["n"])),
+                            later=reader.number(int(p["not_yet_due"])), power=power_text, mde=mde_text))

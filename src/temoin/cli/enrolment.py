@@ -12,14 +12,14 @@ from temoin.errors import InvalidInputError
 from temoin.messages import Msg
 
 
-def as_of_date(value: str | None) -> dt.date | None:
-    """``--as-of`` as a date (None: today)."""
+def as_of_date(value: str | None, option: str = "--as-of") -> dt.date | None:
+    """``--as-of`` (or the ``option`` named) as a date (None: not given)."""
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInputError("cli.as_of", Msg("Unreadable date: '{value}'.", value=value), path="--as-of",
+        raise InvalidInputError("cli.as_of", Msg("Unreadable date: '{value}'.", value=value), path=option,
                                 hint=Msg("Write YYYY-MM-DD.")) from None
 
 

@@ -25,10 +25,11 @@ from scipy import optimize, stats
 
 from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError
+from temoin.evaluation.enrolment_curve import EnrolmentCurve, period_samples
 from temoin.evaluation.text import significant
 from temoin.messages import Msg
 
-__all__ = ["PowerReport", "design_effect", "mde", "power", "power_for_contract", "sample_size"]
+__all__ = ["PeriodPower", "PowerReport", "design_effect", "mde", "power", "power_by_period", "power_for_contract", "sample_size"]
 
 Sidedness = Literal["one_sided", "two_sided"]
 
@@ -150,16 +151,54 @@ class PowerReport:
     power: float
     mde: float
     n_for_80: int | None
+    periods: tuple[PeriodPower, ...] = ()
+    """Under an enrolment curve: each payment period's power on the people due by its end date."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class PeriodPower:
+    """One payment period under an enrolment curve: the people due at its wave by its end date (``n``,
+    rounded down: a person is due or not), those not yet due, and the power and MDE on the due alone."""
+
+    period: str
+    wave: str
+    end_date: str
+    n: int
+    not_yet_due: int
+    power: float | None
+    mde: float | None
+
+
+def power_by_period(curve: EnrolmentCurve, contract: Contract, *, effect: float, sd: float,
+                    **kwargs: float | str) -> tuple[PeriodPower, ...]:
+    """Power and MDE of each payment period on the people due by its end date under ``curve`` (None
+    where too few are due for a test)."""
+    out = []
+    for p in period_samples(contract, curve):
+        n = int(np.floor(p.due + 1e-9))
+        try:
+            pw: float | None = power(effect=effect, sd=sd, n=n, **kwargs)  # type: ignore[arg-type]
+            m: float | None = mde(sd=sd, n=n, **kwargs)  # type: ignore[arg-type]
+        except InvalidInputError:
+            pw = m = None
+        out.append(PeriodPower(p.period, p.wave, p.end_date.isoformat(), n, round(curve.total) - n, pw, m))
+    return tuple(out)
+
+
 def power_for_contract(contract: Contract, *, n: int | None = None, effect: float | None = None,
-                       sd: float | None = None, cluster_size: float = 1.0) -> PowerReport:
-    """Power of the contract's own design, from its evaluation section (values may be overridden)."""
+                       sd: float | None = None, cluster_size: float = 1.0,
+                       curve: EnrolmentCurve | None = None) -> PowerReport:
+    """Power of the contract's own design, from its evaluation section (values may be overridden).
+
+    With an enrolment ``curve``, ``n`` is the people it enrols in all, and each payment period is
+    judged on the people due by its end date (:attr:`PowerReport.periods`)."""
     ev = contract.evaluation
     plan = ev.analysis_plan
+    if curve is not None:
+        n = int(np.floor(curve.total + 1e-9))
     n = n or contract.population.expected_size
     effect = effect if effect is not None else ev.expected_effect
     sd = sd if sd is not None else ev.outcome_sd
@@ -178,5 +217,6 @@ def power_for_contract(contract: Contract, *, n: int | None = None, effect: floa
         n80: int | None = sample_size(effect=effect, sd=sd, **kw) if effect > 0 else None  # type: ignore[arg-type]
     except InvalidInputError:
         n80 = None
+    periods = power_by_period(curve, contract, effect=effect, sd=sd, **kw) if curve is not None else ()
     return PowerReport(contract.id, n, effect, sd, float(kw["alpha"]), str(kw["sidedness"]), ev.allocation_ratio,
-                       ev.expected_attrition, design_effect(cluster_size, ev.icc or 0.0), p, m, n80)
+                       ev.expected_attrition, design_effect(cluster_size, ev.icc or 0.0), p, m, n80, periods)

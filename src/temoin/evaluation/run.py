@@ -32,7 +32,7 @@ from scipy import stats
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
-from temoin.evaluation.batches import BLOCK, balance_by_batch, batch_blocks
+from temoin.evaluation.batches import BLOCK, balance_by_batch, batch_blocks, creaming_by_batch
 from temoin.evaluation.diagnostics import (
     attrition,
     baseline_balance,
@@ -152,6 +152,8 @@ def run_plan(
     attributes = [(a.name, a.type) for a in contract.population.attributes]
     difficulty = {a.name: a.difficulty_when for a in contract.population.attributes if a.difficulty_when}
     cream = creaming(frame, difficulty=difficulty) if difficulty else None
+    cream_by_batch = creaming_by_batch(frame, difficulty=difficulty) \
+        if difficulty and "batch" in frame.columns and frame["batch"].notna().any() else {}
     margins = representativeness(enrolled, [(m.attribute, m.source, m.shares) for m in contract.population.reference_margins]) \
         if contract.population.reference_margins else []
     sample_all = sample
@@ -262,6 +264,8 @@ def run_plan(
                 out.diagnostics[col]["schedule"] = schedule
             if batch_balance is not None:
                 out.diagnostics[col]["balance_by_batch"] = batch_balance
+            if cream_by_batch:
+                out.diagnostics[col]["creaming_by_batch"] = cream_by_batch
     if out.results:
         _adjust_for_multiplicity(out, plan.multiplicity)
     if not out.results:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import ConflictError, InvalidInputError
-from temoin.evaluation.cohort_file import CohortFileError, RowError
+from temoin.evaluation.cohort_file import CohortFileError, ParticipantRecord, RowError
 from temoin.evaluation.enrolment import (
     BatchInput,
     EnrolmentState,
@@ -39,10 +39,11 @@ from temoin.settings import Settings
 from temoin.store import ledger, session_scope
 from temoin.store.cohorts import CohortRepository, assignment
 from temoin.store.contracts import ContractRepository
-from temoin.store.models.cohorts import EnrolmentBatchRow, RandomisationRow
+from temoin.store.models.cohorts import EnrolmentBatchRow, ParticipantRow, RandomisationRow
 
-__all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "method_of",
-           "pending", "randomise_next_batch", "replay_batches", "rolling_flow"]
+__all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "later_enrolment_problem",
+           "method_of", "pending", "randomise_next_batch", "replay_batches", "rolling_flow", "rolling_view",
+           "update_referral"]
 
 METHODS: dict[Design, Method] = {Design.INDIVIDUAL_RCT: "simple", Design.STRATIFIED_RCT: "stratified",
                                  Design.CLUSTER_RCT: "cluster"}
@@ -235,6 +236,33 @@ def enrolment_row_errors(contract: Contract, records: Sequence[Any]) -> list[Row
     return errors
 
 
+def later_enrolment_problem(stored: ParticipantRow, rec: ParticipantRecord) -> Msg | None:
+    """Why a row may not update the participant already registered under its identifier (None: it may).
+
+    A person referred and not enrolled may come back in a later file, enrolled or with a new consent
+    or eligibility: the row updates their referral (the first referral's date and source are kept,
+    the baseline attributes are the new row's). A person already enrolled is not enrolled twice; a
+    row that changes nothing is the same person registered twice."""
+    if stored.enrolled or stored.arm is not None:
+        return Msg("participant already registered for this contract")
+    same = (stored.eligible, stored.consent, stored.enrolled, stored.enrolment_date) == \
+        (rec.eligible, rec.consent, rec.enrolled, rec.enrolment_date)
+    if same:
+        return Msg("participant already registered for this contract")
+    return None
+
+
+def update_referral(stored: ParticipantRow, rec: ParticipantRecord) -> None:
+    """Update a referred, not enrolled participant from a later row (see :func:`later_enrolment_problem`)."""
+    stored.eligible, stored.consent, stored.enrolled = rec.eligible, rec.consent, rec.enrolled
+    stored.enrolment_date = rec.enrolment_date
+    stored.attributes = canonical_json(rec.attributes)
+    stored.referral_date = stored.referral_date or rec.referral_date
+    stored.referral_source = stored.referral_source or rec.referral_source
+    stored.consent_date, stored.consent_research = rec.consent_date, rec.consent_research
+    stored.consent_guardian = rec.consent_guardian
+
+
 def pending(session: Session, contract_id: str) -> tuple[int, int]:
     """(the next batch's number, how many enrolled people wait for it)."""
     repo = CohortRepository(session)
@@ -256,6 +284,29 @@ def cohort_schedule(engine: Engine, contract_id: str, *, as_of: dt.date | None =
                             [(p.id, w.id) in measured for p in people], wave=w.id, months=w.months_after_enrolment,
                             as_of=as_of) for w in contract.evaluation.follow_up_waves]
 
+
+
+@dataclass(frozen=True)
+class RollingView:
+    """What the evaluator and the operator see of a rolling enrolment on a date: the batches, each
+    wave's schedule, and the next batch with how many enrolled people wait for it."""
+
+    as_of: dt.date
+    batches: tuple[BatchRecord, ...]
+    schedule: tuple[WaveCount, ...]
+    next_batch: int
+    waiting: int
+
+
+def rolling_view(engine: Engine, contract_id: str, *, as_of: dt.date | None = None) -> RollingView | None:
+    """The batches, the schedule and the next batch of a rolling enrolment (None when enrolment is not rolling)."""
+    with session_scope(engine) as s:
+        if not ContractRepository(s).latest(contract_id).contract.evaluation.analysis_plan.rolling:
+            return None
+        listed = tuple(batches(s, contract_id))
+        number, waiting = pending(s, contract_id)
+    schedule = cohort_schedule(engine, contract_id, as_of=as_of)
+    return RollingView(as_of or dt.date.today(), listed, tuple(schedule), number, waiting)
 
 
 @dataclass(frozen=True)

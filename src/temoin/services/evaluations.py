@@ -1,4 +1,10 @@
-"""Evaluation services: cohorts, randomisation, the locked plan, evaluation runs, design diagnosis.
+"""Evaluation services: randomisation, evaluation runs, their stored results and the cohort flow.
+
+By concept, the rest lives beside it and is named here too (as before): the imports of the files
+people fill in (:mod:`temoin.services.cohort_imports`), the stored cohort as a frame
+(:mod:`~temoin.services.cohort_frame`), the analysis plan's lock and amendments
+(:mod:`~temoin.services.plans`), the design diagnosis (:mod:`~temoin.services.diagnosis`) and the
+synthetic data of the examples (:mod:`~temoin.services.synthetic`).
 
 Each function that changes state owns one transaction, in which it also writes its audit-ledger
 entry: the change and its record are saved together or not at all.
@@ -9,75 +15,42 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import ConflictError, InvalidInputError
-from temoin.evaluation.cohort_file import (
-    CohortFileError,
-    Normalised,
-    RowError,
-    check_outcomes,
-    check_participants,
-    read_table,
-    rename_headers,
-)
-from temoin.evaluation.diagnosis import (
-    DiagnosisReport,
-    diagnose_design,
-    normal_template,
-    template_from_frame,
-)
-from temoin.evaluation.plan import (
-    Amendment,
-    PlanRecordKind,
-    PlanStatus,
-    canonical_json,
-    check_plan,
-    diff_plans,
-    plan_document,
-    plan_hash,
-)
-from temoin.evaluation.pseudonym import contract_key, pseudonymise
+from temoin.evaluation.plan import PlanStatus, canonical_json
 from temoin.evaluation.randomisation import randomise
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.run import outcome_column, run_plan
-from temoin.evaluation.schedule import due_date
-from temoin.governance.ledger import LedgerEvent, rows_digest
+from temoin.governance.ledger import LedgerEvent
 from temoin.messages import Msg
-from temoin.services._tables import iter_table
-from temoin.services.cohort_columns import (
-    category_labels,
-    header_aliases,
-    participant_columns,
-    wave_columns,
+from temoin.services.cohort_frame import latest_contract as _contract
+from temoin.services.cohort_frame import participants_frame
+from temoin.services.cohort_imports import (
+    OUTCOME_CHUNK_ROWS,
+    ImportSummary,
+    import_outcomes,
+    import_participants,
 )
-from temoin.services.enrolment import enrolment_row_errors, pending, randomise_next_batch
-from temoin.settings import Settings
-from temoin.settlement.scenarios import trial_payments
+from temoin.services.diagnosis import diagnose
+from temoin.services.enrolment import randomise_next_batch
+from temoin.services.plans import amend_plan, lock_plan, plan_state, plan_status
+from temoin.services.synthetic import generate_synthetic
 from temoin.store import ledger, session_scope
-from temoin.store.cohorts import CohortRepository, participant_lines, wave_lines
-from temoin.store.contracts import ContractRepository, StoredContract
-from temoin.store.models.cohorts import (
-    EvaluationResultRow,
-    ParticipantRow,
-    PlanLockRow,
-    RandomisationRow,
-)
-from temoin.store.rgpd import latest_attributes, research_consents, withdrawals
+from temoin.store.cohorts import CohortRepository
+from temoin.store.models.cohorts import EvaluationResultRow, RandomisationRow
 
 __all__ = [
+    "OUTCOME_CHUNK_ROWS",
     "ImportSummary",
     "PlanStatus",
     "amend_plan",
     "diagnose",
+    "due_dates",
     "evaluate_contract",
     "generate_synthetic",
     "import_outcomes",
@@ -88,162 +61,8 @@ __all__ = [
     "participants_frame",
     "plan_status",
     "randomise_cohort",
+    "stored_cohort_flow",
 ]
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    contract_id: str
-    rows: int
-    enrolled: int = 0
-    eligible: int = 0
-    blanks: dict[str, int] | None = None
-    batch: int | None = None
-    """Rolling enrolment: the number of the batch the newly enrolled people wait for."""
-    waiting: int | None = None
-    """Rolling enrolment: how many enrolled people wait for that batch (this file's and earlier ones')."""
-    normalised: tuple[Normalised, ...] = ()
-    """Values read as an allowed one (``Lille`` as ``lille``, ``Oui`` as 1), per column and value."""
-
-    def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["normalised"] = [n.to_dict() for n in self.normalised]
-        return out
-
-
-def _contract(session: Session, contract_id: str) -> StoredContract:
-    return ContractRepository(session).latest(contract_id)
-
-
-def import_participants(engine: Engine, contract_id: str, path: str | Path, *, settings: Settings,
-                        actor: str = "cli") -> ImportSummary:
-    """Import referred people from CSV/XLSX: all rows or none, with a row-level error report."""
-    with session_scope(engine) as s:
-        stored = _contract(s, contract_id)
-        frame = rename_headers(read_table(path), header_aliases(participant_columns(stored.contract)))
-        records, errors, normalised = check_participants(frame, stored.contract, category_labels(stored.contract))
-        key = contract_key(contract_id, master=settings.pseudonym_master)
-        repo = CohortRepository(s)
-        existing = repo.participants_by_key(contract_id)
-        rows: list[ParticipantRow] = []
-        for rec in records:  # the rows that passed: checked against those already registered, in the same pass
-            pkey = pseudonymise(rec.identifier, contract_id, key=key)
-            if pkey in existing:
-                errors.append(RowError(rec.row, "participant_id", rec.identifier,
-                                       Msg("participant already registered for this contract")))
-                continue
-            rows.append(ParticipantRow(
-                contract_id=contract_id, pkey=pkey, referral_date=rec.referral_date, referral_source=rec.referral_source,
-                attributes=canonical_json(rec.attributes), eligible=rec.eligible, consent=rec.consent,
-                enrolled=rec.enrolled, enrolment_date=rec.enrolment_date, arm=None, synthetic=rec.synthetic,
-                consent_date=rec.consent_date, consent_research=rec.consent_research,
-                consent_guardian=rec.consent_guardian))
-        errors += enrolment_row_errors(stored.contract, records)
-        if errors:
-            raise CohortFileError(sorted(errors, key=lambda e: e.row))
-        s.add_all(rows)
-        s.flush()
-        # the digest covers every participant, those of an import that committed meanwhile too:
-        # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
-        ledger.serialise(s)
-        summary = ImportSummary(contract_id, len(rows), sum(r.enrolled for r in rows), sum(r.eligible for r in rows),
-                                normalised=tuple(normalised))
-        if stored.contract.evaluation.analysis_plan.rolling:
-            batch, waiting = pending(s, contract_id)
-            summary = replace(summary, batch=batch, waiting=waiting)
-        ledger.append(s, actor=actor, event=LedgerEvent.COHORT_PARTICIPANTS_IMPORTED, contract_id=contract_id,
-                      payload={"rows": summary.rows, "enrolled": summary.enrolled, "eligible": summary.eligible,
-                               "synthetic": any(r.synthetic for r in rows), "file": Path(path).name,
-                               "cohort_sha256": rows_digest(participant_lines(s, contract_id))})
-    return summary
-
-
-OUTCOME_CHUNK_ROWS = 5_000
-"""Rows of a wave file read, checked and saved at a time (memory does not grow with the file)."""
-
-
-def _shifted(errors: list[RowError], offset: int) -> list[RowError]:
-    return [replace(e, row=e.row + offset) if e.row > 1 else e for e in errors]
-
-
-def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, settings: Settings,
-                    actor: str = "cli", as_of: dt.date | None = None) -> ImportSummary:
-    """Import one follow-up wave (one row per participant followed): all rows or none.
-
-    The file is streamed: each chunk of rows is checked, its participants looked up and its outcomes
-    written inside the one transaction, which any refused row rolls back. Every problem is reported
-    in one pass: the header's, every row's (identifiers, numbers, ranges, duplicates) and the rows'
-    against the stored cohort (unknown participants, not enrolled, already recorded). Under rolling enrolment, a row for
-    someone whose wave is not yet due on ``as_of`` (today if None) is refused.
-    """
-    with session_scope(engine) as s:
-        stored = _contract(s, contract_id)
-        key = contract_key(contract_id, master=settings.pseudonym_master)
-        repo = CohortRepository(s)
-        randomised = stored.contract.evaluation.design.randomised
-        months = next((w.months_after_enrolment for w in stored.contract.evaluation.follow_up_waves if w.id == wave), None)
-        rolling_months = months if stored.contract.evaluation.analysis_plan.rolling else None
-        today = as_of or dt.date.today()
-        aliases = header_aliases(wave_columns(stored.contract))
-        errors: list[RowError] = []
-        withdrawn = withdrawals(s, contract_id)
-        blanks: dict[str, int] = {}
-        normalised: dict[tuple[str, str, str], int] = {}
-        seen: set[str] = set()
-        saved = 0
-        for start, chunk in iter_table(path, OUTCOME_CHUNK_ROWS):
-            frame = rename_headers(chunk, aliases)
-            here: set[str] = set()
-            duplicates: list[RowError] = []  # an identifier already met in an earlier chunk
-            for i, ident in enumerate(frame["participant_id"] if "participant_id" in frame.columns else ()):
-                if ident and ident in seen and ident not in here:
-                    duplicates.append(RowError(start + i + 2, "participant_id", ident, Msg("duplicate identifier")))
-                here.add(ident)
-            seen |= here - {""}
-            parsed, chunk_blanks, problems, read_as = check_outcomes(frame, stored.contract, wave, header=start == 0)
-            errors += duplicates + _shifted(problems, start)
-            for n in read_as:
-                normalised[(n.column, n.written, n.read_as)] = normalised.get((n.column, n.written, n.read_as), 0) + n.rows
-            for k, v in chunk_blanks.items():
-                blanks[k] = blanks.get(k, 0) + v
-            keys = [pseudonymise(ident, contract_id, key=key) for _, ident, _ in parsed]
-            people = repo.participants_for_keys(contract_id, keys)
-            already = repo.outcome_participants(contract_id, wave, [p.id for p in people.values()])
-            rows: list[dict[str, Any]] = []
-            for (line, ident, values), pkey in zip(parsed, keys, strict=True):
-                p = people.get(pkey)
-                line += start
-                if p is None:
-                    errors.append(RowError(line, "participant_id", ident, Msg("unknown participant (import the cohort first)")))
-                elif p.id in withdrawn:
-                    errors.append(RowError(line, "participant_id", ident,
-                                           Msg("consent withdrawn on {date}: no outcome is collected after a withdrawal",
-                                               date=withdrawn[p.id])))
-                elif not p.enrolled:
-                    errors.append(RowError(line, "participant_id", ident, Msg("participant not enrolled")))
-                elif randomised and p.arm is None:
-                    errors.append(RowError(line, "participant_id", ident, Msg("participant not randomised")))
-                elif rolling_months is not None and p.enrolment_date is not None and \
-                        (due := due_date(p.enrolment_date, rolling_months)) > today:
-                    errors.append(RowError(line, "participant_id", ident,
-                                           Msg("wave {wave} not yet due for this participant (due on {due})", wave=wave, due=due)))
-                elif p.id in already:
-                    errors.append(RowError(line, "participant_id", ident,
-                                           Msg("outcome for wave {wave} already recorded", wave=wave)))
-                else:
-                    rows.append({"contract_id": contract_id, "participant_id": p.id, "wave": wave,
-                                 "values": canonical_json(values)})
-            if not errors:  # nothing more is saved once a problem is found; the rest is still checked
-                repo.add_outcomes(rows)
-                saved += len(rows)
-        if errors:
-            raise CohortFileError(sorted(errors, key=lambda e: e.row))
-        ledger.serialise(s)  # the wave's digest, once this transaction is the only writer (see import_participants)
-        ledger.append(s, actor=actor, event=LedgerEvent.COHORT_OUTCOMES_IMPORTED, contract_id=contract_id,
-                      payload={"wave": wave, "rows": saved, "blank_values": blanks, "file": Path(path).name,
-                               "wave_sha256": rows_digest(wave_lines(s, contract_id, wave))})
-    return ImportSummary(contract_id, saved, blanks=blanks,
-                         normalised=tuple(Normalised(c, w, r, n) for (c, w, r), n in sorted(normalised.items())))
 
 
 def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = None, actor: str = "cli") -> dict[str, Any]:
@@ -290,117 +109,6 @@ def randomise_cohort(engine: Engine, contract_id: str, *, seed: int | None = Non
     return payload
 
 
-def _status(session: Session, contract_id: str) -> PlanStatus:
-    stored = _contract(session, contract_id)
-    current = plan_hash(plan_document(stored.contract))
-    locks = CohortRepository(session).plan_locks(contract_id)
-    if not locks:
-        return PlanStatus(False, None, None, (), current, None)
-    amendments = tuple(Amendment(r.created_at.isoformat(), r.reason or "", r.previous_hash or "", r.plan_hash,
-                                 tuple(c["field"] for c in json.loads(r.changes))) for r in locks if r.kind == PlanRecordKind.AMENDMENT)
-    return PlanStatus(True, locks[-1].plan_hash, locks[0].created_at.isoformat(), amendments, current, json.loads(locks[-1].plan))
-
-
-def plan_status(engine: Engine, contract_id: str) -> PlanStatus:
-    with session_scope(engine) as s:
-        return _status(s, contract_id)
-
-
-def lock_plan(engine: Engine, contract_id: str, *, actor: str = "cli") -> PlanStatus:
-    """Lock (pre-register) the contract's analysis plan, before any outcome exists."""
-    with session_scope(engine) as s:
-        stored = _contract(s, contract_id)
-        check_plan(stored.contract)
-        status = _status(s, contract_id)
-        if status.locked:
-            raise ConflictError("plan.already_locked", Msg('The plan is already locked ({plan_hash}).', plan_hash=status.plan_hash), path="analysis_plan",
-                                hint=Msg('To change it, record an amendment of the plan with its reason.'))
-        n_out = CohortRepository(s).outcome_count(contract_id)
-        if n_out:
-            raise ConflictError("plan.outcomes_exist", Msg("Lock refused: {n} outcome(s) already exist.", n=n_out), path="analysis_plan",
-                                hint=Msg('A pre-registered plan is locked before the first outcomes.'))
-        doc = plan_document(stored.contract)
-        h = plan_hash(doc)
-        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind=PlanRecordKind.LOCK.value, plan_hash=h,
-                          previous_hash=None, plan=canonical_json(doc), reason=None, changes="[]", actor=actor))
-        s.flush()
-        ledger.append(s, actor=actor, event=LedgerEvent.PLAN_LOCKED, contract_id=contract_id,
-                      payload={"plan_hash": h, "contract_version": stored.version,
-                               "locked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
-        return _status(s, contract_id)
-
-
-def amend_plan(engine: Engine, contract_id: str, *, reason: str, actor: str = "cli") -> PlanStatus:
-    """Record the latest contract version's plan as an amendment of the locked plan, with its reason."""
-    if not reason or not reason.strip():
-        raise InvalidInputError("plan.amend_reason", Msg('An amendment must state its reason.'),
-                                path="reason", hint=Msg('State the reason for the amendment.'))
-    with session_scope(engine) as s:
-        stored = _contract(s, contract_id)
-        check_plan(stored.contract)
-        status = _status(s, contract_id)
-        if not status.locked or status.in_force is None or status.plan_hash is None:
-            raise ConflictError("plan.not_locked", Msg('The plan is not locked: nothing to amend.'), path="analysis_plan",
-                                hint=Msg('Lock the plan first.'))
-        doc = plan_document(stored.contract)
-        h = plan_hash(doc)
-        if h == status.plan_hash:
-            raise ConflictError("plan.unchanged", Msg("The contract's plan is the same as the plan in force."), path="analysis_plan",
-                                hint=Msg('Import the new version of the contract first.'))
-        changes = diff_plans(status.in_force, doc)
-        s.add(PlanLockRow(contract_id=contract_id, contract_version=stored.version, kind=PlanRecordKind.AMENDMENT.value, plan_hash=h,
-                          previous_hash=status.plan_hash, plan=canonical_json(doc), reason=reason.strip(),
-                          changes=canonical_json(changes), actor=actor))
-        s.flush()
-        n_out = CohortRepository(s).outcome_count(contract_id)
-        ledger.append(s, actor=actor, event=LedgerEvent.PLAN_AMENDED, contract_id=contract_id,
-                      payload={"from_hash": status.plan_hash, "to_hash": h, "reason": reason.strip(),
-                               "changes": changes, "contract_version": stored.version, "outcomes_already_recorded": n_out})
-        return _status(s, contract_id)
-
-
-def participants_frame(session: Session, contract_id: str) -> pd.DataFrame:
-    """One row per referred person: pseudonymous key, baseline attributes, arm, outcomes per wave.
-
-    Columns: ``pkey``, ``synthetic``, ``eligible``, ``consent``, ``enrolled``, ``referral_date``,
-    ``enrolment_date``, ``arm`` (1 programme, 0 control, empty if not randomised), one column per
-    population attribute, and ``<indicator>__<wave>`` per outcome (empty when not followed); under
-    rolling enrolment, ``batch`` too (the number of the batch that randomised each person). When
-    recorded: ``consent_research`` (consent to research reuse) and ``withdrawn_on`` (the date a person
-    withdrew their consent). A rectified person's attributes are the latest correction.
-    """
-    repo = CohortRepository(session)  # plain rows, not ORM objects: a large cohort loads several times faster
-    records: dict[int, dict[str, Any]] = {}
-    rolling = False
-    corrected = latest_attributes(session, contract_id)
-    for pid, pkey, synthetic, eligible, consent, enrolled, referral_date, enrolment_date, arm, attributes, batch in \
-            repo.participant_table(contract_id):
-        records[pid] = {"pkey": pkey, "synthetic": synthetic, "eligible": eligible, "consent": consent,
-                        "enrolled": enrolled, "referral_date": referral_date, "enrolment_date": enrolment_date,
-                        "arm": arm, **json.loads(corrected.get(pid, attributes))}
-        if batch is not None:
-            records[pid]["batch"] = batch
-            rolling = True
-    research = research_consents(session, contract_id)
-    withdrawn = withdrawals(session, contract_id)
-    for pid, record in records.items():
-        if research:
-            record["consent_research"] = research.get(pid)
-        if withdrawn:
-            record["withdrawn_on"] = withdrawn.get(pid)
-    for participant_id, wave, values in repo.outcome_table(contract_id):
-        for ind, v in json.loads(values).items():
-            records[participant_id][outcome_column(ind, wave)] = v
-    frame = pd.DataFrame(list(records.values()))
-    if frame.empty:
-        return pd.DataFrame(columns=["pkey", "synthetic", "eligible", "consent", "enrolled", "referral_date",
-                                     "enrolment_date", "arm"])
-    frame["arm"] = frame["arm"].astype("Int64")
-    if rolling:
-        frame["batch"] = frame["batch"].astype("Int64")
-    return frame
-
-
 def due_dates(contract: Contract, as_of: dt.date) -> dict[str, dt.date] | None:
     """Rolling enrolment: the date each wave is evaluated at. A payment period settles on the people
     whose wave was due by its end date: a wave paid by a period that has ended (on ``as_of``) is
@@ -422,7 +130,7 @@ def evaluate_contract(engine: Engine, contract_id: str, *, actor: str = "cli", a
     (:func:`due_dates`, from ``as_of``, today if None)."""
     with session_scope(engine) as s:
         stored = _contract(s, contract_id)
-        status = _status(s, contract_id)
+        status = plan_state(s, contract_id)
         if not status.locked:
             raise ConflictError("plan.not_locked", Msg('Evaluation refused: the analysis plan is not locked.'), path="analysis_plan",
                                 hint=Msg('Lock the plan before the first outcomes.'))
@@ -507,82 +215,3 @@ def latest_diagnostics(session: Session, contract_id: str) -> dict[str, dict[str
     """Diagnostics of the latest run, keyed ``<indicator>__<wave>``."""
     return {outcome_column(r.indicator, r.wave): json.loads(r.diagnostics) for r in CohortRepository(session).latest_run(contract_id)}
 
-
-def _template(session: Session, contract: Contract, wave: str | None) -> Any:
-    plan = contract.evaluation.analysis_plan
-    frame = participants_frame(session, contract.id)
-    col = outcome_column(plan.primary_outcome or "", wave or "")
-    if not frame.empty and col in frame.columns:
-        control = frame[(frame["arm"] == 0) & frame[col].notna()]
-        if len(control) >= 30:
-            return template_from_frame(control, outcome=col, covariates=plan.covariates, strata=contract.evaluation.strata,
-                                       source=Msg("stored control cohort, wave {wave} ({n} people)", wave=wave, n=len(control)))
-    from temoin.examples import EXAMPLES, synthetic_cohort
-
-    if contract.id in EXAMPLES and wave:
-        synth = synthetic_cohort(contract.id).control_outcomes(wave)
-        return template_from_frame(synth, outcome=plan.primary_outcome or "", covariates=plan.covariates,
-                                   strata=contract.evaluation.strata,
-                                   source=Msg("synthetic cohort of {contract} (no outcome without the programme stored yet)",
-                                              contract=contract.id))
-    if contract.evaluation.outcome_sd:
-        return normal_template(sd=contract.evaluation.outcome_sd)
-    raise InvalidInputError("diagnosis.no_template", Msg('Neither a stored control cohort nor an outcome standard deviation in the contract.'),
-                            path="evaluation.outcome_sd", hint=Msg('Fill in evaluation.outcome_sd.'))
-
-
-def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Sequence[float] | None = None,
-             n: int | None = None, seed: int = 20260101) -> DiagnosisReport:
-    """Design diagnosis of the contract's evaluation and payment rule (read-only)."""
-    with session_scope(engine) as s:
-        stored = _contract(s, contract_id)
-        c = stored.contract
-        if c.evaluation.design.randomised:
-            check_plan(c)
-        wave = next((p.wave for p in reversed(c.payments.periods) if p.wave), None) or \
-            (c.evaluation.follow_up_waves[-1].id if c.evaluation.follow_up_waves else None)
-        template = _template(s, c, wave) if c.evaluation.design.randomised else normal_template(sd=c.evaluation.outcome_sd or 1.0)
-    return diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed, pay=trial_payments(c))
-
-
-def generate_synthetic(engine: Engine | None, contract_id: str, path: str | Path, *, settings: Settings,
-                       wave: str | None = None, seed: int = 2026, creaming: float = 0.0) -> int:
-    """Write SYNTHETIC data for a bundled example: the referred people, or (with ``wave``) the
-    outcomes of the stored, randomised cohort at that wave. Returns the number of rows written."""
-    from temoin.examples import synthetic_cohort
-
-    cohort = synthetic_cohort(contract_id, seed=seed, creaming=creaming)
-    out = Path(path)
-    if wave is None:
-        frame = cohort.referred.copy()
-        frame["synthetic"] = "oui"
-    else:
-        if wave not in cohort.potential:
-            raise InvalidInputError("synthetic.unknown_wave", Msg("Unknown wave: '{wave}'.", wave=wave),
-                                    path="wave", hint=Msg("Waves: {waves}.", waves=", ".join(cohort.potential)))
-        arms: dict[str, int] | None = None
-        if engine is not None:
-            with session_scope(engine) as s:
-                randomised = _contract(s, contract_id).contract.evaluation.design.randomised
-                stored = participants_frame(s, contract_id)
-            if randomised:
-                if stored.empty or stored["arm"].isna().all():
-                    raise ConflictError("synthetic.not_randomised", Msg('The stored cohort is not randomised.'), path="contract_id",
-                                        hint=Msg('Import then randomise the synthetic cohort first.'))
-                key = contract_key(contract_id, master=settings.pseudonym_master)
-                by_key = dict(zip(stored["pkey"], stored["arm"], strict=True))
-                arms = {}
-                for pid in cohort.enrolled["participant_id"]:
-                    a = by_key.get(pseudonymise(pid, contract_id, key=key))
-                    if a is not None and not pd.isna(a):
-                        arms[pid] = int(a)
-                if not arms:
-                    raise ConflictError("synthetic.cohort_mismatch",
-                                        Msg('The stored cohort is not the synthetic cohort of this seed.'), path="seed",
-                                        hint=Msg('Use the same --seed as when generating the participants.'))
-        frame = cohort.outcomes(wave, arms)
-    if out.suffix.lower() == ".xlsx":
-        frame.to_excel(out, index=False)
-    else:
-        frame.to_csv(out, index=False)
-    return len(frame)

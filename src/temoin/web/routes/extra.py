@@ -5,6 +5,7 @@ The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -14,13 +15,20 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from temoin.contract.model import Role
+from temoin.contract.model import Contract, Role
 from temoin.errors import InvalidInputError, TemoinError
+from temoin.evaluation.enrolment_curve import (
+    EnrolmentCurve,
+    curve_for_contract,
+    parse_per_month,
+    period_samples,
+)
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
 from temoin.reports.explain import bound_name
 from temoin.reports.flow_steps import flow_steps
 from temoin.reports.report import ReportData, render_pdf
+from temoin.services import enrolment as rolling
 from temoin.services import evaluations, settlements
 from temoin.services.contracts import get_contract
 from temoin.services.governance import list_roles
@@ -28,7 +36,15 @@ from temoin.services.reports import build_report
 from temoin.services.todo import WAITING_FOR_CERTIFICATION
 from temoin.settlement.approvals import ApprovalKind
 from temoin.store import ledger, read_scope
-from temoin.web.access import APPROVE_PAYMENT, CERTIFY, READ, RUN_EVALUATION, RUN_SETTLEMENT
+from temoin.web.access import (
+    APPROVE_PAYMENT,
+    CERTIFY,
+    READ,
+    RUN_EVALUATION,
+    RUN_SETTLEMENT,
+    UPLOAD_PARTICIPANTS,
+    UPLOAD_WAVES,
+)
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
 from temoin.web.layout import contract_page
@@ -91,11 +107,14 @@ def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extr
     report = _page_report(ctx, contract_id)
     plan = evaluations.plan_status(ctx.engine, contract_id)
     contract = get_contract(ctx.engine, contract_id).contract
+    # the batches and each wave's schedule, for those who enrol, follow up or evaluate
+    parties = {RUN_EVALUATION, UPLOAD_PARTICIPANTS, UPLOAD_WAVES} & ctx.contract_permissions(contract_id)
+    view = rolling.rolling_view(ctx.engine, contract_id) if parties else None
     return contract_page(ctx, contract_id, "evaluation.html", status=status, r=report, ev=report.evaluation, plan=plan,
                          charts=report.charts, explained=_explained(report),
                          steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t),
                          bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate",
-                         **extra)
+                         rolling=view, **extra)
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
@@ -115,14 +134,17 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
 
 
 @router.get("/contracts/{contract_id}/diagnosis")
-def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0]) -> Response:
-    """Simulate the contract's own evaluation and payment rule; with htmx, only the results."""
+def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0],
+                   per_month: str = "", closes: str = "") -> Response:
+    """Simulate the contract's own evaluation and payment rule; with htmx, only the results. With an
+    expected enrolment (people per month, closing date), on the people due by the last paid period's end."""
     ctx.require(READ, contract_id)
     if sims not in DIAGNOSIS_SIMS:
         raise InvalidInputError("web.diagnosis_sims", Msg('Number of simulations not offered: {sims}.', sims=sims), path="sims",
                                 hint=Msg("Choose one of {choices}.", choices=list(DIAGNOSIS_SIMS)))
-    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims)
     contract = get_contract(ctx.engine, contract_id).contract
+    curve = diagnosis_curve(contract, per_month, closes)
+    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims, curve=curve)
     indicator = contract.indicator(report.indicator)
     unit = ctx.t.label("unit", indicator.unit) if indicator else ""
     chart = power_curve(report.effects, lang=ctx.lang, unit=unit or report.indicator)
@@ -130,10 +152,24 @@ def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = 
                               "assumptions": [ctx.t.render(a) for a in report.assumptions],
                               "estimator": ctx.t.label("estimator", report.estimator), "unit": unit,
                               "indicator": (indicator.label.fr if ctx.lang == "fr" else indicator.label.en)
-                              if indicator else report.indicator}
+                              if indicator else report.indicator,
+                              "per_month": per_month, "closes": closes,
+                              "periods": period_samples(contract, curve) if curve is not None else []}
     if request.headers.get("HX-Request"):
         return render(ctx, "diagnosis_result.html", **values)
     return contract_page(ctx, contract_id, "diagnosis.html", **values)
+
+
+def diagnosis_curve(contract: Contract, per_month: str, closes: str) -> EnrolmentCurve | None:
+    """The expected enrolment the diagnosis form gives (None when both fields are empty)."""
+    if not per_month.strip() and not closes.strip():
+        return None
+    try:
+        closing = dt.date.fromisoformat(closes.strip()) if closes.strip() else None
+    except ValueError:
+        raise InvalidInputError("web.diagnosis_closes", Msg("Invalid closing date: '{value}'.", value=closes), path="closes",
+                                hint=Msg("A date: YYYY-MM-DD.")) from None
+    return curve_for_contract(contract, per_month=parse_per_month(per_month) if per_month.strip() else None, closes=closing)
 
 
 def _unknown_action(action: str) -> InvalidInputError:

@@ -2,15 +2,15 @@
 
 Self-contained: one new table. (Written beside the other 0012 revisions; the lead chains them at merge.)
 
-Revision ID: 0012_extract_requests
-Revises: 0011_invitations
+Revision ID: 0014_extract_requests
+Revises: 0013_contract_drafts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_extract_requests"
-down_revision = "0011_invitations"
+revision = "0014_extract_requests"
+down_revision = "0013_contract_drafts"
 branch_labels = None
 depends_on = None
 

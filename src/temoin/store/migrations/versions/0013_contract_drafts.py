@@ -2,15 +2,15 @@
 
 Self-contained: one new table. (Written beside the other areas' 0012; the lead merges the heads.)
 
-Revision ID: 0012_contract_drafts
-Revises: 0011_invitations
+Revision ID: 0013_contract_drafts
+Revises: 0012_calls
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_contract_drafts"
-down_revision = "0011_invitations"
+revision = "0013_contract_drafts"
+down_revision = "0012_calls"
 branch_labels = None
 depends_on = None
 

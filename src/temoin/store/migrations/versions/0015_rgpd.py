@@ -9,15 +9,15 @@ let through the rows of the participants an erasure in progress names in ``rgpd_
 (written and emptied inside the erasure's one transaction, with its ledger entry); withdrawals and
 rectifications are append-only under the same rule.
 
-Revision ID: 0012_rgpd
-Revises: 0011_invitations
+Revision ID: 0015_rgpd
+Revises: 0014_extract_requests
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_rgpd"
-down_revision = "0011_invitations"
+revision = "0015_rgpd"
+down_revision = "0014_extract_requests"
 branch_labels = None
 depends_on = None
 
