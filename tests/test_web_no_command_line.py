@@ -26,7 +26,7 @@ COMMAND_LINE_ONLY = ("cli", "demo")
 SERVER_LOG = {"web/serve.py"}  # `temoin serve`'s own messages on standard error, for whoever started it
 # Options still named in messages reached from the command line only, each with the reason.
 OPTIONS_ALLOWED = {
-    ("services/evaluations.py", "--seed"): "generate_synthetic, called by `temoin cohort synthetic` and the demo only",
+    ("services/synthetic.py", "--seed"): "generate_synthetic, called by `temoin cohort synthetic` and the demo only",
     ("web/serve.py", "--port"): "the `temoin serve` command's own start-up error",
     ("evaluation/power.py", "--effect"): "the power calculation (its page is another area's, issue 16 item 4)",
     ("evaluation/power.py", "--sd"): "the power calculation (its page is another area's, issue 16 item 4)",

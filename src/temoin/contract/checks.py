@@ -239,7 +239,7 @@ def _sensitive_purpose(c: Contract) -> Found:
     return (
         Msg("Sensitive attribute(s) without a stated purpose: {names} (health or justice data, GDPR art. 9 and 10).",
             names=", ".join(missing)),
-        Msg("Say in evaluation.analysis_plan.purposes why the evaluation needs each one, or remove it from the population."),
+        Msg("Say in the analysis plan's purposes why the evaluation needs each one, or remove it from the population."),
     )
 
 

@@ -116,8 +116,8 @@ def processing_record(engine: Engine, contract_id: str, *, settings: Settings) -
          "measures": [measures[0], measures[1], measures[4], measures[7], Msg("Access by role and by contract.")]},
         {"risk": Msg("Unwanted change of the data"),
          "impact": Msg("A wrong evaluation, hence wrong payments, and wrong data about a person."),
-         "measures": [Msg("Records append-only; every change in the hash-chained ledger; `temoin audit verify` checks every "
-                          "record against it."), Msg("Corrections kept as new versions.")]},
+         "measures": [Msg("Records append-only; every change in the hash-chained ledger; the audit checks every record "
+                          "against it."), Msg("Corrections kept as new versions.")]},
         {"risk": Msg("Disappearance of the data"),
          "impact": Msg("The evaluation cannot be checked; people's rights cannot be answered."),
          "measures": [Msg("Backups of the database: to be described by the host (not configured by Témoin)."),
