@@ -6,6 +6,7 @@ from temoin.store.models import (  # noqa: F401
     contracts,
     governance,
     invitations,
+    jobs,
     ledger,
     opendata,
     settlements,
