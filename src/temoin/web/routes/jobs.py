@@ -22,6 +22,7 @@ from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobView
 from temoin.web.access import READ
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.errors import status_of
 from temoin.web.layout import contract_page
 from temoin.web.render import render
 
@@ -66,7 +67,8 @@ def _simulation(ctx: Ctx, contract_id: str, *, job: int | None = None, form: dic
     except TemoinError as exc:  # a contract without the assumptions the simulation needs: said on the page
         error = error or exc
     values = form if form is not None else (shown.arguments if shown is not None else defaults)
-    return contract_page(ctx, contract_id, "simulation.html", status=422 if form is not None else 200,
+    status = status_of(error) if form is not None and error is not None else 200
+    return contract_page(ctx, contract_id, "simulation.html", status=status,
                          form=values, defaults=defaults, jobs=listed, job=shown, error=error,
                          limit=ctx.settings.max_simulation_scenarios, **_job_values(ctx, shown))
 
@@ -96,7 +98,7 @@ def _reports(ctx: Ctx, contract_id: str, *, form: dict[str, str] | None = None,
     contract = get_contract(ctx.engine, contract_id).contract
     periods = [(p.id, p.label.get(ctx.lang)) for p in contract.payments.periods]
     listed = jobs.list_jobs(ctx.engine, contract_id, (job_kinds.REPORT,), limit=30)
-    return contract_page(ctx, contract_id, "reports.html", status=422 if error is not None else 200,
+    return contract_page(ctx, contract_id, "reports.html", status=status_of(error) if error is not None else 200,
                          periods=periods, jobs=listed, error=error, form=form or {"lang": ctx.lang})
 
 
