@@ -28,6 +28,7 @@ from temoin.settlement.risk import RiskAssumptions, simulate
 from test_web_support import Site, csrf_of, make_site
 
 C = "aemo-renforcee"
+HX = {"HX-Request": "true"}
 SIM = {"effect_mean": "40", "effect_sd": "20", "enrolment_low": "0,8", "attrition_mean": "0.1", "scenarios": "2000",
        "seed": "7"}
 
@@ -73,12 +74,14 @@ def test_a_simulation_runs_as_a_job_and_its_result_is_kept_and_said_in_words(sit
     r = _ask(c, "simulation", SIM)
     assert r.status_code == 303
     job_id = int(r.headers["location"].rsplit("job=", 1)[1])
-    waiting = c.get(f"/contracts/{C}/jobs/{job_id}")
+    waiting = c.get(f"/contracts/{C}/jobs/{job_id}", headers=HX)
     assert 'data-status="queued"' in waiting.text and "en attente" in waiting.text
     assert f'hx-get="/contracts/{C}/jobs/{job_id}"' in waiting.text and 'hx-trigger="load delay:1s"' in waiting.text
     _run_all(site)
-    done = c.get(f"/contracts/{C}/jobs/{job_id}")
+    done = c.get(f"/contracts/{C}/jobs/{job_id}", headers=HX)
     assert 'data-status="done"' in done.text and "hx-get" not in done.text  # polling stops
+    followed = c.get(f"/contracts/{C}/jobs/{job_id}", follow_redirects=False)  # without htmx: the job on its page
+    assert followed.status_code == 303 and followed.headers["location"] == f"/contracts/{C}/simulation?job={job_id}"
     # the figures are the domain's own simulation with the same assumptions and seed
     contract = get_contract(site.engine, C).contract
     expected = simulate(contract, 2000, 7, RiskAssumptions(effect_mean=40.0, effect_sd=20.0, enrolment_low=0.8,
@@ -87,7 +90,7 @@ def test_a_simulation_runs_as_a_job_and_its_result_is_kept_and_said_in_words(sit
     words = _text(done)
     assert _n(f"Probabilité qu'aucun paiement ne soit dû : {fr.share(expected.prob_no_payment, 2)}") in words
     assert expected.prob_paid_without_effect is not None
-    assert _n("Probabilité de payer alors que le programme n'a aucun effet réel : "
+    assert _n("Probabilité qu'un paiement soit dû alors que le programme n'a aucun effet réel : "
               f"{fr.share(expected.prob_paid_without_effect, 2)}") in words
     assert _n(f"TRI médian : {fr.share(expected.investor_irr.p50, 2)}") in words
     cost = expected.payer_cost.money("EUR")
@@ -96,7 +99,7 @@ def test_a_simulation_runs_as_a_job_and_its_result_is_kept_and_said_in_words(sit
     page = c.get(f"/contracts/{C}/simulation")
     assert f"Simulation n° {job_id}" in _text(page) and 'name="scenarios" min="1000" max="1000000" step="1000" value="2000"' in page.text
     en = site.signed_in("observer", lang="en")
-    assert "Probability nothing is paid: " in _text(en.get(f"/contracts/{C}/jobs/{job_id}"))
+    assert "Probability nothing is paid: " in _text(en.get(f"/contracts/{C}/jobs/{job_id}", headers=HX))
 
 
 def test_wrong_assumptions_are_answered_on_the_page_naming_the_field(site: Site) -> None:
@@ -115,10 +118,10 @@ def test_wrong_assumptions_are_answered_on_the_page_naming_the_field(site: Site)
 def test_only_readers_of_the_contract_see_its_jobs(site: Site) -> None:
     job_id = int(_ask(site.signed_in("payer"), "simulation", SIM).headers["location"].rsplit("=", 1)[1])
     other = site.signed_in("other investor")
-    assert other.get(f"/contracts/{C}/jobs/{job_id}").status_code == 403
+    assert other.get(f"/contracts/{C}/jobs/{job_id}", headers=HX).status_code == 403
     assert _ask(other, "simulation", SIM).status_code == 403
     assert site.client().get(f"/contracts/{C}/jobs/{job_id}", follow_redirects=False).status_code == 303  # sign in
-    assert site.signed_in("payer").get(f"/contracts/cravate-solidaire/jobs/{job_id}").status_code in (403, 404)
+    assert site.signed_in("payer").get(f"/contracts/cravate-solidaire/jobs/{job_id}", headers=HX).status_code in (403, 404)
 
 
 def test_one_person_has_at_most_three_jobs_waiting(site: Site) -> None:
@@ -160,8 +163,8 @@ def test_a_failed_job_says_its_error_in_the_reader_s_language(site: Site) -> Non
     job = jobs.submit(site.engine, "report", contract_id=C, actor="test",
                       arguments={"public": False, "format": "pdf", "lang": "fr", "period": "p9"})
     _run_all(site)
-    fr = _text(site.signed_in("payer").get(f"/contracts/{C}/jobs/{job.id}"))
-    en = _text(site.signed_in("payer", lang="en").get(f"/contracts/{C}/jobs/{job.id}"))
+    fr = _text(site.signed_in("payer").get(f"/contracts/{C}/jobs/{job.id}", headers=HX))
+    en = _text(site.signed_in("payer", lang="en").get(f"/contracts/{C}/jobs/{job.id}", headers=HX))
     assert "Unknown period: 'p9'." in en and "échoué" in fr and "failed" in en
     assert "Unknown period" not in fr and "p9" in fr
     assert site.signed_in("payer").get(f"/contracts/{C}/jobs/{job.id}/file").status_code == 409
@@ -190,7 +193,7 @@ def test_the_worker_threads_start_with_the_app_and_run_the_jobs(sqlite_engine: E
         assert login(c, "payeur", site.accounts["payeur"].password).status_code == 303
         job_id = int(_ask(c, "simulation", SIM).headers["location"].rsplit("=", 1)[1])
         deadline = time.monotonic() + 60
-        while 'data-status="done"' not in (r := c.get(f"/contracts/{C}/jobs/{job_id}")).text:
+        while 'data-status="done"' not in (r := c.get(f"/contracts/{C}/jobs/{job_id}", headers=HX)).text:
             assert time.monotonic() < deadline, r.text
             time.sleep(0.2)
         assert "Pour les investisseurs" in r.text

@@ -123,10 +123,14 @@ async def reports_submit(ctx: CtxDep, contract_id: str, request: Request) -> Res
 
 
 @router.get("/contracts/{contract_id}/jobs/{job_id}")
-def job_status(ctx: CtxDep, contract_id: str, job_id: int) -> Response:
-    """A job's status, its progress while it runs (htmx asks again every second), then its result."""
+def job_status(ctx: CtxDep, contract_id: str, job_id: int, request: Request) -> Response:
+    """A job's status, its progress while it runs (htmx asks again every second), then its result;
+    without htmx, the page the job belongs to."""
     ctx.require(READ, contract_id)
     job = jobs.get_job(ctx.engine, job_id, contract_id=contract_id)
+    if not request.headers.get("HX-Request"):  # a person following the link: the job on its page
+        page = f"simulation?job={job.id}" if job.kind == job_kinds.SIMULATION else "reports"
+        return RedirectResponse(f"/contracts/{contract_id}/{page}", status_code=303)
     return render(ctx, "job_status.html", job=job, contract_id=contract_id, **_job_values(ctx, job))
 
 
@@ -157,7 +161,7 @@ def risk_words(r: dict[str, Any], t: Translator) -> dict[str, Any]:
     cost = {k: money(v) for k, v in r["payer_cost"].items()}
     payer = []
     if r.get("prob_paid_without_effect") is not None:
-        payer.append(t("Probability of paying although the programme has no real effect: {p}",
+        payer.append(t("Probability that something is paid although the programme has no real effect: {p}",
                        p=pct(r["prob_paid_without_effect"])))
     extra, direct = r.get("expected_extra_cost"), r.get("direct_cost")
     if extra is not None and direct is not None:
