@@ -155,3 +155,31 @@ def test_one_person_cannot_flood_the_queue(engine: Engine) -> None:
     jobs.submit(engine, "echo", contract_id=None, arguments={"n": 9}, actor="web:evaluateur")  # someone else may
     with pytest.raises(NotFoundError):
         jobs.get_job(engine, 10_000)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # no database: once is enough
+def test_the_simulation_tells_its_progress_without_changing_what_it_draws(db_url: str) -> None:
+    """``simulate(progress=…)`` is told the share of chunks done, up to 1, and draws the same scenarios."""
+    from temoin.examples import load_example
+    from temoin.settlement.risk import simulate
+
+    contract = load_example("aemo-renforcee")
+    told: list[float] = []
+    lock = threading.Lock()
+
+    def progress(share: float) -> None:
+        with lock:
+            told.append(share)
+
+    with_progress = simulate(contract, 150_000, 11, progress=progress)  # 3 chunks, run twice (with and without effect)
+    assert sorted(told) == [k / 6 for k in range(1, 7)]
+    assert with_progress.to_dict() == simulate(contract, 150_000, 11).to_dict()
+
+
+def test_a_running_job_shows_its_progress(engine: Engine) -> None:
+    job = jobs.submit(engine, "echo", contract_id=None, arguments={"n": 1}, actor="web:payeur")
+    with session_scope(engine) as s:
+        queue.claim(s, "w1", dt.datetime.now(dt.UTC))
+        assert queue.beat(s, job.id, "w1", dt.datetime.now(dt.UTC), 0.4)
+    running = jobs.get_job(engine, job.id)
+    assert running.status is JobStatus.RUNNING and running.progress == 0.4 and running.active

@@ -5,6 +5,7 @@ answered on the page, in the reader's language; the worker threads start and sto
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import shutil
@@ -25,6 +26,8 @@ from temoin.services.contracts import get_contract
 from temoin.services.job_kinds import KINDS
 from temoin.settings import Settings
 from temoin.settlement.risk import RiskAssumptions, simulate
+from temoin.store import jobs as queue
+from temoin.store import session_scope
 from test_web_support import Site, csrf_of, make_site
 
 C = "aemo-renforcee"
@@ -100,6 +103,17 @@ def test_a_simulation_runs_as_a_job_and_its_result_is_kept_and_said_in_words(sit
     assert f"Simulation n° {job_id}" in _text(page) and 'name="scenarios" min="1000" max="1000000" step="1000" value="2000"' in page.text
     en = site.signed_in("observer", lang="en")
     assert "Probability nothing is paid: " in _text(en.get(f"/contracts/{C}/jobs/{job_id}", headers=HX))
+
+
+def test_a_running_job_s_progress_is_shown_and_followed(site: Site) -> None:
+    c = site.signed_in("payer")
+    job_id = int(_ask(c, "simulation", SIM).headers["location"].rsplit("=", 1)[1])
+    with session_scope(site.engine) as s:  # a worker took it and is 40 % through
+        queue.claim(s, "w1", dt.datetime.now(dt.UTC))
+        queue.beat(s, job_id, "w1", dt.datetime.now(dt.UTC), 0.4)
+    r = c.get(f"/contracts/{C}/jobs/{job_id}", headers=HX)
+    assert 'data-status="running"' in r.text and '<progress max="1" value="0.4"' in r.text
+    assert "en cours" in _text(r) and _n("40 %") in _text(r) and 'hx-trigger="load delay:1s"' in r.text
 
 
 def test_wrong_assumptions_are_answered_on_the_page_naming_the_field(site: Site) -> None:
