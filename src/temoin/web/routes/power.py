@@ -4,6 +4,7 @@ computation takes milliseconds (:mod:`temoin.evaluation.power`): no job, the pag
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -61,11 +62,19 @@ def _compute(form: dict[str, Any], allocation: float) -> dict[str, Any]:
         raise InvalidInputError("power.n", Msg("Out of range: {value}.", value=str(form.get("n"))), path="n",
                                 hint=Msg("A whole number from {low} to {high}.", low=4, high=10**9))
     sided = "one_sided" if form.get("sidedness") == "one_sided" else "two_sided"
-    kw: dict[str, Any] = {"allocation": allocation, "alpha": nums["alpha"], "sidedness": sided,
-                          "attrition": nums["attrition"], "icc": nums["icc"], "cluster_size": nums["cluster_size"]}
-    effect, sd = nums["effect"], nums["sd"]
-    p = power(effect=effect, sd=sd, n=int(n), **kw)
-    m = mde(sd=sd, n=int(n), **kw)
+    return _figures(int(n), nums["effect"], nums["sd"], allocation, nums["alpha"], sided, nums["attrition"], nums["icc"],
+                    nums["cluster_size"])
+
+
+@lru_cache(maxsize=256)
+def _figures(n: int, effect: float, sd: float, allocation: float, alpha: float, sided: str, attrition: float,
+             icc: float, cluster_size: float) -> dict[str, Any]:
+    """The page's figures, kept for the same assumptions (a pure function of them: each reader of the
+    contract asks for its own assumptions first)."""
+    kw: dict[str, Any] = {"allocation": allocation, "alpha": alpha, "sidedness": sided, "attrition": attrition,
+                          "icc": icc, "cluster_size": cluster_size}
+    p = power(effect=effect, sd=sd, n=n, **kw)
+    m = mde(sd=sd, n=n, **kw)
     try:
         n80: int | None = sample_size(effect=effect, sd=sd, **kw) if effect > 0 else None
     except InvalidInputError:
@@ -77,5 +86,5 @@ def _compute(form: dict[str, Any], allocation: float) -> dict[str, Any]:
             curve.append((size, power(effect=effect, sd=sd, n=size, **kw)))
         except InvalidInputError:
             continue
-    return {"n": int(n), "effect": significant(effect, 6), "power": p, "mde": significant(m, 4), "n_for_80": n80,
+    return {"n": n, "effect": significant(effect, 6), "power": p, "mde": significant(m, 4), "n_for_80": n80,
             "effect_positive": effect > 0, "curve": curve, "sidedness": sided}
