@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, update
@@ -86,7 +86,6 @@ class JobView:
     file_name: str | None = None
     file_type: str | None = None
     file_sha256: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -147,11 +146,12 @@ def _unknown_job(job_id: int) -> NotFoundError:
                          hint=Msg("Open the list of this contract's jobs."))
 
 
-def get_job(engine: Engine, job_id: int, *, contract_id: str | None = None) -> JobView:
-    """The job ``job_id`` (of ``contract_id`` when given: another contract's job is unknown here)."""
+def get_job(engine: Engine, job_id: int, *, contract_id: str | None = None, kind: str | None = None) -> JobView:
+    """The job ``job_id`` (of ``contract_id`` and of ``kind`` when given: another one is unknown here)."""
     with session_scope(engine) as s:
         row = s.get(JobRow, job_id)
-        if row is None or (contract_id is not None and row.contract_id != contract_id):
+        if row is None or (contract_id is not None and row.contract_id != contract_id) or \
+                (kind is not None and row.kind != kind):
             raise _unknown_job(job_id)
         return JobView.of(row)
 

@@ -44,7 +44,7 @@ def _queued(ctx: Ctx, job: JobView, page: str) -> Response:
 
 def _shown(ctx: Ctx, contract_id: str, listed: list[JobView], job: int | None) -> JobView | None:
     if job is not None:
-        return jobs.get_job(ctx.engine, job, contract_id=contract_id)
+        return jobs.get_job(ctx.engine, job, contract_id=contract_id, kind=job_kinds.SIMULATION)
     return listed[0] if listed else None
 
 
