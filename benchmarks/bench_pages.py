@@ -39,22 +39,20 @@ def main(quick: bool = False) -> None:
         url, passwords, _, _ = _database(Path(tmp), n, outcomes=True)
         print(f"database: {n:,} enrolled participants, two waves, an evaluation ({time.perf_counter() - t0:.0f} s)")
         rows: list[tuple[str, np.ndarray, float]] = []
+        print(f"{'page (' + str(clients) + ' clients × ' + str(per_client) + ' each)':<52}{'p50 ms':>8}{'p95 ms':>8}"
+              f"{'p99 ms':>8}{'req/s':>8}", flush=True)
+        worst = ("", 0.0)
         with _server(url, WORKERS) as (port, _pid), closing(_signed_in(port, "payeur", passwords["payeur"])) as c:
             cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
-            for path in PAGES:  # warm-up: every worker process serves each page before it is timed
+            for path in PAGES:  # each page warmed up (every worker process serves it), then timed; printed at once
                 asyncio.run(_hammer(port, path, cookie, max(clients, 8), 2, 0.0))
-            for path in PAGES:
                 lat, wall = asyncio.run(_hammer(port, path, cookie, clients, per_client, 0.0))
                 rows.append((path, lat, wall))
+                p50, p95, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 95, 99))
+                print(f"{path:<52}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{len(lat) / wall:>8.1f}", flush=True)
+                if path != "/api/v1/me" and p95 > worst[1]:
+                    worst = (path, p95)
             after = _first_views(c)
-    print(f"{'page (' + str(clients) + ' clients × ' + str(per_client) + ' each)':<52}{'p50 ms':>8}{'p95 ms':>8}"
-          f"{'p99 ms':>8}{'req/s':>8}")
-    worst = ("", 0.0)
-    for path, lat, wall in rows:
-        p50, p95, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 95, 99))
-        print(f"{path:<52}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{len(lat) / wall:>8.1f}")
-        if path != "/api/v1/me" and p95 > worst[1]:
-            worst = (path, p95)
     peer = float(np.percentile(rows[-1][1], 95)) * 1000
     print(f"peer /api/v1/me p95 {peer:.1f} ms; slowest page {worst[0]} p95 {worst[1]:.1f} ms ({worst[1] / peer:.1f}x the peer)")
     for what, seconds in after:

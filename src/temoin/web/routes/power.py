@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from temoin.errors import InvalidInputError, TemoinError
-from temoin.evaluation.power import mde, power, power_for_contract, sample_size
+from temoin.evaluation.power import mde, power, sample_size
 from temoin.evaluation.text import significant
 from temoin.messages import Msg
 from temoin.services.contracts import get_contract
@@ -43,11 +43,6 @@ def power_page(ctx: CtxDep, contract_id: str, request: Request) -> Response:
         values["result"] = _compute(form, ev.allocation_ratio)
     except TemoinError as exc:
         values["error"] = exc
-    if values["error"] is None and not asked:
-        try:  # the contract's own figures, as `temoin power CONTRACT` says them
-            power_for_contract(contract)
-        except TemoinError as exc:
-            values["error"] = exc
     return contract_page(ctx, contract_id, "power.html", status=422 if values["error"] and asked else 200, **values)
 
 
