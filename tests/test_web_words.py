@@ -37,7 +37,9 @@ SIGNED_IN = ("/calls/new", "/calls/appel-aemo-nord-2024/apply", "/contracts", "/
              f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire",
              f"/contracts/{C}/extracts", "/research/extracts", f"/research/extracts?contract={C}",
              "/contracts/new", "/contracts/new/form", f"/contracts/{C}/versions", f"/contracts/{C}/edit",
-             f"/contracts/{C}/form")
+             f"/contracts/{C}/form",
+             f"/contracts/{C}/power", f"/contracts/{C}/simulation", f"/contracts/{C}/reports", f"/contracts/{C}/jobs/1",
+             f"/contracts/{C}/jobs/2", f"/contracts/{C}/jobs/3")
 
 # Words that give a page away as English or French (whole words, case-insensitive); a few each way
 # are enough to catch a forgotten message, a code shown as is or a label of the other language.
@@ -124,6 +126,17 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
     settlement.show(engine, quiet, reader)
     governance.show(engine, quiet, reader)
     opendata.show(engine, quiet, settings, reader)
+    # background jobs of each state the pages show: a simulation and a report done, a report failed
+    from temoin.services import jobs
+    from temoin.services.job_kinds import KINDS, submit_report, submit_simulation
+
+    submit_simulation(engine, C, {"effect_mean": "40", "effect_sd": "20", "enrolment_low": "0.8", "attrition_mean": "0.1",
+                                  "scenarios": "2000", "seed": "1"}, settings=settings, actor="web:payeur")
+    submit_report(engine, C, public=True, fmt="html", lang="fr", period="p1", actor="web:investisseur")
+    jobs.submit(engine, "report", contract_id=C, actor="web:payeur",
+                arguments={"public": False, "format": "pdf", "lang": "fr", "period": "p9"})
+    while jobs.run_next(engine, settings, "words", KINDS) is not None:
+        pass
     return make_site(engine)
 
 

@@ -116,6 +116,15 @@ class Settings(BaseSettings):
         2, ge=1, description="Uploads checked and imported at once per web process (in worker threads, never on the "
         "event loop); the others wait their turn."
     )
+    job_workers: int = Field(
+        1, ge=0, le=16,
+        description="Worker threads each web process starts for background jobs (risk simulations, reports), kept in "
+        "the database; 0: none in this process (its jobs wait for a process that has some).",
+    )
+    max_simulation_scenarios: int = Field(
+        1_000_000, ge=1_000, le=20_000_000,
+        description="Most scenarios a risk simulation asked for from the web platform may draw.",
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For and "

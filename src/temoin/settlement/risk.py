@@ -22,6 +22,8 @@ import dataclasses
 import datetime as dt
 import math
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -199,11 +201,12 @@ class _Outcomes:
 
 
 def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAssumptions | None = None, *,
-             zero_effect: bool = True) -> RiskReport:
+             zero_effect: bool = True, progress: Callable[[float], None] | None = None) -> RiskReport:
     """Simulate ``scenarios`` futures of ``contract``; reproducible for a given ``seed``.
 
     ``zero_effect``: also run the same scenarios with no real effect, for the probability of paying
-    for nothing (impact contracts with a counterfactual)."""
+    for nothing (impact contracts with a counterfactual). ``progress`` is told the share of chunks
+    done (0 to 1) as each chunk ends, from the thread that ran it; it changes nothing drawn."""
     a = assumptions or default_assumptions(contract)
     notes = _check(contract, scenarios, seed, a)
     cur = contract.currency
@@ -211,6 +214,17 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
     invested = sum(float(t.amount) for inv in repayable for t in inv.tranches)
     sizes = [min(_CHUNK, scenarios - start) for start in range(0, scenarios, _CHUNK)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    impact_with_counterfactual = not contract.payments.rate_card and contract.evaluation.design.has_counterfactual
+    runs = 2 if zero_effect and impact_with_counterfactual else 1
+    done = [0]
+    lock = threading.Lock()
+
+    def chunk_done() -> None:
+        if progress is not None:
+            with lock:
+                done[0] += 1
+                share = done[0] / (runs * len(sizes))
+            progress(share)
 
     def run_all(assume: RiskAssumptions, *, payer_only: bool = False) -> _Outcomes:
         out = _Outcomes.empty(scenarios, [inv.investor for inv in repayable])
@@ -219,6 +233,7 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
             lo = k * _CHUNK
             _chunk(contract, assume, np.random.default_rng(seeds[k]), sizes[k], out.part(lo, lo + sizes[k]),
                    payer_only=payer_only)
+            chunk_done()
 
         with ThreadPoolExecutor(_THREADS) as pool:
             list(pool.map(run, range(len(sizes))))
@@ -226,7 +241,6 @@ def simulate(contract: Contract, scenarios: int, seed: int, assumptions: RiskAss
 
     out = run_all(a)
     wrongful = None
-    impact_with_counterfactual = not contract.payments.rate_card and contract.evaluation.design.has_counterfactual
     if zero_effect and impact_with_counterfactual:
         nothing = run_all(dataclasses.replace(a, effect_mean=0.0, effect_sd=0.0), payer_only=True)
         wrongful = float(np.count_nonzero(nothing.paid > 0.005)) / scenarios

@@ -47,6 +47,7 @@ from temoin.web.context import (
     negotiate_language,
 )
 from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
+from temoin.web.job_workers import JobWorkers
 from temoin.web.render import render
 from temoin.web.routes import (
     api,
@@ -56,8 +57,10 @@ from temoin.web.routes import (
     extra,
     extracts,
     invitations,
+    jobs,
     open_data,
     pages,
+    power,
     public,
     rgpd,
     running,
@@ -97,13 +100,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is None:
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         migrate(engine)
+    workers = JobWorkers(engine, settings)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Route functions run on a thread pool (40 threads by default). On a process that has one
         # core, more threads than pooled database connections only queue for a connection or open
         # new ones: at most db_pool_size requests run at once, the others wait their turn.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
-        yield
+        workers.start()  # background jobs (simulations, reports): temoin.web.job_workers
+        try:
+            yield
+        finally:
+            workers.stop()
 
     app = FastAPI(title="Témoin", version="0.1.0", lifespan=lifespan,
                   description="Contrats à impact social avec garde-fous / Social impact contracts with safeguards. "
@@ -111,6 +120,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                   docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.engine = engine
     app.state.settings = settings
+    app.state.job_workers = workers
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get(DOCS_PATH, include_in_schema=False)
@@ -122,8 +132,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "</body></html>")
 
     # running before extra: /settlement/supersede before /settlement/{action}
-    for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, public, uploads, api,
-                   open_data, rgpd):
+    for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public, uploads,
+                   api, open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

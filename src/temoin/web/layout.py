@@ -14,7 +14,8 @@ from temoin.web.views import overview
 
 # (path under /contracts/{id}, label in the message catalogue), in reading order.
 CONTRACT_TABS: tuple[tuple[str, str], ...] = (
-    ("", "Overview"), ("/versions", "Versions"), ("/evaluation", "Evaluation"), ("/diagnosis", "Design diagnosis"), ("/settlement", "Settlement"),
+    ("", "Overview"), ("/versions", "Versions"), ("/evaluation", "Evaluation"), ("/diagnosis", "Design diagnosis"),
+    ("/power", "Power"), ("/simulation", "Risk simulation"), ("/settlement", "Settlement"), ("/reports", "Reports"),
     ("/committee", "Committee"), ("/budget", "Budget watch"), ("/ledger", "Audit ledger"),
 )
 

@@ -7,6 +7,7 @@ from temoin.store.models import (  # noqa: F401
     extracts,
     governance,
     invitations,
+    jobs,
     ledger,
     opendata,
     rgpd,
