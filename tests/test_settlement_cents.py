@@ -1158,3 +1158,35 @@ def test_an_investment_of_nothing_receives_nothing_and_has_no_multiple() -> None
     assert a.received == eur("0.00") and a.multiple is None and a.irr is None and a.loss == eur("0.00")
     assert (b.repaid_principal, b.returns, b.multiple) == (eur("100.00"), eur("100.00"), 2.0)
     assert b.irr == pytest.approx(1.0)  # −100 then +200 a year later
+
+
+def test_once_the_irr_cap_is_reached_a_later_period_pays_nothing_more() -> None:
+    c = _irr_contract()
+    # p1: 500,000 entitled, capped at 160,000 (as above). p2 on 2027-01-01: the account is
+    # 100,000 × 1.1² + 50,000 × 1.1 − 160,000 × 1.1 = 121,000 + 55,000 − 176,000 = 0: nothing is left to
+    # pay, so the limit stays 160,000 and p2 pays 0 although 500,000 − 160,000 are still entitled.
+    s = run(c, [res(c, "w1", 500), res(c, "w2", 500)])
+    p1, p2 = s.periods
+    assert p1.amount_due == eur("160000.00")
+    assert cap(p2, "investor_return").limit == eur("160000.00") and cap(p2, "investor_return").room == eur("0.00")
+    assert p2.gross == eur("340000.00") and p2.amount_due == eur("0.00")
+
+
+def test_cohorts_add_up_over_three_periods_and_the_pooled_result_is_judged_at_the_last() -> None:
+    waves = [{"id": w, "months_after_enrolment": 12 * (k + 1)} for k, w in enumerate(("w1", "w2", "w3", "pool"))]
+    c = contract(evaluation={"design": "individual_rct", "follow_up_waves": waves},
+                 payments={"basis": "point_estimate", "accumulation": "by_cohort",
+                           "indicators": [{"indicator": "outcome", "price_per_unit": "100.00", "threshold": 10,
+                                           "pooled": {"wave": "pool", "threshold": 7.5}}],
+                           "periods": [_period("p1", "w1", D(2025, 12, 31), D(2026, 1, 1)),
+                                       _period("p2", "w2", D(2026, 12, 31), D(2027, 1, 1)),
+                                       _period("p3", "w3", D(2027, 12, 31), D(2028, 1, 1))]})
+    # Each cohort pays its own: 20 × 1 × 100 = 2,000, 30 × 100 = 3,000, 40 × 100 = 4,000; the cumulative
+    # entitlement adds them (2,000, 5,000, 9,000). The pooled 8 × 3 × 100 = 2,400 is judged at p3 only,
+    # and is worth less than the cohorts' 9,000, so it changes nothing.
+    s = run(c, [res(c, "w1", 20), res(c, "w2", 30), res(c, "w3", 40), res(c, "pool", 8, n=3)])
+    p1, p2, p3 = s.periods
+    assert [p.cumulative_entitlement for p in (p1, p2, p3)] == [eur("2000.00"), eur("5000.00"), eur("9000.00")]
+    assert [p.amount_due for p in (p1, p2, p3)] == [eur("2000.00"), eur("3000.00"), eur("4000.00")]
+    assert [e.wave for e in p2.entitlements] == ["w2"]
+    assert [(e.wave, e.amount) for e in p3.entitlements] == [("w3", eur("4000.00")), ("pool", eur("2400.00"))]

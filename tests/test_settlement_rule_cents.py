@@ -184,3 +184,55 @@ def test_an_absolute_target_prices_the_count_itself_in_both_arithmetics(impact: 
     by_float = FLOAT.priced(np.array([impact]), None, Decimal(price))
     by_exact = EXACT.priced(np.array([impact]), None, Decimal(price))
     assert float(by_float[0]) == float(cents) and by_exact[0] == Decimal(cents)
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_the_pooled_result_decides_whether_savings_count_where_it_is_known(kind: str) -> None:
+    a = KINDS[kind]
+    yes, no = np.array([True, True]), np.array([False, False])
+    cohort1 = ResultArrays(np.array([5.0, 5.0]), np.array([10.0, 10.0]), yes)
+    cohort2 = ResultArrays(np.array([6.0, 6.0]), np.array([10.0, 10.0]), no)  # graded not to pay: not counted
+    pool = ResultArrays(np.array([8.0, 8.0]), np.array([20.0, 20.0]), yes, present=np.array([True, False]), result_hash="hp")
+    out = run_rule(_pooled_contract(), RuleInputs(2, {("outcome", "w1"): cohort1, ("outcome", "w2"): cohort2,
+                                                      ("outcome", "pool"): pool}), a, investors=False)
+    # Scenario 0 knows the pooled result, which counts; scenario 1 keeps the second cohort's, which does not.
+    assert np.asarray(out.periods[1].savings[0].counted).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_a_gated_pooled_result_and_a_cohort_known_in_some_scenarios(kind: str) -> None:
+    a = KINDS[kind]
+    waves = [{"id": "w1", "months_after_enrolment": 12}, {"id": "w2", "months_after_enrolment": 24},
+             {"id": "pool", "months_after_enrolment": 36}]
+    c = contract(evaluation={"design": "individual_rct", "follow_up_waves": waves},
+                 payments__accumulation="by_cohort",
+                 payments__indicators=[{"indicator": "outcome", "price_per_unit": "100.00", "threshold": 10,
+                                        "pooled": {"wave": "pool", "threshold": 7.5},
+                                        "requires": [{"indicator": "gate", "at_least": 1}]}],
+                 savings=[{"indicator": "outcome", "unit_cost": "50.00", "unit": "point", "source": "a tariff"}])
+    yes = np.array([True, True])
+    gate_met = ResultArrays(np.array([2.0, 2.0]), np.array([20.0, 20.0]), yes)
+    cohort1 = ResultArrays(np.array([5.0, 5.0]), np.array([10.0, 10.0]), yes, present=np.array([True, False]))
+    cohort2 = ResultArrays(np.array([6.0, 6.0]), np.array([10.0, 10.0]), yes)
+    pool = ResultArrays(np.array([8.0, 8.0]), np.array([20.0, 20.0]), yes)
+    out = run_rule(c, RuleInputs(2, {("outcome", "w1"): cohort1, ("outcome", "w2"): cohort2, ("outcome", "pool"): pool,
+                                     ("gate", "w1"): gate_met, ("gate", "w2"): gate_met, ("gate", "pool"): gate_met}),
+                   a, investors=False)
+    p1, p2 = out.periods
+    # The first cohort is known in scenario 0 only: its savings 5 × 10 × 50 = 2,500 there, nothing yet in scenario 1.
+    assert _floats(p1.savings[0].avoided_units) == [50.0, 0.0] and _floats(p1.savings[0].amount) == [2500.0, 0.0]
+    # The pooled result (its gate, 2 ≥ 1, read at the pooled wave) pays 8 × 20 × 100 = 16,000 in both scenarios.
+    pooled = p2.lines[-1]
+    assert pooled.pooled and _floats(pooled.amount) == [16000.0, 16000.0]
+
+
+@pytest.mark.parametrize("kind", ["exact", "float"])
+def test_without_investors_the_rule_says_nothing_of_them(kind: str) -> None:
+    """The payer's side only (as the diagnosis asks it): the same payments, and no investor figures at all."""
+    c = contract(investments=[debt("inv-a", (D(2025, 1, 1), "100000.00"))])
+    inputs = RuleInputs(2, {("outcome", "w1"): _one(3.0, 4.0), ("outcome", "w2"): _one(5.0, 6.0)})
+    full, payer_only = run_rule(c, inputs, KINDS[kind]), run_rule(c, inputs, KINDS[kind], investors=False)
+    assert [_floats(p.due) for p in payer_only.periods] == [_floats(p.due) for p in full.periods] == [[300.0, 400.0],
+                                                                                                      [200.0, 200.0]]
+    assert full.investors and all(p.investor_shares for p in full.periods)
+    assert payer_only.investors == [] and all(p.investor_shares == [] for p in payer_only.periods)
