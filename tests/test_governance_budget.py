@@ -51,7 +51,7 @@ def test_duplicates_inconsistent_index_and_missing_columns_are_refused() -> None
     assert [p.code for p in info.value.problems] == ["budget.duplicate", "budget.price_index_mismatch"]
     with pytest.raises(BudgetFileError) as info2:
         parse_budget_csv("payer,year,code,amount\np,2021,A,1\n")
-    assert info2.value.problems[0].code == "budget.columns" and "mandatory" in info2.value.problems[0].en
+    assert info2.value.problems[0].code == "budget.columns" and "mandatory" in info2.value.problems[0].message()
 
 
 def test_comments_and_french_decimal_commas_are_accepted() -> None:

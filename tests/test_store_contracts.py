@@ -55,7 +55,7 @@ def test_bad_contract_writes_nothing(engine: Engine) -> None:
 def test_unknown_contract_is_a_clear_error(engine: Engine) -> None:
     with pytest.raises(NotFoundError) as info:
         get_contract(engine, "nope")
-    assert "temoin contract import" in info.value.render()
+    assert "find it in the list of contracts" in info.value.render()
 
 
 def test_migrations_up_and_down(db_url: str) -> None:

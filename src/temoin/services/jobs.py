@@ -119,12 +119,9 @@ def error_json(exc: TemoinError) -> str:
 def error_of(stored: str | None) -> TemoinError | None:
     if not stored:
         return None
-    d = json.loads(stored)
-    if "message" in d:
-        hint = Msg.from_dict(d["hint"]) if d.get("hint") else None
-        return TemoinError(d["code"], Msg.from_dict(d["message"]), path=d.get("path"), hint=hint)
-    return TemoinError(d["code"], d["fr"], d["en"], path=d.get("path"), hint_fr=d.get("hint_fr"),
-                       hint_en=d.get("hint_en"))
+    d = json.loads(stored)  # always a message of the catalogue: the jobs table is younger than the bilingual form
+    hint = Msg.from_dict(d["hint"]) if d.get("hint") else None
+    return TemoinError(d["code"], Msg.from_dict(d["message"]), path=d.get("path"), hint=hint)
 
 
 def submit(engine: Engine, kind: str, *, contract_id: str | None, arguments: Mapping[str, Any], actor: str,
