@@ -1,0 +1,69 @@
+"""Representativeness per enrolment batch (issue 17, item 3): each batch's enrolled against the
+contract's reference margins, the overall comparison's figures for the batch's rows, with a batch too
+small to judge said so; stored beside the balance per batch under rolling enrolment only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from temoin.evaluation.batches import MIN_EXPECTED, representativeness_by_batch
+from temoin.i18n import Translator
+from temoin.messages import Msg
+
+EN, FR = Translator("en"), Translator("fr")
+MARGINS = [("sex", "census", {"F": 0.5, "M": 0.5}), ("risk", "register", {"high": 0.6, "very_high": 0.4})]
+
+
+def _cohort() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    parts = []
+    # batch 1 like the reference; batch 2 over-represents girls (80 %); batch 3 has four people
+    for batch, n, p_f in ((1, 200, 0.5), (2, 200, 0.8), (3, 4, 0.5)):
+        parts.append(pd.DataFrame({"batch": batch, "sex": np.where(rng.random(n) < p_f, "F", "M"),
+                                   "risk": np.where(rng.random(n) < 0.6, "high", "very_high")}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_each_batch_is_compared_with_the_reference_margins_as_an_independent_count_says() -> None:
+    people = _cohort()
+    out = representativeness_by_batch(people, MARGINS)
+    assert set(out) == {"1", "2", "3"}
+    for batch, group in people.groupby("batch"):
+        for (attribute, source, shares), row in zip(MARGINS, out[str(batch)], strict=True):
+            counts = group[attribute].value_counts()
+            n = len(group)
+            observed = {c: counts.get(c, 0) / n for c in shares}
+            assert row["attribute"] == attribute and row["source"] == source and row["n"] == n
+            assert row["enrolled_shares"] == pytest.approx(observed, rel=1e-12)
+            for c, p in shares.items():
+                assert row["std_differences"][c] == pytest.approx((observed[c] - p) / np.sqrt(p * (1 - p)), rel=1e-12)
+            expected = np.array([shares[c] * n for c in shares])
+            chi2, p_value = stats.chisquare([counts.get(c, 0) for c in shares], expected)
+            assert row["chi2"] == pytest.approx(chi2, rel=1e-12) and row["p_value"] == pytest.approx(p_value, rel=1e-12)
+            assert row["too_small"] == bool(expected.min() < MIN_EXPECTED)
+
+
+def test_a_batch_that_over_represents_one_category_is_flagged_and_a_tiny_batch_gets_no_verdict() -> None:
+    out = representativeness_by_batch(_cohort(), MARGINS)
+    sex = {b: rows[0] for b, rows in out.items()}
+    gap_2 = max(abs(v) for v in sex["2"]["std_differences"].values())
+    assert gap_2 > 0.25 and sex["2"]["verdict"]["level"] == "fail" and not sex["2"]["too_small"]
+    assert EN.render(Msg.from_dict(sex["2"]["verdict"]["message"])) == \
+        f"sex: the enrolled do not represent the reference population (largest gap {EN.number(round(gap_2, 2))})."
+    assert max(abs(v) for v in sex["1"]["std_differences"].values()) <= 0.1 and sex["1"]["verdict"]["level"] == "ok"
+    tiny = sex["3"]
+    assert tiny["too_small"] and tiny["n"] == 4 and tiny["verdict"]["level"] == "warning"
+    message = Msg.from_dict(tiny["verdict"]["message"])
+    assert EN.render(message) == ("sex: too few people in the batch (4) to judge the gap with the reference population; "
+                                  "read the comparison over all batches.")
+    assert FR.render(message).startswith("sex : trop peu de personnes dans la vague d'inclusion (4)")
+
+
+def test_people_without_a_batch_are_left_out() -> None:
+    people = _cohort()
+    people.loc[:9, "batch"] = np.nan
+    out = representativeness_by_batch(people, MARGINS)
+    assert out["1"][0]["n"] == 190 and set(out) == {"1", "2", "3"}
