@@ -4,16 +4,32 @@ small to judge said so; stored beside the balance per batch under rolling enrolm
 
 from __future__ import annotations
 
+import datetime as dt
+import html as html_lib
+import re
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sqlalchemy import Engine
+from tests.test_enrolment_rolling import C
+from tests.test_enrolment_schedule import enrolled_monthly  # noqa: F401  (the fixture)
 
 from temoin.evaluation.batches import MIN_EXPECTED, representativeness_by_batch
 from temoin.i18n import Translator
 from temoin.messages import Msg
+from temoin.reports.report import render_html
+from temoin.services import evaluations as ev
+from temoin.services.reports import build_report
+from temoin.settings import Settings
+from temoin.store import session_scope
+from test_web_support import make_site
 
 EN, FR = Translator("en"), Translator("fr")
+SETTINGS = Settings()
 MARGINS = [("sex", "census", {"F": 0.5, "M": 0.5}), ("risk", "register", {"high": 0.6, "very_high": 0.4})]
 
 
@@ -67,3 +83,47 @@ def test_people_without_a_batch_are_left_out() -> None:
     people.loc[:9, "batch"] = np.nan
     out = representativeness_by_batch(people, MARGINS)
     assert out["1"][0]["n"] == 190 and set(out) == {"1", "2", "3"}
+
+
+def _evaluated(engine: Engine, tmp: Path) -> dict[str, Any]:
+    path = tmp / "m12.csv"
+    ev.generate_synthetic(engine, C, path, wave="m12", seed=11, settings=SETTINGS)
+    on = dt.date(2027, 3, 31)
+    ev.import_outcomes(engine, C, "m12", path, settings=SETTINGS, as_of=on)
+    ev.evaluate_contract(engine, C, as_of=on)
+    with session_scope(engine) as s:
+        diagnostics: dict[str, Any] = ev.latest_diagnostics(s, C)["placement_days__m12"]
+    return diagnostics
+
+
+def _text(html: str, tag_id: str) -> str:
+    """The words of the element ``tag_id``, without the tags (spaces squeezed)."""
+    start = html.index(f'id="{tag_id}"')
+    end = html.index("</dl>", start)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html[start:end].split(">", 1)[1])).split())
+
+
+def test_the_page_and_the_report_show_each_batch_in_french_and_english(enrolled_monthly: Engine,  # noqa: F811
+                                                                       tmp_path: Path) -> None:
+    diagnostics = _evaluated(enrolled_monthly, tmp_path)
+    by_batch = diagnostics["representativeness_by_batch"]
+    assert len(by_batch) > 1
+    site = make_site(enrolled_monthly)
+    for lang, words, heading in (("en", EN, "Who was served, batch by batch"),
+                                 ("fr", FR, "Qui a été servi, vague d'inclusion par vague d'inclusion")):
+        expected = []
+        for batch, rows in sorted(by_batch.items(), key=lambda kv: int(kv[0])):
+            expected.append(words("Batch {batch}", batch=batch))
+            expected += [m for m in (words.render(Msg.from_dict(r["verdict"]["message"])) for r in rows)]
+        page = site.signed_in("evaluator", lang=lang).get(f"/contracts/{C}/evaluation")
+        assert page.status_code == 200 and heading in html_lib.unescape(page.text)
+        report = render_html(build_report(enrolled_monthly, C, settings=SETTINGS, lang=lang))
+        assert heading in html_lib.unescape(report)
+        for html in (page.text, report):
+            shown = _text(html, "served-by-batch")
+            listed = html[html.index('id="served-by-batch"'):]
+            listed = listed[:listed.index("</dl>")]
+            assert listed.count("<dd") == sum(len(rows) for rows in by_batch.values())
+            for words_said in expected:
+                # a verdict names the attribute by its label on the page: compare what follows the name
+                assert words_said.split(":", 1)[-1].strip() in shown, (lang, words_said)
