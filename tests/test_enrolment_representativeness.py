@@ -127,3 +127,19 @@ def test_the_page_and_the_report_show_each_batch_in_french_and_english(enrolled_
             for words_said in expected:
                 # a verdict names the attribute by its label on the page: compare what follows the name
                 assert words_said.split(":", 1)[-1].strip() in shown, (lang, words_said)
+
+
+def test_the_public_report_hides_a_batch_margin_with_small_cells(enrolled_monthly: Engine,  # noqa: F811
+                                                                 tmp_path: Path) -> None:
+    by_batch = _evaluated(enrolled_monthly, tmp_path)["representativeness_by_batch"]
+    threshold = SETTINGS.small_cell_threshold
+    report = render_html(build_report(enrolled_monthly, C, settings=SETTINGS, lang="en", public=True))
+    listed = report[report.index('id="served-by-batch"'):]
+    items = [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", d)).split())
+             for d in re.findall(r"<dd[^>]*>(.*?)</dd>", listed[:listed.index("</dl>")], flags=re.S)]
+    margins = [r for _, rows in sorted(by_batch.items(), key=lambda kv: int(kv[0])) for r in rows]
+    assert len(items) == len(margins)
+    small = [any(0 < round(s * r["n"]) < threshold for s in r["enrolled_shares"].values()) for r in margins]
+    assert any(small)  # monthly batches: some categories hold fewer than the threshold
+    for said, r, hidden in zip(items, margins, small, strict=True):
+        assert ("comparison partly suppressed (small cells:" in said) == hidden, (said, r)
