@@ -107,7 +107,7 @@ def test_the_page_and_the_report_show_each_batch_in_french_and_english(enrolled_
                                                                        tmp_path: Path) -> None:
     diagnostics = _evaluated(enrolled_monthly, tmp_path)
     by_batch = diagnostics["representativeness_by_batch"]
-    assert len(by_batch) > 1
+    assert len(by_batch) > 1 and "balance_by_batch" in diagnostics
     site = make_site(enrolled_monthly)
     for lang, words, heading in (("en", EN, "Who was served, batch by batch"),
                                  ("fr", FR, "Qui a été servi, vague d'inclusion par vague d'inclusion")):
@@ -124,6 +124,14 @@ def test_the_page_and_the_report_show_each_batch_in_french_and_english(enrolled_
             listed = html[html.index('id="served-by-batch"'):]
             listed = listed[:listed.index("</dl>")]
             assert listed.count("<dd") == sum(len(rows) for rows in by_batch.values())
+            # balance per batch, read beside it: each batch's verdict (its variables named by their labels)
+            balance = html[html.index('id="balance-by-batch"'):]
+            balance = balance[:balance.index("</dl>")]
+            assert balance.count("<dd") == len(diagnostics["balance_by_batch"]) > 0
+            shown_balance = _text(html, "balance-by-batch")
+            for batch, b in sorted(diagnostics["balance_by_batch"].items(), key=lambda kv: int(kv[0])):
+                said = words.render(Msg.from_dict(b["verdict"]["message"]))
+                assert f'{words("Batch {batch}", batch=batch)} {said.split(":", 1)[0]}' in shown_balance, (lang, said)
             for words_said in expected:
                 # a verdict names the attribute by its label on the page: compare what follows the name
                 assert words_said.split(":", 1)[-1].strip() in shown, (lang, words_said)

@@ -215,6 +215,9 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                   "band_label": words.label("balance_band", row["band"]),
                   "mean_treated": None if public else row["mean_treated"],
                   "mean_control": None if public else row["mean_control"]} for row in bal["rows"]]}
+    section["balance_by_batch"] = [
+        {"batch": batch, "verdict": _verdict(b["verdict"], words, contract), "level": b["verdict"]["level"]}
+        for batch, b in sorted((first.get("balance_by_batch") or {}).items(), key=lambda kv: int(kv[0]))]
     margins = [{**m, "attribute_label": variable_label(contract, m["attribute"], words)}
                for m in first.get("representativeness") or []]
     section["representativeness"] = [_margin(m, lang=lang, public=public, threshold=threshold, contract=contract)
