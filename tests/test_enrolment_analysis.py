@@ -59,6 +59,15 @@ def test_a_stratified_rolling_trial_is_estimated_with_batch_by_stratum_fixed_eff
     some = next(iter(per_batch))
     assert per_batch[some]["n_treated"] == int(((d["batch"] == int(some)) & (d["arm"] == 1)).sum())
     assert diagnostics["balance"]["n_treated"] == int((d["arm"] == 1).sum())
+    # representativeness per batch, beside it: every enrolled person of each batch, followed or not
+    margins = diagnostics["representativeness_by_batch"]
+    enrolled = frame[frame["batch"].notna()]
+    assert set(margins) == {str(int(b)) for b in enrolled["batch"].unique()}
+    for batch, group in enrolled.groupby("batch"):
+        sex = next(m for m in margins[str(int(batch))] if m["attribute"] == "sex")
+        shares = group["sex"].value_counts(normalize=True)
+        assert sex["n"] == len(group)
+        assert sex["enrolled_shares"] == pytest.approx({c: shares.get(c, 0.0) for c in ("F", "M")}, rel=1e-12)
 
 
 def test_the_frame_of_a_cohort_without_batches_has_no_batch_column(sqlite_engine: Engine, tmp_path: Path) -> None:

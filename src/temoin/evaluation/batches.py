@@ -1,4 +1,5 @@
-"""The analysis under rolling enrolment: blocks of enrolment batch × stratum, balance and creaming per batch.
+"""The analysis under rolling enrolment: blocks of enrolment batch × stratum; balance, representativeness
+and creaming per batch.
 
 Under rolling enrolment a stratified trial is analysed with fixed effects for each enrolment batch
 × stratum (``batch|stratum``), so that what differs between batches (the season, the referral
@@ -13,6 +14,13 @@ last enrolment of batch *b − 1* (the opening of enrolment, for the first batch
 enrolment of batch *b*, both included — the batch they would have joined had they been enrolled
 when referred. People referred after the last batch's window wait for the next batch and are not
 compared yet; people with no referral date count in the overall indicator only.
+
+Representativeness per batch is the overall comparison (each reference margin of the contract against
+the enrolled) applied to each batch's enrolled, with the same figures and verdicts. A batch too small
+for the comparison — fewer than :data:`MIN_EXPECTED` people expected, under the reference, in one of
+the margin's categories (Cochran's rule for the chi-square goodness-of-fit test) — keeps its figures
+but gets no verdict on the gap: the output says it is too small and that the overall comparison is
+the one to read.
 """
 
 from __future__ import annotations
@@ -23,10 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from temoin.evaluation.diagnostics import baseline_balance, creaming
+from temoin.evaluation.diagnostics import Verdict, baseline_balance, creaming, representativeness
 from temoin.messages import Msg
 
-__all__ = ["BLOCK", "balance_by_batch", "batch_blocks", "creaming_by_batch", "referral_batches"]
+__all__ = ["BLOCK", "MIN_EXPECTED", "balance_by_batch", "batch_blocks", "creaming_by_batch", "referral_batches",
+           "representativeness_by_batch"]
 
 BLOCK = "_block"
 """The column holding each person's batch × stratum block in the estimation frame."""
@@ -55,6 +64,34 @@ def balance_by_batch(people: pd.DataFrame, *, attributes: Sequence[tuple[str, st
         counts = group["arm"].value_counts()
         if counts.get(1, 0) >= 2 and counts.get(0, 0) >= 2:
             out[str(batch)] = baseline_balance(group, attributes=attributes, adjusted_for=adjusted_for).to_dict()
+    return out
+
+
+MIN_EXPECTED = 5
+"""The fewest people a batch must be expected to hold, under the reference shares, in each category of
+a margin for its gap to get a verdict (Cochran's rule for the chi-square goodness-of-fit test)."""
+
+
+def representativeness_by_batch(enrolled: pd.DataFrame,
+                                margins: Sequence[tuple[str, str, Mapping[str, float]]]) -> dict[str, Any]:
+    """The representativeness of each enrolment batch's enrolled (people without a batch left out):
+    ``{batch: [margin report as a dict, with "too_small"]}``, the overall function's figures for the
+    batch's rows. A margin too small in a batch (see the module's text) keeps its figures and says
+    it is too small instead of giving a verdict."""
+    out: dict[str, Any] = {}
+    batches = pd.to_numeric(enrolled["batch"], errors="coerce").astype("Int64")
+    for batch, group in enrolled.groupby(batches):
+        reports = []
+        for m in representativeness(group, margins):
+            expected = min(m.reference_shares.values(), default=0.0) * m.n
+            too_small = m.n > 0 and expected < MIN_EXPECTED
+            row = m.to_dict() | {"too_small": too_small}
+            if too_small:
+                row["verdict"] = Verdict("warning", Msg(
+                    "{attribute}: too few people in the batch ({n}) to judge the gap with the reference population; "
+                    "read the comparison over all batches.", attribute=m.attribute, n=m.n)).to_dict()
+            reports.append(row)
+        out[str(batch)] = reports
     return out
 
 

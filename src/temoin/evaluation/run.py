@@ -32,7 +32,13 @@ from scipy import stats
 
 from temoin.contract.model import Contract, Design
 from temoin.errors import InvalidInputError
-from temoin.evaluation.batches import BLOCK, balance_by_batch, batch_blocks, creaming_by_batch
+from temoin.evaluation.batches import (
+    BLOCK,
+    balance_by_batch,
+    batch_blocks,
+    creaming_by_batch,
+    representativeness_by_batch,
+)
 from temoin.evaluation.diagnostics import (
     attrition,
     baseline_balance,
@@ -158,6 +164,9 @@ def run_plan(
         if contract.population.reference_margins else []
     sample_all = sample
     by_batch = due_by is not None and "batch" in sample_all.columns and sample_all["batch"].notna().any()
+    margins_by_batch = representativeness_by_batch(
+        enrolled[enrolled["batch"].notna()], [(m.attribute, m.source, m.shares) for m in contract.population.reference_margins]) \
+        if by_batch and contract.population.reference_margins else {}
     covs_all, cov_cols = _numeric_covariates(sample_all, contract, plan.covariates)
     method = {"diff_in_means": "diff_in_means", "ols": "ols", "lin": "lin"}.get(plan.estimator or "ols", "ols")
     out = RunOutput()
@@ -264,6 +273,8 @@ def run_plan(
                 out.diagnostics[col]["schedule"] = schedule
             if batch_balance is not None:
                 out.diagnostics[col]["balance_by_batch"] = batch_balance
+            if margins_by_batch:
+                out.diagnostics[col]["representativeness_by_batch"] = margins_by_batch
             if cream_by_batch:
                 out.diagnostics[col]["creaming_by_batch"] = cream_by_batch
     if out.results:

@@ -215,11 +215,20 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                   "band_label": words.label("balance_band", row["band"]),
                   "mean_treated": None if public else row["mean_treated"],
                   "mean_control": None if public else row["mean_control"]} for row in bal["rows"]]}
+    section["balance_by_batch"] = [
+        {"batch": batch, "verdict": _verdict(b["verdict"], words, contract), "level": b["verdict"]["level"]}
+        for batch, b in sorted((first.get("balance_by_batch") or {}).items(), key=lambda kv: int(kv[0]))]
     margins = [{**m, "attribute_label": variable_label(contract, m["attribute"], words)}
                for m in first.get("representativeness") or []]
     section["representativeness"] = [_margin(m, lang=lang, public=public, threshold=threshold, contract=contract)
                                       for m in margins]
     section["hidden"] += sum(len(m["hidden_categories"]) for m in section["representativeness"])
+    section["representativeness_by_batch"] = [
+        {"batch": batch, "margins": [_margin({**m, "attribute_label": variable_label(contract, m["attribute"], words)},
+                                             lang=lang, public=public, threshold=threshold, contract=contract)
+                                     for m in rows]}
+        for batch, rows in sorted((first.get("representativeness_by_batch") or {}).items(), key=lambda kv: int(kv[0]))]
+    section["hidden"] += sum(len(m["hidden_categories"]) for b in section["representativeness_by_batch"] for m in b["margins"])
     section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold)
     vol = first.get("volatility")
     section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words), "level": vol["verdict"]["level"]}
