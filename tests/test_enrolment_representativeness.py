@@ -151,3 +151,23 @@ def test_the_public_report_hides_a_batch_margin_with_small_cells(enrolled_monthl
     assert any(small)  # monthly batches: some categories hold fewer than the threshold
     for said, r, hidden in zip(items, margins, small, strict=True):
         assert ("comparison partly suppressed (small cells:" in said) == hidden, (said, r)
+
+
+def test_creaming_per_batch_is_read_on_the_page_and_in_the_report(enrolled_monthly: Engine,  # noqa: F811
+                                                                   tmp_path: Path) -> None:
+    diagnostics = _evaluated(enrolled_monthly, tmp_path)
+    by_batch = diagnostics["creaming_by_batch"]
+    assert len(by_batch) > 1
+    site = make_site(enrolled_monthly)
+    for lang, words, heading in (("en", EN, "Creaming, batch by batch"),
+                                 ("fr", FR, "Écrémage, vague d'inclusion par vague d'inclusion")):
+        page = site.signed_in("evaluator", lang=lang).get(f"/contracts/{C}/evaluation")
+        report = render_html(build_report(enrolled_monthly, C, settings=SETTINGS, lang=lang))
+        for html in (page.text, report):
+            assert heading in html_lib.unescape(html)
+            shown = _text(html, "creaming-by-batch")
+            listed = html[html.index('id="creaming-by-batch"'):]
+            assert listed[:listed.index("</dl>")].count("<dd") == len(by_batch)
+            for batch, cream in sorted(by_batch.items(), key=lambda kv: int(kv[0])):
+                said = " ".join(words.render(Msg.from_dict(cream["verdict"]["message"])).split())  # spaces squeezed, as shown
+                assert f'{words("Batch {batch}", batch=batch)} {said}' in shown, (lang, batch, said)

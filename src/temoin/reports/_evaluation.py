@@ -230,6 +230,9 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
         for batch, rows in sorted((first.get("representativeness_by_batch") or {}).items(), key=lambda kv: int(kv[0]))]
     section["hidden"] += sum(len(m["hidden_categories"]) for b in section["representativeness_by_batch"] for m in b["margins"])
     section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold)
+    section["creaming_by_batch"] = [
+        {"batch": batch, **said} for batch, cream in sorted((first.get("creaming_by_batch") or {}).items(), key=lambda kv: int(kv[0]))
+        if (said := _creaming(cream, lang=lang, public=public, threshold=threshold)) is not None]
     vol = first.get("volatility")
     section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words), "level": vol["verdict"]["level"]}
     return section
