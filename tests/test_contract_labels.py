@@ -152,7 +152,7 @@ def test_the_evaluation_page_and_the_report_show_the_contract_s_labels(sqlite_en
     with session_scope(sqlite_engine) as s:
         stored = {json.loads(p.attributes)["housing"] for p in CohortRepository(s).participants(C)}
     assert stored == {"social_rent", "private_rent"}  # the French labels were read as the codes
-    for lang, words in (("fr", FR), ("en", EN)):
+    for lang in ("fr", "en"):
         page = site.signed_in("evaluator", lang=lang).get(f"/contracts/{C}/evaluation").text
         shown = f'{HOUSING["label"][lang]} = {HOUSING["category_labels"]["social_rent"][lang]}'
         assert shown in page, lang  # the balance table names the covariate's category by its labels
@@ -163,3 +163,30 @@ def test_the_evaluation_page_and_the_report_show_the_contract_s_labels(sqlite_en
         assert NIGHTS[lang] in html and "social_rent" not in html and "private_rent" not in html, lang
         assert shown in html, lang
         assert f"({NIGHTS[lang]})" in html, lang  # the impact table: « Journées de placement (nuits hors du foyer) »
+
+
+def test_an_upload_in_the_browser_reads_the_contract_s_labels_and_says_so_in_its_words(
+        sqlite_engine: Engine, tmp_path: Path, user_contract: Path) -> None:
+    """« LOCATION PRIVEE » and « social housing » (the English label) are read as their codes and
+    reported in the French reader's words; « logement social » (already their words) is not reported."""
+    import re
+
+    from test_web_support import csrf_of
+
+    site = make_site(sqlite_engine)
+    import_contract(sqlite_engine, user_contract, actor="test")
+    path = tmp_path / "participants.csv"
+    ev.generate_synthetic(None, C, path, seed=11, settings=Settings())
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["housing"] = [("LOCATION PRIVEE", "social housing", "logement social")[i % 3] for i in range(len(frame))]
+    op = site.signed_in("operator")
+    token = csrf_of(op, f"/contracts/{C}/data")
+    r = op.post(f"/contracts/{C}/data/participants", data={"csrf_token": token},
+                files={"file": ("p.csv", frame.to_csv(index=False).encode("utf-8"), "application/octet-stream")})
+    assert r.status_code == 200, r.text[-1500:]
+    page = r.text.replace("&#39;", "'")
+    reported = re.findall(r"<li>Logement de la famille : « ([^»]+) » lu comme « ([^»]+) » \((\d+) lignes?\)</li>", page)
+    n = len(frame)
+    assert sorted(reported) == sorted([("LOCATION PRIVEE", "location privée", str(len(range(0, n, 3)))),
+                                       ("social housing", "logement social", str(len(range(1, n, 3))))])
+    assert "private_rent" not in page and "social_rent" not in page
