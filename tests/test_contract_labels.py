@@ -159,6 +159,8 @@ def test_the_evaluation_page_and_the_report_show_the_contract_s_labels(sqlite_en
         assert ("danger grave" if lang == "fr" else "serious danger") in page, lang  # the contract's own label
         assert NIGHTS[lang] in page, lang
         assert "private_rent" not in page and "social_rent" not in page
+        overview = site.signed_in("evaluator", lang=lang).get(f"/contracts/{C}").text
+        assert NIGHTS[lang] in overview, lang  # the latest impact estimate, in the contract's unit label
         html = render_html(build_report(sqlite_engine, C, settings=Settings(), lang=lang))
         assert NIGHTS[lang] in html and "social_rent" not in html and "private_rent" not in html, lang
         assert shown in html, lang
