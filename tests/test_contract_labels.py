@@ -192,3 +192,27 @@ def test_an_upload_in_the_browser_reads_the_contract_s_labels_and_says_so_in_its
     assert sorted(reported) == sorted([("LOCATION PRIVEE", "location privée", str(len(range(0, n, 3)))),
                                        ("social housing", "logement social", str(len(range(1, n, 3))))])
     assert "private_rent" not in page and "social_rent" not in page
+
+
+def test_a_value_not_in_the_list_is_answered_with_the_labels_people_may_write(
+        sqlite_engine: Engine, tmp_path: Path, user_contract: Path) -> None:
+    import re
+
+    from test_web_support import csrf_of
+
+    site = make_site(sqlite_engine)
+    import_contract(sqlite_engine, user_contract, actor="test")
+    path = tmp_path / "participants.csv"
+    ev.generate_synthetic(None, C, path, seed=11, settings=Settings())
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["housing"] = "logement social"
+    frame.loc[2, "housing"] = "caravane"
+    for lang, allowed in (("fr", "logement social, location privée"), ("en", "social housing, private rental")):
+        client = site.signed_in("operator", lang=lang)
+        token = csrf_of(client, f"/contracts/{C}/data")
+        r = client.post(f"/contracts/{C}/data/participants", data={"csrf_token": token},
+                        files={"file": ("p.csv", frame.to_csv(index=False).encode("utf-8"), "application/octet-stream")})
+        assert r.status_code == 422, r.text[-1500:]
+        page = re.sub(r"\s+", " ", r.text.replace("&#39;", "'"))
+        assert "caravane" in page and f"({allowed})" in page, (lang, page[-3000:])
+        assert "social_rent" not in page and "private_rent" not in page
