@@ -118,6 +118,7 @@ def test_the_xlsx_template_lists_the_contract_s_own_labels(user_contract: Path) 
         assert ("danger grave" if words is FR else "serious danger") in risk_rule.formula1
         lines = {row[0].value: [x.value for x in row] for row in notice.iter_rows(min_row=2) if row[0].value}
         assert lines[HOUSING["label"][words.lang]][4] == expected.strip('"').replace(",", ", ")
+        assert lines[HOUSING["label"][words.lang]][5] == HOUSING["category_labels"]["social_rent"][words.lang]  # example
 
 
 def _evaluated(engine: Engine, contract: Path, tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def template_xlsx(contract: Contract, kind: FileKind, t: Translator) -> bytes:
         cell.font = Font(bold=True)
     for c in cols:
         notice.append([c.label(t.lang), c.name, t("yes") if c.required else t("no"), t.render(c.rule),
-                       ", ".join(_allowed(c, t, contract)), c.example])
+                       ", ".join(_allowed(c, t, contract)),
+                       category_label(contract, c.example, t, c.name) if c.kind == "category" else c.example])
     notice.append([])
     notice.append([t("Fill in the first sheet, one row per person; the header may hold the labels or the names in Témoin. "
                      "Values are read without regard to case or accents (Lille is lille), and the import says so.")])
