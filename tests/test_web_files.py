@@ -69,13 +69,13 @@ def test_the_xlsx_template_has_labels_drop_down_lists_ranges_and_a_notice_sheet(
     column = {name: data.cell(row=1, column=i + 1).column_letter for i, name in enumerate(header)}
     rules = {str(r.sqref).split(":")[0]: r for r in data.data_validations.dataValidation}
     territory = rules[column["Territoire"] + "2"]
-    assert territory.type == "list" and territory.formula1 == '"lille,roubaix-tourcoing,dunkerque,valenciennes"'
+    assert territory.type == "list" and territory.formula1 == '"Lille,Roubaix-Tourcoing,Dunkerque,Valenciennes"'  # by their labels
     assert rules[column["consentement"] + "2"].formula1 == '"oui,non"'
     siblings = rules[column["Nombre de frères et sœurs"] + "2"]
     assert siblings.type == "decimal" and siblings.operator == "greaterThanOrEqual" and float(siblings.formula1) == 0
     assert str(siblings.sqref).endswith("5001")  # the rule covers the rows people fill in
     lines = {row[0].value: [c.value for c in row] for row in notice.iter_rows(min_row=2) if row[0].value}
-    assert lines["Territoire"][1:3] == ["territory", "oui"] and "lille" in lines["Territoire"][4]
+    assert lines["Territoire"][1:3] == ["territory", "oui"] and "Lille, Roubaix-Tourcoing" in lines["Territoire"][4]
     assert lines["Nombre de frères et sœurs"][3] == "Un nombre, au moins 0."
     assert lines["date d'orientation"][2] == "non" and lines["date d'orientation"][5] == "2026-01-15"
     assert all(line[5] is not None for name, line in lines.items() if name in header[:3])  # an example for each

@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
             from temoin.services.contracts import get_contract
 
             shown = get_contract(engine(), contract, version).contract
-        render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in shown.indicators})
+        render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in shown.indicators}, shown)
         if record_id is not None:
             console.print(t("Settlement recorded: #{id}.", id=str(record_id)))
         else:

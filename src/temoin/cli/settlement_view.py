@@ -15,9 +15,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from temoin.i18n.contract_labels import unit_label
 from temoin.reports.notices import notice_text
 
 if TYPE_CHECKING:
+    from temoin.contract.model import Contract
     from temoin.i18n import Translator
     from temoin.money import Money
     from temoin.settlement import RiskReport, Settlement
@@ -35,9 +37,10 @@ def _figure(x: float, digits: int = 4) -> Decimal:
 
 
 def render_settlement(s: Settlement, out: Console, reader: Translator,
-                      indicators: Mapping[str, str] | None = None) -> None:
+                      indicators: Mapping[str, str] | None = None, contract: Contract | None = None) -> None:
     """The waterfall per period, the investors, the comparison with direct funding, the notices
-    (``indicators``: the label of each indicator id, in the reader's language)."""
+    (``indicators``: the label of each indicator id, in the reader's language; ``contract``: for
+    the label of its unit)."""
     t = reader
 
     def money(m: Money | None) -> str:
@@ -94,11 +97,11 @@ def render_settlement(s: Settlement, out: Console, reader: Translator,
                                   direct=money(pc.direct_cost), extra=money(pc.extra_cost), share=extra_share)))
     if pc.cost_per_verified_outcome is not None:
         out.print("  " + escape(t("Cost per verified outcome unit ({units} {unit}): {cost}", units=pc.verified_units,
-                                  unit=pc.break_even_unit or "", cost=money(pc.cost_per_verified_outcome))))
+                                  unit=unit_label(contract, pc.break_even_unit or "", t), cost=money(pc.cost_per_verified_outcome))))
     if pc.break_even_effect is not None:
         out.print("  " + escape(t("Break-even effect: above {effect} {unit} per participant, the CIS costs the payer more "
                                   "than direct funding", effect=_figure(pc.break_even_effect),
-                                  unit=pc.break_even_unit or "")))
+                                  unit=unit_label(contract, pc.break_even_unit or "", t))))
     elif pc.direct_cost is not None:
         out.print("  " + escape(t("No effect makes the CIS cost more than direct funding (caps).")))
 

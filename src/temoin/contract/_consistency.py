@@ -99,6 +99,12 @@ def _population(c: Contract) -> Found:
                            Msg("Unknown categories for {attribute}: {categories}.", attribute=m.attribute,
                                categories=extra),
                            Msg("Use {choices}.", choices=list(attr.categories)))
+    for i, a in enumerate(c.population.attributes):
+        if set(a.category_labels) - set(a.categories):
+            extra = sorted(set(a.category_labels) - set(a.categories))
+            yield _problem("unknown_category", f"population.attributes[{i}].category_labels",
+                           Msg("Unknown categories for {attribute}: {categories}.", attribute=a.name, categories=extra),
+                           Msg("Use {choices}.", choices=list(a.categories)))
 
 
 def _evaluation_attributes(c: Contract) -> Found:

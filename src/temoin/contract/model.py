@@ -134,6 +134,10 @@ class Attribute(_Strict):
     label: Text
     type: Literal["numeric", "categorical", "boolean"]
     categories: list[str] = Field(default_factory=list)
+    category_labels: dict[str, Text] = Field(
+        default_factory=dict,
+        description="Categorical attributes: each category's label in French and English, shown instead of its code "
+        "(e.g. very_high: {fr: très élevé, en: very high}) and accepted in uploaded files.")
     quasi_identifier: bool = Field(False, description="Could re-identify someone when combined with others.")
     data_class: DataClass | None = Field(
         None, description="identifying, quasi_identifying, ordinary, or sensitive: health, justice (GDPR art. 9, 10).")
@@ -220,6 +224,8 @@ class Indicator(_Strict):
     label: Text
     definition: Text
     unit: str = Field(min_length=1, description="e.g. 'days', 'percentage points', 'people'")
+    unit_label: Text | None = Field(
+        None, description="The unit in French and English as people read it (e.g. {fr: nuitées, en: nights}).")
     direction: Literal["increase", "decrease"] = Field(description="Which way is an improvement.")
     measured_at: str = Field(min_length=1, description="When it is measured, e.g. '24 months after enrolment'.")
     method: str = Field(min_length=1, description="How it is measured.")

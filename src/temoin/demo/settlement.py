@@ -26,7 +26,8 @@ def show(engine: Engine, console: Console, reader: Translator) -> None:
     stored = get_contract(engine, CONTRACT)
     record, s = run_settlement(engine, CONTRACT, actor="demo")
     console.print(reader("Results: the stored evaluation (synthetic cohort)."))
-    render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in stored.contract.indicators})
+    render_settlement(s, console, reader, {i.id: i.label.get(reader.lang) for i in stored.contract.indicators},
+                      stored.contract)
     for kind, party, person in APPROVERS:
         approve(engine, record.id, kind=kind, party_id=party, person=person, actor="demo")
     console.print(reader("Settlement #{id} recorded; certified by the evaluator, approved by the payer, acknowledged by "

@@ -17,6 +17,8 @@ from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.text import say
 from temoin.i18n import Translator
+from temoin.i18n.contract_labels import category_label
+from temoin.i18n.contract_labels import unit_label as _unit_label
 from temoin.messages import Msg
 from temoin.opendata.suppression import SuppressionConflict
 from temoin.reports._public import Exposure, small, suppress_flow, suppress_pair
@@ -49,13 +51,14 @@ def variable_label(contract: Contract, variable: str, words: Translator) -> str:
     attr = contract.population.attribute(name.strip())
     text = attr.label.get(words.lang) if attr else name.strip()
     if category:
-        text += " = " + words.label("category", category.strip())
+        text += " = " + category_label(contract, category.strip(), words, name.strip())
     return text
 
 
-def unit_label(unit: str, words: Translator) -> str:
-    """An indicator's unit (free text in the contract, English) in the reader's words when the catalogue knows it."""
-    return words.label("unit", unit) if unit else ""
+def unit_label(unit: str, words: Translator, contract: Contract | None = None) -> str:
+    """An indicator's unit (free text in the contract, English) in the reader's words: the contract's
+    own label, else the catalogue's (:func:`temoin.i18n.contract_labels.unit_label`)."""
+    return _unit_label(contract, unit, words)
 
 
 def _small(n: float, threshold: int) -> bool:
@@ -88,7 +91,7 @@ def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int, contr
     if hidden:
         verdict = words("{attribute}: comparison partly suppressed (small cells: {categories}).",
                         attribute=m.get("attribute_label") or m["attribute"],
-                        categories=", ".join(words.label("category", c) for c in hidden))
+                        categories=", ".join(category_label(contract, c, words, m["attribute"]) for c in hidden))
     return {"attribute": m["attribute"], "attribute_label": m.get("attribute_label") or m["attribute"],
             "source": m["source"], "verdict": verdict,
             "level": m["verdict"]["level"], "std_differences": shown, "hidden_categories": hidden}
@@ -184,7 +187,7 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
         sign = 1.0 if abs(r.improvement - r.effect.estimate) <= abs(r.improvement + r.effect.estimate) else -1.0
         lo, hi = sorted((sign * r.effect.ci_low, sign * r.effect.ci_high))
         rows.append({"indicator": r.indicator, "label": (ind.label.get(lang) if ind else r.indicator), "wave": r.wave,
-                     "unit": unit_label(ind.unit, words) if ind else "", "unit_code": ind.unit if ind else "",
+                     "unit": unit_label(ind.unit, words, contract) if ind else "", "unit_code": ind.unit if ind else "",
                      "improvement": r.improvement, "lower": r.improvement_lower,
                      "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
                      "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,

@@ -20,6 +20,7 @@ from typing import Any
 
 from temoin.contract.model import Contract, IndicatorPrice
 from temoin.i18n import Translator
+from temoin.i18n.contract_labels import unit_label
 from temoin.settlement.payments import EntitlementStatus
 from temoin.settlement.rule import payment_threshold
 
@@ -38,7 +39,8 @@ def bound_name(contract: Contract, words: Translator) -> str:
     return words("the lower bound of the two-sided {level} confidence interval", level=level)
 
 
-def impact_value(value: float | None, unit: str, words: Translator, decimals: int | None = 1) -> str:
+def impact_value(value: float | None, unit: str, words: Translator, decimals: int | None = 1,
+                 contract: Contract | None = None) -> str:
     """An impact (or, with ``decimals=None``, a threshold as written) in the indicator's unit:
     « 5,8 jours », « 10 jours », « +3,2 points »."""
     if value is None:
@@ -46,7 +48,7 @@ def impact_value(value: float | None, unit: str, words: Translator, decimals: in
     if unit.startswith("share"):
         return words.points(value)
     shown = words.number(value, decimals)
-    return words("{value} {unit}", value=shown, unit=words.label("unit", unit)) if unit else shown
+    return words("{value} {unit}", value=shown, unit=unit_label(contract, unit, words)) if unit else shown
 
 
 def _price(contract: Contract, indicator: str) -> IndicatorPrice | None:
@@ -74,9 +76,9 @@ def _line(contract: Contract, e: Mapping[str, Any], period: str, currency: str, 
     unit = ind.unit if ind else ""
     price = _price(contract, indicator)
     bound = bound_name(contract, words)
-    value = impact_value(e.get("verified_impact"), unit, words)
+    value = impact_value(e.get("verified_impact"), unit, words, contract=contract)
     limit = _threshold(contract, price, e.get("wave"), last)
-    threshold = impact_value(limit, unit, words, None) if limit is not None else "—"
+    threshold = impact_value(limit, unit, words, None, contract) if limit is not None else "—"
     amount = _money(words, e["amount"], currency)
     status = EntitlementStatus(e["status"])
     if status is EntitlementStatus.BELOW_THRESHOLD:

@@ -26,6 +26,7 @@ from temoin.errors import InvalidInputError
 from temoin.governance.budget import BudgetWatch
 from temoin.governance.ledger import ChainStatus
 from temoin.i18n import Translator
+from temoin.i18n.contract_labels import category_label, unit_label
 from temoin.messages import Msg
 from temoin.reports import charts
 from temoin.reports.charts._svg import num as chart_num
@@ -132,7 +133,7 @@ def add_evaluation(data: ReportData, contract: Contract, ev: dict[str, Any]) -> 
     if ev["balance"]:
         data.charts["balance"] = charts.love_plot(ev["balance"]["rows"], lang=lang, label_field="label")
     t = Translator(lang)
-    margins = [{"label": f"{m['attribute_label']} = {t.label('category', cat)}", "effect_size": d}
+    margins = [{"label": f"{m['attribute_label']} = {category_label(contract, cat, t, m['attribute'])}", "effect_size": d}
                for m in ev["representativeness"] for cat, d in m["std_differences"].items()]
     if margins:
         data.charts["representativeness"] = charts.love_plot(
@@ -174,7 +175,8 @@ def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bo
     sd = settlement["data"]
     notices = [Notice.from_dict(n) for n in sd.get("notices", [])]
     data.settlement = {**settlement, "notices": [{"level": n.level, "text": notice_text(t, n)} for n in notices],
-                       "explained": [] if contract is None else explain_settlement(contract, sd, t)}
+                       "explained": [] if contract is None else explain_settlement(contract, sd, t),
+                       "break_even_unit": unit_label(contract, str((sd.get("public_cost") or {}).get("break_even_unit") or ""), t)}
     if sd["periods"]:
         data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=data.lang)
     if sd["investors"]:

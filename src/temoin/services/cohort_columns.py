@@ -16,6 +16,7 @@ from typing import Literal
 from temoin.contract.model import Contract
 from temoin.evaluation.cohort_file import normalise
 from temoin.i18n import LANGUAGES, Translator
+from temoin.i18n.contract_labels import category_words
 from temoin.messages import Msg
 
 __all__ = ["Column", "category_labels", "header_aliases", "participant_columns", "wave_columns"]
@@ -116,6 +117,6 @@ def category_labels(contract: Contract) -> dict[str, dict[str, list[str]]]:
     readers = [Translator(lang) for lang in LANGUAGES]
     out: dict[str, dict[str, list[str]]] = {}
     for a in contract.population.attributes:
-        words = {c: [w for w in dict.fromkeys(t.label("category", c) for t in readers) if w != c] for c in a.categories}
+        words = {c: category_words(a, c, readers) for c in a.categories}
         out[a.name] = {c: w for c, w in words.items() if w}
     return out

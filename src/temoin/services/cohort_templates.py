@@ -13,6 +13,7 @@ from typing import Literal
 
 from temoin.contract.model import Contract
 from temoin.i18n import Translator
+from temoin.i18n.contract_labels import category_label
 from temoin.services.cohort_columns import Column, participant_columns, wave_columns
 
 __all__ = ["FileKind", "columns_of", "template_csv", "template_xlsx"]
@@ -33,12 +34,21 @@ def template_csv(contract: Contract, kind: FileKind, t: Translator) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def _allowed(c: Column, t: Translator) -> list[str]:
+LIST_LIMIT = 255
+"""Characters an XLSX drop-down list written in its rule may hold (Excel's limit)."""
+
+
+def _allowed(c: Column, t: Translator, contract: Contract) -> list[str]:
+    """The values offered: yes and no in the reader's words, or each category by its label in the
+    reader's language (an upload reads labels back); its codes when a label would break the list
+    (a comma or a quote in it, or more than Excel keeps)."""
     if c.kind == "yes_no":
         return [t("yes"), t("no")]
     if c.kind == "number" and (c.minimum, c.maximum) == (0, 1):
         return [t("yes"), t("no"), "1", "0"]
-    return list(c.categories)
+    labels = [category_label(contract, code, t, c.name) for code in c.categories]
+    fits = len(set(labels)) == len(labels) and not any("," in w or '"' in w for w in labels)
+    return labels if fits and len(",".join(labels)) <= LIST_LIMIT else list(c.categories)
 
 
 def template_xlsx(contract: Contract, kind: FileKind, t: Translator) -> bytes:
@@ -58,7 +68,7 @@ def template_xlsx(contract: Contract, kind: FileKind, t: Translator) -> bytes:
         data.cell(row=1, column=i).font = Font(bold=True)
         data.column_dimensions[letter].width = max(14, min(40, len(c.label(t.lang)) + 4))
         cells = f"{letter}2:{letter}{DATA_ROWS + 1}"
-        allowed = _allowed(c, t)
+        allowed = _allowed(c, t, contract)
         if allowed:
             rule = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=not c.required)
         elif c.kind == "number" and (c.minimum is not None or c.maximum is not None):
@@ -82,7 +92,8 @@ def template_xlsx(contract: Contract, kind: FileKind, t: Translator) -> bytes:
         cell.font = Font(bold=True)
     for c in cols:
         notice.append([c.label(t.lang), c.name, t("yes") if c.required else t("no"), t.render(c.rule),
-                       ", ".join(_allowed(c, t)), c.example])
+                       ", ".join(_allowed(c, t, contract)),
+                       category_label(contract, c.example, t, c.name) if c.kind == "category" else c.example])
     notice.append([])
     notice.append([t("Fill in the first sheet, one row per person; the header may hold the labels or the names in Témoin. "
                      "Values are read without regard to case or accents (Lille is lille), and the import says so.")])

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from temoin.contract import Contract, check_contract
 from temoin.evaluation.result import EvidenceGrade
 from temoin.i18n import Translator
+from temoin.i18n.contract_labels import unit_label
 from temoin.reports.explain import bound_name, explain_settlement
 from temoin.services.contracts import get_contract
 from temoin.services.evaluations import latest_results, stored_cohort_flow
@@ -112,6 +113,7 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     if impact is not None:
         grade = EvidenceGrade(impact["grade"])
         impact = impact | {"label": impact["labels"][lang], "grade_label": Translator(lang).label(grade),
+                           "unit_label": impact["unit_labels"][lang],
                            "bound": impact["bounds"][lang]}
     return found | {"ledger_head": head, "impact": impact}
 
@@ -144,6 +146,7 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
             "indicator": last.indicator, "wave": last.wave, "improvement": last.improvement,
             "lower": last.improvement_lower, "grade": last.grade.value,
             "unit": ind.unit if (ind := contract.indicator(last.indicator)) else "",
+            "unit_labels": {lang: unit_label(contract, ind.unit, Translator(lang)) if ind else "" for lang in ("fr", "en")},
             "labels": {lang: (ind.label.get(lang) if ind else last.indicator) for lang in ("fr", "en")},
             "paid_on": last.improvement if contract.payments.basis == "point_estimate" else last.improvement_lower,
             "bounds": {lang: bound_name(contract, Translator(lang)) for lang in ("fr", "en")}},

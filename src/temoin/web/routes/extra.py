@@ -23,6 +23,7 @@ from temoin.evaluation.enrolment_curve import (
     parse_per_month,
     period_samples,
 )
+from temoin.i18n.contract_labels import unit_label
 from temoin.messages import Msg
 from temoin.reports.charts import power_curve
 from temoin.reports.explain import bound_name
@@ -146,7 +147,7 @@ def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = 
     curve = diagnosis_curve(contract, per_month, closes)
     report = evaluations.diagnose(ctx.engine, contract_id, sims=sims, curve=curve)
     indicator = contract.indicator(report.indicator)
-    unit = ctx.t.label("unit", indicator.unit) if indicator else ""
+    unit = unit_label(contract, indicator.unit, ctx.t) if indicator else ""
     chart = power_curve(report.effects, lang=ctx.lang, unit=unit or report.indicator)
     values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS, "currency": contract.currency,
                               "assumptions": [ctx.t.render(a) for a in report.assumptions],
