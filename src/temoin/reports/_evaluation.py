@@ -70,13 +70,25 @@ def _verdict(stored: dict[str, Any], words: Translator, contract: Contract | Non
     with ``contract``, the variables it names are shown by their labels."""
     message = Verdict.from_dict(stored).message
     if contract is not None and isinstance(message, Msg):
-        params = dict(message.params)
-        if isinstance(params.get("attribute"), str):
-            params["attribute"] = variable_label(contract, params["attribute"], words)
-        if isinstance(params.get("variables"), str):
-            params["variables"] = ", ".join(variable_label(contract, v, words) for v in params["variables"].split(", "))
-        message = Msg(message.id, **params)
+        message = _labelled(message, contract, words)
     return say(words, message)
+
+
+def _labelled(message: Msg, contract: Contract, words: Translator) -> Msg:
+    """``message`` with the variables and categories it names shown by their labels, in the messages it
+    holds too (a creaming verdict lists one message per attribute)."""
+    params = dict(message.params)
+    attribute = params.get("attribute")
+    if isinstance(attribute, str):
+        params["attribute"] = variable_label(contract, attribute, words)
+        if isinstance(params.get("values"), str):  # the categories of that attribute, written a/b
+            params["values"] = "/".join(category_label(contract, v, words, attribute) for v in params["values"].split("/"))
+    if isinstance(params.get("variables"), str):
+        params["variables"] = ", ".join(variable_label(contract, v, words) for v in params["variables"].split(", "))
+    for key, value in params.items():
+        if isinstance(value, list | tuple) and any(isinstance(v, Msg) for v in value):
+            params[key] = [_labelled(v, contract, words) if isinstance(v, Msg) else v for v in value]
+    return Msg(message.id, **params)
 
 
 def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int, contract: Contract | None = None) -> dict[str, Any]:
@@ -97,7 +109,8 @@ def _margin(m: dict[str, Any], *, lang: str, public: bool, threshold: int, contr
             "level": m["verdict"]["level"], "std_differences": shown, "hidden_categories": hidden}
 
 
-def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshold: int) -> dict[str, Any] | None:
+def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshold: int,
+              contract: Contract | None = None) -> dict[str, Any] | None:
     """The creaming verdict. Public: withheld when a harder-profile count behind it is a small cell."""
     if not cream:
         return None
@@ -108,7 +121,7 @@ def _creaming(cream: dict[str, Any] | None, *, lang: str, public: bool, threshol
                       (1 - row["share_harder_not_enrolled"]) * row["n_not_enrolled"]]
             if any(_small(c, threshold) for c in counts):
                 return {"verdict": Translator(lang)("Creaming: verdict suppressed (small cells)."), "level": "warning"}
-    return {"verdict": _verdict(cream["verdict"], Translator(lang)), "level": cream["verdict"]["level"]}
+    return {"verdict": _verdict(cream["verdict"], Translator(lang), contract), "level": cream["verdict"]["level"]}
 
 
 def _public_flow(flow: dict[str, Any], contract: Contract, exposure: Exposure | None,
@@ -232,10 +245,10 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                                      for m in rows]}
         for batch, rows in sorted((first.get("representativeness_by_batch") or {}).items(), key=lambda kv: int(kv[0]))]
     section["hidden"] += sum(len(m["hidden_categories"]) for b in section["representativeness_by_batch"] for m in b["margins"])
-    section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold)
+    section["creaming"] = _creaming(first.get("creaming"), lang=lang, public=public, threshold=threshold, contract=contract)
     section["creaming_by_batch"] = [
         {"batch": batch, **said} for batch, cream in sorted((first.get("creaming_by_batch") or {}).items(), key=lambda kv: int(kv[0]))
-        if (said := _creaming(cream, lang=lang, public=public, threshold=threshold)) is not None]
+        if (said := _creaming(cream, lang=lang, public=public, threshold=threshold, contract=contract)) is not None]
     vol = first.get("volatility")
     section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words), "level": vol["verdict"]["level"]}
     return section
