@@ -7,8 +7,6 @@ kept in the test's directory (pytest keeps the last runs' ``tmp_path``)."""
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from rich.console import Console
 from temoin.i18n import Translator
 from temoin.services import settlements
 from temoin.settings import Settings
-from test_browser_web import ARGS, CHROMIUM, _free_port, sign_in, sign_out
+from test_browser_web import ARGS, CHROMIUM, serving, sign_in, sign_out
 from test_web_support import Site, make_site
 
 pytestmark = pytest.mark.browser
@@ -29,7 +27,6 @@ WHY = "La borne basse unilatérale à 95\u00a0% (5,8 jours) est sous le seuil de
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site]]:
-    import uvicorn
 
     from temoin.demo import contracts, evaluation, settlement
     from temoin.store import make_engine, migrate
@@ -43,16 +40,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site
     first = max(r.id for r in settlements.list_settlements(engine, C))
     settlements.supersede(engine, first, reason="correction for the browser test", actor="test")
     site = make_site(engine)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", site
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(site.app) as base:
+        yield base, site
     engine.dispose()
 
 

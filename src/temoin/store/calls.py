@@ -13,6 +13,7 @@ from temoin.errors import NotFoundError
 from temoin.governance.call_stages import CallTerms, Timetable
 from temoin.governance.selection import Call
 from temoin.messages import Msg
+from temoin.store.governance import call_row
 from temoin.store.models.governance import (
     ApplicationRow,
     CallCommentRow,
@@ -35,14 +36,7 @@ class CallDraftRepository:
         self.session = session
 
     def row(self, call_id: str, *, for_update: bool = False) -> CallRow:
-        q = select(CallRow).where(CallRow.id == call_id)
-        if for_update:
-            q = q.with_for_update()
-        row = self.session.execute(q).scalar_one_or_none()
-        if row is None:
-            raise NotFoundError("call.not_found", Msg("Unknown call for projects: '{id}'.", id=call_id), path="call",
-                                hint=Msg("The list of calls is on the page 'Calls for projects'."))
-        return row
+        return call_row(self.session, call_id, for_update=for_update)
 
     def set_terms(self, row: CallRow, terms: CallTerms, owner: str) -> None:
         t = terms.timetable

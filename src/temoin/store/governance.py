@@ -40,6 +40,18 @@ from temoin.store.models.governance import (
 )
 
 
+def call_row(session: Session, call_id: str, *, for_update: bool = False) -> CallRow:
+    """A call's row (locked for update if asked), or a clear 404."""
+    q = select(CallRow).where(CallRow.id == call_id)
+    if for_update:
+        q = q.with_for_update()
+    row = session.execute(q).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError("call.not_found", Msg("Unknown call for projects: '{id}'.", id=call_id), path="call",
+                            hint=Msg("Check the call's identifier in the list of calls."))
+    return row
+
+
 class CallRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -65,13 +77,7 @@ class CallRepository:
         self.session.flush()
 
     def load(self, call_id: str, *, for_update: bool = False) -> CallState:
-        q = select(CallRow).where(CallRow.id == call_id)
-        if for_update:
-            q = q.with_for_update()
-        row = self.session.execute(q).scalar_one_or_none()
-        if row is None:
-            raise NotFoundError("call.not_found", Msg("Unknown call for projects: '{id}'.", id=call_id), path="call",
-                                hint=Msg("Check the call's identifier in the list of calls."))
+        row = call_row(self.session, call_id, for_update=for_update)
         crit = self.session.execute(select(CriterionRow).where(CriterionRow.call_id == call_id)
                                     .order_by(CriterionRow.position)).scalars()
         members = self.session.execute(select(CommitteeMemberRow).where(CommitteeMemberRow.call_id == call_id)
