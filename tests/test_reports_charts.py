@@ -14,6 +14,7 @@ import pytest
 from temoin.contract.loading import load_contract
 from temoin.i18n import Translator
 from temoin.reports import charts
+from temoin.reports.charts._svg import GREEN, RED
 from temoin.settlement import settle
 from temoin.settlement.inputs import results_from_data
 
@@ -234,3 +235,42 @@ def test_the_power_curve_has_enough_points() -> None:
     curve = parse(charts.power_curve([{"true_effect": e, "power": min(e / 50, 1), "p_paid": min(e / 60, 1)} for e in effects],
                                      lang="en", unit="days"))
     assert len(list(curve.iter(f"{NS}circle"))) == 2 * len(effects)
+
+
+@pytest.mark.parametrize(("extra", "share", "lang", "said", "fill"), [
+    ("-50000", -0.25, "fr", "Le CIS a coûté au payeur 50\u202f000\xa0€ (25,0\xa0%) de moins que le financement direct",
+     GREEN),
+    ("-50000", -0.25, "en", "The CIS cost the payer €50,000 (25.0%) less than funding the programme directly", GREEN),
+    ("30000", 0.1, "fr", "Le CIS a coûté au payeur 30\u202f000\xa0€ (10,0\xa0%) de plus que le financement direct", RED),
+    ("0", 0.0, "fr", "Le CIS a coûté au payeur autant que le financement direct du programme", GREEN),
+])
+def test_public_cost_chart_says_a_saving_as_a_saving_never_a_negative_extra_cost(
+        extra: str, share: float, lang: str, said: str, fill: str) -> None:
+    svg = charts.public_cost_chart({"outcome_payments": "100000", "transaction_costs": [], "direct_cost": "150000",
+                                    "realised_savings": "200000", "extra_cost": extra, "extra_cost_share": share},
+                                   lang=lang)
+    root = ET.fromstring(svg)
+    width = float(root.get("viewBox", "").split()[2])
+    verdict = [el for el in root.iter() if el.tag.endswith("text") and el.get("x") == "16.0" and el.get("fill") == fill]
+    joined = " ".join(el.text or "" for el in verdict)
+    assert said in joined, svg
+    assert "−" not in joined and "-" not in joined
+    # drawn at x=16 and cut between words, every line fits inside the chart
+    assert all(16 + len(el.text or "") * 12 * 0.6 <= width for el in verdict)
+
+
+def test_investor_legend_and_dates_stay_inside_the_chart_with_long_names() -> None:
+    names = ["Caisse des Dépôts et Consignations", "Fondation Investisseur Solidaire de France",
+             "Banque Mutualiste Régionale du Nord-Pas-de-Calais"]
+    investors = [{"investor": n, "irr": 0.01 * k,
+                  "flows": [{"date": "2024-01-15", "amount": "-100000"}, {"date": "2026-12-31", "amount": "110000"}]}
+                 for k, n in enumerate(names)]
+    root = ET.fromstring(charts.investor_flows(investors, lang="fr"))
+    height = float(root.get("viewBox", "").split()[3])
+    texts = {el.text: el for el in root.iter() if el.tag.endswith("text")}
+    legend = [texts[f"{n} (TRI {p})"] for n, p in zip(names, ["0,0\xa0%", "1,0\xa0%", "2,0\xa0%"], strict=True)]
+    assert all(float(el.get("y", "0")) + 4 <= height for el in legend)
+    # the legend starts below the lowest point the dates written at -40° reach
+    dates = [el for el in root.iter() if el.tag.endswith("text") and "rotate(-40" in (el.get("transform") or "")]
+    lowest = max(float(el.get("y", "0")) + len(el.text or "") * 10 * 0.6 * 0.643 for el in dates)
+    assert min(float(el.get("y", "0")) for el in legend) - 11 > lowest

@@ -24,7 +24,7 @@ from temoin.i18n.contract_labels import unit_label
 from temoin.settlement.payments import EntitlementStatus
 from temoin.settlement.rule import payment_threshold
 
-__all__ = ["bound_name", "explain_settlement", "impact_value"]
+__all__ = ["bound_name", "explain_settlement", "extra_cost_sentence", "impact_value"]
 
 
 def bound_name(contract: Contract, words: Translator) -> str:
@@ -66,6 +66,26 @@ def _threshold(contract: Contract, price: IndicatorPrice | None, wave: str | Non
 
 def _money(words: Translator, value: Any, currency: str) -> str:
     return words.money(Decimal(str(value)), currency)
+
+
+def extra_cost_sentence(words: Translator, extra: Any, share: float | None, amount: str) -> str:
+    """The comparison with direct funding in words: the CIS cost ``amount`` (already formatted, the
+    absolute value of ``extra``) more or less than funding the programme directly, and by what share
+    of it. A negative extra cost is a saving, never shown as a negative « surcoût »."""
+    value = Decimal(str(extra))
+    if value == 0:
+        return words("The CIS cost the payer as much as funding the programme directly.")
+    more = value > 0
+    if share is None:
+        return (words("The CIS cost the payer {amount} more than funding the programme directly.", amount=amount)
+                if more else
+                words("The CIS cost the payer {amount} less than funding the programme directly.", amount=amount))
+    pct = words.share(abs(float(share)), 1)
+    return (words("The CIS cost the payer {amount} ({share}) more than funding the programme directly.",
+                  amount=amount, share=pct)
+            if more else
+            words("The CIS cost the payer {amount} ({share}) less than funding the programme directly.",
+                  amount=amount, share=pct))
 
 
 def _line(contract: Contract, e: Mapping[str, Any], period: str, currency: str, last: bool, words: Translator) -> str:

@@ -30,7 +30,7 @@ from temoin.i18n.contract_labels import category_label, unit_label
 from temoin.messages import Msg
 from temoin.reports import charts
 from temoin.reports.charts._svg import num as chart_num
-from temoin.reports.explain import explain_settlement
+from temoin.reports.explain import explain_settlement, extra_cost_sentence
 from temoin.reports.notices import notice_text, rendered_watch
 from temoin.settlement import Notice
 from temoin.store.contracts import StoredContract
@@ -176,6 +176,7 @@ def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bo
     notices = [Notice.from_dict(n) for n in sd.get("notices", [])]
     data.settlement = {**settlement, "notices": [{"level": n.level, "text": notice_text(t, n)} for n in notices],
                        "explained": [] if contract is None else explain_settlement(contract, sd, t),
+                       "extra_cost_words": _extra_cost_words(t, sd.get("public_cost") or {}, str(sd.get("currency") or "EUR")),
                        "break_even_unit": unit_label(contract, str((sd.get("public_cost") or {}).get("break_even_unit") or ""), t)}
     if sd["periods"]:
         data.charts["waterfall"] = charts.settlement_waterfall(sd, lang=data.lang)
@@ -184,6 +185,14 @@ def add_settlement(data: ReportData, settlement: dict[str, Any], *, withheld: bo
         investors = [{**i, "investor": names.get(i["investor"], i["investor"])} for i in sd["investors"]]
         data.charts["investors"] = charts.investor_flows(investors, lang=data.lang, currency=sd["currency"])
     data.charts["public_cost"] = charts.public_cost_chart(sd["public_cost"], lang=data.lang, currency=sd["currency"])
+
+
+def _extra_cost_words(t: Translator, pc: dict[str, Any], currency: str) -> str | None:
+    extra = pc.get("extra_cost")
+    if extra is None:
+        return None
+    share = pc.get("extra_cost_share")
+    return extra_cost_sentence(t, extra, None if share is None else float(share), t.money(abs(Decimal(str(extra))), currency))
 
 
 def add_budget(data: ReportData, watch: BudgetWatch) -> None:

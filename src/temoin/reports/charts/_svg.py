@@ -177,13 +177,28 @@ class Frame:
         return head + "".join(self.parts) + "</svg>"
 
 
+def _legend_places(labels: Sequence[str], px: float, py: float, width: float,
+                   size: float) -> list[tuple[float, float]]:
+    """Where each legend label goes: left to right, on a new line when the next would pass ``width``."""
+    cx, cy, places = px, py, []
+    for label in labels:
+        w = 16 + text_width(label, size) + 14
+        if cx + w > width - 8 and cx > px:
+            cx, cy = px, cy + size + 8
+        places.append((cx, cy))
+        cx += w
+    return places
+
+
+def legend_height(labels: Sequence[str], px: float, width: float, *, size: float = 11) -> float:
+    """The height a legend of ``labels`` takes, starting at ``px``, in a frame ``width`` wide."""
+    places = _legend_places(labels, px, 0.0, width, size)
+    return (places[-1][1] if places else 0.0) + size + 8
+
+
 def legend(frame: Frame, items: Sequence[tuple[str, str]], px: float, py: float, *, size: float = 11) -> None:
     """A horizontal legend: (colour, label) pairs, wrapping to the frame's width."""
-    cx, cy = px, py
-    for colour, label in items:
-        w = 16 + text_width(label, size) + 14
-        if cx + w > frame.width - 8 and cx > px:
-            cx, cy = px, cy + size + 8
+    places = _legend_places([label for _, label in items], px, py, frame.width, size)
+    for (colour, label), (cx, cy) in zip(items, places, strict=True):
         frame.rect(cx, cy - size + 2, 10, 10, fill=colour)
         frame.text(cx + 14, cy, label, size=size, fill=INK)
-        cx += w

@@ -7,6 +7,7 @@ drawn to scale and written as labels rounded to the euro.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from temoin.reports.charts._svg import (
     LinearScale,
     get,
     legend,
+    legend_height,
     money,
     nice_ticks,
     pct,
@@ -35,6 +37,7 @@ from temoin.reports.charts._svg import (
     translator,
     x,
 )
+from temoin.reports.explain import extra_cost_sentence
 
 __all__ = ["budget_watch", "investor_flows", "public_cost_chart", "settlement_waterfall", "waterfall"]
 
@@ -192,7 +195,13 @@ def investor_flows(investors: Sequence[Any], *, lang: str = "fr", currency: str 
     ticks = nice_ticks(min(values), max(values), 5)
     left = 24 + max(text_width(money(tr, t, currency), 10) for t in ticks)
     width = max(640.0, left + 70.0 * max(len(dates), 1) + 20)
-    height, top, bottom = 360.0, 56.0, 280.0
+    items = [(PALETTE[j % len(PALETTE)], tr("{name} (IRR {irr})", name=name, irr=pct(tr, irr)))
+             for j, (name, irr, _) in enumerate(series)]
+    top, bottom = 56.0, 280.0
+    # the dates are written at -40°: their longest reaches this far below the axis, the legend below it
+    drop = max((text_width(_day(tr, d), 10) for d in dates), default=0.0) * math.sin(math.radians(40))
+    legend_y = bottom + 12 + drop + 22
+    height = legend_y + legend_height([label for _, label in items], left, width)
     ys = LinearScale(ticks[0], ticks[-1], bottom, top)
     slot = (width - left - 20) / max(len(dates), 1)
     bar_w = slot * 0.8 / max(len(series), 1)
@@ -218,11 +227,7 @@ def investor_flows(investors: Sequence[Any], *, lang: str = "fr", currency: str 
                    label=tr("{label}: {value}", label=f"{name}, {_day(tr, d)}", value=money(tr, amount, currency)))
         f.add(f'<text x="{x0 + slot * 0.4:.1f}" y="{bottom + 12:.1f}" font-size="10" text-anchor="end" fill="{MUTED}" '
               f'transform="rotate(-40 {x0 + slot * 0.4:.1f} {bottom + 12:.1f})">{x(_day(tr, d))}</text>')
-    items = []
-    for j, (name, irr, _) in enumerate(series):
-        tag = tr("IRR {irr}", irr=pct(tr, irr))
-        items.append((PALETTE[j % len(PALETTE)], f"{name} ({tag})"))
-    legend(f, items, left, height - 16)
+    legend(f, items, left, legend_y)
     return f.render()
 
 
@@ -247,14 +252,19 @@ def public_cost_chart(comparison: Any, *, lang: str = "fr", currency: str = "EUR
     rows.append((tr("Realised public savings"), [(savings, GREEN, "")]))
     vmax = max([1.0, *(float(sum((v for v, _, _ in parts), Decimal(0))) for _, parts in rows)])
     width, row_h, top, left = 640.0, 44.0, 52.0, 230.0
-    height = top + row_h * len(rows) + 60
+    extra = get(comparison, "extra_cost")
+    verdict: list[str] = []
+    if extra is not None:
+        share = get(comparison, "extra_cost_share")
+        verdict = _wrapped(extra_cost_sentence(tr, _dec(extra), None if share is None else float(share),
+                                               money(tr, abs(_dec(extra)), currency)), width - 32, 12)
+    height = top + row_h * len(rows) + 44 + 16 * max(len(verdict), 1)
     xs = LinearScale(0, vmax * 1.25, left, width - 20)
     heading = title or tr("Does the CIS cost more than direct funding?")
     words = [f"{label} {money(tr, sum((v for v, _, _ in parts), Decimal(0)), currency)}" for label, parts in rows]
     words += [f"{tr.label('cost_kind', k)} {money(tr, v, currency)}" for k, v in costs]
-    extra = get(comparison, "extra_cost")
-    if extra is not None:
-        words.append(tr("extra cost {amount}", amount=money(tr, _dec(extra), currency)))
+    if verdict:
+        words.append(" ".join(verdict).rstrip("."))
     f = Frame(width, height, title=heading, desc="; ".join(words) + ".", kind="publiccost")
     f.text(16, 24, heading, size=14, weight="bold")
     for k, (label, parts) in enumerate(rows):
@@ -267,16 +277,23 @@ def public_cost_chart(comparison: Any, *, lang: str = "fr", currency: str = "EUR
             x0 += w
         total = sum((v for v, _, _ in parts), Decimal(0))
         f.text(x0 + 6, cy + 20, money(tr, total, currency), size=11, weight="bold")
-    if extra is not None:
-        share = get(comparison, "extra_cost_share")
-        text = tr("Extra cost of the CIS: {amount}", amount=money(tr, _dec(extra), currency))
-        if share is not None:
-            text += f" ({pct(tr, float(share))})"
-        f.text(left, top + row_h * len(rows) + 16, text.replace("-", "−"), size=12, weight="bold",
+    for k, line in enumerate(verdict):
+        f.text(16, top + row_h * len(rows) + 16 + 16 * k, line, size=12, weight="bold",
                fill=RED if _dec(extra) > 0 else GREEN)
     legend(f, [(BLUE, tr("outcome payments")), (ORANGE, tr("transaction costs"))],
            left, height - 12)
     return f.render()
+
+
+def _wrapped(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` at font ``size`` (cut between words)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def budget_watch(watch: Any, *, lang: str = "fr", title: str | None = None, currency: str = "EUR") -> str:
