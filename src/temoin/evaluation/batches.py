@@ -30,12 +30,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from temoin.evaluation.diagnostics import Verdict, baseline_balance, creaming, representativeness
-from temoin.messages import Msg
+from temoin.messages import Msg, Share
 
-__all__ = ["BLOCK", "MIN_EXPECTED", "balance_by_batch", "batch_blocks", "creaming_by_batch", "referral_batches",
-           "representativeness_by_batch"]
+__all__ = ["BLOCK", "CHANCE_LIMIT", "MIN_EXPECTED", "balance_by_batch", "batch_blocks", "chance_of_a_large_gap",
+           "creaming_by_batch", "referral_batches", "representativeness_by_batch"]
 
 BLOCK = "_block"
 """The column holding each person's batch × stratum block in the estimation frame."""
@@ -55,15 +56,41 @@ def batch_blocks(data: pd.DataFrame, people: pd.DataFrame, strata: Sequence[str]
     return kept, note
 
 
+CHANCE_LIMIT = 0.05
+"""The largest chance, under randomisation alone, of a baseline gap beyond the WWC's 0.25 standard
+deviations for which a batch's balance still gets a verdict (see :func:`chance_of_a_large_gap`)."""
+
+
+def chance_of_a_large_gap(treated: int, control: int, limit: float = 0.25) -> float:
+    """The chance that randomisation alone gives an attribute a standardised gap beyond ``limit``
+    between arms of ``treated`` and ``control`` people: the gap's standard error is close to
+    √(1/n₁ + 1/n₀), so the chance is 2·(1 − Φ(limit / √(1/n₁ + 1/n₀))). Equal arms need about 123
+    people each before a gap beyond 0.25 has less than a 5 % chance of being luck."""
+    return float(2 * norm.sf(limit / np.sqrt(1 / treated + 1 / control)))
+
+
 def balance_by_batch(people: pd.DataFrame, *, attributes: Sequence[tuple[str, str]],
                      adjusted_for: Sequence[str]) -> dict[str, Any]:
     """Baseline balance within each enrolment batch (of the people given: those followed), for the
-    batches with at least two people in each arm."""
+    batches with at least two people in each arm. A batch so small that randomisation alone gives a
+    gap beyond 0.25 standard deviations more often than :data:`CHANCE_LIMIT` keeps its figures but gets
+    no verdict (``too_small``): its gaps are mostly luck, and the balance over all batches is the one
+    to read."""
     out: dict[str, Any] = {}
     for batch, group in people.groupby(people["batch"].astype("Int64")):
         counts = group["arm"].value_counts()
-        if counts.get(1, 0) >= 2 and counts.get(0, 0) >= 2:
-            out[str(batch)] = baseline_balance(group, attributes=attributes, adjusted_for=adjusted_for).to_dict()
+        treated, control = int(counts.get(1, 0)), int(counts.get(0, 0))
+        if treated < 2 or control < 2:
+            continue
+        row = baseline_balance(group, attributes=attributes, adjusted_for=adjusted_for).to_dict()
+        chance = chance_of_a_large_gap(treated, control)
+        row["too_small"] = chance > CHANCE_LIMIT
+        if row["too_small"]:
+            row["verdict"] = Verdict("warning", Msg(
+                "Too few people in this batch ({treated} and {control}) to judge its balance: chance alone gives a gap "
+                "beyond {limit} standard deviation in {chance} of draws; read the balance over all batches.",
+                treated=treated, control=control, limit=0.25, chance=Share(chance))).to_dict()
+        out[str(batch)] = row
     return out
 
 
