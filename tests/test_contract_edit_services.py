@@ -9,6 +9,7 @@ import json
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from temoin.contract import check_contract, load_contract
 from temoin.demo.accounts import demo_accounts
@@ -168,6 +169,12 @@ def test_signing_locks_the_contract_and_later_changes_are_refused_with_the_reaso
     with pytest.raises(ConflictError):
         sign_version(db, "aemo-bis", 2, person="camille", actor="web:camille")
     assert len(versions_of(db, "aemo-bis")) == 2 and verify_ledger(db).whole
+    # the signature row itself is written once: the database refuses to change or remove it
+    for sql in ("UPDATE contract_signatures SET version = 1 WHERE contract_id = 'aemo-bis'",
+                "DELETE FROM contract_signatures WHERE contract_id = 'aemo-bis'"):
+        with pytest.raises(DBAPIError, match="contract_signatures is append-only"), db.begin() as c:
+            c.execute(text(sql))
+    assert signature_of(db, "aemo-bis") == signed
 
 
 def test_a_version_that_fails_a_blocking_safeguard_cannot_be_signed(db: Engine) -> None:
