@@ -14,6 +14,7 @@ from temoin.contract.model import Role
 from temoin.examples import example_path
 from temoin.i18n import Translator
 from temoin.services.accounts import create_account, list_accounts, set_password
+from temoin.services.passwords import problem as password_problem
 from temoin.services.contracts import import_contract
 from temoin.services.governance import assign_role, list_roles
 from temoin.settings import Settings
@@ -76,7 +77,7 @@ def demo_accounts(engine: Engine) -> list[DemoAccount]:
             held = {(str(r["contract"]), str(r["role"])) for r in list_roles(engine, person=p.person)}
             if (p.contract_id, p.role) not in held:
                 assign_role(engine, p.contract_id, p.person, p.organisation, p.role, actor="demo", name=p.name)
-        password = secrets.token_urlsafe(9)
+        password = _fresh_password(p.username)
         if p.username in existing:
             set_password(engine, p.username, password, actor="demo")
         else:
@@ -84,6 +85,15 @@ def demo_accounts(engine: Engine) -> list[DemoAccount]:
                            is_admin=p.label == "admin")
         out.append(DemoAccount(p.username, password, p.label, p.contract_id, p.person, (p.role,) if p.role else ()))
     return out
+
+
+def _fresh_password(username: str) -> str:
+    """A random password the platform's own rules accept (a random draw can, rarely, have too few
+    distinct characters or hold a user name or a keyboard run)."""
+    while True:
+        password = secrets.token_urlsafe(9)
+        if password_problem(password, username=username) is None:
+            return password
 
 
 def print_accounts(engine: Engine, console: Console, reader: Translator) -> list[DemoAccount]:
