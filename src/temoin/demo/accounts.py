@@ -14,9 +14,9 @@ from temoin.contract.model import Role
 from temoin.examples import example_path
 from temoin.i18n import Translator
 from temoin.services.accounts import create_account, list_accounts, set_password
-from temoin.services.passwords import problem as password_problem
 from temoin.services.contracts import import_contract
 from temoin.services.governance import assign_role, list_roles
+from temoin.services.passwords import problem as password_problem
 from temoin.settings import Settings
 
 
