@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,11 +32,11 @@ from temoin.errors import (
 from temoin.governance.ledger import LedgerEvent
 from temoin.governance.roles import RoleAssignment, check_assignment
 from temoin.messages import Msg
+from temoin.services.payer_organisations import own_person
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountRepository
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.governance import CallRepository, RoleRepository
-from temoin.store.invitations import InvitationRepository
 from temoin.store.models.contracts import ContractRow, ContractSignatureRow
 
 __all__ = ["Preview", "Saved", "SelectedApplication", "Signature", "create_contract", "draft_from_application",
@@ -154,14 +153,7 @@ def _person_of(s: Session, account_id: int) -> tuple[str, str | None]:
         raise ConflictError("contract_edit.admin", Msg("An administrator's account cannot create a contract: it would "
                                                        "make them a party's outcome payer."), path="account",
                             hint=Msg("Sign in with the account of the person who acts for the payer."))
-    if account.person_id:
-        return account.person_id, None
-    invitations = InvitationRepository(s)
-    wanted = account.username
-    while not invitations.free_person_id(wanted):
-        wanted = f"{account.username[:70]}-{secrets.token_hex(3)}"
-    account.person_id = wanted
-    return wanted, account.display_name
+    return own_person(s, account)
 
 
 def create_contract(engine: Engine, text: str, *, account_id: int, payer: str | None = None, actor: str) -> Saved:
