@@ -32,12 +32,13 @@ from temoin.errors import (
 from temoin.governance.ledger import LedgerEvent
 from temoin.governance.roles import RoleAssignment, check_assignment
 from temoin.messages import Msg
-from temoin.services.payer_organisations import own_person
+from temoin.services.payer_organisations import organisation_name, own_person
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountRepository
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.governance import CallRepository, RoleRepository
 from temoin.store.models.contracts import ContractRow, ContractSignatureRow
+from temoin.store.models.governance import CallRow
 
 __all__ = ["Preview", "Saved", "SelectedApplication", "Signature", "create_contract", "draft_from_application",
            "preview", "save_version", "selected_applications", "sign_version", "signature_of", "versions_of"]
@@ -278,7 +279,8 @@ def selected_applications(engine: Engine) -> list[SelectedApplication]:
 
 def draft_from_application(engine: Engine, call_id: str, application_id: str, blank: dict[str, Any]) -> dict[str, Any]:
     """``blank`` (a contract's data with its fields empty) pre-filled from a selected application:
-    the programme's title, the operator that applied, the payer of the call's contract, and the
+    the programme's title, the operator that applied, the payer of the call's contract (or, for a call
+    drafted in the browser, the payer organisation it was drafted for), and the
     call's committee as the selection committee. Refused unless the call selected it."""
     found = next((a for a in selected_applications(engine) if a.call_id == call_id and a.application == application_id),
                  None)
@@ -290,6 +292,9 @@ def draft_from_application(engine: Engine, call_id: str, application_id: str, bl
     with session_scope(engine) as s:
         state = CallRepository(s).load(call_id)
         source = ContractRepository(s).latest(state.call.contract_id).contract if state.call.contract_id else None
+        row = s.get(CallRow, call_id)
+        drafted_for = row.payer if source is None and row is not None else None  # a call drafted in the browser
+    payer_name = organisation_name(engine, drafted_for) if drafted_for else None
     data["title"] = {"fr": found.title, "en": found.title}
     parties: list[dict[str, Any]] = [p for p in data.get("parties", []) if isinstance(p, dict)]
     known = {p.id: p for p in source.parties} if source else {}
@@ -300,6 +305,8 @@ def draft_from_application(engine: Engine, call_id: str, application_id: str, bl
         elif Role.OUTCOME_PAYER.value in p.get("roles", []) and source and source.parties_with(Role.OUTCOME_PAYER):
             payer = source.parties_with(Role.OUTCOME_PAYER)[0]
             p.update({"id": payer.id, "name": payer.name, "kind": payer.kind})
+        elif Role.OUTCOME_PAYER.value in p.get("roles", []) and drafted_for:
+            p.update({"id": drafted_for, "name": payer_name or drafted_for})
     committees = data.setdefault("governance", {}).setdefault("committees", [])
     members = [{"person": m.person, "organisation": m.organisation, "seat": m.seat} for m in state.call.committee]
     selection = next((c for c in committees if isinstance(c, dict) and c.get("kind") == "selection"), None)
