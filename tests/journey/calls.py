@@ -127,7 +127,7 @@ def _payer_drafts_and_publishes(page: Any, base: str, snap: Shots) -> None:
     observer, families, expert = PEOPLE["observer"][0], PEOPLE["member-families"][0], PEOPLE["member-expert"][0]
     page.get_by_label("Comité de sélection").fill(f"{observer} | union-assos | civil_society\n"
                                                   f"{families} | collectif-familles | beneficiary\n"
-                                                  f"{expert} | universite | expert")
+                                                  f"{expert} | labo-eval | expert")
     snap("payer", "call-draft")
     page.get_by_role("button", name="Enregistrer le projet d'appel").click()
     page.wait_for_url(f"{base}/calls/{CALL}")
@@ -241,7 +241,8 @@ def _decision_and_record(page: Any, base: str, snap: Shots) -> None:
 def contract_text(prefilled: str) -> str:
     """The contract the payer writes from the pre-filled text: the programme, the operator, the
     payer and the selection committee come from the call; the rest is written out (here, the
-    figures of the bundled AEMO example, as a payer would adapt a model)."""
+    figures of the bundled AEMO example, as a payer would adapt a model), and the selection
+    committee's declarations of interests are those its members filed with the call."""
     pre = yaml.safe_load(prefilled)
     data = yaml.safe_load(example_path("aemo-renforcee").read_text(encoding="utf-8"))
     data["id"] = CONTRACT
@@ -255,6 +256,9 @@ def contract_text(prefilled: str) -> str:
     pre_selection = next(c for c in pre["governance"]["committees"] if c["kind"] == "selection")
     selection = next(c for c in data["governance"]["committees"] if c["kind"] == "selection")
     selection.update(id=pre_selection["id"], members=pre_selection["members"])
+    carried = pre["governance"]["declarations"]  # the members' declarations to the call, carried over
+    assert {d["person"] for d in carried} == {m["person"] for m in pre_selection["members"]}
+    data["governance"]["declarations"] += carried
     return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
@@ -267,7 +271,8 @@ def _contract(page: Any, base: str, snap: Shots) -> None:
     assert "horizon-familles" in prefilled and "dept-nord" in prefilled
     page.get_by_label("Texte du contrat (YAML)").fill(contract_text(prefilled))
     page.locator("#safeguards").wait_for()
-    assert "Tous les garde-fous bloquants sont respectés." in page.locator("#safeguard-summary").inner_text()
+    report = page.locator("#report").inner_text()
+    assert "Tous les garde-fous bloquants sont respectés." in page.locator("#safeguard-summary").inner_text(), report
     snap("payer", "contract-new")
     page.get_by_role("button", name="Enregistrer la version 1").click()
     page.wait_for_url(f"{base}/contracts/{CONTRACT}/versions?saved=1")

@@ -31,7 +31,9 @@ from temoin.errors import (
 )
 from temoin.governance.ledger import LedgerEvent
 from temoin.governance.roles import RoleAssignment, check_assignment
+from temoin.governance.selection import CallState
 from temoin.messages import Msg
+from temoin.services.calls import PARIS
 from temoin.services.payer_organisations import organisation_name, own_person
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountRepository
@@ -312,4 +314,28 @@ def draft_from_application(engine: Engine, call_id: str, application_id: str, bl
     selection = next((c for c in committees if isinstance(c, dict) and c.get("kind") == "selection"), None)
     if selection is not None and members:
         selection.update({"id": f"selection-{call_id}"[:60], "members": members})
+        data["governance"]["declarations"] = _declarations_from_call(state, call_id, parties)
     return data
+
+
+def _declarations_from_call(state: CallState, call_id: str, parties: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each committee member's declarations to the call, as the contract's declaration of interests:
+    dated the day of their last one (in France), with the interests they declared in an applicant
+    that is a party of the contract (the others' stay in the call's public record). A member who
+    declared nothing gets no declaration: the safeguard then asks for one."""
+    in_contract = {str(p.get("id")) for p in parties}
+    organisation_of = {a.id: a.organisation for a in state.applications}
+    out = []
+    for m in state.call.committee:
+        mine = [d for d in state.declarations if d.person == m.person]
+        if not mine:
+            continue
+        days = [d.declared_at.astimezone(PARIS).date() for d in mine if d.declared_at is not None]
+        interests = [{"organisation": organisation_of[d.application],
+                      "nature": d.nature or f"declared in call {call_id}"}
+                     for d in mine if d.conflict and organisation_of.get(d.application) in in_contract]
+        interests += [{"organisation": o, "nature": f"standing interest declared in call {call_id}"}
+                      for o in m.interests if o in in_contract and o not in {i["organisation"] for i in interests}]
+        out.append({"person": m.person, "date": max(days) if days else dt.datetime.now(PARIS).date(),
+                    "interests": interests})
+    return out
