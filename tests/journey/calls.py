@@ -159,7 +159,7 @@ def _consultation(page: Any, base: str, snap: Shots, move_to: Callable[[dt.date]
     # the payer answers both, then opens the call once the consultation has ended
     sign_in(page, base, PEOPLE["payer"][0], PASSWORD)
     page.goto(f"{base}/calls/{CALL}")
-    for answer in ("Oui : deux sièges sur cinq.", "Oui : tout le département."):
+    for answer in ("Oui : le collectif des familles siège au comité de sélection.", "Oui : tout le département."):
         page.get_by_label("Votre réponse (publiée)").first.fill(answer)
         page.get_by_role("button", name="Publier la réponse").first.click()
         page.wait_for_selector("#call-done")
@@ -234,6 +234,8 @@ def _decision_and_record(page: Any, base: str, snap: Shots) -> None:
     page.goto(f"{base}/calls/{CALL}/record")
     assert PEOPLE["member-families"][0] in page.locator("#record-recusals").inner_text()
     assert "Projet le mieux noté" in page.locator("#record-decision").inner_text()
+    results = page.locator("#record-results").inner_text()
+    assert "7,60" in results and "6,00" in results  # (3 × 8 + 2 × 7) / 5 and (3 × 6 + 2 × 6) / 5
     assert "Jeanne Martin" not in page.content()
     snap("public", "call-record")
 
