@@ -48,7 +48,7 @@ def test_an_account_stated_for_a_payer_drafts_calls_for_it_and_holds_no_contract
 
     # the committee is named by user names; each member sits as the person their account acts as
     create_account(engine, "amina", PASSWORD, actor="admin", display_name="Amina")
-    committee = (CommitteeMember("amina", "union-assos", "civil_society"),) + COMMITTEE[1:]
+    committee = (CommitteeMember("amina", "union-assos", "civil_society"), *COMMITTEE[1:])
     draft_call(engine, draft(committee=committee), person_id=person, actor="web:elise")
     view = call_view(engine, "aap-2027", person_id=person)
     amina = _person(engine, "amina")
