@@ -15,7 +15,11 @@ from temoin.errors import ConflictError, InvalidInputError, NotFoundError
 from temoin.governance.selection import CommitteeMember
 from temoin.services.accounts import create_account, list_accounts
 from temoin.services.calls import call_view, draft_call, drafting_organisations
-from temoin.services.payer_organisations import list_payer_organisations, state_payer_organisation
+from temoin.services.payer_organisations import (
+    list_payer_organisations,
+    state_payer_organisation,
+    withdraw_payer_organisation,
+)
 from temoin.store import session_scope
 from temoin.store.governance import RoleRepository
 
@@ -73,3 +77,18 @@ def test_statements_refused_with_their_reason(engine: Engine) -> None:
         state_payer_organisation(engine, "elise", "dept-nord", "Nord", actor="web:admin")
     assert drafting_organisations(engine, _person(engine, "root")) == []
     assert len(_events(engine, "account.payer_organisation")) == 1
+
+
+def test_a_statement_is_withdrawn_then_stated_again(engine: Engine) -> None:
+    create_account(engine, "elise", PASSWORD, actor="admin")
+    state_payer_organisation(engine, "elise", "dept-nord", "Nord", actor="web:admin")
+    withdraw_payer_organisation(engine, "elise", "dept-nord", actor="web:admin")
+    assert drafting_organisations(engine, "elise") == [] and list_payer_organisations(engine) == []
+    with pytest.raises(NotFoundError):
+        withdraw_payer_organisation(engine, "elise", "dept-nord", actor="web:admin")
+    state_payer_organisation(engine, "elise", "dept-nord", "Département du Nord", actor="web:admin")
+    assert drafting_organisations(engine, "elise") == ["dept-nord"]
+    assert [p.name for p in list_payer_organisations(engine)] == ["Département du Nord"]
+    assert _events(engine, "account.payer_organisation_withdrawn") == [
+        {"username": "elise", "person": "elise", "organisation": "dept-nord"}]
+    assert len(_events(engine, "account.payer_organisation")) == 2

@@ -57,6 +57,12 @@ def test_the_administrator_states_it_and_the_account_drafts_a_call(site: Site) -
     form = elise.get("/calls/new")
     assert form.status_code == 200 and '<option value="dept-sud"' in form.text
 
+    r = admin.post("/admin/accounts/payer-organisations/withdraw", data={
+        "csrf_token": csrf_of(admin, "/admin/accounts"), "username": "elise", "organisation": "dept-sud"},
+        follow_redirects=False)
+    assert r.status_code == 303
+    assert elise.get("/calls/new").status_code == 403
+
 
 @pytest.mark.parametrize(("lang", "words"), [("fr", "Identifiant d'organisme invalide : « Dept Sud »"),
                                              ("en", "Invalid organisation identifier: 'Dept Sud'")])

@@ -84,19 +84,40 @@ def state_payer_organisation(engine: Engine, username: str, organisation: str, n
             raise ConflictError("payer_org.admin", Msg("An administrator's account does not act for a payer "
                                                        "organisation."), path="username",
                                 hint=Msg("Make a separate account for the person who acts for the payer."))
-        if s.execute(select(PayerOrganisationRow.id).where(
-                PayerOrganisationRow.account_id == account.id, PayerOrganisationRow.organisation == organisation,
-                PayerOrganisationRow.withdrawn_at.is_(None))).first() is not None:
+        row = s.execute(select(PayerOrganisationRow).where(
+            PayerOrganisationRow.account_id == account.id,
+            PayerOrganisationRow.organisation == organisation)).scalar_one_or_none()
+        if row is not None and row.withdrawn_at is None:
             raise ConflictError("payer_org.exists", Msg("Account '{username}' already acts for '{organisation}'.",
                                                         username=account.username, organisation=organisation),
                                 path="organisation")
         person, _ = own_person(s, account)
-        row = PayerOrganisationRow(account_id=account.id, organisation=organisation, name=name, stated_by=actor)
-        s.add(row)
+        if row is None:
+            row = PayerOrganisationRow(account_id=account.id, organisation=organisation, name=name, stated_by=actor)
+            s.add(row)
+        else:  # stated again after a withdrawal
+            row.name, row.stated_by, row.stated_at, row.withdrawn_at = name, actor, dt.datetime.now(dt.UTC), None
         s.flush()
         ledger.append(s, actor=actor, event=LedgerEvent.ACCOUNT_PAYER_ORGANISATION, payload={
             "username": account.username, "person": person, "organisation": organisation, "name": name})
         return PayerOrganisation(account.username, organisation, name, actor, row.stated_at)
+
+
+def withdraw_payer_organisation(engine: Engine, username: str, organisation: str, *, actor: str) -> None:
+    """The statement that ``username`` acts for ``organisation`` is withdrawn (a mistake, or the person
+    left): the account drafts no new call for it. Calls it already drafted stay its own."""
+    with session_scope(engine) as s:
+        account = _active_account(s, username)
+        row = s.execute(select(PayerOrganisationRow).where(
+            PayerOrganisationRow.account_id == account.id, PayerOrganisationRow.organisation == organisation,
+            PayerOrganisationRow.withdrawn_at.is_(None))).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError("payer_org.unknown", Msg("Account '{username}' does not act for '{organisation}'.",
+                                                         username=account.username, organisation=organisation[:80]),
+                                path="organisation", hint=Msg("Choose an account from the list."))
+        row.withdrawn_at = dt.datetime.now(dt.UTC)
+        ledger.append(s, actor=actor, event=LedgerEvent.ACCOUNT_PAYER_ORGANISATION_WITHDRAWN, payload={
+            "username": account.username, "person": account.person_id, "organisation": organisation})
 
 
 def _listing(s: Session) -> list[tuple[PayerOrganisationRow, AccountRow]]:

@@ -33,6 +33,7 @@ from temoin.services.payer_organisations import (
     PayerOrganisation,
     list_payer_organisations,
     state_payer_organisation,
+    withdraw_payer_organisation,
 )
 from temoin.web.access import Permission
 from temoin.web.context import SESSION_COOKIE, Ctx, CtxDep
@@ -204,6 +205,19 @@ async def add_payer_organisation(ctx: CtxDep, request: Request) -> Response:
     except TemoinError as exc:
         return _accounts_page(ctx, status=status_of(exc), error=ctx.t.error(exc))
     return _accounts_page(ctx, stated=stated)
+
+
+@router.post("/admin/accounts/payer-organisations/withdraw")
+async def withdraw_payer(ctx: CtxDep, request: Request) -> Response:
+    ctx.require_admin()
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or ""))
+    try:
+        withdraw_payer_organisation(ctx.engine, str(form.get("username") or ""), str(form.get("organisation") or ""),
+                                    actor=ctx.actor)
+    except TemoinError as exc:
+        return _accounts_page(ctx, status=status_of(exc), error=ctx.t.error(exc))
+    return RedirectResponse("/admin/accounts", status_code=303)
 
 
 @router.post("/admin/accounts/{username}/disable")
