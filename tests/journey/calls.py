@@ -251,8 +251,8 @@ def contract_text(prefilled: str) -> str:
     data["title"] = pre["title"]
     by_role = {p["roles"][0]: p for p in pre["parties"]}
     for party in data["parties"]:
-        if party["roles"] == ["operator"]:
-            party.update(id=by_role["operator"]["id"], name=by_role["operator"]["name"])
+        if party["roles"] == ["operator"]:  # the application gives the identifier; the payer writes the name
+            party.update(id=by_role["operator"]["id"], name="Association Horizon Familles")
         if party["roles"] == ["outcome_payer"]:
             assert by_role["outcome_payer"]["id"] == party["id"] == "dept-nord"
     pre_selection = next(c for c in pre["governance"]["committees"] if c["kind"] == "selection")
