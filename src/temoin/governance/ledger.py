@@ -64,6 +64,8 @@ class LedgerEvent(StrEnum):
     ACCOUNT_API_TOKEN_CREATED = "account.api_token_created"
     ACCOUNT_API_TOKEN_REVOKED = "account.api_token_revoked"
     ACCOUNT_DISABLED = "account.disabled"
+    ACCOUNT_PAYER_ORGANISATION = "account.payer_organisation"
+    ACCOUNT_PAYER_ORGANISATION_WITHDRAWN = "account.payer_organisation_withdrawn"
     CONSENT_WITHDRAWN = "rgpd.consent_withdrawn"
     PARTICIPANT_RECTIFIED = "rgpd.rectified"
     PERSONAL_DATA_ERASED = "rgpd.erased"

@@ -1,9 +1,12 @@
 """Calls for projects drafted, consulted on and applied to in the browser: each state change and its
 ledger entry in one transaction.
 
-Who may draft a call: an account linked to a person who holds the role of outcome payer in at least
-one contract, for that payer organisation (no contract of the new call exists yet: the payer is
-known by the contracts it already pays). The draft's author (its ``owner``, a person) alone edits,
+Who may draft a call: an account the administrator stated acts for a public payer organisation
+(:mod:`temoin.services.payer_organisations`), for that organisation; or an account linked to a
+person who holds the role of outcome payer in at least one contract, for that payer organisation
+(no contract of the new call exists yet: the payer is known by the contracts it already pays).
+Committee members are named by their account's user name (or a person's identifier): the call
+stores the person each account acts as, so that each member signs in as themself. The draft's author (its ``owner``, a person) alone edits,
 publishes, answers the consultation's comments, opens the call and records its decision.
 
 Declarations, scores and the decision go through :mod:`temoin.services.governance`, as for calls
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from temoin.errors import ForbiddenError, InvalidInputError, NotFoundError
 from temoin.governance.call_stages import (
@@ -40,13 +44,16 @@ from temoin.governance.ledger import LedgerEvent
 from temoin.governance.record import progress, public_record
 from temoin.governance.selection import Application, Call, CallState, add_application, validate_call
 from temoin.messages import Msg
+from temoin.services.payer_organisations import own_person, stated_organisations
 from temoin.store import ledger, session_scope
+from temoin.store.accounts import AccountRepository
 from temoin.store.calls import CallDraftRepository, timetable_of
 from temoin.store.governance import CallRepository
 from temoin.store.models.governance import (
     CallCommentRow,
     CallDocumentRow,
     CallRow,
+    PersonRow,
     RoleAssignmentRow,
 )
 
@@ -128,14 +135,28 @@ class CallView:
 
 
 def drafting_organisations(engine: Engine, person_id: str | None) -> list[str]:
-    """The payer organisations ``person_id`` may draft calls for (outcome payer in some contract)."""
+    """The payer organisations ``person_id`` may draft calls for: those an account of theirs acts
+    for (stated by the administrator), and those they are outcome payer for in some contract."""
     if not person_id:
         return []
     with session_scope(engine) as s:
         q = select(RoleAssignmentRow.organisation).where(
             RoleAssignmentRow.person_id == person_id, RoleAssignmentRow.role == "outcome_payer",
-            RoleAssignmentRow.revoked_at.is_(None)).distinct().order_by(RoleAssignmentRow.organisation)
-        return [str(o) for o in s.execute(q).scalars()]
+            RoleAssignmentRow.revoked_at.is_(None)).distinct()
+        return sorted({str(o) for o in s.execute(q).scalars()} | set(stated_organisations(s, person_id)))
+
+
+def _members_as_people(s: Session, call: Call) -> Call:
+    """``call`` with each committee member named by an account's user name replaced by the person
+    that account acts as (a new one if it had none). A known person's identifier stays as written."""
+    members = []
+    for m in call.committee:
+        account = AccountRepository(s).by_username(m.person.strip().lower())
+        if (s.get(PersonRow, m.person) is None and account is not None and account.disabled_at is None
+                and not account.is_admin):
+            m = replace(m, person=own_person(s, account)[0])
+        members.append(m)
+    return replace(call, committee=tuple(members))
 
 
 def _not_payer(call_id: str) -> ForbiddenError:
@@ -177,6 +198,7 @@ def draft_call(engine: Engine, draft: CallDraft, *, person_id: str | None, actor
     """The payer's new draft (seen by its author only until published)."""
     _check_draft(engine, draft, person_id)
     with session_scope(engine) as s:
+        draft = replace(draft, call=_members_as_people(s, draft.call))
         CallRepository(s).create(draft.call, actor=actor)
         repo = CallDraftRepository(s)
         row = repo.row(draft.call.id)
@@ -189,6 +211,7 @@ def edit_draft(engine: Engine, draft: CallDraft, *, person_id: str | None, actor
     """Replace the draft whole (refused once it is published)."""
     _check_draft(engine, draft, person_id)
     with session_scope(engine) as s:
+        draft = replace(draft, call=_members_as_people(s, draft.call))
         repo = CallDraftRepository(s)
         row = repo.row(draft.call.id, for_update=True)
         _require_owner(row, person_id)

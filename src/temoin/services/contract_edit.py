@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,13 +31,16 @@ from temoin.errors import (
 )
 from temoin.governance.ledger import LedgerEvent
 from temoin.governance.roles import RoleAssignment, check_assignment
+from temoin.governance.selection import CallState
 from temoin.messages import Msg
+from temoin.services.calls import PARIS
+from temoin.services.payer_organisations import organisation_name, own_person
 from temoin.store import ledger, read_scope, session_scope
 from temoin.store.accounts import AccountRepository
 from temoin.store.contracts import ContractRepository, StoredContract
 from temoin.store.governance import CallRepository, RoleRepository
-from temoin.store.invitations import InvitationRepository
 from temoin.store.models.contracts import ContractRow, ContractSignatureRow
+from temoin.store.models.governance import CallRow
 
 __all__ = ["Preview", "Saved", "SelectedApplication", "Signature", "create_contract", "draft_from_application",
            "preview", "save_version", "selected_applications", "sign_version", "signature_of", "versions_of"]
@@ -154,14 +156,7 @@ def _person_of(s: Session, account_id: int) -> tuple[str, str | None]:
         raise ConflictError("contract_edit.admin", Msg("An administrator's account cannot create a contract: it would "
                                                        "make them a party's outcome payer."), path="account",
                             hint=Msg("Sign in with the account of the person who acts for the payer."))
-    if account.person_id:
-        return account.person_id, None
-    invitations = InvitationRepository(s)
-    wanted = account.username
-    while not invitations.free_person_id(wanted):
-        wanted = f"{account.username[:70]}-{secrets.token_hex(3)}"
-    account.person_id = wanted
-    return wanted, account.display_name
+    return own_person(s, account)
 
 
 def create_contract(engine: Engine, text: str, *, account_id: int, payer: str | None = None, actor: str) -> Saved:
@@ -286,7 +281,8 @@ def selected_applications(engine: Engine) -> list[SelectedApplication]:
 
 def draft_from_application(engine: Engine, call_id: str, application_id: str, blank: dict[str, Any]) -> dict[str, Any]:
     """``blank`` (a contract's data with its fields empty) pre-filled from a selected application:
-    the programme's title, the operator that applied, the payer of the call's contract, and the
+    the programme's title, the operator that applied, the payer of the call's contract (or, for a call
+    drafted in the browser, the payer organisation it was drafted for), and the
     call's committee as the selection committee. Refused unless the call selected it."""
     found = next((a for a in selected_applications(engine) if a.call_id == call_id and a.application == application_id),
                  None)
@@ -298,6 +294,9 @@ def draft_from_application(engine: Engine, call_id: str, application_id: str, bl
     with session_scope(engine) as s:
         state = CallRepository(s).load(call_id)
         source = ContractRepository(s).latest(state.call.contract_id).contract if state.call.contract_id else None
+        row = s.get(CallRow, call_id)
+        drafted_for = row.payer if source is None and row is not None else None  # a call drafted in the browser
+    payer_name = organisation_name(engine, drafted_for) if drafted_for else None
     data["title"] = {"fr": found.title, "en": found.title}
     parties: list[dict[str, Any]] = [p for p in data.get("parties", []) if isinstance(p, dict)]
     known = {p.id: p for p in source.parties} if source else {}
@@ -308,9 +307,35 @@ def draft_from_application(engine: Engine, call_id: str, application_id: str, bl
         elif Role.OUTCOME_PAYER.value in p.get("roles", []) and source and source.parties_with(Role.OUTCOME_PAYER):
             payer = source.parties_with(Role.OUTCOME_PAYER)[0]
             p.update({"id": payer.id, "name": payer.name, "kind": payer.kind})
+        elif Role.OUTCOME_PAYER.value in p.get("roles", []) and drafted_for:
+            p.update({"id": drafted_for, "name": payer_name or drafted_for})
     committees = data.setdefault("governance", {}).setdefault("committees", [])
     members = [{"person": m.person, "organisation": m.organisation, "seat": m.seat} for m in state.call.committee]
     selection = next((c for c in committees if isinstance(c, dict) and c.get("kind") == "selection"), None)
     if selection is not None and members:
         selection.update({"id": f"selection-{call_id}"[:60], "members": members})
+        data["governance"]["declarations"] = _declarations_from_call(state, call_id, parties)
     return data
+
+
+def _declarations_from_call(state: CallState, call_id: str, parties: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each committee member's declarations to the call, as the contract's declaration of interests:
+    dated the day of their last one (in France), with the interests they declared in an applicant
+    that is a party of the contract (the others' stay in the call's public record). A member who
+    declared nothing gets no declaration: the safeguard then asks for one."""
+    in_contract = {str(p.get("id")) for p in parties}
+    organisation_of = {a.id: a.organisation for a in state.applications}
+    out = []
+    for m in state.call.committee:
+        mine = [d for d in state.declarations if d.person == m.person]
+        if not mine:
+            continue
+        days = [d.declared_at.astimezone(PARIS).date() for d in mine if d.declared_at is not None]
+        interests = [{"organisation": organisation_of[d.application],
+                      "nature": d.nature or f"declared in call {call_id}"}
+                     for d in mine if d.conflict and organisation_of.get(d.application) in in_contract]
+        interests += [{"organisation": o, "nature": f"standing interest declared in call {call_id}"}
+                      for o in m.interests if o in in_contract and o not in {i["organisation"] for i in interests}]
+        out.append({"person": m.person, "date": max(days) if days else dt.datetime.now(PARIS).date(),
+                    "interests": interests})
+    return out

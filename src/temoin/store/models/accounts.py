@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from temoin.store.models.base import Base, utcnow
@@ -50,6 +50,23 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     expires_at: Mapped[dt.datetime] = mapped_column(doc="After this time the token opens nothing.")
     scopes: Mapped[str] = mapped_column(String(300), doc="What the token may do: permissions, space-separated.")
+
+
+class PayerOrganisationRow(Base):
+    """An administrator's statement that an account acts for a public payer organisation (an identity
+    fact of the account, like its employer): it lets the account draft calls for projects for that
+    organisation and gives no role in any contract."""
+
+    __tablename__ = "payer_organisations"
+    __table_args__ = (UniqueConstraint("account_id", "organisation", name="uq_payer_organisations_account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("web_accounts.id", ondelete="CASCADE"), index=True)
+    organisation: Mapped[str] = mapped_column(String(80), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    stated_by: Mapped[str] = mapped_column(String(200))
+    stated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class LoginFailureRow(Base):

@@ -29,6 +29,12 @@ from temoin.services.accounts import (
     open_session,
     revoke_api_token,
 )
+from temoin.services.payer_organisations import (
+    PayerOrganisation,
+    list_payer_organisations,
+    state_payer_organisation,
+    withdraw_payer_organisation,
+)
 from temoin.web.access import Permission
 from temoin.web.context import SESSION_COOKIE, Ctx, CtxDep
 from temoin.web.errors import AccessDenied, status_of
@@ -152,8 +158,13 @@ async def revoke_token(ctx: CtxDep, token_id: int, request: Request) -> Response
     return RedirectResponse("/account", status_code=303)
 
 
-def _accounts_page(ctx: Ctx, *, status: int = 200, error: str | None = None, created: object = None) -> Response:
-    return render(ctx, "accounts.html", status=status, accounts=list_accounts(ctx.engine), error=error, created=created)
+def _accounts_page(ctx: Ctx, *, status: int = 200, error: str | None = None, created: object = None,
+                   stated: object = None) -> Response:
+    payers: dict[str, list[PayerOrganisation]] = {}
+    for p in list_payer_organisations(ctx.engine):
+        payers.setdefault(p.username, []).append(p)
+    return render(ctx, "accounts.html", status=status, accounts=list_accounts(ctx.engine), error=error, created=created,
+                  payers=payers, stated=stated)
 
 
 @router.get("/admin/accounts")
@@ -178,6 +189,35 @@ async def add_account(ctx: CtxDep, request: Request) -> Response:
     except TemoinError as exc:
         return _accounts_page(ctx, status=status_of(exc), error=ctx.t.error(exc))
     return _accounts_page(ctx, created=created)
+
+
+@router.post("/admin/accounts/payer-organisations")
+async def add_payer_organisation(ctx: CtxDep, request: Request) -> Response:
+    """The administrator states that an account acts for a public payer organisation (an identity
+    fact: it lets the account draft calls for projects for it, and gives no role in any contract)."""
+    ctx.require_admin()
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or ""))
+    try:
+        stated = state_payer_organisation(ctx.engine, str(form.get("username") or ""),
+                                          str(form.get("organisation") or ""),
+                                          str(form.get("organisation_name") or ""), actor=ctx.actor)
+    except TemoinError as exc:
+        return _accounts_page(ctx, status=status_of(exc), error=ctx.t.error(exc))
+    return _accounts_page(ctx, stated=stated)
+
+
+@router.post("/admin/accounts/payer-organisations/withdraw")
+async def withdraw_payer(ctx: CtxDep, request: Request) -> Response:
+    ctx.require_admin()
+    form = await request.form()
+    ctx.check_csrf(str(form.get("csrf_token") or ""))
+    try:
+        withdraw_payer_organisation(ctx.engine, str(form.get("username") or ""), str(form.get("organisation") or ""),
+                                    actor=ctx.actor)
+    except TemoinError as exc:
+        return _accounts_page(ctx, status=status_of(exc), error=ctx.t.error(exc))
+    return RedirectResponse("/admin/accounts", status_code=303)
 
 
 @router.post("/admin/accounts/{username}/disable")
