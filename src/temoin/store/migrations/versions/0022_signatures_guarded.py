@@ -6,13 +6,13 @@ or removed: the PostgreSQL function of 0008, ``temoin_records_append_only``, ref
 and TRUNCATE; on SQLite, two triggers refuse UPDATE and DELETE.
 
 Revision ID: 0022_signatures_guarded
-Revises: 0017_jobs
+Revises: 0019_payer_organisations
 """
 
 from alembic import op
 
 revision = "0022_signatures_guarded"
-down_revision = "0017_jobs"
+down_revision = "0019_payer_organisations"
 branch_labels = None
 depends_on = None
 
