@@ -141,10 +141,11 @@ def running_to_public_report(browser: Any, base_url: str, shots: Path, state: Jo
 
     # --- the operator: the referred people, on the downloaded template -------------------------------------
     sign_in(page, base, who["operator"])
-    todo_texts(page, base)
+    todo = todo_texts(page, base)
+    assert any("Importer les personnes orientées" in t for t in todo), todo
     shot(page, shots, "operator", "a-faire")
-    page.goto(f"{base}/contracts/{c}")
-    page.get_by_role("link", name="Saisie des données").click()
+    page.locator(f"#todo .todo-item[data-kind=participants][data-contract='{c}']").get_by_role(
+        "link", name="Aller à la page").click()
     page.wait_for_url(f"{base}/contracts/{c}/data")
     template = _download(page, lambda: page.locator("section", has_text="Participants").get_by_role(
         "link", name="CSV").click(), files)
@@ -153,15 +154,21 @@ def running_to_public_report(browser: Any, base_url: str, shots: Path, state: Jo
     page.get_by_role("button", name="Vérifier et importer").first.click()
     assert f"{PEOPLE} lignes" in _imported(page)
     shot(page, shots, "operator", "participants-importes")
+    assert not any("Importer les personnes orientées" in t for t in todo_texts(page, base))
     sign_out(page)
 
     # --- the evaluator: randomisation, then the plan locked before any outcome -------------------------------
     sign_in(page, base, who["evaluator"])
+    todo = todo_texts(page, base)
+    assert any(f"Tirer les groupes au sort : {len(people)} personnes inscrites" in t for t in todo), todo
+    assert any("Verrouiller le plan d'analyse" in t for t in todo), todo
+    shot(page, shots, "evaluator", "a-faire-tirage")
     page.goto(f"{base}/contracts/{c}/evaluation")
     page.get_by_role("button", name="Randomiser la cohorte").click()
     page.get_by_role("button", name="Verrouiller le plan d'analyse").click()
     page.locator("#plan-locked").wait_for()
     shot(page, shots, "evaluator", "plan-verrouille")
+    assert not any("Tirer les groupes" in t or "Verrouiller" in t for t in todo_texts(page, base))
     sign_out(page)
 
     # --- the operator learns whom to serve: the groups of their own case numbers ----------------------------
@@ -192,17 +199,23 @@ def running_to_public_report(browser: Any, base_url: str, shots: Path, state: Jo
         page.locator("section", has_text="Vague de suivi").get_by_role("button", name="Vérifier et importer").click()
         _imported(page)
     shot(page, shots, "evaluator", "vagues-importees")
+    assert any("Exécuter le plan verrouillé" in t and "Pas encore" not in t for t in todo_texts(page, base))
     page.goto(f"{base}/contracts/{c}/evaluation")
     page.get_by_role("button", name="Exécuter le plan verrouillé").click()
     page.locator("#results").wait_for()
     results = page.locator("#results").inner_text()
     assert "Journées de placement" in results
     shot(page, shots, "evaluator", "evaluation")
+    assert not any("Exécuter le plan" in t for t in todo_texts(page, base))
     sign_out(page)
 
     # --- the payer records the settlement; approving waits for the certification ---------------------------
     sign_in(page, base, who["payer"])
-    page.goto(f"{base}/contracts/{c}/settlement")
+    todo = todo_texts(page, base)
+    assert any("Enregistrer le règlement" in t for t in todo), todo
+    page.locator(f"#todo .todo-item[data-kind=settle][data-contract='{c}']").get_by_role(
+        "link", name="Aller à la page").click()
+    page.wait_for_url(f"{base}/contracts/{c}/settlement")
     page.get_by_role("button", name="Enregistrer un règlement à partir de la dernière évaluation").click()
     page.locator("#settlements").wait_for()
     blocked = page.get_by_role("button", name="Approuver le paiement")
@@ -213,6 +226,8 @@ def running_to_public_report(browser: Any, base_url: str, shots: Path, state: Jo
     shot(page, shots, "payer", "reglement-en-attente")
     todo = todo_texts(page, base)
     assert any("Approuver le paiement du règlement" in t and "Pas encore" in t for t in todo), todo
+    assert any("en attente de la certification" in t for t in todo), todo
+    assert not any("Enregistrer le règlement" in t for t in todo), todo
     shot(page, shots, "payer", "a-faire-bloque")
     sign_out(page)
 
