@@ -67,7 +67,7 @@ def groups_of(engine: Engine, contract_id: str, path: str | Path, *, settings: S
             if "participant_id" not in frame.columns:
                 raise CohortFileError([RowError(1, "participant_id", "", Msg("required column missing"))], what=REFUSED)
             idents = [str(v).strip() for v in frame["participant_id"]]
-            keys = [pseudonymise(i, contract_id, key=key) for i in idents]
+            keys = [pseudonymise(i, contract_id, key=key) if i else "" for i in idents]
             people = repo.participants_for_keys(contract_id, keys)
             for offset, (ident, pkey) in enumerate(zip(idents, keys, strict=True)):
                 line = start + offset + 2

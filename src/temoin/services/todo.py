@@ -155,7 +155,3 @@ def waves_due(engine: Engine, person_id: str, roles: Roles, today: dt.date) -> l
                     "Wave {wave}: {due} outcome(s) to collect, {overdue} of them overdue.", wave=w.wave,
                     due=w.due + w.overdue, overdue=w.overdue), f"/contracts/{contract_id}/data"))
     return out
-
-
-# the running steps' providers register themselves on import (after this module's names exist)
-from temoin.services import todo_running as _running  # noqa: E402,F401
