@@ -281,11 +281,18 @@ def running_to_public_report(browser: Any, base_url: str, shots: Path, state: Jo
     shot(page, shots, "public", "registre")
     page.locator("#registry").get_by_role("link", name=re.compile("AEMO")).first.click()
     page.wait_for_url(f"{base}/public/contracts/{c}")
+    paid = page.locator("#public-paid").inner_text()
+    assert "approuvé par le payeur" in paid and _euros(paid) > 0, paid
+    assert "sont dus pour la période" in page.locator("#explained").inner_text()
     shot(page, shots, "public", "contrat")
     page.goto(f"{base}/public")
     pdf = _download(page, lambda: page.locator(f"#pdf-{c}").click(), files)
     assert pdf.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdftoppm"):
+    if shutil.which("pdftoppm") is None:
+        from conftest import missing_component
+
+        missing_component("pdftoppm (Debian package poppler-utils) is not installed")
+    else:
         subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-gray", "-png", str(pdf), str(files / "pdf")],
                        check=True)
         from PIL import Image
