@@ -56,6 +56,7 @@ def test_the_public_page_says_what_was_paid_once_approved(sqlite_engine: Engine,
             actor="test")
     done = anonymous.get(f"/public/contracts/{C}").text
     assert ("approuvé par le payeur" if lang == "fr" else "approved by the payer") in _paid(done)
+    assert _paid(done).startswith("Règlement n° 1 : " if lang == "fr" else "Settlement no. 1: ")  # no date-less "(—)"
     # the same decision in words as the payer reads on the settlement page
     payer = site.signed_in("payer", lang=lang)
     internal = payer.get(f"/contracts/{C}/settlement").text
