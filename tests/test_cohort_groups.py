@@ -6,6 +6,7 @@ refusals, in both languages."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,4 +145,7 @@ def test_unknown_case_numbers_answer_on_the_data_page(site: tuple[Site, Path], t
     client = s.signed_in("operator")
     r = _post(client, asked, token=csrf_of(client, f"/contracts/{C}/data"))
     assert r.status_code == 422
-    assert "Aucun groupe donné : 1 problème(s)" in r.text and "X-404" in r.text and 'id="row-errors"' in r.text
+    text = html.unescape(r.text)
+    assert "Aucun groupe donné : 1 problème(s) dans le fichier." in text and "X-404" in text
+    assert "renvoyez le fichier entier" in text and "rien n'a été enregistré" not in text
+    assert 'id="row-errors"' in text

@@ -26,12 +26,24 @@ from temoin.settings import Settings
 from temoin.store import session_scope
 from temoin.store.cohorts import CohortRepository
 
-__all__ = ["PROGRAMME", "Group", "groups_of"]
+__all__ = ["PROGRAMME", "Group", "GroupsFileError", "groups_of"]
 
 PROGRAMME = 1
 """The arm the programme serves (0: the comparison group)."""
 CHUNK_ROWS = 5_000
-REFUSED = Msg("No group given")
+
+
+class GroupsFileError(CohortFileError):
+    """A file of case numbers refused as a whole, every problem listed (like an import's refusal,
+    said as a question unanswered: nothing is saved by asking)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        first = errors[0]
+        InvalidInputError.__init__(
+            self, "groups.file_refused",
+            Msg("No group given: {n} problem(s) in the file.", n=len(errors)), path=first.column, line=first.row,
+            hint=Msg("Fix the rows listed (each case number as written in your participant file), then send the whole file again."))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ def groups_of(engine: Engine, contract_id: str, path: str | Path, *, settings: S
         for start, chunk in iter_table(path, CHUNK_ROWS):
             frame = rename_headers(chunk, aliases)
             if "participant_id" not in frame.columns:
-                raise CohortFileError([RowError(1, "participant_id", "", Msg("required column missing"))], what=REFUSED)
+                raise GroupsFileError([RowError(1, "participant_id", "", Msg("required column missing"))])
             idents = [str(v).strip() for v in frame["participant_id"]]
             keys = [pseudonymise(i, contract_id, key=key) if i else "" for i in idents]
             people = repo.participants_for_keys(contract_id, keys)
@@ -79,5 +91,5 @@ def groups_of(engine: Engine, contract_id: str, path: str | Path, *, settings: S
                 else:
                     out.append(Group(ident, None if p.arm is None else int(p.arm), bool(p.enrolled)))
         if errors:
-            raise CohortFileError(errors, what=REFUSED)
+            raise GroupsFileError(errors)
     return out
