@@ -66,7 +66,11 @@ def _template_header(path: Path) -> list[str]:
 def participants_csv(header: list[str], folder: Path) -> tuple[Path, dict[str, dict[str, str]]]:
     """The operator's referrals, written under the template's own header (its French labels): a
     seeded generator; 5 % decline, everyone else consents and is enrolled. Returns the file and each
-    enrolled person's attributes (what the evaluator's extraction will depend on)."""
+    enrolled person's attributes (what the evaluator's extraction will depend on).
+
+    The rows fit a contract adapted from the ``aemo-renforcee`` example (its population's attributes,
+    eligibility and the placement-days indicators); another contract's template fails here, naming
+    the columns this generator does not fill."""
     rng = np.random.default_rng(SEED)
     rows, enrolled = [], {}
     for i in range(PEOPLE):
@@ -279,7 +283,7 @@ def running_to_public_report(browser: Any, base_url: str, shots: Path, state: Jo
     # --- an anonymous visitor: the registry, the contract's public page, its public PDF ---------------------
     page.goto(f"{base}/public")
     shot(page, shots, "public", "registre")
-    page.locator("#registry").get_by_role("link", name=re.compile("AEMO")).first.click()
+    page.locator(f"#registry a[href='/public/contracts/{c}']").click()
     page.wait_for_url(f"{base}/public/contracts/{c}")
     paid = page.locator("#public-paid").inner_text()
     assert "approuvé par le payeur" in paid and _euros(paid) > 0, paid
