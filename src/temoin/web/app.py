@@ -56,6 +56,7 @@ from temoin.web.routes import (
     contract_edit,
     extra,
     extracts,
+    groups,
     invitations,
     jobs,
     open_data,
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # running before extra: /settlement/supersede before /settlement/{action}
     for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public, uploads,
-                   api, open_data, rgpd):
+                   groups, api, open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

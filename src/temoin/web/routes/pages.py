@@ -7,7 +7,10 @@ from fastapi.responses import Response
 
 from temoin.i18n import Translator
 from temoin.reports.notices import said_in
-from temoin.services import governance
+from temoin.services import (
+    governance,
+    todo_running,  # noqa: F401 (registers the running steps' to-do items)
+)
 from temoin.services.contracts import get_contract, list_contracts
 from temoin.services.todo import todo_list
 from temoin.web.access import READ

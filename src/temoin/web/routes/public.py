@@ -17,6 +17,7 @@ from temoin.services.contracts import get_contract
 from temoin.services.governance import ledger_head
 from temoin.web.context import CtxDep
 from temoin.web.render import render
+from temoin.web.views import explained_settlement, key_figures
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,8 +34,13 @@ def observatory_page(ctx: CtxDep, contract_id: str) -> Response:
     comparison = opendata.observe(ctx.engine, contract_id)
     entry = next(e.to_dict() for e in opendata.registry(ctx.engine) if e.source == "temoin" and e.id == contract_id)
     title = get_contract(ctx.engine, contract_id).contract.title
+    # what was decided and paid, in words: published once the payer approved the settlement
+    settled = key_figures(ctx.engine, contract_id, ctx.lang)["settlement"]
+    figures = {"settlement": settled}
+    explained = explained_settlement(ctx.engine, contract_id, figures, ctx.lang) if settled and settled["payer_approved"] else []
     return render(ctx, "observatory.html", cmp=comparison.to_dict(), entry=entry, title=title.fr if ctx.lang == "fr" else title.en,
-                  figures_file=publication.figures_file(contract_id), ledger=ledger_head(ctx.engine))
+                  figures_file=publication.figures_file(contract_id), ledger=ledger_head(ctx.engine), settled=settled,
+                  explained=explained)
 
 
 @router.get("/public/projects/{project_id}")

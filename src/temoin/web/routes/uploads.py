@@ -58,7 +58,8 @@ def _data_page(ctx: Ctx, contract_id: str, *, status: int = 200, **values: Any) 
     c = get_contract(ctx.engine, contract_id).contract
     waves = [w.id for w in c.evaluation.follow_up_waves]
     template = "data_result.html" if ctx.request.headers.get("hx-request") else "data.html"
-    base: dict[str, Any] = {"waves": waves, "result": None, "error": None, "kind": None}
+    base: dict[str, Any] = {"waves": waves, "result": None, "error": None, "kind": None,
+                            "randomised": c.evaluation.design.randomised}
     base.update(values)
     if template == "data_result.html":
         return render(ctx, template, status=status, **base)
@@ -89,20 +90,25 @@ def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave
     try:
         result = _import(ctx, contract_id, upload, wave)
     except CohortFileError as exc:
-        words = ctx.t
-        listed = ctx.settings.max_listed_errors
-        contract = get_contract(ctx.engine, contract_id).contract
-        names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "participants" if kind == "participants" else "wave")}
-        rows = [{"row": e.row, "column": names.get(e.column, e.column), "value": e.value,
-                 "message": words.render(_in_words(ctx, contract, e.column, e.message))} for e in exc.errors[:listed]]
-        return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
-                          hint=words.error_hint(exc), rows=rows, more=max(0, len(exc.errors) - listed), kind=kind)
+        return refused_page(ctx, contract_id, kind, exc)
     contract = get_contract(ctx.engine, contract_id).contract
     names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "participants" if kind == "participants" else "wave")}
     read_as = [n | {"label": names.get(str(n["column"]), n["column"]), "read_as": _read_as(ctx, contract, n)}
                for n in result.get("normalised") or []]
     read_as = [n for n in read_as if n["read_as"] != n["written"]]  # written as the reader's own label: nothing to say
     return _data_page(ctx, contract_id, result=result, kind=kind, read_as=read_as)
+
+
+def refused_page(ctx: Ctx, contract_id: str, kind: str, exc: CohortFileError) -> Response:
+    """The data page with a refused file's problems, row by row, in the reader's words (422)."""
+    words = ctx.t
+    listed = ctx.settings.max_listed_errors
+    contract = get_contract(ctx.engine, contract_id).contract
+    names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "wave" if kind == "wave" else "participants")}
+    rows = [{"row": e.row, "column": names.get(e.column, e.column), "value": e.value,
+             "message": words.render(_in_words(ctx, contract, e.column, e.message))} for e in exc.errors[:listed]]
+    return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
+                      hint=words.error_hint(exc), rows=rows, more=max(0, len(exc.errors) - listed), kind=kind)
 
 
 NOT_IN_LIST = "value not in the list ({values})"
