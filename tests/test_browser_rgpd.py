@@ -5,6 +5,7 @@ and the audit still holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from temoin.services import evaluations as ev
 from temoin.services.governance import verify_audit
+from temoin.services.requests import list_requests
 from temoin.settings import Settings
 from test_browser_web import C, page, served, sign_in  # noqa: F401 (fixtures)
 from test_web_support import Site
@@ -66,6 +68,26 @@ def test_the_operator_records_a_withdrawal_answers_an_access_and_an_erasure_requ
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert text.startswith("Données détenues par Témoin à votre sujet") and "Votre dossier" in text
     assert people[1] not in text and "accès : reçue le" in text
+
+    # a request received two months ago, not answered: on the operator's to-do list, first and marked
+    form = page.locator("#request-form")
+    form.get_by_label("Numéro de dossier de la personne").fill(people[3])
+    form.get_by_label("Demande").select_option("rectification")
+    form.get_by_label("Reçue le").fill((dt.date.today() - dt.timedelta(days=62)).isoformat())
+    form.get_by_role("button", name="Enregistrer la demande").click()
+    late = next(r for r in list_requests(site.engine, C) if r.kind.value == "rectification")
+    page.goto(f"{base}/")
+    items = page.locator("#todo li.todo-item")
+    first = items.first
+    assert first.get_attribute("data-kind") == "rights_request" and "overdue" in (first.get_attribute("class") or "")
+    assert " ".join(first.inner_text().split()).startswith(f"En retard Répondre à la demande n° {late.id} (rectification, reçue le")
+    access = page.locator("#todo li.todo-item", has_text="(accès, reçue le")
+    assert "En retard" not in access.inner_text() and "d'ici le" in access.inner_text()
+    page.screenshot(path=str(tmp_path / "operator-todo-requests.png"), full_page=True)
+    first.get_by_role("link", name="Aller à la page").click()
+    page.wait_for_url(f"{base}/contracts/{C}/rgpd#request-{late.id}")
+    row = page.locator(f"#request-{late.id}")
+    assert row.is_visible() and "en retard" in row.inner_text()
 
     form = page.locator("#request-form")
     form.get_by_label("Numéro de dossier de la personne").fill(people[2])

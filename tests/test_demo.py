@@ -46,7 +46,9 @@ def test_the_demo_runs_every_area_end_to_end(tmp_path: Path) -> None:
                  "Calendrier de suivi", "randomisés en 18 vague(s)", "pas encore dû(s) à la vague m24",
                  "Données personnelles — aemo-renforcee", "Retrait enregistré au", "Demande d'accès 1 : réponse par l'export",
                  "les lignes de la personne ont quitté toutes", "selon la règle « demande d'effacement de la personne »",
-                 "Journal d'audit : intègre", "aemo-renforcee-registre.pdf"):
+                 "Journal d'audit : intègre", "aemo-renforcee-registre.pdf",
+                 "Effacement dans aemo-renforcee-inclusion-continue : la place de la personne dans sa vague d'inclusion ne "
+                 "garde aucun pseudonyme", "1 place(s) de personnes effacées tirée(s) à nouveau ; journal d'audit : intègre"):
         assert part in out, part
     assert "Traceback" not in res.stderr
     # one language, the reader's formats, labels (issue 15): no line in both languages, no raw status

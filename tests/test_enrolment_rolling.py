@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from temoin.services.contracts import import_contract
 from temoin.settings import Settings
 from temoin.store import ledger, session_scope
 from temoin.store.audit import verify_records
-from temoin.store.cohorts import CohortRepository
+from temoin.store.cohorts import CohortRepository, batch_members
 
 FR, EN = Translator("fr"), Translator("en")
 SETTINGS = Settings()
@@ -184,12 +185,17 @@ def test_the_batch_rows_hold_members_and_the_state_left(rolling_engine: Engine, 
     out = ev.randomise_cohort(rolling_engine, C, seed=7)
     with session_scope(rolling_engine) as s:
         row = CohortRepository(s).batches(C)[0]
-        members = json.loads(row.members)
+        labels = json.loads(row.labels)
         state = json.loads(row.state)
         listed = rolling.batches(s, C)
-    assert row.seed == out["seed"] == "7" and row.block_size == 4 and len(members) == out["batch_n"]
-    assert all("|" in lab for _, lab in members)  # territory|risk_level
-    assert state["assigned_count"] == len(members)
+        members = batch_members(s, C, 1)
+    assert row.seed == out["seed"] == "7" and row.block_size == 4 and len(labels) == len(members) == out["batch_n"]
+    assert all("|" in lab for lab in labels)  # territory|risk_level: each place's stratum, no key
+    keys = [members[i].key for i in range(len(labels))]
+    assert keys == sorted(keys)  # places in the draw's order
+    lines = [json.dumps([k, lab], separators=(",", ":"), ensure_ascii=False) for k, lab in zip(keys, labels, strict=True)]
+    assert row.members_sha256 == out["members_sha256"] == hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    assert state["assigned_count"] == len(labels)
     assert all(0 <= t <= 2 and 0 <= c <= 2 for t, c in state["open_blocks"].values())
     assert listed[0].number == 1 and listed[0].first_enrolment is not None
 

@@ -52,7 +52,8 @@ def test_an_erasure_removes_the_person_from_every_table_and_the_audit_still_pass
     record_withdrawal(engine, C, who, dt.date(2026, 9, 1), settings=SETTINGS)
     ev.evaluate_contract(engine, C, actor="eval")
     before, mine = _counts(engine), _person_rows(engine, pkey)
-    assert mine == {"cohort_participants": 1, "cohort_outcomes": 2, "rgpd_withdrawals": 1, "rgpd_rectifications": 0}
+    assert mine == {"cohort_participants": 1, "cohort_outcomes": 2, "rgpd_withdrawals": 1, "rgpd_rectifications": 0,
+                    "cohort_batch_members": 0}
     assert verify_audit(engine).whole
 
     done = erase_person(engine, C, who, rule=ErasureRule.ERASURE_REQUEST, settings=SETTINGS, actor="dpo",

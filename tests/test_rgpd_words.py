@@ -16,14 +16,16 @@ from temoin.contract.data_protection import (
     RequestKind,
     RequestOutcome,
     RetentionEnd,
+    RiskLevel,
 )
 from temoin.governance.ledger import LedgerEvent
 from temoin.i18n import Translator, catalogue
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "temoin"
-MODULES = ["services/rights.py", "services/requests.py", "services/erasure.py", "services/registre.py", "reports/rgpd.py",
+MODULES = ["services/rights.py", "services/requests.py", "services/erasure.py", "services/registre.py", "services/aipd.py",
+           "services/todo.py", "reports/rgpd.py",
            "web/routes/rgpd.py", "cli/rgpd.py", "demo/rgpd.py", "store/audit.py", "contract/checks.py"]
-TEMPLATES = ["web/templates/rgpd.html", "reports/templates/register.html"]
+TEMPLATES = ["web/templates/rgpd.html", "reports/templates/register.html", "web/templates/_todo.html"]
 
 
 def _ids(path: Path) -> set[str]:
@@ -43,7 +45,7 @@ def test_every_message_of_data_protection_is_in_both_catalogues(lang: str) -> No
     assert sorted(i for i in ids if i not in words) == []
 
 
-@pytest.mark.parametrize("closed", [DataClass, ErasureRule, LegalBasis, RequestKind, RequestOutcome, RetentionEnd])
+@pytest.mark.parametrize("closed", [DataClass, ErasureRule, LegalBasis, RequestKind, RequestOutcome, RetentionEnd, RiskLevel])
 def test_every_code_has_words_in_both_languages(closed: type) -> None:
     for lang in ("fr", "en"):
         t = Translator(lang)

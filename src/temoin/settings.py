@@ -147,6 +147,25 @@ class Settings(BaseSettings):
     smtp_user: str = Field("", description="User name on the SMTP server (empty: no authentication).")
     smtp_password: str = Field("", description="Password on the SMTP server.")
     smtp_starttls: bool = Field(True, description="Switch the SMTP connection to TLS (STARTTLS) before sending.")
+    hosting_provider: str = Field(
+        "", description="Who hosts the platform and its database (company or public data centre), as the data-protection "
+        "file names it; empty: not stated."
+    )
+    hosting_country: str = Field(
+        "", description="Country where the data are hosted, as an ISO 3166 two-letter code (FR, DE…); empty: not stated."
+    )
+    hosting_hds: bool | None = Field(
+        None, description="Whether the host is certified to host health data (HDS): true or false; empty: not stated."
+    )
+    backup_interval_hours: int | None = Field(
+        None, ge=1, le=8760, description="Hours between two backups of the database, as the host runs them; empty: not stated."
+    )
+    backup_retention_days: int | None = Field(
+        None, ge=1, le=36500, description="Days each backup is kept; empty: not stated."
+    )
+    backup_encrypted: bool | None = Field(
+        None, description="Whether the backups are encrypted: true or false; empty: not stated."
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -154,6 +173,14 @@ class Settings(BaseSettings):
         if value and not re.match(r"^https?://[^/\s]+(/[^\s]*)?$", value):
             raise _Refused(Msg("The public address starts with http:// or https:// and holds no space."))
         return value.rstrip("/")
+
+    @field_validator("hosting_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value and not re.match(r"^[A-Z]{2}$", value):
+            raise _Refused(Msg("'{value}' is not a two-letter country code (ISO 3166: FR, DE…).", value=value))
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -56,7 +56,7 @@ def register(cohort: typer.Typer) -> None:
         if as_json:
             print_json({"batches": [b.to_dict() for b in listed], "flow": flow.to_dict(),
                         "replay": None if check is None else {"batches": check.batches, "reproduced": check.reproduced,
-                                                              "differing": list(check.differing)}})
+                                                              "differing": list(check.differing), "erased": check.erased}})
             return
         reader = words()
         console.print(batches_table(reader, listed))
@@ -66,5 +66,8 @@ def register(cohort: typer.Typer) -> None:
             console.print(reader("Replay: {n} assignment(s) of {batches} batch(es) reproduced exactly.", n=check.reproduced,
                                 batches=check.batches) if check.ok else
                           reader("Replay: {n} assignment(s) differ from their batch's draw.", n=len(check.differing)))
+            if check.erased:
+                console.print(reader("Replay: {n} place(s) of people erased since were drawn again, with no one left to "
+                                     "compare (the people drawn after them are reproduced).", n=check.erased))
             if not check.ok:
                 raise typer.Exit(1)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["DataClass", "DataProtection", "ErasureRule", "LegalBasis", "RequestKind", "RequestOutcome", "Retention",
-           "RetentionEnd", "answer_due", "retention_end"]
+           "RetentionEnd", "RiskLevel", "answer_due", "retention_end"]
 
 
 class DataClass(StrEnum):
@@ -41,6 +41,20 @@ class RetentionEnd(StrEnum):
 
     ERASE = "erase"
     REVIEW = "review"
+
+
+class RiskLevel(StrEnum):
+    """The CNIL's four levels, for a risk's severity and for its likelihood (in increasing order)."""
+
+    NEGLIGIBLE = "negligible"
+    LIMITED = "limited"
+    SIGNIFICANT = "significant"
+    MAXIMUM = "maximum"
+
+    def raised(self, steps: int) -> RiskLevel:
+        """This level raised by ``steps`` (at most :attr:`MAXIMUM`)."""
+        levels = list(RiskLevel)
+        return levels[min(len(levels) - 1, levels.index(self) + steps)]
 
 
 class ErasureRule(StrEnum):

@@ -33,6 +33,7 @@ from temoin.store import session_scope
 EXAMPLE = "aemo-renforcee"
 CONTRACT = "aemo-renforcee-inclusion-continue"
 FIRST, CLOSES, MONTHS = dt.date(2024, 6, 1), dt.date(2025, 11, 30), 18
+COHORT_SEED = 2027
 
 
 def rolling_contract() -> str:
@@ -65,7 +66,7 @@ def show(engine: Engine, console: Console, settings: Settings, words: Translator
     console.print(Rule(words("Rolling enrolment — {contract} (synthetic data)", contract=CONTRACT)))
     import_contract(engine, rolling_contract(), actor="demo")
     ev.lock_plan(engine, CONTRACT, actor="demo")
-    cohort = synthetic_cohort(EXAMPLE, seed=2027)
+    cohort = synthetic_cohort(EXAMPLE, seed=COHORT_SEED)
     referred = spread(cohort.referred.assign(synthetic="oui"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

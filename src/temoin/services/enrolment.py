@@ -37,9 +37,20 @@ from temoin.governance.ledger import LedgerEvent
 from temoin.messages import Msg
 from temoin.settings import Settings
 from temoin.store import ledger, session_scope
-from temoin.store.cohorts import CohortRepository, assignment
+from temoin.store.cohorts import (
+    BatchMember,
+    CohortRepository,
+    assignment,
+    batch_members,
+    members_digest,
+)
 from temoin.store.contracts import ContractRepository
-from temoin.store.models.cohorts import EnrolmentBatchRow, ParticipantRow, RandomisationRow
+from temoin.store.models.cohorts import (
+    EnrolmentBatchMemberRow,
+    EnrolmentBatchRow,
+    ParticipantRow,
+    RandomisationRow,
+)
 
 __all__ = ["BatchRecord", "ReplayCheck", "batches", "cohort_schedule", "enrolment_row_errors", "labels_for", "later_enrolment_problem",
            "method_of", "pending", "randomise_next_batch", "replay_batches", "rolling_flow", "rolling_view",
@@ -147,12 +158,14 @@ def randomise_next_batch(engine: Engine, contract_id: str, *, seed: int | None =
         for k, arm in zip(a.keys, a.arms, strict=True):
             by_key[k].arm = arm
             by_key[k].batch = number
-        member_rows = [[k, labels[k] if labels else None] for k in a.keys]
-        members_sha = _digest([canonical_json(m) for m in member_rows])
+        places = [labels[k] if labels else None for k in a.keys]
+        members_sha = members_digest([canonical_json([k, lab]) for k, lab in zip(a.keys, places, strict=True)])
         s.add(EnrolmentBatchRow(contract_id=contract_id, number=number, contract_version=version, method=a.method,
                                 algorithm=a.algorithm, seed=str(a.seed), ratio=a.ratio, block_size=batch.block_size,
-                                n=len(a.keys), n_treated=a.n_treated, list_hash=a.list_hash,
-                                members=canonical_json(member_rows), state=canonical_json(batch.state.to_dict()), actor=actor))
+                                n=len(a.keys), n_treated=a.n_treated, list_hash=a.list_hash, labels=canonical_json(places),
+                                members_sha256=members_sha, state=canonical_json(batch.state.to_dict()), actor=actor))
+        s.add_all([EnrolmentBatchMemberRow(contract_id=contract_id, batch=number, position=i, participant_id=by_key[k].id)
+                   for i, k in enumerate(a.keys)])
         s.flush()
         all_keys, all_arms = assignment(s, contract_id)
         whole = assignment_hash(all_keys, all_arms)
@@ -182,39 +195,54 @@ def batches(session: Session, contract_id: str) -> list[BatchRecord]:
 
 @dataclass(frozen=True)
 class ReplayCheck:
-    """Replaying every stored batch from its seed and members: how many assignments it gave back, and
-    the people (keys) whose stored arm or batch differs from the replay."""
+    """Replaying every stored batch from its seed and each place's stratum or cluster: how many
+    assignments it gave back, the people (keys) whose stored arm or batch differs from the replay, and
+    the places of people erased since (drawn again, with no one left to compare)."""
 
     batches: int
     reproduced: int
     differing: tuple[str, ...]
+    erased: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.differing
 
 
+def _places(n: int) -> tuple[str, ...]:
+    """Stand-in keys for a batch's places: they sort as its members' keys did (the draw depends only
+    on that order and each place's label), so a batch is drawn again without any pseudonym."""
+    return tuple(f"{i:09d}" for i in range(n))
+
+
 def replay_batches(engine: Engine, contract_id: str) -> ReplayCheck:
-    """Draw every batch again (ledger-vouched seeds and members, in order) and compare with the stored arms."""
+    """Draw every batch again (ledger-vouched seeds, each place's label, in order) and compare with the
+    stored arms. A member erased since leaves their place in the draw, so the people drawn after them
+    are reproduced; their own place is counted in ``erased``."""
     with session_scope(engine) as s:
         rows = CohortRepository(s).batches(contract_id)
-        stored = {p.pkey: (p.arm, p.batch) for p in CohortRepository(s).participants(contract_id)}
-        inputs = []
+        inputs: list[BatchInput] = []
+        stored: list[tuple[int, dict[int, BatchMember]]] = []
         for r in rows:
-            members = json.loads(r.members)
-            labels = {k: lab for k, lab in members}
-            inputs.append(BatchInput(tuple(k for k, _ in members), int(r.seed), r.method, r.ratio,  # type: ignore[arg-type]
-                                     strata=labels if r.method == "stratified" else None,
-                                     clusters=labels if r.method == "cluster" else None))
+            labels = json.loads(r.labels)
+            keys = _places(len(labels))
+            by_place = dict(zip(keys, labels, strict=True))
+            inputs.append(BatchInput(keys, int(r.seed), r.method, r.ratio,  # type: ignore[arg-type]
+                                     strata=by_place if r.method == "stratified" else None,
+                                     clusters=by_place if r.method == "cluster" else None))
+            stored.append((r.number, batch_members(s, contract_id, r.number)))
     differing: list[str] = []
-    reproduced = 0
-    for number, b in enumerate(replay(inputs), start=1):
-        for k, arm in zip(b.assignment.keys, b.assignment.arms, strict=True):
-            if stored.get(k) == (arm, number):
+    reproduced = erased = 0
+    for b, (number, members) in zip(replay(inputs), stored, strict=True):
+        for place, arm in enumerate(b.assignment.arms):
+            m = members.get(place)
+            if m is None:
+                erased += 1
+            elif (m.arm, m.batch) == (arm, number):
                 reproduced += 1
             else:
-                differing.append(k)
-    return ReplayCheck(len(rows), reproduced, tuple(differing))
+                differing.append(m.key)
+    return ReplayCheck(len(rows), reproduced, tuple(differing), erased)
 
 
 def enrolment_row_errors(contract: Contract, records: Sequence[Any]) -> list[RowError]:

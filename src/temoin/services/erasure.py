@@ -1,17 +1,20 @@
 """Erasing personal data while the audit trail stays honest.
 
 An erasure (at the end of a retention period, or on a person's request) deletes the people's rows
-from every table that holds them — participants, outcomes, withdrawals, rectifications — and cuts
+from every table that holds them — participants, outcomes, withdrawals, rectifications, their place
+in an enrolment batch (the batch keeps only each place's stratum or cluster and a digest) — and cuts
 the link of their rights requests, in one transaction with its ledger entry. The database's guards
 refuse such deletes unless the erasure first names the people in ``rgpd_erasure_permits`` (emptied
 before it commits). The entry (``rgpd.erased``) holds the date, the rule, the counts and the digests
-of what remains, never a pseudonym: ``temoin audit verify`` checks the remaining records against it
+of what remains (per batch touched, its arms and its member list with the erased places as ``null``),
+never a pseudonym: ``temoin audit verify`` checks the remaining records against it
 and names it. Aggregates already published (evaluation results, settlements) are not recomputed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -24,9 +27,20 @@ from temoin.evaluation.randomisation import assignment_hash
 from temoin.governance.ledger import LedgerEvent, rows_digest
 from temoin.settings import Settings
 from temoin.store import ledger, session_scope
-from temoin.store.cohorts import participant_lines, wave_lines
+from temoin.store.cohorts import (
+    batch_member_lines,
+    batch_members,
+    members_digest,
+    participant_lines,
+    wave_lines,
+)
 from temoin.store.contracts import ContractRepository
-from temoin.store.models.cohorts import OutcomeRow, ParticipantRow
+from temoin.store.models.cohorts import (
+    EnrolmentBatchMemberRow,
+    EnrolmentBatchRow,
+    OutcomeRow,
+    ParticipantRow,
+)
 from temoin.store.models.ledger import LedgerRow
 from temoin.store.models.rgpd import (
     ErasurePermitRow,
@@ -38,7 +52,7 @@ from temoin.store.rgpd import rectification_lines, withdrawal_lines
 
 __all__ = ["Erased", "RetentionDue", "apply_retention", "erase_person", "erase_rows", "erasures"]
 
-PERSONAL_TABLES = ("cohort_participants", "cohort_outcomes", "rgpd_withdrawals", "rgpd_rectifications")
+PERSONAL_TABLES = ("cohort_participants", "cohort_outcomes", "rgpd_withdrawals", "rgpd_rectifications", "cohort_batch_members")
 """The tables holding a person's rows, erased together."""
 
 
@@ -65,6 +79,10 @@ def _assignment_digests(s: Session, contract_id: str, batches: set[int]) -> dict
     if batches:
         out["batches"] = {str(b): assignment_hash([k for k, _, bb in rows if bb == b], [int(a or 0) for _, a, bb in rows if bb == b])
                           for b in sorted(batches)}
+        labels = {n: lab for n, lab in s.execute(select(EnrolmentBatchRow.number, EnrolmentBatchRow.labels).where(
+            EnrolmentBatchRow.contract_id == contract_id, EnrolmentBatchRow.number.in_(batches)))}
+        out["batch_members"] = {str(b): members_digest(batch_member_lines(json.loads(labels[b]), batch_members(s, contract_id, b)))
+                                for b in sorted(batches)}
     return out
 
 
@@ -91,6 +109,8 @@ def erase_rows(s: Session, contract_id: str, participant_ids: Sequence[int], *, 
             rows["rgpd_withdrawals"] = _deleted(s, delete(WithdrawalRow).where(WithdrawalRow.participant_id.in_(ids)))
             rows["rgpd_rectifications"] = _deleted(s, delete(RectificationRow).where(RectificationRow.participant_id.in_(ids)))
             s.execute(update(RightsRequestRow).where(RightsRequestRow.participant_id.in_(ids)).values(participant_id=None))
+            rows["cohort_batch_members"] = _deleted(s, delete(EnrolmentBatchMemberRow).where(
+                EnrolmentBatchMemberRow.participant_id.in_(ids)))
             rows["cohort_participants"] = _deleted(s, delete(ParticipantRow).where(ParticipantRow.id.in_(ids)))
     s.execute(delete(ErasurePermitRow))
     payload: dict[str, Any] = {
@@ -169,8 +189,6 @@ def apply_retention(engine: Engine, contract_id: str, *, as_of: dt.date | None =
 
 def erasures(session: Session, contract_id: str) -> list[tuple[dt.date, ErasureRule, int]]:
     """The contract's erasures, oldest first: (date, rule, people)."""
-    import json
-
     q = select(LedgerRow.payload).where(LedgerRow.contract_id == contract_id,
                                         LedgerRow.event == LedgerEvent.PERSONAL_DATA_ERASED.value).order_by(LedgerRow.seq)
     out = []

@@ -4,7 +4,9 @@ with their measures; validation), for the data protection officer to complete an
 
 Everything is read from the contract and from the :class:`~temoin.settings.Settings` actually passed
 in: a security measure is listed as configured (upload limits, session lifetime, the argon2id cost,
-whether the pseudonym secret is set, TLS as the addresses say), never as it should be. Sentences are
+whether the pseudonym secret is set, TLS as the addresses say), never as it should be; hosting and
+backups as the host states them, and each risk with a proposed severity and likelihood derived from
+all this (:mod:`temoin.services.aipd`). Sentences are
 messages (``Msg``) rendered in the reader's language by :mod:`temoin.reports.rgpd`.
 """
 
@@ -20,6 +22,7 @@ from temoin.contract.data_protection import DataClass, DataProtection, LegalBasi
 from temoin.contract.model import Contract, Role
 from temoin.messages import Msg
 from temoin.services.accounts import SESSION_LIFETIME, hash_parameters
+from temoin.services.aipd import backups, hosting, proposed_risks, transfers
 from temoin.services.erasure import erasures
 from temoin.settings import DEV_PSEUDONYM_SECRET, DEV_SECRET, Settings
 from temoin.store import session_scope
@@ -110,19 +113,15 @@ def processing_record(engine: Engine, contract_id: str, *, settings: Settings) -
     recipients = [{"role": role, "parties": [p.name for p in c.parties_with(role)], "access": access}
                   for role, access in RECIPIENTS.items() if c.parties_with(role)]
     measures = security_measures(settings)
-    risks = [
-        {"risk": Msg("Illegitimate access to the data"),
-         "impact": Msg("A person's situation (child protection, justice, health) known by someone who should not know it."),
-         "measures": [measures[0], measures[1], measures[4], measures[7], Msg("Access by role and by contract.")]},
-        {"risk": Msg("Unwanted change of the data"),
-         "impact": Msg("A wrong evaluation, hence wrong payments, and wrong data about a person."),
-         "measures": [Msg("Records append-only; every change in the hash-chained ledger; the audit checks every record "
-                          "against it."), Msg("Corrections kept as new versions.")]},
-        {"risk": Msg("Disappearance of the data"),
-         "impact": Msg("The evaluation cannot be checked; people's rights cannot be answered."),
-         "measures": [Msg("Backups of the database: to be described by the host (not configured by Témoin)."),
-                      Msg("Erasures only by rule or request, each recorded in the ledger.")]},
-    ]
+    risks = proposed_risks(c, settings)
+    kept = backups(settings)
+    for risk, held in zip(risks, (
+            [measures[0], measures[1], measures[4], measures[7], Msg("Access by role and by contract.")],
+            [Msg("Records append-only; every change in the hash-chained ledger; the audit checks every record against it."),
+             Msg("Corrections kept as new versions.")],
+            [Msg("Backups of the database, as the host states them:"), *kept,
+             Msg("Erasures only by rule or request, each recorded in the ledger.")]), strict=True):
+        risk["measures"] = held
     return {
         "contract": {"id": c.id, "title": c.title, "sector": c.policy_sector, "start": c.start_date, "end": c.end_date,
                      "population": c.population.description, "expected_size": c.population.expected_size,
@@ -142,6 +141,9 @@ def processing_record(engine: Engine, contract_id: str, *, settings: Settings) -
         "measures": measures,
         "erasures": erased,
         "risks": risks,
+        "hosting": hosting(settings, c),
+        "backups": kept,
+        "transfers": transfers(settings),
         "necessity": [
             Msg("Minimisation: no name nor identifier stored; only the attributes the contract names ({n}).",
                 n=len(c.population.attributes)),

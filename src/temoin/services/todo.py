@@ -28,6 +28,7 @@ from temoin.governance.selection import CallStatus
 from temoin.messages import Msg
 from temoin.services.enrolment import cohort_schedule
 from temoin.services.governance import list_calls
+from temoin.services.requests import list_requests
 from temoin.services.settlements import list_settlements
 from temoin.settlement.approvals import ApprovalKind
 from temoin.store import ledger, read_scope, session_scope
@@ -50,6 +51,8 @@ class TodoItem:
     blocked: Msg | None = None
     """Why it cannot be done yet (None: it can be done now)."""
     due: dt.date | None = None
+    overdue: bool = False
+    """Its deadline has passed (shown first, and marked)."""
 
 
 Roles = Mapping[str, frozenset[str]]
@@ -70,7 +73,7 @@ _KEPT: weakref.WeakKeyDictionary[Engine, dict[tuple[str, int, dt.date, tuple[tup
 
 def todo_list(engine: Engine, person_id: str | None, roles: Roles, *, today: dt.date | None = None) -> list[TodoItem]:
     """What awaits ``person_id`` (holding ``roles``) today: every provider's items, those that can be
-    done now first, then by contract."""
+    done now first, overdue ones before the others, then by contract and deadline."""
     if not person_id or not roles:
         return []
     today = today or dt.date.today()
@@ -81,7 +84,8 @@ def todo_list(engine: Engine, person_id: str | None, roles: Roles, *, today: dt.
     found = kept.get(key)
     if found is None:
         items = [item for provider in _PROVIDERS for item in provider(engine, person_id, roles, today)]
-        found = sorted(items, key=lambda i: (i.blocked is not None, i.contract_id, i.due or dt.date.max, i.kind))
+        found = sorted(items, key=lambda i: (i.blocked is not None, not i.overdue, i.contract_id, i.due or dt.date.max,
+                                                 i.kind))
         if len(kept) > 512:
             kept.clear()
         kept[key] = found
@@ -154,4 +158,24 @@ def waves_due(engine: Engine, person_id: str, roles: Roles, today: dt.date) -> l
                 out.append(TodoItem("wave_due", contract_id, Msg(
                     "Wave {wave}: {due} outcome(s) to collect, {overdue} of them overdue.", wave=w.wave,
                     due=w.due + w.overdue, overdue=w.overdue), f"/contracts/{contract_id}/data"))
+    return out
+
+
+@todo_provider
+def rights_requests_due(engine: Engine, person_id: str, roles: Roles, today: dt.date) -> list[TodoItem]:
+    """For the operator: each open rights request (access, rectification, erasure, objection) with its
+    legal deadline (one month after receipt, GDPR art. 12-3); those past it are overdue."""
+    out = []
+    for contract_id, held in roles.items():
+        if Role.OPERATOR.value not in held:
+            continue
+        for r in list_requests(engine, contract_id):
+            if r.answered_on is not None:
+                continue
+            late = r.late(today)
+            text = ("Answer request no. {number} ({kind}, received on {received}): the answer was due on {due}." if late
+                    else "Answer request no. {number} ({kind}, received on {received}) by {due}.")
+            out.append(TodoItem("rights_request", contract_id, Msg(text, number=str(r.id), kind=r.kind, received=r.received_on,
+                                                                   due=r.due_on),
+                                f"/contracts/{contract_id}/rgpd#request-{r.id}", due=r.due_on, overdue=late))
     return out

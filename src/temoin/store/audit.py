@@ -37,11 +37,17 @@ from temoin.governance.ledger import (
     RecordKind,
     RecordProblem,
     RecordProblemKind,
-    canonical_json,
     rows_digest,
 )
 from temoin.messages import Msg
-from temoin.store.cohorts import assignment, participant_lines, wave_lines
+from temoin.store.cohorts import (
+    assignment,
+    batch_member_lines,
+    batch_members,
+    members_digest,
+    participant_lines,
+    wave_lines,
+)
 from temoin.store.models.cohorts import (
     EnrolmentBatchRow,
     EvaluationResultRow,
@@ -238,8 +244,9 @@ def _assignments(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
 
 
 def _batches(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
-    """Rolling enrolment: each batch's row (seed, members, state) against its entry, and the arms of
-    its members against the batch's own ``list_hash``."""
+    """Rolling enrolment: each batch's row (seed, member list, state) against its entry, and the arms of
+    its members against the batch's own ``list_hash``; after an erasure in the batch, the member list
+    (erased places ``null``) and the arms against the erasure's digests."""
     K = RecordKind.ASSIGNMENT
     entered = [e for e in _by_event(entries, LedgerEvent.COHORT_RANDOMISED) if "batch" in e.payload]
     rows = {(r.contract_id, r.number): r for r in s.execute(select(EnrolmentBatchRow)).scalars()}
@@ -257,16 +264,20 @@ def _batches(s: Session, entries: list[_Entry], out: RecordsCheck) -> None:
         if r is None:
             out.missing(K, ref, e.seq)
             continue
-        members = [canonical_json(m) for m in json.loads(r.members)]
+        members = members_digest(batch_member_lines(json.loads(r.labels), batch_members(s, key[0], key[1])))
         keys, stored_arms = [k for k, _ in arms.get(key, [])], [a for _, a in arms.get(key, [])]
         since = [x for x in _by_event(entries, LedgerEvent.PERSONAL_DATA_ERASED) if x.contract_id == key[0]
                  and x.seq > e.seq and str(key[1]) in (x.payload.get("batches") or {})]
         arms_entered = since[-1].payload["batches"][str(key[1])] if since else e.payload.get("batch_list_hash")
-        for name, have, want in (("seed", r.seed, e.payload.get("seed")), ("batch_n", r.n, e.payload.get("batch_n")),
-                                 ("batch_list_hash", r.list_hash, e.payload.get("batch_list_hash")),
-                                 ("members_sha256", _sha("\n".join(members)), e.payload.get("members_sha256")),
-                                 ("state_sha256", _sha(r.state), e.payload.get("state_sha256")),
-                                 ("arms", assignment_hash(keys, stored_arms), arms_entered)):
+        members_entered = (since[-1].payload.get("batch_members") or {}).get(str(key[1])) if since else e.payload.get("members_sha256")
+        checks = [("seed", r.seed, e.payload.get("seed")), ("batch_n", r.n, e.payload.get("batch_n")),
+                  ("batch_list_hash", r.list_hash, e.payload.get("batch_list_hash")),
+                  ("members_sha256", r.members_sha256, e.payload.get("members_sha256")),
+                  ("state_sha256", _sha(r.state), e.payload.get("state_sha256"))]
+        if members_entered is not None:  # an erasure made before 0018 left no digest of the members that remain
+            checks.append(("SHA-256(members)", members, members_entered))
+        checks.append(("arms", assignment_hash(keys, stored_arms), arms_entered))
+        for name, have, want in checks:
             if not out.compare(K, ref, e.seq, name, have, want):
                 break
     for key in sorted(set(rows) - seen):

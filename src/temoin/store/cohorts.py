@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from temoin.governance.ledger import canonical_json
 from temoin.store.models.cohorts import (
+    EnrolmentBatchMemberRow,
     EnrolmentBatchRow,
     EvaluationResultRow,
     OutcomeRow,
@@ -19,7 +21,8 @@ from temoin.store.models.cohorts import (
     PlanLockRow,
 )
 
-__all__ = ["CohortRepository", "assignment", "participant_lines", "wave_lines"]
+__all__ = ["BatchMember", "CohortRepository", "assignment", "batch_member_lines", "batch_members", "members_digest",
+           "participant_lines", "wave_lines"]
 
 IN_BATCH = 1_000
 """Keys per ``IN (…)`` query (well below SQLite's and PostgreSQL's limits on parameters)."""
@@ -181,3 +184,30 @@ def assignment(session: Session, contract_id: str) -> tuple[list[str], list[int]
                                                                ParticipantRow.arm.is_not(None))
     rows = list(session.execute(q))
     return [k for k, _ in rows], [int(a or 0) for _, a in rows]  # arm is not NULL here
+
+
+class BatchMember(NamedTuple):
+    """A member of an enrolment batch still stored: their key, arm and batch (from their participant row)."""
+
+    key: str
+    arm: int | None
+    batch: int | None
+
+
+def batch_members(session: Session, contract_id: str, number: int) -> dict[int, BatchMember]:
+    """A batch's members still stored, by their place in the draw (an erased member's place is absent)."""
+    M, P = EnrolmentBatchMemberRow, ParticipantRow
+    q = (select(M.position, P.pkey, P.arm, P.batch).join(P, P.id == M.participant_id)
+         .where(M.contract_id == contract_id, M.batch == number))
+    return {int(pos): BatchMember(k, arm, b) for pos, k, arm, b in session.execute(q)}
+
+
+def batch_member_lines(labels: Sequence[str | None], members: dict[int, BatchMember]) -> list[str]:
+    """One line per place of a batch's draw, ``[key, label]``, the key ``null`` where the member was
+    erased: what ``members_sha256`` (as drawn) and an erasure's ``batch_members`` digests are taken over."""
+    return [canonical_json([members[i].key if i in members else None, label]) for i, label in enumerate(labels)]
+
+
+def members_digest(lines: Sequence[str]) -> str:
+    """SHA-256 of a batch's member lines joined by newlines (the form 0010's ``members_sha256`` took)."""
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

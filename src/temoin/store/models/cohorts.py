@@ -89,10 +89,29 @@ class EnrolmentBatchRow(Base):
     n: Mapped[int] = mapped_column(Integer)
     n_treated: Mapped[int] = mapped_column(Integer)
     list_hash: Mapped[str] = mapped_column(String(64))
-    members: Mapped[str] = mapped_column(Text, doc="The members' keys with their stratum or cluster, as canonical JSON.")
+    labels: Mapped[str] = mapped_column(Text, doc="Each position's stratum or cluster (null under simple randomisation), "
+                                                "in the draw's order (members sorted by key), as canonical JSON: no "
+                                                "identifier, so an erased member's place is still drawn on replay.")
+    members_sha256: Mapped[str] = mapped_column(String(64), doc="SHA-256 of the member list as drawn (each member's "
+                                                                "key and label, one JSON line per position).")
     state: Mapped[str] = mapped_column(Text, doc="The open blocks and cluster arms left for the next batch (JSON).")
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EnrolmentBatchMemberRow(Base):
+    """A member of an enrolment batch: their place in the draw (members sorted by key) and their
+    participant row. Holds no pseudonym: the key is the participant's. Append-only; deleted only by
+    an erasure of that participant (the erasure permits, as for their other rows)."""
+
+    __tablename__ = "cohort_batch_members"
+    __table_args__ = (UniqueConstraint("contract_id", "batch", "position", name="uq_cohort_batch_members_contract_id_batch_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    batch: Mapped[int] = mapped_column(Integer, doc="The batch's number.")
+    position: Mapped[int] = mapped_column(Integer, doc="0 for the first key in sorted order, and so on.")
+    participant_id: Mapped[int] = mapped_column(ForeignKey("cohort_participants.id"), unique=True)
 
 
 class PlanLockRow(Base):
