@@ -3,14 +3,14 @@
 Self-contained: one new table (an identity fact of an account; it gives no role in any contract).
 
 Revision ID: 0019_payer_organisations
-Revises: 0017_jobs
+Revises: 0018_batch_members
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_payer_organisations"
-down_revision = "0017_jobs"
+down_revision = "0018_batch_members"
 branch_labels = None
 depends_on = None
 
