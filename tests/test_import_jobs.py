@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,3 +266,32 @@ def test_an_altered_file_is_not_imported(site: Site, cohort: bytes) -> None:
     assert _count(site.engine, "cohort_participants") == 0
     page = op.get(f"/contracts/{C}/jobs/{job_id}", headers=HX)
     assert "ne correspond plus à son empreinte : rien n'a été importé" in _words(page)
+
+
+def test_a_large_wave_is_imported_by_a_job_for_the_evaluator(engine: Engine, tmp_path: Path) -> None:
+    from temoin.services import evaluations as ev
+
+    site = make_site(engine, import_job_rows=100)
+    people = tmp_path / "participants.csv"
+    generate_synthetic(None, C, people, settings=SETTINGS)
+    ev.import_participants(engine, C, people, settings=SETTINGS, actor="test")
+    ev.randomise_cohort(engine, C, seed=1, actor="test")
+    ev.lock_plan(engine, C, actor="test")
+    wave = tmp_path / "m12.csv"
+    rows = generate_synthetic(engine, C, wave, wave="m12", settings=SETTINGS)
+    assert rows > 100
+    api = site.client()
+    evaluator = _token(site, "evaluateur", ["data.waves"])
+    unknown = api.post(f"/api/v1/contracts/{C}/waves/m99", headers=evaluator,
+                       files={"file": ("m99.csv", wave.read_bytes(), "text/csv")})
+    assert unknown.status_code == 422 and unknown.json()["error"]["path"] == "wave"  # at once, no job
+    r = api.post(f"/api/v1/contracts/{C}/waves/m12", headers=evaluator,
+                 files={"file": ("m12.csv", wave.read_bytes(), "text/csv")})
+    assert r.status_code == 202, r.text
+    assert api.get(r.json()["url"], headers=_token(site, "operateur", ["data.participants"])).status_code == 403
+    _run_all(engine)
+    done = api.get(r.json()["url"], headers=evaluator).json()
+    assert done["status"] == "done" and done["kind"] == "import_wave" and done["result"]["rows"] == rows
+    assert _count(engine, "cohort_outcomes", "WHERE wave = 'm12'") == rows
+    assert _count(engine, "audit_ledger", "WHERE event = 'cohort.outcomes_imported' AND actor = 'web:evaluateur'") == 1
+    assert _count(engine, "jobs") == 1

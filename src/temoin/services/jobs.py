@@ -275,6 +275,8 @@ def run_next(engine: Engine, settings: Settings, worker: str, kinds: Mapping[str
             try:
                 with session_scope(engine) as s:
                     queue.beat(s, job_id, worker, _now())
+            except ConflictError:  # SQLite's one writer busy (an import job holds it): beats again later
+                log.info("heartbeat of job %s waits: the database is busy", job_id)
             except Exception:  # a missed beat is not the job's failure
                 log.exception("heartbeat of job %s", job_id)
 
