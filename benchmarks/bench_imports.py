@@ -78,7 +78,7 @@ def main(quick: bool = False) -> None:
     default = Settings().import_job_rows
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "participants.csv"
-        cohort = _cohort(int(rows * 0.6))
+        cohort = _cohort(rows)  # more referred people than rows: the file is cut at ``rows``
         cohort.referred.iloc[:rows].assign(synthetic="oui").to_csv(path, index=False)
         assert rows > default
         best = {"before": (float("inf"), float("inf")), "after": (float("inf"), float("inf"))}
