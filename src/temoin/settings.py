@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         2, ge=1, description="Uploads checked and imported at once per web process (in worker threads, never on the "
         "event loop); the others wait their turn."
     )
+    import_job_rows: int = Field(
+        2_000, ge=0,
+        description="Uploaded participants or wave files with more data rows than this are imported by a background "
+        "job (the page answers at once and follows it); smaller files are imported within the request. 0: every "
+        "file by a job.",
+    )
     job_workers: int = Field(
         1, ge=0, le=16,
         description="Worker threads each web process starts for background jobs (risk simulations, reports), kept in "

@@ -73,6 +73,8 @@ class CohortFileError(InvalidInputError):
             hint=Msg("Fix the rows listed, then import the whole file again."),
         )
         self.errors = errors
+        self.count = n
+        """How many problems were found (``errors`` may hold only the first ones, as kept with a job)."""
 
     @property
     def problems(self) -> list[InvalidInputError]:

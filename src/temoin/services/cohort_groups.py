@@ -44,6 +44,7 @@ class GroupsFileError(CohortFileError):
             Msg("No group given: {n} problem(s) in the file.", n=len(errors)), path=first.column, line=first.row,
             hint=Msg("Fix the rows listed (each case number as written in your participant file), then send the whole file again."))
         self.errors = errors
+        self.count = len(errors)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ saved in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from temoin.evaluation.cohort_file import (
     CohortFileError,
@@ -48,7 +50,11 @@ from temoin.store.cohorts import CohortRepository, participant_lines, wave_lines
 from temoin.store.models.cohorts import ParticipantRow
 from temoin.store.rgpd import withdrawals
 
-__all__ = ["OUTCOME_CHUNK_ROWS", "ImportSummary", "import_outcomes", "import_participants"]
+__all__ = ["OUTCOME_CHUNK_ROWS", "ImportSummary", "RowsDone", "import_outcomes", "import_participants"]
+
+RowsDone = Callable[[int, int], None]
+"""Told as an import advances: (rows checked, rows saved) so far (saved ones stay uncommitted until the end)."""
+PROGRESS_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,11 @@ class ImportSummary:
 
 
 def import_participants(engine: Engine, contract_id: str, path: str | Path, *, settings: Settings,
-                        actor: str = "cli") -> ImportSummary:
-    """Import referred people from CSV/XLSX: all rows or none, with a row-level error report."""
+                        actor: str = "cli", progress: RowsDone | None = None, write_lock: bool = False) -> ImportSummary:
+    """Import referred people from CSV/XLSX: all rows or none, with a row-level error report
+    (``progress`` told the rows checked and saved as it goes; ``write_lock``: see :func:`_locked`)."""
     with session_scope(engine) as s:
+        _locked(s, write_lock)
         stored = _contract(s, contract_id)
         frame = rename_headers(read_table(path), header_aliases(participant_columns(stored.contract)))
         records, errors, normalised = check_participants(frame, stored.contract, category_labels(stored.contract))
@@ -93,7 +101,9 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         existing = repo.participants_by_key(contract_id)
         rows: list[ParticipantRow] = []
         updated: list[ParticipantRow] = []
-        for rec in records:  # the rows that passed: checked against those already registered, in the same pass
+        for i, rec in enumerate(records):  # the rows that passed: checked against those already registered, in the same pass
+            if progress is not None and i % PROGRESS_ROWS == 0:
+                progress(len(frame) - len(records) + i, 0)
             pkey = pseudonymise(rec.identifier, contract_id, key=key)
             if pkey in existing:
                 problem = later_enrolment_problem(existing[pkey], rec)
@@ -111,11 +121,15 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
         errors += enrolment_row_errors(stored.contract, records)
         if errors:
             raise CohortFileError(sorted(errors, key=lambda e: e.row))
+        if progress is not None:
+            progress(len(frame), 0)
         by_pkey = {pseudonymise(rec.identifier, contract_id, key=key): rec for rec in records}
         for person in updated:
             update_referral(person, by_pkey[person.pkey])
         s.add_all(rows)
         s.flush()
+        if progress is not None:
+            progress(len(frame), len(rows) + len(updated))
         # the digest covers every participant, those of an import that committed meanwhile too:
         # taken once this transaction is the only writer (READ COMMITTED then sees the other's rows)
         ledger.serialise(s)
@@ -137,6 +151,14 @@ def import_participants(engine: Engine, contract_id: str, path: str | Path, *, s
     return summary
 
 
+def _locked(session: Session, write_lock: bool) -> None:
+    """With ``write_lock`` on SQLite, take the database's write lock now rather than at the first write
+    (a background job's import: its own heartbeat, written meanwhile, would otherwise end this
+    transaction's snapshot and fail it); PostgreSQL needs nothing."""
+    if write_lock and session.get_bind().dialect.name == "sqlite":
+        ledger.serialise(session)
+
+
 OUTCOME_CHUNK_ROWS = 5_000
 """Rows of a wave file read, checked and saved at a time (memory does not grow with the file)."""
 
@@ -146,7 +168,8 @@ def _shifted(errors: list[RowError], offset: int) -> list[RowError]:
 
 
 def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Path, *, settings: Settings,
-                    actor: str = "cli", as_of: dt.date | None = None) -> ImportSummary:
+                    actor: str = "cli", as_of: dt.date | None = None, progress: RowsDone | None = None,
+                    write_lock: bool = False) -> ImportSummary:
     """Import one follow-up wave (one row per participant followed): all rows or none.
 
     The file is streamed: each chunk of rows is checked, its participants looked up and its outcomes
@@ -156,6 +179,7 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
     someone whose wave is not yet due on ``as_of`` (today if None) is refused.
     """
     with session_scope(engine) as s:
+        _locked(s, write_lock)
         stored = _contract(s, contract_id)
         key = contract_key(contract_id, master=settings.pseudonym_master)
         repo = CohortRepository(s)
@@ -215,6 +239,8 @@ def import_outcomes(engine: Engine, contract_id: str, wave: str, path: str | Pat
             if not errors:  # nothing more is saved once a problem is found; the rest is still checked
                 repo.add_outcomes(rows)
                 saved += len(rows)
+            if progress is not None:
+                progress(start + len(chunk), saved)
         if errors:
             raise CohortFileError(sorted(errors, key=lambda e: e.row))
         ledger.serialise(s)  # the wave's digest, once this transaction is the only writer (see import_participants)

@@ -2,6 +2,7 @@
 
 - ``risk_simulation``: :func:`temoin.settlement.risk.simulate` on the contract's latest version with
   the assumptions given (the result is the report's JSON form, as ``temoin simulate --json``).
+- ``import_participants``, ``import_wave``: a large upload imported (:mod:`temoin.services.import_jobs`).
 - ``report``: the transparency report (public or internal, up to a period, HTML or PDF, in French
   or English), kept as a file with its SHA-256.
 
@@ -22,6 +23,7 @@ from temoin.errors import InvalidInputError
 from temoin.messages import Msg
 from temoin.reports import report as report_parts
 from temoin.reports.report import render_html, render_pdf
+from temoin.services import import_jobs
 from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobOutput, JobView, Kind, Progress, submit
 from temoin.services.reports import build_report
@@ -129,4 +131,4 @@ def _run_report(engine: Engine, settings: Settings, args: Mapping[str, Any], pro
     return JobOutput(file=render_pdf(data), file_name=f"{name}.pdf", file_type="application/pdf")
 
 
-KINDS: dict[str, Kind] = {SIMULATION: _run_simulation, REPORT: _run_report}
+KINDS: dict[str, Kind] = {SIMULATION: _run_simulation, REPORT: _run_report, **import_jobs.KINDS}

@@ -27,11 +27,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, update
 
 from temoin.errors import ConflictError, NotFoundError, TemoinError
+from temoin.evaluation.cohort_file import CohortFileError, RowError
 from temoin.messages import Msg
 from temoin.settings import Settings
 from temoin.store import jobs as queue
@@ -39,8 +40,8 @@ from temoin.store import session_scope
 from temoin.store.jobs import JobStatus
 from temoin.store.models.jobs import JobRow
 
-__all__ = ["JobOutput", "JobStatus", "JobView", "Kind", "get_job", "job_file", "list_jobs", "recover", "run_next",
-           "submit"]
+__all__ = ["JobOutput", "JobStatus", "JobView", "Kind", "get_job", "job_file", "job_input", "list_jobs", "recover",
+           "run_next", "submit", "unknown_job"]
 
 log = logging.getLogger("temoin.jobs")
 
@@ -52,6 +53,8 @@ PROGRESS_EVERY = 0.5
 """Progress is written at most this often (seconds), and always at the end."""
 MAX_ACTIVE_PER_PERSON = 3
 """Jobs one person may have queued or running at once."""
+MAX_ROWS_KEPT = 1_000
+"""Problems of a refused file kept with its job (every one is counted)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,13 @@ class JobOutput:
     file_type: str | None = None
 
 
-Progress = Callable[[float], None]
+class Progress(Protocol):
+    """How a kind says how far it is: the share done, and optionally what it did so far (JSON-ready,
+    e.g. rows checked and saved), readable while it runs."""
+
+    def __call__(self, share: float, detail: Mapping[str, Any] | None = None) -> None: ...
+
+
 Kind = Callable[[Engine, Settings, Mapping[str, Any], Progress], JobOutput]
 
 
@@ -86,6 +95,8 @@ class JobView:
     file_name: str | None = None
     file_type: str | None = None
     file_sha256: str | None = None
+    input_name: str | None = None
+    input_sha256: str | None = None
 
     @property
     def active(self) -> bool:
@@ -98,7 +109,7 @@ class JobView:
                    attempts=row.attempts, created_at=row.created_at, started_at=row.started_at,
                    finished_at=row.finished_at, result=json.loads(row.result) if row.result else None,
                    error=error_of(row.error), file_name=row.file_name, file_type=row.file_type,
-                   file_sha256=row.file_sha256)
+                   file_sha256=row.file_sha256, input_name=row.input_name, input_sha256=row.input_sha256)
 
 
 def _now() -> dt.datetime:
@@ -108,6 +119,10 @@ def _now() -> dt.datetime:
 def error_json(exc: TemoinError) -> str:
     """The error as stored: its code and where, its message and hint as messages (identifier and values)."""
     out: dict[str, Any] = {"code": exc.code, "path": exc.path}
+    if isinstance(exc, CohortFileError):  # a refused file: its problems, row by row (the first ones), and how many
+        out["rows"] = [{"row": e.row, "column": e.column, "value": e.value, "message": e.message.to_dict()}
+                       for e in exc.errors[:MAX_ROWS_KEPT]]
+        out["count"] = len(exc.errors)
     if exc.msg is not None:
         out["message"] = exc.msg.to_dict()
         out["hint"] = exc.hint_msg.to_dict() if exc.hint_msg is not None else None
@@ -121,24 +136,41 @@ def error_of(stored: str | None) -> TemoinError | None:
         return None
     d = json.loads(stored)  # always a message of the catalogue: the jobs table is younger than the bilingual form
     hint = Msg.from_dict(d["hint"]) if d.get("hint") else None
+    if "rows" in d:  # a refused file: the same error as the import within a request raises
+        refused = CohortFileError([RowError(r["row"], r["column"], r["value"], Msg.from_dict(r["message"]))
+                                   for r in d["rows"]])
+        refused.msg, refused.hint_msg, refused.count = Msg.from_dict(d["message"]), hint, int(d["count"])
+        return refused
     return TemoinError(d["code"], Msg.from_dict(d["message"]), path=d.get("path"), hint=hint)
 
 
 def submit(engine: Engine, kind: str, *, contract_id: str | None, arguments: Mapping[str, Any], actor: str,
-           max_active: int = MAX_ACTIVE_PER_PERSON) -> JobView:
-    """Queue a job (its arguments already checked); refused while ``actor`` has ``max_active`` jobs waiting."""
+           max_active: int = MAX_ACTIVE_PER_PERSON, file: tuple[str, bytes] | None = None,
+           alone: tuple[tuple[str, ...], Callable[[int], TemoinError]] | None = None) -> JobView:
+    """Queue a job (its arguments already checked), with ``file`` (name, content) given to it when it
+    needs one; refused while ``actor`` has ``max_active`` jobs waiting, and, with ``alone`` (kinds, the
+    refusal given the other job's number), while a job of those kinds waits or runs for the same
+    contract (one import at a time)."""
     with session_scope(engine) as s:
+        if alone is not None and contract_id is not None:
+            queue.lock_contract(s, contract_id)
+            other = queue.active_of(s, contract_id, alone[0])
+            if other is not None:
+                raise alone[1](other.id)
         if queue.active_count(s, actor) >= max_active:
             raise ConflictError("job.too_many", Msg("You already have {n} jobs waiting or running.", n=max_active),
                                 hint=Msg("Wait for one of them to finish, then ask again."))
         row = JobRow(kind=kind, contract_id=contract_id, arguments=json.dumps(dict(arguments), sort_keys=True),
                      requested_by=actor, status=JobStatus.QUEUED.value, progress=0.0, attempts=0)
+        if file is not None:
+            row.input_name, row.input_data = file[0], file[1]
+            row.input_sha256 = hashlib.sha256(file[1]).hexdigest()
         s.add(row)
         s.flush()
         return JobView.of(row)
 
 
-def _unknown_job(job_id: int) -> NotFoundError:
+def unknown_job(job_id: int) -> NotFoundError:
     return NotFoundError("job.unknown", Msg("No job number {id} here.", id=str(job_id)), path="job",
                          hint=Msg("Open the list of this contract's jobs."))
 
@@ -149,7 +181,7 @@ def get_job(engine: Engine, job_id: int, *, contract_id: str | None = None, kind
         row = s.get(JobRow, job_id)
         if row is None or (contract_id is not None and row.contract_id != contract_id) or \
                 (kind is not None and row.kind != kind):
-            raise _unknown_job(job_id)
+            raise unknown_job(job_id)
         return JobView.of(row)
 
 
@@ -164,7 +196,7 @@ def job_file(engine: Engine, job_id: int, *, contract_id: str) -> tuple[str, str
     with session_scope(engine) as s:
         row = s.get(JobRow, job_id)
         if row is None or row.contract_id != contract_id:
-            raise _unknown_job(job_id)
+            raise unknown_job(job_id)
         if row.status != JobStatus.DONE.value or row.file_data is None:
             raise ConflictError("job.no_file", Msg("This job has no file to download (yet)."), path="job",
                                 hint=Msg("Wait until it is done."))
@@ -173,6 +205,20 @@ def job_file(engine: Engine, job_id: int, *, contract_id: str) -> tuple[str, str
             raise ConflictError("job.file_altered", Msg("The kept file no longer matches its fingerprint."),
                                 path="job", hint=Msg("Ask for it again."))
         return row.file_name or f"job-{row.id}", row.file_type or "application/octet-stream", data
+
+
+def job_input(engine: Engine, job_id: int) -> tuple[str, bytes]:
+    """(name, content) of the file given to a job, its SHA-256 checked."""
+    with session_scope(engine) as s:
+        row = s.get(JobRow, job_id)
+        if row is None:
+            raise unknown_job(job_id)
+        data = None if row.input_data is None else bytes(row.input_data)
+        if data is None or hashlib.sha256(data).hexdigest() != row.input_sha256:
+            raise ConflictError("job.input_altered", Msg("The file given to this job is missing or no longer matches "
+                                                         "its fingerprint: nothing was imported."),
+                                path="file", hint=Msg("Send the file again."))
+        return row.input_name or f"job-{row.id}", data
 
 
 def recover(engine: Engine, *, stale_after: dt.timedelta = STALE_AFTER, now: dt.datetime | None = None) -> list[int]:
@@ -209,24 +255,28 @@ def run_next(engine: Engine, settings: Settings, worker: str, kinds: Mapping[str
         row = queue.claim(s, worker, _now())
         if row is None:
             return None
-        # the kind reads its contract among its arguments
-        job_id, kind, arguments = row.id, row.kind, {**json.loads(row.arguments), "contract_id": row.contract_id}
+        # the kind reads its contract, its number and who asked among its arguments
+        job_id, kind = row.id, row.kind
+        arguments = {**json.loads(row.arguments), "contract_id": row.contract_id, "job_id": row.id,
+                     "requested_by": row.requested_by}
     stop = threading.Event()
     last = [0.0]
 
-    def progress(share: float) -> None:
+    def progress(share: float, detail: Mapping[str, Any] | None = None) -> None:
         t = time.monotonic()
         if share < 1.0 and t - last[0] < PROGRESS_EVERY:
             return
         last[0] = t
         with session_scope(engine) as s:
-            queue.beat(s, job_id, worker, _now(), share)
+            queue.beat(s, job_id, worker, _now(), share, None if detail is None else json.dumps(dict(detail)))
 
     def beating() -> None:
         while not stop.wait(heartbeat):
             try:
                 with session_scope(engine) as s:
                     queue.beat(s, job_id, worker, _now())
+            except ConflictError:  # SQLite's one writer busy (an import job holds it): beats again later
+                log.info("heartbeat of job %s waits: the database is busy", job_id)
             except Exception:  # a missed beat is not the job's failure
                 log.exception("heartbeat of job %s", job_id)
 
@@ -245,10 +295,10 @@ def run_next(engine: Engine, settings: Settings, worker: str, kinds: Mapping[str
             values.update(file_data=out.file, file_name=out.file_name, file_type=out.file_type,
                           file_sha256=hashlib.sha256(out.file).hexdigest())
     except TemoinError as exc:
-        values = {"status": JobStatus.FAILED.value, "error": error_json(exc)}
+        values = {"status": JobStatus.FAILED.value, "error": error_json(exc), "result": None}
     except Exception:
         log.exception("job %s (%s) failed", job_id, kind)
-        values = {"status": JobStatus.FAILED.value, "error": error_json(TemoinError(
+        values = {"status": JobStatus.FAILED.value, "result": None, "error": error_json(TemoinError(
             "job.unexpected", Msg("Unexpected error while running this job; it has been logged."),
             hint=Msg("Ask for it again; if it fails again, tell the platform's administrator.")))}
     finally:
@@ -257,6 +307,6 @@ def run_next(engine: Engine, settings: Settings, worker: str, kinds: Mapping[str
     with session_scope(engine) as s:  # kept only if the job is still this worker's (not recovered meanwhile)
         s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.worker == worker,
                                        JobRow.status == JobStatus.RUNNING.value)
-                  .values(finished_at=_now(), heartbeat_at=_now(), **values)
+                  .values(finished_at=_now(), heartbeat_at=_now(), input_data=None, **values)
                   .execution_options(synchronize_session=False))
     return job_id

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from temoin.store.ledger import serialise
 from temoin.store.models.jobs import JobRow
 
 MAX_ATTEMPTS = 2
@@ -75,12 +76,16 @@ def _mark_running(row: JobRow, worker: str, now: dt.datetime) -> None:
     row.progress = 0.0
 
 
-def beat(session: Session, job_id: int, worker: str, now: dt.datetime, progress: float | None = None) -> bool:
-    """Note that ``worker`` still runs the job (and its progress); False if the job is no longer its own
-    (recovered as stale and claimed by another)."""
+def beat(session: Session, job_id: int, worker: str, now: dt.datetime, progress: float | None = None,
+         detail: str | None = None) -> bool:
+    """Note that ``worker`` still runs the job (and its progress, and what it did so far as JSON in
+    ``result`` until the end replaces it); False if the job is no longer its own (recovered as stale
+    and claimed by another)."""
     values: dict[str, object] = {"heartbeat_at": now}
     if progress is not None:
         values["progress"] = min(max(progress, 0.0), 1.0)
+    if detail is not None:
+        values["result"] = detail
     done = session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.worker == worker,
                                                 JobRow.status == JobStatus.RUNNING.value).values(**values)
                            .execution_options(synchronize_session=False))
@@ -102,3 +107,21 @@ def of_contract(session: Session, contract_id: str, kinds: tuple[str, ...], limi
 def active_count(session: Session, requested_by: str) -> int:
     q = select(JobRow.id).where(JobRow.requested_by == requested_by, JobRow.status.in_(ACTIVE))
     return len(session.execute(q).all())
+
+
+def active_of(session: Session, contract_id: str, kinds: tuple[str, ...]) -> JobRow | None:
+    """The contract's oldest job of these kinds still queued or running, if any."""
+    q = (select(JobRow).where(JobRow.contract_id == contract_id, JobRow.kind.in_(kinds), JobRow.status.in_(ACTIVE))
+         .order_by(JobRow.id).limit(1))
+    return session.execute(q).scalar_one_or_none()
+
+
+def lock_contract(session: Session, contract_id: str) -> None:
+    """Make the calling transaction the only one queuing jobs for this contract until it ends (a look
+    for a job under way, then the new job, without another slipping in between). PostgreSQL: the
+    contract's row ``FOR NO KEY UPDATE`` (an import inserting rows that refer to it is not waited
+    for); SQLite: the database's write lock, taken now."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT id FROM contracts WHERE id = :id FOR NO KEY UPDATE"), {"id": contract_id})
+    else:
+        serialise(session)

@@ -34,7 +34,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from temoin.contract._pydantic import problem_of
 from temoin.errors import TemoinError
-from temoin.evaluation.cohort_file import CohortFileError
 from temoin.i18n import Translator
 from temoin.messages import Msg
 from temoin.settings import Settings, load_settings
@@ -46,11 +45,12 @@ from temoin.web.context import (
     context_of,
     negotiate_language,
 )
-from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, status_of
+from temoin.web.errors import BodyTooLarge, NotSignedIn, TooLarge, error_payload, status_of
 from temoin.web.job_workers import JobWorkers
 from temoin.web.render import render
 from temoin.web.routes import (
     api,
+    api_jobs,
     auth,
     calls,
     contract_edit,
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # running before extra: /settlement/supersede before /settlement/{action}
     for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public, uploads,
-                   groups, api, open_data, rgpd):
+                   groups, api, api_jobs, open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)
@@ -302,12 +302,7 @@ def _error_response(request: Request, exc: TemoinError, *, status: int | None = 
     lang = ctx.lang if ctx else getattr(request.state, "lang", "fr")
     words = Translator(lang)
     if request.url.path.startswith("/api/"):
-        payload = words.error_dict(exc)
-        if isinstance(exc, CohortFileError):  # the first problems, row by row, and how many more
-            listed = request.app.state.settings.max_listed_errors
-            payload["rows"] = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
-                               for e in exc.errors[:listed]]
-            payload["more"] = max(0, len(exc.errors) - listed)
+        payload = error_payload(words, exc, request.app.state.settings.max_listed_errors)
         return JSONResponse({"error": payload}, status_code=status)
     if isinstance(exc, NotSignedIn) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)

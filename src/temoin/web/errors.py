@@ -10,6 +10,8 @@ from temoin.errors import (
     NotFoundError,
     TemoinError,
 )
+from temoin.evaluation.cohort_file import CohortFileError
+from temoin.i18n import Translator
 from temoin.messages import Msg
 from temoin.services.accounts import AuthenticationError, RateLimitedError
 
@@ -63,3 +65,14 @@ def status_of(exc: TemoinError) -> int:
     if isinstance(exc, InvalidInputError):
         return 422
     return 400
+
+
+def error_payload(words: Translator, exc: TemoinError, listed: int) -> dict[str, object]:
+    """The error as the API says it, in the reader's language; a refused file with its first ``listed``
+    problems row by row, and how many more."""
+    payload = words.error_dict(exc)
+    if isinstance(exc, CohortFileError):
+        payload["rows"] = [{"row": e.row, "column": e.column, "value": e.value, "message": words.render(e.message)}
+                           for e in exc.errors[:listed]]
+        payload["more"] = max(0, exc.count - min(listed, len(exc.errors)))
+    return payload

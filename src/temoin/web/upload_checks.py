@@ -58,6 +58,12 @@ class UploadLimits:
 
 def save_upload(stream: BinaryIO, filename: str, limits: UploadLimits) -> Path:
     """Copy the upload to a temporary file (chunk by chunk, stopping past the limit), then check it."""
+    return save_counted(stream, filename, limits)[0]
+
+
+def save_counted(stream: BinaryIO, filename: str, limits: UploadLimits) -> tuple[Path, int]:
+    """:func:`save_upload`, and the file's data rows as counted by the checks (on the bytes: a line
+    break inside a quoted cell counts as a row)."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx"):
         raise _not_table(filename)
@@ -72,8 +78,7 @@ def save_upload(stream: BinaryIO, filename: str, limits: UploadLimits) -> Path:
                     raise TooLarge(limits.max_mb)
                 tmp.write(chunk)
         path = Path(tmp.name)
-        check_content(path, filename, limits)
-        return path
+        return path, check_content(path, filename, limits)
     except BaseException:
         Path(tmp.name).unlink(missing_ok=True)
         raise
@@ -84,20 +89,21 @@ def _not_table(filename: str) -> InvalidInputError:
                              hint=Msg('Download the template, fill it in and save it as CSV or XLSX.'))
 
 
-def check_content(path: Path, filename: str, limits: UploadLimits) -> None:
-    """Type, shape (rows, columns, unpacked size) and formulas of a saved upload."""
+def check_content(path: Path, filename: str, limits: UploadLimits) -> int:
+    """Type, shape (rows, columns, unpacked size) and formulas of a saved upload; its data rows."""
     if path.suffix == ".xlsx":
         if not zipfile.is_zipfile(path):
             raise _not_table(filename)
-        _xlsx_shape(path, filename, limits)
+        rows = _xlsx_shape(path, filename, limits)
         _xlsx_formulas(path)
-        return
+        return rows
     with path.open("rb") as f:
         head = f.read(65536)
     if b"\x00" in head or head.startswith(b"PK\x03\x04") or head.startswith(b"%PDF"):
         raise _not_table(filename)
-    _csv_shape(path, limits)
+    rows = _csv_shape(path, limits)
     _csv_formulas(path)
+    return rows
 
 
 # --- shape ----------------------------------------------------------------------------------------
@@ -113,13 +119,15 @@ def _columns_refused(columns: int, limit: int) -> UploadTooBig:
                         path="file", hint=Msg("Keep only the template's columns."))
 
 
-def _csv_shape(path: Path, limits: UploadLimits) -> None:
+def _csv_shape(path: Path, limits: UploadLimits) -> int:
     """Columns of the header and lines of the file, counted on the bytes (a line break inside a
     quoted cell counts as a line: the count can only be too high, never too low)."""
     lines = 0
     header = b""
+    ended = True
     with path.open("rb") as f:
         while block := f.read(BLOCK):
+            ended = block.endswith(b"\n")
             if not header:
                 header = block
             elif b"\n" not in header and len(header) <= MAX_HEADER_BYTES:
@@ -138,9 +146,10 @@ def _csv_shape(path: Path, limits: UploadLimits) -> None:
     columns = max((len(row) for row in csv.reader([text], delimiter=sep)), default=0)
     if columns > limits.max_columns:
         raise _columns_refused(columns, limits.max_columns)
+    return max(0, lines - 1 + (not ended))  # the header's line, and a last line without its line break
 
 
-def _xlsx_shape(path: Path, filename: str, limits: UploadLimits) -> None:
+def _xlsx_shape(path: Path, filename: str, limits: UploadLimits) -> int:
     """Unpacked size and packing ratio of every part (from the zip directory, before unpacking
     anything), then rows and cells per row of each worksheet, counted on its XML as it unpacks."""
     budget = limits.max_unpacked_mb * 1024 * 1024
@@ -158,9 +167,11 @@ def _xlsx_shape(path: Path, filename: str, limits: UploadLimits) -> None:
                         "upload.xlsx_bomb", Msg("Workbook refused: part {part} unpacks {ratio} times over.", part=p.filename,
                                                 ratio=p.file_size // max(p.compress_size, 1)),
                         path="file", hint=Msg("Save the workbook from a spreadsheet program, or send a CSV."))
+            rows = 0
             for p in parts:
                 if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml"):
-                    _sheet_shape(z, p, limits)
+                    rows = max(rows, _sheet_shape(z, p, limits))
+            return rows
     except zipfile.BadZipFile:
         raise _not_table(filename) from None
 
@@ -170,7 +181,8 @@ def _unpacked_refused(limit_mb: int) -> UploadTooBig:
                         path="file", hint=Msg("Split the file or send a CSV."))
 
 
-def _sheet_shape(z: zipfile.ZipFile, part: zipfile.ZipInfo, limits: UploadLimits) -> None:
+def _sheet_shape(z: zipfile.ZipFile, part: zipfile.ZipInfo, limits: UploadLimits) -> int:
+    """The sheet's data rows (rows after the header), each row's cells and the rows checked against the limits."""
     rows = cells = 0
 
     def count(tag: bytes) -> None:
@@ -197,6 +209,7 @@ def _sheet_shape(z: zipfile.ZipFile, part: zipfile.ZipInfo, limits: UploadLimits
             tail = data[cut:]
     for m in _XLSX_TAG.finditer(tail):
         count(m.group(1))
+    return max(0, rows - 1)
 
 
 # --- formulas -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Background jobs: long work (a risk simulation, a report) asked for from a page and run by the
 web server's worker threads, kept in the same database as everything else (see :mod:`temoin.store.jobs`).
 
+A job may be given a file (an upload imported by a job), kept with its SHA-256 until the job ends.
 A job is queued, then claimed by one worker (``running``), then ``done`` with its result (JSON, or a
 file kept here with its SHA-256) or ``failed`` with its error, stored as a message (identifier and
 values, never prose) so that each reader reads it in their own language.
@@ -33,6 +34,10 @@ class JobRow(Base):
     file_type: Mapped[str | None] = mapped_column(String(80), default=None, doc="Media type of the file.")
     file_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     file_data: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    input_name: Mapped[str | None] = mapped_column(String(200), default=None, doc="Name of the file given to the job.")
+    input_sha256: Mapped[str | None] = mapped_column(String(64), default=None, doc="SHA-256 of the file given (kept).")
+    input_data: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True,
+                                                     doc="The file given (an upload to import); emptied once the job ends.")
     error: Mapped[str | None] = mapped_column(Text, default=None, doc="The error, as JSON (a message and its hint).")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)

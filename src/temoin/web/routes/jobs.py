@@ -17,9 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from temoin.errors import InvalidInputError, TemoinError
 from temoin.i18n import Translator
 from temoin.messages import Msg
-from temoin.services import job_kinds, jobs
+from temoin.services import import_jobs, job_kinds, jobs
 from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobView
+from temoin.web import import_views
 from temoin.web.access import READ
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
@@ -128,10 +129,15 @@ def job_status(ctx: CtxDep, contract_id: str, job_id: int, request: Request) -> 
     without htmx, the page the job belongs to."""
     ctx.require(READ, contract_id)
     job = jobs.get_job(ctx.engine, job_id, contract_id=contract_id)
+    values = _job_values(ctx, job)
+    if job.kind in import_jobs.IMPORTS:  # an import: followed by those who may send such a file
+        ctx.require(import_views.permission_of(job.kind), contract_id)
+        values = import_views.of_job(ctx, job)
     if not request.headers.get("HX-Request"):  # a person following the link: the job on its page
-        page = f"simulation?job={job.id}" if job.kind == job_kinds.SIMULATION else "reports"
+        page = {job_kinds.SIMULATION: f"simulation?job={job.id}", job_kinds.REPORT: "reports"}.get(
+            job.kind, f"data?job={job.id}")
         return RedirectResponse(f"/contracts/{contract_id}/{page}", status_code=303)
-    return render(ctx, "job_status.html", job=job, contract_id=contract_id, **_job_values(ctx, job))
+    return render(ctx, "job_status.html", job=job, contract_id=contract_id, **values)
 
 
 @router.get("/contracts/{contract_id}/jobs/{job_id}/file")

@@ -12,22 +12,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as FormFile
 
-from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError, NotFoundError
 from temoin.evaluation.cohort_file import CohortFileError
-from temoin.i18n.contract_labels import category_label
 from temoin.messages import Msg
-from temoin.services import evaluations
-from temoin.services.cohort_templates import FileKind, columns_of, template_csv, template_xlsx
+from temoin.services import evaluations, import_jobs, jobs
+from temoin.services.cohort_templates import FileKind, template_csv, template_xlsx
 from temoin.services.contracts import get_contract
+from temoin.services.jobs import JobView
+from temoin.web import import_views
 from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
 from temoin.web.render import render
-from temoin.web.upload_checks import UploadLimits, discard, save_upload
+from temoin.web.routes.api_jobs import url_of
+from temoin.web.upload_checks import UploadLimits, discard, save_counted
 from temoin.web.workers import uploading
 
 router = APIRouter()
@@ -41,9 +43,18 @@ def _present(upload: object) -> FormFile:
     return upload
 
 
-def _import(ctx: Ctx, contract_id: str, upload: FormFile, wave: str | None) -> dict[str, Any]:
-    path = save_upload(upload.file, upload.filename or "", UploadLimits.of(ctx.settings))
+def _import(ctx: Ctx, contract_id: str, upload: FormFile, wave: str | None) -> dict[str, Any] | JobView:
+    """Check the file, then import it; a file of more rows than ``import_job_rows`` is given to a job instead."""
+    path, rows = save_counted(upload.file, upload.filename or "", UploadLimits.of(ctx.settings))
     try:
+        if import_jobs.by_job(rows, ctx.settings):
+            job = import_jobs.submit_import(ctx.engine, contract_id, path, name=upload.filename or "", rows=rows,
+                                            wave=wave, actor=ctx.actor)
+            workers = getattr(ctx.request.app.state, "job_workers", None)
+            if workers is not None:
+                workers.wake()
+            return job
+        import_jobs.check_idle(ctx.engine, contract_id)
         if wave is None:
             summary = evaluations.import_participants(ctx.engine, contract_id, path, settings=ctx.settings, actor=ctx.actor)
         else:
@@ -58,7 +69,7 @@ def _data_page(ctx: Ctx, contract_id: str, *, status: int = 200, **values: Any) 
     c = get_contract(ctx.engine, contract_id).contract
     waves = [w.id for w in c.evaluation.follow_up_waves]
     template = "data_result.html" if ctx.request.headers.get("hx-request") else "data.html"
-    base: dict[str, Any] = {"waves": waves, "result": None, "error": None, "kind": None,
+    base: dict[str, Any] = {"waves": waves, "result": None, "error": None, "kind": None, "job": None,
                             "randomised": c.evaluation.design.randomised}
     base.update(values)
     if template == "data_result.html":
@@ -67,9 +78,16 @@ def _data_page(ctx: Ctx, contract_id: str, *, status: int = 200, **values: Any) 
 
 
 @router.get("/contracts/{contract_id}/data", include_in_schema=False)
-def data_page(ctx: CtxDep, contract_id: str) -> Response:
+def data_page(ctx: CtxDep, contract_id: str, job: int | None = None) -> Response:
+    """The data entry page; with ``job``, an import job followed until it ends, then its result."""
     ctx.require(READ, contract_id)
-    return _data_page(ctx, contract_id)
+    if job is None:
+        return _data_page(ctx, contract_id)
+    found = jobs.get_job(ctx.engine, job, contract_id=contract_id)
+    if found.kind not in import_jobs.IMPORTS:
+        raise jobs.unknown_job(job)
+    ctx.require(import_views.permission_of(found.kind), contract_id)
+    return _data_page(ctx, contract_id, job=found, **import_views.of_job(ctx, found))
 
 
 @router.post("/contracts/{contract_id}/data/{kind}", include_in_schema=False)
@@ -86,47 +104,22 @@ async def upload_page(ctx: CtxDep, contract_id: str, kind: str, request: Request
 
 
 def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave: str | None) -> Response:
-    """Check and import the file, and the page that says how it went (in a worker thread)."""
+    """Check and import the file, and the page that says how it went (in a worker thread); a large
+    file's job, followed on the page."""
     try:
         result = _import(ctx, contract_id, upload, wave)
     except CohortFileError as exc:
         return refused_page(ctx, contract_id, kind, exc)
-    contract = get_contract(ctx.engine, contract_id).contract
-    names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "participants" if kind == "participants" else "wave")}
-    read_as = [n | {"label": names.get(str(n["column"]), n["column"]), "read_as": _read_as(ctx, contract, n)}
-               for n in result.get("normalised") or []]
-    read_as = [n for n in read_as if n["read_as"] != n["written"]]  # written as the reader's own label: nothing to say
-    return _data_page(ctx, contract_id, result=result, kind=kind, read_as=read_as)
+    if isinstance(result, JobView):
+        if not ctx.request.headers.get("hx-request"):  # without htmx: the page that follows the job
+            return RedirectResponse(f"/contracts/{contract_id}/data?job={result.id}", status_code=303)
+        return _data_page(ctx, contract_id, status=202, job=result, **import_views.of_job(ctx, result))
+    return _data_page(ctx, contract_id, **import_views.imported(ctx, contract_id, kind, result))
 
 
 def refused_page(ctx: Ctx, contract_id: str, kind: str, exc: CohortFileError) -> Response:
     """The data page with a refused file's problems, row by row, in the reader's words (422)."""
-    words = ctx.t
-    listed = ctx.settings.max_listed_errors
-    contract = get_contract(ctx.engine, contract_id).contract
-    names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "wave" if kind == "wave" else "participants")}
-    rows = [{"row": e.row, "column": names.get(e.column, e.column), "value": e.value,
-             "message": words.render(_in_words(ctx, contract, e.column, e.message))} for e in exc.errors[:listed]]
-    return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
-                      hint=words.error_hint(exc), rows=rows, more=max(0, len(exc.errors) - listed), kind=kind)
-
-
-NOT_IN_LIST = "value not in the list ({values})"
-
-
-def _in_words(ctx: Ctx, contract: Contract, column: str | None, message: Msg) -> Msg:
-    """A row's problem; a value not in a category list names the allowed values by their labels in
-    the reader's language (an upload accepts them back)."""
-    attr = contract.population.attribute(column) if column else None
-    if message.id != NOT_IN_LIST or attr is None or not attr.categories:
-        return message
-    return Msg(NOT_IN_LIST, values=", ".join(category_label(contract, c, ctx.t, attr.name) for c in attr.categories))
-
-
-def _read_as(ctx: Ctx, contract: Contract, n: dict[str, object]) -> str:
-    """What a value was read as, in the reader's words: the category's label (« DUNKERQUE » as
-    « Dunkerque », « Very high » as « très élevé »), or its code when it has none."""
-    return category_label(contract, str(n["read_as"]), ctx.t, str(n["column"]))
+    return _data_page(ctx, contract_id, status=422, **import_views.refused(ctx, contract_id, kind, exc))
 
 
 @router.get("/contracts/{contract_id}/data/template/{kind}.{fmt}", include_in_schema=False)
@@ -146,27 +139,49 @@ def template_file(ctx: CtxDep, contract_id: str, kind: str, fmt: str) -> Respons
 
 # --- API -----------------------------------------------------------------------------------------
 
+class JobAccepted(BaseModel):
+    job: int = Field(description="The job's number.")
+    status: str = Field(description="queued")
+    url: str = Field(description="Where the job's state is read: GET /api/v1/jobs/{job}.")
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"}, 403: {"description": "Refused"}, 404: {"description": "Unknown"},
     413: {"description": "File too large"}, 422: {"description": "File refused, with the row-level report"},
 }
 
 
-@router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS, status_code=201)
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"description": "A large file (more rows than the platform's import_job_rows): imported by a background "
+                         "job; its state at the URL given (also in Location)", "model": JobAccepted},
+}
+
+
+def _api_answer(out: dict[str, Any] | JobView) -> Any:
+    if isinstance(out, JobView):
+        url = url_of(out.id)
+        return JSONResponse({"job": out.id, "status": out.status.value, "url": url}, status_code=202,
+                            headers={"Location": url})
+    return out
+
+
+@router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS | ACCEPTED, status_code=201,
+             response_model=None)
 async def api_participants(ctx: CtxDep, contract_id: str,
-                           file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
+                           file: Annotated[UploadFile | None, File()] = None) -> Any:
     """Import referred people (CSV or XLSX): all rows or none; refused rows are listed (the first
-    ones, with how many more)."""
+    ones, with how many more). A large file is imported by a job: 202 and the job's URL."""
     ctx.require(UPLOAD_PARTICIPANTS, contract_id)
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
-    return await uploading(ctx.request, _import, ctx, contract_id, _present(file), None)
+    return _api_answer(await uploading(ctx.request, _import, ctx, contract_id, _present(file), None))
 
 
-@router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS, status_code=201)
+@router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS | ACCEPTED, status_code=201,
+             response_model=None)
 async def api_wave(ctx: CtxDep, contract_id: str, wave: str,
-                   file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
+                   file: Annotated[UploadFile | None, File()] = None) -> Any:
     """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed (the first
-    ones, with how many more)."""
+    ones, with how many more). A large file is imported by a job: 202 and the job's URL."""
     ctx.require(UPLOAD_WAVES, contract_id)
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER))
-    return await uploading(ctx.request, _import, ctx, contract_id, _present(file), wave)
+    return _api_answer(await uploading(ctx.request, _import, ctx, contract_id, _present(file), wave))

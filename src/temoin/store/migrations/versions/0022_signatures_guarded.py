@@ -6,13 +6,13 @@ or removed: the PostgreSQL function of 0008, ``temoin_records_append_only``, ref
 and TRUNCATE; on SQLite, two triggers refuse UPDATE and DELETE.
 
 Revision ID: 0022_signatures_guarded
-Revises: 0019_payer_organisations
+Revises: 0020_import_jobs
 """
 
 from alembic import op
 
 revision = "0022_signatures_guarded"
-down_revision = "0019_payer_organisations"
+down_revision = "0020_import_jobs"
 branch_labels = None
 depends_on = None
 
