@@ -94,7 +94,7 @@ def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave
         contract = get_contract(ctx.engine, contract_id).contract
         names = {c.name: c.label(ctx.lang) for c in columns_of(contract, "participants" if kind == "participants" else "wave")}
         rows = [{"row": e.row, "column": names.get(e.column, e.column), "value": e.value,
-                 "message": words.render(_in_words(ctx, contract, e.column, e.message))} for e in exc.errors[:listed]]
+                 "message": words.render(e.message)} for e in exc.errors[:listed]]
         return _data_page(ctx, contract_id, status=422, error=exc, message=words.error_message(exc),
                           hint=words.error_hint(exc), rows=rows, more=max(0, len(exc.errors) - listed), kind=kind)
     contract = get_contract(ctx.engine, contract_id).contract
@@ -103,18 +103,6 @@ def _upload_answer(ctx: Ctx, contract_id: str, kind: str, upload: FormFile, wave
                for n in result.get("normalised") or []]
     read_as = [n for n in read_as if n["read_as"] != n["written"]]  # written as the reader's own label: nothing to say
     return _data_page(ctx, contract_id, result=result, kind=kind, read_as=read_as)
-
-
-NOT_IN_LIST = "value not in the list ({values})"
-
-
-def _in_words(ctx: Ctx, contract: Contract, column: str | None, message: Msg) -> Msg:
-    """A row's problem; a value not in a category list names the allowed values by their labels in
-    the reader's language (an upload accepts them back)."""
-    attr = contract.population.attribute(column) if column else None
-    if message.id != NOT_IN_LIST or attr is None or not attr.categories:
-        return message
-    return Msg(NOT_IN_LIST, values=", ".join(category_label(contract, c, ctx.t, attr.name) for c in attr.categories))
 
 
 def _read_as(ctx: Ctx, contract: Contract, n: dict[str, object]) -> str:
