@@ -74,6 +74,11 @@ def _verdict(stored: dict[str, Any], words: Translator, contract: Contract | Non
     return say(words, message)
 
 
+def _said(text: Any, contract: Contract, words: Translator) -> str:
+    """A stored reason or note in the reader's words, the variables and categories it names by their labels."""
+    return say(words, _labelled(text, contract, words) if isinstance(text, Msg) else text)
+
+
 def _labelled(message: Msg, contract: Contract, words: Translator) -> Msg:
     """``message`` with the variables and categories it names shown by their labels, in the messages it
     holds too (a creaming verdict lists one message per attribute)."""
@@ -205,8 +210,8 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                      "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
                      "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,
                      "grade": r.grade.value, "grade_label": words.label(r.grade),
-                     "reasons": [say(words, x) for x in r.grade_reasons], "plan_hash": r.plan_hash,
-                     "amendments": [say(words, x) for x in r.amendments], "notes": [say(words, x) for x in r.effect.notes],
+                     "reasons": [_said(x, contract, words) for x in r.grade_reasons], "plan_hash": r.plan_hash,
+                     "amendments": [_said(x, contract, words) for x in r.amendments], "notes": [say(words, x) for x in r.effect.notes],
                      "result_hash": r.result_hash})
     section["results"] = rows
     attrition, quality = [], []
