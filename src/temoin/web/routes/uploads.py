@@ -23,7 +23,7 @@ from temoin.messages import Msg
 from temoin.services import evaluations
 from temoin.services.cohort_templates import FileKind, columns_of, template_csv, template_xlsx
 from temoin.services.contracts import get_contract
-from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
+from temoin.web.access import READ, SCOPE, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
 from temoin.web.render import render
@@ -134,7 +134,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS, status_code=201)
+@router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS, status_code=201,
+             openapi_extra={SCOPE: UPLOAD_PARTICIPANTS.value})
 async def api_participants(ctx: CtxDep, contract_id: str,
                            file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
     """Import referred people (CSV or XLSX): all rows or none; refused rows are listed (the first
@@ -144,7 +145,8 @@ async def api_participants(ctx: CtxDep, contract_id: str,
     return await uploading(ctx.request, _import, ctx, contract_id, _present(file), None)
 
 
-@router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS, status_code=201)
+@router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS, status_code=201,
+             openapi_extra={SCOPE: UPLOAD_WAVES.value})
 async def api_wave(ctx: CtxDep, contract_id: str, wave: str,
                    file: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
     """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed (the first
