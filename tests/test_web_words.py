@@ -214,6 +214,17 @@ def test_the_seed_trips_every_verdict(seeded: Site) -> None:
     assert any(r.superseded_by is not None for r in list_settlements(seeded.engine, C))
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_waves_and_investors_are_named_by_their_labels(seeded: Site, lang: str) -> None:
+    """A wave reads "à 12 mois", an investor by its name and rank ("… (senior)"), never by their codes."""
+    payer = seeded.signed_in("payer")
+    payer.cookies.set("temoin_lang", lang)
+    evaluation = read(payer.get(f"/contracts/{C}/evaluation").text, lang)
+    assert ("à 24 mois" if lang == "fr" else "at 24 months") in evaluation and " m24" not in evaluation
+    simulation = read(payer.get(f"/contracts/{C}/simulation").text, lang)
+    assert "banque-solidaire" not in simulation and Translator(lang).label("seniority", "senior") in simulation
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_page_for_every_role_reads_in_one_language(seeded: Site, lang: str) -> None:
