@@ -149,7 +149,7 @@ def register(app: typer.Typer) -> None:
         else:
             from temoin.cli.settlement_view import render_risk
 
-            render_risk(r, console, words())
+            render_risk(r, console, words(), c)
 
     sub = TemoinTyper(help=tr("Recorded settlements."), no_args_is_help=True)
     app.add_typer(sub, name="settlement")
