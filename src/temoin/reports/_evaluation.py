@@ -17,7 +17,7 @@ from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.text import say
 from temoin.i18n import Translator
-from temoin.i18n.contract_labels import category_label
+from temoin.i18n.contract_labels import category_label, wave_label
 from temoin.i18n.contract_labels import unit_label as _unit_label
 from temoin.messages import Msg
 from temoin.opendata.suppression import SuppressionConflict
@@ -90,6 +90,10 @@ def _labelled(message: Msg, contract: Contract, words: Translator) -> Msg:
             params["values"] = "/".join(category_label(contract, v, words, attribute) for v in params["values"].split("/"))
     if isinstance(params.get("variables"), str):
         params["variables"] = ", ".join(variable_label(contract, v, words) for v in params["variables"].split(", "))
+    if isinstance(params.get("wave"), str):  # a follow-up wave: "à 12 mois"
+        params["wave"] = wave_label(contract, params["wave"], words)
+    if isinstance(params.get("waves"), str):
+        params["waves"] = ", ".join(wave_label(contract, w, words) for w in params["waves"].split(", "))
     for key, value in params.items():
         if isinstance(value, list | tuple) and any(isinstance(v, Msg) for v in value):
             params[key] = [_labelled(v, contract, words) if isinstance(v, Msg) else v for v in value]
@@ -223,7 +227,7 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
             else:
                 attrition.append({"wave": att["wave"], "overall_pct": att["overall_pct"], "differential_pp": att["differential_pp"],
                                   "limit_pp": att["limit_pp"], "low": att["low"], "hidden": False,
-                                  "verdict": _verdict(att["verdict"], words)})
+                                  "verdict": _verdict(att["verdict"], words, contract)})
         quality.append((key, diag))
     section["attrition"] = sorted(attrition, key=lambda a: str(a["wave"]))
     section["boundary"] = contract.evaluation.attrition_boundary
@@ -255,5 +259,5 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
         {"batch": batch, **said} for batch, cream in sorted((first.get("creaming_by_batch") or {}).items(), key=lambda kv: int(kv[0]))
         if (said := _creaming(cream, lang=lang, public=public, threshold=threshold, contract=contract)) is not None]
     vol = first.get("volatility")
-    section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words), "level": vol["verdict"]["level"]}
+    section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words, contract), "level": vol["verdict"]["level"]}
     return section
