@@ -363,7 +363,7 @@ def call_view(engine: Engine, call_id: str, *, person_id: str | None) -> CallVie
         if state.decided:
             view.record = public_record(state)
         members = [m.person for m in state.call.committee]
-        known = dict(s.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(members))).tuples().all())
+        known = {pid: name for pid, name in s.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(members)))}
         view.names = {p: known.get(p) or p for p in members}
         return view
 
