@@ -1,6 +1,5 @@
 """``temoin settle``, ``temoin simulate`` and ``temoin settlement list|show|approve|supersede``."""
 
-from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
