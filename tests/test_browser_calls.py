@@ -145,7 +145,9 @@ def test_a_call_from_its_draft_to_its_public_record(served: tuple[str, Site], pa
     page.wait_for_url(f"{base}/calls/aap-2027/record")
     sign_out(page)
     page.goto(f"{base}/calls/aap-2027/record")
-    assert "demo-benevole" in page.locator("#record-recusals").inner_text()
+    recusals = page.locator("#record-recusals").inner_text()
+    assert "Benevole" in recusals and "demo-benevole" not in recusals  # a member by their name, not their id
+    assert "inscrit dans la composition du comité" in recusals  # where the interest was recorded
     assert "Projet le mieux noté" in page.locator("#record-decision").inner_text()
     assert "7,20" in page.locator("#record-results").inner_text()
     assert "Jeanne Martin" not in page.content()

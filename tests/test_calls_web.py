@@ -197,9 +197,13 @@ def test_the_whole_call_in_the_browser(site: Site, clock: Clock) -> None:
               reasons_en="Ranked first.")
     assert r.status_code == 303 and r.headers["location"] == "/calls/aap-2027/record"
     record = html.unescape(site.client().get("/calls/aap-2027/record").text)
-    for needle in ("demo-benevole", "ancien salarié", "Le mieux classé.", "7,20", "Déclarations d'intérêts",
-                   "Et les familles rurales ?", "Réponse", "Odile Observatrice", "Impact attendu"):
+    for needle in ("Benevole", "ancien salarié", "Le mieux classé.", "7,20", "Déclarations d'intérêts",
+                   "Et les familles rurales ?", "Réponse", "Odile Observatrice", "Impact attendu",
+                   # where each interest was recorded: the member's declaration, or the committee's composition
+                   "conflit d'intérêts dans la déclaration du membre pour cette candidature : ancien salarié",
+                   "intérêt durable dans horizon-familles, inscrit dans la composition du comité"):
         assert needle in record, needle
     assert "Jeanne Martin" not in record
+    assert not re.findall(r"demo-[a-z]+", record), "members by their names, not their person ids"
     assert "Ranked first." in html.unescape(site.client().get("/calls/aap-2027/record?lang=en").text)
     assert PAYER_PERSON  # the payer's person drafted the call

@@ -217,3 +217,55 @@ def test_a_value_not_in_the_list_is_answered_with_the_labels_people_may_write(
         page = re.sub(r"\s+", " ", r.text.replace("&#39;", "'"))
         assert "caravane" in page and f"({allowed})" in page, (lang, page[-3000:])
         assert "social_rent" not in page and "private_rent" not in page
+
+
+def test_the_command_line_names_the_allowed_values_by_their_labels_word_for_word(
+        monkeypatch: pytest.MonkeyPatch, sqlite_engine: Engine, tmp_path: Path, user_contract: Path) -> None:
+    """``temoin cohort import`` says what the web page says: the allowed values by the contract's
+    labels in the reader's language (the message carries the codes, the Translator labels them)."""
+    from typer.testing import CliRunner
+
+    from temoin.cli import app
+
+    monkeypatch.setenv("TEMOIN_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+    assert runner.invoke(app, ["--lang", "fr", "contract", "import", str(user_contract)]).exit_code == 0
+    path = tmp_path / "participants.csv"
+    ev.generate_synthetic(None, C, path, seed=11, settings=Settings())
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["housing"] = "logement social"
+    frame.loc[2, "housing"] = "caravane"
+    frame.to_csv(path, index=False)
+    said = {lang: runner.invoke(app, ["--lang", lang, "cohort", "import", C, str(path)]) for lang in ("fr", "en")}
+    assert [r.exit_code for r in said.values()] == [1, 1]
+    assert said["fr"].output == (
+        "Erreur Fichier refusé : 1 problème(s) ; rien n'a été enregistré.\n"
+        "  - housing (ligne 4): 'caravane' : valeur hors liste (logement social, location privée) [cohort.row]\n")
+    assert said["en"].output == (
+        "Error File refused: 1 problem(s); nothing was saved.\n"
+        "  - housing (line 4): 'caravane': value not in the list (social housing, private rental) [cohort.row]\n")
+
+
+def test_the_allowed_values_are_kept_as_codes_and_labelled_when_shown(user_contract: Path) -> None:
+    """Stored (a job's error), the message keeps the codes and the contract's labels; shown, each
+    category reads as the contract's label, else the catalogue's, else its code."""
+    from temoin.evaluation.cohort_file import allowed
+    from temoin.messages import Categories, Msg
+
+    c = load_contract(user_contract)
+    risk = c.population.attribute("risk_level")
+    assert risk is not None
+    msg = Msg("value not in the list ({values})", values=allowed(risk))
+    stored = json.loads(json.dumps(msg.to_dict()))
+    assert stored["params"]["values"]["$categories"] == risk.categories
+    again = Msg.from_dict(stored)
+    assert again == msg and isinstance(again.params["values"], Categories)
+    expected = {lang: ", ".join("danger grave" if code == "very_high" and lang == "fr" else
+                                "serious danger" if code == "very_high" else
+                                Translator(lang).label("category", code) for code in risk.categories)
+                for lang in ("fr", "en")}
+    assert FR.render(again) == f"valeur hors liste ({expected['fr']})"
+    assert EN.render(again) == f"value not in the list ({expected['en']})"
+    assert "very_high" not in FR.render(again) and "high" not in FR.render(again).split(", ")
+    bare = Msg("value not in the list ({values})", values=Categories("x", ["zz_unknown"]))
+    assert FR.render(bare) == "valeur hors liste (zz_unknown)"

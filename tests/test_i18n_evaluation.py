@@ -230,7 +230,7 @@ def test_a_fresh_evaluation_reads_without_raw_codes_in_each_language(sqlite_engi
         said[words.lang] = " ".join(texts)
     assert "p ajustée (correction de Holm" in said["fr"] and "régression linéaire" in said["fr"]
     assert "Adjusted p (Holm adjustment" in said["en"] and "linear regression" in said["en"]
-    assert "Vague m12 :" in said["fr"] and "%" in said["fr"] and not re.search(r"\d\.\d", said["fr"])  # French numbers
+    assert "Vague à 12 mois :" in said["fr"] and "%" in said["fr"] and not re.search(r"\d\.\d", said["fr"])  # French numbers
 
 
 def test_the_command_line_shows_labels_and_french_notes(tmp_path: Path) -> None:

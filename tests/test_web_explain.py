@@ -108,6 +108,12 @@ def test_each_role_reads_its_to_do_list(seeded: Site, lang: str, approve: str, w
     assert certify.format(n=n) in _text(evaluator)
     assert f'href="/contracts/{C}/settlement"' in evaluator
     assert 'data-kind="wave_due"' in evaluator  # the schedule: m12 outcomes still to collect
+    # the contract by its title, the wave by its label ("à 12 mois"), never their codes
+    title = get_contract(seeded.engine, C).contract.title.get(lang)
+    assert title in _text(evaluator) and f"<code>{C}</code>" not in evaluator
+    wave = re.search(r'<li class="todo-item" data-kind="wave_due".*?</li>', evaluator, re.S)
+    assert wave and ("à 12 mois" if lang == "fr" else "at 12 months") in _text(wave.group(0))
+    assert "m12" not in _text(wave.group(0))
     observer = _todo(seeded.signed_in("observer", lang=lang).get("/").text)
     assert 'data-kind="acknowledge"' in observer and 'data-kind="approve"' not in observer
     investor = _todo(seeded.signed_in("investor", lang=lang).get("/").text)

@@ -13,16 +13,20 @@ person copies: a contract's id, a user name, a fingerprint).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rich.console import Console
 from sqlalchemy import Engine
 
 from _web_words import used_messages
+from temoin.examples.synthetic import SyntheticCohort
 from temoin.i18n import Translator, catalogue
 from temoin.web.context import accepted_language
 from temoin.web.render import msg_of
@@ -31,7 +35,7 @@ from test_web_support import Site, login, make_site
 C = "aemo-renforcee"
 ROLES = ("admin", "payer", "operator", "investor", "evaluator", "observer", "other investor")
 PUBLIC = ("/", "/login", "/public", f"/public/contracts/{C}", "/public/contracts/cravate-solidaire", "/public/open-data",
-          "/no-such-page", "/calls", "/calls/appel-aemo-nord-2024", "/calls/appel-aemo-nord-2024/record")
+          "/no-such-page", "/api/docs", "/calls", "/calls/appel-aemo-nord-2024", "/calls/appel-aemo-nord-2024/record")
 SIGNED_IN = ("/calls/new", "/calls/appel-aemo-nord-2024/apply", "/contracts", "/account", "/admin/accounts", f"/contracts/{C}", f"/contracts/{C}/evaluation",
              f"/contracts/{C}/diagnosis", f"/contracts/{C}/settlement", f"/contracts/{C}/committee",
              f"/contracts/{C}/budget", f"/contracts/{C}/ledger", f"/contracts/{C}/data", "/contracts/cravate-solidaire",
@@ -111,21 +115,70 @@ def context(text: str, needle: str) -> str:
     return text[max(0, i - 60): i + 60] if i >= 0 else ""
 
 
+def _doctored_cohort(real: Callable[..., SyntheticCohort]) -> Callable[..., SyntheticCohort]:
+    """The demo's synthetic cohort made to trip every verdict a page shows conditionally: the harder
+    profiles are seldom enrolled (creaming flagged, a gap with the reference population), and at 24
+    months most of the programme's very-high-risk children are lost (high attrition, balance that
+    differs among those followed)."""
+
+    def cohort(name: str, seed: int = 2026, **kwargs: float) -> SyntheticCohort:
+        made = real(name, seed=seed, **(kwargs | {"creaming": 1.0, "attrition": 0.2}))
+        plain = made.outcomes
+        risk = made.referred.set_index("participant_id")["risk_level"]
+
+        def outcomes(wave: str, arms: Mapping[str, int] | None = None) -> pd.DataFrame:
+            out = plain(wave, arms)
+            if wave != "m24" or arms is None:
+                return out
+            lost = out["participant_id"].map(lambda p: arms[p] == 1 and risk[p] == "very_high")
+            return out[~lost.to_numpy()].reset_index(drop=True)
+
+        object.__setattr__(made, "outcomes", outcomes)
+        return made
+
+    return cohort
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """A site with what ``make demo`` records (without its PDF reports)."""
+    """A site with what ``make demo`` records (without its PDF reports), on a cohort that trips every
+    verdict (see :func:`_doctored_cohort`), with a withdrawal, a superseded settlement, an amended
+    plan, and background jobs done and failed: every part of every page has something to show."""
+    import yaml
+
     from temoin.demo import contracts, evaluation, governance, opendata, settlement
+    from temoin.examples import example_path
+    from temoin.services import evaluations as ev
+    from temoin.services.contracts import import_contract
+    from temoin.services.plans import amend_plan
+    from temoin.services.rights import record_withdrawal
+    from temoin.services.settlements import list_settlements, run_settlement
     from temoin.settings import Settings
     from temoin.store import make_engine, migrate
 
-    engine: Engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('words') / 'w.db'}")
+    folder = tmp_path_factory.mktemp("words")
+    engine: Engine = make_engine(f"sqlite:///{folder / 'w.db'}")
     migrate(engine)
     settings, quiet, reader = Settings(), Console(file=io.StringIO()), Translator("fr")
     contracts.show(engine, quiet, reader)
-    evaluation.show(engine, quiet, settings, reader)
+    with pytest.MonkeyPatch.context() as mp:
+        doctored = _doctored_cohort(evaluation.synthetic_cohort)
+        mp.setattr(evaluation, "synthetic_cohort", doctored)
+        evaluation.show(engine, quiet, settings, reader)
+        someone = sorted(evaluation.arms_by_identifier(engine, doctored(C), settings))[0]
+    record_withdrawal(engine, C, someone, dt.date.today(), settings=settings, actor="demo:operateur")
+    ev.evaluate_contract(engine, C, actor="demo")  # the withdrawal counted
     settlement.show(engine, quiet, reader)
+    first = next(r for r in list_settlements(engine, C) if r.superseded_by is None)
+    run_settlement(engine, C, actor="demo", supersedes=first.id, reason="Correction : vague m24 réimportée")
     governance.show(engine, quiet, reader)
     opendata.show(engine, quiet, settings, reader)
+    # the plan amended: a new version of the contract with one more covariate, and its reason
+    raw = yaml.safe_load(example_path(C).read_text(encoding="utf-8"))
+    raw["evaluation"]["analysis_plan"]["covariates"].append("risk_level")
+    (folder / f"{C}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    import_contract(engine, folder / f"{C}.yaml", actor="demo")
+    amend_plan(engine, C, reason="Ajustement : niveau de risque déséquilibré après attrition", actor="demo")
     # background jobs of each state the pages show: a simulation and a report done, a report failed
     from temoin.services import jobs
     from temoin.services.job_kinds import KINDS, submit_report, submit_simulation
@@ -138,6 +191,38 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
     while jobs.run_next(engine, settings, "words", KINDS) is not None:
         pass
     return make_site(engine)
+
+
+def test_the_seed_trips_every_verdict(seeded: Site) -> None:
+    """What the reading test must read: creaming flagged with its details, a gap with the reference
+    population, balance that differs, high attrition, a withdrawal, an amended plan, a superseded
+    settlement, a job done and one failed."""
+    from temoin.services import evaluations as ev
+    from temoin.services.plans import plan_status
+    from temoin.services.settlements import list_settlements
+    from temoin.store import session_scope
+
+    with session_scope(seeded.engine) as s:
+        diags = ev.latest_diagnostics(s, C)
+    m24 = next(d for k, d in diags.items() if k.endswith("__m24"))
+    assert m24["creaming"]["flagged"] and m24["creaming"]["rows"]
+    assert any(r["verdict"]["level"] != "ok" for r in m24["representativeness"])
+    assert m24["balance"]["verdict"]["level"] != "ok"
+    assert m24["attrition"]["verdict"]["level"] != "ok"
+    assert m24.get("withdrawn")
+    assert plan_status(seeded.engine, C).amendments
+    assert any(r.superseded_by is not None for r in list_settlements(seeded.engine, C))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_waves_and_investors_are_named_by_their_labels(seeded: Site, lang: str) -> None:
+    """A wave reads "à 12 mois", an investor by its name and rank ("… (senior)"), never by their codes."""
+    payer = seeded.signed_in("payer")
+    payer.cookies.set("temoin_lang", lang)
+    evaluation = read(payer.get(f"/contracts/{C}/evaluation").text, lang)
+    assert ("à 24 mois" if lang == "fr" else "at 24 months") in evaluation and " m24" not in evaluation
+    simulation = read(payer.get(f"/contracts/{C}/simulation").text, lang)
+    assert "banque-solidaire" not in simulation and Translator(lang).label("seniority", "senior") in simulation
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-__all__ = ["Amount", "Msg", "Number", "Points", "Share"]
+__all__ = ["Amount", "Categories", "Msg", "Number", "Points", "Share"]
 
 
 class Amount:
@@ -46,6 +46,42 @@ class Amount:
 
     def __str__(self) -> str:
         return f"{self.value} {self.currency}"
+
+
+class Categories:
+    """The categories of an attribute in a message (the values a file may hold), kept as codes with
+    the contract's own labels for them: shown by their labels in the reader's language (the
+    contract's, then the catalogue's, then the code).
+
+    >>> c = Categories("city", ["lille", "roubaix"], {"lille": {"fr": "Lille", "en": "Lille"}})
+    >>> str(c), c.label("lille", "en"), c.label("roubaix", "fr")
+    ('lille, roubaix', 'Lille', None)
+    """
+
+    __slots__ = ("attribute", "codes", "labels")
+
+    def __init__(self, attribute: str, codes: list[str] | tuple[str, ...],
+                 labels: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self.attribute = attribute
+        self.codes = tuple(codes)
+        self.labels = {c: dict(labels[c]) for c in self.codes if labels and c in labels}
+
+    def label(self, code: str, lang: str) -> str | None:
+        """The contract's own label of ``code`` in ``lang``, if it gives one."""
+        return self.labels.get(code, {}).get(lang)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Categories) and (self.attribute, self.codes, self.labels) == (
+            other.attribute, other.codes, other.labels)
+
+    def __hash__(self) -> int:
+        return hash((self.attribute, self.codes))
+
+    def __repr__(self) -> str:
+        return f"Categories({self.attribute!r}, {list(self.codes)!r}, {self.labels!r})"
+
+    def __str__(self) -> str:
+        return ", ".join(self.codes)
 
 
 class Number(Decimal):
@@ -109,6 +145,9 @@ def _restore(value: Any) -> Any:
             return Points(value["$points"])
         if "$number" in value:
             return Number(value["$number"])
+        if "$categories" in value:
+            return Categories(str(value.get("attribute", "")), [str(c) for c in value["$categories"]],
+                              value.get("labels") or {})
     if isinstance(value, list):
         return [_restore(v) for v in value]
     return value
@@ -125,6 +164,8 @@ def _jsonable(value: Any) -> Any:
         return {"$points": float(value)}
     if isinstance(value, Number):
         return {"$number": str(value)}
+    if isinstance(value, Categories):
+        return {"$categories": list(value.codes), "attribute": value.attribute, "labels": value.labels}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):

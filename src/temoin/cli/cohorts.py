@@ -1,6 +1,5 @@
 """``temoin cohort …``, ``temoin plan …``, ``temoin diagnose``, ``temoin power``."""
 
-from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path

@@ -1,6 +1,8 @@
-"""``temoin contract``: check, schema, import, export, list."""
+"""``temoin contract``: check, schema, import, export, list.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` in the modules that define commands: Typer reads each
+command's annotations, and annotations kept as text cost a ``compile`` each on every start
+(``temoin --help`` builds every command)."""
 
 import json
 from pathlib import Path
@@ -91,13 +93,13 @@ def register(app: typer.Typer) -> None:
                 console.print(f"{r['id']}  v{r['version']}  {reader.label('design', str(r['design']))}  {escape(str(r['title']))}")
 
 
-def safeguard_rows(outcomes: list[Outcome], reader: Translator) -> list[dict[str, object]]:
+def safeguard_rows(outcomes: "list[Outcome]", reader: "Translator") -> list[dict[str, object]]:
     """Each safeguard rule's outcome with its title, message and fix in the reader's language."""
     return [{"code": o.code, "severity": o.severity, "passed": o.passed, "title": reader.render(o.title),
              "message": reader.render(o.message), "fix": reader.render(o.fix)} for o in outcomes]
 
 
-def print_safeguard_report(contract: Contract, outcomes: list[Outcome], out: Console, reader: Translator) -> None:
+def print_safeguard_report(contract: "Contract", outcomes: "list[Outcome]", out: "Console", reader: "Translator") -> None:
     """The safeguard report as a person reads it: each rule, passed or not, with how to fix it (the
     rule's code stays beside its title: it is the rule's name in the documentation)."""
     tr = reader

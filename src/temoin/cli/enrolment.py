@@ -1,6 +1,5 @@
 """``temoin cohort schedule``, ``temoin cohort batches``: rolling enrolment's batches and each wave's schedule."""
 
-from __future__ import annotations
 
 import datetime as dt
 

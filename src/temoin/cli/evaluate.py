@@ -1,6 +1,5 @@
 """``temoin evaluate``: an effect estimate from a CSV file, or the locked plan of a stored contract."""
 
-from __future__ import annotations
 
 import math
 from pathlib import Path

@@ -1,6 +1,5 @@
 """``temoin call``, ``temoin role``, ``temoin audit`` and ``temoin budget``: governance commands."""
 
-from __future__ import annotations
 
 import getpass
 from decimal import Decimal

@@ -1,7 +1,6 @@
 """``temoin export indigo|opendata``, ``temoin import indigo``, ``temoin registry``, ``temoin observatory``,
 ``temoin research-extract``."""
 
-from __future__ import annotations
 
 import json
 from pathlib import Path

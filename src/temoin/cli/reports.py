@@ -1,6 +1,5 @@
 """``temoin report CONTRACT``: the transparency report as HTML or PDF, in French or English."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

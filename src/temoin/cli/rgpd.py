@@ -1,7 +1,6 @@
 """``temoin rgpd``: the data-protection file (``registre``), retention periods applied (``conservation``),
 a consent withdrawal (``retrait``) and an erasure on request (``effacer``)."""
 
-from __future__ import annotations
 
 import datetime as dt
 import sys

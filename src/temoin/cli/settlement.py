@@ -1,6 +1,5 @@
 """``temoin settle``, ``temoin simulate`` and ``temoin settlement list|show|approve|supersede``."""
 
-from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
@@ -149,7 +148,7 @@ def register(app: typer.Typer) -> None:
         else:
             from temoin.cli.settlement_view import render_risk
 
-            render_risk(r, console, words())
+            render_risk(r, console, words(), c)
 
     sub = TemoinTyper(help=tr("Recorded settlements."), no_args_is_help=True)
     app.add_typer(sub, name="settlement")

@@ -106,7 +106,16 @@ def render_settlement(s: Settlement, out: Console, reader: Translator,
         out.print("  " + escape(t("No effect makes the CIS cost more than direct funding (caps).")))
 
 
-def render_risk(r: RiskReport, out: Console, reader: Translator) -> None:
+def investor_words(contract: Contract | None, investor: str, t: Translator) -> str:
+    """An investor by its name and its rank ("Banque X (senior)"), or its id when the contract does not name it."""
+    if contract is None:
+        return investor
+    name = next((p.name for p in contract.parties if p.id == investor), investor)
+    ranks = sorted({i.seniority for i in contract.investments if i.investor == investor})
+    return t("{investor} ({rank})", investor=name, rank=", ".join(t.label("seniority", x) for x in ranks)) if ranks else name
+
+
+def render_risk(r: RiskReport, out: Console, reader: Translator, contract: Contract | None = None) -> None:
     """The payer's questions first (paying for no real effect, the cost against direct funding,
     its percentiles), then the investor's (median IRR, probability of a loss), then the details."""
     t = reader
@@ -140,7 +149,7 @@ def render_risk(r: RiskReport, out: Console, reader: Translator) -> None:
     out.print(f"[b]{escape(t('For the investors'))}[/]")
     line(t("Median IRR: {irr}; probability of a loss: {p}", irr=pct(r.investor_irr.p50), p=pct(r.prob_investor_loss)))
     for k, v in r.prob_loss_by_investor.items():
-        line("  " + t("{investor}: {p}", investor=k, p=pct(v)))
+        line("  " + t("{investor}: {p}", investor=investor_words(contract, k, t), p=pct(v)))
     line(t("Probability a guarantee is called: {p}", p=pct(r.prob_guarantee_called)))
     out.print(escape(t("Assumptions: true effect ~ N({mean}, {sd}), enrolment {low} to {high}, mean attrition {attrition}",
                        mean=_figure(a.effect_mean), sd=_figure(a.effect_sd), low=t.share(a.enrolment_low, 0),

@@ -1,6 +1,5 @@
 """``temoin serve`` (the web platform) and ``temoin user add`` / ``temoin user list`` (accounts)."""
 
-from __future__ import annotations
 
 import getpass
 

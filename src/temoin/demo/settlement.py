@@ -32,4 +32,4 @@ def show(engine: Engine, console: Console, reader: Translator) -> None:
         approve(engine, record.id, kind=kind, party_id=party, person=person, actor="demo")
     console.print(reader("Settlement #{id} recorded; certified by the evaluator, approved by the payer, acknowledged by "
                          "civil society (audit ledger).", id=str(record.id)))
-    render_risk(simulate(stored.contract, 200_000, 2026), console, reader)
+    render_risk(simulate(stored.contract, 200_000, 2026), console, reader, stored.contract)

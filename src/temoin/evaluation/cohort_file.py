@@ -27,9 +27,9 @@ import pandas as pd
 
 from temoin.contract.model import Attribute, Contract
 from temoin.errors import InvalidInputError
-from temoin.messages import Msg
+from temoin.messages import Categories, Msg
 
-__all__ = ["CohortFileError", "Normalised", "ParticipantRecord", "RowError", "category_matches", "check_outcomes",
+__all__ = ["CohortFileError", "Normalised", "ParticipantRecord", "RowError", "allowed", "category_matches", "check_outcomes",
            "check_participants", "normalise", "parse_outcomes", "parse_participants", "read_table", "rename_headers"]
 
 _TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
@@ -214,6 +214,13 @@ def category_matches(attr: Attribute, labels: Mapping[str, Sequence[str]] | None
     return out
 
 
+def allowed(attr: Attribute) -> Categories:
+    """The categories of ``attr`` as a message value: its codes and the contract's labels for them,
+    which the reader sees in their language."""
+    return Categories(attr.name, attr.categories,
+                      {code: {"fr": text.fr, "en": text.en} for code, text in attr.category_labels.items()})
+
+
 def _attribute(attr: Attribute, v: str, seen: _Seen | None = None,
                matches: Mapping[str, str] | None = None) -> tuple[Any, Msg | None]:
     """Parsed value, or what is wrong with it. Categories (by their code or a label, see
@@ -239,7 +246,7 @@ def _attribute(attr: Attribute, v: str, seen: _Seen | None = None,
             return v, None
         match = (matches if matches is not None else category_matches(attr)).get(normalise(v))
         if match is None:
-            return None, Msg("value not in the list ({values})", values=", ".join(attr.categories))
+            return None, Msg("value not in the list ({values})", values=allowed(attr))
         if seen is not None:
             seen.add(attr.name, v, match)
         return match, None

@@ -318,7 +318,7 @@ def add_score(state: CallState, score: Score) -> Score:
 def recusal_words(r: Recusal) -> Msg:
     """Why a member is recused, as a message."""
     if r.reason == "declared":
-        return Msg("declared conflict: {nature}", nature=r.nature)
+        return Msg("conflict of interest in the member's declaration for this application: {nature}", nature=r.nature)
     if r.reason == "own_organisation":
         return Msg("member of the applicant organisation {organisation}", organisation=r.nature)
-    return Msg("declared interest in {organisation}", organisation=r.nature)
+    return Msg("standing interest in {organisation}, recorded in the committee's composition", organisation=r.nature)

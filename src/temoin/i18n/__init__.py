@@ -47,7 +47,7 @@ from babel.numbers import (
 
 from temoin.cache import cache_folders, write_atomically
 from temoin.errors import TemoinError
-from temoin.messages import Amount, Msg, Points, Share
+from temoin.messages import Amount, Categories, Msg, Points, Share
 
 __all__ = ["LANGUAGES", "LOCALES", "PARIS", "Translator", "catalogue", "label_id"]
 
@@ -199,6 +199,8 @@ class Translator:
             return self.label(v)
         if isinstance(v, Amount):
             return self.money(v.value, v.currency)
+        if isinstance(v, Categories):
+            return ", ".join(v.label(c, self.lang) or self.label("category", c) for c in v.codes)
         if isinstance(v, Share):
             return self.share(float(v))
         if isinstance(v, Points):

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from temoin.contract.model import Attribute, Contract
 from temoin.i18n import Translator
+from temoin.messages import Msg
 
-__all__ = ["category_label", "category_words", "unit_label"]
+__all__ = ["category_label", "category_words", "unit_label", "wave_label", "wave_words"]
 
 
 def _attributes(contract: Contract | None, attribute: str | None) -> Iterable[Attribute]:
@@ -50,3 +51,18 @@ def unit_label(contract: Contract | None, unit: str, words: Translator) -> str:
         if ind.unit == unit and ind.unit_label is not None:
             return ind.unit_label.get(words.lang)
     return words.label("unit", unit)
+
+
+def wave_words(contract: Contract | None, wave: str) -> Msg | str:
+    """A follow-up wave of ``contract`` as a message (``m12``: "at 12 months"), or its code when the
+    contract has no such wave."""
+    for w in contract.evaluation.follow_up_waves if contract is not None else ():
+        if w.id == wave:
+            return Msg("at {months} months", months=w.months_after_enrolment)
+    return wave
+
+
+def wave_label(contract: Contract | None, wave: str, words: Translator) -> str:
+    """A follow-up wave in the reader's words: "à 12 mois" / "at 12 months"."""
+    said = wave_words(contract, wave)
+    return words.render(said) if isinstance(said, Msg) else said

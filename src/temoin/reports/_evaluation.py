@@ -17,7 +17,7 @@ from temoin.evaluation.plan import PlanStatus
 from temoin.evaluation.result import ImpactResult
 from temoin.evaluation.text import say
 from temoin.i18n import Translator
-from temoin.i18n.contract_labels import category_label
+from temoin.i18n.contract_labels import category_label, wave_label
 from temoin.i18n.contract_labels import unit_label as _unit_label
 from temoin.messages import Msg
 from temoin.opendata.suppression import SuppressionConflict
@@ -74,6 +74,11 @@ def _verdict(stored: dict[str, Any], words: Translator, contract: Contract | Non
     return say(words, message)
 
 
+def _said(text: Any, contract: Contract, words: Translator) -> str:
+    """A stored reason or note in the reader's words, the variables and categories it names by their labels."""
+    return say(words, _labelled(text, contract, words) if isinstance(text, Msg) else text)
+
+
 def _labelled(message: Msg, contract: Contract, words: Translator) -> Msg:
     """``message`` with the variables and categories it names shown by their labels, in the messages it
     holds too (a creaming verdict lists one message per attribute)."""
@@ -85,6 +90,10 @@ def _labelled(message: Msg, contract: Contract, words: Translator) -> Msg:
             params["values"] = "/".join(category_label(contract, v, words, attribute) for v in params["values"].split("/"))
     if isinstance(params.get("variables"), str):
         params["variables"] = ", ".join(variable_label(contract, v, words) for v in params["variables"].split(", "))
+    if isinstance(params.get("wave"), str):  # a follow-up wave: "à 12 mois"
+        params["wave"] = wave_label(contract, params["wave"], words)
+    if isinstance(params.get("waves"), str):
+        params["waves"] = ", ".join(wave_label(contract, w, words) for w in params["waves"].split(", "))
     for key, value in params.items():
         if isinstance(value, list | tuple) and any(isinstance(v, Msg) for v in value):
             params[key] = [_labelled(v, contract, words) if isinstance(v, Msg) else v for v in value]
@@ -205,8 +214,8 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
                      "ci_low": lo, "ci_high": hi, "p_value": r.effect.p_value,
                      "se_type": r.effect.se_type, "n_treated": n_t, "n_control": n_c,
                      "grade": r.grade.value, "grade_label": words.label(r.grade),
-                     "reasons": [say(words, x) for x in r.grade_reasons], "plan_hash": r.plan_hash,
-                     "amendments": [say(words, x) for x in r.amendments], "notes": [say(words, x) for x in r.effect.notes],
+                     "reasons": [_said(x, contract, words) for x in r.grade_reasons], "plan_hash": r.plan_hash,
+                     "amendments": [_said(x, contract, words) for x in r.amendments], "notes": [say(words, x) for x in r.effect.notes],
                      "result_hash": r.result_hash})
     section["results"] = rows
     attrition, quality = [], []
@@ -218,7 +227,7 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
             else:
                 attrition.append({"wave": att["wave"], "overall_pct": att["overall_pct"], "differential_pp": att["differential_pp"],
                                   "limit_pp": att["limit_pp"], "low": att["low"], "hidden": False,
-                                  "verdict": _verdict(att["verdict"], words)})
+                                  "verdict": _verdict(att["verdict"], words, contract)})
         quality.append((key, diag))
     section["attrition"] = sorted(attrition, key=lambda a: str(a["wave"]))
     section["boundary"] = contract.evaluation.attrition_boundary
@@ -250,5 +259,5 @@ def evaluation_section(contract: Contract, *, flow: dict[str, Any] | None, resul
         {"batch": batch, **said} for batch, cream in sorted((first.get("creaming_by_batch") or {}).items(), key=lambda kv: int(kv[0]))
         if (said := _creaming(cream, lang=lang, public=public, threshold=threshold, contract=contract)) is not None]
     vol = first.get("volatility")
-    section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words), "level": vol["verdict"]["level"]}
+    section["volatility"] = None if not vol else {"verdict": _verdict(vol["verdict"], words, contract), "level": vol["verdict"]["level"]}
     return section

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from temoin.contract.model import Contract
 from temoin.i18n import Translator
+from temoin.i18n.contract_labels import wave_label
 
 __all__ = ["flow_steps"]
 
@@ -22,7 +24,7 @@ def _total(x: Any) -> int | None:
     return None if x is None else int(x)
 
 
-def flow_steps(flow: Mapping[str, Any] | None, words: Translator) -> list[dict[str, Any]]:
+def flow_steps(flow: Mapping[str, Any] | None, words: Translator, contract: Contract | None = None) -> list[dict[str, Any]]:
     """``[{"step", "kept", "left", "why"}]``: each step of the flow, the people it keeps, the people who
     leave between the previous step and this one (None for the first, or when a count is hidden)
     and, in words, why they leave."""
@@ -40,7 +42,9 @@ def flow_steps(flow: Mapping[str, Any] | None, words: Translator) -> list[dict[s
         steps.append((words("Enrolled"), flow.get("enrolled"), words("consented but not enrolled in the programme")))
     cohort = len(steps)  # each wave follows the whole cohort again: its losses count from the cohort's step
     for w in flow.get("waves") or []:
-        steps.append((words("Followed at {wave}", wave=w["wave"]), w,
+        followed = (words("Followed {wave}", wave=wave_label(contract, str(w["wave"]), words)) if contract is not None
+                    else words("Followed at {wave}", wave=w["wave"]))
+        steps.append((followed, w,
                       words("lost to follow-up: moved, unreachable, or no longer wished to answer")))
     out: list[dict[str, Any]] = []
     for k, (name, raw, why) in enumerate(steps):

@@ -128,6 +128,8 @@ class CallView:
     summaries: dict[str, str] = field(default_factory=dict)
     record: dict[str, Any] | None = None
     progress: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    """The committee members' names by their person ids (the id when no name is known)."""
 
     @property
     def unanswered(self) -> int:
@@ -382,6 +384,9 @@ def call_view(engine: Engine, call_id: str, *, person_id: str | None) -> CallVie
         view.progress = progress(state)
         if state.decided:
             view.record = public_record(state)
+        members = [m.person for m in state.call.committee]
+        known = {pid: name for pid, name in s.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(members)))}
+        view.names = {p: known.get(p) or p for p in members}
         return view
 
 

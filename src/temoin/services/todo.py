@@ -25,7 +25,9 @@ from sqlalchemy import Engine
 
 from temoin.contract.model import Role
 from temoin.governance.selection import CallStatus
+from temoin.i18n.contract_labels import wave_words
 from temoin.messages import Msg
+from temoin.services.contracts import get_contract
 from temoin.services.enrolment import cohort_schedule
 from temoin.services.governance import list_calls
 from temoin.services.requests import list_requests
@@ -153,10 +155,12 @@ def waves_due(engine: Engine, person_id: str, roles: Roles, today: dt.date) -> l
     for contract_id, held in roles.items():
         if not held & {Role.EVALUATOR.value, Role.OPERATOR.value}:
             continue
+        contract = None
         for w in cohort_schedule(engine, contract_id, as_of=today):
             if w.due + w.overdue:
+                contract = contract or get_contract(engine, contract_id).contract
                 out.append(TodoItem("wave_due", contract_id, Msg(
-                    "Wave {wave}: {due} outcome(s) to collect, {overdue} of them overdue.", wave=w.wave,
+                    "Wave {wave}: {due} outcome(s) to collect, {overdue} of them overdue.", wave=wave_words(contract, w.wave),
                     due=w.due + w.overdue, overdue=w.overdue), f"/contracts/{contract_id}/data"))
     return out
 

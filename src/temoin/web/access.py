@@ -29,6 +29,9 @@ class Permission(StrEnum):
 
 
 READ = Permission.READ
+SCOPE = "x-temoin-scope"
+"""An API operation's key in the OpenAPI schema for what it needs: a permission (its token's scope), "account" (any
+account or token), "session" (a browser session, not a token); operations under /api/v1/public need nothing."""
 UPLOAD_PARTICIPANTS = Permission.UPLOAD_PARTICIPANTS
 UPLOAD_WAVES = Permission.UPLOAD_WAVES
 CERTIFY = Permission.CERTIFY

@@ -25,7 +25,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.datastructures import MutableHeaders
@@ -50,6 +50,7 @@ from temoin.web.job_workers import JobWorkers
 from temoin.web.render import render
 from temoin.web.routes import (
     api,
+    api_docs,
     api_jobs,
     auth,
     calls,
@@ -72,11 +73,6 @@ log = logging.getLogger("temoin.web")
 STATIC = Path(__file__).parent / "static"
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-# The API's browsable description: Swagger UI from its CDN, started by a script of ours (no inline script).
-SWAGGER = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-DOCS_CSP = (f"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline' {SWAGGER}/; "
-            f"script-src 'self' {SWAGGER}/; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-DOCS_PATH = "/api/docs"
 SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
 SMALL_BODY = 256 * 1024
 """Largest body of a request that carries no file (a form, JSON): 256 KiB."""
@@ -124,17 +120,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.job_workers = workers
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    @app.get(DOCS_PATH, include_in_schema=False)
-    def api_docs() -> Response:
-        return HTMLResponse(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Témoin API</title>"
-            f"<link rel=\"stylesheet\" href=\"{SWAGGER}/swagger-ui.css\"></head><body><div id=\"swagger-ui\"></div>"
-            f"<script src=\"{SWAGGER}/swagger-ui-bundle.js\"></script><script src=\"/static/api-docs.js\"></script>"
-            "</body></html>")
-
     # running before extra: /settlement/supersede before /settlement/{action}
-    for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public, uploads,
-                   groups, api, api_jobs, open_data, rgpd):
+    for module in (auth, api_docs, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public,
+                   uploads, groups, api, api_jobs, open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)
@@ -203,7 +191,7 @@ class SiteMiddleware:
         secure = scope.get("scheme") == "https"
         asked = request.query_params.get("lang")
         set_lang = asked if asked in ("fr", "en") and request.cookies.get(LANG_COOKIE) != asked else None
-        csp = DOCS_CSP if scope["path"] == DOCS_PATH else CSP
+        csp = CSP
         refused = False  # set once the body passed the limit: whatever the route answers is replaced
 
         async def send_with_headers(message: Message) -> None:

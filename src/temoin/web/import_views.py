@@ -9,16 +9,12 @@ from typing import Any
 from temoin.contract.model import Contract
 from temoin.evaluation.cohort_file import CohortFileError
 from temoin.i18n.contract_labels import category_label
-from temoin.messages import Msg
 from temoin.services import import_jobs
 from temoin.services.cohort_templates import columns_of
 from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobView
 from temoin.web.access import UPLOAD_PARTICIPANTS, UPLOAD_WAVES, Permission
 from temoin.web.context import Ctx
-
-NOT_IN_LIST = "value not in the list ({values})"
-
 
 def permission_of(kind: str) -> Permission:
     """Who may send, and follow, an import of this kind (``participants`` or ``wave``, or a job's kind)."""
@@ -35,7 +31,7 @@ def refused(ctx: Ctx, contract_id: str, kind: str, exc: CohortFileError) -> dict
     contract = get_contract(ctx.engine, contract_id).contract
     names = _names(ctx, contract, kind)
     rows = [{"row": e.row, "column": names.get(e.column, e.column), "value": e.value,
-             "message": words.render(_in_words(ctx, contract, e.column, e.message))} for e in exc.errors[:listed]]
+             "message": words.render(e.message)} for e in exc.errors[:listed]]
     return {"error": exc, "message": words.error_message(exc), "hint": words.error_hint(exc), "rows": rows,
             "more": max(0, exc.count - min(listed, len(exc.errors))), "kind": kind}
 
@@ -59,15 +55,6 @@ def of_job(ctx: Ctx, job: JobView) -> dict[str, Any]:
     elif job.status.value == "failed" and isinstance(job.error, CohortFileError):
         values.update(refused(ctx, str(job.contract_id), kind, job.error))
     return values
-
-
-def _in_words(ctx: Ctx, contract: Contract, column: str | None, message: Msg) -> Msg:
-    """A row's problem; a value not in a category list names the allowed values by their labels in
-    the reader's language (an upload accepts them back)."""
-    attr = contract.population.attribute(column) if column else None
-    if message.id != NOT_IN_LIST or attr is None or not attr.categories:
-        return message
-    return Msg(NOT_IN_LIST, values=", ".join(category_label(contract, c, ctx.t, attr.name) for c in attr.categories))
 
 
 def _read_as(ctx: Ctx, contract: Contract, n: dict[str, object]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import Response
 
 from temoin.i18n import Translator as Words
+from temoin.i18n.contract_labels import wave_label
+from temoin.services.contracts import get_contract
 from temoin.web.access import DECIDE_EXTRACT, MANAGE_ROLES, UPLOAD_PARTICIPANTS
 from temoin.web.context import Ctx
 from temoin.web.render import render
@@ -36,4 +39,17 @@ def tabs(ctx: Ctx, contract_id: str) -> list[tuple[str, str]]:
 
 def contract_page(ctx: Ctx, contract_id: str, template: str, **values: Any) -> Response:
     head = overview(ctx.engine, contract_id, ctx.lang)
-    return render(ctx, template, c=head, tabs=tabs(ctx, contract_id), **values)
+    return render(ctx, template, c=head, tabs=tabs(ctx, contract_id), wave=waves_of(ctx, contract_id), **values)
+
+
+def waves_of(ctx: Ctx, contract_id: str) -> Callable[[str], str]:
+    """A follow-up wave's code in the reader's words ("à 12 mois"), the contract read only when a page asks."""
+    known: dict[str, str] = {}
+
+    def wave(code: str) -> str:
+        if not known:
+            contract = get_contract(ctx.engine, contract_id).contract
+            known.update({w.id: wave_label(contract, w.id, ctx.t) for w in contract.evaluation.follow_up_waves} or {"": ""})
+        return known.get(str(code), str(code))
+
+    return wave

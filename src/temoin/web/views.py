@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from temoin.contract import Contract, check_contract
 from temoin.evaluation.result import EvidenceGrade
 from temoin.i18n import Translator
-from temoin.i18n.contract_labels import unit_label
+from temoin.i18n.contract_labels import unit_label, wave_label
 from temoin.reports.explain import bound_name, explain_settlement
 from temoin.services.contracts import get_contract
 from temoin.services.evaluations import latest_results, stored_cohort_flow
@@ -113,9 +113,12 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     if impact is not None:
         grade = EvidenceGrade(impact["grade"])
         impact = impact | {"label": impact["labels"][lang], "grade_label": Translator(lang).label(grade),
-                           "unit_label": impact["unit_labels"][lang],
+                           "unit_label": impact["unit_labels"][lang], "wave_label": impact["wave_labels"][lang],
                            "bound": impact["bounds"][lang]}
-    return found | {"ledger_head": head, "impact": impact}
+    cohort = found["cohort"]
+    if cohort is not None:
+        cohort = cohort | {"last_wave_label": cohort["last_wave_labels"][lang]}
+    return found | {"ledger_head": head, "impact": impact, "cohort": cohort}
 
 
 def explained_settlement(engine: Engine, contract_id: str, figures: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -141,9 +144,12 @@ def _key_figures(engine: Engine, contract: Contract) -> dict[str, Any]:
     return {
         "cohort": None if flow is None else {
             "referred": flow["referred"], "consented": flow["consented"], "randomised": flow.get("randomised"),
-            "enrolled": flow.get("enrolled"), "last_wave": waves[-1] if waves else None},
+            "enrolled": flow.get("enrolled"), "last_wave": waves[-1] if waves else None,
+            "last_wave_labels": {lang: wave_label(contract, str(waves[-1]["wave"]), Translator(lang)) if waves else ""
+                                 for lang in ("fr", "en")}},
         "impact": None if last is None else {
             "indicator": last.indicator, "wave": last.wave, "improvement": last.improvement,
+            "wave_labels": {lang: wave_label(contract, last.wave, Translator(lang)) for lang in ("fr", "en")},
             "lower": last.improvement_lower, "grade": last.grade.value,
             "unit": ind.unit if (ind := contract.indicator(last.indicator)) else "",
             "unit_labels": {lang: unit_label(contract, ind.unit, Translator(lang)) if ind else "" for lang in ("fr", "en")},

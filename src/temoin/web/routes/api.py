@@ -16,7 +16,7 @@ from temoin.reports.notices import rendered_watch
 from temoin.services import governance, opendata
 from temoin.services.accounts import create_api_token, list_api_tokens, revoke_api_token
 from temoin.services.contracts import get_contract, list_contracts
-from temoin.web.access import READ, Permission
+from temoin.web.access import READ, SCOPE, Permission
 from temoin.web.context import CSRF_HEADER, CtxDep
 from temoin.web.views import contract_ledger, key_figures, overview
 
@@ -36,7 +36,7 @@ class TokenRequest(BaseModel):
     days: int | None = Field(None, ge=1, le=3650, description="Lifetime in days (default: the platform's setting).")
 
 
-@router.get("/me", responses=ERRORS)
+@router.get("/me", responses=ERRORS, openapi_extra={SCOPE: "account"})
 def me(ctx: CtxDep) -> dict[str, Any]:
     """The signed-in account and its roles in each contract."""
     a = ctx.signed_in()
@@ -44,7 +44,7 @@ def me(ctx: CtxDep) -> dict[str, Any]:
             "roles": {cid: sorted(r) for cid, r in ctx.roles.items()}}
 
 
-@router.post("/tokens", responses=ERRORS, status_code=201)
+@router.post("/tokens", responses=ERRORS, status_code=201, openapi_extra={SCOPE: "session"})
 def new_token(ctx: CtxDep, body: TokenRequest,
               x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, Any]:
     """Create an API token for the account signed in through the browser (shown once). A token
@@ -56,14 +56,14 @@ def new_token(ctx: CtxDep, body: TokenRequest,
     return {"token": token, "name": body.name, "scopes": sorted({READ.value, *(s.value for s in body.scopes)})}
 
 
-@router.get("/tokens", responses=ERRORS)
+@router.get("/tokens", responses=ERRORS, openapi_extra={SCOPE: "session"})
 def tokens(ctx: CtxDep) -> list[dict[str, Any]]:
     """The signed-in account's tokens (never the tokens themselves): scopes, expiry, whether revoked."""
     a = ctx.require_session()
     return [t.to_dict() for t in list_api_tokens(ctx.engine, a.id)]
 
 
-@router.delete("/tokens/{token_id}", responses=ERRORS)
+@router.delete("/tokens/{token_id}", responses=ERRORS, openapi_extra={SCOPE: "session"})
 def revoke(ctx: CtxDep, token_id: int, x_csrf_token: str | None = Header(None, alias=CSRF_HEADER)) -> dict[str, Any]:
     """Revoke one of the signed-in account's tokens."""
     a = ctx.require_session()
@@ -71,7 +71,7 @@ def revoke(ctx: CtxDep, token_id: int, x_csrf_token: str | None = Header(None, a
     return revoke_api_token(ctx.engine, a.id, token_id, actor=ctx.actor).to_dict()
 
 
-@router.get("/contracts", responses=ERRORS)
+@router.get("/contracts", responses=ERRORS, openapi_extra={SCOPE: "account"})
 def contracts(ctx: CtxDep) -> list[dict[str, Any]]:
     """Contracts in which the account holds a role (every contract for an administrator)."""
     ctx.signed_in()
@@ -80,21 +80,21 @@ def contracts(ctx: CtxDep) -> list[dict[str, Any]]:
             for s in list_contracts(ctx.engine) if ctx.can(READ, s.contract.id)]
 
 
-@router.get("/contracts/{contract_id}", responses=ERRORS)
+@router.get("/contracts/{contract_id}", responses=ERRORS, openapi_extra={SCOPE: READ.value})
 def contract(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """Parties, terms, safeguard findings, and key figures (cohort, latest impact, latest settlement)."""
     ctx.require(READ, contract_id)
     return overview(ctx.engine, contract_id, ctx.lang) | {"key_figures": key_figures(ctx.engine, contract_id, ctx.lang)}
 
 
-@router.get("/contracts/{contract_id}/ledger", responses=ERRORS)
+@router.get("/contracts/{contract_id}/ledger", responses=ERRORS, openapi_extra={SCOPE: READ.value})
 def ledger(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """The contract's audit-ledger entries (newest first) and the whole chain's verification."""
     ctx.require(READ, contract_id)
     return contract_ledger(ctx.engine, contract_id, ctx.lang)
 
 
-@router.get("/contracts/{contract_id}/budget", responses=ERRORS)
+@router.get("/contracts/{contract_id}/budget", responses=ERRORS, openapi_extra={SCOPE: READ.value})
 def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """The budget watch: mandatory social spending next to the contract's money."""
     ctx.require(READ, contract_id)
@@ -102,7 +102,7 @@ def budget(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     return rendered_watch(Translator(ctx.lang), governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang))
 
 
-@router.get("/contracts/{contract_id}/committee", responses=ERRORS)
+@router.get("/contracts/{contract_id}/committee", responses=ERRORS, openapi_extra={SCOPE: READ.value})
 def committee(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """People and roles, and the record of each call for projects."""
     ctx.require(READ, contract_id)

@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 
 from temoin.services import import_jobs, jobs
 from temoin.services.jobs import JobView
-from temoin.web.access import READ
+from temoin.web.access import READ, SCOPE
 from temoin.web.context import Ctx, CtxDep
 from temoin.web.errors import error_payload
 from temoin.web.import_views import permission_of
@@ -30,7 +30,7 @@ def url_of(job_id: int) -> str:
     return f"/api/v1/jobs/{job_id}"
 
 
-@router.get("/jobs/{job_id}", responses=ERRORS)
+@router.get("/jobs/{job_id}", responses=ERRORS, openapi_extra={SCOPE: READ.value})
 def api_job(ctx: CtxDep, job_id: JOB_ID) -> dict[str, Any]:
     """A job's state (queued, running, done, failed), its progress (for an import: the rows checked
     and saved so far), then its result, or its error (a refused file's problems row by row)."""

@@ -113,7 +113,7 @@ def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extr
     view = rolling.rolling_view(ctx.engine, contract_id) if parties else None
     return contract_page(ctx, contract_id, "evaluation.html", status=status, r=report, ev=report.evaluation, plan=plan,
                          charts=report.charts, explained=_explained(report),
-                         steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t),
+                         steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t, contract),
                          bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate",
                          rolling=view, **extra)
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
 
+from temoin.contract.model import Contract
 from temoin.errors import InvalidInputError, TemoinError
 from temoin.i18n import Translator
 from temoin.messages import Msg
@@ -150,10 +152,25 @@ def job_download(ctx: CtxDep, contract_id: str, job_id: int) -> Response:
 def _job_values(ctx: Ctx, job: JobView | None) -> dict[str, Any]:
     if job is None or job.result is None or job.kind != job_kinds.SIMULATION:
         return {"risk": None}
-    return {"risk": risk_words(job.result, ctx.t)}
+    contract = get_contract(ctx.engine, job.contract_id).contract if job.contract_id else None
+    return {"risk": risk_words(job.result, ctx.t, contract)}
 
 
-def risk_words(r: dict[str, Any], t: Translator) -> dict[str, Any]:
+def _investor(contract: Contract | None, investor: str, t: Translator) -> Markup:
+    """An investor by its name (marked as a name, which is not translated) and its rank
+    ("Fonds X (senior)"), or its id when the contract does not name it."""
+    if contract is None:
+        return Markup("{}").format(investor)
+    name = Markup('<span translate="no">{}</span>').format(
+        next((p.name for p in contract.parties if p.id == investor), investor))
+    ranks = sorted({i.seniority for i in contract.investments if i.investor == investor})
+    if not ranks:
+        return name
+    return Markup(escape(t.gettext("{investor} ({rank})"))).format(
+        investor=name, rank=", ".join(t.label("seniority", r) for r in ranks))
+
+
+def risk_words(r: dict[str, Any], t: Translator, contract: Contract | None = None) -> dict[str, Any]:
     """A kept simulation's figures, and the same said in words (the payer's questions first, then the
     investors'), in the reader's language: the sentences of ``temoin simulate``."""
     cur = str(r["currency"])
@@ -184,7 +201,8 @@ def risk_words(r: dict[str, Any], t: Translator) -> dict[str, Any]:
     payer.append(t("Probability nothing is paid: {p}", p=pct(r["prob_no_payment"])))
     irr = r["investor_irr"]
     investors = [t("Median IRR: {irr}; probability of a loss: {p}", irr=pct(irr["p50"]), p=pct(r["prob_investor_loss"]))]
-    investors += [t("{investor}: {p}", investor=k, p=pct(v)) for k, v in r["prob_loss_by_investor"].items()]
+    investors += [Markup(escape(t.gettext("{investor}: {p}"))).format(investor=_investor(contract, k, t), p=pct(v))
+                  for k, v in r["prob_loss_by_investor"].items()]
     investors.append(t("Probability a guarantee is called: {p}", p=pct(r["prob_guarantee_called"])))
     rows = [(t(label), [money(r[key][k]) for k in ("p5", "p50", "p95", "mean")])
             for label, key in (("Cost to the payer", "payer_cost"), ("Outcome payments", "outcome_payments"),

@@ -28,7 +28,8 @@ def home(ctx: CtxDep) -> Response:
     """The home page; signed in, with what awaits the person (:mod:`temoin.services.todo`)."""
     account = ctx.account
     items = [] if account is None else todo_list(ctx.engine, account.person_id, ctx.roles)
-    return render(ctx, "home.html", todo=items)
+    titles = {cid: get_contract(ctx.engine, cid).contract.title.get(ctx.lang) for cid in {i.contract_id for i in items}}
+    return render(ctx, "home.html", todo=items, titles=titles)
 
 
 @router.get("/contracts")

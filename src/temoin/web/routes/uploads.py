@@ -24,7 +24,7 @@ from temoin.services.cohort_templates import FileKind, template_csv, template_xl
 from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobView
 from temoin.web import import_views
-from temoin.web.access import READ, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
+from temoin.web.access import READ, SCOPE, UPLOAD_PARTICIPANTS, UPLOAD_WAVES
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.layout import contract_page
 from temoin.web.render import render
@@ -166,7 +166,7 @@ def _api_answer(out: dict[str, Any] | JobView) -> Any:
 
 
 @router.post("/api/v1/contracts/{contract_id}/participants", tags=["v1"], responses=ERRORS | ACCEPTED, status_code=201,
-             response_model=None)
+             response_model=None, openapi_extra={SCOPE: UPLOAD_PARTICIPANTS.value})
 async def api_participants(ctx: CtxDep, contract_id: str,
                            file: Annotated[UploadFile | None, File()] = None) -> Any:
     """Import referred people (CSV or XLSX): all rows or none; refused rows are listed (the first
@@ -177,7 +177,7 @@ async def api_participants(ctx: CtxDep, contract_id: str,
 
 
 @router.post("/api/v1/contracts/{contract_id}/waves/{wave}", tags=["v1"], responses=ERRORS | ACCEPTED, status_code=201,
-             response_model=None)
+             response_model=None, openapi_extra={SCOPE: UPLOAD_WAVES.value})
 async def api_wave(ctx: CtxDep, contract_id: str, wave: str,
                    file: Annotated[UploadFile | None, File()] = None) -> Any:
     """Import one follow-up wave (CSV or XLSX): all rows or none; refused rows are listed (the first

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,6 +39,8 @@ VALUE_KINDS = {
 }
 # (list the field is in, field) -> kind, where the same key means different things.
 KIND_IN = {"parties": "party_kind", "committees": "committee_kind", "costs": "cost_kind", "investor_return": "return_cap_kind"}
+# Fields whose values name the contract's variables (attributes, indicators, columns): shown by their labels.
+VARIABLES = frozenset({"covariates", "strata", "secondary_outcomes", "withheld", "primary_outcome"})
 AMOUNTS = frozenset({"amount", "max_commitment", "price", "price_per_unit", "unit_saving", "unit_cost", "bonus",
                      "total_outcome_payments", "per_participant", "direct_delivery_cost"})
 
@@ -47,11 +50,15 @@ def _label(t: Translator, kind: str, code: str) -> str | None:
     return t.label(kind, code) if catalogue(t.lang).get(key) else None
 
 
-def value_text(t: Translator, change: Change, value: Any, currency: str) -> str:
-    """A value of the contract as the reader reads it: a label, an amount, a date, yes or no."""
+def value_text(t: Translator, change: Change, value: Any, currency: str,
+               names: Mapping[str, str] | None = None) -> str:
+    """A value of the contract as the reader reads it: a label, an amount, a date, yes or no; a
+    variable by its label in ``names`` (the contract's attributes and indicators)."""
     if value is None:
         return "—"
     field = change.field
+    if field in VARIABLES and names is not None and isinstance(value, str):
+        return names.get(value) or t.label("column", value)
     kind = VALUE_KINDS.get(field)
     if field == "kind":
         parent = next((str(p) for p in reversed(change.path[:-1]) if isinstance(p, str) and p in KIND_IN), None)
@@ -60,7 +67,7 @@ def value_text(t: Translator, change: Change, value: Any, currency: str) -> str:
         return t("yes") if value else t("no")
     if isinstance(value, list):
         if all(not isinstance(v, dict | list) for v in value):
-            return ", ".join(value_text(t, change, v, currency) for v in value) or "—"
+            return ", ".join(value_text(t, change, v, currency, names) for v in value) or "—"
         return t("{n} items", n=len(value))
     if isinstance(value, dict):
         if set(value) <= {"fr", "en"}:
@@ -86,6 +93,12 @@ def value_text(t: Translator, change: Change, value: Any, currency: str) -> str:
         except ValueError:
             return value
     return str(value)
+
+
+def _variable_names(contract: Contract, lang: str) -> dict[str, str]:
+    """The contract's attributes and indicators by their labels in ``lang``."""
+    return {a.name: a.label.get(lang) for a in contract.population.attributes} | {
+        i.id: i.label.get(lang) for i in contract.indicators}
 
 
 def _where(t: Translator, change: Change) -> list[tuple[str, bool]]:
@@ -130,10 +143,12 @@ def _versions_page(ctx: Ctx, contract_id: str, *, status: int = 200, error: Temo
     if error is None or error.code != "contract_edit.version":
         before: Contract = versions[left - 1].contract
         after: Contract = versions[right - 1].contract
+        names = _variable_names(before, ctx.lang) | _variable_names(after, ctx.lang)
         for change in compare(before, after):
-            rows.append({"where": _where(ctx.t, change), "kind": change.kind, "own": _own_words(change),
-                         "before": value_text(ctx.t, change, change.before, currency),
-                         "after": value_text(ctx.t, change, change.after, currency)})
+            rows.append({"where": _where(ctx.t, change), "kind": change.kind,
+                         "own": _own_words(change) and change.field not in VARIABLES,
+                         "before": value_text(ctx.t, change, change.before, currency, names),
+                         "after": value_text(ctx.t, change, change.after, currency, names)})
     return contract_page(ctx, contract_id, "contract_versions.html", status=status, versions=versions, rows=rows,
                          left=left, right=right, signed=signature_of(ctx.engine, contract_id), error=error,
                          saved=saved, unchanged=unchanged, may_edit=ctx.can(EDIT_CONTRACT, contract_id))
