@@ -16,6 +16,7 @@ from temoin.services.jobs import JobView
 from temoin.web.access import UPLOAD_PARTICIPANTS, UPLOAD_WAVES, Permission
 from temoin.web.context import Ctx
 
+
 def permission_of(kind: str) -> Permission:
     """Who may send, and follow, an import of this kind (``participants`` or ``wave``, or a job's kind)."""
     return UPLOAD_PARTICIPANTS if kind in ("participants", import_jobs.PARTICIPANTS) else UPLOAD_WAVES
