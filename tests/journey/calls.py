@@ -232,7 +232,7 @@ def _decision_and_record(page: Any, base: str, snap: Shots) -> None:
     page.wait_for_url(f"{base}/calls/{CALL}/record")
     sign_out(page)
     page.goto(f"{base}/calls/{CALL}/record")
-    assert PEOPLE["member-families"][0] in page.locator("#record-recusals").inner_text()
+    assert PEOPLE["member-families"][1] in page.locator("#record-recusals").inner_text()
     assert "Projet le mieux noté" in page.locator("#record-decision").inner_text()
     results = page.locator("#record-results").inner_text()
     assert "7,60" in results and "6,00" in results  # (3 × 8 + 2 × 7) / 5 and (3 × 6 + 2 × 6) / 5
