@@ -37,6 +37,7 @@ def test_the_matrix_is_complete() -> None:
         api,
         auth,
         calls,
+        diagnosis,
         extra,
         invitations,
         open_data,
@@ -47,7 +48,7 @@ def test_the_matrix_is_complete() -> None:
     )
     from temoin.web.routes.contract_edit import form_pages, versions, yaml_pages
 
-    app_routes = {(m, r.path) for mod in (api, auth, calls, extra, invitations, open_data, pages, public, rgpd, uploads,  # type: ignore[attr-defined]
+    app_routes = {(m, r.path) for mod in (api, auth, calls, diagnosis, extra, invitations, open_data, pages, public, rgpd, uploads,  # type: ignore[attr-defined]
                                           form_pages, versions, yaml_pages)
                   for r in mod.router.routes for m in r.methods if m in ("GET", "POST")}
     documented = {(m, p) for m, p, _ in rows}

@@ -54,6 +54,7 @@ from temoin.web.routes import (
     auth,
     calls,
     contract_edit,
+    diagnosis,
     extra,
     extracts,
     invitations,
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "</body></html>")
 
     # running before extra: /settlement/supersede before /settlement/{action}
-    for module in (auth, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public, uploads,
+    for module in (auth, contract_edit, pages, running, extra, diagnosis, extracts, invitations, calls, jobs, power, public, uploads,
                    api, open_data, rgpd):
         app.include_router(module.router)
 

@@ -1,11 +1,9 @@
 """Contract pages built on the evaluation, settlement and report services: evaluation (cohort flow,
-balance, attrition, impact next to the locked plan), design diagnosis (the contract's evaluation
-and payment rule simulated), settlement (waterfall, investors, approvals), and the PDF report.
+balance, attrition, impact next to the locked plan), settlement (waterfall, investors, approvals), and the PDF report.
 The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -15,17 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from temoin.contract.model import Contract, Role
+from temoin.contract.model import Role
 from temoin.errors import InvalidInputError, TemoinError
-from temoin.evaluation.enrolment_curve import (
-    EnrolmentCurve,
-    curve_for_contract,
-    parse_per_month,
-    period_samples,
-)
-from temoin.i18n.contract_labels import unit_label
 from temoin.messages import Msg
-from temoin.reports.charts import power_curve
 from temoin.reports.explain import bound_name
 from temoin.reports.flow_steps import flow_steps
 from temoin.reports.report import ReportData, render_pdf
@@ -49,11 +39,8 @@ from temoin.web.access import (
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
 from temoin.web.layout import contract_page
-from temoin.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
 
 
 def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
@@ -132,45 +119,6 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
     except TemoinError as exc:  # answered on the evaluation page, where the action was
         return evaluation_response(ctx, contract_id, status=status_of(exc), action_error=exc)
     return _back(f"/contracts/{contract_id}/evaluation")
-
-
-@router.get("/contracts/{contract_id}/diagnosis")
-def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0],
-                   per_month: str = "", closes: str = "") -> Response:
-    """Simulate the contract's own evaluation and payment rule; with htmx, only the results. With an
-    expected enrolment (people per month, closing date), on the people due by the last paid period's end."""
-    ctx.require(READ, contract_id)
-    if sims not in DIAGNOSIS_SIMS:
-        raise InvalidInputError("web.diagnosis_sims", Msg('Number of simulations not offered: {sims}.', sims=sims), path="sims",
-                                hint=Msg("Choose one of {choices}.", choices=list(DIAGNOSIS_SIMS)))
-    contract = get_contract(ctx.engine, contract_id).contract
-    curve = diagnosis_curve(contract, per_month, closes)
-    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims, curve=curve)
-    indicator = contract.indicator(report.indicator)
-    unit = unit_label(contract, indicator.unit, ctx.t) if indicator else ""
-    chart = power_curve(report.effects, lang=ctx.lang, unit=unit or report.indicator)
-    values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS, "currency": contract.currency,
-                              "assumptions": [ctx.t.render(a) for a in report.assumptions],
-                              "estimator": ctx.t.label("estimator", report.estimator), "unit": unit,
-                              "indicator": (indicator.label.fr if ctx.lang == "fr" else indicator.label.en)
-                              if indicator else report.indicator,
-                              "per_month": per_month, "closes": closes,
-                              "periods": period_samples(contract, curve) if curve is not None else []}
-    if request.headers.get("HX-Request"):
-        return render(ctx, "diagnosis_result.html", **values)
-    return contract_page(ctx, contract_id, "diagnosis.html", **values)
-
-
-def diagnosis_curve(contract: Contract, per_month: str, closes: str) -> EnrolmentCurve | None:
-    """The expected enrolment the diagnosis form gives (None when both fields are empty)."""
-    if not per_month.strip() and not closes.strip():
-        return None
-    try:
-        closing = dt.date.fromisoformat(closes.strip()) if closes.strip() else None
-    except ValueError:
-        raise InvalidInputError("web.diagnosis_closes", Msg("Invalid closing date: '{value}'.", value=closes), path="closes",
-                                hint=Msg("A date: YYYY-MM-DD.")) from None
-    return curve_for_contract(contract, per_month=parse_per_month(per_month) if per_month.strip() else None, closes=closing)
 
 
 def _unknown_action(action: str) -> InvalidInputError:

@@ -22,6 +22,7 @@ from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobView
 from temoin.web.access import READ
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.diagnosis_view import diagnosis_values
 from temoin.web.errors import status_of
 from temoin.web.layout import contract_page
 from temoin.web.render import render
@@ -129,7 +130,8 @@ def job_status(ctx: CtxDep, contract_id: str, job_id: int, request: Request) -> 
     ctx.require(READ, contract_id)
     job = jobs.get_job(ctx.engine, job_id, contract_id=contract_id)
     if not request.headers.get("HX-Request"):  # a person following the link: the job on its page
-        page = f"simulation?job={job.id}" if job.kind == job_kinds.SIMULATION else "reports"
+        page = {job_kinds.SIMULATION: f"simulation?job={job.id}", job_kinds.DIAGNOSIS: f"diagnosis?job={job.id}"}.get(
+            job.kind, "reports")
         return RedirectResponse(f"/contracts/{contract_id}/{page}", status_code=303)
     return render(ctx, "job_status.html", job=job, contract_id=contract_id, **_job_values(ctx, job))
 
@@ -143,8 +145,8 @@ def job_download(ctx: CtxDep, contract_id: str, job_id: int) -> Response:
 
 def _job_values(ctx: Ctx, job: JobView | None) -> dict[str, Any]:
     if job is None or job.result is None or job.kind != job_kinds.SIMULATION:
-        return {"risk": None}
-    return {"risk": risk_words(job.result, ctx.t)}
+        return {"risk": None, **diagnosis_values(ctx, job)}
+    return {"risk": risk_words(job.result, ctx.t), "diag": None}
 
 
 def risk_words(r: dict[str, Any], t: Translator) -> dict[str, Any]:
