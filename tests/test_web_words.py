@@ -133,7 +133,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
     submit_simulation(engine, C, {"effect_mean": "40", "effect_sd": "20", "enrolment_low": "0.8", "attrition_mean": "0.1",
                                   "scenarios": "2000", "seed": "1"}, settings=settings, actor="web:payeur")
     submit_report(engine, C, public=True, fmt="html", lang="fr", period="p1", actor="web:investisseur")
-    submit_diagnosis(engine, C, {"sims": "1000", "per_month": "20"}, actor="web:observateur")  # with its periods table
+    submit_diagnosis(engine, C, {"sims": "1000", "per_month": "20", "closes": "2027-12-31"}, actor="web:observateur")  # with its periods table
     jobs.submit(engine, "report", contract_id=C, actor="web:payeur",
                 arguments={"public": False, "format": "pdf", "lang": "fr", "period": "p9"})
     while jobs.run_next(engine, settings, "words", KINDS) is not None:

@@ -4,13 +4,12 @@ The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
-import weakref
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from temoin.contract.model import Role
@@ -38,6 +37,7 @@ from temoin.web.access import (
 )
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
+from temoin.web.kept import Kept
 from temoin.web.layout import contract_page
 
 router = APIRouter(include_in_schema=False)
@@ -47,26 +47,21 @@ def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
     return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
 
 
-# per database (engine), then per (contract, language, small-cell threshold, ledger head)
-_PAGE_REPORTS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str, int, int], ReportData]] = weakref.WeakKeyDictionary()
+_PAGE_REPORTS: Kept[ReportData] = Kept(limit=64)
 
 
-def _page_report(ctx: Ctx, contract_id: str) -> ReportData:
+def _page_report(ctx: Ctx, contract_id: str) -> tuple[ReportData, dt.datetime | None]:
     """The internal report a contract's evaluation and settlement pages show, gathered once per data
     state: every change to what it reads (a contract version, the cohort, an evaluation run, the plan,
     a settlement or a sign-off, the budget) appends to the audit ledger in the same transaction, so
-    the ledger's head names the state. The PDF is always gathered afresh (it prints when it was made)."""
+    the ledger's head names the state. After a change it is gathered in the background
+    (:mod:`temoin.web.kept`); meanwhile the previous one is shown, with when it was gathered (None:
+    current). The PDF is always gathered afresh (it prints when it was made)."""
     with read_scope(ctx.engine) as db:
         head = ledger.head_seq(db)
-    key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold, head)
-    kept = _PAGE_REPORTS.setdefault(ctx.engine, {})
-    found = kept.get(key)
-    if found is None:
-        found = _report(ctx, contract_id)
-        if len(kept) > 64:
-            kept.clear()
-        kept[key] = found
-    return found
+    key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold)
+    return _PAGE_REPORTS.get(ctx.engine, key, head, lambda: _report(ctx, contract_id),
+                             wait=ctx.settings.figures_wait_seconds)
 
 
 def _explained(report: ReportData) -> list[dict[str, Any]]:
@@ -92,13 +87,13 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The evaluation page (``extra``: how an action on it went, e.g. a refused plan amendment)."""
-    report = _page_report(ctx, contract_id)
+    report, stale_since = _page_report(ctx, contract_id)
     plan = evaluations.plan_status(ctx.engine, contract_id)
     contract = get_contract(ctx.engine, contract_id).contract
     # the batches and each wave's schedule, for those who enrol, follow up or evaluate
     parties = {RUN_EVALUATION, UPLOAD_PARTICIPANTS, UPLOAD_WAVES} & ctx.contract_permissions(contract_id)
     view = rolling.rolling_view(ctx.engine, contract_id) if parties else None
-    return contract_page(ctx, contract_id, "evaluation.html", status=status, r=report, ev=report.evaluation, plan=plan,
+    return contract_page(ctx, contract_id, "evaluation.html", status=status, stale_since=stale_since, r=report, ev=report.evaluation, plan=plan,
                          charts=report.charts, explained=_explained(report),
                          steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t),
                          bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate",
@@ -134,9 +129,9 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def settlement_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The settlement page (``extra``: how an action on it went, e.g. a refused correction)."""
-    report = _page_report(ctx, contract_id)
+    report, stale_since = _page_report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
-    return contract_page(ctx, contract_id, "settlement.html", status=status, r=report, st=report.settlement,
+    return contract_page(ctx, contract_id, "settlement.html", status=status, stale_since=stale_since, r=report, st=report.settlement,
                          records=records, charts=report.charts, kinds=ApprovalKind, explained=_explained(report),
                          waiting=WAITING_FOR_CERTIFICATION, **extra)
 
