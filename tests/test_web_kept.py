@@ -107,3 +107,20 @@ def test_a_change_to_the_figures_shows_on_the_next_view_once_gathered(site: Site
     said = _said(page.text)
     assert 'id="figures-updating"' not in page.text
     assert "Orientés, puis consentants " + f"{referred:,}".replace(",", " ") in said
+
+
+def test_the_public_registry_and_observatory_show_a_new_contract_on_the_next_view(site: Site, tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLES
+
+    from temoin.services.contracts import import_contract
+
+    c = site.client()
+    registry, observed = c.get("/public").text, c.get(f"/public/contracts/{C}").text
+    assert registry == c.get("/public").text  # kept: the same page again
+    assert "aemo-copie" not in registry
+    copy = tmp_path / "aemo-copie.yaml"
+    copy.write_text((EXAMPLES / f"{C}.yaml").read_text(encoding="utf-8").replace(f"id: {C}", "id: aemo-copie", 1),
+                    encoding="utf-8")
+    import_contract(site.engine, copy, actor="test")  # a ledger entry; a peer of the same sector and country
+    assert 'href="/public/contracts/aemo-copie"' in c.get("/public").text  # never the older registry
+    assert c.get(f"/public/contracts/{C}").text != observed  # its peers counted anew

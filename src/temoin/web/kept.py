@@ -31,8 +31,9 @@ __all__ = ["Kept", "settle"]
 
 T = TypeVar("T")
 
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="temoin-kept")
-"""One thread per process gathers the figures after a change (the pages' own threads keep serving)."""
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="temoin-kept")
+"""Two threads per process gather the figures after a change (the pages' own threads keep serving).
+A gathering never waits for another one (no kept figures are read while gathering)."""
 
 
 @dataclass(frozen=True)
