@@ -86,6 +86,11 @@ class Kept(Generic[T]):
                     latest.clear()
                 latest[key] = _Entry(state, future.result(), dt.datetime.now(dt.UTC))
 
+    def states(self, engine: Engine) -> dict[Hashable, int]:
+        """The data state each key's kept value was gathered at."""
+        with self._lock:
+            return {k: e.state for k, e in self._latest.get(engine, {}).items()}
+
     def pending(self, engine: Engine) -> list[Future[Any]]:
         with self._lock:
             return list(self._pending.get(engine, {}).values())
