@@ -67,12 +67,13 @@ class Kept(Generic[T]):
                 future = _POOL.submit(gather)
                 pending[(key, state)] = future
                 future.add_done_callback(lambda f: self._store(engine, key, state, f))
-        if found is None or wait is None:
-            return future.result(), None
         try:
-            return future.result(timeout=wait), None
-        except FutureTimeout:
+            value = future.result(timeout=None if found is None else wait)
+        except FutureTimeout:  # only with a timeout, so with something older to show
+            assert found is not None
             return found.value, found.at
+        self._store(engine, key, state, future)  # kept before this reader goes on (the callback may come later)
+        return value, None
 
     def _store(self, engine: Engine, key: Hashable, state: int, future: Future[T]) -> None:
         with self._lock:
@@ -81,7 +82,7 @@ class Kept(Generic[T]):
                 return
             latest = self._latest.setdefault(engine, {})
             before = latest.get(key)
-            if before is None or before.state <= state:
+            if before is None or before.state < state:
                 if len(latest) >= self._limit:
                     latest.clear()
                 latest[key] = _Entry(state, future.result(), dt.datetime.now(dt.UTC))

@@ -39,6 +39,7 @@ from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
 from temoin.web.kept import Kept
 from temoin.web.layout import contract_page
+from temoin.web.render import shared_fragment
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,21 +48,23 @@ def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
     return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
 
 
-_PAGE_REPORTS: Kept[ReportData] = Kept(limit=64)
+_PAGE_REPORTS: Kept[tuple[int, ReportData]] = Kept(limit=64)
 
 
-def _page_report(ctx: Ctx, contract_id: str) -> tuple[ReportData, dt.datetime | None]:
+def _page_report(ctx: Ctx, contract_id: str) -> tuple[ReportData, dt.datetime | None, int]:
     """The internal report a contract's evaluation and settlement pages show, gathered once per data
     state: every change to what it reads (a contract version, the cohort, an evaluation run, the plan,
     a settlement or a sign-off, the budget) appends to the audit ledger in the same transaction, so
     the ledger's head names the state. After a change it is gathered in the background
     (:mod:`temoin.web.kept`); meanwhile the previous one is shown, with when it was gathered (None:
-    current). The PDF is always gathered afresh (it prints when it was made)."""
+    current) and the ledger head it was gathered at. The PDF is always gathered afresh (it prints when
+    it was made)."""
     with read_scope(ctx.engine) as db:
         head = ledger.head_seq(db)
     key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold)
-    return _PAGE_REPORTS.get(ctx.engine, key, head, lambda: _report(ctx, contract_id),
-                             wait=ctx.settings.figures_wait_seconds)
+    (state, report), stale_since = _PAGE_REPORTS.get(ctx.engine, key, head, lambda: (head, _report(ctx, contract_id)),
+                                                     wait=ctx.settings.figures_wait_seconds)
+    return report, stale_since, state
 
 
 def _explained(report: ReportData) -> list[dict[str, Any]]:
@@ -87,17 +90,20 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The evaluation page (``extra``: how an action on it went, e.g. a refused plan amendment)."""
-    report, stale_since = _page_report(ctx, contract_id)
+    report, stale_since, state = _page_report(ctx, contract_id)
     plan = evaluations.plan_status(ctx.engine, contract_id)
     contract = get_contract(ctx.engine, contract_id).contract
     # the batches and each wave's schedule, for those who enrol, follow up or evaluate
     parties = {RUN_EVALUATION, UPLOAD_PARTICIPANTS, UPLOAD_WAVES} & ctx.contract_permissions(contract_id)
     view = rolling.rolling_view(ctx.engine, contract_id) if parties else None
+    point_estimate, bound = contract.payments.basis == "point_estimate", bound_name(contract, ctx.t)
+    body = shared_fragment(  # the report's part, the same for every reader: rendered once per data state
+        ctx.engine, ("evaluation", contract_id, ctx.settings.small_cell_threshold, state), "evaluation_report.html",
+        ctx.lang, r=report, ev=report.evaluation, charts=report.charts, point_estimate=point_estimate, bound=bound,
+        steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t))
     return contract_page(ctx, contract_id, "evaluation.html", status=status, stale_since=stale_since, r=report, ev=report.evaluation, plan=plan,
-                         charts=report.charts, explained=_explained(report),
-                         steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t),
-                         bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate",
-                         rolling=view, **extra)
+                         charts=report.charts, explained=_explained(report), report_body=body,
+                         bound=bound, point_estimate=point_estimate, rolling=view, **extra)
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
@@ -129,7 +135,7 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def settlement_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The settlement page (``extra``: how an action on it went, e.g. a refused correction)."""
-    report, stale_since = _page_report(ctx, contract_id)
+    report, stale_since, _ = _page_report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
     return contract_page(ctx, contract_id, "settlement.html", status=status, stale_since=stale_since, r=report, st=report.settlement,
                          records=records, charts=report.charts, kinds=ApprovalKind, explained=_explained(report),
