@@ -124,3 +124,16 @@ def test_the_public_registry_and_observatory_show_a_new_contract_on_the_next_vie
     import_contract(site.engine, copy, actor="test")  # a ledger entry; a peer of the same sector and country
     assert 'href="/public/contracts/aemo-copie"' in c.get("/public").text  # never the older registry
     assert c.get(f"/public/contracts/{C}").text != observed  # its peers counted anew
+
+
+def test_the_budget_watch_is_gathered_again_after_any_change(site: Site) -> None:
+    from temoin.web.routes import running
+
+    c = site.signed_in("payer")
+    first = c.get(f"/contracts/{C}/budget").text
+    before = running._WATCHES.states(site.engine)
+    assert c.get(f"/contracts/{C}/budget").text == first and running._WATCHES.states(site.engine) == before  # kept
+    assign_role(site.engine, C, "new-observer", "union-assos", "civil_society_observer", actor="test")  # a ledger entry
+    assert c.get(f"/contracts/{C}/budget").status_code == 200
+    after = running._WATCHES.states(site.engine)
+    assert after.keys() == before.keys() and all(after[k] > before[k] for k in before)  # gathered at the new head
