@@ -282,13 +282,20 @@ def test_pages_have_labels_contrast_and_keyboard_access(served: tuple[str, Site]
     assert seen == ["Mes contrats", "Vue d'ensemble", "Versions", "Évaluation"], seen
 
 
-def test_diagnosis_runs_with_progress_then_shows_results(served: tuple[str, Site], page: Any) -> None:
+def test_diagnosis_runs_as_a_job_with_progress_then_shows_results(served: tuple[str, Site], page: Any,
+                                                                 tmp_path: Path) -> None:
     base, site = served
     sign_in(page, base, site, "observateur")
     page.goto(f"{base}/contracts/{C}/diagnosis")
-    assert "Probabilité que le payeur paie alors que l'effet réel est nul" in page.locator("#wrongful-payment").inner_text()
     page.get_by_label("Essais simulés par effet").select_option("5000")
     page.get_by_role("button", name="Lancer le diagnostic").click()
-    page.wait_for_selector("#diagnosis-result >> text=5\u202f000 essais simulés")
+    page.wait_for_url(f"{base}/contracts/{C}/diagnosis?job=*")  # the page answers at once: the job is queued
+    page.screenshot(path=str(tmp_path / "diagnosis-asked.png"), full_page=True)
+    page.wait_for_selector("#diagnosis-result >> text=5\u202f000 essais simulés", timeout=120_000)  # htmx follows the job
+    assert "Probabilité que le payeur paie alors que l'effet réel est nul" in page.locator("#wrongful-payment").inner_text()
     assert page.locator("#diagnosis tbody tr").count() >= 2
-    assert page.url.endswith("/diagnosis")  # htmx swapped the results in place
+    assert "Calculé le" in page.locator("#diagnosis-made").inner_text()
+    page.screenshot(path=str(tmp_path / "diagnosis-result.png"), full_page=True)
+    page.goto(f"{base}/contracts/{C}/diagnosis")  # the kept result, on the next visit, without waiting
+    assert page.locator("#diagnosis-sims").input_value() == "5000"
+    assert "5\u202f000 essais simulés" in page.locator("#diagnosis-result").inner_text()

@@ -144,7 +144,18 @@ def test_the_diagnosis_page_takes_the_expected_enrolment(sqlite_engine: Engine) 
     payer = site.signed_in("payer", lang="fr")
     page = payer.get(f"/contracts/{C}/diagnosis")
     assert page.status_code == 200 and 'name="per_month"' in page.text and "Inclusion attendue (facultatif)" in html.unescape(page.text)
-    r = payer.get(f"/contracts/{C}/diagnosis", params={"sims": 1000, "per_month": "5, 10, 20, 30"}, headers={"HX-Request": "true"})
+    from temoin.services import jobs
+    from temoin.services.job_kinds import KINDS
+    from temoin.settings import Settings
+    from test_web_support import csrf_of
+
+    token = csrf_of(payer, f"/contracts/{C}/diagnosis")
+    asked = payer.post(f"/contracts/{C}/diagnosis", data={"csrf_token": token, "sims": "1000", "per_month": "5, 10, 20, 30"},
+                       follow_redirects=False)
+    assert asked.status_code == 303, asked.text
+    while jobs.run_next(sqlite_engine, Settings(), "test", KINDS) is not None:  # the diagnosis runs as a job
+        pass
+    r = payer.get(asked.headers["location"])
     assert r.status_code == 200, r.text
     said = " ".join(html.unescape(r.text).replace("\xa0", " ").split())
     c = parse_contract(rolling_yaml(CLOSES))
@@ -153,5 +164,5 @@ def test_the_diagnosis_page_takes_the_expected_enrolment(sqlite_engine: Engine) 
     assert "Personnes dues à chaque période de paiement avec l'inclusion attendue" in said
     assert f"1 000 essais simulés de {due} personnes" in said
     assert f"{due} dus à la vague de suivi m24 à la fin de la période p2 (30 juin 2028)" in said
-    bad = payer.get(f"/contracts/{C}/diagnosis", params={"per_month": "dix"}, headers={"HX-Request": "true"})
+    bad = payer.post(f"/contracts/{C}/diagnosis", data={"csrf_token": token, "sims": "1000", "per_month": "dix"})
     assert bad.status_code == 422 and "Nombre de personnes par mois invalide" in html.unescape(bad.text)

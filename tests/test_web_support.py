@@ -56,5 +56,8 @@ def make_site(engine: Engine, **settings: object) -> Site:
     set_hash_cost(time_cost=1, memory_cost_kib=8192)  # still argon2id, cheaper for tests
     accounts = {a.username: a for a in demo_accounts(engine)}
     import_budget(engine, EXAMPLE_BUDGET, actor="test")  # the payer's budget, as in `make demo`
+    # a page waits for its figures gathered anew after a change (temoin.web.kept), so that a test reads
+    # them on the next view whatever the machine's load; test_web_kept.py tests the pages that do not wait
+    settings.setdefault("figures_wait_seconds", 60)
     app = create_app(Settings(**settings), engine=engine)  # type: ignore[arg-type]
     return Site(engine, app, accounts)

@@ -181,11 +181,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
     amend_plan(engine, C, reason="Ajustement : niveau de risque déséquilibré après attrition", actor="demo")
     # background jobs of each state the pages show: a simulation and a report done, a report failed
     from temoin.services import jobs
-    from temoin.services.job_kinds import KINDS, submit_report, submit_simulation
+    from temoin.services.job_kinds import KINDS, submit_diagnosis, submit_report, submit_simulation
 
     submit_simulation(engine, C, {"effect_mean": "40", "effect_sd": "20", "enrolment_low": "0.8", "attrition_mean": "0.1",
                                   "scenarios": "2000", "seed": "1"}, settings=settings, actor="web:payeur")
     submit_report(engine, C, public=True, fmt="html", lang="fr", period="p1", actor="web:investisseur")
+    submit_diagnosis(engine, C, {"sims": "1000", "per_month": "20", "closes": "2027-12-31"}, actor="web:observateur")  # with its periods table
     jobs.submit(engine, "report", contract_id=C, actor="web:payeur",
                 arguments={"public": False, "format": "pdf", "lang": "fr", "period": "p9"})
     while jobs.run_next(engine, settings, "words", KINDS) is not None:

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         description="Worker threads each web process starts for background jobs (risk simulations, reports), kept in "
         "the database; 0: none in this process (its jobs wait for a process that has some).",
     )
+    figures_wait_seconds: float = Field(
+        0.2, ge=0, le=60,
+        description="After a change, how long a contract page waits for its figures gathered anew before it shows the "
+                    "previous ones, dated, and says they are being updated (temoin.web.kept).",
+    )
     max_simulation_scenarios: int = Field(
         1_000_000, ge=1_000, le=20_000_000,
         description="Most scenarios a risk simulation asked for from the web platform may draw.",

@@ -26,7 +26,7 @@ missing completely at random. Both are stated assumptions, printed with the resu
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +121,11 @@ class EffectDiagnosis:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         return d | {"p_unpaid": self.p_unpaid}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EffectDiagnosis:
+        """The diagnosis of one effect from :meth:`to_dict`'s form (a kept job's result)."""
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class DiagnosisReport:
@@ -150,6 +155,14 @@ class DiagnosisReport:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("effects", "template", "assumptions")}
         return d | {"template": self.template.to_dict(), "assumptions": [a.to_dict() for a in self.assumptions],
                     "effects": [e.to_dict() for e in self.effects], "wrongful_payment": self.wrongful_payment}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DiagnosisReport:
+        """The report from :meth:`to_dict`'s form (a kept job's result): the same report again."""
+        plain = {k: data[k] for k in cls.__dataclass_fields__ if k not in ("effects", "template", "assumptions")}
+        return cls(**plain | {"covariates": tuple(data["covariates"]), "template": Msg.from_dict(data["template"]),
+                              "effects": tuple(EffectDiagnosis.from_dict(e) for e in data["effects"]),
+                              "assumptions": tuple(Msg.from_dict(a) for a in data["assumptions"])})
 
 
 PayRule = Callable[[F, F, F, npt.NDArray[np.bool_]], F]
@@ -195,8 +208,10 @@ def diagnose_design(
     seed: int = 20260101,
     chunk_cells: int = 200_000,
     pay: PayRule,
+    progress: Callable[[float], None] | None = None,
 ) -> DiagnosisReport:
-    """Simulate the contract's evaluation and payment rule (``pay``) under each assumed true improvement."""
+    """Simulate the contract's evaluation and payment rule (``pay``) under each assumed true improvement
+    (``progress``: told the share of the trials simulated, after each chunk of them)."""
     ev = contract.evaluation
     plan = ev.analysis_plan
     if ev.design not in (Design.INDIVIDUAL_RCT, Design.STRATIFIED_RCT):
@@ -252,11 +267,19 @@ def diagnose_design(
     # around all the chunks, and restored after them; meanwhile any other BLAS call of the process
     # runs on one thread too (slower, with the same results).
     with threadpool_limits(limits=1, user_api="blas"):
+        chunks = len(bounds) - 1
+        parts = []
         if workers > 1:  # numpy releases the GIL in the heavy calls: chunks run on every core
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                parts = list(pool.map(run_chunk, range(len(bounds) - 1)))
+                for part in pool.map(run_chunk, range(chunks)):
+                    parts.append(part)
+                    if progress is not None:
+                        progress(len(parts) / chunks)
         else:
-            parts = [run_chunk(i) for i in range(len(bounds) - 1)]
+            for i in range(chunks):
+                parts.append(run_chunk(i))
+                if progress is not None:
+                    progress(len(parts) / chunks)
     est_v, se_v, df_v, fol_t_v, gate_v = (np.concatenate(col) for col in zip(*parts, strict=True))
     imp0 = sign * est_v
     ok = ~np.isnan(imp0)

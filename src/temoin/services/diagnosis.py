@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +18,12 @@ from temoin.evaluation.diagnosis import (
     normal_template,
     template_from_frame,
 )
-from temoin.evaluation.enrolment_curve import EnrolmentCurve, period_samples
+from temoin.evaluation.enrolment_curve import (
+    EnrolmentCurve,
+    curve_for_contract,
+    parse_per_month,
+    period_samples,
+)
 from temoin.evaluation.plan import check_plan
 from temoin.evaluation.run import outcome_column
 from temoin.evaluation.text import significant
@@ -27,7 +33,10 @@ from temoin.services.cohort_frame import participants_frame
 from temoin.settlement.scenarios import trial_payments
 from temoin.store import session_scope
 
-__all__ = ["diagnose"]
+__all__ = ["DIAGNOSIS_SIMS", "diagnose", "expected_curve"]
+
+DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
+"""The numbers of simulated trials per effect the diagnosis page offers."""
 
 
 def _template(session: Session, contract: Contract, wave: str | None) -> Any:
@@ -54,7 +63,8 @@ def _template(session: Session, contract: Contract, wave: str | None) -> Any:
 
 
 def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Sequence[float] | None = None,
-             n: int | None = None, seed: int = 20260101, curve: EnrolmentCurve | None = None) -> DiagnosisReport:
+             n: int | None = None, seed: int = 20260101, curve: EnrolmentCurve | None = None,
+             progress: Callable[[float], None] | None = None) -> DiagnosisReport:
     """Design diagnosis of the contract's evaluation and payment rule (read-only).
 
     With an enrolment ``curve``, the trials have the people due at the last paid period's wave by its
@@ -82,5 +92,18 @@ def diagnose(engine: Engine, contract_id: str, *, sims: int = 1000, effects: Seq
                    pace=pace, opens=curve.opens, closes=curve.closes,
                    total=int(curve.total + 1e-9), due=n, wave=last.wave, period=last.period, end=last.end_date,
                    later=int(curve.total + 1e-9) - n)
-    report = diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed, pay=trial_payments(c))
+    report = diagnose_design(c, template, effects=effects, sims=sims, n=n, seed=seed, pay=trial_payments(c), progress=progress)
     return replace(report, assumptions=(*report.assumptions, note)) if note is not None else report
+
+
+def expected_curve(contract: Contract, per_month: str, closes: str) -> EnrolmentCurve | None:
+    """The expected enrolment the diagnosis form gives: people per month, closing date (None when both
+    are empty)."""
+    if not per_month.strip() and not closes.strip():
+        return None
+    try:
+        closing = dt.date.fromisoformat(closes.strip()) if closes.strip() else None
+    except ValueError:
+        raise InvalidInputError("web.diagnosis_closes", Msg("Invalid closing date: '{value}'.", value=closes), path="closes",
+                                hint=Msg("A date: YYYY-MM-DD.")) from None
+    return curve_for_contract(contract, per_month=parse_per_month(per_month) if per_month.strip() else None, closes=closing)

@@ -3,6 +3,10 @@
 - ``risk_simulation``: :func:`temoin.settlement.risk.simulate` on the contract's latest version with
   the assumptions given (the result is the report's JSON form, as ``temoin simulate --json``).
 - ``import_participants``, ``import_wave``: a large upload imported (:mod:`temoin.services.import_jobs`).
+- ``diagnosis``: :func:`temoin.services.diagnosis.diagnose` (the contract's evaluation and payment rule
+  simulated, with an expected enrolment if given); the result is the report's JSON form, its assumptions
+  said in each language, and the audit ledger's head it was made at (the page says when the data
+  changed since).
 - ``report``: the transparency report (public or internal, up to a period, HTML or PDF, in French
   or English), kept as a file with its SHA-256.
 
@@ -20,20 +24,34 @@ from typing import Any
 from sqlalchemy import Engine
 
 from temoin.errors import InvalidInputError
+from temoin.i18n import LANGUAGES, Translator
 from temoin.messages import Msg
 from temoin.reports import report as report_parts
 from temoin.reports.report import render_html, render_pdf
 from temoin.services import import_jobs
 from temoin.services.contracts import get_contract
+from temoin.services.diagnosis import DIAGNOSIS_SIMS, diagnose, expected_curve
 from temoin.services.jobs import JobOutput, JobView, Kind, Progress, submit
 from temoin.services.reports import build_report
 from temoin.settings import Settings
 from temoin.settlement.risk import RiskAssumptions, default_assumptions, simulate
+from temoin.store import ledger, read_scope
 
-__all__ = ["KINDS", "REPORT", "SIMULATION", "check_simulation", "number_field", "simulation_defaults", "submit_report",
-           "submit_simulation"]
+__all__ = [
+    "DIAGNOSIS",
+    "KINDS",
+    "REPORT",
+    "SIMULATION",
+    "check_simulation",
+    "number_field",
+    "simulation_defaults",
+    "submit_diagnosis",
+    "submit_report",
+    "submit_simulation",
+]
 
 SIMULATION = "risk_simulation"
+DIAGNOSIS = "diagnosis"
 REPORT = "report"
 ASSUMPTIONS = ("effect_mean", "effect_sd", "enrolment_low", "attrition_mean")
 
@@ -131,4 +149,33 @@ def _run_report(engine: Engine, settings: Settings, args: Mapping[str, Any], pro
     return JobOutput(file=render_pdf(data), file_name=f"{name}.pdf", file_type="application/pdf")
 
 
-KINDS: dict[str, Kind] = {SIMULATION: _run_simulation, REPORT: _run_report, **import_jobs.KINDS}
+def submit_diagnosis(engine: Engine, contract_id: str, form: Mapping[str, Any], *, actor: str) -> JobView:
+    """Queue a design diagnosis, its form checked first: the number of trials one of those offered,
+    the expected enrolment readable (people per month, closing date)."""
+    raw = str(form.get("sims", "")).strip().replace("\u202f", "").replace(" ", "")
+    sims = int(raw) if raw.isdigit() else None
+    if sims is None or sims not in DIAGNOSIS_SIMS:
+        raise InvalidInputError("web.diagnosis_sims", Msg("Number of simulations not offered: {sims}.", sims=sims if sims is not None else raw),
+                                path="sims",
+                                hint=Msg("Choose one of {choices}.", choices=list(DIAGNOSIS_SIMS)))
+    per_month, closes = str(form.get("per_month", "")), str(form.get("closes", ""))
+    contract = get_contract(engine, contract_id).contract
+    expected_curve(contract, per_month, closes)
+    return submit(engine, DIAGNOSIS, contract_id=contract_id, actor=actor,
+                  arguments={"sims": sims, "per_month": per_month.strip(), "closes": closes.strip()})
+
+
+def _run_diagnosis(engine: Engine, _settings: Settings, args: Mapping[str, Any], progress: Progress) -> JobOutput:
+    contract_id = str(args["contract_id"])
+    with read_scope(engine) as db:
+        head = ledger.head_seq(db)
+    contract = get_contract(engine, contract_id).contract
+    curve = expected_curve(contract, str(args.get("per_month", "")), str(args.get("closes", "")))
+    report = diagnose(engine, contract_id, sims=int(args["sims"]), curve=curve, progress=progress)
+    # the assumptions said in each language now: a message's dates would come back from JSON as text
+    said = {lang: [Translator(lang).render(a) for a in report.assumptions] for lang in LANGUAGES}
+    return JobOutput(result={"report": report.to_dict(), "assumptions": said, "ledger_head": head})
+
+
+KINDS: dict[str, Kind] = {SIMULATION: _run_simulation, REPORT: _run_report, DIAGNOSIS: _run_diagnosis,
+                          **import_jobs.KINDS}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from temoin.governance.ledger import canonical_json
@@ -69,21 +68,30 @@ class CohortRepository:
     def followed_counts(self, contract_id: str, indicator: str,
                         waves: Sequence[str]) -> tuple[dict[tuple[str, int | None, bool], int], set[str]]:
         """People with a value of ``indicator`` recorded, by (wave, arm, enrolled); and the waves whose
-        files carried the indicator at all (even with every value blank)."""
+        files carried the indicator at all (even with every value blank).
+
+        Counted in SQL, without decoding each row: the values are written by
+        :func:`~temoin.governance.ledger.canonical_json` (no spaces; an indicator's identifier is
+        ``[a-z0-9_-]`` so it is written as is), so ``"<indicator>":`` appears in a row's text exactly when
+        the row carries the indicator, and is followed by ``null`` (a blank) or ``NaN`` exactly when it
+        carries no value. Plain ``LIKE`` (``_`` escaped) works the same on SQLite and PostgreSQL, where
+        their JSON functions would refuse a stored ``NaN``."""
+        key = f'"{indicator}":'
+        blank = or_(OutcomeRow.values.contains(key + "null", autoescape=True),
+                    OutcomeRow.values.contains(key + "NaN", autoescape=True))
+        q = (select(OutcomeRow.wave, ParticipantRow.arm, ParticipantRow.enrolled, func.count(),
+                    func.sum(case((blank, 1), else_=0)))
+             .join(ParticipantRow, ParticipantRow.id == OutcomeRow.participant_id)
+             .where(OutcomeRow.contract_id == contract_id, OutcomeRow.wave.in_(list(waves)),
+                    OutcomeRow.values.contains(key, autoescape=True))
+             .group_by(OutcomeRow.wave, ParticipantRow.arm, ParticipantRow.enrolled))
         out: dict[tuple[str, int | None, bool], int] = {}
         present: set[str] = set()
-        q = (select(OutcomeRow.wave, ParticipantRow.arm, ParticipantRow.enrolled, OutcomeRow.values)
-             .join(ParticipantRow, ParticipantRow.id == OutcomeRow.participant_id)
-             .where(OutcomeRow.contract_id == contract_id, OutcomeRow.wave.in_(list(waves))))
-        for wave, arm, enrolled, values in self.session.execute(q):
-            recorded = json.loads(values)
-            if indicator not in recorded:
-                continue
+        for wave, arm, enrolled, rows, blanks in self.session.execute(q):
             present.add(wave)
-            v = recorded[indicator]
-            if v is not None and v == v:  # a value, not a blank or a NaN
-                key = (wave, arm, bool(enrolled))
-                out[key] = out.get(key, 0) + 1
+            if rows - int(blanks or 0):
+                k = (wave, arm, bool(enrolled))
+                out[k] = out.get(k, 0) + rows - int(blanks or 0)
         return out, present
 
     def participants_by_key(self, contract_id: str) -> dict[str, ParticipantRow]:

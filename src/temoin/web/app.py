@@ -55,6 +55,7 @@ from temoin.web.routes import (
     auth,
     calls,
     contract_edit,
+    diagnosis,
     extra,
     extracts,
     groups,
@@ -121,8 +122,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     # running before extra: /settlement/supersede before /settlement/{action}
-    for module in (auth, api_docs, contract_edit, pages, running, extra, extracts, invitations, calls, jobs, power, public,
-                   uploads, groups, api, api_jobs, open_data, rgpd):
+    for module in (auth, api_docs, contract_edit, pages, running, extra, diagnosis, extracts, invitations, calls, jobs, power,
+                   public, uploads, groups, api, api_jobs, open_data, rgpd):
         app.include_router(module.router)
 
     app.add_middleware(SiteMiddleware, settings=settings)

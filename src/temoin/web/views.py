@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import weakref
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from temoin.services.evaluations import latest_results, stored_cohort_flow
 from temoin.services.settlements import get_settlement, list_settlements
 from temoin.settlement.approvals import ApprovalKind, SettlementStatus
 from temoin.store import ledger, read_scope, session_scope
+from temoin.web.kept import Kept
 from temoin.web.ledger_view import entry_lines
 
 
@@ -87,28 +87,24 @@ def overview(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     }
 
 
-# per database (engine), then per (contract, ledger head)
-_FIGURES: weakref.WeakKeyDictionary[Engine, dict[tuple[str, int], dict[str, Any]]] = weakref.WeakKeyDictionary()
+_FIGURES: Kept[dict[str, Any]] = Kept()
 
 
-def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
+def key_figures(engine: Engine, contract_id: str, lang: str, *, wait: float | None = None) -> dict[str, Any]:
     """Where a contract stands: its cohort, the latest impact estimate of the primary outcome and
     the latest settlement, for the overview page.
 
     The cohort counts are SQL aggregates over every participant; they are kept per process for a
     given ledger head: every change to these data (and every new contract version) appends to the
-    audit ledger in the same transaction, so a new head means the figures are computed again.
+    audit ledger in the same transaction, so a new head means the figures are gathered again — in the
+    background (:mod:`temoin.web.kept`): after ``wait`` seconds (None: as long as it takes) the previous
+    figures are returned, with ``stale_since`` saying when they were gathered (None when current).
     """
     with read_scope(engine) as db:
         head = ledger.head_seq(db)
-    key = (contract_id, head)
-    kept = _FIGURES.setdefault(engine, {})
-    found = kept.get(key)
-    if found is None:
-        found = _key_figures(engine, get_contract(engine, contract_id).contract)
-        if len(kept) > 256:
-            kept.clear()
-        kept[key] = found
+    found, stale_since = _FIGURES.get(engine, contract_id, head,
+                                      lambda: _key_figures(engine, get_contract(engine, contract_id).contract) | {
+                                          "ledger_head": head}, wait=wait)
     impact = found["impact"]
     if impact is not None:
         grade = EvidenceGrade(impact["grade"])
@@ -118,7 +114,7 @@ def key_figures(engine: Engine, contract_id: str, lang: str) -> dict[str, Any]:
     cohort = found["cohort"]
     if cohort is not None:
         cohort = cohort | {"last_wave_label": cohort["last_wave_labels"][lang]}
-    return found | {"ledger_head": head, "impact": impact, "cohort": cohort}
+    return found | {"impact": impact, "cohort": cohort, "stale_since": stale_since}
 
 
 def explained_settlement(engine: Engine, contract_id: str, figures: dict[str, Any], lang: str) -> list[dict[str, Any]]:

@@ -84,7 +84,8 @@ def contracts(ctx: CtxDep) -> list[dict[str, Any]]:
 def contract(ctx: CtxDep, contract_id: str) -> dict[str, Any]:
     """Parties, terms, safeguard findings, and key figures (cohort, latest impact, latest settlement)."""
     ctx.require(READ, contract_id)
-    return overview(ctx.engine, contract_id, ctx.lang) | {"key_figures": key_figures(ctx.engine, contract_id, ctx.lang)}
+    figures = key_figures(ctx.engine, contract_id, ctx.lang)  # waited for: always current, as before
+    return overview(ctx.engine, contract_id, ctx.lang) | {"key_figures": {k: v for k, v in figures.items() if k != "stale_since"}}
 
 
 @router.get("/contracts/{contract_id}/ledger", responses=ERRORS, openapi_extra={SCOPE: READ.value})

@@ -1,31 +1,20 @@
 """Contract pages built on the evaluation, settlement and report services: evaluation (cohort flow,
-balance, attrition, impact next to the locked plan), design diagnosis (the contract's evaluation
-and payment rule simulated), settlement (waterfall, investors, approvals), and the PDF report.
+balance, attrition, impact next to the locked plan), settlement (waterfall, investors, approvals), and the PDF report.
 The charts are the reports' own SVG (``temoin.reports.charts``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from temoin.contract.model import Contract, Role
+from temoin.contract.model import Role
 from temoin.errors import InvalidInputError, TemoinError
-from temoin.evaluation.enrolment_curve import (
-    EnrolmentCurve,
-    curve_for_contract,
-    parse_per_month,
-    period_samples,
-)
-from temoin.i18n.contract_labels import unit_label
 from temoin.messages import Msg
-from temoin.reports.charts import power_curve
 from temoin.reports.explain import bound_name
 from temoin.reports.flow_steps import flow_steps
 from temoin.reports.report import ReportData, render_pdf
@@ -48,38 +37,34 @@ from temoin.web.access import (
 )
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
-from temoin.web.layout import contract_page
-from temoin.web.render import render
+from temoin.web.kept import Kept
+from temoin.web.layout import contract_page, waves_of
+from temoin.web.render import shared_fragment
 
 router = APIRouter(include_in_schema=False)
-
-DIAGNOSIS_SIMS = (1_000, 5_000, 10_000)
 
 
 def _report(ctx: Ctx, contract_id: str, *, public: bool = False) -> ReportData:
     return build_report(ctx.engine, contract_id, settings=ctx.settings, lang=ctx.lang, public=public)
 
 
-# per database (engine), then per (contract, language, small-cell threshold, ledger head)
-_PAGE_REPORTS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str, int, int], ReportData]] = weakref.WeakKeyDictionary()
+_PAGE_REPORTS: Kept[tuple[int, ReportData]] = Kept(limit=64)
 
 
-def _page_report(ctx: Ctx, contract_id: str) -> ReportData:
+def _page_report(ctx: Ctx, contract_id: str) -> tuple[ReportData, dt.datetime | None, int]:
     """The internal report a contract's evaluation and settlement pages show, gathered once per data
     state: every change to what it reads (a contract version, the cohort, an evaluation run, the plan,
     a settlement or a sign-off, the budget) appends to the audit ledger in the same transaction, so
-    the ledger's head names the state. The PDF is always gathered afresh (it prints when it was made)."""
+    the ledger's head names the state. After a change it is gathered in the background
+    (:mod:`temoin.web.kept`); meanwhile the previous one is shown, with when it was gathered (None:
+    current) and the ledger head it was gathered at. The PDF is always gathered afresh (it prints when
+    it was made)."""
     with read_scope(ctx.engine) as db:
         head = ledger.head_seq(db)
-    key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold, head)
-    kept = _PAGE_REPORTS.setdefault(ctx.engine, {})
-    found = kept.get(key)
-    if found is None:
-        found = _report(ctx, contract_id)
-        if len(kept) > 64:
-            kept.clear()
-        kept[key] = found
-    return found
+    key = (contract_id, ctx.lang, ctx.settings.small_cell_threshold)
+    (state, report), stale_since = _PAGE_REPORTS.get(ctx.engine, key, head, lambda: (head, _report(ctx, contract_id)),
+                                                     wait=ctx.settings.figures_wait_seconds)
+    return report, stale_since, state
 
 
 def _explained(report: ReportData) -> list[dict[str, Any]]:
@@ -105,17 +90,20 @@ def evaluation_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def evaluation_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The evaluation page (``extra``: how an action on it went, e.g. a refused plan amendment)."""
-    report = _page_report(ctx, contract_id)
+    report, stale_since, state = _page_report(ctx, contract_id)
     plan = evaluations.plan_status(ctx.engine, contract_id)
     contract = get_contract(ctx.engine, contract_id).contract
     # the batches and each wave's schedule, for those who enrol, follow up or evaluate
     parties = {RUN_EVALUATION, UPLOAD_PARTICIPANTS, UPLOAD_WAVES} & ctx.contract_permissions(contract_id)
     view = rolling.rolling_view(ctx.engine, contract_id) if parties else None
-    return contract_page(ctx, contract_id, "evaluation.html", status=status, r=report, ev=report.evaluation, plan=plan,
-                         charts=report.charts, explained=_explained(report),
-                         steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t, contract),
-                         bound=bound_name(contract, ctx.t), point_estimate=contract.payments.basis == "point_estimate",
-                         rolling=view, **extra)
+    point_estimate, bound = contract.payments.basis == "point_estimate", bound_name(contract, ctx.t)
+    body = shared_fragment(  # the report's part, the same for every reader: rendered once per data state
+        ctx.engine, ("evaluation", contract_id, ctx.settings.small_cell_threshold, state), "evaluation_report.html",
+        ctx.lang, r=report, ev=report.evaluation, charts=report.charts, point_estimate=point_estimate, bound=bound,
+        steps=flow_steps((report.evaluation or {}).get("flow"), ctx.t, contract), wave=waves_of(ctx, contract_id))
+    return contract_page(ctx, contract_id, "evaluation.html", status=status, stale_since=stale_since, r=report,
+                         ev=report.evaluation, plan=plan, charts=report.charts, explained=_explained(report),
+                         report_body=body, bound=bound, point_estimate=point_estimate, rolling=view, **extra)
 
 
 @router.post("/contracts/{contract_id}/evaluation/{action}")
@@ -134,45 +122,6 @@ async def evaluation_action(ctx: CtxDep, contract_id: str, action: str, request:
     return _back(f"/contracts/{contract_id}/evaluation")
 
 
-@router.get("/contracts/{contract_id}/diagnosis")
-def diagnosis_page(ctx: CtxDep, contract_id: str, request: Request, sims: int = DIAGNOSIS_SIMS[0],
-                   per_month: str = "", closes: str = "") -> Response:
-    """Simulate the contract's own evaluation and payment rule; with htmx, only the results. With an
-    expected enrolment (people per month, closing date), on the people due by the last paid period's end."""
-    ctx.require(READ, contract_id)
-    if sims not in DIAGNOSIS_SIMS:
-        raise InvalidInputError("web.diagnosis_sims", Msg('Number of simulations not offered: {sims}.', sims=sims), path="sims",
-                                hint=Msg("Choose one of {choices}.", choices=list(DIAGNOSIS_SIMS)))
-    contract = get_contract(ctx.engine, contract_id).contract
-    curve = diagnosis_curve(contract, per_month, closes)
-    report = evaluations.diagnose(ctx.engine, contract_id, sims=sims, curve=curve)
-    indicator = contract.indicator(report.indicator)
-    unit = unit_label(contract, indicator.unit, ctx.t) if indicator else ""
-    chart = power_curve(report.effects, lang=ctx.lang, unit=unit or report.indicator)
-    values: dict[str, Any] = {"d": report, "chart": chart, "choices": DIAGNOSIS_SIMS, "currency": contract.currency,
-                              "assumptions": [ctx.t.render(a) for a in report.assumptions],
-                              "estimator": ctx.t.label("estimator", report.estimator), "unit": unit,
-                              "indicator": (indicator.label.fr if ctx.lang == "fr" else indicator.label.en)
-                              if indicator else report.indicator,
-                              "per_month": per_month, "closes": closes,
-                              "periods": period_samples(contract, curve) if curve is not None else []}
-    if request.headers.get("HX-Request"):
-        return render(ctx, "diagnosis_result.html", **values)
-    return contract_page(ctx, contract_id, "diagnosis.html", **values)
-
-
-def diagnosis_curve(contract: Contract, per_month: str, closes: str) -> EnrolmentCurve | None:
-    """The expected enrolment the diagnosis form gives (None when both fields are empty)."""
-    if not per_month.strip() and not closes.strip():
-        return None
-    try:
-        closing = dt.date.fromisoformat(closes.strip()) if closes.strip() else None
-    except ValueError:
-        raise InvalidInputError("web.diagnosis_closes", Msg("Invalid closing date: '{value}'.", value=closes), path="closes",
-                                hint=Msg("A date: YYYY-MM-DD.")) from None
-    return curve_for_contract(contract, per_month=parse_per_month(per_month) if per_month.strip() else None, closes=closing)
-
-
 def _unknown_action(action: str) -> InvalidInputError:
     return InvalidInputError("web.action", Msg("Unknown action: '{action}'.", action=action),
                              path="action")
@@ -186,9 +135,9 @@ def settlement_page(ctx: CtxDep, contract_id: str) -> Response:
 
 def settlement_response(ctx: Ctx, contract_id: str, *, status: int = 200, **extra: Any) -> Response:
     """The settlement page (``extra``: how an action on it went, e.g. a refused correction)."""
-    report = _page_report(ctx, contract_id)
+    report, stale_since, _ = _page_report(ctx, contract_id)
     records = settlements.list_settlements(ctx.engine, contract_id)
-    return contract_page(ctx, contract_id, "settlement.html", status=status, r=report, st=report.settlement,
+    return contract_page(ctx, contract_id, "settlement.html", status=status, stale_since=stale_since, r=report, st=report.settlement,
                          records=records, charts=report.charts, kinds=ApprovalKind, explained=_explained(report),
                          waiting=WAITING_FOR_CERTIFICATION, **extra)
 

@@ -25,6 +25,7 @@ from temoin.services.jobs import JobView
 from temoin.web import import_views
 from temoin.web.access import READ
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
+from temoin.web.diagnosis_view import diagnosis_values
 from temoin.web.errors import status_of
 from temoin.web.layout import contract_page
 from temoin.web.render import render
@@ -136,8 +137,8 @@ def job_status(ctx: CtxDep, contract_id: str, job_id: int, request: Request) -> 
         ctx.require(import_views.permission_of(job.kind), contract_id)
         values = import_views.of_job(ctx, job)
     if not request.headers.get("HX-Request"):  # a person following the link: the job on its page
-        page = {job_kinds.SIMULATION: f"simulation?job={job.id}", job_kinds.REPORT: "reports"}.get(
-            job.kind, f"data?job={job.id}")
+        page = {job_kinds.SIMULATION: f"simulation?job={job.id}", job_kinds.DIAGNOSIS: f"diagnosis?job={job.id}",
+                job_kinds.REPORT: "reports"}.get(job.kind, f"data?job={job.id}")
         return RedirectResponse(f"/contracts/{contract_id}/{page}", status_code=303)
     return render(ctx, "job_status.html", job=job, contract_id=contract_id, **values)
 
@@ -151,9 +152,9 @@ def job_download(ctx: CtxDep, contract_id: str, job_id: int) -> Response:
 
 def _job_values(ctx: Ctx, job: JobView | None) -> dict[str, Any]:
     if job is None or job.result is None or job.kind != job_kinds.SIMULATION:
-        return {"risk": None}
+        return {"risk": None, **diagnosis_values(ctx, job)}
     contract = get_contract(ctx.engine, job.contract_id).contract if job.contract_id else None
-    return {"risk": risk_words(job.result, ctx.t, contract)}
+    return {"risk": risk_words(job.result, ctx.t, contract), "diag": None}
 
 
 def _investor(contract: Contract | None, investor: str, t: Translator) -> Markup:

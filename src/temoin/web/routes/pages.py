@@ -43,11 +43,11 @@ def contracts(ctx: CtxDep) -> Response:
 def contract_overview(ctx: CtxDep, contract_id: str) -> Response:
     ctx.require(READ, contract_id)
     head = overview(ctx.engine, contract_id, ctx.lang)
-    figures = key_figures(ctx.engine, contract_id, ctx.lang)
+    figures = key_figures(ctx.engine, contract_id, ctx.lang, wait=ctx.settings.figures_wait_seconds)
     key = (head["content_hash"], figures["ledger_head"])
     body = shared_fragment(ctx.engine, key, "overview_body.html", ctx.lang, c=head, figures=figures,
                            explained=lambda: explained_settlement(ctx.engine, contract_id, figures, ctx.lang))
-    return render(ctx, "overview.html", c=head, tabs=tabs(ctx, contract_id), body=body)
+    return render(ctx, "overview.html", c=head, tabs=tabs(ctx, contract_id), body=body, stale_since=figures["stale_since"])
 
 
 @router.get("/contracts/{contract_id}/ledger")

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as FormFile
 
@@ -26,9 +27,11 @@ from temoin.services import evaluations, governance, settlements
 from temoin.services.budget import budget_template_csv, budget_template_xlsx, import_budget_file
 from temoin.services.contracts import get_contract
 from temoin.settlement.approvals import ApprovalKind
+from temoin.store import ledger, read_scope
 from temoin.web.access import ACKNOWLEDGE, AMEND_PLAN, IMPORT_BUDGET, READ, RUN_SETTLEMENT
 from temoin.web.context import CSRF_HEADER, Ctx, CtxDep
 from temoin.web.errors import status_of
+from temoin.web.kept import Kept
 from temoin.web.layout import contract_page
 from temoin.web.routes.extra import evaluation_response, settlement_response
 from temoin.web.upload_checks import UploadLimits, discard, save_upload
@@ -51,18 +54,29 @@ def _back(path: str) -> Response:
 # --- budget ----------------------------------------------------------------------------------------
 
 
+# The budget watch and its chart, kept per process for a ledger head (budget lines, approved payments
+# and contract versions are all recorded in the ledger); always current (temoin.web.kept).
+_WATCHES: Kept[tuple[dict[str, Any] | None, str | None, NotFoundError | None]] = Kept(limit=64)
+
+
+def _watch(engine: Engine, contract_id: str, lang: str) -> tuple[dict[str, Any] | None, str | None, NotFoundError | None]:
+    try:
+        watch = rendered_watch(Translator(lang), governance.check_budget(engine, contract_id).to_dict(lang))
+    except NotFoundError as exc:
+        if exc.code != "budget.no_budget":
+            raise
+        return None, None, exc
+    return watch, charts.budget_watch(watch, lang=lang), None
+
+
 def budget_response(ctx: Ctx, contract_id: str, *, status: int = 200, upload_error: TemoinError | None = None,
                     imported: dict[str, Any] | None = None) -> Response:
     """The budget watch page, with the payer's upload form (and how the last upload went)."""
     words = Translator(ctx.lang)
-    try:
-        watch = rendered_watch(words, governance.check_budget(ctx.engine, contract_id).to_dict(ctx.lang))
-        missing = None
-    except NotFoundError as exc:
-        if exc.code != "budget.no_budget":
-            raise
-        watch, missing = None, exc
-    chart = None if watch is None else charts.budget_watch(watch, lang=ctx.lang)
+    with read_scope(ctx.engine) as db:
+        head = ledger.head_seq(db)
+    (watch, chart, missing), _ = _WATCHES.get(ctx.engine, (contract_id, ctx.lang), head,
+                                              lambda: _watch(ctx.engine, contract_id, ctx.lang))
     problems = []
     if isinstance(upload_error, BudgetFileError):
         problems = [{"line": p.line, "column": p.path, "message": words.error_message(p), "hint": words.error_hint(p)}
