@@ -60,7 +60,7 @@ def test_the_operator_uploads_a_batch_and_the_evaluator_randomises_it(
     assert cells[0] == "2" and cells[3] == str(n) and cells[6] == batch2.list_hash[:16]
     assert int(cells[4]) + int(cells[5]) == n == batch2.n and int(cells[4]) == batch2.n_treated
     schedule = page.locator("#schedule tbody tr")
-    assert schedule.count() == 2 and schedule.nth(0).locator("td").first.inner_text() == "m12"
+    assert schedule.count() == 2 and schedule.nth(0).locator("td").first.inner_text() == "à 12 mois"
     page.screenshot(path=str(tmp_path / "evaluator-randomised-batch-2.png"), full_page=True)
     # the next batch: nobody waits now
     assert "0 personne(s) incluse(s) attendent la vague d'inclusion 3." in page.locator("#next-batch").inner_text()

@@ -228,7 +228,8 @@ def test_a_call_decided_before_keeps_its_digest() -> None:
     assert _record_as_before(declared)["recusals"][0]["explanation"] == {"fr": "conflit déclaré : board member",
                                                                          "en": "declared conflict: board member"}
     # and the reader reads today's record in their language
-    assert said_in(Translator("fr"), record["recusals"][0]["explanation"]) == "intérêt déclaré dans horizon"
+    assert said_in(Translator("fr"), record["recusals"][0]["explanation"]) == \
+        "intérêt durable dans horizon, inscrit dans la composition du comité"
 
 
 def test_the_report_dates_are_the_readers(reports: Engine) -> None:

@@ -187,7 +187,10 @@ def test_the_pages_gather_the_report_once_per_data_state(seeded: Site) -> None:
     assign_role(seeded.engine, C, "someone-new", "union-assos", Role.OBSERVER, actor="test", name="Quelqu'un")
     again = client.get(f"/contracts/{C}/evaluation").text  # the site's pages wait for the figures gathered anew
     after = kept.states(seeded.engine)
-    assert after.keys() == before.keys() and all(after[k] > before[k] for k in before)  # gathered again at the new head
+    # the French page's report gathered again at the new head (another language's, kept by an earlier
+    # test of this module, waits for its own reader)
+    read = [k for k in before if "fr" in k]
+    assert read and after.keys() == before.keys() and all(after[k] > before[k] for k in read)
     assert again == first  # the same page (nothing it shows changed)
 
 
