@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,10 +182,13 @@ def _date(v: str) -> dt.date | None:
 
 
 def _number(v: str) -> float | None:
+    """A number as people write it (« 1 234,5 »); None for anything else, « nan » and « inf » included
+    (Python reads them as floats; no count, score or duration is one)."""
     try:
-        return float(v.replace("\u00a0", "").replace(" ", "").replace(",", "."))
+        x = float(v.replace("\u00a0", "").replace(" ", "").replace(",", "."))
     except ValueError:
         return None
+    return x if math.isfinite(x) else None
 
 
 def _in_range(x: float, low: float | None, high: float | None) -> Msg | None:
