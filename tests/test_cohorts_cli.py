@@ -67,4 +67,4 @@ def test_bad_file_gives_a_row_report_not_a_traceback(cli_sqlite: Engine, tmp_pat
                    "A1;oui;oui;7;6-11;F;high;lille;non;oui;2\n"
                    "A2;oui;oui;;6-11;F;high;lille;non;oui;2\n", encoding="latin-1")
     res = runner.invoke(app, ["--lang", "fr", "cohort", "import", "aemo-renforcee", str(bad)])
-    assert res.exit_code == 1 and "age (ligne 3): valeur manquante" in res.output and "rien n'a été enregistré" in res.output
+    assert res.exit_code == 1 and "Âge (ligne 3): valeur manquante" in res.output and "rien n'a été enregistré" in res.output

@@ -240,10 +240,10 @@ def test_the_command_line_names_the_allowed_values_by_their_labels_word_for_word
     assert [r.exit_code for r in said.values()] == [1, 1]
     assert said["fr"].output == (
         "Erreur Fichier refusé : 1 problème(s) ; rien n'a été enregistré.\n"
-        "  - housing (ligne 4): 'caravane' : valeur hors liste (logement social, location privée) [cohort.row]\n")
+        "  - Logement de la famille (ligne 4): 'caravane' : valeur hors liste (logement social, location privée) [cohort.row]\n")
     assert said["en"].output == (
         "Error File refused: 1 problem(s); nothing was saved.\n"
-        "  - housing (line 4): 'caravane': value not in the list (social housing, private rental) [cohort.row]\n")
+        "  - Family housing (line 4): 'caravane': value not in the list (social housing, private rental) [cohort.row]\n")
 
 
 def test_the_allowed_values_are_kept_as_codes_and_labelled_when_shown(user_contract: Path) -> None:

@@ -2,8 +2,11 @@
 
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.markup import escape
@@ -12,6 +15,25 @@ from rich.table import Table
 from temoin.cli._common import console, engine, handle_errors, print_json, settings, t, words
 from temoin.cli._typer import TemoinTyper, tr
 from temoin.messages import Msg
+
+
+@contextmanager
+def _columns_by_label(contract_id: str, kind: Literal["participants", "wave"]) -> Iterator[None]:
+    """A refused file's problems name each column by its label in the reader's language (as the web's
+    data page does), not by the name stored: « Logement de la famille (ligne 4) », not « housing »."""
+    from temoin.evaluation.cohort_file import CohortFileError
+
+    try:
+        yield
+    except CohortFileError as exc:
+        from temoin.services.cohort_templates import columns_of
+        from temoin.services.contracts import get_contract
+
+        lang = words().lang
+        names = {c.name: c.label(lang) for c in columns_of(get_contract(engine(), contract_id).contract, kind)}
+        exc.errors = [replace(e, column=names.get(e.column, e.column)) for e in exc.errors]
+        exc.path = names.get(exc.path or "", exc.path)
+        raise
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +52,8 @@ def register(app: typer.Typer) -> None:
     def cohort_import(contract: str, file: Path, actor: str = typer.Option("cli", help=actor_help)) -> None:
         from temoin.services.evaluations import import_participants
 
-        res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
+        with _columns_by_label(contract, "participants"):
+            res = import_participants(engine(), contract, file, settings=settings(), actor=actor)
         console.print(t("{rows} referred people imported ({eligible} eligible, {enrolled} enrolled).", rows=res.rows,
                         eligible=res.eligible, enrolled=res.enrolled))
         if res.updated:
@@ -49,7 +72,8 @@ def register(app: typer.Typer) -> None:
     def cohort_outcomes(contract: str, wave: str, file: Path, actor: str = typer.Option("cli", help=actor_help)) -> None:
         from temoin.services.evaluations import import_outcomes
 
-        res = import_outcomes(engine(), contract, wave, file, settings=settings(), actor=actor)
+        with _columns_by_label(contract, "wave"):
+            res = import_outcomes(engine(), contract, wave, file, settings=settings(), actor=actor)
         console.print(t("Wave {wave}: {rows} outcomes imported.", wave=wave, rows=res.rows))
         for indicator, n in (res.blanks or {}).items():
             if n:
