@@ -230,3 +230,11 @@ def test_an_app_built_with_its_own_secret_pseudonymises_with_that_secret(sqlite_
     assert pseudonymise(first_id, C, master=own) in keys
     assert pseudonymise(first_id, C, master="the-environment-secret") not in keys
     assert pseudonymise(first_id, C, master=Settings().secret_key) not in keys  # never the session secret
+
+
+@pytest.mark.parametrize(("lang", "m12", "m24"), [("fr", "à 12 mois", "à 24 mois"), ("en", "at 12 months", "at 24 months")])
+def test_the_wave_to_upload_is_chosen_by_its_label_and_sent_by_its_identifier(small_site: Site, lang: str, m12: str,
+                                                                             m24: str) -> None:
+    page = small_site.signed_in("evaluator", lang=lang).get(f"/contracts/{C}/data").text
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', page.split('id="wave-id"', 1)[1].split("</select>")[0])
+    assert options == [("m12", m12), ("m24", m24)]
