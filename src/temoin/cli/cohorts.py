@@ -26,11 +26,10 @@ def _columns_by_label(contract_id: str, kind: Literal["participants", "wave"]) -
     try:
         yield
     except CohortFileError as exc:
-        from temoin.services.cohort_templates import columns_of
+        from temoin.services.cohort_templates import column_labels
         from temoin.services.contracts import get_contract
 
-        lang = words().lang
-        names = {c.name: c.label(lang) for c in columns_of(get_contract(engine(), contract_id).contract, kind)}
+        names = column_labels(get_contract(engine(), contract_id).contract, kind, words().lang)
         exc.errors = [replace(e, column=names.get(e.column, e.column)) for e in exc.errors]
         exc.path = names.get(exc.path or "", exc.path)
         raise

@@ -16,7 +16,7 @@ from temoin.i18n import Translator
 from temoin.i18n.contract_labels import category_label
 from temoin.services.cohort_columns import Column, participant_columns, wave_columns
 
-__all__ = ["FileKind", "columns_of", "template_csv", "template_xlsx"]
+__all__ = ["FileKind", "column_labels", "columns_of", "template_csv", "template_xlsx"]
 
 FileKind = Literal["participants", "wave"]
 DATA_ROWS = 5_000
@@ -25,6 +25,11 @@ DATA_ROWS = 5_000
 
 def columns_of(contract: Contract, kind: FileKind) -> list[Column]:
     return participant_columns(contract) if kind == "participants" else wave_columns(contract)
+
+
+def column_labels(contract: Contract, kind: FileKind, lang: str) -> dict[str, str]:
+    """Each column's stored name → its label in ``lang``, as a refused file's problems name them."""
+    return {c.name: c.label(lang) for c in columns_of(contract, kind)}
 
 
 def template_csv(contract: Contract, kind: FileKind, t: Translator) -> bytes:

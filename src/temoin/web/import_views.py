@@ -10,7 +10,7 @@ from temoin.contract.model import Contract
 from temoin.evaluation.cohort_file import CohortFileError
 from temoin.i18n.contract_labels import category_label
 from temoin.services import import_jobs
-from temoin.services.cohort_templates import columns_of
+from temoin.services.cohort_templates import column_labels
 from temoin.services.contracts import get_contract
 from temoin.services.jobs import JobView
 from temoin.web.access import UPLOAD_PARTICIPANTS, UPLOAD_WAVES, Permission
@@ -23,7 +23,7 @@ def permission_of(kind: str) -> Permission:
 
 
 def _names(ctx: Ctx, contract: Contract, kind: str) -> dict[str, str]:
-    return {c.name: c.label(ctx.lang) for c in columns_of(contract, "wave" if kind == "wave" else "participants")}
+    return column_labels(contract, "wave" if kind == "wave" else "participants", ctx.lang)
 
 
 def refused(ctx: Ctx, contract_id: str, kind: str, exc: CohortFileError) -> dict[str, Any]:
